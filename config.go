@@ -1,0 +1,154 @@
+package main
+
+import (
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+
+	"dossier/models"
+)
+
+// Config is the whole configuration, read from the environment. Flags may
+// override it. Every field is validated at start: a bad value stops the start
+// with one line that names the variable.
+type Config struct {
+	Addr                 string
+	DatabaseURL          string
+	Generator            string
+	TemplateDelay        time.Duration
+	OpenAIBaseURL        string
+	OpenAIAPIKey         string
+	OpenAIModel          string
+	LLMConcurrency       int
+	LLMRPM               int
+	LLMAttemptTimeout    time.Duration
+	LLMMaxRetryAfter     time.Duration
+	WorkerConcurrency    int
+	MaxJobsPerUser       int
+	SweepInterval        time.Duration
+	LeaseDuration        time.Duration
+	JobRetention         time.Duration
+	ShutdownTimeout      time.Duration
+	CookieSecure         bool
+	BackgroundGeneration bool
+	MaxRetries           int
+}
+
+type configError struct{ name, msg string }
+
+func (e *configError) Error() string { return fmt.Sprintf("config: %s %s", e.name, e.msg) }
+
+type envReader struct {
+	get func(string) string
+	err error
+}
+
+func (r *envReader) str(name, def string) string {
+	if v := strings.TrimSpace(r.get(name)); v != "" {
+		return v
+	}
+	return def
+}
+
+func (r *envReader) fail(name, format string, args ...any) {
+	if r.err == nil {
+		r.err = &configError{name: name, msg: fmt.Sprintf(format, args...)}
+	}
+}
+
+func (r *envReader) duration(name string, def time.Duration, min time.Duration) time.Duration {
+	v := r.str(name, "")
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		r.fail(name, "must be a duration such as 1500ms or 30s, got %q", v)
+		return def
+	}
+	if d < min {
+		r.fail(name, "must be at least %s, got %s", min, d)
+	}
+	return d
+}
+
+func (r *envReader) integer(name string, def, min, max int) int {
+	v := r.str(name, "")
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		r.fail(name, "must be an integer, got %q", v)
+		return def
+	}
+	if n < min || n > max {
+		r.fail(name, "must be between %d and %d, got %d", min, max, n)
+	}
+	return n
+}
+
+func (r *envReader) boolean(name string, def bool) bool {
+	v := strings.ToLower(r.str(name, ""))
+	switch v {
+	case "":
+		return def
+	case "1", "true", "yes", "on":
+		return true
+	case "0", "false", "no", "off":
+		return false
+	}
+	r.fail(name, "must be true or false (or on/off), got %q", v)
+	return def
+}
+
+// LoadConfig reads and validates the configuration.
+func LoadConfig(getenv func(string) string) (Config, error) {
+	r := &envReader{get: getenv}
+	c := Config{
+		Addr:                 r.str("ADDR", "127.0.0.1:3000"),
+		DatabaseURL:          r.str("DATABASE_URL", "sqlite:data/dossier.db"),
+		Generator:            r.str("GENERATOR", "template"),
+		TemplateDelay:        r.duration("TEMPLATE_DELAY", 1500*time.Millisecond, 0),
+		OpenAIBaseURL:        r.str("OPENAI_BASE_URL", ""),
+		OpenAIAPIKey:         r.str("OPENAI_API_KEY", ""),
+		OpenAIModel:          r.str("OPENAI_MODEL", ""),
+		LLMConcurrency:       r.integer("LLM_CONCURRENCY", 2, 1, 256),
+		LLMRPM:               r.integer("LLM_RPM", 0, 0, 1_000_000),
+		LLMAttemptTimeout:    r.duration("LLM_ATTEMPT_TIMEOUT", 3*time.Minute, time.Second),
+		LLMMaxRetryAfter:     r.duration("LLM_MAX_RETRY_AFTER", 2*time.Minute, 0),
+		WorkerConcurrency:    r.integer("WORKER_CONCURRENCY", 2, 1, 1024),
+		MaxJobsPerUser:       r.integer("MAX_JOBS_PER_USER", 1, 0, 1024),
+		SweepInterval:        r.duration("SWEEP_INTERVAL", 5*time.Second, 100*time.Millisecond),
+		LeaseDuration:        r.duration("LEASE_DURATION", 30*time.Second, time.Second),
+		JobRetention:         r.duration("JOB_RETENTION", 720*time.Hour, time.Minute),
+		ShutdownTimeout:      r.duration("SHUTDOWN_TIMEOUT", 25*time.Second, 0),
+		CookieSecure:         r.boolean("COOKIE_SECURE", false),
+		BackgroundGeneration: r.boolean("BACKGROUND_GENERATION", true),
+		MaxRetries:           r.integer("JOB_MAX_RETRIES", 3, 0, 100),
+	}
+	if r.err != nil {
+		return c, r.err
+	}
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		return c, &configError{"ADDR", fmt.Sprintf("must be host:port, got %q", c.Addr)}
+	}
+	if _, _, err := models.ParseURL(c.DatabaseURL); err != nil {
+		return c, &configError{"DATABASE_URL", err.Error()}
+	}
+	switch c.Generator {
+	case "template":
+	case "openai":
+		if c.OpenAIBaseURL == "" && c.OpenAIAPIKey == "" {
+			return c, &configError{"OPENAI_API_KEY", "is required when GENERATOR=openai (or set OPENAI_BASE_URL for a local server)"}
+		}
+		if c.OpenAIModel == "" {
+			return c, &configError{"OPENAI_MODEL", "is required when GENERATOR=openai"}
+		}
+	default:
+		return c, &configError{"GENERATOR", fmt.Sprintf("must be template or openai, got %q", c.Generator)}
+	}
+	return c, nil
+}

@@ -1,0 +1,257 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"dossier/jobs/documents"
+	"dossier/models"
+)
+
+// JobRoutes registers the generation job API.
+func (s *Server) JobRoutes(r fiber.Router) {
+	api := r.Group("/api/generation/jobs")
+	api.Post("/", s.createJobLimit(), s.CreateJob)
+	api.Get("/", s.ListJobs)
+	api.Get("/:id", s.GetJob)
+	api.Post("/:id/cancel", s.CancelJob)
+	api.Post("/:id/retry", s.RetryJob)
+}
+
+func (s *Server) createJobLimit() fiber.Handler {
+	return rateLimit(s.cfg.JobCreateRate, 60e9, func(c *fiber.Ctx) string {
+		if u := currentUser(c); u != nil {
+			return "user:" + u.ID
+		}
+		return c.IP()
+	})
+}
+
+// createJobRequest is the body of POST /api/generation/jobs.
+type createJobRequest struct {
+	ProjectID               string              `json:"projectId"`
+	ProjectData             *models.ProjectData `json:"projectData"`
+	CompanyIntelligencePack *models.CompanyPack `json:"companyIntelligencePack"`
+	Documents               []string            `json:"documents"`
+	Priority                string              `json:"priority"`
+}
+
+// CreateJob queues a generation job: 202 with a Location, 409 with the
+// active job's id when the project already has one.
+func (s *Server) CreateJob(c *fiber.Ctx) error {
+	u := currentUser(c)
+	var req createJobRequest
+	if err := readJSON(c, &req); err != nil {
+		return err
+	}
+	job, replay, err := s.startJob(c, u, req)
+	if err != nil {
+		return err
+	}
+	snap, err := s.db.Snapshot(c.UserContext(), job.ID)
+	if err != nil {
+		return err
+	}
+	c.Location("/api/generation/jobs/" + job.ID)
+	if replay {
+		c.Set("Idempotent-Replayed", "true")
+	}
+	return c.Status(fiber.StatusAccepted).JSON(NewJobJSON(snap))
+}
+
+// startJob validates a job request and creates the job; shared by the API
+// and the generate page.
+func (s *Server) startJob(c *fiber.Ctx, u *models.User, req createJobRequest) (*models.Job, bool, error) {
+	ctx := c.UserContext()
+	fields := map[string]string{}
+	if strings.TrimSpace(req.ProjectID) == "" {
+		fields["projectId"] = "is required"
+	}
+	prio, ok := models.ParsePriority(req.Priority)
+	if !ok {
+		fields["priority"] = `must be "high", "normal" or "low"`
+	}
+	key := strings.TrimSpace(c.Get("Idempotency-Key"))
+	if len(key) > 255 {
+		fields["Idempotency-Key"] = "must be at most 255 characters"
+	}
+	if len(fields) > 0 {
+		return nil, false, ValidationError(fields)
+	}
+	docs, err := documents.Resolve(req.Documents)
+	var unknown *documents.UnknownTypeError
+	if errors.As(err, &unknown) {
+		e := ValidationError(map[string]string{"documents": err.Error()})
+		e.Message = err.Error()
+		e.Extra = map[string]any{"validTypes": unknown.Valid}
+		return nil, false, e
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	project, err := s.db.ProjectForUser(ctx, u.ID, req.ProjectID)
+	if err != nil {
+		if errors.Is(err, models.ErrNotFound) {
+			return nil, false, Errorf(fiber.StatusNotFound, "not_found", "project %q not found", req.ProjectID)
+		}
+		return nil, false, err
+	}
+	data := project.Data
+	if req.ProjectData != nil {
+		data = *req.ProjectData
+	}
+	pack := project.CompanyIntelligencePack
+	if req.CompanyIntelligencePack != nil {
+		pack = *req.CompanyIntelligencePack
+	}
+	job, replay, err := s.jobs.Create(ctx, models.NewJob{
+		UserID: u.ID, ProjectID: project.ID, Priority: prio, ProjectData: data, Company: &pack,
+		Documents: docs, MaxRetries: s.cfg.MaxRetries, IdempotencyKey: key,
+	})
+	var active *models.ActiveJobError
+	switch {
+	case errors.As(err, &active):
+		return nil, false, &Error{Status: fiber.StatusConflict, Code: "active_job",
+			Message: "this project already has a queued or processing job", Extra: map[string]any{"jobId": active.JobID}}
+	case errors.Is(err, models.ErrIdempotencyMismatch):
+		return nil, false, &Error{Status: fiber.StatusConflict, Code: "idempotency_key_reused", Message: err.Error()}
+	case err != nil:
+		return nil, false, err
+	}
+	return job, replay, nil
+}
+
+var jobStatuses = []string{models.StatusQueued, models.StatusProcessing, models.StatusCompleted, models.StatusFailed, models.StatusCancelled}
+
+// parseStatuses reads ?status=a,b.
+func parseStatuses(raw string) ([]string, error) {
+	if raw == "" {
+		return nil, nil
+	}
+	var out []string
+	for _, st := range strings.Split(raw, ",") {
+		st = strings.TrimSpace(st)
+		valid := false
+		for _, v := range jobStatuses {
+			valid = valid || v == st
+		}
+		if !valid {
+			return nil, ValidationError(map[string]string{"status": fmt.Sprintf("unknown status %q; valid: %s", st, strings.Join(jobStatuses, ", "))})
+		}
+		out = append(out, st)
+	}
+	return out, nil
+}
+
+// ListJobs lists the caller's jobs, newest first, optionally by ?status=.
+func (s *Server) ListJobs(c *fiber.Ctx) error {
+	u := currentUser(c)
+	statuses, err := parseStatuses(c.Query("status"))
+	if err != nil {
+		return err
+	}
+	snaps, err := s.jobSnapshots(c, u.ID, models.JobFilter{Statuses: statuses, ProjectID: c.Query("projectId"), Limit: 200})
+	if err != nil {
+		return err
+	}
+	out := make([]JobJSON, len(snaps))
+	for i := range snaps {
+		out[i] = NewJobJSON(&snaps[i])
+	}
+	return c.JSON(out)
+}
+
+// jobSnapshots loads the user's jobs with their documents and project names
+// in three queries.
+func (s *Server) jobSnapshots(c *fiber.Ctx, userID string, f models.JobFilter) ([]models.JobSnapshot, error) {
+	ctx := c.UserContext()
+	jobs, err := s.db.Jobs(ctx, userID, f)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(jobs))
+	for i, j := range jobs {
+		ids[i] = j.ID
+	}
+	docs, err := s.db.JobDocumentsFor(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	projects, err := s.db.Projects(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	names := make(map[string]string, len(projects))
+	for _, p := range projects {
+		names[p.ID] = p.Name
+	}
+	out := make([]models.JobSnapshot, len(jobs))
+	for i, j := range jobs {
+		out[i] = models.JobSnapshot{Job: j, Documents: docs[j.ID], ProjectName: names[j.ProjectID]}
+	}
+	return out, nil
+}
+
+// userSnapshot loads one of the user's jobs; another user's is a 404.
+func (s *Server) userSnapshot(c *fiber.Ctx, id string) (*models.JobSnapshot, error) {
+	u := currentUser(c)
+	if _, err := s.db.JobForUser(c.UserContext(), u.ID, id); err != nil {
+		return nil, err
+	}
+	return s.db.Snapshot(c.UserContext(), id)
+}
+
+// GetJob returns one of the caller's jobs.
+func (s *Server) GetJob(c *fiber.Ctx) error {
+	snap, err := s.userSnapshot(c, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(NewJobJSON(snap))
+}
+
+// CancelJob cancels a queued job at once, or asks its worker to stop.
+func (s *Server) CancelJob(c *fiber.Ctx) error {
+	snap, err := s.jobAction(c, s.jobs.Cancel, "only a queued or processing job can be cancelled")
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusAccepted).JSON(NewJobJSON(snap))
+}
+
+// RetryJob requeues a failed or cancelled job; only missing documents run.
+func (s *Server) RetryJob(c *fiber.Ctx) error {
+	snap, err := s.jobAction(c, s.jobs.Retry, "only a failed or cancelled job can be retried")
+	if err != nil {
+		return err
+	}
+	c.Location("/api/generation/jobs/" + snap.Job.ID)
+	return c.Status(fiber.StatusAccepted).JSON(NewJobJSON(snap))
+}
+
+// jobAction runs cancel or retry and maps its errors: 404 for another
+// user's job, 409 where the state doesn't allow it.
+func (s *Server) jobAction(c *fiber.Ctx, action func(ctx context.Context, userID, id string) (*models.Job, error), conflict string) (*models.JobSnapshot, error) {
+	u := currentUser(c)
+	job, err := action(c.UserContext(), u.ID, c.Params("id"))
+	var active *models.ActiveJobError
+	switch {
+	case errors.Is(err, models.ErrConflict):
+		cur, _ := s.db.JobForUser(c.UserContext(), u.ID, c.Params("id"))
+		e := &Error{Status: fiber.StatusConflict, Code: "invalid_state", Message: conflict}
+		if cur != nil {
+			e.Extra = map[string]any{"status": cur.Status}
+		}
+		return nil, e
+	case errors.As(err, &active):
+		return nil, &Error{Status: fiber.StatusConflict, Code: "active_job",
+			Message: "this project already has a queued or processing job", Extra: map[string]any{"jobId": active.JobID}}
+	case err != nil:
+		return nil, err
+	}
+	return s.db.Snapshot(c.UserContext(), job.ID)
+}

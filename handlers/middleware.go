@@ -1,0 +1,138 @@
+package handlers
+
+import (
+	"crypto/subtle"
+	"errors"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/limiter"
+
+	"dossier/models"
+)
+
+const sessionCookie = "dossier_session"
+
+const (
+	localUser    = "user"
+	localSession = "session"
+	localCookie  = "session_cookie"
+)
+
+// currentUser is the signed-in user (session cookie or bearer token), or nil.
+func currentUser(c *fiber.Ctx) *models.User {
+	u, _ := c.Locals(localUser).(*models.User)
+	return u
+}
+
+// currentSession is the cookie session, or nil for bearer-token requests.
+func currentSession(c *fiber.Ctx) *models.Session {
+	s, _ := c.Locals(localSession).(*models.Session)
+	return s
+}
+
+// authenticate resolves the caller from `Authorization: Bearer` or the
+// session cookie. A bad bearer token is a 401; a stale cookie is ignored.
+func (s *Server) authenticate(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	if h := c.Get(fiber.HeaderAuthorization); h != "" {
+		token, ok := strings.CutPrefix(h, "Bearer ")
+		if !ok || strings.TrimSpace(token) == "" {
+			return &Error{Status: fiber.StatusUnauthorized, Code: "unauthorized", Message: "Authorization must be \"Bearer <token>\""}
+		}
+		u, err := s.db.UserByAPIToken(ctx, strings.TrimSpace(token))
+		if errors.Is(err, models.ErrNotFound) {
+			return &Error{Status: fiber.StatusUnauthorized, Code: "unauthorized", Message: "the API token is invalid or revoked"}
+		}
+		if err != nil {
+			return err
+		}
+		c.Locals(localUser, u)
+		return c.Next()
+	}
+	if cookie := c.Cookies(sessionCookie); cookie != "" {
+		sess, u, err := s.db.SessionByCookie(ctx, cookie)
+		switch {
+		case err == nil:
+			c.Locals(localUser, u)
+			c.Locals(localSession, sess)
+			c.Locals(localCookie, strings.Clone(cookie))
+		case errors.Is(err, models.ErrNotFound):
+			s.clearSessionCookie(c)
+		default:
+			return err
+		}
+	}
+	return c.Next()
+}
+
+// csrf refuses unsafe cookie-authenticated requests without the session's
+// token, sent by htmx in the X-CSRF-Token header (hx-headers) or by plain
+// forms in the _csrf field. Bearer requests need none: browsers never send
+// them on their own.
+func (s *Server) csrf(c *fiber.Ctx) error {
+	switch c.Method() {
+	case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions:
+		return c.Next()
+	}
+	sess := currentSession(c)
+	if sess == nil {
+		return c.Next()
+	}
+	token := c.Get("X-CSRF-Token")
+	if token == "" {
+		token = c.FormValue("_csrf")
+	}
+	if subtle.ConstantTimeCompare([]byte(token), []byte(sess.CSRFToken)) != 1 {
+		return &Error{Status: fiber.StatusForbidden, Code: "csrf_failed", Message: "the form expired or the CSRF token is missing; reload the page and try again"}
+	}
+	return c.Next()
+}
+
+// requireUser stops anonymous requests: 401 JSON for the API, a redirect to
+// the login page for pages.
+func (s *Server) requireUser(c *fiber.Ctx) error {
+	if currentUser(c) != nil {
+		return c.Next()
+	}
+	if wantsJSON(c) || c.Get("Accept") == "text/event-stream" {
+		return ErrUnauthorized
+	}
+	next := url.QueryEscape(c.OriginalURL())
+	if c.Get("HX-Request") == "true" {
+		c.Set("HX-Redirect", "/login?next="+next)
+		return c.SendStatus(fiber.StatusUnauthorized)
+	}
+	return c.Redirect("/login?next="+next, fiber.StatusSeeOther)
+}
+
+// rateLimit limits requests per key (the IP by default) and window.
+func rateLimit(max int, window time.Duration, key func(*fiber.Ctx) string) fiber.Handler {
+	cfg := limiter.Config{
+		Max:        max,
+		Expiration: window,
+		LimitReached: func(c *fiber.Ctx) error {
+			return &Error{Status: fiber.StatusTooManyRequests, Code: "rate_limited", Message: "too many attempts; wait a minute and try again"}
+		},
+	}
+	if key != nil {
+		cfg.KeyGenerator = key
+	}
+	return limiter.New(cfg)
+}
+
+func (s *Server) setSessionCookie(c *fiber.Ctx, value string, expires time.Time) {
+	c.Cookie(&fiber.Cookie{
+		Name: sessionCookie, Value: value, Path: "/", Expires: expires,
+		HTTPOnly: true, Secure: s.cfg.CookieSecure, SameSite: fiber.CookieSameSiteLaxMode,
+	})
+}
+
+func (s *Server) clearSessionCookie(c *fiber.Ctx) {
+	c.Cookie(&fiber.Cookie{
+		Name: sessionCookie, Value: "", Path: "/", Expires: time.Unix(0, 0), MaxAge: -1,
+		HTTPOnly: true, Secure: s.cfg.CookieSecure, SameSite: fiber.CookieSameSiteLaxMode,
+	})
+}

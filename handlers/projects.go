@@ -1,0 +1,276 @@
+package handlers
+
+import (
+	"io"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"dossier/models"
+	"dossier/views/pages"
+)
+
+// ProjectRoutes registers the project pages and the project API. Every
+// lookup is scoped to the signed-in user: another user's project is a 404.
+func (s *Server) ProjectRoutes(r fiber.Router) {
+	r.Get("/projects", s.projectsPage)
+	r.Get("/projects/new", s.newProjectPage)
+	r.Get("/projects/rows/:kind", s.projectRow)
+	r.Post("/projects", s.createProject)
+	r.Post("/projects/import", s.importProject)
+	r.Get("/projects/:id", s.projectPage)
+	r.Get("/projects/:id/edit", s.editProjectPage)
+	r.Post("/projects/:id", s.updateProject)
+
+	r.Get("/api/projects", s.listProjectsAPI)
+	r.Post("/api/projects", s.createProjectAPI)
+	r.Get("/api/projects/:id", s.projectAPI)
+}
+
+// projectJSON is a project as the API returns it.
+type projectJSON struct {
+	ID                      string             `json:"id"`
+	Name                    string             `json:"name"`
+	Description             string             `json:"description"`
+	Data                    models.ProjectData `json:"data"`
+	CompanyIntelligencePack models.CompanyPack `json:"companyIntelligencePack"`
+	CreatedAt               time.Time          `json:"createdAt"`
+	UpdatedAt               time.Time          `json:"updatedAt"`
+}
+
+func toProjectJSON(p *models.Project) projectJSON {
+	return projectJSON{ID: p.ID, Name: p.Name, Description: p.Description, Data: p.Data,
+		CompanyIntelligencePack: p.CompanyIntelligencePack, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
+}
+
+func csrfToken(c *fiber.Ctx) string {
+	if sess := currentSession(c); sess != nil {
+		return sess.CSRFToken
+	}
+	return ""
+}
+
+// ---- Pages ----------------------------------------------------------------
+
+func (s *Server) projectsPage(c *fiber.Ctx) error {
+	ps, err := s.db.Projects(c.UserContext(), currentUser(c).ID)
+	if err != nil {
+		return err
+	}
+	vm := pages.ProjectsVM{}
+	for i := range ps {
+		vm.Projects = append(vm.Projects, projectListItem(&ps[i]))
+	}
+	return s.page(c, "Projects", "projects", pages.Projects(vm))
+}
+
+// newProjectPage is the empty form, or with ?example=1 the example project.
+func (s *Server) newProjectPage(c *fiber.Ctx) error {
+	vm := pages.ProjectFormVM{CSRF: csrfToken(c)}
+	if c.QueryBool("example") {
+		name, desc, data, pack := models.ExampleProject()
+		vm.Form = projectForm(name, desc, data, pack)
+		vm.FromExample = true
+	} else {
+		vm.Form = blankProjectForm()
+	}
+	return s.page(c, "New project", "projects", pages.ProjectFormPage(vm))
+}
+
+// blankProjectForm invites input with one empty row per list; rows left
+// empty are ignored on submit.
+func blankProjectForm() pages.ProjectForm {
+	return pages.ProjectForm{
+		BudgetCurrency: "EUR",
+		Deliverables:   []pages.DeliverableRow{{Key: "0"}},
+		Milestones:     []pages.MilestoneRow{{Key: "0"}},
+		Stakeholders:   []pages.StakeholderRow{{Key: "0"}},
+		Risks:          []pages.RiskRow{{Key: "0"}},
+	}
+}
+
+// projectRow is one empty row for the form's "Add" buttons. Its key is
+// random, so it never collides with the rows already on the page.
+func (s *Server) projectRow(c *fiber.Ctx) error {
+	key := "n" + models.RandomToken(6)
+	none := map[string]string{}
+	switch c.Params("kind") {
+	case pages.RowDeliverable:
+		return render(c, pages.DeliverableFields(pages.DeliverableRow{Key: key}, none))
+	case pages.RowMilestone:
+		return render(c, pages.MilestoneFields(pages.MilestoneRow{Key: key}, none))
+	case pages.RowStakeholder:
+		return render(c, pages.StakeholderFields(pages.StakeholderRow{Key: key}, none))
+	case pages.RowRisk:
+		return render(c, pages.RiskFields(pages.RiskRow{Key: key}, none))
+	}
+	return ErrNotFound
+}
+
+func (s *Server) createProject(c *fiber.Ctx) error {
+	form := readProjectForm(c)
+	fields := fieldErrors{}
+	in := formInput(form, fields)
+	in.validate(fields)
+	if len(fields) > 0 {
+		c.Status(fiber.StatusUnprocessableEntity)
+		return s.page(c, "New project", "projects", pages.ProjectFormPage(pages.ProjectFormVM{Form: form, Errors: fields, CSRF: csrfToken(c)}))
+	}
+	p := in.project()
+	p.UserID = currentUser(c).ID
+	if err := s.db.CreateProject(c.UserContext(), p); err != nil {
+		return err
+	}
+	return c.Redirect("/projects/"+p.ID+"?saved=created", fiber.StatusSeeOther)
+}
+
+// importProject creates a project from Project JSON, pasted into the form or
+// uploaded as a file. Problems are listed on the new-project page.
+func (s *Server) importProject(c *fiber.Ctx) error {
+	text := c.FormValue("json")
+	body := []byte(text)
+	if fh, err := c.FormFile("file"); err == nil && fh.Size > 0 {
+		f, err := fh.Open()
+		if err != nil {
+			return err
+		}
+		body, err = io.ReadAll(io.LimitReader(f, int64(s.cfg.BodyLimit)))
+		f.Close()
+		if err != nil {
+			return err
+		}
+	}
+	var in projectInput
+	err := decodeJSONBytes(body, &in)
+	if err == nil {
+		fields := fieldErrors{}
+		in.validate(fields)
+		err = fields.err()
+	}
+	if err != nil {
+		e := toError(err)
+		vm := pages.ProjectFormVM{Form: blankProjectForm(), CSRF: csrfToken(c)}
+		vm.Import = pages.ImportVM{Open: true, JSON: text, Message: importMessage(e)}
+		for _, it := range pages.ErrorItems(e.Fields) {
+			it.Message = e.Fields[it.Field]
+			vm.Import.Errors = append(vm.Import.Errors, it)
+		}
+		c.Status(e.Status)
+		return s.page(c, "New project", "projects", pages.ProjectFormPage(vm))
+	}
+	p := in.project()
+	p.UserID = currentUser(c).ID
+	if err := s.db.CreateProject(c.UserContext(), p); err != nil {
+		return err
+	}
+	return c.Redirect("/projects/"+p.ID+"?saved=imported", fiber.StatusSeeOther)
+}
+
+func importMessage(e *Error) string {
+	if e.Status == fiber.StatusBadRequest {
+		return "That is not valid JSON: " + e.Message
+	}
+	if len(e.Fields) > 0 {
+		return "The JSON was read, but some values need fixing:"
+	}
+	return e.Message
+}
+
+// project loads the user's project named in the path, or 404s.
+func (s *Server) project(c *fiber.Ctx) (*models.Project, error) {
+	return s.db.ProjectForUser(c.UserContext(), currentUser(c).ID, c.Params("id"))
+}
+
+func (s *Server) projectPage(c *fiber.Ctx) error {
+	p, err := s.project(c)
+	if err != nil {
+		return err
+	}
+	vm := projectView(p)
+	switch c.Query("saved") {
+	case "created":
+		vm.Flash = "Project created."
+	case "imported":
+		vm.Flash = "Project imported."
+	case "updated":
+		vm.Flash = "Changes saved."
+	}
+	return s.page(c, p.Name, "projects", pages.Project(vm))
+}
+
+func (s *Server) editProjectPage(c *fiber.Ctx) error {
+	p, err := s.project(c)
+	if err != nil {
+		return err
+	}
+	vm := pages.ProjectFormVM{ProjectID: p.ID, CSRF: csrfToken(c),
+		Form: projectForm(p.Name, p.Description, p.Data, p.CompanyIntelligencePack)}
+	return s.page(c, "Edit "+p.Name, "projects", pages.ProjectFormPage(vm))
+}
+
+func (s *Server) updateProject(c *fiber.Ctx) error {
+	p, err := s.project(c)
+	if err != nil {
+		return err
+	}
+	form := readProjectForm(c)
+	fields := fieldErrors{}
+	in := formInput(form, fields)
+	in.validate(fields)
+	if len(fields) > 0 {
+		c.Status(fiber.StatusUnprocessableEntity)
+		return s.page(c, "Edit "+p.Name, "projects", pages.ProjectFormPage(pages.ProjectFormVM{ProjectID: p.ID, Form: form, Errors: fields, CSRF: csrfToken(c)}))
+	}
+	up := in.project()
+	up.ID, up.UserID = p.ID, p.UserID
+	if err := s.db.UpdateProject(c.UserContext(), up); err != nil {
+		return err
+	}
+	return c.Redirect("/projects/"+p.ID+"?saved=updated", fiber.StatusSeeOther)
+}
+
+// ---- JSON API ---------------------------------------------------------------
+
+func (s *Server) listProjectsAPI(c *fiber.Ctx) error {
+	ps, err := s.db.Projects(c.UserContext(), currentUser(c).ID)
+	if err != nil {
+		return err
+	}
+	out := make([]projectJSON, 0, len(ps))
+	for i := range ps {
+		out = append(out, toProjectJSON(&ps[i]))
+	}
+	return c.JSON(out)
+}
+
+func (s *Server) createProjectAPI(c *fiber.Ctx) error {
+	var in projectInput
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	fields := fieldErrors{}
+	in.validate(fields)
+	if err := fields.err(); err != nil {
+		return err
+	}
+	p := in.project()
+	p.UserID = currentUser(c).ID
+	if err := s.db.CreateProject(c.UserContext(), p); err != nil {
+		return err
+	}
+	// Read it back for the timestamps the database set.
+	stored, err := s.db.ProjectForUser(c.UserContext(), p.UserID, p.ID)
+	if err != nil {
+		return err
+	}
+	c.Location("/api/projects/" + p.ID)
+	return c.Status(fiber.StatusCreated).JSON(toProjectJSON(stored))
+}
+
+func (s *Server) projectAPI(c *fiber.Ctx) error {
+	p, err := s.project(c)
+	if err != nil {
+		return err
+	}
+	return c.JSON(toProjectJSON(p))
+}

@@ -1,0 +1,491 @@
+package handlers
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"dossier/models"
+)
+
+// exampleJSON is the example project as API JSON.
+func exampleJSON(t *testing.T) map[string]any {
+	t.Helper()
+	name, desc, data, pack := models.ExampleProject()
+	raw, err := json.Marshal(map[string]any{"name": name, "description": desc, "data": data, "companyIntelligencePack": pack})
+	require.NoError(t, err)
+	var m map[string]any
+	require.NoError(t, json.Unmarshal(raw, &m))
+	return m
+}
+
+// createProject stores a project for the client straight in the database.
+func createProject(t *testing.T, c *client, name string) *models.Project {
+	t.Helper()
+	_, desc, data, pack := models.ExampleProject()
+	p := &models.Project{UserID: c.user.ID, Name: name, Description: desc, Data: data, CompanyIntelligencePack: pack}
+	require.NoError(t, c.b.db.CreateProject(context.Background(), p))
+	return p
+}
+
+func TestProjectExampleRoundTrip(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d models.Dialect) {
+		b := setup(t, d)
+		c := b.user(t)
+
+		// Empty state first.
+		doc := page(t, c.get(t, "/projects"))
+		assert.Equal(t, 1, testID(doc, "empty-state").Length())
+
+		// The example fills the form; submitting it unchanged stores exactly
+		// the example project.
+		resp := c.get(t, "/projects/new?example=1")
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		doc = page(t, resp)
+		form := formValues(doc, `[data-testid="project-form"]`)
+		assert.Equal(t, "Customer Portal Relaunch", form.get("name"))
+		assert.Equal(t, c.csrf, form.get("_csrf"))
+
+		resp = c.submit(t, "/projects", form)
+		require.Equal(t, http.StatusSeeOther, resp.StatusCode, "errors: %v", resp.Header)
+		loc := resp.Header.Get("Location")
+		id := regexp.MustCompile(`^/projects/([0-9a-f-]{36})\?saved=created$`).FindStringSubmatch(loc)
+		require.NotNil(t, id, loc)
+
+		p, err := b.db.ProjectForUser(context.Background(), c.user.ID, id[1])
+		require.NoError(t, err)
+		name, desc, data, pack := models.ExampleProject()
+		assert.Equal(t, name, p.Name)
+		assert.Equal(t, desc, p.Description)
+		assert.Equal(t, data, p.Data)
+		assert.Equal(t, pack, p.CompanyIntelligencePack)
+
+		// The page lays it out, with the actions.
+		doc = page(t, c.get(t, loc))
+		assert.Equal(t, "Customer Portal Relaunch", testID(doc, "project-name").Text())
+		assert.Contains(t, testID(doc, "flash").Text(), "Project created")
+		href, _ := testID(doc, "generate-documents").Attr("href")
+		assert.Equal(t, "/projects/"+p.ID+"/generate", href)
+		href, _ = testID(doc, "edit-project").Attr("href")
+		assert.Equal(t, "/projects/"+p.ID+"/edit", href)
+		facts := testID(doc, "project-facts").Text()
+		assert.Contains(t, facts, "EUR 480,000")
+		assert.Contains(t, facts, "4 Jan 2027")
+		assert.Equal(t, len(data.Risks), testID(doc, "risks").Find("tbody tr").Length())
+		assert.Equal(t, len(data.Deliverables), testID(doc, "deliverables").Find("tbody tr").Length())
+		assert.Contains(t, testID(doc, "deliverables").Text(), "135 days in total")
+		assert.Contains(t, testID(doc, "company-pack").Text(), "Northwind Mutual")
+
+		// Listed.
+		doc = page(t, c.get(t, "/projects"))
+		assert.Equal(t, "Customer Portal Relaunch", strings.TrimSpace(testID(doc, "project-link").Text()))
+
+		// The edit form round-trips too; change the name and a risk score.
+		doc = page(t, c.get(t, "/projects/"+p.ID+"/edit"))
+		form = formValues(doc, `[data-testid="project-form"]`)
+		form = form.set("name", "Portal Relaunch v2").set("data.risks[0].probability", "5")
+		resp = c.submit(t, "/projects/"+p.ID, form)
+		require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+		p2, err := b.db.ProjectForUser(context.Background(), c.user.ID, p.ID)
+		require.NoError(t, err)
+		assert.Equal(t, "Portal Relaunch v2", p2.Name)
+		assert.Equal(t, 5, p2.Data.Risks[0].Probability)
+		data.Risks[0].Probability = 5
+		assert.Equal(t, data, p2.Data)
+	})
+}
+
+func TestProjectFormRows(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d models.Dialect) {
+		b := setup(t, d)
+		c := b.user(t)
+
+		// "Add risk" fetches a row with a fresh key.
+		doc := page(t, c.get(t, "/projects/rows/risk", "HX-Request", "true"))
+		name, _ := doc.Find(`[data-testid="row-risk"] input`).First().Attr("name")
+		assert.Regexp(t, `^data\.risks\[n[A-Za-z0-9_-]+\]\.description$`, name)
+		assert.Equal(t, 0, doc.Find("header").Length(), "a row is a fragment, not a page")
+		assert.Equal(t, http.StatusNotFound, c.get(t, "/projects/rows/nope").StatusCode)
+
+		// Rows come in page order with any keys; blank rows are dropped.
+		form := orderedForm{
+			{"_csrf", c.csrf}, {"name", "Rows"},
+			{"data.risks[0].description", "First"}, {"data.risks[0].probability", "2"}, {"data.risks[0].impact", ""},
+			{"data.risks[0].owner", ""}, {"data.risks[0].mitigation", ""},
+			{"data.risks[nZZ].description", ""}, {"data.risks[nZZ].probability", ""},
+			{"data.risks[nAb-_1].description", "Second"}, {"data.risks[nAb-_1].impact", "4"},
+			{"data.deliverables[nX].name", "Build"}, {"data.deliverables[nX].effortDays", "2.5"},
+			{"data.milestones[0].name", "Go-live"}, {"data.milestones[0].date", "2027-05-01"},
+			{"data.stakeholders[k1].name", "Sam"}, {"data.stakeholders[k1].interest", "5"}, {"data.stakeholders[k1].influence", "1"},
+			{"data.objectives", "one\r\n\r\n  two  \n"},
+		}
+		resp := c.submit(t, "/projects", form)
+		require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+		ps, err := b.db.Projects(context.Background(), c.user.ID)
+		require.NoError(t, err)
+		require.Len(t, ps, 1)
+		got := ps[0].Data
+		assert.Equal(t, []models.Risk{{Description: "First", Probability: 2}, {Description: "Second", Impact: 4}}, got.Risks)
+		assert.Equal(t, []models.Deliverable{{Name: "Build", EffortDays: 2.5}}, got.Deliverables)
+		assert.Equal(t, []models.Milestone{{Name: "Go-live", Date: "2027-05-01"}}, got.Milestones)
+		assert.Equal(t, []models.Stakeholder{{Name: "Sam", Interest: 5, Influence: 1}}, got.Stakeholders)
+		assert.Equal(t, []string{"one", "two"}, got.Objectives)
+		assert.Nil(t, got.Budget)
+	})
+}
+
+func TestProjectFormValidation(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d models.Dialect) {
+		b := setup(t, d)
+		c := b.user(t)
+		for _, tc := range []struct {
+			name   string
+			form   orderedForm
+			errors map[string]string // field → part of its message
+		}{
+			{"missing name", orderedForm{{"name", "  "}}, map[string]string{"name": "Is required"}},
+			{"bad dates", orderedForm{{"name", "P"}, {"data.startDate", "04/01/2027"}, {"data.endDate", "2027-02-30"}},
+				map[string]string{"data.startDate": "YYYY-MM-DD", "data.endDate": "YYYY-MM-DD"}},
+			{"end before start", orderedForm{{"name", "P"}, {"data.startDate", "2027-06-01"}, {"data.endDate", "2027-05-31"}},
+				map[string]string{"data.endDate": "on or after the start date"}},
+			{"negative budget and bad currency", orderedForm{{"name", "P"}, {"data.budget.amount", "-5"}, {"data.budget.currency", "EURO"}},
+				map[string]string{"data.budget.amount": "zero or more", "data.budget.currency": "3-letter"}},
+			{"budget not a number", orderedForm{{"name", "P"}, {"data.budget.amount", "lots"}}, map[string]string{"data.budget.amount": "Must be a number"}},
+			{"scores", orderedForm{{"name", "P"},
+				{"data.risks[0].description", "R"}, {"data.risks[0].probability", "6"}, {"data.risks[0].impact", "high"},
+				{"data.stakeholders[0].name", "S"}, {"data.stakeholders[0].interest", "0"}, {"data.stakeholders[0].influence", "2.5"}},
+				map[string]string{
+					"data.risks[0].probability": "1 to 5", "data.risks[0].impact": "1 to 5",
+					"data.stakeholders[0].interest": "1 to 5", "data.stakeholders[0].influence": "1 to 5",
+				}},
+			{"rows need names", orderedForm{{"name", "P"}, {"data.deliverables[0].effortDays", "-1"}, {"data.milestones[x].date", "soon"}},
+				map[string]string{"data.deliverables[0].name": "Is required", "data.deliverables[0].effortDays": "zero or more",
+					"data.milestones[0].name": "Is required", "data.milestones[0].date": "YYYY-MM-DD"}},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				form := append(orderedForm{{"_csrf", c.csrf}}, tc.form...)
+				resp := c.submit(t, "/projects", form)
+				require.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode)
+				doc := page(t, resp)
+				summary := testID(doc, "form-errors")
+				require.Equal(t, 1, summary.Length(), "an error summary")
+				assert.Equal(t, len(tc.errors), summary.Find("li").Length())
+				for field, msg := range tc.errors {
+					el := testID(doc, "error-"+field)
+					require.Equal(t, 1, el.Length(), "error for %s", field)
+					assert.Contains(t, el.Text(), msg, field)
+					// The control is marked invalid and keeps the value typed.
+					ctl := doc.Find(`[name="` + field + `"]`)
+					inv, _ := ctl.Attr("aria-invalid")
+					assert.Equal(t, "true", inv, field)
+				}
+				for _, kv := range tc.form {
+					ctl := doc.Find(`input[name="` + kv[0] + `"]`)
+					if ctl.Length() == 1 {
+						v, _ := ctl.Attr("value")
+						assert.Equal(t, kv[1], v, kv[0])
+					}
+				}
+				ps, err := b.db.Projects(context.Background(), c.user.ID)
+				require.NoError(t, err)
+				assert.Empty(t, ps)
+			})
+		}
+	})
+}
+
+func TestProjectImport(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d models.Dialect) {
+		b := setup(t, d)
+		c := b.user(t)
+		example, err := json.Marshal(exampleJSON(t))
+		require.NoError(t, err)
+
+		post := func(t *testing.T, field, content string) *http.Response {
+			var body bytes.Buffer
+			w := multipart.NewWriter(&body)
+			require.NoError(t, w.WriteField("_csrf", c.csrf))
+			if field == "file" {
+				fw, err := w.CreateFormFile("file", "project.json")
+				require.NoError(t, err)
+				fw.Write([]byte(content))
+			} else {
+				require.NoError(t, w.WriteField("json", content))
+			}
+			require.NoError(t, w.Close())
+			return c.do(t, http.MethodPost, "/projects/import", &body, "Content-Type", w.FormDataContentType())
+		}
+
+		for _, field := range []string{"json", "file"} {
+			t.Run("valid "+field, func(t *testing.T) {
+				resp := post(t, field, string(example))
+				require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+				assert.Contains(t, resp.Header.Get("Location"), "?saved=imported")
+			})
+		}
+		for _, tc := range []struct {
+			name, body string
+			status     int
+			fields     []string
+		}{
+			{"malformed", `{"name": "x"`, 400, nil},
+			{"wrong types", `{"name": "x", "data": {"risks": [{"description": "r", "probability": "high"}]}}`, 422, []string{"data.risks[0].probability"}},
+			{"out of range", `{"name": "x", "data": {"stakeholders": [{"name": "s", "interest": 9}]}}`, 422, []string{"data.stakeholders[0].interest"}},
+			{"empty", ``, 400, nil},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				resp := post(t, "json", tc.body)
+				require.Equal(t, tc.status, resp.StatusCode)
+				doc := page(t, resp)
+				panel := testID(doc, "import-panel")
+				_, open := panel.Attr("open")
+				assert.True(t, open, "the import panel stays open")
+				assert.NotEmpty(t, testID(doc, "flash").Text())
+				assert.Equal(t, tc.body, testID(doc, "import-form").Find("textarea").Text())
+				for _, f := range tc.fields {
+					assert.Contains(t, testID(doc, "import-errors").Text(), f)
+				}
+			})
+		}
+		ps, err := b.db.Projects(context.Background(), c.user.ID)
+		require.NoError(t, err)
+		assert.Len(t, ps, 2)
+	})
+}
+
+func TestProjectsAPI(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d models.Dialect) {
+		b := setup(t, d)
+		api := b.apiClient(t)
+
+		resp := api.get(t, "/api/projects")
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		var list []map[string]any
+		decodeBody(t, resp, &list)
+		assert.Empty(t, list)
+		assert.NotNil(t, list, "an empty list is [], not null")
+
+		resp = api.postJSON(t, "/api/projects", exampleJSON(t))
+		require.Equal(t, http.StatusCreated, resp.StatusCode)
+		var created projectJSON
+		decodeBody(t, resp, &created)
+		assert.Equal(t, "/api/projects/"+created.ID, resp.Header.Get("Location"))
+		_, _, data, pack := models.ExampleProject()
+		assert.Equal(t, "Customer Portal Relaunch", created.Name)
+		assert.Equal(t, data, created.Data)
+		assert.Equal(t, pack, created.CompanyIntelligencePack)
+		assert.False(t, created.CreatedAt.IsZero())
+
+		resp = api.get(t, "/api/projects/"+created.ID)
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		var raw map[string]any
+		decodeBody(t, resp, &raw)
+		for _, k := range []string{"id", "name", "description", "data", "companyIntelligencePack", "createdAt", "updatedAt"} {
+			assert.Contains(t, raw, k)
+		}
+		assert.Equal(t, created.ID, raw["id"])
+
+		resp = api.get(t, "/api/projects")
+		decodeBody(t, resp, &list)
+		require.Len(t, list, 1)
+		assert.Equal(t, created.ID, list[0]["id"])
+
+		// Only the name is required.
+		resp = api.postJSON(t, "/api/projects", `{"name": "Bare"}`)
+		assert.Equal(t, http.StatusCreated, resp.StatusCode)
+		// Unknown paths under /api are JSON 404s.
+		resp = api.get(t, "/api/projects/00000000-0000-0000-0000-000000000000")
+		assert.Equal(t, http.StatusNotFound, resp.StatusCode)
+		assert.Equal(t, "not_found", errorOf(t, resp).Error.Code)
+	})
+}
+
+func TestProjectsAPIValidation(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d models.Dialect) {
+		b := setup(t, d)
+		api := b.apiClient(t)
+		for _, tc := range []struct {
+			name    string
+			body    string
+			headers []string
+			status  int
+			code    string
+			fields  map[string]string
+		}{
+			{"malformed JSON", `{"name": "x",}`, nil, 400, "bad_request", nil},
+			{"truncated JSON", `{"name": "x"`, nil, 400, "bad_request", nil},
+			{"empty body", ``, nil, 400, "bad_request", nil},
+			{"two values", `{"name": "x"} {}`, nil, 400, "bad_request", nil},
+			{"not JSON content type", `{"name": "x"}`, []string{"Content-Type", "text/plain"}, 400, "bad_request", nil},
+			{"array", `[{"name": "x"}]`, nil, 422, "validation_failed", nil},
+			{"missing name", `{"description": "d"}`, nil, 422, "validation_failed", map[string]string{"name": "is required"}},
+			{"name is a number", `{"name": 5}`, nil, 422, "validation_failed", map[string]string{"name": "must be a string"}},
+			{"probability is a word", `{"name": "x", "data": {"risks": [{"description": "a"}, {"description": "b", "probability": "high"}]}}`, nil, 422, "validation_failed",
+				map[string]string{"data.risks[1].probability": "must be an integer"}},
+			{"score is fractional", `{"name": "x", "data": {"stakeholders": [{"name": "s", "influence": 2.5}]}}`, nil, 422, "validation_failed",
+				map[string]string{"data.stakeholders[0].influence": "must be an integer"}},
+			{"scores out of range", `{"name": "x", "data": {"risks": [{"description": "a", "probability": 0, "impact": 6}]}}`, nil, 422, "validation_failed",
+				map[string]string{"data.risks[0].probability": "1 to 5", "data.risks[0].impact": "1 to 5"}},
+			{"many wrong types", `{"name": "x", "data": {"objectives": "one", "budget": {"amount": "10"}, "deliverables": {}}, "companyIntelligencePack": []}`, nil, 422, "validation_failed",
+				map[string]string{"data.objectives": "must be an array", "data.budget.amount": "must be a number", "data.deliverables": "must be an array", "companyIntelligencePack": "must be an object"}},
+			{"dates", `{"name": "x", "data": {"startDate": "2027-13-01", "milestones": [{"name": "m", "date": "tomorrow"}]}}`, nil, 422, "validation_failed",
+				map[string]string{"data.startDate": "YYYY-MM-DD", "data.milestones[0].date": "YYYY-MM-DD"}},
+			{"end before start", `{"name": "x", "data": {"startDate": "2027-02-01", "endDate": "2027-01-31"}}`, nil, 422, "validation_failed",
+				map[string]string{"data.endDate": "start date"}},
+			{"negative numbers", `{"name": "x", "data": {"budget": {"amount": -1}, "deliverables": [{"name": "d", "effortDays": -0.5}]}}`, nil, 422, "validation_failed",
+				map[string]string{"data.budget.amount": "zero or more", "data.deliverables[0].effortDays": "zero or more"}},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				var resp *http.Response
+				if tc.headers != nil {
+					resp = api.do(t, http.MethodPost, "/api/projects", strings.NewReader(tc.body), tc.headers...)
+				} else {
+					resp = api.postJSON(t, "/api/projects", tc.body)
+				}
+				require.Equal(t, tc.status, resp.StatusCode)
+				e := errorOf(t, resp)
+				assert.Equal(t, tc.code, e.Error.Code)
+				assert.NotEmpty(t, e.Error.Message)
+				assert.Len(t, e.Error.Fields, len(tc.fields), "fields: %v", e.Error.Fields)
+				for f, msg := range tc.fields {
+					assert.Contains(t, e.Error.Fields[f], msg, f)
+				}
+			})
+		}
+		ps, err := b.db.Projects(context.Background(), api.user.ID)
+		require.NoError(t, err)
+		assert.Empty(t, ps)
+	})
+}
+
+func TestOversizedBody(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d models.Dialect) {
+		b := setup(t, d) // the default 1 MiB limit
+		base := b.listen(t)
+		api, browser := b.apiClient(t), b.user(t)
+		pad := strings.Repeat("x", 1<<20)
+		for _, tc := range []struct {
+			name, path, contentType, body string
+			headers                       map[string]string
+		}{
+			{"API", "/api/projects", "application/json", fmt.Sprintf(`{"name": "big", "description": %q}`, pad),
+				map[string]string{"Authorization": "Bearer " + api.token}},
+			{"form", "/projects", "application/x-www-form-urlencoded", "name=big&description=" + pad,
+				map[string]string{"Cookie": sessionCookie + "=" + browser.cookie, "X-CSRF-Token": browser.csrf, "Accept": "application/json"}},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				req, err := http.NewRequest(http.MethodPost, base+tc.path, strings.NewReader(tc.body))
+				require.NoError(t, err)
+				req.Header.Set("Content-Type", tc.contentType)
+				for k, v := range tc.headers {
+					req.Header.Set(k, v)
+				}
+				resp, err := http.DefaultClient.Do(req)
+				require.NoError(t, err)
+				defer resp.Body.Close()
+				require.Equal(t, http.StatusRequestEntityTooLarge, resp.StatusCode)
+				assert.Equal(t, "body_too_large", errorOf(t, resp).Error.Code)
+			})
+		}
+		ps, err := b.db.Projects(context.Background(), api.user.ID)
+		require.NoError(t, err)
+		assert.Empty(t, ps)
+	})
+}
+
+func TestProjectsOfAnotherUser(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d models.Dialect) {
+		b := setup(t, d)
+		owner, other := b.user(t), b.user(t)
+		p := createProject(t, owner, "Secret plan")
+		otherAPI := b.apiClient(t)
+
+		edit := url.Values{"name": {"Hijacked"}}
+		for _, tc := range []struct {
+			name string
+			do   func(t *testing.T) *http.Response
+		}{
+			{"view page", func(t *testing.T) *http.Response { return other.get(t, "/projects/"+p.ID) }},
+			{"edit page", func(t *testing.T) *http.Response { return other.get(t, "/projects/"+p.ID+"/edit") }},
+			{"update", func(t *testing.T) *http.Response { return other.postForm(t, "/projects/"+p.ID, edit) }},
+			{"invalid update", func(t *testing.T) *http.Response {
+				return other.postForm(t, "/projects/"+p.ID, url.Values{"name": {""}})
+			}},
+			{"generate page", func(t *testing.T) *http.Response { return other.get(t, "/projects/"+p.ID+"/generate") }},
+			{"API get with cookie", func(t *testing.T) *http.Response { return other.get(t, "/api/projects/"+p.ID) }},
+			{"API get with token", func(t *testing.T) *http.Response { return otherAPI.get(t, "/api/projects/"+p.ID) }},
+			{"not a uuid", func(t *testing.T) *http.Response { return other.get(t, "/api/projects/not-a-uuid") }},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				resp := tc.do(t)
+				assert.Equal(t, http.StatusNotFound, resp.StatusCode)
+				if strings.HasPrefix(resp.Request.URL.Path, "/api/") {
+					assert.Equal(t, "not_found", errorOf(t, resp).Error.Code)
+				}
+			})
+		}
+		// Nor does it show in their lists.
+		doc := page(t, other.get(t, "/projects"))
+		assert.Equal(t, 0, testID(doc, "project-item").Length())
+		var list []projectJSON
+		decodeBody(t, otherAPI.get(t, "/api/projects"), &list)
+		assert.Empty(t, list)
+		// And nothing changed.
+		got, err := b.db.ProjectForUser(context.Background(), owner.user.ID, p.ID)
+		require.NoError(t, err)
+		assert.Equal(t, "Secret plan", got.Name)
+		assert.Equal(t, http.StatusOK, owner.get(t, "/projects/"+p.ID).StatusCode)
+	})
+}
+
+func TestBearerTokens(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d models.Dialect) {
+		b := setup(t, d)
+		api := b.apiClient(t)
+		createProject(t, api, "Mine")
+
+		resp := api.get(t, "/api/projects")
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		var list []projectJSON
+		decodeBody(t, resp, &list)
+		require.Len(t, list, 1)
+
+		for _, tc := range []struct {
+			name, auth string
+		}{
+			{"no token", ""},
+			{"unknown token", "Bearer dsr_nope"},
+			{"not bearer", "Basic dXNlcjpwYXNz"},
+			{"empty bearer", "Bearer "},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				var headers []string
+				if tc.auth != "" {
+					headers = []string{"Authorization", tc.auth}
+				}
+				resp := b.anon().get(t, "/api/projects", headers...)
+				require.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+				assert.Equal(t, "unauthorized", errorOf(t, resp).Error.Code)
+			})
+		}
+
+		t.Run("revoked token", func(t *testing.T) {
+			ts, err := b.db.APITokens(context.Background(), api.user.ID)
+			require.NoError(t, err)
+			require.NoError(t, b.db.RevokeAPIToken(context.Background(), api.user.ID, ts[0].ID))
+			resp := api.get(t, "/api/projects")
+			require.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+			assert.Equal(t, "unauthorized", errorOf(t, resp).Error.Code)
+		})
+	})
+}

@@ -1,0 +1,69 @@
+package handlers
+
+import (
+	"context"
+	"io"
+	"time"
+
+	"github.com/a-h/templ"
+	"github.com/gofiber/fiber/v2"
+
+	"dossier/views/layouts"
+	"dossier/views/pages"
+)
+
+// render writes a templ component as HTML.
+func render(c *fiber.Ctx, component templ.Component) error {
+	c.Type("html", "utf-8")
+	return component.Render(c.UserContext(), c.Response().BodyWriter())
+}
+
+// isPartial reports whether htmx asked for a fragment rather than a page.
+func isPartial(c *fiber.Ctx) bool {
+	return c.Get("HX-Request") == "true" && c.Get("HX-Boosted") != "true"
+}
+
+// page renders body inside the base layout, or alone for a non-boosted htmx
+// request.
+func (s *Server) page(c *fiber.Ctx, title, nav string, body templ.Component) error {
+	if isPartial(c) {
+		return render(c, body)
+	}
+	p := s.layout(c, title, nav)
+	return render(c, templ.ComponentFunc(func(ctx context.Context, w io.Writer) error {
+		return layouts.Base(p).Render(templ.WithChildren(ctx, body), w)
+	}))
+}
+
+// layout builds the base layout's view model for the current user: the live
+// badge, the bell, and toasts for what finished while no tab was open.
+func (s *Server) layout(c *fiber.Ctx, title, nav string) layouts.Page {
+	p := layouts.Page{Title: title, Nav: nav}
+	u := currentUser(c)
+	if u == nil {
+		return p
+	}
+	ctx := c.UserContext()
+	p.User = &layouts.User{Name: u.Name, Email: u.Email}
+	if sess := currentSession(c); sess != nil {
+		p.CSRF = sess.CSRFToken
+	}
+	active, _ := s.db.CountActiveJobs(ctx, u.ID)
+	p.Badge = badgeComponent(active)
+	p.Unread, _ = s.db.CountUnread(ctx, u.ID)
+	if unshown, err := s.db.TakeUnshown(ctx, u.ID, time.Now()); err == nil {
+		for _, n := range unshown {
+			p.Toasts = append(p.Toasts, notificationToast(n))
+		}
+	}
+	return p
+}
+
+// renderError renders an error page (or fragment for htmx).
+func (s *Server) renderError(c *fiber.Ctx, e *Error) error {
+	body := pages.Error(pages.ErrorVM{Status: e.Status, Message: e.Message})
+	if isPartial(c) {
+		return render(c, body)
+	}
+	return s.page(c, "Error", "", body)
+}

@@ -1,0 +1,63 @@
+package handlers
+
+import (
+	"io/fs"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/compress"
+	"github.com/gofiber/fiber/v2/middleware/etag"
+	"github.com/gofiber/fiber/v2/middleware/filesystem"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+
+	"dossier/static"
+)
+
+// isStream reports whether the path is an SSE stream, which compression,
+// ETag and any buffering middleware would break.
+func isStream(c *fiber.Ctx) bool {
+	p := c.Path()
+	return p == "/events" || strings.HasPrefix(p, "/api/generation/jobs/stream/") ||
+		strings.HasSuffix(p, "/generate/stream")
+}
+
+// App builds the Fiber app with every route.
+func (s *Server) App() *fiber.App {
+	app := fiber.New(fiber.Config{
+		AppName:               "Dossier",
+		ErrorHandler:          s.errorHandler,
+		BodyLimit:             s.cfg.BodyLimit,
+		ReadTimeout:           30 * time.Second,
+		IdleTimeout:           120 * time.Second,
+		DisableStartupMessage: true,
+		// SSE streams must not be cut by a write timeout.
+	})
+	app.Use(recover.New())
+	app.Use(compress.New(compress.Config{Next: isStream}))
+	app.Use(etag.New(etag.Config{Next: func(c *fiber.Ctx) bool { return isStream(c) || c.Method() != fiber.MethodGet }}))
+
+	assets, _ := fs.Sub(static.FS, ".")
+	app.Use("/static", filesystem.New(filesystem.Config{
+		Root:   http.FS(assets),
+		MaxAge: 3600,
+	}))
+	s.HealthRoutes(app)
+
+	app.Use(s.authenticate, s.csrf)
+	s.AuthRoutes(app)
+
+	r := app.Group("", s.requireUser)
+	s.CatalogRoutes(r)
+	s.ProjectRoutes(r)
+	s.JobRoutes(r)
+	s.EventRoutes(r)
+	s.ArtifactRoutes(r)
+	s.TokenRoutes(r)
+	s.DashboardRoutes(r)
+	s.NotificationRoutes(r)
+
+	app.Use(func(c *fiber.Ctx) error { return ErrNotFound })
+	return app
+}

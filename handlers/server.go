@@ -1,0 +1,82 @@
+// Package handlers holds the Fiber routes, one file per resource. Handlers
+// parse, validate and authorize, call models and jobs, and render views or
+// JSON. They stay thin.
+package handlers
+
+import (
+	"context"
+	"time"
+
+	"dossier/jobs/documents"
+	"dossier/jobs/events"
+	"dossier/models"
+)
+
+// Jobs is what the handlers need from the processor.
+type Jobs interface {
+	// Create stores a job and triggers a claim.
+	Create(ctx context.Context, in models.NewJob) (job *models.Job, replay bool, err error)
+	Cancel(ctx context.Context, userID, jobID string) (*models.Job, error)
+	Retry(ctx context.Context, userID, jobID string) (*models.Job, error)
+}
+
+// Config is the part of the app configuration the handlers read.
+type Config struct {
+	CookieSecure bool
+	// BackgroundGeneration off makes the generate page run in the
+	// foreground, streamed within the request (the original behaviour).
+	BackgroundGeneration bool
+	MaxRetries           int
+	// SessionTTL is how long a login lasts.
+	SessionTTL time.Duration
+	// Heartbeat is the SSE keep-alive interval (15 s in production).
+	Heartbeat time.Duration
+	// BodyLimit caps request bodies.
+	BodyLimit int
+	// LoginRate is the number of login attempts per IP and minute.
+	LoginRate int
+	// JobCreateRate is the number of job creations per user and minute.
+	JobCreateRate int
+}
+
+// Server holds the dependencies every handler shares.
+type Server struct {
+	cfg    Config
+	db     *models.DB
+	jobs   Jobs
+	broker *events.Broker
+	// gen runs the foreground generation when BackgroundGeneration is off.
+	gen documents.Generator
+	// done closes at shutdown, so that streams end and never hold it up.
+	done chan struct{}
+}
+
+// NewServer builds the server; call App to get the Fiber app.
+func NewServer(cfg Config, db *models.DB, jobs Jobs, broker *events.Broker, gen documents.Generator) *Server {
+	if cfg.SessionTTL == 0 {
+		cfg.SessionTTL = 30 * 24 * time.Hour
+	}
+	if cfg.Heartbeat == 0 {
+		cfg.Heartbeat = 15 * time.Second
+	}
+	if cfg.BodyLimit == 0 {
+		cfg.BodyLimit = 1 << 20
+	}
+	if cfg.LoginRate == 0 {
+		cfg.LoginRate = 10
+	}
+	if cfg.JobCreateRate == 0 {
+		cfg.JobCreateRate = 30
+	}
+	return &Server{cfg: cfg, db: db, jobs: jobs, broker: broker, gen: gen, done: make(chan struct{})}
+}
+
+// CloseStreams ends every open SSE stream; call it before shutting the app
+// down, so that shutdown never waits on them.
+func (s *Server) CloseStreams() {
+	select {
+	case <-s.done:
+	default:
+		close(s.done)
+	}
+}

@@ -1,0 +1,170 @@
+package handlers
+
+import (
+	"bufio"
+	"bytes"
+	"log/slog"
+	"net"
+	"runtime/debug"
+	"strconv"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"dossier/jobs/events"
+)
+
+// SSE plumbing for Fiber v2 (fasthttp). The traps, from PITFALLS.md:
+//   - fiber.Ctx is recycled once the handler returns, and the stream writer
+//     runs after that: everything the writer needs is copied out first.
+//   - fasthttp never reports a client that went away; only a failed write or
+//     flush does, and a write to a socket the client closed succeeds once.
+//     Hence the heartbeat, a return on any write error, and a peek at the
+//     socket before each heartbeat (peerClosed), which sees a client's FIN
+//     at once.
+//   - app.Shutdown waits for stream writers: they all end on s.done.
+
+// retryMillis is the reconnect delay the browser's EventSource uses.
+const retryMillis = 3000
+
+// writeTimeout is how long a client may leave its socket full before its
+// stream is dropped: twice the heartbeat, within [1s, 10s], so that a stuck
+// client neither lingers nor holds up a graceful shutdown.
+func writeTimeout(heartbeat time.Duration) time.Duration {
+	return min(max(2*heartbeat, time.Second), 10*time.Second)
+}
+
+// sse writes Server-Sent Events to a stream writer.
+type sse struct {
+	w       *bufio.Writer
+	conn    net.Conn
+	timeout time.Duration
+}
+
+// event writes one named event; data may span lines, each becoming its own
+// data: line. It buffers; call flush.
+func (e *sse) event(name string, data []byte) error {
+	if name != "" {
+		e.w.WriteString("event: ")
+		e.w.WriteString(name)
+		e.w.WriteByte('\n')
+	}
+	for {
+		line, rest, more := bytes.Cut(data, []byte{'\n'})
+		line = bytes.TrimSuffix(line, []byte{'\r'})
+		e.w.WriteString("data: ")
+		e.w.Write(line)
+		e.w.WriteByte('\n')
+		if !more {
+			break
+		}
+		data = rest
+	}
+	_, err := e.w.WriteString("\n")
+	return err
+}
+
+// comment writes a comment line, which clients ignore: the heartbeat.
+func (e *sse) comment(text string) error {
+	_, err := e.w.WriteString(": " + text + "\n\n")
+	return err
+}
+
+// flush sends what is buffered; its error is how a gone client shows.
+func (e *sse) flush() error {
+	if e.conn != nil {
+		e.conn.SetWriteDeadline(time.Now().Add(e.timeout))
+	}
+	return e.w.Flush()
+}
+
+// stream is what one SSE response does, built by a handler from values it
+// copied out of the fiber.Ctx. None of its funcs may touch the Ctx or the
+// database.
+type stream struct {
+	// sub delivers the updates; the stream closes it when it ends.
+	sub *events.Subscription
+	// start writes the current state, loaded before the stream began.
+	start func(e *sse) (done bool, err error)
+	// apply writes what the updates changed; done ends the stream.
+	apply func(e *sse, ups []events.Update) (done bool, err error)
+	// closed runs when the stream ends, whatever the reason.
+	closed func()
+}
+
+// runStream sets the SSE headers and hands st to fasthttp's stream writer.
+// The writer sends the retry hint and the current state, then the updates as
+// they come, and a heartbeat comment every s.cfg.Heartbeat; it returns on
+// the first failed write, when st says it is done, or at shutdown.
+func (s *Server) runStream(c *fiber.Ctx, st stream) error {
+	c.Set(fiber.HeaderContentType, "text/event-stream; charset=utf-8")
+	c.Set(fiber.HeaderCacheControl, "no-cache")
+	c.Set(fiber.HeaderConnection, "keep-alive")
+	c.Set("X-Accel-Buffering", "no")
+	c.Status(fiber.StatusOK)
+
+	heartbeat, shutdown, conn := s.cfg.Heartbeat, s.done, c.Context().Conn()
+	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
+		defer func() {
+			if r := recover(); r != nil {
+				slog.Error("sse stream panicked", "panic", r, "stack", string(debug.Stack()))
+			}
+		}()
+		defer st.sub.Close()
+		if st.closed != nil {
+			defer st.closed()
+		}
+		// A client that stops reading fills its socket; the write deadline
+		// set at each flush makes fasthttp's blocked write fail, which
+		// closes our pipe and unblocks the flush. It is cleared only when
+		// the stream ends cleanly, so that the kept-alive connection does
+		// not inherit it; at shutdown it still bounds a stuck write.
+		e := &sse{w: w, conn: conn, timeout: writeTimeout(heartbeat)}
+		clean := false
+		defer func() {
+			if clean && conn != nil {
+				conn.SetWriteDeadline(time.Time{})
+			}
+		}()
+		select {
+		case <-shutdown:
+			return
+		default:
+		}
+		e.w.WriteString("retry: " + strconv.Itoa(retryMillis) + "\n\n")
+		done, err := st.start(e)
+		if err != nil || e.flush() != nil {
+			return
+		}
+		if done {
+			clean = true
+			return
+		}
+		tick := time.NewTicker(heartbeat)
+		defer tick.Stop()
+		for {
+			select {
+			case <-shutdown:
+				return
+			case <-tick.C:
+				if peerClosed(conn) || e.comment("ping") != nil || e.flush() != nil {
+					return
+				}
+			case <-st.sub.Ready():
+				ups := st.sub.Take()
+				if len(ups) == 0 {
+					continue
+				}
+				done, err := st.apply(e, ups)
+				if err != nil || e.flush() != nil {
+					return
+				}
+				if done {
+					clean = true
+					return
+				}
+			}
+		}
+	})
+	return nil
+}

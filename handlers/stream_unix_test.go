@@ -1,0 +1,75 @@
+//go:build linux || darwin || freebsd || netbsd || openbsd || dragonfly
+
+package handlers
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"dossier/models"
+)
+
+// tinyReadBuffer dials with a small receive buffer, so that a client that
+// stops reading fills it quickly.
+func tinyReadBuffer() *net.Dialer {
+	return &net.Dialer{Timeout: 5 * time.Second, Control: func(_, _ string, c syscall.RawConn) error {
+		return c.Control(func(fd uintptr) {
+			syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 2048)
+		})
+	}}
+}
+
+func TestAClientThatNeverReadsDoesNotDelayAnother(t *testing.T) {
+	e := newLiveEnv(t, liveSQLite(t), liveOptions{heartbeat: 250 * time.Millisecond})
+	u, token := e.signIn("slow@example.com")
+	// Documents with long names make each event big, so that the stuck
+	// clients' sockets fill up quickly.
+	docs := make([]string, 60)
+	for i := range docs {
+		docs[i] = fmt.Sprintf("document_%02d_%s", i, strings.Repeat("x", 1000))
+	}
+	j := e.newJob(u.ID, docs...)
+
+	// The stuck clients: connected, then never read again.
+	for _, path := range []string{"/api/generation/jobs/stream/" + j.ID, "/events"} {
+		stuck := dialSSEWith(t, tinyReadBuffer(), e.addr, path, token)
+		require.Equal(t, http.StatusOK, stuck.Status)
+	}
+	reader := dialSSE(t, e.addr, "/api/generation/jobs/stream/"+j.ID+"?format=json", token)
+	require.Equal(t, http.StatusOK, reader.Status)
+	reader.events(2, 2*time.Second)
+	require.Equal(t, 3, e.broker.Subscribers())
+
+	d := e.drive(j)
+	d.claim()
+	for i, doc := range docs {
+		next := ""
+		if i+1 < len(docs) {
+			next = docs[i+1]
+		}
+		start := time.Now()
+		d.commit(doc, next)
+		// The reader sees each document promptly, whatever the stuck ones do.
+		for {
+			ev := reader.event(2 * time.Second)
+			if ev.Name == "progress" && int(ev.json(t)["completedDocuments"].(float64)) == i+1 {
+				break
+			}
+		}
+		require.Less(t, time.Since(start), 500*time.Millisecond, "document %d was late", i)
+	}
+	d.finish(models.StatusCompleted)
+	for reader.event(2*time.Second).Name != "done" {
+	}
+	// The stuck streams, blocked on their full sockets, are reaped by the
+	// write timeout; the /events one would otherwise never end.
+	require.Eventually(t, func() bool { return e.broker.Subscribers() == 0 && streamGoroutines() == 0 },
+		writeTimeout(250*time.Millisecond)+2*time.Second, 10*time.Millisecond)
+}

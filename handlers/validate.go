@@ -1,0 +1,276 @@
+package handlers
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/mail"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// fieldErrors collects one message per field, keyed by the field's path in
+// the JSON body (`data.risks[0].probability`). HTML forms name their inputs
+// with the same paths, so one map serves both the form and the API.
+type fieldErrors map[string]string
+
+// add records msg for field unless the field already has a message: the
+// first problem found is the one worth showing.
+func (f fieldErrors) add(field, msg string) {
+	if _, ok := f[field]; !ok {
+		f[field] = msg
+	}
+}
+
+// err is nil without problems, else the 422 validation error.
+func (f fieldErrors) err() error {
+	if len(f) == 0 {
+		return nil
+	}
+	return ValidationError(f)
+}
+
+// isJSONRequest reports whether the body is JSON (application/json or any
+// +json type), which decides between the JSON API and a form.
+func isJSONRequest(c *fiber.Ctx) bool {
+	ct := c.Get(fiber.HeaderContentType)
+	if ct == "" {
+		return false
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return false
+	}
+	return mt == fiber.MIMEApplicationJSON || strings.HasSuffix(mt, "+json")
+}
+
+// speakJSON makes the error handler answer this request with the JSON error
+// shape, for routes such as /login that serve both forms and JSON clients.
+func speakJSON(c *fiber.Ctx) {
+	c.Request().Header.Set(fiber.HeaderAccept, fiber.MIMEApplicationJSON)
+}
+
+// decodeJSON decodes the request body into dst, which must point to a struct.
+// It insists on Content-Type: application/json.
+//   - An empty or malformed body is a 400 bad_request.
+//   - A value of the wrong type is a 422 validation_failed whose fields name
+//     every offender by path, e.g. {"data.risks[0].probability": "must be an integer"}.
+//
+// Unknown keys are ignored, as encoding/json does.
+func decodeJSON(c *fiber.Ctx, dst any) error {
+	if !isJSONRequest(c) {
+		return Errorf(fiber.StatusBadRequest, "bad_request", "send the body as JSON with Content-Type: application/json")
+	}
+	return decodeJSONBytes(c.Body(), dst)
+}
+
+// decodeJSONBytes is decodeJSON for a body that did not come from the
+// request itself, such as an uploaded file.
+func decodeJSONBytes(body []byte, dst any) error {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return Errorf(fiber.StatusBadRequest, "bad_request", "the body is empty; send a JSON object")
+	}
+	// First pass: is it JSON at all? Numbers stay exact, so that 3.5 can be
+	// told apart from 3 where an integer is expected.
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var raw any
+	if err := dec.Decode(&raw); err != nil {
+		return malformed(err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return Errorf(fiber.StatusBadRequest, "bad_request", "malformed JSON: unexpected data after the top-level value")
+	}
+	// Second pass: does every value have the type dst expects?
+	t := reflect.TypeOf(dst).Elem()
+	if _, ok := raw.(map[string]any); !ok && t.Kind() == reflect.Struct {
+		return &Error{Status: fiber.StatusUnprocessableEntity, Code: "validation_failed", Message: "the body must be a JSON object"}
+	}
+	fields := fieldErrors{}
+	checkTypes(raw, t, "", fields)
+	if err := fields.err(); err != nil {
+		return err
+	}
+	if err := json.Unmarshal(body, dst); err != nil {
+		// checkTypes accepted it, so this is a value Go cannot hold, such
+		// as a number too large for its field.
+		return &Error{Status: fiber.StatusUnprocessableEntity, Code: "validation_failed", Message: "a value is out of range: " + strings.TrimPrefix(err.Error(), "json: ")}
+	}
+	return nil
+}
+
+func malformed(err error) error {
+	var syn *json.SyntaxError
+	if errors.As(err, &syn) {
+		return Errorf(fiber.StatusBadRequest, "bad_request", "malformed JSON at byte %d: %s", syn.Offset, syn.Error())
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return Errorf(fiber.StatusBadRequest, "bad_request", "malformed JSON: the body ends too early")
+	}
+	return Errorf(fiber.StatusBadRequest, "bad_request", "malformed JSON: %s", strings.TrimPrefix(err.Error(), "json: "))
+}
+
+// checkTypes walks a decoded JSON value alongside the Go type it will be
+// decoded into, and records every mismatch under its path. null is accepted
+// everywhere: encoding/json leaves the zero value.
+func checkTypes(v any, t reflect.Type, path string, fields fieldErrors) {
+	if v == nil {
+		return
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	name := path
+	if name == "" {
+		name = "body"
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		m, ok := v.(map[string]any)
+		if !ok {
+			fields.add(name, "must be an object")
+			return
+		}
+		for key, val := range m {
+			if f, ok := jsonField(t, key); ok {
+				checkTypes(val, f.typ, joinPath(path, f.name), fields)
+			}
+		}
+	case reflect.Map:
+		m, ok := v.(map[string]any)
+		if !ok {
+			fields.add(name, "must be an object")
+			return
+		}
+		for key, val := range m {
+			checkTypes(val, t.Elem(), joinPath(path, key), fields)
+		}
+	case reflect.Slice, reflect.Array:
+		arr, ok := v.([]any)
+		if !ok {
+			fields.add(name, "must be an array")
+			return
+		}
+		for i, val := range arr {
+			checkTypes(val, t.Elem(), path+"["+strconv.Itoa(i)+"]", fields)
+		}
+	case reflect.String:
+		if _, ok := v.(string); !ok {
+			fields.add(name, "must be a string")
+		}
+	case reflect.Bool:
+		if _, ok := v.(bool); !ok {
+			fields.add(name, "must be true or false")
+		}
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		n, ok := v.(json.Number)
+		if !ok {
+			fields.add(name, "must be an integer")
+			return
+		}
+		if _, err := n.Int64(); err != nil {
+			fields.add(name, "must be an integer")
+		}
+	case reflect.Float32, reflect.Float64:
+		if _, ok := v.(json.Number); !ok {
+			fields.add(name, "must be a number")
+		}
+	}
+}
+
+type fieldInfo struct {
+	name string
+	typ  reflect.Type
+}
+
+// jsonField finds the struct field encoding/json would decode key into: an
+// exact match on the JSON name first, then a case-insensitive one.
+func jsonField(t reflect.Type, key string) (fieldInfo, bool) {
+	var folded *fieldInfo
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		name := f.Name
+		if tag, ok := f.Tag.Lookup("json"); ok {
+			tagName, _, _ := strings.Cut(tag, ",")
+			if tagName == "-" {
+				continue
+			}
+			if tagName != "" {
+				name = tagName
+			}
+		}
+		if name == key {
+			return fieldInfo{name: name, typ: f.Type}, true
+		}
+		if folded == nil && strings.EqualFold(name, key) {
+			folded = &fieldInfo{name: name, typ: f.Type}
+		}
+	}
+	if folded != nil {
+		return *folded, true
+	}
+	return fieldInfo{}, false
+}
+
+func joinPath(path, name string) string {
+	if path == "" {
+		return name
+	}
+	return path + "." + name
+}
+
+// ---- Single values ----------------------------------------------------------
+
+// validEmail accepts a bare address such as ada@example.com.
+func validEmail(s string) bool {
+	if len(s) > 254 || strings.ContainsAny(s, " \t\r\n<>") {
+		return false
+	}
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Address != s {
+		return false
+	}
+	_, domain, _ := strings.Cut(s, "@")
+	return strings.Contains(domain, ".") && !strings.HasSuffix(domain, ".")
+}
+
+// isoDate parses an ISO 8601 calendar date (2027-01-04).
+func isoDate(s string) (time.Time, bool) {
+	t, err := time.Parse(time.DateOnly, s)
+	return t, err == nil
+}
+
+// tooLong reports whether s has more than n characters.
+func tooLong(s string, n int) bool { return utf8.RuneCountInString(s) > n }
+
+// lines splits a textarea into its non-blank, trimmed lines.
+func lines(s string) []string {
+	var out []string
+	for l := range strings.Lines(s) {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// localPath returns next if it is a path on this site, else "/": a login
+// must never redirect to another origin.
+func localPath(next string) string {
+	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") ||
+		strings.HasPrefix(next, "/\\") || strings.ContainsAny(next, "\r\n\t\\") {
+		return "/"
+	}
+	return next
+}

@@ -1,0 +1,149 @@
+package documents
+
+import (
+	"math"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Formatting is fixed (not locale-dependent) so that documents are
+// reproducible and golden files stay stable.
+
+const isoDate = "2006-01-02"
+
+// parseDate reads an ISO 8601 date ("2027-01-04", or a full RFC 3339
+// timestamp whose date part is used). The result is midnight UTC so that
+// day arithmetic never crosses a DST change.
+func parseDate(s string) (time.Time, bool) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}, false
+	}
+	t, err := time.Parse(isoDate, s)
+	if err != nil {
+		t, err = time.Parse(time.RFC3339, s)
+		if err != nil {
+			return time.Time{}, false
+		}
+	}
+	if t.Year() < 1900 || t.Year() > 9000 {
+		// Outside any plausible project; refusing it keeps date arithmetic
+		// (years of working days added) far from time.Time's limits.
+		return time.Time{}, false
+	}
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC), true
+}
+
+// fmtDate is the house date style: weekday, day, month, year.
+func fmtDate(t time.Time) string { return t.Format("Mon 2 Jan 2006") }
+
+// dateOr formats a user-supplied date, or explains why it cannot.
+func dateOr(raw string) string {
+	if t, ok := parseDate(raw); ok {
+		return fmtDate(t)
+	}
+	if strings.TrimSpace(raw) == "" {
+		return notProvided
+	}
+	return esc(raw) + " _(not a valid ISO 8601 date)_"
+}
+
+// Working days are Monday to Friday. Public holidays are not modelled: the
+// documents say so wherever dates are computed.
+func isWorkday(t time.Time) bool {
+	wd := t.Weekday()
+	return wd != time.Saturday && wd != time.Sunday
+}
+
+// nextWorkday returns t if it is a working day, else the following Monday.
+func nextWorkday(t time.Time) time.Time {
+	for !isWorkday(t) {
+		t = t.AddDate(0, 0, 1)
+	}
+	return t
+}
+
+// addWorkdays moves n working days forward from a working day t.
+func addWorkdays(t time.Time, n int) time.Time {
+	t = nextWorkday(t)
+	t = t.AddDate(0, 0, n/5*7)
+	for range n % 5 {
+		t = nextWorkday(t.AddDate(0, 0, 1))
+	}
+	return t
+}
+
+// workdaysBetween counts working days from a to b, both included. It works
+// on day numbers rather than time.Duration, which saturates at 292 years.
+func workdaysBetween(a, b time.Time) int {
+	da, db := dayNumber(a), dayNumber(b)
+	if db < da {
+		return 0
+	}
+	days := db - da + 1
+	n := days / 7 * 5
+	wd := int64(a.Weekday())
+	for i := range days % 7 {
+		if d := (wd + i) % 7; d != int64(time.Saturday) && d != int64(time.Sunday) {
+			n++
+		}
+	}
+	return int(n)
+}
+
+// dayNumber is the number of days since 1970-01-01 of a midnight-UTC date.
+func dayNumber(t time.Time) int64 { return t.Unix() / 86400 }
+
+// fmtNum formats a number with thousands separators and at most the given
+// decimals, dropping a zero fraction: 114750 → "114,750", 2.5 → "2.5".
+func fmtNum(x float64, decimals int) string {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return "n/a"
+	}
+	s := strconv.FormatFloat(x, 'f', decimals, 64)
+	if strings.Contains(s, ".") {
+		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	}
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	intPart, frac, hasFrac := strings.Cut(s, ".")
+	var b strings.Builder
+	if neg && strings.Trim(s, "0.") != "" {
+		b.WriteByte('-')
+	}
+	for i, c := range intPart {
+		if i > 0 && (len(intPart)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	if hasFrac {
+		b.WriteString("." + frac)
+	}
+	return b.String()
+}
+
+// fmtDays formats an effort in person-days, to at most one decimal.
+func fmtDays(x float64) string { return fmtNum(x, 1) }
+
+// fmtPct formats a percentage to one decimal.
+func fmtPct(x float64) string { return fmtNum(x, 1) + "%" }
+
+// fmtMoney formats an amount in whole currency units: estimates to the cent
+// would be false precision.
+func fmtMoney(x float64, currency string) string {
+	n := fmtNum(math.Round(x), 0)
+	if currency == "" {
+		return n
+	}
+	return currency + " " + n
+}
+
+// plural picks the singular or plural noun for n.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
+}

@@ -1,0 +1,254 @@
+package documents
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/openai/openai-go/v3"
+	"github.com/openai/openai-go/v3/option"
+)
+
+// OpenAIConfig configures a generator for any OpenAI-compatible
+// chat-completions server (OpenAI, Azure-style proxies, vLLM, Ollama, …).
+type OpenAIConfig struct {
+	// BaseURL is the API root, such as https://api.openai.com/v1. Empty means
+	// the SDK default (OpenAI).
+	BaseURL string
+	// APIKey is sent as a bearer token. Local servers often accept any value.
+	APIKey string
+	// Model is the model name; required.
+	Model string
+	// AttemptTimeout bounds one call, streaming included. The SDK sets no
+	// timeout, and a hung provider would otherwise hold a worker forever.
+	// Default 2m.
+	AttemptTimeout time.Duration
+}
+
+// OpenAIGenerator writes documents with a language model. It makes exactly
+// one HTTP request per Generate call: retries belong to RetryPolicy, which
+// sees the classified error.
+type OpenAIGenerator struct {
+	client  openai.Client
+	model   string
+	timeout time.Duration
+	now     func() time.Time // for HTTP-date Retry-After; tests may replace it
+}
+
+// NewOpenAIGenerator validates cfg and builds the client with the SDK's own
+// retries turned off.
+func NewOpenAIGenerator(cfg OpenAIConfig) (*OpenAIGenerator, error) {
+	if strings.TrimSpace(cfg.Model) == "" {
+		return nil, errors.New("openai generator: model is required (OPENAI_MODEL)")
+	}
+	if cfg.AttemptTimeout < 0 {
+		return nil, fmt.Errorf("openai generator: attempt timeout %s is negative", cfg.AttemptTimeout)
+	}
+	opts := []option.RequestOption{option.WithMaxRetries(0)}
+	if cfg.BaseURL != "" {
+		if !strings.HasPrefix(cfg.BaseURL, "http://") && !strings.HasPrefix(cfg.BaseURL, "https://") {
+			return nil, fmt.Errorf("openai generator: base URL %q must start with http:// or https:// (OPENAI_BASE_URL)", cfg.BaseURL)
+		}
+		opts = append(opts, option.WithBaseURL(cfg.BaseURL))
+	}
+	if cfg.APIKey != "" {
+		opts = append(opts, option.WithAPIKey(cfg.APIKey))
+	}
+	return &OpenAIGenerator{
+		client:  openai.NewClient(opts...),
+		model:   cfg.Model,
+		timeout: cmp.Or(cfg.AttemptTimeout, 2*time.Minute),
+		now:     time.Now,
+	}, nil
+}
+
+// ErrTruncatedStream means the provider closed the stream before saying it
+// had finished: the document may be cut short, so it is not kept.
+var ErrTruncatedStream = errors.New("stream ended without a finish reason")
+
+// ErrEmptyOutput means the model finished without writing anything.
+var ErrEmptyOutput = errors.New("model returned no content")
+
+// Generate streams one chat completion and returns it as a document.
+func (g *OpenAIGenerator) Generate(ctx context.Context, req Request) (Document, error) {
+	dt, ok := Lookup(req.Type)
+	if !ok {
+		return Document{}, Permanent(&UnknownTypeError{Unknown: []string{req.Type}, Valid: Keys()})
+	}
+	user, err := userPrompt(req, dt)
+	if err != nil {
+		return Document{}, Permanent(err)
+	}
+	actx, cancel := context.WithTimeout(ctx, g.timeout)
+	defer cancel()
+
+	var seen response
+	stream := g.client.Chat.Completions.NewStreaming(actx, openai.ChatCompletionNewParams{
+		Model: g.model,
+		Messages: []openai.ChatCompletionMessageParamUnion{
+			openai.SystemMessage(systemPrompt(req.Company)),
+			openai.UserMessage(user),
+		},
+		StreamOptions: openai.ChatCompletionStreamOptionsParam{IncludeUsage: openai.Bool(true)},
+	}, option.WithMiddleware(seen.record))
+	defer stream.Close()
+
+	var out strings.Builder
+	var usage Usage
+	finish := ""
+	for stream.Next() {
+		chunk := stream.Current()
+		for _, c := range chunk.Choices {
+			out.WriteString(c.Delta.Content)
+			if c.FinishReason != "" {
+				finish = c.FinishReason
+			}
+		}
+		if chunk.JSON.Usage.Valid() {
+			usage = Usage{PromptTokens: int(chunk.Usage.PromptTokens), CompletionTokens: int(chunk.Usage.CompletionTokens)}
+		}
+	}
+	if err := stream.Err(); err != nil {
+		return Document{}, g.classify(ctx, actx, &seen, err)
+	}
+	switch finish {
+	case "":
+		if actx.Err() != nil {
+			// A stream cut by a deadline can end without an error from Next.
+			return Document{}, g.classify(ctx, actx, &seen, actx.Err())
+		}
+		return Document{}, Retryable(fmt.Errorf("openai %s: %w", req.Type, ErrTruncatedStream), 0)
+	case "content_filter":
+		return Document{}, Permanentf("openai %s: the provider's content filter stopped the output", req.Type)
+	case "length":
+		// Sampling differs between attempts, so another try may fit; the
+		// retry policy bounds how often.
+		return Document{}, Retryable(fmt.Errorf("openai %s: output hit the model's token limit", req.Type), 0)
+	}
+	md := strings.TrimSpace(out.String())
+	if md == "" {
+		return Document{}, Retryable(fmt.Errorf("openai %s: %w", req.Type, ErrEmptyOutput), 0)
+	}
+	return Document{Type: dt.Key, Title: titleOf(md, dt.Title), Markdown: md + "\n", Usage: usage}, nil
+}
+
+// response remembers the HTTP status and headers of the attempt, so that a
+// failure is classified by status even when the body is not the JSON error
+// object the SDK expects (some compatible servers answer in plain text).
+type response struct {
+	mu     sync.Mutex
+	status int
+	header http.Header
+}
+
+func (r *response) record(req *http.Request, next option.MiddlewareNext) (*http.Response, error) {
+	resp, err := next(req)
+	if resp != nil {
+		r.mu.Lock()
+		r.status, r.header = resp.StatusCode, resp.Header.Clone()
+		r.mu.Unlock()
+	}
+	return resp, err
+}
+
+func (r *response) get() (int, http.Header) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.status, r.header
+}
+
+// classify turns a failed attempt into the typed error RetryPolicy and the
+// processor act on. It never looks at error strings.
+func (g *OpenAIGenerator) classify(parent, attempt context.Context, seen *response, err error) error {
+	if parent.Err() != nil {
+		return fmt.Errorf("openai: %w", parent.Err())
+	}
+	var apiErr *openai.Error
+	if errors.As(err, &apiErr) {
+		var h http.Header
+		if apiErr.Response != nil {
+			h = apiErr.Response.Header
+		}
+		return g.byStatus(apiErr.StatusCode, apiErr.Code, apiErr.Type, h, err)
+	}
+	if attempt.Err() != nil {
+		return Retryable(fmt.Errorf("openai: attempt timed out after %s: %w", g.timeout, err), 0)
+	}
+	if status, h := seen.get(); status >= 400 {
+		return g.byStatus(status, "", "", h, err)
+	}
+	// Network errors, a broken or malformed stream, an error event mid-stream.
+	return Retryable(fmt.Errorf("openai: %w", err), 0)
+}
+
+func (g *OpenAIGenerator) byStatus(status int, code, typ string, h http.Header, err error) error {
+	err = fmt.Errorf("openai: %w%s", err, codeSuffix(code))
+	switch {
+	case code == "insufficient_quota" || typ == "insufficient_quota":
+		return Permanent(err) // a 429, but waiting will not refill the account
+	case code == "context_length_exceeded":
+		return Permanent(err)
+	case status == http.StatusTooManyRequests, status == http.StatusRequestTimeout,
+		status == http.StatusConflict, status >= 500:
+		return Retryable(err, retryAfter(h, g.now()))
+	default: // 400, 401, 403, 404, 422 and the other 4xx
+		return Permanent(err)
+	}
+}
+
+func codeSuffix(code string) string {
+	if code == "" {
+		return ""
+	}
+	return " (code " + strconv.Quote(code) + ")"
+}
+
+// retryAfter reads the provider's requested delay: retry-after-ms (OpenAI's
+// millisecond header) first, then Retry-After as seconds or an HTTP date.
+func retryAfter(h http.Header, now time.Time) time.Duration {
+	if h == nil {
+		return 0
+	}
+	if v := strings.TrimSpace(h.Get("Retry-After-Ms")); v != "" {
+		if ms, err := strconv.ParseFloat(v, 64); err == nil && ms > 0 && ms < 1e9 {
+			return time.Duration(ms * float64(time.Millisecond))
+		}
+	}
+	v := strings.TrimSpace(h.Get("Retry-After"))
+	if v == "" {
+		return 0
+	}
+	if s, err := strconv.ParseFloat(v, 64); err == nil {
+		if s <= 0 || s > 1e6 {
+			return 0
+		}
+		return time.Duration(s * float64(time.Second))
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(t.Sub(now), 0)
+	}
+	return 0
+}
+
+// titleOf takes the first level-1 heading, else the catalog title.
+func titleOf(md, fallback string) string {
+	for line := range strings.SplitSeq(md, "\n") {
+		if rest, ok := strings.CutPrefix(strings.TrimSpace(line), "# "); ok {
+			t := strings.TrimSpace(strings.TrimRight(strings.TrimSpace(rest), "#"))
+			t = strings.Trim(unescapeTitle(t), "*_ ")
+			if t != "" {
+				if r := []rune(t); len(r) > 200 {
+					t = string(r[:200])
+				}
+				return t
+			}
+		}
+	}
+	return fallback
+}

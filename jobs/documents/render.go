@@ -1,0 +1,64 @@
+package documents
+
+import (
+	"bytes"
+	"regexp"
+	"sync"
+
+	"github.com/microcosm-cc/bluemonday"
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/extension"
+)
+
+// Markdown written by a model or a user is untrusted. RenderHTML is the only
+// way it becomes HTML in Dossier: goldmark without raw HTML, then a
+// bluemonday allowlist. The allowlist drops scripts, event handlers,
+// javascript: URLs and, because pages use htmx, every hx-* and data-hx-*
+// attribute: an injected hx-get would otherwise make the page fetch and swap
+// attacker-chosen content.
+
+var (
+	markdown = goldmark.New(goldmark.WithExtensions(
+		extension.NewTable(extension.WithTableCellAlignMethod(extension.TableCellAlignAttribute)),
+		extension.Strikethrough,
+		extension.Linkify,
+	))
+
+	policy = sync.OnceValue(func() *bluemonday.Policy {
+		p := bluemonday.UGCPolicy() // no data-* attributes, no on*, safe URL schemes only
+		p.AllowAttrs("class").Matching(regexp.MustCompile(`^language-[A-Za-z0-9_+-]{1,32}$`)).OnElements("code")
+		p.AllowAttrs("align").Matching(regexp.MustCompile(`^(left|right|center)$`)).OnElements("th", "td")
+		p.RequireNoReferrerOnLinks(true)
+		return p
+	})
+)
+
+// RenderHTML converts Markdown to sanitised HTML, safe to embed in a page.
+func RenderHTML(md string) string {
+	var buf bytes.Buffer
+	if err := markdown.Convert([]byte(md), &buf); err != nil {
+		// goldmark only fails on writer errors, which a bytes.Buffer never
+		// returns; fall back to escaped text rather than dropping content.
+		return policy().Sanitize("<pre>" + htmlEscape(md) + "</pre>")
+	}
+	return policy().Sanitize(buf.String())
+}
+
+func htmlEscape(s string) string {
+	var b bytes.Buffer
+	for _, r := range s {
+		switch r {
+		case '<':
+			b.WriteString("&lt;")
+		case '>':
+			b.WriteString("&gt;")
+		case '&':
+			b.WriteString("&amp;")
+		case '"':
+			b.WriteString("&#34;")
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,169 @@
+package documents
+
+import (
+	"fmt"
+	"strconv"
+)
+
+// writeCharter authorises the project: it is the document a sponsor signs, so
+// it carries the commitments (objectives, dates, budget) and who owns them.
+func writeCharter(f *facts, d *doc) {
+	d.h(2, "Purpose")
+	d.para(cmpOr(f.desc, notProvided))
+
+	d.h(2, "Objectives")
+	d.bullets(f.data.Objectives, notProvided)
+
+	d.h(2, "Scope summary")
+	d.para(fmt.Sprintf("%s in scope and %s explicitly out of scope; the Scope Statement holds the detail.",
+		plural(nonEmpty(f.data.ScopeIn), "item", "items"), plural(nonEmpty(f.data.ScopeOut), "item", "items")))
+	d.para("**In scope**")
+	d.bullets(f.data.ScopeIn, notProvided)
+	d.para("**Out of scope**")
+	d.bullets(f.data.ScopeOut, notProvided)
+
+	d.h(2, "Key deliverables")
+	deliverablesTable(f, d)
+
+	d.h(2, "Timeline and milestones")
+	d.para(timelineLine(f))
+	milestoneTable(f, d)
+
+	d.h(2, "Budget")
+	d.para(budgetLine(f))
+
+	d.h(2, "Roles and authority")
+	t := newTable("Role", "Name", "Authority")
+	t.row("Sponsor", cmpOr(f.sponsor, notProvided), "Owns the business case; approves scope, budget and changes beyond tolerance; chairs the steering committee")
+	t.row("Project manager", cmpOr(f.manager, notProvided), "Runs the project day to day within the agreed tolerances; reports weekly")
+	for _, s := range f.stakeholders {
+		if s.Quadrant == manageClosely && !isSponsor(s, f.data.Sponsor) {
+			t.row("Steering committee member", s.Name+roleSuffix(s.Role), "Reviews progress monthly; decides on escalations in their area")
+		}
+	}
+	t.write(d)
+	d.para("Proposed tolerances: the project manager may absorb up to 5 working days of schedule slip and 5% of the cost estimate without escalation. Anything beyond goes to the sponsor.")
+
+	d.h(2, "Top risks")
+	riskBrief(f, d, 3)
+
+	d.h(2, "Constraints")
+	d.bullets(f.data.Constraints, notProvided)
+	d.h(2, "Assumptions")
+	d.bullets(f.data.Assumptions, notProvided)
+	d.h(2, "Success criteria")
+	d.bullets(f.data.SuccessCriteria, notProvided)
+
+	compliance(f, d, fmt.Sprintf("The project must comply with the standards %s applies. Each has a named check in the Quality Plan:", f.companyOrWe))
+
+	d.h(2, "Approval")
+	a := newTable("Role", "Name", "Signature", "Date")
+	a.row("Sponsor", cmpOr(f.sponsor, notProvided), " ", " ")
+	a.row("Project manager", cmpOr(f.manager, notProvided), " ", " ")
+	a.write(d)
+	notesSection(d, f.dateNotes, f.wbsNotes, f.risks.notes, f.stakeNotes)
+}
+
+func roleSuffix(role string) string {
+	if role == "" {
+		return ""
+	}
+	return " (" + role + ")"
+}
+
+// deliverablesTable lists the deliverables with effort and a total.
+func deliverablesTable(f *facts, d *doc) {
+	if len(f.wbs) == 0 {
+		d.para("Deliverables: " + notProvided)
+		return
+	}
+	t := newTable("#", "Deliverable", "Description", "Effort (days)").right(3)
+	for _, wp := range f.wbs {
+		t.row(wp.ID, wp.Name, cmpOr(wp.Desc, notProvided), fmtDays(wp.Effort))
+	}
+	t.row(" ", "**Total**", " ", "**"+fmtDays(totalEffort(f.wbs))+"**")
+	t.write(d)
+}
+
+// timelineLine states the committed window and the computed finish.
+func timelineLine(f *facts) string {
+	s := fmt.Sprintf("Start: %s. Committed end: %s.", dateOr(f.data.StartDate), dateOr(f.data.EndDate))
+	if f.sched.ok {
+		s += fmt.Sprintf(" Planned finish from the effort estimates: %s (%s).", fmtDate(f.sched.finish), varianceText(f.sched))
+	}
+	return s
+}
+
+// varianceText says how the planned finish compares with the end date.
+func varianceText(s schedule) string {
+	switch {
+	case !s.hasEnd:
+		return "no end date to compare with"
+	case s.variance > 0:
+		return plural(s.variance, "working day", "working days") + " after the end date"
+	case s.variance < 0:
+		return plural(-s.variance, "working day", "working days") + " before the end date"
+	default:
+		return "on the end date"
+	}
+}
+
+// milestoneTable lists milestones with their dates, flagging dates outside
+// the project window.
+func milestoneTable(f *facts, d *doc) {
+	if len(f.data.Milestones) == 0 {
+		d.para("Milestones: " + notProvided)
+		return
+	}
+	t := newTable("Milestone", "Date", "Check")
+	for i, m := range f.data.Milestones {
+		check := "Within the project window"
+		md, ok := parseDate(m.Date)
+		switch {
+		case !ok:
+			check = "Date missing or invalid"
+		case f.hasStart && md.Before(f.start):
+			check = "Before the start date"
+		case f.hasEnd && md.After(f.end):
+			check = "After the end date"
+		case !f.hasStart || !f.hasEnd:
+			check = "Project window not fully defined"
+		}
+		t.row(escOr(m.Name, "Milestone "+strconv.Itoa(i+1)), dateOr(m.Date), check)
+	}
+	t.write(d)
+}
+
+// budgetLine summarises approved budget against the estimate.
+func budgetLine(f *facts) string {
+	b := f.budget
+	est := fmt.Sprintf("The estimate is %s: %s person-days at %s a day (%s) plus %s risk contingency (see the Budget Estimate).",
+		b.money(b.total), fmtDays(b.effort), b.rateText(), b.money(b.labour), b.money(b.contingency))
+	if !b.hasBudget {
+		return "Approved budget: " + notProvided + " " + est
+	}
+	return fmt.Sprintf("Approved budget: %s. %s That leaves %s (%s of the budget used by the estimate).",
+		b.money(b.budget), est, headroomText(b), fmtPct(b.share()))
+}
+
+func headroomText(b budgetFigures) string {
+	if b.headroom >= 0 {
+		return b.money(b.headroom) + " of headroom"
+	}
+	return "a shortfall of " + b.money(-b.headroom)
+}
+
+// riskBrief lists the n highest risks with their scores.
+func riskBrief(f *facts, d *doc, n int) {
+	if len(f.risks.ranked) == 0 {
+		d.para("Risks: " + notProvided + " A project with no identified risks has not been assessed yet.")
+		return
+	}
+	t := newTable("Risk", "Score", "Band", "Owner").right(1)
+	for _, r := range f.risks.top(n) {
+		t.row(escOr(r.Description, notProvided), fmt.Sprintf("%d × %d = %d", r.Probability, r.Impact, r.Score), band(r.Score), escOr(r.Owner, "_Unassigned_"))
+	}
+	t.write(d)
+	d.para(fmt.Sprintf("%s in total: %d High, %d Medium, %d Low. The Risk Register has the full list and mitigations.",
+		plural(len(f.risks.ranked), "risk", "risks"), f.risks.high, f.risks.medium, f.risks.low))
+}

@@ -1,0 +1,72 @@
+package documents
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// writeCommunication turns the stakeholder grid into a calendar of who hears
+// what: cadence and channel follow from each stakeholder's grid position.
+func writeCommunication(f *facts, d *doc) {
+	d.h(2, "Principles")
+	tone := esc(f.pack.ToneOfVoice)
+	if tone != "" {
+		d.para(fmt.Sprintf("Every message follows %s's tone of voice: %s.", f.companyOrWe, strings.TrimSuffix(tone, ".")))
+	} else {
+		d.para("Tone of voice: " + notProvided + " Until it is agreed, write plainly and lead with what the reader needs to do.")
+	}
+	d.list("Bad news travels first: a High risk or a slipped milestone reaches the sponsor within two working days.",
+		"One owner per message, named below, so nobody receives the same news twice or not at all.",
+		"Every update says what changed since the last one and what is needed from the reader.")
+
+	d.h(2, "Audiences")
+	if len(f.stakeholders) == 0 {
+		d.para("Stakeholders: " + notProvided + " Complete the Stakeholder Register first; this plan follows from it.")
+	} else {
+		owner := cmpOr(f.manager, "Project manager")
+		t := newTable("Audience", "Grid position", "What they need", "Channel", "Frequency", "Owner")
+		for _, s := range f.stakeholders {
+			o := owner
+			if s.Quadrant == manageClosely && !isSponsor(s, f.data.Sponsor) && f.sponsor != "" {
+				o = owner + ", with the sponsor"
+			}
+			t.row(s.Name+roleSuffix(s.Role), s.Quadrant.String(), s.Quadrant.need(), s.Quadrant.channel(), s.Quadrant.cadence(), o)
+		}
+		t.write(d)
+	}
+
+	d.h(2, "Regular communications")
+	names := groupByQuadrant(f)
+	r := newTable("Communication", "Audience", "Frequency", "Owner")
+	r.row("Status report: progress, next steps, risks, decisions needed", join2(names[manageClosely], names[keepInformed]), "Weekly", cmpOr(f.manager, "Project manager"))
+	r.row("Steering committee", join2(names[manageClosely], names[keepSatisfied]), "Monthly", cmpOr(f.sponsorShort, "Sponsor")+" (chair)")
+	r.row("Demo of working software or drafts", names[keepInformed], "Fortnightly", cmpOr(f.manager, "Project manager"))
+	r.row("Project newsletter", "All stakeholders", "At milestones", cmpOr(f.manager, "Project manager"))
+	r.write(d)
+
+	d.h(2, "Milestone announcements")
+	if len(f.data.Milestones) == 0 {
+		d.para("Milestones: " + notProvided)
+	} else {
+		m := newTable("Date", "Milestone", "Announce to")
+		for i, ms := range f.data.Milestones {
+			m.row(dateOr(ms.Date), escOr(ms.Name, "Milestone "+strconv.Itoa(i+1)), "All stakeholders; steering committee briefed a week before")
+		}
+		m.write(d)
+	}
+
+	d.h(2, "Escalation")
+	d.para(fmt.Sprintf("Issues the project manager cannot resolve within five working days go to the sponsor (%s). Decisions are recorded in the status report of the following week.", cmpOr(f.sponsorShort, "not named")))
+}
+
+// join2 joins two comma-separated name lists, skipping "none".
+func join2(a, b string) string {
+	var parts []string
+	for _, s := range []string{a, b} {
+		if s != "none" {
+			parts = append(parts, s)
+		}
+	}
+	return cmpOr(strings.Join(parts, ", "), "none")
+}

@@ -1,0 +1,100 @@
+package documents
+
+import (
+	"fmt"
+	"strings"
+)
+
+// writeQuality agrees how each deliverable will be accepted and how each
+// compliance standard is assured, before the work starts.
+func writeQuality(f *facts, d *doc) {
+	d.h(2, "Quality objectives")
+	d.para("The project is successful when these criteria are met. Each is measured at project close and again at the benefits review.")
+	d.bullets(f.data.SuccessCriteria, notProvided)
+
+	d.h(2, "Standards and how they are assured")
+	if f.complianceList == "" {
+		d.para("Compliance standards: " + notProvided + " Ask the compliance function which standards apply before design starts.")
+	} else {
+		t := newTable("Standard", "Quality activity", "Evidence")
+		for _, s := range f.pack.ComplianceStandards {
+			if clean(s) == "" {
+				continue
+			}
+			act, ev := assurance(s)
+			t.row(esc(s), act, ev)
+		}
+		t.write(d)
+	}
+
+	d.h(2, "Acceptance checks per deliverable")
+	if len(f.wbs) == 0 {
+		d.para("Deliverables: " + notProvided)
+	} else {
+		t := newTable("#", "Deliverable", "Verification effort (days)", "Accepted when").right(2)
+		for _, wp := range f.wbs {
+			check := "It does what the Scope Statement describes"
+			if wp.Desc != "" {
+				check = "It delivers: " + wp.Desc
+			}
+			t.row(wp.ID, wp.Name, fmtDays(wp.Parts[2].Effort), check+"; peer review passed; sponsor sign-off")
+		}
+		t.write(d)
+		d.para(fmt.Sprintf("Verification effort is the Verify and accept part of each work package (%.0f%% of its effort).", verifyShare*100))
+	}
+
+	d.h(2, "Reviews")
+	var rev []string
+	for _, m := range f.data.Milestones {
+		if n := esc(m.Name); n != "" {
+			rev = append(rev, fmt.Sprintf("Stage review at “%s” (%s): deliverables due by then are checked against this plan.", n, dateOr(m.Date)))
+		}
+	}
+	rev = append(rev, "Peer review of every deliverable before it goes to the sponsor.",
+		"Lessons learned captured at each stage review and at close.")
+	d.list(rev...)
+
+	d.h(2, "Roles")
+	t := newTable("Role", "Who", "Quality responsibility")
+	t.row("Sponsor", cmpOr(f.sponsor, notProvided), "Accepts deliverables; decides on waivers")
+	t.row("Project manager", cmpOr(f.manager, notProvided), "Owns this plan; runs reviews; tracks findings to closure")
+	t.write(d)
+
+	if f.valuesList != "" {
+		d.para(fmt.Sprintf("Quality at %s means living its values (%s) in the result, not only passing checks.", f.companyOrWe, f.valuesList))
+	}
+}
+
+// assurance maps a compliance standard to a quality activity and its
+// evidence. Known standards get specific activities; others a generic review.
+func assurance(standard string) (activity, evidence string) {
+	s := strings.ToLower(standard)
+	has := func(subs ...string) bool {
+		for _, sub := range subs {
+			if strings.Contains(s, sub) {
+				return true
+			}
+		}
+		return false
+	}
+	switch {
+	case has("gdpr", "privacy", "data protection"):
+		return "Data protection impact assessment before build; review of every form and data flow for data minimisation",
+			"Approved DPIA; updated records of processing"
+	case has("27001", "27002", "security", "soc 2", "soc2"):
+		return "Security controls mapped to the information security management system; threat model at design; penetration test before launch",
+			"Control checklist; penetration test report with no open critical or high findings"
+	case has("wcag", "accessib", "en 301 549"):
+		return "Automated and screen-reader accessibility tests every sprint; independent audit before launch",
+			"Audit report confirming conformance at the stated level"
+	case has("outsourc", "eiopa", "dora", "third party", "third-party"):
+		return "Supplier due diligence, contract review and exit plan for every external service used",
+			"Outsourcing register entry; signed-off supplier assessment"
+	case has("pci"):
+		return "Card data kept out of project systems or confined to certified components; scope review",
+			"PCI DSS scope assessment"
+	default:
+		return "Requirements of the standard listed at design; compliance review before launch",
+			"Sign-off by the compliance function"
+	}
+}

@@ -1,0 +1,96 @@
+package documents
+
+import "fmt"
+
+// writeExecutiveSummary is the one page a sponsor reads: every figure comes
+// from the same computations as the detailed documents it summarises.
+func writeExecutiveSummary(f *facts, d *doc) {
+	d.h(2, "Purpose")
+	d.para(cmpOr(f.desc, notProvided))
+
+	d.h(2, "At a glance")
+	b, s, rf := f.budget, f.sched, f.risks
+	t := newTable("Measure", "Value")
+	if s.ok {
+		t.row("Planned finish", fmt.Sprintf("%s (%s)", fmtDate(s.finish), varianceText(s)))
+	} else {
+		t.row("Planned finish", "Cannot be computed: needs a valid start date and deliverables")
+	}
+	t.row("Committed end date", dateOr(f.data.EndDate))
+	t.row("Total effort", fmt.Sprintf("%s person-days across %s", fmtDays(b.effort), plural(len(f.wbs), "deliverable", "deliverables")))
+	if b.effort > 0 {
+		t.row("Cost estimate", fmt.Sprintf("%s labour + %s contingency (%s) = %s", b.money(b.labour), b.money(b.contingency), fmtPct(b.contPct), b.money(b.total)))
+	} else {
+		t.row("Cost estimate", "Not computed: no effort estimates")
+	}
+	if b.hasBudget {
+		t.row("Approved budget", fmt.Sprintf("%s; the estimate uses %s (%s)", b.money(b.budget), fmtPct(b.share()), headroomText(b)))
+	} else {
+		t.row("Approved budget", notProvided)
+	}
+	if len(rf.ranked) > 0 {
+		top := rf.ranked[0]
+		t.row("Risks", fmt.Sprintf("%d: %d High, %d Medium, %d Low; total exposure %d", len(rf.ranked), rf.high, rf.medium, rf.low, rf.total))
+		t.row("Top risk", fmt.Sprintf("%s (%d × %d = %d, owner %s)", escOr(top.Description, notProvided), top.Probability, top.Impact, top.Score, escOr(top.Owner, "unassigned")))
+	} else {
+		t.row("Risks", notProvided)
+	}
+	t.row("Stakeholders", fmt.Sprintf("%d, of whom %d to manage closely", len(f.stakeholders), countIn(f, manageClosely)))
+	t.write(d)
+
+	d.h(2, "Objectives")
+	d.bullets(f.data.Objectives, notProvided)
+
+	d.h(2, "Top risks")
+	riskBrief(f, d, 3)
+
+	d.h(2, "Decisions needed")
+	d.list(decisions(f)...)
+
+	d.h(2, "The document set")
+	set := []string{
+		"**Project Charter**: purpose, roles, tolerances and approval.",
+		"**Business Case**: " + recommendation(f),
+		fmt.Sprintf("**Scope Statement**: %s in scope, %s out of scope.", plural(nonEmpty(f.data.ScopeIn), "item", "items"), plural(nonEmpty(f.data.ScopeOut), "item", "items")),
+		fmt.Sprintf("**Stakeholder Register**: %s on the power/interest grid.", plural(len(f.stakeholders), "stakeholder", "stakeholders")),
+		fmt.Sprintf("**Risk Register**: %s ranked by probability × impact.", plural(len(rf.ranked), "risk", "risks")),
+		"**Communication Plan**: cadence and channel for each stakeholder.",
+		fmt.Sprintf("**Work Breakdown Structure**: %s in %d parts, %s person-days of effort.", plural(len(f.wbs), "work package", "work packages"), len(f.wbs)*3, fmtDays(b.effort)),
+		"**Project Schedule**: dates in working days against the end date and milestones.",
+		fmt.Sprintf("**Budget Estimate**: %s including contingency.", b.money(b.total)),
+		"**RACI Matrix**: one accountable person per deliverable.",
+		fmt.Sprintf("**Quality Plan**: acceptance checks and %s.", plural(nonEmpty(f.pack.ComplianceStandards), "compliance standard", "compliance standards")),
+	}
+	d.list(set...)
+	if f.complianceList != "" {
+		d.para("Compliance: " + f.complianceList + ". Each has an assurance activity and evidence in the Quality Plan.")
+	}
+}
+
+// decisions lists what the sponsor must decide, most pressing first.
+func decisions(f *facts) []string {
+	var out []string
+	s, b := f.sched, f.budget
+	if s.ok && s.hasEnd && s.variance > 0 {
+		out = append(out, fmt.Sprintf("Choose how to recover %s: run work in parallel, add capacity, or move the end date from %s to %s.",
+			plural(s.variance, "working day", "working days"), fmtDate(f.end), fmtDate(s.finish)))
+	}
+	switch {
+	case b.effort == 0:
+		out = append(out, "Have the deliverables estimated in person-days: without effort there is no cost or date to approve.")
+	case !b.hasBudget:
+		out = append(out, fmt.Sprintf("Approve a budget; project labour alone needs %s.", b.money(b.total)))
+	case b.headroom < 0:
+		out = append(out, fmt.Sprintf("Fund the shortfall of %s or reduce scope.", b.money(-b.headroom)))
+	default:
+		out = append(out, fmt.Sprintf("Confirm what the %s of headroom must cover beyond labour (licences, infrastructure, running costs).", b.money(b.headroom)))
+	}
+	if f.risks.high > 0 {
+		out = append(out, fmt.Sprintf("Endorse the mitigation of the %s, starting with: %s.",
+			plural(f.risks.high, "High risk", "High risks"), escOr(f.risks.ranked[0].Description, "the top risk")))
+	}
+	if len(f.risks.ranked) == 0 {
+		out = append(out, "Commission a risk assessment: none is recorded.")
+	}
+	return out
+}

@@ -1,0 +1,369 @@
+package documents
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"dossier/models"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
+
+func exampleRequest(typ string) Request {
+	name, desc, data, pack := models.ExampleProject()
+	return Request{Type: typ, ProjectName: name, Description: desc, Project: data, Company: pack}
+}
+
+func generateExample(t *testing.T, typ string) Document {
+	t.Helper()
+	doc, err := NewTemplateGenerator(0).Generate(context.Background(), exampleRequest(typ))
+	require.NoError(t, err)
+	return doc
+}
+
+func TestTemplateGolden(t *testing.T) {
+	t.Parallel()
+	for _, k := range Keys() {
+		t.Run(k, func(t *testing.T) {
+			t.Parallel()
+			doc := generateExample(t, k)
+			assert.Equal(t, k, doc.Type)
+			dt, _ := Lookup(k)
+			assert.Equal(t, dt.Title+": Customer Portal Relaunch", doc.Title)
+			assert.True(t, strings.HasPrefix(doc.Markdown, "# "+dt.Title+": Customer Portal Relaunch\n"))
+
+			path := filepath.Join("testdata", "golden", k+".md")
+			if *update {
+				require.NoError(t, os.WriteFile(path, []byte(doc.Markdown), 0o644))
+			}
+			want, err := os.ReadFile(path)
+			require.NoError(t, err, "run go test -run TestTemplateGolden -update to create it")
+			assert.Equal(t, string(want), doc.Markdown, "output differs from %s; rerun with -update if the change is intended", path)
+
+			// Determinism: a second run is byte-identical.
+			assert.Equal(t, doc.Markdown, generateExample(t, k).Markdown)
+		})
+	}
+}
+
+// tableRows returns the data rows of the first Markdown table after the
+// heading, split into trimmed cells.
+func tableRows(t *testing.T, md, heading string) [][]string {
+	t.Helper()
+	_, rest, ok := strings.Cut(md, heading+"\n")
+	require.True(t, ok, "heading %q not found", heading)
+	var rows [][]string
+	inTable := false
+	for line := range strings.SplitSeq(rest, "\n") {
+		if !strings.HasPrefix(line, "|") {
+			if inTable {
+				break
+			}
+			continue
+		}
+		inTable = true
+		cells := strings.Split(strings.Trim(line, "|"), " |")
+		for i := range cells {
+			cells[i] = strings.TrimSpace(cells[i])
+		}
+		rows = append(rows, cells)
+	}
+	require.GreaterOrEqual(t, len(rows), 2, "no table under %q", heading)
+	return rows[2:] // skip header and delimiter
+}
+
+func TestRiskRegisterNumbers(t *testing.T) {
+	t.Parallel()
+	md := generateExample(t, "risk_register").Markdown
+	rows := tableRows(t, md, "## Risks ranked by score")
+	require.Len(t, rows, 6)
+	// Rank, Risk, P, I, Score, Band, Owner, Mitigation
+	assert.Equal(t, []string{"1", "Core claims system API cannot handle portal load at peak", "3", "5", "15", "High", "Tomasz Nowak"}, rows[0][:7])
+	var scores []string
+	for _, r := range rows {
+		scores = append(scores, r[4])
+	}
+	assert.Equal(t, []string{"15", "12", "10", "9", "8", "4"}, scores)
+	assert.Contains(t, md, "Heat: 1 High · 4 Medium · 1 Low.")
+	assert.Contains(t, md, "Total exposure 58 of a possible 150 (38.7%); average score 9.7.")
+}
+
+func TestRiskTieBreakKeepsInputOrder(t *testing.T) {
+	t.Parallel()
+	req := exampleRequest("risk_register")
+	req.Project.Risks = []models.Risk{
+		{Description: "Alpha", Probability: 2, Impact: 3},
+		{Description: "Bravo", Probability: 3, Impact: 2},
+		{Description: "Charlie", Probability: 9, Impact: 0}, // clamped to 5 × 1
+		{Description: "Delta", Probability: 3, Impact: 3},
+	}
+	doc, err := NewTemplateGenerator(0).Generate(context.Background(), req)
+	require.NoError(t, err)
+	rows := tableRows(t, doc.Markdown, "## Risks ranked by score")
+	var order []string
+	for _, r := range rows {
+		order = append(order, r[1]+"="+r[4])
+	}
+	assert.Equal(t, []string{"Delta=9", "Alpha=6", "Bravo=6", "Charlie=5"}, order)
+	assert.Contains(t, doc.Markdown, "Charlie): probability 9 and impact 0 were outside 1–5 and were scored as 5 × 1.")
+}
+
+func TestScheduleDates(t *testing.T) {
+	t.Parallel()
+	md := generateExample(t, "schedule").Markdown
+	rows := tableRows(t, md, "## Timeline")
+	// 15 working days from Mon 4 Jan 2027 end on Fri 22 Jan; the next
+	// package (40 days) starts Mon 25 Jan and ends Fri 19 Mar, 8 weeks later.
+	assert.Equal(t, []string{"1", "Discovery and UX research", "15", "15", "Mon 4 Jan 2027", "Fri 22 Jan 2027"}, rows[0])
+	assert.Equal(t, []string{"2", "Portal front end", "40", "40", "Mon 25 Jan 2027", "Fri 19 Mar 2027"}, rows[1])
+	assert.Equal(t, []string{"3", "Claims API integration", "30", "30", "Mon 22 Mar 2027", "Fri 30 Apr 2027"}, rows[2])
+	// 12 days from Mon 31 May: two weeks to Fri 11 Jun, then Mon 14 and Tue 15.
+	assert.Equal(t, "Mon 31 May 2027", rows[4][4])
+	assert.Equal(t, "Tue 15 Jun 2027", rows[4][5])
+	// 135 working days end on Fri 9 Jul 2027; Mon 4 Jan – Wed 30 Jun holds 128.
+	assert.Equal(t, "Fri 9 Jul 2027", rows[6][5])
+	assert.Contains(t, md, "Planned finish: Fri 9 Jul 2027, after 135 working days of work.")
+	assert.Contains(t, md, "which allows 128 working days. The plan finishes 7 working days after the end date.")
+}
+
+func TestWorkdayArithmetic(t *testing.T) {
+	t.Parallel()
+	d := func(s string) time.Time { v, ok := parseDate(s); require.True(t, ok); return v }
+	tests := []struct {
+		from string
+		n    int
+		want string
+	}{
+		{"2027-01-04", 0, "2027-01-04"},
+		{"2027-01-04", 4, "2027-01-08"},
+		{"2027-01-04", 5, "2027-01-11"},
+		{"2027-01-08", 1, "2027-01-11"},
+		{"2027-01-09", 0, "2027-01-11"}, // Saturday moves to Monday
+		{"2027-01-04", 14, "2027-01-22"},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, addWorkdays(d(tt.from), tt.n).Format(isoDate), "%s + %d", tt.from, tt.n)
+	}
+	assert.Equal(t, 128, workdaysBetween(d("2027-01-04"), d("2027-06-30")))
+	assert.Equal(t, 0, workdaysBetween(d("2027-01-09"), d("2027-01-10")))
+
+	// Cross-check the arithmetic against counting day by day.
+	base := d("2026-12-01")
+	for from := range 21 {
+		for span := range 60 {
+			a := base.AddDate(0, 0, from)
+			b := a.AddDate(0, 0, span)
+			want := 0
+			for x := a; !x.After(b); x = x.AddDate(0, 0, 1) {
+				if isWorkday(x) {
+					want++
+				}
+			}
+			require.Equal(t, want, workdaysBetween(a, b), "%s..%s", a.Format(isoDate), b.Format(isoDate))
+			if isWorkday(a) && want > 0 {
+				require.Equal(t, lastWorkday(b), addWorkdays(a, want-1), "%s + %d", a.Format(isoDate), want-1)
+			}
+		}
+	}
+	// Spans beyond time.Duration's 292 years still count correctly.
+	assert.Equal(t, 1826213, workdaysBetween(d("2000-01-03"), d("9000-01-01")))
+}
+
+func lastWorkday(t time.Time) time.Time {
+	for !isWorkday(t) {
+		t = t.AddDate(0, 0, -1)
+	}
+	return t
+}
+
+func TestWBSNumbering(t *testing.T) {
+	t.Parallel()
+	md := generateExample(t, "work_breakdown_structure").Markdown
+	rows := tableRows(t, md, "## Structure")
+	require.Len(t, rows, 7*4+1)
+	assert.Equal(t, []string{"**1**", "**Discovery and UX research**", "**15**", "11.1%"}, rows[0])
+	assert.Equal(t, []string{"1.1", "Plan and design", "3"}, rows[1][:3])
+	assert.Equal(t, []string{"1.2", "Build", "9"}, rows[2][:3])
+	assert.Equal(t, []string{"1.3", "Verify and accept", "3"}, rows[3][:3])
+	// 12 days: 20% is 2.4, rounded to 2.5 for plan and verify; build takes 7.
+	assert.Equal(t, []string{"5.1", "Plan and design", "2.5"}, rows[17][:3])
+	assert.Equal(t, []string{"5.2", "Build", "7"}, rows[18][:3])
+	assert.Equal(t, []string{"", "**Total**", "**135**", "100%"}, rows[28]) // blank cell
+}
+
+func TestBudgetNumbers(t *testing.T) {
+	t.Parallel()
+	md := generateExample(t, "budget_estimate").Markdown
+	assert.Contains(t, md, "EUR 850 a day, from the assumption")
+	rows := tableRows(t, md, "## Estimate against the approved budget")
+	// 135 days × 850 = 114,750. Average risk score 58/6; 58/6 ÷ 25 × 20% =
+	// 7.73%; 114,750 × 7.733% = 8,874.
+	assert.Equal(t, [][]string{
+		{"Labour", "EUR 114,750"},
+		{"Contingency (7.7%)", "EUR 8,874"},
+		{"**Total estimate**", "**EUR 123,624**"},
+		{"Approved budget", "EUR 480,000"},
+		{"Headroom", "EUR 356,376"},
+		{"Estimate as share of budget", "25.8%"},
+	}, rows)
+}
+
+func TestBudgetDefaultRate(t *testing.T) {
+	t.Parallel()
+	req := exampleRequest("budget_estimate")
+	req.Project.Assumptions = nil
+	req.Project.Risks = nil
+	doc, err := NewTemplateGenerator(0).Generate(context.Background(), req)
+	require.NoError(t, err)
+	assert.Contains(t, doc.Markdown, "EUR 800 a day: the default rate")
+	assert.Contains(t, doc.Markdown, "| **Total estimate** | **EUR 108,000** |") // 135 × 800, no contingency
+}
+
+func TestParseDayRate(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in       string
+		rate     float64
+		currency string
+		ok       bool
+	}{
+		{"A blended day rate of EUR 850 applies to all project effort", 850, "EUR", true},
+		{"Day-rate: 1,200.50 GBP", 1200.5, "", true},
+		{"day rate for contractors is 700", 700, "", true},
+		{"We pay 900 per day", 0, "", false},
+	}
+	for _, tt := range tests {
+		rate, cur, _, ok := parseDayRate([]string{tt.in})
+		assert.Equal(t, tt.ok, ok, tt.in)
+		assert.Equal(t, tt.rate, rate, tt.in)
+		assert.Equal(t, tt.currency, cur, tt.in)
+	}
+}
+
+func TestStakeholderGrid(t *testing.T) {
+	t.Parallel()
+	md := generateExample(t, "stakeholder_register").Markdown
+	rows := tableRows(t, md, "## Register")
+	want := map[string]string{
+		"Helena Brandt":             "Manage closely",
+		"Tomasz Nowak":              "Manage closely",
+		"Priya Natarajan":           "Keep satisfied",
+		"Contact-centre team leads": "Keep informed",
+		"Customer advisory panel":   "Keep informed",
+		"Finance business partner":  "Keep satisfied",
+		"Group marketing":           "Monitor",
+	}
+	require.Len(t, rows, len(want))
+	for _, r := range rows {
+		assert.Equal(t, want[r[1]], r[5], r[1])
+	}
+	assert.Contains(t, md, "| **High influence (4–5)** | Keep satisfied: Priya Natarajan, Finance business partner | Manage closely: Helena Brandt, Tomasz Nowak |")
+}
+
+func TestRACISponsorAccountable(t *testing.T) {
+	t.Parallel()
+	md := generateExample(t, "raci_matrix").Markdown
+	_, rest, _ := strings.Cut(md, "\n| WBS ID |")
+	header := strings.Split(strings.Trim("| WBS ID |"+strings.SplitN(rest, "\n", 2)[0], "|"), " |")
+	for i := range header {
+		header[i] = strings.TrimSpace(header[i])
+	}
+	require.Equal(t, []string{"WBS ID", "Deliverable", "Marco Rossi (project manager)", "Helena Brandt"}, header[:4])
+	rows := tableRows(t, md, "The matrix needs"[:0]+"Other stakeholders are **C**onsulted where their name or role shares a key term with the deliverable, **I**nformed where their interest or influence is 4 or more, and otherwise have no role (–).\n")
+	require.Len(t, rows, 7)
+	for _, r := range rows {
+		assert.Equal(t, "R", r[2], r[1])
+		assert.Equal(t, "A", r[3], r[1])
+		assert.Equal(t, 1, strings.Count(strings.Join(r[2:], ","), "A"), r[1])
+	}
+	// The CISO is consulted on both security-related deliverables.
+	ciso := 5 // column of Priya Natarajan
+	assert.Equal(t, "Priya Natarajan", header[ciso])
+	assert.Equal(t, "C", rows[3][ciso]) // Secure messaging
+	assert.Equal(t, "C", rows[5][ciso]) // Security and accessibility assurance
+	assert.Equal(t, "I", rows[0][ciso])
+}
+
+func TestExecutiveSummaryCitesFigures(t *testing.T) {
+	t.Parallel()
+	md := generateExample(t, "executive_summary").Markdown
+	for _, want := range []string{
+		"| Planned finish | Fri 9 Jul 2027 (7 working days after the end date) |",
+		"135 person-days across 7 deliverables",
+		"EUR 114,750 labour + EUR 8,874 contingency (7.7%) = EUR 123,624",
+		"| Top risk | Core claims system API cannot handle portal load at peak (3 × 5 = 15, owner Tomasz Nowak) |",
+		"EUR 480,000",
+	} {
+		assert.Contains(t, md, want)
+	}
+}
+
+func TestTemplateDelayHonoursCancel(t *testing.T) {
+	t.Parallel()
+	g := NewTemplateGenerator(time.Hour)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		_, err := g.Generate(ctx, exampleRequest("risk_register"))
+		done <- err
+	}()
+	cancel()
+	select {
+	case err := <-done:
+		require.Error(t, err)
+		assert.True(t, errors.Is(err, context.Canceled), "got %v", err)
+		assert.False(t, IsRetryable(err))
+	case <-time.After(5 * time.Second):
+		t.Fatal("Generate did not return after cancel")
+	}
+}
+
+func TestTemplateUnknownTypeIsPermanent(t *testing.T) {
+	t.Parallel()
+	_, err := NewTemplateGenerator(0).Generate(context.Background(), Request{Type: "nope"})
+	var p *PermanentError
+	require.ErrorAs(t, err, &p)
+	var u *UnknownTypeError
+	require.ErrorAs(t, err, &u)
+	assert.Equal(t, []string{"nope"}, u.Unknown)
+}
+
+func TestTemplateEmptyProject(t *testing.T) {
+	t.Parallel()
+	for _, k := range Keys() {
+		doc, err := NewTemplateGenerator(0).Generate(context.Background(), Request{Type: k})
+		require.NoError(t, err, k)
+		dt, _ := Lookup(k)
+		assert.True(t, strings.HasPrefix(doc.Markdown, "# "+dt.Title+"\n"), k)
+		assert.Equal(t, dt.Title, doc.Title)
+		assert.Contains(t, doc.Markdown, notProvided, k)
+	}
+}
+
+func TestEscapeKeepsStructure(t *testing.T) {
+	t.Parallel()
+	tests := map[string]string{
+		"a | b":            `a \| b`,
+		"line\nbreak":      "line break",
+		"# heading":        `\# heading`,
+		"- item":           `\- item`,
+		"1. first":         `1\. first`,
+		"3.1 to 4.2":       "3.1 to 4.2",
+		"<script>":         `\<script\>`,
+		"[x](javascript:)": `\[x\](javascript:)`,
+		"&amp; R&D":        `\&amp; R&D`,
+		"  spaced\t out ":  "spaced out",
+	}
+	for in, want := range tests {
+		assert.Equal(t, want, esc(in), "%q", in)
+	}
+}

@@ -1,0 +1,30 @@
+// Package events fans out job state changes to every subscriber in the
+// process, and, on PostgreSQL, to every other instance through LISTEN/NOTIFY.
+// It knows nothing of documents or HTTP.
+package events
+
+// Kind says what changed.
+type Kind string
+
+const (
+	// JobChanged: status, progress or a document of the job changed.
+	JobChanged Kind = "job"
+	// CancelRequested: the job's owner asked to cancel it; the instance that
+	// runs it aborts its in-flight calls.
+	CancelRequested Kind = "cancel"
+	// JobQueued: a job was created or requeued; processors on every
+	// instance try to claim it at once.
+	JobQueued Kind = "queued"
+)
+
+// Event names a change by ids only: it is small enough for a NOTIFY payload
+// (far below 8000 bytes). Subscribers receive it with the state loaded once
+// per instance.
+type Event struct {
+	Kind    Kind   `json:"k"`
+	JobID   string `json:"j"`
+	UserID  string `json:"u"`
+	Version int64  `json:"v"`
+	// Origin is the publishing instance; the bridge ignores its own.
+	Origin string `json:"o,omitempty"`
+}

@@ -1,0 +1,433 @@
+// Package jobs runs document generation as durable background jobs: claim,
+// run, heartbeat, rescue, cancel, retry and cleanup, driven by an on-create
+// trigger and a robfig/cron sweep. It knows nothing of HTTP.
+package jobs
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"dossier/jobs/documents"
+	"dossier/jobs/events"
+	"dossier/models"
+)
+
+// Config tunes a Processor. Zero values take the defaults.
+type Config struct {
+	// Worker names this process in leases (locked_by). Unique per process.
+	Worker string
+	// Concurrency is the number of jobs run at once (WORKER_CONCURRENCY).
+	Concurrency int
+	// DocConcurrency is the number of documents of one job generated in
+	// parallel (LLM_CONCURRENCY); the generator's limiter caps the process.
+	DocConcurrency int
+	// MaxPerUser caps one user's running jobs while others wait; 0: no cap.
+	MaxPerUser int
+	// SweepInterval is the cron sweep that claims due jobs and rescues
+	// expired leases.
+	SweepInterval time.Duration
+	// LeaseDuration is a running job's lease; heartbeats renew it.
+	LeaseDuration time.Duration
+	// HeartbeatInterval defaults to a third of the lease, at most 3 s, so
+	// that a cancel seen only by heartbeat still lands within 5 s.
+	HeartbeatInterval time.Duration
+	// Retention: terminal jobs older than this are deleted daily.
+	Retention time.Duration
+	// CleanupSpec is the cron spec of the cleanup (default "@daily").
+	CleanupSpec string
+	// ShutdownTimeout bounds the drain of in-flight documents at Stop.
+	ShutdownTimeout time.Duration
+	// Retry is the per-document retry policy.
+	Retry documents.RetryPolicy
+	// JobRetryBase is the first delay of an automatic job retry; it doubles
+	// with each retry, with jitter, up to JobRetryMax.
+	JobRetryBase, JobRetryMax time.Duration
+	// PriorDuration is the expected duration of a document type that has no
+	// history yet, for estimated completion.
+	PriorDuration time.Duration
+	Logger        *slog.Logger
+}
+
+func (c *Config) defaults() error {
+	host, _ := os.Hostname()
+	c.Worker = cmp.Or(c.Worker, fmt.Sprintf("%s-%d-%s", host, os.Getpid(), models.RandomToken(4)))
+	c.Concurrency = cmp.Or(c.Concurrency, 2)
+	c.DocConcurrency = cmp.Or(c.DocConcurrency, 2)
+	c.SweepInterval = cmp.Or(c.SweepInterval, 5*time.Second)
+	c.LeaseDuration = cmp.Or(c.LeaseDuration, 30*time.Second)
+	c.HeartbeatInterval = cmp.Or(c.HeartbeatInterval, min(c.LeaseDuration/3, 3*time.Second))
+	c.Retention = cmp.Or(c.Retention, 720*time.Hour)
+	c.CleanupSpec = cmp.Or(c.CleanupSpec, "@daily")
+	c.ShutdownTimeout = cmp.Or(c.ShutdownTimeout, 25*time.Second)
+	c.JobRetryBase = cmp.Or(c.JobRetryBase, 10*time.Second)
+	c.JobRetryMax = cmp.Or(c.JobRetryMax, 10*time.Minute)
+	c.PriorDuration = cmp.Or(c.PriorDuration, 20*time.Second)
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	switch {
+	case c.Concurrency < 1:
+		return errors.New("jobs: Concurrency must be at least 1")
+	case c.DocConcurrency < 1:
+		return errors.New("jobs: DocConcurrency must be at least 1")
+	case c.HeartbeatInterval >= c.LeaseDuration:
+		return errors.New("jobs: HeartbeatInterval must be shorter than LeaseDuration")
+	case c.MaxPerUser < 0:
+		return errors.New("jobs: MaxPerUser must not be negative")
+	}
+	return nil
+}
+
+// abortGrace is how long Stop waits for aborted runs to return.
+const abortGrace = 3 * time.Second
+
+// Causes of a run's cancellation.
+var (
+	errCancelRequested = errors.New("cancel requested")
+	errLeaseLost       = models.ErrLeaseLost
+	errShutdown        = errors.New("shutting down")
+)
+
+// Processor claims and runs jobs. Start returns at once; Stop drains.
+type Processor struct {
+	db     *models.DB
+	gen    documents.Generator
+	broker *events.Broker
+	cfg    Config
+	log    *slog.Logger
+
+	trigger chan struct{}
+	cron    *cron.Cron
+
+	mu       sync.Mutex
+	running  map[string]*run
+	draining bool
+	started  bool
+	stopped  bool
+
+	loopCtx    context.Context
+	loopCancel context.CancelFunc
+	// runCtx is the parent of every run; cancelled when the drain times out.
+	runCtx    context.Context
+	runCancel context.CancelCauseFunc
+	loopWG    sync.WaitGroup
+	runWG     sync.WaitGroup
+
+	estimates *estimator
+}
+
+// NewProcessor validates cfg and returns a Processor.
+func NewProcessor(db *models.DB, gen documents.Generator, broker *events.Broker, cfg Config) (*Processor, error) {
+	if err := cfg.defaults(); err != nil {
+		return nil, err
+	}
+	return &Processor{
+		db: db, gen: gen, broker: broker, cfg: cfg, log: cfg.Logger.With("worker", cfg.Worker),
+		trigger: make(chan struct{}, 1), running: map[string]*run{},
+		estimates: newEstimator(db, cfg.PriorDuration),
+	}, nil
+}
+
+// Worker is the name this processor holds leases under.
+func (p *Processor) Worker() string { return p.cfg.Worker }
+
+// Start runs the claim loop, the heartbeat and the cron entries in the
+// background, and returns at once.
+func (p *Processor) Start(ctx context.Context) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.started {
+		return errors.New("jobs: processor already started")
+	}
+	p.started = true
+	p.loopCtx, p.loopCancel = context.WithCancel(context.WithoutCancel(ctx))
+	p.runCtx, p.runCancel = context.WithCancelCause(context.WithoutCancel(ctx))
+
+	logger := cronLogger{p.log}
+	p.cron = cron.New(cron.WithChain(cron.Recover(logger), cron.SkipIfStillRunning(logger)), cron.WithLogger(logger))
+	if _, err := p.cron.AddFunc(fmt.Sprintf("@every %s", p.cfg.SweepInterval), p.sweep); err != nil {
+		return fmt.Errorf("jobs: sweep schedule: %w", err)
+	}
+	if _, err := p.cron.AddFunc(p.cfg.CleanupSpec, p.cleanup); err != nil {
+		return fmt.Errorf("jobs: cleanup schedule: %w", err)
+	}
+	if p.broker != nil {
+		p.broker.OnCancel(p.cancelRun)
+		p.broker.OnQueued(func(string) { p.Trigger() })
+	}
+	p.loopWG.Add(2)
+	go p.claimLoop()
+	go p.heartbeatLoop()
+	p.cron.Start()
+	p.Trigger()
+	return nil
+}
+
+// Trigger asks for a claim now, without waiting for the sweep.
+func (p *Processor) Trigger() {
+	select {
+	case p.trigger <- struct{}{}:
+	default:
+	}
+}
+
+// Stop stops claiming, lets in-flight documents finish until
+// ShutdownTimeout, then aborts what is left and releases every lease, so
+// that another instance resumes at once. Safe to call twice or before Start.
+func (p *Processor) Stop() {
+	p.mu.Lock()
+	if !p.started || p.stopped {
+		p.stopped = true
+		p.mu.Unlock()
+		return
+	}
+	p.stopped = true
+	p.draining = true
+	for _, r := range p.running {
+		r.drain()
+	}
+	p.mu.Unlock()
+
+	<-p.cron.Stop().Done()
+	p.loopCancel()
+
+	done := make(chan struct{})
+	go func() { p.runWG.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(p.cfg.ShutdownTimeout):
+		p.log.Warn("shutdown timeout: aborting in-flight documents")
+		p.runCancel(errShutdown)
+		select {
+		case <-done:
+		case <-time.After(abortGrace):
+			// A generator that ignores its context must not hold the
+			// process: its late writes are fenced off by the release.
+			p.log.Error("in-flight calls ignored cancellation; releasing their leases anyway")
+		}
+	}
+	p.runCancel(errShutdown)
+	p.loopWG.Wait()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	released, err := p.db.ReleaseWorker(ctx, p.cfg.Worker, time.Now())
+	if err != nil {
+		p.log.Error("release leases", "err", err)
+	}
+	for i := range released {
+		p.publish(&released[i])
+	}
+	if len(released) > 0 {
+		p.log.Info("released jobs for another instance", "count", len(released))
+	}
+}
+
+// Running is the number of jobs this process runs now.
+func (p *Processor) Running() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.running)
+}
+
+func (p *Processor) claimLoop() {
+	defer p.loopWG.Done()
+	for {
+		select {
+		case <-p.loopCtx.Done():
+			return
+		case <-p.trigger:
+		}
+		p.claim()
+	}
+}
+
+// claim fills the free slots with due jobs, in one batched claim.
+func (p *Processor) claim() {
+	p.mu.Lock()
+	free := p.cfg.Concurrency - len(p.running)
+	draining := p.draining
+	p.mu.Unlock()
+	if free <= 0 || draining {
+		return
+	}
+	ctx, cancel := context.WithTimeout(p.loopCtx, 10*time.Second)
+	defer cancel()
+	claimed, err := p.db.Claim(ctx, models.ClaimParams{
+		Worker: p.cfg.Worker, Limit: free, Lease: p.cfg.LeaseDuration,
+		MaxPerUser: p.cfg.MaxPerUser, Now: time.Now(),
+	})
+	if err != nil {
+		if p.loopCtx.Err() == nil {
+			p.log.Error("claim", "err", err)
+		}
+		return
+	}
+	metricClaimed.Add(float64(len(claimed)))
+	for i := range claimed {
+		p.startRun(&claimed[i])
+	}
+	if len(claimed) == free {
+		p.Trigger() // there may be more
+	}
+}
+
+func (p *Processor) startRun(job *models.Job) {
+	ctx, cancel := context.WithCancelCause(p.runCtx)
+	r := &run{p: p, job: job, lease: job.Lease(), ctx: ctx, cancel: cancel}
+	p.mu.Lock()
+	p.running[job.ID] = r
+	p.mu.Unlock()
+	metricRunning.Inc()
+	p.runWG.Add(1)
+	go func() {
+		defer p.runWG.Done()
+		defer func() {
+			p.mu.Lock()
+			if p.running[job.ID] == r {
+				delete(p.running, job.ID)
+			}
+			p.mu.Unlock()
+			metricRunning.Dec()
+			cancel(nil)
+			p.Trigger() // a slot is free
+		}()
+		r.execute()
+	}()
+	p.publish(job)
+}
+
+// cancelRun aborts the job's in-flight calls, if this process runs it.
+func (p *Processor) cancelRun(jobID string) {
+	p.mu.Lock()
+	r := p.running[jobID]
+	p.mu.Unlock()
+	if r != nil {
+		r.cancel(errCancelRequested)
+	}
+}
+
+// heartbeatLoop renews every lease of this process in one statement, and
+// stops the runs whose lease was lost or whose cancel was requested.
+func (p *Processor) heartbeatLoop() {
+	defer p.loopWG.Done()
+	t := time.NewTicker(p.cfg.HeartbeatInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-p.runCtx.Done():
+			return
+		case <-t.C:
+		}
+		p.heartbeat()
+	}
+}
+
+func (p *Processor) heartbeat() {
+	p.mu.Lock()
+	n := len(p.running)
+	p.mu.Unlock()
+	if n == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(p.runCtx, p.cfg.HeartbeatInterval)
+	defer cancel()
+	held, err := p.db.Heartbeat(ctx, p.cfg.Worker, p.cfg.LeaseDuration, time.Now())
+	if err != nil {
+		p.log.Warn("heartbeat", "err", err)
+		return
+	}
+	live := make(map[string]models.LeaseState, len(held))
+	for _, h := range held {
+		live[h.ID] = h
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for id, r := range p.running {
+		h, ok := live[id]
+		switch {
+		case !ok || h.FencingToken != r.lease.Token:
+			r.cancel(errLeaseLost)
+		case h.CancelRequestedAt != nil:
+			r.cancel(errCancelRequested)
+		}
+	}
+}
+
+// sweep is the cron entry: rescue expired leases, then claim.
+func (p *Processor) sweep() {
+	ctx, cancel := context.WithTimeout(p.loopCtx, p.cfg.SweepInterval)
+	defer cancel()
+	rescued, err := p.db.Rescue(ctx, time.Now())
+	if err != nil {
+		if p.loopCtx.Err() == nil {
+			p.log.Error("rescue", "err", err)
+		}
+	}
+	for i := range rescued {
+		p.log.Info("rescued job with an expired lease", "job", rescued[i].ID, "status", rescued[i].Status)
+		p.publish(&rescued[i])
+	}
+	metricRescued.Add(float64(len(rescued)))
+	p.Trigger()
+}
+
+// cleanupLockKey makes one instance run the cleanup on PostgreSQL.
+const cleanupLockKey = 7311003
+
+// cleanup is the daily cron entry: delete old terminal jobs, keep artifacts.
+func (p *Processor) cleanup() {
+	if _, err := p.Cleanup(p.loopCtx); err != nil && p.loopCtx.Err() == nil {
+		p.log.Error("cleanup", "err", err)
+	}
+}
+
+// Cleanup deletes terminal jobs older than the retention, in batches, on one
+// instance at a time. It returns the number deleted.
+func (p *Processor) Cleanup(ctx context.Context) (int64, error) {
+	var n int64
+	_, err := p.db.WithAdvisoryLock(ctx, cleanupLockKey, func(ctx context.Context) error {
+		var err error
+		n, err = p.db.DeleteFinishedJobs(ctx, time.Now().Add(-p.cfg.Retention), 500)
+		if _, serr := p.db.DeleteExpiredSessions(ctx); serr != nil && err == nil {
+			err = serr
+		}
+		return err
+	})
+	if n > 0 {
+		p.log.Info("cleanup removed finished jobs", "count", n)
+	}
+	return n, err
+}
+
+func (p *Processor) publish(job *models.Job) {
+	if p.broker != nil {
+		p.broker.Publish(events.Event{Kind: events.JobChanged, JobID: job.ID, UserID: job.UserID, Version: job.Version})
+	}
+}
+
+// jobRetryDelay is the backoff of the n-th automatic job retry (n from 0).
+func (p *Processor) jobRetryDelay(n int) time.Duration {
+	d := p.cfg.JobRetryBase << min(n, 16)
+	if d > p.cfg.JobRetryMax || d <= 0 {
+		d = p.cfg.JobRetryMax
+	}
+	// Full jitter in [d/2, d).
+	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
+}
+
+type cronLogger struct{ l *slog.Logger }
+
+func (c cronLogger) Info(msg string, kv ...any) {}
+func (c cronLogger) Error(err error, msg string, kv ...any) {
+	c.l.Error("cron: "+msg, append(kv, "err", err)...)
+}

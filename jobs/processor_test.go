@@ -1,0 +1,458 @@
+package jobs
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"dossier/jobs/documents"
+	"dossier/models"
+	"dossier/models/modelstest"
+)
+
+func TestLifecycle(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d models.Dialect) {
+		e := newEnv(t, d)
+		gen := newFakeGen()
+		u := e.user("ada")
+		p := e.project(u, "Lifecycle")
+		job := e.job(u, p, nil, nil)
+		require.Equal(t, models.StatusQueued, job.Status)
+		require.Equal(t, len(documents.Keys()), job.TotalDocuments)
+		sub := e.broker.SubscribeJob(job.ID)
+		defer sub.Close()
+
+		e.processor(gen, nil)
+		done := e.waitStatus(job.ID, models.StatusCompleted, 20*time.Second)
+
+		assert.Equal(t, 100, done.ProgressPercentage)
+		assert.Equal(t, done.TotalDocuments, done.CompletedDocuments)
+		assert.Len(t, done.GeneratedArtifacts, done.TotalDocuments)
+		assert.Nil(t, done.LockedBy)
+		assert.Nil(t, done.CurrentDocument)
+		assert.NotNil(t, done.StartedAt)
+		assert.NotNil(t, done.CompletedAt)
+
+		docs, err := e.db.JobDocuments(context.Background(), job.ID)
+		require.NoError(t, err)
+		for _, doc := range docs {
+			assert.Equal(t, models.DocCompleted, doc.Status, doc.DocumentType)
+			assert.Equal(t, 1, doc.Attempts, doc.DocumentType)
+			assert.NotNil(t, doc.ArtifactID)
+			assert.Equal(t, 20, doc.CompletionTokens)
+			assert.Equal(t, 1, gen.count("Lifecycle", doc.DocumentType), doc.DocumentType)
+		}
+		// Dependencies were generated first and handed to the generator.
+		arts, err := e.db.JobArtifacts(context.Background(), job.ID)
+		require.NoError(t, err)
+		require.Len(t, arts, done.TotalDocuments)
+		for _, a := range arts {
+			if a.DocumentType == "executive_summary" {
+				for _, dep := range []string{"risk_register", "budget_estimate", "schedule"} {
+					assert.Contains(t, a.Markdown, dep)
+				}
+			}
+		}
+		counts := artifactCounts(t, e.db)
+		for k, n := range counts {
+			assert.Equal(t, 1, n, k)
+		}
+		notes, err := e.db.Notifications(context.Background(), u.ID, 10)
+		require.NoError(t, err)
+		require.Len(t, notes, 1)
+		assert.Equal(t, "job_completed", notes[0].Kind)
+		assert.Contains(t, notes[0].Title, "Lifecycle")
+
+		// The broker saw the job through to the end.
+		deadline := time.After(5 * time.Second)
+		for {
+			select {
+			case <-sub.Ready():
+				for _, u := range sub.Take() {
+					if u.Snapshot != nil && u.Snapshot.Job.Status == models.StatusCompleted {
+						return
+					}
+				}
+			case <-deadline:
+				t.Fatal("no completed update from the broker")
+			}
+		}
+	})
+}
+
+func TestPriorityOrder(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d models.Dialect) {
+		e := newEnv(t, d)
+		gen := newFakeGen()
+		u := e.user("pri")
+		one := []string{"project_charter"}
+		last := e.job(u, e.project(u, "low"), one, func(n *models.NewJob) { n.Priority = models.PriorityLow })
+		e.job(u, e.project(u, "normal"), one, nil)
+		e.job(u, e.project(u, "high"), one, func(n *models.NewJob) { n.Priority = models.PriorityHigh })
+		e.job(u, e.project(u, "normal2"), one, nil)
+		e.processor(gen, func(c *Config) { c.Concurrency = 1 })
+		e.waitStatus(last.ID, models.StatusCompleted, 20*time.Second)
+		gen.mu.Lock()
+		defer gen.mu.Unlock()
+		assert.Equal(t, []string{"high", "normal", "normal2", "low"}, gen.order)
+	})
+}
+
+func TestFairness(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d models.Dialect) {
+		e := newEnv(t, d)
+		ctx := context.Background()
+		busy, other := e.user("busy"), e.user("other")
+		one := []string{"project_charter"}
+		for i := range 3 {
+			e.job(busy, e.project(busy, fmt.Sprintf("busy-%d", i)), one, func(n *models.NewJob) { n.Priority = models.PriorityHigh })
+		}
+		late := e.job(other, e.project(other, "other"), one, func(n *models.NewJob) { n.Priority = models.PriorityLow })
+
+		// With a cap of one running job per user, a batch of two takes one
+		// job of each user, though the busy user's jobs rank higher.
+		claimed, err := e.db.Claim(ctx, models.ClaimParams{Worker: "w1", Limit: 2, Lease: time.Minute, MaxPerUser: 1, Now: time.Now()})
+		require.NoError(t, err)
+		require.Len(t, claimed, 2)
+		owners := map[string]int{}
+		for _, j := range claimed {
+			owners[j.UserID]++
+		}
+		assert.Equal(t, 1, owners[busy.ID])
+		assert.Equal(t, 1, owners[other.ID])
+		assert.Contains(t, []string{claimed[0].ID, claimed[1].ID}, late.ID)
+
+		// Nobody else waits: spare capacity goes to the busy user.
+		more, err := e.db.Claim(ctx, models.ClaimParams{Worker: "w1", Limit: 5, Lease: time.Minute, MaxPerUser: 1, Now: time.Now()})
+		require.NoError(t, err)
+		assert.Len(t, more, 2)
+	})
+}
+
+func TestIdempotencyAndOneActiveJob(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d models.Dialect) {
+		e := newEnv(t, d)
+		ctx := context.Background()
+		u := e.user("idem")
+		p := e.project(u, "Idem")
+		in := models.NewJob{UserID: u.ID, ProjectID: p.ID, ProjectData: p.Data, Documents: []string{"project_charter"}, MaxRetries: 3, IdempotencyKey: "key-1"}
+		first, replay, err := e.client.Create(ctx, in)
+		require.NoError(t, err)
+		assert.False(t, replay)
+		again, replay, err := e.client.Create(ctx, in)
+		require.NoError(t, err)
+		assert.True(t, replay)
+		assert.Equal(t, first.ID, again.ID)
+
+		in.IdempotencyKey = "key-2"
+		_, _, err = e.client.Create(ctx, in)
+		var active *models.ActiveJobError
+		require.ErrorAs(t, err, &active)
+		assert.Equal(t, first.ID, active.JobID)
+
+		// The key is bound to its request.
+		other := e.project(u, "Other")
+		in.ProjectID, in.IdempotencyKey = other.ID, "key-1"
+		_, _, err = e.client.Create(ctx, in)
+		assert.ErrorIs(t, err, models.ErrIdempotencyMismatch)
+
+		// The database itself refuses a second active job.
+		err = e.db.Exec(`INSERT INTO document_generation_jobs (id, project_id, user_id, status, project_data, queued_at, run_at, created_at, updated_at)
+			VALUES (?, ?, ?, 'queued', '{}', ?, ?, ?, ?)`, "00000000-0000-4000-8000-000000000001", p.ID, u.ID, time.Now(), time.Now(), time.Now(), time.Now()).Error
+		assert.True(t, models.IsUniqueViolation(err), "got %v", err)
+	})
+}
+
+func TestCancelQueuedAndRunning(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d models.Dialect) {
+		e := newEnv(t, d)
+		ctx := context.Background()
+		u := e.user("cancel")
+
+		queued := e.job(u, e.project(u, "Queued"), nil, nil)
+		got, err := e.client.Cancel(ctx, u.ID, queued.ID)
+		require.NoError(t, err)
+		assert.Equal(t, models.StatusCancelled, got.Status)
+		_, err = e.client.Cancel(ctx, u.ID, queued.ID)
+		assert.ErrorIs(t, err, models.ErrConflict)
+
+		gen := newFakeGen()
+		gen.block = make(chan struct{})
+		defer close(gen.block)
+		e.processor(gen, func(c *Config) { c.HeartbeatInterval = time.Hour; c.LeaseDuration = 2 * time.Hour })
+		running := e.job(u, e.project(u, "Running"), nil, nil)
+		recv(t, gen.started, 10*time.Second, "a generator call")
+		e.waitStatus(running.ID, models.StatusProcessing, 5*time.Second)
+
+		start := time.Now()
+		_, err = e.client.Cancel(ctx, u.ID, running.ID)
+		require.NoError(t, err)
+		recv(t, gen.cancelled, 5*time.Second, "the generator's context to be cancelled")
+		assert.Less(t, time.Since(start), 5*time.Second)
+		done := e.waitStatus(running.ID, models.StatusCancelled, 5*time.Second)
+		assert.Equal(t, 0, done.CompletedDocuments)
+		assert.Equal(t, 0, done.RetryCount, "a cancelled job is never retried")
+		n := len(artifactCounts(t, e.db))
+		assert.Equal(t, 0, n, "no document after cancel")
+		_, err = e.client.Cancel(ctx, u.ID, running.ID)
+		assert.ErrorIs(t, err, models.ErrConflict)
+	})
+}
+
+func TestAutomaticRetryKeepsFinishedDocuments(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d models.Dialect) {
+		e := newEnv(t, d)
+		gen := newFakeGen()
+		// risk_register fails both attempts of the first run, then works.
+		gen.failFor["risk_register"] = []error{errRetryable, errRetryable}
+		u := e.user("retry")
+		job := e.job(u, e.project(u, "Retry"), []string{"budget_estimate"}, nil)
+		e.processor(gen, nil)
+		done := e.waitStatus(job.ID, models.StatusCompleted, 20*time.Second)
+		assert.Equal(t, 1, done.RetryCount)
+		assert.Equal(t, 3, gen.count("Retry", "risk_register"))
+		for _, typ := range []string{"scope_statement", "work_breakdown_structure", "budget_estimate"} {
+			assert.Equal(t, 1, gen.count("Retry", typ), typ)
+		}
+		for k, n := range artifactCounts(t, e.db) {
+			assert.Equal(t, 1, n, k)
+		}
+	})
+}
+
+func TestPermanentFailureThenManualRetry(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d models.Dialect) {
+		e := newEnv(t, d)
+		ctx := context.Background()
+		gen := newFakeGen()
+		gen.failFor["risk_register"] = []error{errPermanent}
+		u := e.user("manual")
+		job := e.job(u, e.project(u, "Manual"), []string{"budget_estimate", "quality_plan"}, nil)
+		e.processor(gen, nil)
+		failed := e.waitStatus(job.ID, models.StatusFailed, 20*time.Second)
+		assert.Equal(t, 0, failed.RetryCount, "permanent errors are not retried automatically")
+		require.NotNil(t, failed.ErrorMessage)
+		assert.Contains(t, *failed.ErrorMessage, "risk_register")
+		assert.Contains(t, failed.ErrorDetails, "risk_register")
+		assert.Equal(t, 1, gen.count("Manual", "risk_register"), "no retry of a permanent error")
+
+		docs, err := e.db.JobDocuments(ctx, job.ID)
+		require.NoError(t, err)
+		status := map[string]string{}
+		for _, doc := range docs {
+			status[doc.DocumentType] = doc.Status
+		}
+		assert.Equal(t, models.DocFailed, status["risk_register"])
+		assert.Equal(t, models.DocSkipped, status["budget_estimate"], "its dependency failed")
+		assert.Equal(t, models.DocCompleted, status["quality_plan"], "independent documents still finish")
+		assert.Equal(t, models.DocCompleted, status["work_breakdown_structure"])
+
+		notes, err := e.db.Notifications(ctx, u.ID, 10)
+		require.NoError(t, err)
+		require.Len(t, notes, 1)
+		assert.Equal(t, "job_failed", notes[0].Kind)
+
+		_, err = e.client.Retry(ctx, u.ID, job.ID)
+		require.NoError(t, err)
+		_, err = e.client.Retry(ctx, u.ID, job.ID)
+		assert.ErrorIs(t, err, models.ErrConflict, "an active job can't be retried")
+		e.waitStatus(job.ID, models.StatusCompleted, 20*time.Second)
+		assert.Equal(t, 2, gen.count("Manual", "risk_register"))
+		assert.Equal(t, 1, gen.count("Manual", "budget_estimate"))
+		for _, typ := range []string{"scope_statement", "work_breakdown_structure", "quality_plan"} {
+			assert.Equal(t, 1, gen.count("Manual", typ), "%s was regenerated", typ)
+		}
+		_, err = e.client.Retry(ctx, u.ID, job.ID)
+		assert.ErrorIs(t, err, models.ErrConflict, "a completed job can't be retried")
+	})
+}
+
+func TestExpiredLeaseIsRescuedAndStaleWriteFenced(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d models.Dialect) {
+		e := newEnv(t, d)
+		ctx := context.Background()
+		u := e.user("lease")
+		job := e.job(u, e.project(u, "Lease"), []string{"project_charter"}, nil)
+
+		// A hung worker: its generator ignores cancellation and its
+		// heartbeat never runs.
+		stale := newFakeGen()
+		stale.block, stale.ignoreCtx, stale.marker = make(chan struct{}), true, " STALE"
+		// One slot, held by the hung run, so it claims nothing else.
+		p1, err := NewProcessor(e.db, stale, nil, Config{
+			Worker: "stale-worker", Concurrency: 1, HeartbeatInterval: time.Hour, LeaseDuration: 2 * time.Hour,
+			SweepInterval: time.Hour, ShutdownTimeout: 100 * time.Millisecond, Logger: quietLogger(),
+		})
+		require.NoError(t, err)
+		require.NoError(t, p1.Start(ctx))
+		t.Cleanup(p1.Stop)
+		recv(t, stale.started, 10*time.Second, "the stale worker's call")
+		claimed := e.waitStatus(job.ID, models.StatusProcessing, 5*time.Second)
+		staleLease := claimed.Lease()
+
+		// Its lease runs out.
+		require.NoError(t, e.db.Exec(`UPDATE document_generation_jobs SET lease_expires_at = ? WHERE id = ?`, time.Now().Add(-time.Second), job.ID).Error)
+
+		// A healthy worker's sweep rescues the job and completes it.
+		fresh := newFakeGen()
+		fresh.marker = " FRESH"
+		p2, err := NewProcessor(e.db, fresh, nil, Config{Worker: "fresh-worker", SweepInterval: 50 * time.Millisecond, LeaseDuration: 5 * time.Second, HeartbeatInterval: 100 * time.Millisecond, Logger: quietLogger()})
+		require.NoError(t, err)
+		require.NoError(t, p2.Start(ctx))
+		t.Cleanup(p2.Stop)
+		done := e.waitStatus(job.ID, models.StatusCompleted, 10*time.Second)
+		assert.Greater(t, done.FencingToken, staleLease.Token)
+
+		// The stale worker wakes up and writes: the fencing token refuses it.
+		close(stale.block)
+		p1.Stop()
+		_, _, err = e.db.CommitDocument(ctx, staleLease, models.DocumentResult{Type: "project_charter", Title: "late", Markdown: "STALE", StartedAt: time.Now(), FinishedAt: time.Now()})
+		assert.ErrorIs(t, err, models.ErrLeaseLost)
+		arts, err := e.db.JobArtifacts(ctx, job.ID)
+		require.NoError(t, err)
+		require.Len(t, arts, 1)
+		assert.Contains(t, arts[0].Markdown, "FRESH")
+		assert.NotContains(t, arts[0].Markdown, "STALE")
+		after, err := e.db.JobByID(ctx, job.ID)
+		require.NoError(t, err)
+		assert.Equal(t, models.StatusCompleted, after.Status)
+		assert.Equal(t, done.Version, after.Version, "the stale worker changed nothing")
+	})
+}
+
+func TestShutdownReleasesLeases(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d models.Dialect) {
+		e := newEnv(t, d)
+		u := e.user("stop")
+		gen := newFakeGen()
+		gen.block = make(chan struct{})
+		job := e.job(u, e.project(u, "Stop"), nil, nil)
+		p := e.processor(gen, func(c *Config) { c.ShutdownTimeout = 200 * time.Millisecond })
+		recv(t, gen.started, 10*time.Second, "a generator call")
+		start := time.Now()
+		p.Stop()
+		assert.Less(t, time.Since(start), 5*time.Second)
+		close(gen.block)
+		j, err := e.db.JobByID(context.Background(), job.ID)
+		require.NoError(t, err)
+		assert.Equal(t, models.StatusQueued, j.Status, "released for another instance")
+		assert.Nil(t, j.LockedBy)
+		assert.Nil(t, j.LeaseExpiresAt)
+		p.Stop() // twice is safe
+
+		// Another processor resumes it at once.
+		e.client.local = nil
+		gen2 := newFakeGen()
+		e.processor(gen2, nil)
+		e.waitStatus(job.ID, models.StatusCompleted, 20*time.Second)
+		for k, n := range artifactCounts(t, e.db) {
+			assert.Equal(t, 1, n, k)
+		}
+	})
+}
+
+func TestCleanupKeepsArtifacts(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d models.Dialect) {
+		e := newEnv(t, d)
+		ctx := context.Background()
+		u := e.user("clean")
+		gen := newFakeGen()
+		old := e.job(u, e.project(u, "Old"), []string{"project_charter"}, nil)
+		p := e.processor(gen, func(c *Config) { c.Retention = time.Hour })
+		e.waitStatus(old.ID, models.StatusCompleted, 10*time.Second)
+		recent := e.job(u, e.project(u, "Recent"), []string{"project_charter"}, nil)
+		e.waitStatus(recent.ID, models.StatusCompleted, 10*time.Second)
+		require.NoError(t, e.db.Exec(`UPDATE document_generation_jobs SET completed_at = ? WHERE id = ?`, time.Now().Add(-2*time.Hour), old.ID).Error)
+
+		n, err := p.Cleanup(ctx)
+		require.NoError(t, err)
+		assert.EqualValues(t, 1, n)
+		_, err = e.db.JobByID(ctx, old.ID)
+		assert.ErrorIs(t, err, models.ErrNotFound)
+		_, err = e.db.JobByID(ctx, recent.ID)
+		assert.NoError(t, err)
+		var arts int64
+		require.NoError(t, e.db.Model(&models.Artifact{}).Count(&arts).Error)
+		assert.EqualValues(t, 2, arts, "artifacts stay")
+	})
+}
+
+// Two processors on one PostgreSQL database share 50 jobs: every job is done
+// once and no document is generated twice.
+func TestTwoProcessorsFiftyJobs(t *testing.T) {
+	t.Parallel()
+	db := modelstest.Open(t, models.Postgres)
+	e := newEnvDB(t, db)
+	gen := newFakeGen()
+	docs := []string{"project_charter", "scope_statement", "risk_register"}
+	var ids []string
+	users := []*models.User{e.user("a"), e.user("b"), e.user("c")}
+	for i := range 50 {
+		u := users[i%len(users)]
+		ids = append(ids, e.job(u, e.project(u, fmt.Sprintf("P%02d", i)), docs, nil).ID)
+	}
+	mod := func(name string) func(*Config) {
+		return func(c *Config) { c.Worker = name; c.Concurrency = 4; c.MaxPerUser = 2 }
+	}
+	e.processor(gen, mod("one"))
+	other := newEnvDB(t, db)
+	other.processor(gen, mod("two"))
+	for _, id := range ids {
+		e.waitStatus(id, models.StatusCompleted, 60*time.Second)
+	}
+	counts := artifactCounts(t, db)
+	assert.Len(t, counts, 50*len(docs))
+	for k, n := range counts {
+		assert.Equal(t, 1, n, k)
+	}
+	assert.Equal(t, 50*len(docs), gen.total(), "no document generated twice")
+}
+
+// Tests of the fencing token at the query level, on both databases.
+func TestFencingRejectsStaleWrites(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d models.Dialect) {
+		e := newEnv(t, d)
+		ctx := context.Background()
+		u := e.user("fence")
+		e.job(u, e.project(u, "Fence"), []string{"scope_statement", "risk_register"}, nil)
+		c1, err := e.db.Claim(ctx, models.ClaimParams{Worker: "w1", Limit: 1, Lease: time.Minute, Now: time.Now()})
+		require.NoError(t, err)
+		require.Len(t, c1, 1)
+		l1 := c1[0].Lease()
+		later := time.Now().Add(2 * time.Minute) // w1's lease has expired
+		rescued, err := e.db.Rescue(ctx, later)
+		require.NoError(t, err)
+		require.Len(t, rescued, 1)
+		c2, err := e.db.Claim(ctx, models.ClaimParams{Worker: "w2", Limit: 1, Lease: time.Minute, Now: later})
+		require.NoError(t, err)
+		require.Len(t, c2, 1)
+		l2 := c2[0].Lease()
+		require.NotEqual(t, l1.Token, l2.Token)
+
+		res := models.DocumentResult{Type: "scope_statement", Title: "Scope", Markdown: "x", Attempts: 1, StartedAt: time.Now(), FinishedAt: time.Now()}
+		_, _, err = e.db.CommitDocument(ctx, l1, res)
+		assert.ErrorIs(t, err, models.ErrLeaseLost)
+		_, err = e.db.StartDocuments(ctx, l1, models.DocumentsStarted{Started: []string{"risk_register"}, Now: time.Now()})
+		assert.ErrorIs(t, err, models.ErrLeaseLost)
+		_, err = e.db.FinishJob(ctx, l1, models.Outcome{Status: models.StatusCompleted, Now: time.Now()})
+		assert.ErrorIs(t, err, models.ErrLeaseLost)
+
+		j, _, err := e.db.CommitDocument(ctx, l2, res)
+		require.NoError(t, err)
+		assert.Equal(t, 1, j.CompletedDocuments)
+		assert.Equal(t, 50, j.ProgressPercentage)
+		// Exactly once: the same document again violates the constraint.
+		_, _, err = e.db.CommitDocument(ctx, l2, res)
+		assert.Error(t, err)
+		held, err := e.db.Heartbeat(ctx, "w2", time.Minute, time.Now())
+		require.NoError(t, err)
+		require.Len(t, held, 1)
+		none, err := e.db.Heartbeat(ctx, "w1", time.Minute, time.Now())
+		require.NoError(t, err)
+		assert.Empty(t, none)
+	})
+}

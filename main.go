@@ -1,0 +1,283 @@
+// Dossier generates a project's documents from its data and a company
+// intelligence pack, as durable server-side background jobs.
+//
+//	dossier [serve] [--role web|worker|all]   web and worker (default)
+//	dossier migrate                           apply migrations and exit
+//	dossier user create --email E --password P [--name N]
+//	dossier token create --email E [--name N]
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/alexedwards/argon2id"
+
+	"dossier/handlers"
+	"dossier/jobs"
+	"dossier/jobs/documents"
+	"dossier/jobs/events"
+	"dossier/models"
+)
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout, os.Getenv); err != nil {
+		fmt.Fprintln(os.Stderr, "dossier:", err)
+		os.Exit(1)
+	}
+}
+
+const usage = `usage:
+  dossier [serve] [--role web|worker|all]
+  dossier migrate
+  dossier user create --email E --password P [--name N]
+  dossier token create --email E [--name N]`
+
+func run(args []string, out io.Writer, getenv func(string) string) error {
+	cmd := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		return serve(args, getenv)
+	case "migrate":
+		return migrate(out, getenv)
+	case "user":
+		return userCommand(args, out, getenv)
+	case "token":
+		return tokenCommand(args, out, getenv)
+	case "help", "-h", "--help":
+		fmt.Fprintln(out, usage)
+		return nil
+	}
+	return fmt.Errorf("unknown command %q\n%s", cmd, usage)
+}
+
+func openDB(getenv func(string) string) (*models.DB, Config, error) {
+	cfg, err := LoadConfig(getenv)
+	if err != nil {
+		return nil, cfg, err
+	}
+	db, err := models.Open(context.Background(), cfg.DatabaseURL)
+	return db, cfg, err
+}
+
+func migrate(out io.Writer, getenv func(string) string) error {
+	cfg, err := LoadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	db, err := models.Connect(context.Background(), cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	n, err := db.MigrateReport(context.Background())
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "migrations applied: %d (%s)\n", n, db.Dialect)
+	return nil
+}
+
+func userCommand(args []string, out io.Writer, getenv func(string) string) error {
+	if len(args) == 0 || args[0] != "create" {
+		return fmt.Errorf("usage: dossier user create --email E --password P [--name N]")
+	}
+	fs := flag.NewFlagSet("user create", flag.ContinueOnError)
+	email := fs.String("email", "", "email address")
+	password := fs.String("password", "", "password, at least 8 characters")
+	name := fs.String("name", "", "display name (default: the email's local part)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if !strings.Contains(*email, "@") {
+		return fmt.Errorf("--email must be an email address")
+	}
+	if len(*password) < 8 {
+		return fmt.Errorf("--password must be at least 8 characters")
+	}
+	if *name == "" {
+		*name, _, _ = strings.Cut(*email, "@")
+	}
+	db, _, err := openDB(getenv)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	hash, err := argon2id.CreateHash(*password, argon2id.DefaultParams)
+	if err != nil {
+		return err
+	}
+	u, err := db.CreateUser(context.Background(), *email, *name, hash)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "user created: %s <%s> (%s)\n", u.Name, u.Email, u.ID)
+	return nil
+}
+
+func tokenCommand(args []string, out io.Writer, getenv func(string) string) error {
+	if len(args) == 0 || args[0] != "create" {
+		return fmt.Errorf("usage: dossier token create --email E [--name N]")
+	}
+	fs := flag.NewFlagSet("token create", flag.ContinueOnError)
+	email := fs.String("email", "", "the user's email address")
+	name := fs.String("name", "cli", "a name for the token")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	db, _, err := openDB(getenv)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	u, err := db.UserByEmail(context.Background(), *email)
+	if errors.Is(err, models.ErrNotFound) {
+		return fmt.Errorf("no user with email %q", *email)
+	}
+	if err != nil {
+		return err
+	}
+	token, _, err := db.CreateAPIToken(context.Background(), u.ID, *name)
+	if err != nil {
+		return err
+	}
+	// The token alone on stdout, so that scripts can capture it.
+	fmt.Fprintln(out, token)
+	return nil
+}
+
+func serve(args []string, getenv func(string) string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	role := fs.String("role", "all", "web, worker or all")
+	addr := fs.String("addr", "", "listen address (overrides ADDR)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *role != "web" && *role != "worker" && *role != "all" {
+		return fmt.Errorf("--role must be web, worker or all, got %q", *role)
+	}
+	cfg, err := LoadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	if *addr != "" {
+		cfg.Addr = *addr
+	}
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	slog.SetDefault(logger)
+
+	ctx := context.Background()
+	db, err := models.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	gen, err := newGenerator(cfg)
+	if err != nil {
+		return err
+	}
+	limited := documents.NewLimited(gen, cfg.LLMConcurrency, cfg.LLMRPM)
+
+	host, _ := os.Hostname()
+	instance := fmt.Sprintf("%s-%d-%s", host, os.Getpid(), models.RandomToken(4))
+	broker := events.NewBroker(events.Config{Loader: db.Snapshot, UserJobs: events.RecentUserJobs(db), Instance: instance, Logger: logger})
+	if err := broker.Start(ctx); err != nil {
+		return err
+	}
+	defer broker.Stop()
+	if db.Dialect == models.Postgres {
+		bridge := events.NewPGBridge(db.URL, broker, logger)
+		if err := bridge.Start(ctx); err != nil {
+			return err
+		}
+		defer bridge.Stop()
+	}
+
+	var processor *jobs.Processor
+	if *role != "web" {
+		processor, err = jobs.NewProcessor(db, limited, broker, jobs.Config{
+			Worker: instance, Concurrency: cfg.WorkerConcurrency, DocConcurrency: cfg.LLMConcurrency,
+			MaxPerUser: cfg.MaxJobsPerUser, SweepInterval: cfg.SweepInterval, LeaseDuration: cfg.LeaseDuration,
+			Retention: cfg.JobRetention, ShutdownTimeout: cfg.ShutdownTimeout,
+			Retry:         documents.RetryPolicy{MaxRetryAfter: cfg.LLMMaxRetryAfter},
+			PriorDuration: priorDuration(cfg), Logger: logger,
+		})
+		if err != nil {
+			return err
+		}
+		if err := processor.Start(ctx); err != nil {
+			return err
+		}
+	}
+	client := jobs.NewClient(db, broker, processor)
+
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, syscall.SIGINT, syscall.SIGTERM)
+
+	var server *handlers.Server
+	listenErr := make(chan error, 1)
+	if *role != "worker" {
+		server = handlers.NewServer(handlers.Config{
+			CookieSecure: cfg.CookieSecure, BackgroundGeneration: cfg.BackgroundGeneration, MaxRetries: cfg.MaxRetries,
+		}, db, client, broker, limited)
+		app := server.App()
+		go func() { listenErr <- app.Listen(cfg.Addr) }()
+		logger.Info("dossier listening", "addr", "http://"+cfg.Addr, "database", db.Dialect, "generator", cfg.Generator, "role", *role)
+		defer func() {
+			server.CloseStreams()
+			if err := app.ShutdownWithTimeout(5 * time.Second); err != nil {
+				logger.Warn("http shutdown", "err", err)
+			}
+		}()
+	} else {
+		logger.Info("dossier worker running", "database", db.Dialect, "generator", cfg.Generator)
+	}
+
+	select {
+	case sig := <-stop:
+		logger.Info("shutting down", "signal", sig.String(), "timeout", cfg.ShutdownTimeout)
+	case err := <-listenErr:
+		if processor != nil {
+			processor.Stop()
+		}
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	if server != nil {
+		server.CloseStreams()
+	}
+	if processor != nil {
+		processor.Stop()
+	}
+	return nil
+}
+
+func newGenerator(cfg Config) (documents.Generator, error) {
+	if cfg.Generator == "openai" {
+		return documents.NewOpenAIGenerator(documents.OpenAIConfig{
+			BaseURL: cfg.OpenAIBaseURL, APIKey: cfg.OpenAIAPIKey, Model: cfg.OpenAIModel,
+			AttemptTimeout: cfg.LLMAttemptTimeout,
+		})
+	}
+	return documents.NewTemplateGenerator(cfg.TemplateDelay), nil
+}
+
+// priorDuration is the expected time of a document with no history yet.
+func priorDuration(cfg Config) time.Duration {
+	if cfg.Generator == "template" {
+		return cfg.TemplateDelay + 50*time.Millisecond
+	}
+	return 30 * time.Second
+}

@@ -1,0 +1,200 @@
+// Package models holds the GORM models and every query on them, including the
+// ones that decide correctness: claim, lease, fencing and progress. It knows
+// nothing of HTTP.
+package models
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
+	"dossier/migrations"
+)
+
+// ErrNotFound is returned for a missing row, or one that belongs to another user.
+var ErrNotFound = errors.New("not found")
+
+// Dialect names the SQL dialect behind a DB.
+type Dialect string
+
+const (
+	Postgres Dialect = "postgres"
+	SQLite   Dialect = "sqlite"
+)
+
+// DB is the database handle the rest of the app uses.
+type DB struct {
+	*gorm.DB
+	Dialect Dialect
+	// URL is the PostgreSQL URL, kept for the dedicated LISTEN connection.
+	URL string
+}
+
+// ParseURL splits DATABASE_URL into a dialect and a driver DSN.
+func ParseURL(url string) (Dialect, string, error) {
+	switch {
+	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
+		return Postgres, url, nil
+	case strings.HasPrefix(url, "sqlite:"):
+		path := strings.TrimPrefix(url, "sqlite:")
+		if path == "" {
+			return "", "", fmt.Errorf("sqlite URL needs a path, as in sqlite:data/dossier.db")
+		}
+		return SQLite, path, nil
+	default:
+		return "", "", fmt.Errorf("must start with sqlite: or postgres://")
+	}
+}
+
+// Open connects to the database named by url and applies the migrations.
+func Open(ctx context.Context, url string) (*DB, error) {
+	db, err := Connect(ctx, url)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// Connect opens the database without migrating.
+func Connect(ctx context.Context, url string) (*DB, error) {
+	dialect, dsn, err := ParseURL(url)
+	if err != nil {
+		return nil, err
+	}
+	cfg := &gorm.Config{
+		Logger:                 logger.Default.LogMode(logger.Silent),
+		NowFunc:                func() time.Time { return time.Now().UTC() },
+		SkipDefaultTransaction: true,
+		TranslateError:         true,
+	}
+	var g *gorm.DB
+	switch dialect {
+	case Postgres:
+		g, err = gorm.Open(postgres.New(postgres.Config{DSN: dsn}), cfg)
+	case SQLite:
+		if dir := filepath.Dir(dsn); dir != "." && !strings.HasPrefix(dsn, "file:") {
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				return nil, fmt.Errorf("create database folder: %w", err)
+			}
+		}
+		sep := "?"
+		if strings.Contains(dsn, "?") {
+			sep = "&"
+		}
+		dsn += sep + "_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+		g, err = gorm.Open(sqlite.Open(dsn), cfg)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open %s database: %w", dialect, err)
+	}
+	sqlDB, err := g.DB()
+	if err != nil {
+		return nil, err
+	}
+	switch dialect {
+	case SQLite:
+		// One writer at a time is SQLite's model; a single connection makes
+		// the claim a true single-writer section and avoids SQLITE_BUSY.
+		sqlDB.SetMaxOpenConns(1)
+	case Postgres:
+		sqlDB.SetMaxOpenConns(16)
+		sqlDB.SetMaxIdleConns(8)
+		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	}
+	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := sqlDB.PingContext(pctx); err != nil {
+		sqlDB.Close()
+		return nil, fmt.Errorf("connect to %s database: %w", dialect, err)
+	}
+	return &DB{DB: g, Dialect: dialect, URL: url}, nil
+}
+
+// Close closes the pool.
+func (db *DB) Close() error {
+	sqlDB, err := db.DB.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.Close()
+}
+
+// Migrate applies the embedded migrations of the dialect. Running it again is
+// a no-op.
+func (db *DB) Migrate(ctx context.Context) error {
+	sqlDB, err := db.DB.DB()
+	if err != nil {
+		return err
+	}
+	_, err = db.migrate(ctx, sqlDB)
+	return err
+}
+
+// MigrateReport applies the migrations and reports how many were applied.
+func (db *DB) MigrateReport(ctx context.Context) (int, error) {
+	sqlDB, err := db.DB.DB()
+	if err != nil {
+		return 0, err
+	}
+	return db.migrate(ctx, sqlDB)
+}
+
+func (db *DB) migrate(ctx context.Context, sqlDB *sql.DB) (int, error) {
+	sub, err := fs.Sub(migrations.FS, string(db.Dialect))
+	if err != nil {
+		return 0, err
+	}
+	dialect := goose.DialectPostgres
+	if db.Dialect == SQLite {
+		dialect = goose.DialectSQLite3
+	}
+	var opts []goose.ProviderOption
+	if db.Dialect == Postgres {
+		// Several instances may start at once; a session lock serialises
+		// their migrations.
+		locker, err := lock.NewPostgresSessionLocker()
+		if err != nil {
+			return 0, err
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
+	}
+	p, err := goose.NewProvider(dialect, sqlDB, sub, opts...)
+	if err != nil {
+		return 0, fmt.Errorf("migrations: %w", err)
+	}
+	res, err := p.Up(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("apply migrations: %w", err)
+	}
+	return len(res), nil
+}
+
+// notFound maps GORM's not-found error to ErrNotFound.
+func notFound(err error) error {
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return ErrNotFound
+	}
+	return err
+}
+
+// IsUniqueViolation reports whether err is a unique-constraint violation.
+func IsUniqueViolation(err error) bool {
+	return errors.Is(err, gorm.ErrDuplicatedKey)
+}

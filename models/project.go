@@ -1,0 +1,69 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Project is a user's project: its data and company intelligence pack.
+type Project struct {
+	ID                      string `gorm:"primaryKey"`
+	UserID                  string
+	Name                    string
+	Description             string
+	Data                    ProjectData
+	CompanyIntelligencePack CompanyPack
+	CreatedAt               time.Time
+	UpdatedAt               time.Time
+}
+
+// CreateProject stores a new project for the user.
+func (db *DB) CreateProject(ctx context.Context, p *Project) error {
+	if p.ID == "" {
+		p.ID = uuid.NewString()
+	}
+	if err := db.WithContext(ctx).Create(p).Error; err != nil {
+		return fmt.Errorf("create project: %w", err)
+	}
+	return nil
+}
+
+// UpdateProject saves a project the user owns.
+func (db *DB) UpdateProject(ctx context.Context, p *Project) error {
+	res := db.WithContext(ctx).Model(&Project{}).Where("id = ? AND user_id = ?", p.ID, p.UserID).Updates(map[string]any{
+		"name": p.Name, "description": p.Description, "data": p.Data,
+		"company_intelligence_pack": p.CompanyIntelligencePack, "updated_at": time.Now().UTC(),
+	})
+	if res.Error != nil {
+		return fmt.Errorf("update project: %w", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// ProjectForUser returns the project if the user owns it, else ErrNotFound.
+func (db *DB) ProjectForUser(ctx context.Context, userID, id string) (*Project, error) {
+	var p Project
+	if _, err := uuid.Parse(id); err != nil {
+		return nil, ErrNotFound
+	}
+	if err := db.WithContext(ctx).Where("id = ? AND user_id = ?", id, userID).Take(&p).Error; err != nil {
+		return nil, notFound(err)
+	}
+	return &p, nil
+}
+
+// Projects lists the user's projects, most recently updated first.
+func (db *DB) Projects(ctx context.Context, userID string) ([]Project, error) {
+	var ps []Project
+	err := db.WithContext(ctx).Where("user_id = ?", userID).Order("updated_at DESC").Find(&ps).Error
+	if err != nil {
+		return nil, fmt.Errorf("list projects: %w", err)
+	}
+	return ps, nil
+}

@@ -1,0 +1,54 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// User is an account.
+type User struct {
+	ID           string `gorm:"primaryKey"`
+	Email        string
+	Name         string
+	PasswordHash string
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// ErrEmailTaken is returned when an account already uses the email.
+var ErrEmailTaken = fmt.Errorf("email already registered")
+
+// CreateUser stores a new user; passwordHash is already hashed.
+func (db *DB) CreateUser(ctx context.Context, email, name, passwordHash string) (*User, error) {
+	u := &User{ID: uuid.NewString(), Email: strings.ToLower(strings.TrimSpace(email)), Name: strings.TrimSpace(name), PasswordHash: passwordHash}
+	if err := db.WithContext(ctx).Create(u).Error; err != nil {
+		if IsUniqueViolation(err) {
+			return nil, ErrEmailTaken
+		}
+		return nil, fmt.Errorf("create user: %w", err)
+	}
+	return u, nil
+}
+
+// UserByEmail finds a user by email, case-insensitively.
+func (db *DB) UserByEmail(ctx context.Context, email string) (*User, error) {
+	var u User
+	err := db.WithContext(ctx).Where("lower(email) = ?", strings.ToLower(strings.TrimSpace(email))).Take(&u).Error
+	if err != nil {
+		return nil, notFound(err)
+	}
+	return &u, nil
+}
+
+// UserByID finds a user by id.
+func (db *DB) UserByID(ctx context.Context, id string) (*User, error) {
+	var u User
+	if err := db.WithContext(ctx).Where("id = ?", id).Take(&u).Error; err != nil {
+		return nil, notFound(err)
+	}
+	return &u, nil
+}

@@ -1,0 +1,10 @@
+// Package static embeds the built CSS, the vendored htmx and the page script,
+// so that the binary serves them from anywhere with no Node.
+package static
+
+import "embed"
+
+// FS holds css/, vendor/ and js/.
+//
+//go:embed css/app.css vendor js
+var FS embed.FS

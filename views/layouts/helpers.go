@@ -1,0 +1,23 @@
+package layouts
+
+import (
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+func initial(name string) string {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return "?"
+	}
+	r, _ := utf8.DecodeRuneInString(name)
+	return string(r)
+}
+
+func unread(n int) string {
+	if n > 99 {
+		return "99+"
+	}
+	return strconv.Itoa(n)
+}

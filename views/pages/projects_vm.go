@@ -1,0 +1,258 @@
+package pages
+
+import (
+	"cmp"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"dossier/views/components"
+)
+
+// ProjectForm holds the project form's values exactly as typed, so that a
+// form with errors comes back the way the user left it. Lists of strings are
+// one item per line.
+type ProjectForm struct {
+	Name, Description                                   string
+	Sponsor, Manager, StartDate, EndDate                string
+	BudgetAmount, BudgetCurrency                        string
+	Objectives, ScopeIn, ScopeOut                       string
+	Deliverables                                        []DeliverableRow
+	Milestones                                          []MilestoneRow
+	Stakeholders                                        []StakeholderRow
+	Risks                                               []RiskRow
+	Constraints, Assumptions, SuccessCriteria           string
+	CompanyName, Industry, Mission, ToneOfVoice         string
+	Values, StrategicGoals, Competitors, ComplianceStds string
+}
+
+// Row kinds, as in /projects/rows/:kind.
+const (
+	RowDeliverable = "deliverable"
+	RowMilestone   = "milestone"
+	RowStakeholder = "stakeholder"
+	RowRisk        = "risk"
+)
+
+// RowList maps a row kind to its list in the project JSON.
+var RowList = map[string]string{
+	RowDeliverable: "deliverables",
+	RowMilestone:   "milestones",
+	RowStakeholder: "stakeholders",
+	RowRisk:        "risks",
+}
+
+// Each row has a Key that names its inputs (data.risks[KEY].impact). Rows
+// the server renders use their index; rows added in the browser get a random
+// key, and the server renumbers them on submit.
+type DeliverableRow struct{ Key, Name, Description, EffortDays string }
+type MilestoneRow struct{ Key, Name, Date string }
+type StakeholderRow struct{ Key, Name, Role, Interest, Influence string }
+type RiskRow struct{ Key, Description, Probability, Impact, Owner, Mitigation string }
+
+// RowField is the input name of a row's field, which is also its error key
+// and its path in the project JSON.
+func RowField(list, key, field string) string {
+	return "data." + list + "[" + key + "]." + field
+}
+
+// ProjectFormVM is the new or edit page.
+type ProjectFormVM struct {
+	// ProjectID is empty for a new project.
+	ProjectID string
+	Form      ProjectForm
+	// Errors are keyed by field name (= JSON path).
+	Errors map[string]string
+	CSRF   string
+	Import ImportVM
+	// FromExample says the form holds the example project, not yet saved.
+	FromExample bool
+}
+
+// ImportVM is the "Import JSON" panel of the new-project page.
+type ImportVM struct {
+	Open    bool
+	JSON    string
+	Message string
+	Errors  []components.ErrorItem
+}
+
+func (vm ProjectFormVM) action() string {
+	if vm.ProjectID == "" {
+		return "/projects"
+	}
+	return "/projects/" + vm.ProjectID
+}
+
+// ProjectListItem is a card on /projects.
+type ProjectListItem struct {
+	ID, Name, Description string
+	Company               string
+	Dates                 string
+	Updated               string
+	Deliverables, Risks   int
+}
+
+// ProjectsVM is the /projects page.
+type ProjectsVM struct {
+	Projects []ProjectListItem
+}
+
+// ProjectView is the /projects/:id page: the project laid out to read.
+type ProjectView struct {
+	ID, Name, Description string
+	Sponsor, Manager      string
+	StartDate, EndDate    string
+	Duration              string
+	Budget                string
+	Objectives            []string
+	ScopeIn, ScopeOut     []string
+	Deliverables          []DeliverableView
+	TotalEffort           string
+	Milestones            []MilestoneView
+	Stakeholders          []StakeholderView
+	Risks                 []RiskView
+	Constraints           []string
+	Assumptions           []string
+	SuccessCriteria       []string
+	Company               CompanyView
+	Updated               string
+	// Flash is a one-off message, such as "Project saved".
+	Flash string
+}
+
+type DeliverableView struct{ Name, Description, Effort string }
+type MilestoneView struct{ Name, Date string }
+type StakeholderView struct {
+	Name, Role          string
+	Interest, Influence int
+}
+type RiskView struct {
+	Description, Owner, Mitigation string
+	Probability, Impact, Score     int
+	// Level is low, medium or high, from the score.
+	Level string
+}
+type CompanyView struct {
+	Name, Industry, Mission, ToneOfVoice                     string
+	Values, StrategicGoals, Competitors, ComplianceStandards []string
+}
+
+func (c CompanyView) empty() bool {
+	return c.Name == "" && c.Industry == "" && c.Mission == "" && c.ToneOfVoice == "" &&
+		len(c.Values)+len(c.StrategicGoals)+len(c.Competitors)+len(c.ComplianceStandards) == 0
+}
+
+// scoreOptions are the choices of a 1–5 score.
+var scoreOptions = []components.Option{
+	{Value: "", Label: "–"},
+	{Value: "1", Label: "1 · very low"},
+	{Value: "2", Label: "2 · low"},
+	{Value: "3", Label: "3 · medium"},
+	{Value: "4", Label: "4 · high"},
+	{Value: "5", Label: "5 · very high"},
+}
+
+// scoreChoices adds the current value if it is not a valid choice, so a
+// bad value is shown with its error rather than silently replaced.
+func scoreChoices(v string) []components.Option {
+	for _, o := range scoreOptions {
+		if o.Value == v {
+			return scoreOptions
+		}
+	}
+	return append(slices.Clone(scoreOptions), components.Option{Value: v, Label: v})
+}
+
+var fieldOrder = []string{
+	"name", "description", "data.sponsor", "data.manager", "data.startDate", "data.endDate",
+	"data.budget", "data.budget.amount", "data.budget.currency",
+	"data.objectives", "data.scopeIn", "data.scopeOut",
+	"data.deliverables", "data.milestones", "data.stakeholders", "data.risks",
+	"data.constraints", "data.assumptions", "data.successCriteria",
+	"companyIntelligencePack",
+}
+
+var rowFieldOrder = []string{"name", "description", "role", "date", "effortDays", "interest", "influence", "probability", "impact", "owner", "mitigation"}
+
+var rowPath = regexp.MustCompile(`^(data\.[A-Za-z]+)\[(\d+)\](?:\.([A-Za-z]+))?`)
+
+var listLabels = map[string]string{
+	"data.deliverables": "Deliverable", "data.milestones": "Milestone",
+	"data.stakeholders": "Stakeholder", "data.risks": "Risk",
+}
+
+var fieldLabels = map[string]string{
+	"name": "Name", "description": "Description", "data.sponsor": "Sponsor", "data.manager": "Project manager",
+	"data.startDate": "Start date", "data.endDate": "End date", "data.budget": "Budget",
+	"data.budget.amount": "Budget", "data.budget.currency": "Currency",
+	"data.objectives": "Objectives", "data.scopeIn": "In scope", "data.scopeOut": "Out of scope",
+	"data.constraints": "Constraints", "data.assumptions": "Assumptions", "data.successCriteria": "Success criteria",
+	"companyIntelligencePack": "Company pack",
+	"effortDays":              "effort",
+}
+
+// FieldLabel names a field for people: data.risks[0].impact → "Risk 1 impact".
+func FieldLabel(path string) string {
+	if m := rowPath.FindStringSubmatch(path); m != nil {
+		i, _ := strconv.Atoi(m[2])
+		label := cmp.Or(listLabels[m[1]], m[1]) + " " + strconv.Itoa(i+1)
+		if m[3] != "" {
+			label += " " + cmp.Or(fieldLabels[m[3]], m[3])
+		}
+		return label
+	}
+	if l, ok := fieldLabels[path]; ok {
+		return l
+	}
+	if rest, ok := strings.CutPrefix(path, "companyIntelligencePack."); ok {
+		return "Company " + rest
+	}
+	return path
+}
+
+func rank(path string) (int, int, int) {
+	base, idx, field := path, -1, ""
+	if m := rowPath.FindStringSubmatch(path); m != nil {
+		base = m[1]
+		idx, _ = strconv.Atoi(m[2])
+		field = m[3]
+	}
+	r := slices.Index(fieldOrder, base)
+	if r < 0 {
+		r = len(fieldOrder)
+		if strings.HasPrefix(base, "companyIntelligencePack") {
+			r = slices.Index(fieldOrder, "companyIntelligencePack")
+		}
+	}
+	return r, idx, slices.Index(rowFieldOrder, field)
+}
+
+// ErrorItems orders a form's errors the way the form shows its fields and
+// names each field, for the summary at the top of the form.
+func ErrorItems(errs map[string]string) []components.ErrorItem {
+	keys := make([]string, 0, len(errs))
+	for k := range errs {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b string) int {
+		ra, ia, fa := rank(a)
+		rb, ib, fb := rank(b)
+		return cmp.Or(cmp.Compare(ra, rb), cmp.Compare(ia, ib), cmp.Compare(fa, fb), strings.Compare(a, b))
+	})
+	items := make([]components.ErrorItem, 0, len(keys))
+	for _, k := range keys {
+		items = append(items, components.ErrorItem{Field: k, Message: FieldLabel(k) + ": " + errs[k]})
+	}
+	return items
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
+}

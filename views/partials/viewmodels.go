@@ -1,0 +1,123 @@
+// Package partials holds what htmx swaps and SSE pushes: each partial has a
+// stable root id and a data-testid, and takes a view model shaped for the
+// screen, never a GORM row.
+package partials
+
+import (
+	"strconv"
+	"strings"
+)
+
+// JobCardVM is a job's live progress card.
+type JobCardVM struct {
+	ID          string
+	ProjectID   string
+	ProjectName string
+	// Status is the job's status: queued, processing, completed, failed or
+	// cancelled.
+	Status string
+	// Percent is the progress, 0 to 100; Done of Total documents.
+	Percent     int
+	Done, Total int
+	// Current is the document type being generated, or "".
+	Current string
+	// ETA is the human estimate, as "about 2 min left", or "".
+	ETA string
+	// CancelRequested shows "Cancelling…" until the worker stops.
+	CancelRequested bool
+	// Error is the job's error message, for failed jobs.
+	Error string
+	Docs  []DocRowVM
+	// DocTitle names a document type; nil humanises the key.
+	DocTitle func(docType string) string
+}
+
+// DocRowVM is one document of a job.
+type DocRowVM struct {
+	JobID string
+	// Type is the document type key, as "risk_register".
+	Type     string
+	Status   string
+	Attempts int
+	// Duration is the generation time, as "12.3 s", or "".
+	Duration string
+	Error    string
+	DocTitle func(docType string) string
+	// OOB marks the row for an out-of-band swap, as the per-job stream's
+	// document event sends it.
+	OOB bool
+}
+
+// BadgeVM is the header badge: the user's jobs in progress.
+type BadgeVM struct {
+	Active int
+}
+
+// ToastVM announces a job that ended.
+type ToastVM struct {
+	JobID string
+	// Status is completed, failed or cancelled.
+	Status string
+	Title  string
+	Body   string
+	// URL is where the toast's link goes, as "/jobs/<id>".
+	URL string
+}
+
+// Humanize turns a document type key into words: "risk_register" becomes
+// "Risk register".
+func Humanize(key string) string {
+	s := strings.TrimSpace(strings.ReplaceAll(key, "_", " "))
+	if s == "" {
+		return ""
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+func title(fn func(string) string, key string) string {
+	if fn != nil {
+		if t := fn(key); t != "" {
+			return t
+		}
+	}
+	return Humanize(key)
+}
+
+// StatusLabel is a status as the user reads it.
+func StatusLabel(status string) string { return Humanize(status) }
+
+// Active reports whether the card's job is queued or processing.
+func (vm JobCardVM) Active() bool { return vm.Status == "queued" || vm.Status == "processing" }
+
+// Retryable reports whether the job can be retried by hand.
+func (vm JobCardVM) Retryable() bool { return vm.Status == "failed" || vm.Status == "cancelled" }
+
+// DomID is the card's root id.
+func (vm JobCardVM) DomID() string { return "job-" + vm.ID }
+
+// DomID is the row's root id.
+func (vm DocRowVM) DomID() string { return "job-" + vm.JobID + "-doc-" + vm.Type }
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+func badgeClass(status string) string {
+	switch status {
+	case "queued":
+		return "badge badge-queued"
+	case "processing":
+		return "badge badge-processing"
+	case "completed":
+		return "badge badge-completed"
+	case "failed":
+		return "badge badge-failed"
+	case "cancelled":
+		return "badge badge-cancelled"
+	case "pending":
+		return "badge badge-pending"
+	case "generating":
+		return "badge badge-generating"
+	case "skipped":
+		return "badge badge-skipped"
+	}
+	return "badge"
+}
