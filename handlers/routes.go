@@ -52,6 +52,7 @@ func (s *Server) App() *fiber.App {
 	s.CatalogRoutes(r)
 	s.ProjectRoutes(r)
 	s.JobRoutes(r)
+	s.JobPageRoutes(r)
 	s.EventRoutes(r)
 	s.ArtifactRoutes(r)
 	s.TokenRoutes(r)

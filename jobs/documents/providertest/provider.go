@@ -1,0 +1,150 @@
+// Package providertest is a model provider for tests: an HTTP server that
+// speaks the OpenAI chat-completions wire format, streaming included. It
+// counts calls per document type, can delay them, and can fail chosen
+// types, so that tests of the processor, the real binary and the browser
+// drive Dossier's real OpenAI-compatible generator end to end.
+package providertest
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"dossier/jobs/documents"
+)
+
+// Provider is a running fake provider. Point OPENAI_BASE_URL at BaseURL().
+type Provider struct {
+	srv *httptest.Server
+
+	mu      sync.Mutex
+	calls   map[string]int
+	total   int
+	delay   time.Duration
+	failing map[string]int // type → HTTP status to answer with
+}
+
+// New starts a provider on 127.0.0.1. Close it when done.
+func New() *Provider {
+	p := &Provider{calls: map[string]int{}, failing: map[string]int{}}
+	p.srv = httptest.NewServer(http.HandlerFunc(p.serve))
+	return p
+}
+
+// BaseURL is the OpenAI-compatible base URL, ending in /v1.
+func (p *Provider) BaseURL() string { return p.srv.URL + "/v1" }
+
+// Close stops the server.
+func (p *Provider) Close() { p.srv.Close() }
+
+// SetDelay makes every call take d before answering (the model's latency).
+func (p *Provider) SetDelay(d time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.delay = d
+}
+
+// Fail makes calls for the document type answer with the HTTP status (400 is
+// permanent, 500 retryable); status 0 heals it.
+func (p *Provider) Fail(docType string, status int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if status == 0 {
+		delete(p.failing, docType)
+		return
+	}
+	p.failing[docType] = status
+}
+
+// Calls is the number of requests for the document type.
+func (p *Provider) Calls(docType string) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.calls[docType]
+}
+
+// Total is the number of chat-completion requests.
+func (p *Provider) Total() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.total
+}
+
+var writeThe = regexp.MustCompile(`Write the (.+?) for the project`)
+
+// docType finds the requested document type from the prompt's catalog title.
+func docType(body []byte) string {
+	m := writeThe.FindSubmatch(body)
+	if m == nil {
+		return ""
+	}
+	for _, dt := range documents.Catalog() {
+		if dt.Title == string(m[1]) {
+			return dt.Key
+		}
+	}
+	return ""
+}
+
+func (p *Provider) serve(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path != "/v1/chat/completions" {
+		http.Error(w, "not found", http.StatusNotFound)
+		return
+	}
+	body, _ := io.ReadAll(r.Body)
+	typ := docType(body)
+	p.mu.Lock()
+	p.calls[typ]++
+	p.total++
+	delay, status := p.delay, p.failing[typ]
+	p.mu.Unlock()
+
+	if delay > 0 {
+		select {
+		case <-time.After(delay):
+		case <-r.Context().Done():
+			return
+		}
+	}
+	if status != 0 {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		fmt.Fprintf(w, `{"error":{"message":"provider refused %s","type":"invalid_request_error","code":"test_failure"}}`, typ)
+		return
+	}
+	title := typ
+	if dt, ok := documents.Lookup(typ); ok {
+		title = dt.Title
+	}
+	content := fmt.Sprintf("# %s\n\nWritten by the test provider for %s.\n\n| Item | Value |\n|---|---|\n| type | %s |\n", title, typ, typ)
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.WriteHeader(http.StatusOK)
+	flusher, _ := w.(http.Flusher)
+	send := func(data string) {
+		fmt.Fprintf(w, "data: %s\n\n", data)
+		if flusher != nil {
+			flusher.Flush()
+		}
+	}
+	for piece := range strings.SplitAfterSeq(content, " ") {
+		send(chunk(piece, ""))
+	}
+	send(chunk("", "stop"))
+	send(`{"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"test","choices":[],"usage":{"prompt_tokens":120,"completion_tokens":80,"total_tokens":200}}`)
+	send("[DONE]")
+}
+
+func chunk(content, finish string) string {
+	fr := "null"
+	if finish != "" {
+		fr = fmt.Sprintf("%q", finish)
+	}
+	c, _ := json.Marshal(content)
+	return fmt.Sprintf(`{"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"test","choices":[{"index":0,"delta":{"content":%s},"finish_reason":%s}]}`, c, fr)
+}

@@ -1,0 +1,103 @@
+package models_test
+
+import (
+	"context"
+	"sort"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"dossier/models"
+	"dossier/models/modelstest"
+)
+
+// columns lists table → sorted column names, on either dialect.
+func columns(t *testing.T, db *models.DB) map[string][]string {
+	t.Helper()
+	out := map[string][]string{}
+	var tables []string
+	if db.Dialect == models.Postgres {
+		require.NoError(t, db.Raw(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name <> 'goose_db_version'`).Scan(&tables).Error)
+	} else {
+		require.NoError(t, db.Raw(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'goose_db_version'`).Scan(&tables).Error)
+	}
+	for _, table := range tables {
+		cols, err := db.Migrator().ColumnTypes(table)
+		require.NoError(t, err)
+		for _, c := range cols {
+			out[table] = append(out[table], c.Name())
+		}
+		sort.Strings(out[table])
+	}
+	return out
+}
+
+func TestMigrationsBringBothDatabasesToOneSchema(t *testing.T) {
+	schemas := map[models.Dialect]map[string][]string{}
+	for _, d := range modelstest.Dialects(t) {
+		url := modelstest.URL(t, d)
+		db, err := models.Connect(context.Background(), url)
+		require.NoError(t, err)
+		defer db.Close()
+		n, err := db.MigrateReport(context.Background())
+		require.NoError(t, err)
+		assert.Positive(t, n, "an empty %s database gets every migration", d)
+		again, err := db.MigrateReport(context.Background())
+		require.NoError(t, err)
+		assert.Zero(t, again, "migrate twice is a no-op on %s", d)
+		schemas[d] = columns(t, db)
+
+		s := schemas[d]
+		for _, table := range []string{"users", "sessions", "api_tokens", "projects", "document_generation_jobs", "job_documents", "artifacts", "notifications"} {
+			assert.Contains(t, s, table, d)
+		}
+		for _, col := range []string{"project_data", "company_intelligence_pack", "documents_to_generate", "total_documents",
+			"completed_documents", "current_document", "progress_percentage", "generated_artifacts", "error_message",
+			"error_details", "queued_at", "started_at", "completed_at", "estimated_completion", "retry_count", "max_retries",
+			"cancel_requested_at", "locked_by", "lease_expires_at", "fencing_token", "run_at", "idempotency_key", "priority"} {
+			assert.Contains(t, s["document_generation_jobs"], col, "%s: document_generation_jobs.%s", d, col)
+		}
+	}
+	if pg, ok := schemas[models.Postgres]; ok {
+		assert.Equal(t, pg, schemas[models.SQLite], "SQLite mirrors the PostgreSQL schema")
+	}
+}
+
+func TestSchemaConstraints(t *testing.T) {
+	for _, d := range modelstest.Dialects(t) {
+		t.Run(modelstest.Name(d), func(t *testing.T) {
+			t.Parallel()
+			db := modelstest.Open(t, d)
+			ctx := context.Background()
+			u, err := db.CreateUser(ctx, "c@example.com", "C", "x")
+			require.NoError(t, err)
+			_, err = db.CreateUser(ctx, "C@Example.com", "C2", "x")
+			assert.ErrorIs(t, err, models.ErrEmailTaken, "emails are unique, case-insensitively")
+			p := &models.Project{UserID: u.ID, Name: "P"}
+			require.NoError(t, db.CreateProject(ctx, p))
+			j, _, err := db.CreateJob(ctx, models.NewJob{UserID: u.ID, ProjectID: p.ID, Documents: []string{"project_charter"}})
+			require.NoError(t, err)
+
+			// CHECK on statuses.
+			err = db.Exec(`UPDATE document_generation_jobs SET status = 'exploded' WHERE id = ?`, j.ID).Error
+			assert.Error(t, err, "job status CHECK")
+			err = db.Exec(`UPDATE job_documents SET status = 'exploded' WHERE job_id = ?`, j.ID).Error
+			assert.Error(t, err, "document status CHECK")
+			// One active job per project, by the partial unique index.
+			_, _, err = db.CreateJob(ctx, models.NewJob{UserID: u.ID, ProjectID: p.ID, Documents: []string{"project_charter"}})
+			var active *models.ActiveJobError
+			require.ErrorAs(t, err, &active)
+			assert.Equal(t, j.ID, active.JobID)
+			// A finished job frees the project.
+			require.NoError(t, db.Exec(`UPDATE document_generation_jobs SET status = 'completed' WHERE id = ?`, j.ID).Error)
+			_, _, err = db.CreateJob(ctx, models.NewJob{UserID: u.ID, ProjectID: p.ID, Documents: []string{"project_charter"}})
+			assert.NoError(t, err)
+			// Unique (job_id, document_type) on artifacts.
+			insert := `INSERT INTO artifacts (id, job_id, project_id, user_id, document_type, title, markdown, created_at) VALUES (?, ?, ?, ?, 'project_charter', 't', 'm', CURRENT_TIMESTAMP)`
+			require.NoError(t, db.Exec(insert, "00000000-0000-4000-8000-00000000000a", j.ID, p.ID, u.ID).Error)
+			err = db.Exec(insert, "00000000-0000-4000-8000-00000000000b", j.ID, p.ID, u.ID).Error
+			assert.True(t, models.IsUniqueViolation(err), "artifact exactly once: %v", err)
+		})
+	}
+}

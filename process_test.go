@@ -1,0 +1,307 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"dossier/jobs/documents/providertest"
+	"dossier/models"
+	"dossier/models/modelstest"
+)
+
+// These tests run the real binary, as an operator would: kill it, stop it,
+// restart it, and drive it over HTTP with a bearer token.
+
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "dossier-bin-")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "dossier")
+	build := exec.Command("go", "build", "-o", binary, ".")
+	build.Stdout, build.Stderr = os.Stdout, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "build dossier:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// proc is one running dossier process.
+type proc struct {
+	t    *testing.T
+	cmd  *exec.Cmd
+	out  *bytes.Buffer
+	url  string
+	done chan error
+}
+
+func freeAddr(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// command runs a one-shot dossier command and returns its stdout.
+func command(t *testing.T, env []string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	cmd.Env = append(os.Environ(), env...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	require.NoError(t, cmd.Run(), "dossier %v: %s", args, stderr.String())
+	return stdout.String()
+}
+
+func start(t *testing.T, env []string) *proc {
+	t.Helper()
+	addr := freeAddr(t)
+	cmd := exec.Command(binary, "serve")
+	cmd.Env = append(append(os.Environ(), env...), "ADDR="+addr)
+	out := &bytes.Buffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	require.NoError(t, cmd.Start())
+	p := &proc{t: t, cmd: cmd, out: out, url: "http://" + addr, done: make(chan error, 1)}
+	go func() { p.done <- cmd.Wait() }()
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			cmd.Process.Kill()
+			<-p.done
+		}
+		if t.Failed() {
+			t.Logf("dossier output:\n%s", out.String())
+		}
+	})
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if resp, err := http.Get(p.url + "/healthz"); err == nil {
+			resp.Body.Close()
+			return p
+		}
+		select {
+		case err := <-p.done:
+			t.Fatalf("dossier exited early: %v\n%s", err, out.String())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	t.Fatalf("dossier did not become healthy:\n%s", out.String())
+	return nil
+}
+
+func (p *proc) api(method, path, token string, body any, out any) int {
+	p.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, p.url+path, rd)
+	require.NoError(p.t, err)
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(p.t, err)
+	defer resp.Body.Close()
+	if out != nil {
+		require.NoError(p.t, json.NewDecoder(resp.Body).Decode(out))
+	}
+	return resp.StatusCode
+}
+
+type jobView struct {
+	ID                 string `json:"id"`
+	Status             string `json:"status"`
+	CompletedDocuments int    `json:"completedDocuments"`
+	TotalDocuments     int    `json:"totalDocuments"`
+}
+
+// setupJob creates a user, a token, a project and a 10-document job.
+func setupJob(t *testing.T, env []string, p *proc) (token, jobID string) {
+	t.Helper()
+	command(t, env, "user", "create", "--email", "ops@example.com", "--password", "correct horse", "--name", "Ops")
+	token = strings.TrimSpace(command(t, env, "token", "create", "--email", "ops@example.com"))
+	require.True(t, strings.HasPrefix(token, models.TokenPrefix), token)
+	name, desc, data, pack := models.ExampleProject()
+	var project struct{ ID string }
+	require.Equal(t, http.StatusCreated, p.api("POST", "/api/projects", token, map[string]any{
+		"name": name, "description": desc, "data": data, "companyIntelligencePack": pack,
+	}, &project))
+	docs := []string{"project_charter", "business_case", "scope_statement", "stakeholder_register", "risk_register",
+		"communication_plan", "work_breakdown_structure", "schedule", "budget_estimate", "raci_matrix"}
+	var job jobView
+	require.Equal(t, http.StatusAccepted, p.api("POST", "/api/generation/jobs", token, map[string]any{"projectId": project.ID, "documents": docs}, &job))
+	require.Equal(t, 10, job.TotalDocuments)
+	return token, job.ID
+}
+
+func (p *proc) waitJob(token, id string, timeout time.Duration, cond func(jobView) bool) jobView {
+	p.t.Helper()
+	deadline := time.Now().Add(timeout)
+	var j jobView
+	for time.Now().Before(deadline) {
+		p.api("GET", "/api/generation/jobs/"+id, token, nil, &j)
+		if cond(j) {
+			return j
+		}
+		<-time.After(50 * time.Millisecond)
+	}
+	p.t.Fatalf("job %s: timed out; last %+v", id, j)
+	return j
+}
+
+func postgresEnv(t *testing.T, provider *providertest.Provider, extra ...string) []string {
+	url := modelstest.NewPostgresDB(t, modelstest.PostgresURL(t))
+	return append([]string{
+		"DATABASE_URL=" + url, "GENERATOR=openai", "OPENAI_BASE_URL=" + provider.BaseURL(),
+		"OPENAI_API_KEY=test", "OPENAI_MODEL=test-model", "LLM_CONCURRENCY=1", "WORKER_CONCURRENCY=1",
+		"SWEEP_INTERVAL=200ms", "LEASE_DURATION=2s",
+	}, extra...)
+}
+
+// checkExactlyOnce asserts each document of the job exists exactly once.
+func checkExactlyOnce(t *testing.T, dbURL, jobID string, want int) {
+	t.Helper()
+	db, err := models.Connect(context.Background(), dbURL)
+	require.NoError(t, err)
+	defer db.Close()
+	var rows []struct {
+		DocumentType string
+		N            int
+	}
+	require.NoError(t, db.Raw(`SELECT document_type, COUNT(*) AS n FROM artifacts WHERE job_id = ? GROUP BY document_type`, jobID).Scan(&rows).Error)
+	assert.Len(t, rows, want)
+	for _, r := range rows {
+		assert.Equal(t, 1, r.N, r.DocumentType)
+	}
+}
+
+func envValue(env []string, key string) string {
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, key+"="); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+// A worker killed mid-job: the restarted process resumes from the
+// checkpoints, each document exists exactly once, and the model was called
+// at most once more than the number of documents.
+func TestCrashRecoverySIGKILL(t *testing.T) {
+	provider := providertest.New()
+	defer provider.Close()
+	provider.SetDelay(150 * time.Millisecond)
+	env := postgresEnv(t, provider)
+
+	p1 := start(t, env)
+	token, jobID := setupJob(t, env, p1)
+	p1.waitJob(token, jobID, 30*time.Second, func(j jobView) bool { return j.CompletedDocuments >= 3 })
+	require.NoError(t, p1.cmd.Process.Signal(syscall.SIGKILL))
+	<-p1.done
+
+	p2 := start(t, env)
+	done := p2.waitJob(token, jobID, 60*time.Second, func(j jobView) bool { return j.Status == "completed" || j.Status == "failed" })
+	require.Equal(t, "completed", done.Status)
+	assert.Equal(t, 10, done.CompletedDocuments)
+	checkExactlyOnce(t, envValue(env, "DATABASE_URL"), jobID, 10)
+	assert.LessOrEqual(t, provider.Total(), 11, "the model was called at most once more than the number of documents")
+	assert.GreaterOrEqual(t, provider.Total(), 10)
+}
+
+// SIGTERM drains, releases the lease and exits 0 in time; a restarted
+// process completes the job.
+func TestGracefulShutdownSIGTERM(t *testing.T) {
+	provider := providertest.New()
+	defer provider.Close()
+	provider.SetDelay(400 * time.Millisecond)
+	const shutdownTimeout = 2 * time.Second
+	env := postgresEnv(t, provider, "SHUTDOWN_TIMEOUT="+shutdownTimeout.String(), "LEASE_DURATION=30s")
+
+	p1 := start(t, env)
+	token, jobID := setupJob(t, env, p1)
+	p1.waitJob(token, jobID, 30*time.Second, func(j jobView) bool { return j.CompletedDocuments >= 2 })
+	sent := time.Now()
+	require.NoError(t, p1.cmd.Process.Signal(syscall.SIGTERM))
+	select {
+	case err := <-p1.done:
+		require.NoError(t, err, "exit status 0")
+	case <-time.After(shutdownTimeout + 10*time.Second):
+		t.Fatal("dossier did not exit after SIGTERM")
+	}
+	assert.Less(t, time.Since(sent), shutdownTimeout+5*time.Second)
+
+	db, err := models.Connect(context.Background(), envValue(env, "DATABASE_URL"))
+	require.NoError(t, err)
+	defer db.Close()
+	var live int64
+	require.NoError(t, db.Raw(`SELECT COUNT(*) FROM document_generation_jobs WHERE status = 'processing' AND lease_expires_at > ?`, time.Now()).Scan(&live).Error)
+	assert.Zero(t, live, "no job left processing with a live lease")
+	j, err := db.JobByID(context.Background(), jobID)
+	require.NoError(t, err)
+	assert.Equal(t, models.StatusQueued, j.Status, "released for another instance")
+
+	p2 := start(t, env)
+	done := p2.waitJob(token, jobID, 60*time.Second, func(j jobView) bool { return j.Status == "completed" })
+	assert.Equal(t, 10, done.CompletedDocuments)
+	checkExactlyOnce(t, envValue(env, "DATABASE_URL"), jobID, 10)
+}
+
+// The README's API walkthrough: a script drives the whole flow with curl and
+// a token.
+func TestAPIScript(t *testing.T) {
+	if _, err := exec.LookPath("jq"); err != nil {
+		if os.Getenv("DOSSIER_REQUIRE_POSTGRES") != "" {
+			t.Fatal("jq is required (.ci/run installs it)")
+		}
+		t.Skip("API script test skipped: jq not installed")
+	}
+	dir := t.TempDir()
+	env := []string{"DATABASE_URL=sqlite:" + filepath.Join(dir, "d.db"), "TEMPLATE_DELAY=20ms", "SWEEP_INTERVAL=200ms"}
+	p := start(t, env)
+	command(t, env, "user", "create", "--email", "script@example.com", "--password", "correct horse")
+	token := strings.TrimSpace(command(t, env, "token", "create", "--email", "script@example.com"))
+
+	zip := filepath.Join(dir, "docs.zip")
+	cmd := exec.Command("bash", "scripts/api-demo.sh")
+	cmd.Env = append(os.Environ(), "DOSSIER_URL="+p.url, "DOSSIER_TOKEN="+token, "DOSSIER_OUT="+zip)
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, string(out))
+	text := string(out)
+	assert.Contains(t, text, "completed")
+	assert.Contains(t, text, "Risk Register")
+	assert.Equal(t, 12, strings.Count(text, "chars)"), text)
+	info, err := os.Stat(zip)
+	require.NoError(t, err)
+	assert.Greater(t, info.Size(), int64(1000))
+
+	// Without the token, the API answers 401 in the JSON error shape.
+	resp, err := http.Get(p.url + "/api/projects")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+	var e struct {
+		Error struct{ Code string } `json:"error"`
+	}
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&e))
+	assert.Equal(t, "unauthorized", e.Error.Code)
+}
