@@ -32,6 +32,7 @@ type Config struct {
 	JobRetention         time.Duration
 	ShutdownTimeout      time.Duration
 	CookieSecure         bool
+	SSEHeartbeat         time.Duration
 	BackgroundGeneration bool
 	MaxRetries           int
 }
@@ -126,6 +127,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		JobRetention:         r.duration("JOB_RETENTION", 720*time.Hour, time.Minute),
 		ShutdownTimeout:      r.duration("SHUTDOWN_TIMEOUT", 25*time.Second, 0),
 		CookieSecure:         r.boolean("COOKIE_SECURE", false),
+		SSEHeartbeat:         r.duration("SSE_HEARTBEAT", 15*time.Second, 10*time.Millisecond),
 		BackgroundGeneration: r.boolean("BACKGROUND_GENERATION", true),
 		MaxRetries:           r.integer("JOB_MAX_RETRIES", 3, 0, 100),
 	}

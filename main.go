@@ -20,8 +20,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/alexedwards/argon2id"
-
 	"dossier/handlers"
 	"dossier/jobs"
 	"dossier/jobs/documents"
@@ -115,7 +113,7 @@ func userCommand(args []string, out io.Writer, getenv func(string) string) error
 		return err
 	}
 	defer db.Close()
-	hash, err := argon2id.CreateHash(*password, argon2id.DefaultParams)
+	hash, err := handlers.HashPassword(*password)
 	if err != nil {
 		return err
 	}
@@ -232,6 +230,7 @@ func serve(args []string, getenv func(string) string) error {
 	if *role != "worker" {
 		server = handlers.NewServer(handlers.Config{
 			CookieSecure: cfg.CookieSecure, BackgroundGeneration: cfg.BackgroundGeneration, MaxRetries: cfg.MaxRetries,
+			Heartbeat: cfg.SSEHeartbeat,
 		}, db, client, broker, limited)
 		app := server.App()
 		go func() { listenErr <- app.Listen(cfg.Addr) }()

@@ -1,6 +1,279 @@
 package handlers
 
-import "github.com/gofiber/fiber/v2"
+import (
+	"archive/zip"
+	"bytes"
+	"cmp"
+	"errors"
+	"fmt"
+	"mime"
+	"strings"
+	"time"
+	"unicode"
 
-// ArtifactRoutes registers the routes of this resource.
-func (s *Server) ArtifactRoutes(r fiber.Router) {}
+	"github.com/gofiber/fiber/v2"
+	"golang.org/x/text/runes"
+	"golang.org/x/text/transform"
+	"golang.org/x/text/unicode/norm"
+
+	"dossier/jobs/documents"
+	"dossier/models"
+	"dossier/views/pages"
+)
+
+// ArtifactRoutes registers the artifact page, its downloads and the API.
+// Every lookup is scoped to the signed-in user: another user's artifact or
+// job is a 404 on every route.
+//
+// Fiber ends a parameter at a dot, so "/artifacts/:id.md" matches
+// "/artifacts/<id>.md" with the bare id. "/artifacts/:id" would match it too,
+// so the suffixed routes come first. ":id" never spans a "/", so JobRoutes'
+// "/api/generation/jobs/:id" does not shadow the zip.
+func (s *Server) ArtifactRoutes(r fiber.Router) {
+	r.Get("/api/artifacts/:id", s.artifactAPI)
+	r.Get("/api/generation/jobs/:id/artifacts.zip", s.jobArtifactsZip)
+	r.Get("/artifacts/:id.md", s.artifactMarkdown)
+	r.Get("/artifacts/:id.html", s.artifactStandalone)
+	r.Get("/artifacts/:id", s.artifactPage)
+}
+
+// artifactJSON is an artifact as the API returns it.
+type artifactJSON struct {
+	ID               string    `json:"id"`
+	JobID            *string   `json:"jobId"`
+	ProjectID        string    `json:"projectId"`
+	DocumentType     string    `json:"documentType"`
+	Title            string    `json:"title"`
+	Markdown         string    `json:"markdown"`
+	CreatedAt        time.Time `json:"createdAt"`
+	Version          int       `json:"version"`
+	PromptTokens     int       `json:"promptTokens"`
+	CompletionTokens int       `json:"completionTokens"`
+}
+
+func (s *Server) artifactAPI(c *fiber.Ctx) error {
+	a, err := s.userArtifact(c)
+	if err != nil {
+		return err
+	}
+	return c.JSON(artifactJSON{
+		ID: a.ID, JobID: a.JobID, ProjectID: a.ProjectID, DocumentType: a.DocumentType,
+		Title: a.Title, Markdown: a.Markdown, CreatedAt: a.CreatedAt, Version: a.Version,
+		PromptTokens: a.PromptTokens, CompletionTokens: a.CompletionTokens,
+	})
+}
+
+// artifactMarkdown downloads the document exactly as it was generated.
+func (s *Server) artifactMarkdown(c *fiber.Ctx) error {
+	a, err := s.userArtifact(c)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "text/markdown; charset=utf-8")
+	c.Set(fiber.HeaderContentDisposition, disposition("attachment", slugify(a.Title, a.DocumentType)+".md"))
+	c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
+	return c.SendString(a.Markdown)
+}
+
+// artifactPage shows the document inside the app, with its provenance and
+// the other documents of its job.
+func (s *Server) artifactPage(c *fiber.Ctx) error {
+	d, err := s.loadArtifact(c)
+	if err != nil {
+		return err
+	}
+	related, fromJob, err := s.relatedArtifacts(c, d)
+	if err != nil {
+		return err
+	}
+	a := d.artifact
+	vm := pages.ArtifactVM{
+		ID: a.ID, Title: a.Title, TypeTitle: docTitle(a.DocumentType), Version: a.Version,
+		Created: a.CreatedAt.UTC().Format("2 Jan 2006, 15:04 UTC"), CreatedISO: a.CreatedAt.UTC().Format(time.RFC3339),
+		PromptTokens: a.PromptTokens, CompletionTokens: a.CompletionTokens,
+		Body: documents.RenderHTML(a.Markdown), RelatedFromJob: fromJob,
+	}
+	if d.project != nil {
+		vm.ProjectID, vm.ProjectName = d.project.ID, d.project.Name
+	}
+	if d.job != nil {
+		vm.JobID = d.job.ID
+	}
+	for _, r := range related {
+		vm.Related = append(vm.Related, pages.ArtifactLink{ID: r.ID, TypeTitle: docTitle(r.DocumentType), Current: r.ID == a.ID})
+	}
+	return s.page(c, a.Title, "projects", pages.Artifact(vm))
+}
+
+// artifactStandalone is the document as a self-contained, print-ready HTML
+// file: inline with no query, an attachment with ?download=1.
+func (s *Server) artifactStandalone(c *fiber.Ctx) error {
+	d, err := s.loadArtifact(c)
+	if err != nil {
+		return err
+	}
+	a := d.artifact
+	vm := pages.ArtifactPrintVM{
+		Title: a.Title, TypeTitle: docTitle(a.DocumentType), Version: a.Version,
+		Date: a.CreatedAt.UTC().Format("2 January 2006"), DateISO: a.CreatedAt.UTC().Format("2006-01-02"),
+		ShowTitle: !opensWithTitle(a.Markdown), Body: documents.RenderHTML(a.Markdown),
+	}
+	if d.project != nil {
+		vm.Project = d.project.Name
+		vm.Company = d.project.CompanyIntelligencePack.CompanyName
+	}
+	// The company as the job saw it wins: the document was written for it.
+	if d.job != nil && d.job.CompanyIntelligencePack != nil {
+		vm.Company = cmp.Or(d.job.CompanyIntelligencePack.CompanyName, vm.Company)
+	}
+	kind := "inline"
+	if c.QueryBool("download") {
+		kind = "attachment"
+	}
+	c.Set(fiber.HeaderContentDisposition, disposition(kind, slugify(a.Title, a.DocumentType)+".html"))
+	c.Set(fiber.HeaderContentSecurityPolicy, "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'self'")
+	c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
+	return render(c, pages.ArtifactPrint(vm))
+}
+
+// jobArtifactsZip downloads a job's documents, one Markdown file each, in
+// generation order.
+func (s *Server) jobArtifactsZip(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	u := currentUser(c)
+	job, err := s.db.JobForUser(ctx, u.ID, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	arts, err := s.db.JobArtifacts(ctx, job.ID)
+	if err != nil {
+		return err
+	}
+	if len(arts) == 0 {
+		return Errorf(fiber.StatusNotFound, "no_documents", "job %s has no generated documents yet", job.ID)
+	}
+	name := "dossier"
+	if p, err := s.db.ProjectForUser(ctx, u.ID, job.ProjectID); err == nil {
+		name = slugify(p.Name, name)
+	} else if !errors.Is(err, models.ErrNotFound) {
+		return err
+	}
+	var buf bytes.Buffer
+	if err := writeArtifactsZip(&buf, arts); err != nil {
+		return fmt.Errorf("zip job %s: %w", job.ID, err)
+	}
+	c.Set(fiber.HeaderContentType, "application/zip")
+	c.Set(fiber.HeaderContentDisposition, disposition("attachment", name+"-documents.zip"))
+	return c.Send(buf.Bytes())
+}
+
+// writeArtifactsZip writes one file per artifact, numbered in the given
+// order: 01-project-charter.md, 02-business-case.md, …
+func writeArtifactsZip(buf *bytes.Buffer, arts []models.Artifact) error {
+	zw := zip.NewWriter(buf)
+	for i, a := range arts {
+		w, err := zw.CreateHeader(&zip.FileHeader{
+			Name:     fmt.Sprintf("%02d-%s.md", i+1, slugify(a.DocumentType, "document")),
+			Method:   zip.Deflate,
+			Modified: a.CreatedAt.UTC(),
+		})
+		if err != nil {
+			return err
+		}
+		if _, err := w.Write([]byte(a.Markdown)); err != nil {
+			return err
+		}
+	}
+	return zw.Close()
+}
+
+// artifactDetails is an artifact with what its views show around it.
+type artifactDetails struct {
+	artifact *models.Artifact
+	project  *models.Project
+	// job is nil once retention has removed it (artifacts outlive jobs).
+	job *models.Job
+}
+
+// userArtifact loads the caller's artifact; another user's is a 404.
+func (s *Server) userArtifact(c *fiber.Ctx) (*models.Artifact, error) {
+	return s.db.ArtifactForUser(c.UserContext(), currentUser(c).ID, c.Params("id"))
+}
+
+// loadArtifact loads the caller's artifact with its project and job.
+func (s *Server) loadArtifact(c *fiber.Ctx) (*artifactDetails, error) {
+	ctx := c.UserContext()
+	uid := currentUser(c).ID
+	a, err := s.userArtifact(c)
+	if err != nil {
+		return nil, err
+	}
+	d := &artifactDetails{artifact: a}
+	if d.project, err = s.db.ProjectForUser(ctx, uid, a.ProjectID); err != nil && !errors.Is(err, models.ErrNotFound) {
+		return nil, err
+	}
+	if a.JobID != nil {
+		if d.job, err = s.db.JobForUser(ctx, uid, *a.JobID); err != nil && !errors.Is(err, models.ErrNotFound) {
+			return nil, err
+		}
+	}
+	return d, nil
+}
+
+// relatedArtifacts lists the job's documents in generation order or, once
+// the job is gone, the latest version of each of the project's documents.
+func (s *Server) relatedArtifacts(c *fiber.Ctx, d *artifactDetails) (_ []models.Artifact, fromJob bool, _ error) {
+	ctx := c.UserContext()
+	if d.job != nil {
+		arts, err := s.db.JobArtifacts(ctx, d.job.ID)
+		return arts, true, err
+	}
+	if d.project != nil {
+		arts, err := s.db.ProjectArtifacts(ctx, currentUser(c).ID, d.project.ID)
+		return arts, false, err
+	}
+	return nil, false, nil
+}
+
+// opensWithTitle reports whether the Markdown starts with a level-one
+// heading, which then serves as the printed title.
+func opensWithTitle(md string) bool {
+	return strings.HasPrefix(strings.TrimLeft(md, " \t\r\n"), "# ")
+}
+
+// disposition builds a Content-Disposition header value.
+func disposition(kind, filename string) string {
+	return mime.FormatMediaType(kind, map[string]string{"filename": filename})
+}
+
+// slugify turns a title into a file name part: "Risk Register: Café
+// relaunch" becomes "risk-register-cafe-relaunch". It is ASCII only, so it
+// is safe in any header or archive; fallback is used when nothing is left.
+func slugify(s, fallback string) string {
+	folded, _, err := transform.String(transform.Chain(norm.NFKD, runes.Remove(runes.In(unicode.Mn))), s)
+	if err == nil {
+		s = folded
+	}
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(s) {
+		if r < unicode.MaxASCII && (unicode.IsLetter(r) || unicode.IsDigit(r)) {
+			b.WriteRune(r)
+			dash = false
+			continue
+		}
+		if b.Len() > 0 && !dash {
+			b.WriteByte('-')
+			dash = true
+		}
+	}
+	out := b.String()
+	if len(out) > 80 {
+		out = out[:80]
+	}
+	out = strings.Trim(out, "-")
+	if out == "" && fallback != s {
+		return slugify(fallback, "document")
+	}
+	return cmp.Or(out, "document")
+}

@@ -77,6 +77,9 @@ func wantsJSON(c *fiber.Ctx) bool {
 	if strings.HasPrefix(c.Path(), "/api/") {
 		return true
 	}
+	if strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEApplicationJSON) {
+		return true
+	}
 	accept := c.Get(fiber.HeaderAccept)
 	return strings.Contains(accept, "application/json") && !strings.Contains(accept, "text/html")
 }

@@ -376,7 +376,7 @@ func jobCardVM(snap *models.JobSnapshot, now time.Time) partials.JobCardVM {
 		ID: j.ID, ProjectID: j.ProjectID, ProjectName: snap.ProjectName, Status: j.Status,
 		Percent: j.ProgressPercentage, Done: j.CompletedDocuments, Total: j.TotalDocuments,
 		Current: deref(j.CurrentDocument), CancelRequested: j.CancelRequestedAt != nil,
-		Error: deref(j.ErrorMessage), DocTitle: docTitle,
+		Error: deref(j.ErrorMessage), DocTitle: docTitle, Version: j.Version,
 	}
 	if j.Active() && j.EstimatedCompletion != nil {
 		vm.ETA = etaText(j.EstimatedCompletion.Sub(now))

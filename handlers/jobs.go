@@ -45,7 +45,7 @@ type createJobRequest struct {
 func (s *Server) CreateJob(c *fiber.Ctx) error {
 	u := currentUser(c)
 	var req createJobRequest
-	if err := readJSON(c, &req); err != nil {
+	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
 	job, replay, err := s.startJob(c, u, req)

@@ -1,6 +1,431 @@
 package handlers
 
-import "github.com/gofiber/fiber/v2"
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
 
-// JobPageRoutes registers the job pages.
-func (s *Server) JobPageRoutes(r fiber.Router) {}
+	"github.com/gofiber/fiber/v2"
+
+	"dossier/jobs/documents"
+	"dossier/models"
+	"dossier/views/pages"
+	"dossier/views/partials"
+)
+
+// JobPageRoutes registers the generate page, the job pages and the actions
+// of a job's card. Everything live on these pages arrives over the layout's
+// single /events stream; none of them opens another.
+func (s *Server) JobPageRoutes(r fiber.Router) {
+	r.Get("/projects/:id/generate", s.generatePage)
+	r.Post("/projects/:id/generate", s.createJobLimit(), s.generate)
+	r.Get("/projects/:id/generate/stream", s.createJobLimit(), s.foregroundStream)
+	r.Get("/jobs", s.jobsPage)
+	r.Get("/jobs/:id", s.jobPage)
+	r.Get("/jobs/:id/card", s.jobCard)
+	r.Get("/jobs/:id/timeline", s.jobTimeline)
+	r.Post("/jobs/:id/cancel", s.cancelFromCard)
+	r.Post("/jobs/:id/retry", s.retryFromCard)
+}
+
+// ---- Generate ---------------------------------------------------------------
+
+// generatePage shows the project's job in flight (or the one ?job= names),
+// else the form that starts one.
+func (s *Server) generatePage(c *fiber.Ctx) error {
+	u := currentUser(c)
+	ctx := c.UserContext()
+	project, err := s.db.ProjectForUser(ctx, u.ID, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	vm := s.generateVM(c, project, nil, "normal")
+	var snap *models.JobSnapshot
+	if id := c.Query("job"); id != "" {
+		if sn, err := s.userSnapshot(c, id); err == nil && sn.Job.ProjectID == project.ID {
+			snap = sn
+		}
+	}
+	if snap == nil || !snap.Job.Active() {
+		active, err := s.db.ActiveJobForProject(ctx, project.ID)
+		switch {
+		case err == nil && active.UserID == u.ID:
+			if snap, err = s.db.Snapshot(ctx, active.ID); err != nil {
+				return err
+			}
+		case err != nil && !errors.Is(err, models.ErrNotFound):
+			return err
+		}
+	}
+	if snap != nil {
+		card := jobCardVM(snap, time.Now())
+		vm.Job = &card
+		vm.Already = c.QueryBool("already")
+	}
+	return s.page(c, "Generate · "+project.Name, "projects", pages.GeneratePage(vm))
+}
+
+// generateVM is the form: the catalog with the given selection (nil: all).
+func (s *Server) generateVM(c *fiber.Ctx, p *models.Project, selected []string, priority string) pages.GenerateVM {
+	vm := pages.GenerateVM{
+		ProjectID: p.ID, ProjectName: p.Name, CSRF: csrfToken(c),
+		Background: s.cfg.BackgroundGeneration, Priority: priority,
+	}
+	chosen := map[string]bool{}
+	for _, k := range selected {
+		chosen[k] = true
+	}
+	for _, d := range documents.Catalog() {
+		gd := pages.GenerateDoc{Key: d.Key, Title: d.Title, Description: d.Description, DependsOn: d.DependsOn,
+			Checked: selected == nil || chosen[d.Key]}
+		if len(d.DependsOn) == len(documents.Catalog())-1 {
+			gd.Needs = []string{"every other document"}
+		} else {
+			for _, dep := range d.DependsOn {
+				gd.Needs = append(gd.Needs, docTitle(dep))
+			}
+		}
+		vm.Docs = append(vm.Docs, gd)
+	}
+	return vm
+}
+
+// generate starts a background job from the form, then shows it on the
+// generate page. A project that already has one shows that one instead.
+func (s *Server) generate(c *fiber.Ctx) error {
+	u := currentUser(c)
+	project, err := s.db.ProjectForUser(c.UserContext(), u.ID, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	if !s.cfg.BackgroundGeneration {
+		return Errorf(fiber.StatusConflict, "background_off", "background generation is switched off; use the form on the generate page")
+	}
+	docs := postList(c, "documents")
+	priority := strings.TrimSpace(c.FormValue("priority"))
+	formError := func(msg string) error {
+		vm := s.generateVM(c, project, docs, priority)
+		if vm.Priority == "" {
+			vm.Priority = "normal"
+		}
+		vm.Error = msg
+		c.Status(fiber.StatusUnprocessableEntity)
+		if isPartial(c) {
+			return render(c, pages.GenerateForm(vm))
+		}
+		return s.page(c, "Generate · "+project.Name, "projects", pages.GeneratePage(vm))
+	}
+	if len(docs) == 0 {
+		return formError("Choose at least one document to generate.")
+	}
+	job, _, err := s.startJob(c, u, createJobRequest{ProjectID: project.ID, Documents: docs, Priority: priority})
+	var e *Error
+	switch {
+	case errors.As(err, &e) && e.Code == "active_job":
+		id, _ := e.Extra["jobId"].(string)
+		return hxRedirect(c, generateURL(project.ID, id)+"&already=1")
+	case errors.As(err, &e) && e.Status == fiber.StatusUnprocessableEntity:
+		msg := e.Message
+		for _, m := range e.Fields {
+			msg = m
+		}
+		return formError(sentence(msg))
+	case err != nil:
+		return err
+	}
+	return hxRedirect(c, generateURL(project.ID, job.ID))
+}
+
+func generateURL(projectID, jobID string) string {
+	return "/projects/" + projectID + "/generate?job=" + url.QueryEscape(jobID)
+}
+
+// hxRedirect sends the browser to path: with HX-Redirect for htmx (a full
+// page load), a 303 otherwise.
+func hxRedirect(c *fiber.Ctx, path string) error {
+	if c.Get("HX-Request") == "true" {
+		c.Set("HX-Redirect", path)
+		return c.SendStatus(fiber.StatusOK)
+	}
+	return c.Redirect(path, fiber.StatusSeeOther)
+}
+
+// postList is every value of a urlencoded form field, in order.
+func postList(c *fiber.Ctx, name string) []string {
+	var out []string
+	for _, v := range c.Request().PostArgs().PeekMulti(name) {
+		if s := strings.TrimSpace(string(v)); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func sentence(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// ---- Jobs list ----------------------------------------------------------------
+
+var jobTabs = []struct{ key, label string }{
+	{"", "All"}, {"active", "In progress"}, {"completed", "Completed"}, {"failed", "Failed"}, {"cancelled", "Cancelled"},
+}
+
+// jobsPage is /jobs, filtered by ?status=active|completed|failed|cancelled.
+func (s *Server) jobsPage(c *fiber.Ctx) error {
+	u := currentUser(c)
+	filter := c.Query("status")
+	vm := pages.JobsVM{Filter: filter}
+	known := false
+	for _, t := range jobTabs {
+		href := "/jobs"
+		if t.key != "" {
+			href += "?status=" + t.key
+		}
+		vm.Tabs = append(vm.Tabs, pages.JobsTab{Key: cmpOr(t.key, "all"), Label: t.label, Href: href, Current: t.key == filter})
+		known = known || t.key == filter
+	}
+	for _, st := range jobStatuses {
+		known = known || st == filter
+	}
+	if !known {
+		return Errorf(fiber.StatusNotFound, "not_found", "unknown status filter %q", filter)
+	}
+	f := models.JobFilter{Limit: 100}
+	switch filter {
+	case "active":
+		f.Statuses = []string{models.StatusQueued, models.StatusProcessing}
+	case "":
+	default:
+		f.Statuses = []string{filter}
+	}
+	snaps, err := s.jobSnapshots(c, u.ID, f)
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	for i := range snaps {
+		if snaps[i].Job.Active() {
+			vm.Active = append(vm.Active, jobCardVM(&snaps[i], now))
+		} else {
+			vm.Rows = append(vm.Rows, jobRow(&snaps[i], now))
+		}
+	}
+	return s.page(c, "Jobs", "jobs", pages.Jobs(vm))
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// jobRow shapes a job for a list.
+func jobRow(snap *models.JobSnapshot, now time.Time) pages.JobRow {
+	j := &snap.Job
+	r := pages.JobRow{
+		ID: j.ID, ProjectID: j.ProjectID, ProjectName: snap.ProjectName, Status: j.Status,
+		Priority: models.PriorityName(j.Priority), Done: j.CompletedDocuments, Total: j.TotalDocuments,
+		Percent: j.ProgressPercentage, Queued: relTime(j.QueuedAt, now), QueuedAt: exactTime(j.QueuedAt),
+		Error: deref(j.ErrorMessage),
+	}
+	if r.ProjectName == "" {
+		r.ProjectName = "Untitled project"
+	}
+	if j.StartedAt != nil && j.CompletedAt != nil {
+		r.Duration = span(j.CompletedAt.Sub(*j.StartedAt))
+	}
+	return r
+}
+
+// ---- One job ------------------------------------------------------------------
+
+// jobPage is /jobs/:id; another user's job is a 404 page.
+func (s *Server) jobPage(c *fiber.Ctx) error {
+	snap, err := s.userSnapshot(c, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	j := &snap.Job
+	vm := pages.JobVM{
+		Card: jobCardVM(snap, now), ProjectID: j.ProjectID, ProjectName: cmpOr(snap.ProjectName, "Untitled project"),
+		Priority: models.PriorityName(j.Priority), Queued: exactTime(j.QueuedAt),
+		RetryCount: j.RetryCount, MaxRetries: j.MaxRetries, Timeline: timelineVM(snap),
+	}
+	if j.StartedAt != nil {
+		vm.Started = exactTime(*j.StartedAt)
+	}
+	if j.CompletedAt != nil {
+		vm.Finished = exactTime(*j.CompletedAt)
+		if j.StartedAt != nil {
+			vm.Duration = span(j.CompletedAt.Sub(*j.StartedAt))
+		}
+	}
+	return s.page(c, vm.ProjectName+" · Job", "jobs", pages.JobPage(vm))
+}
+
+// jobCard is the job's card alone: the page script fetches it when a card
+// may have missed its last event (it ended before the page's stream
+// connected).
+func (s *Server) jobCard(c *fiber.Ctx) error {
+	snap, err := s.userSnapshot(c, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	return render(c, partials.JobProgress(jobCardVM(snap, time.Now())))
+}
+
+// jobTimeline is the job page's per-document record, refreshed on the job's
+// events.
+func (s *Server) jobTimeline(c *fiber.Ctx) error {
+	snap, err := s.userSnapshot(c, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	return render(c, pages.JobTimeline(timelineVM(snap)))
+}
+
+func timelineVM(snap *models.JobSnapshot) pages.TimelineVM {
+	vm := pages.TimelineVM{JobID: snap.Job.ID, Active: snap.Job.Active()}
+	status := make(map[string]string, len(snap.Documents))
+	for _, d := range snap.Documents {
+		status[d.DocumentType] = d.Status
+	}
+	for _, d := range snap.Documents {
+		td := pages.TimelineDoc{Type: d.DocumentType, Title: docTitle(d.DocumentType), Status: d.Status,
+			Attempts: d.Attempts, Error: deref(d.Error)}
+		if d.StartedAt != nil {
+			td.Started = d.StartedAt.UTC().Format("15:04:05 UTC")
+		}
+		if d.DurationMS != nil {
+			td.Duration = fmt.Sprintf("%.1f s", float64(*d.DurationMS)/1000)
+		}
+		if d.PromptTokens > 0 || d.CompletionTokens > 0 {
+			td.Tokens = fmt.Sprintf("%s in · %s out", thousands(d.PromptTokens), thousands(d.CompletionTokens))
+		}
+		if d.Status == models.DocSkipped {
+			td.Note = skippedNote(d.DocumentType, status, snap.Job.Status)
+		}
+		if d.ArtifactID != nil {
+			td.ArtifactURL = "/artifacts/" + *d.ArtifactID
+			vm.Artifacts++
+		}
+		vm.Docs = append(vm.Docs, td)
+	}
+	return vm
+}
+
+// skippedNote says why a document was not generated: a document it needs
+// failed (or was not generated either), or the job was cancelled.
+func skippedNote(typ string, status map[string]string, jobStatus string) string {
+	var missing []string
+	if dt, ok := documents.Lookup(typ); ok {
+		for _, dep := range dt.DependsOn {
+			if st, in := status[dep]; in && st == models.DocFailed {
+				missing = append(missing, docTitle(dep))
+			}
+		}
+	}
+	switch {
+	case len(missing) > 0:
+		return "Not generated: it needs " + strings.Join(missing, ", ") + ", which failed."
+	case jobStatus == models.StatusCancelled:
+		return "Not generated: the job was cancelled."
+	}
+	return "Not generated."
+}
+
+// ---- Card actions ---------------------------------------------------------------
+
+// cancelFromCard is the card's Cancel button: it answers with the card as
+// it is now ("Cancelling…" until the worker stops, or Cancelled at once for
+// a queued job).
+func (s *Server) cancelFromCard(c *fiber.Ctx) error {
+	return s.cardAction(c, s.jobs.Cancel, "This job can no longer be cancelled: it has already ended.")
+}
+
+// retryFromCard is the card's Retry button: only missing documents run.
+func (s *Server) retryFromCard(c *fiber.Ctx) error {
+	return s.cardAction(c, s.jobs.Retry, "Only a failed or cancelled job can be retried.")
+}
+
+// cardAction runs cancel or retry and answers htmx with the refreshed card;
+// where the state forbids the action, a 409 with the current card and a
+// notice. A plain form post is sent back to the job page.
+func (s *Server) cardAction(c *fiber.Ctx, action func(ctx context.Context, userID, id string) (*models.Job, error), conflict string) error {
+	snap, err := s.jobAction(c, action, conflict)
+	var e *Error
+	if errors.As(err, &e) && e.Status == fiber.StatusConflict {
+		msg := conflict
+		if e.Code == "active_job" {
+			msg = "This project already has another generation in progress."
+		}
+		cur, err := s.userSnapshot(c, c.Params("id"))
+		if err != nil {
+			return err
+		}
+		c.Status(fiber.StatusConflict)
+		if c.Get("HX-Request") != "true" {
+			return c.Redirect("/jobs/"+cur.Job.ID, fiber.StatusSeeOther)
+		}
+		if err := render(c, partials.JobProgress(jobCardVM(cur, time.Now()))); err != nil {
+			return err
+		}
+		return render(c, pages.ActionNotice(msg))
+	}
+	if err != nil {
+		return err
+	}
+	if c.Get("HX-Request") != "true" {
+		return c.Redirect("/jobs/"+snap.Job.ID, fiber.StatusSeeOther)
+	}
+	return render(c, partials.JobProgress(jobCardVM(snap, time.Now())))
+}
+
+// ---- Formatting ---------------------------------------------------------------
+
+// relTime says how long ago t was, as "3 min ago".
+func relTime(t, now time.Time) string {
+	d := now.Sub(t)
+	switch {
+	case d < 45*time.Second:
+		return "just now"
+	case d < 90*time.Minute:
+		return fmt.Sprintf("%d min ago", max(1, int(d.Round(time.Minute)/time.Minute)))
+	case d < 36*time.Hour:
+		return fmt.Sprintf("%d h ago", int(d.Round(time.Hour)/time.Hour))
+	case d < 14*24*time.Hour:
+		return fmt.Sprintf("%d days ago", int(d.Round(24*time.Hour)/(24*time.Hour)))
+	}
+	return t.UTC().Format("2 Jan 2006")
+}
+
+func exactTime(t time.Time) string { return t.UTC().Format("2 Jan 2006, 15:04:05 UTC") }
+
+// span is a duration as people say it: "48 s", "3 min 12 s", "1 h 5 min".
+func span(d time.Duration) string {
+	d = d.Round(time.Second)
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%d s", int(d/time.Second))
+	case d < time.Hour:
+		return fmt.Sprintf("%d min %d s", int(d/time.Minute), int(d%time.Minute/time.Second))
+	}
+	return fmt.Sprintf("%d h %d min", int(d/time.Hour), int(d%time.Hour/time.Minute))
+}
+
+func thousands(n int) string {
+	s := fmt.Sprint(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}

@@ -36,5 +36,7 @@ func peerClosed(conn net.Conn) bool {
 		}
 		return true // never wait for readability
 	})
-	return closed || err != nil
+	// An error here is about the Go-level conn (fasthttp's read deadline
+	// from ReadTimeout has passed, say), not about the peer: it can't tell.
+	return err == nil && closed
 }

@@ -73,3 +73,36 @@ func TestAClientThatNeverReadsDoesNotDelayAnother(t *testing.T) {
 	require.Eventually(t, func() bool { return e.broker.Subscribers() == 0 && streamGoroutines() == 0 },
 		writeTimeout(250*time.Millisecond)+2*time.Second, 10*time.Millisecond)
 }
+
+// A read deadline that has passed (fasthttp sets one from ReadTimeout) says
+// nothing about the peer: an idle stream must survive it.
+func TestPeerClosedIgnoresExpiredReadDeadline(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	client, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	server, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer server.Close()
+	server.SetReadDeadline(time.Now().Add(-time.Second))
+	if peerClosed(server) {
+		t.Fatal("an open connection with an expired read deadline was reported closed")
+	}
+	client.Close()
+	server.SetReadDeadline(time.Time{})
+	deadline := time.Now().Add(5 * time.Second)
+	for !peerClosed(server) {
+		if time.Now().After(deadline) {
+			t.Fatal("a closed peer was not detected")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

@@ -52,7 +52,7 @@ type RetryableError struct {
 	RetryAfter time.Duration
 }
 
-func (e *RetryableError) Error() string { return "retryable: " + e.Err.Error() }
+func (e *RetryableError) Error() string { return e.Err.Error() }
 func (e *RetryableError) Unwrap() error { return e.Err }
 
 // PermanentError marks a failure that another attempt cannot fix: 400, 401,
@@ -61,7 +61,7 @@ type PermanentError struct {
 	Err error
 }
 
-func (e *PermanentError) Error() string { return "permanent: " + e.Err.Error() }
+func (e *PermanentError) Error() string { return e.Err.Error() }
 func (e *PermanentError) Unwrap() error { return e.Err }
 
 // Retryable wraps err as a RetryableError.

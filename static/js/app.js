@@ -1,6 +1,433 @@
-// Dossier page glue: browser notifications, toasts and the document title.
+// Dossier page glue: browser notifications, toasts, the document title, the
+// generate form's dependencies, and a few htmx settings.
+//
 // One SSE connection per tab is opened by htmx (sse-connect on <body>); this
-// script only listens to the events it carries.
+// script never opens another. It wraps htmx.createEventSource only to count
+// the connections (a test hook) and to hear the "notify" event, which has no
+// element to swap.
 (function () {
   "use strict";
+
+  if (!window.htmx) return;
+
+  // ---- htmx -------------------------------------------------------------------
+  // Swap validation errors (422) and conflicts (409): the server answers them
+  // with a fragment that says what is wrong. Other errors keep htmx's default
+  // (no swap) and get a toast.
+  htmx.config.responseHandling = [
+    { code: "204", swap: false },
+    { code: "[23]..", swap: true },
+    { code: "422", swap: true, error: false },
+    { code: "409", swap: true, error: false },
+    { code: "[45]..", swap: false, error: true },
+    { code: "...", swap: false },
+  ];
+
+  // Settle at once. htmx registers the sse-swap listener of swapped-in
+  // content when it settles (20 ms later by default); an event arriving in
+  // between finds only the old, detached element, and is lost. A card
+  // replaced by the Cancel response just before the stream's "Cancelled"
+  // would then stay "Cancelling…" for good.
+  htmx.config.defaultSettleDelay = 0;
+
+  // ---- Test hooks -----------------------------------------------------------------
+  window.__dossierNotifications = [];
+  window.__dossierEventSources = 0;
+
+  var sources = [];
+  var createEventSource = htmx.createEventSource || function (url) {
+    return new EventSource(url, { withCredentials: true });
+  };
+  htmx.createEventSource = function (url) {
+    var source = createEventSource(url);
+    window.__dossierEventSources++;
+    sources.push(source);
+    source.addEventListener("notify", onNotify);
+    return source;
+  };
+  // __dossierOpenEventSources counts the connections not closed.
+  Object.defineProperty(window, "__dossierOpenEventSources", {
+    get: function () {
+      return sources.filter(function (s) { return s.readyState !== EventSource.CLOSED; }).length;
+    },
+  });
+
+  // A page left for another must let go of its stream at once. Otherwise the
+  // browser may keep the old page (back/forward cache) with its connection
+  // open, and after a few navigations every connection the origin gets over
+  // HTTP/1.1 (six) is held by a hidden page: the app hangs. A page restored
+  // from that cache reloads, for a fresh state and a new stream.
+  window.addEventListener("pagehide", function () {
+    sources.forEach(function (s) { s.close(); });
+  });
+  window.addEventListener("pageshow", function (e) {
+    if (e.persisted) window.location.reload();
+  });
+
+  // ---- Browser notifications ------------------------------------------------------
+  function notificationsSupported() {
+    return "Notification" in window;
+  }
+
+  function onNotify(event) {
+    var data;
+    try {
+      data = JSON.parse(event.data);
+    } catch (e) {
+      return;
+    }
+    bumpBell();
+    if (!notificationsSupported() || Notification.permission !== "granted") return;
+    try {
+      // The tag is per job: several tabs showing it replace one another.
+      var n = new Notification(data.title, { body: data.body, tag: data.tag });
+      window.__dossierNotifications.push({ title: data.title, body: data.body, tag: data.tag, url: data.url });
+      n.onclick = function () {
+        window.focus();
+        if (data.url) window.location.assign(data.url);
+        n.close();
+      };
+    } catch (e) {
+      // Some platforms allow notifications only from a service worker.
+    }
+  }
+
+  function bumpBell() {
+    var bell = document.getElementById("bell-count");
+    if (!bell) return;
+    var n = parseInt(bell.textContent, 10) || 0;
+    bell.textContent = n >= 99 ? "99+" : String(n + 1);
+    bell.classList.remove("hidden");
+  }
+
+  function renderNotificationButtons() {
+    document.querySelectorAll("[data-enable-notifications]").forEach(function (btn) {
+      if (!notificationsSupported()) {
+        btn.hidden = true;
+        return;
+      }
+      var p = Notification.permission;
+      btn.disabled = p !== "default";
+      btn.setAttribute("aria-disabled", p !== "default" ? "true" : "false");
+      btn.textContent = p === "granted" ? "Notifications enabled"
+        : p === "denied" ? "Notifications blocked in the browser" : "Enable notifications";
+      btn.classList.toggle("text-ink-400", p !== "default");
+    });
+  }
+
+  document.addEventListener("click", function (e) {
+    var btn = e.target.closest("[data-enable-notifications]");
+    if (!btn || !notificationsSupported()) return;
+    Promise.resolve(Notification.requestPermission()).then(renderNotificationButtons);
+  });
+
+  // ---- Toasts ---------------------------------------------------------------------
+  var TOAST_MS = 6000;
+
+  function dismiss(toast) {
+    if (!toast || !toast.parentNode) return;
+    toast.style.transition = "opacity 150ms ease-out";
+    toast.style.opacity = "0";
+    setTimeout(function () { toast.remove(); }, 160);
+  }
+
+  // Auto-dismiss after TOAST_MS, paused while hovered or focused.
+  function arm(toast) {
+    if (toast.__armed) return;
+    toast.__armed = true;
+    var timer = null;
+    var start = function () { clearTimeout(timer); timer = setTimeout(function () { dismiss(toast); }, TOAST_MS); };
+    var stop = function () { clearTimeout(timer); };
+    toast.addEventListener("mouseenter", stop);
+    toast.addEventListener("mouseleave", start);
+    toast.addEventListener("focusin", stop);
+    toast.addEventListener("focusout", start);
+    start();
+  }
+
+  function armAll(root) {
+    (root || document).querySelectorAll("[data-toast]").forEach(arm);
+  }
+
+  document.addEventListener("click", function (e) {
+    var btn = e.target.closest("[data-dismiss-toast]");
+    if (btn) dismiss(btn.closest("[data-toast]"));
+  });
+
+  // A toast for a job replaces the one already shown for it.
+  document.addEventListener("htmx:sseBeforeMessage", function (e) {
+    var msg = e.detail;
+    if (!msg || !e.target || e.target.id !== "toasts") return;
+    var m = /id="([^"]+)"/.exec(msg.data || "");
+    if (!m) return;
+    var old = document.getElementById(m[1]);
+    if (old) old.remove();
+  });
+
+  // Shows an error of the page itself (not of a job) as a toast.
+  function errorToast(text) {
+    var region = document.getElementById("toasts");
+    if (!region) return;
+    var toast = document.createElement("div");
+    toast.setAttribute("data-toast", "");
+    toast.setAttribute("role", "alert");
+    toast.setAttribute("data-testid", "error-toast");
+    toast.className = "pointer-events-auto card flex items-start gap-3 p-4 shadow-lg";
+    var p = document.createElement("p");
+    p.className = "min-w-0 flex-1 text-sm text-danger-800";
+    p.textContent = text;
+    var close = document.createElement("button");
+    close.type = "button";
+    close.className = "btn btn-ghost btn-sm";
+    close.setAttribute("data-dismiss-toast", "");
+    close.setAttribute("aria-label", "Dismiss");
+    close.textContent = "×";
+    toast.appendChild(p);
+    toast.appendChild(close);
+    region.appendChild(toast);
+  }
+
+  document.addEventListener("htmx:responseError", function (e) {
+    var status = e.detail.xhr ? e.detail.xhr.status : 0;
+    errorToast(status === 429 ? "Too many requests. Wait a minute and try again."
+      : status === 403 ? "Your session has expired. Reload the page and try again."
+      : status === 404 ? "That item no longer exists."
+      : "Something went wrong (" + status + "). Please try again.");
+  });
+  document.addEventListener("htmx:sendError", function () {
+    errorToast("The server could not be reached. Check your connection and try again.");
+  });
+
+  // ---- Job cards ------------------------------------------------------------------
+  var ACTIVE = { queued: true, processing: true };
+
+  function cards() {
+    return Array.prototype.slice.call(document.querySelectorAll('[data-testid="job-card"]'));
+  }
+
+  function percentOf(card) {
+    var bar = card.querySelector('[role="progressbar"]');
+    return bar ? parseInt(bar.getAttribute("aria-valuenow"), 10) || 0 : 0;
+  }
+
+  // A response to Cancel can be older than the final state the stream has
+  // already swapped in: never let it turn an ended card back into a running
+  // one. Cards that carry data-version are compared by version.
+  document.addEventListener("htmx:beforeSwap", function (e) {
+    var target = e.detail.target;
+    if (!target || target.getAttribute("data-testid") !== "job-card") return;
+    var incoming = e.detail.serverResponse || "";
+    var v = /data-version="(\d+)"/.exec(incoming);
+    var cur = target.getAttribute("data-version");
+    if (v && cur && parseInt(v[1], 10) < parseInt(cur, 10)) {
+      e.detail.shouldSwap = false;
+      return;
+    }
+    var path = e.detail.requestConfig && e.detail.requestConfig.path || "";
+    if (/\/cancel$/.test(path) && !ACTIVE[target.getAttribute("data-status")]) {
+      e.detail.shouldSwap = false;
+    }
+  });
+  document.addEventListener("htmx:sseBeforeMessage", function (e) {
+    var target = e.target;
+    if (!target || target.getAttribute("data-testid") !== "job-card") return;
+    var v = /data-version="(\d+)"/.exec(e.detail.data || "");
+    var cur = target.getAttribute("data-version");
+    if (v && cur && parseInt(v[1], 10) < parseInt(cur, 10)) e.preventDefault();
+  });
+
+  // Cancel and Retry say what they are doing at once; the card the server
+  // answers with (or the stream) confirms it.
+  document.addEventListener("htmx:beforeRequest", function (e) {
+    var el = e.detail.elt;
+    if (!el || !el.matches) return;
+    if (el.matches('[data-testid="job-cancel"]')) {
+      el.setAttribute("data-label", el.textContent);
+      el.textContent = "Cancelling…";
+    } else if (el.matches('[data-testid="job-retry"]')) {
+      el.setAttribute("data-label", el.textContent);
+      el.textContent = "Retrying…";
+    }
+  });
+  document.addEventListener("htmx:afterRequest", function (e) {
+    var el = e.detail.elt;
+    if (!e.detail.successful && el && el.hasAttribute && el.hasAttribute("data-label")) {
+      el.textContent = el.getAttribute("data-label");
+    }
+  });
+
+  // The title shows the progress of the jobs running on this page, as
+  // "(40%) Generating… | Dossier", and goes back when they end.
+  var baseTitle = document.title;
+  function refreshTitle() {
+    var running = cards().filter(function (c) { return c.getAttribute("data-status") === "processing"; });
+    if (running.length === 0) {
+      if (document.title !== baseTitle) document.title = baseTitle;
+      return;
+    }
+    var sum = running.reduce(function (acc, c) { return acc + percentOf(c); }, 0);
+    var pct = Math.round(sum / running.length);
+    var t = "(" + pct + "%) Generating… | Dossier";
+    if (document.title !== t) document.title = t;
+  }
+
+  // Blocks that say "it runs in the background" give way to "it ended"
+  // when their card turns final.
+  function refreshFollowUps() {
+    document.querySelectorAll("[data-while-active]").forEach(function (el) {
+      var card = document.getElementById(el.getAttribute("data-while-active"));
+      if (card) el.classList.toggle("hidden", !ACTIVE[card.getAttribute("data-status")]);
+    });
+    document.querySelectorAll("[data-when-ended]").forEach(function (el) {
+      var card = document.getElementById(el.getAttribute("data-when-ended"));
+      if (card) el.classList.toggle("hidden", !!ACTIVE[card.getAttribute("data-status")]);
+    });
+  }
+
+  function refreshPage() {
+    refreshTitle();
+    refreshFollowUps();
+  }
+
+  // The stream sends the state of every running job when it connects. A card
+  // still running on the page that got no event by then ended before the
+  // stream connected (or in a reconnect gap): fetch it once.
+  var lastEvent = {};
+  document.addEventListener("htmx:sseBeforeMessage", function (e) {
+    if (e.detail && e.detail.type) lastEvent[e.detail.type] = Date.now();
+  });
+  // A job's toast says it ended: a card of it still running a moment later
+  // missed its last event; fetch it.
+  document.addEventListener("htmx:sseMessage", function (e) {
+    if (!e.target || e.target.id !== "toasts" || !e.detail || !e.detail.data) return;
+    var m = /id="toast-([^"]+)"/.exec(e.detail.data);
+    if (!m) return;
+    setTimeout(function () { refreshIfStale(document.getElementById("job-" + m[1])); }, 1000);
+  });
+
+  function refreshIfStale(card) {
+    if (!card || !ACTIVE[card.getAttribute("data-status")]) return;
+    htmx.ajax("GET", "/jobs/" + card.id.replace(/^job-/, "") + "/card", { target: "#" + card.id, swap: "outerHTML" });
+  }
+
+  document.addEventListener("htmx:sseOpen", function () {
+    var opened = Date.now();
+    setTimeout(function () {
+      cards().forEach(function (card) {
+        if (!ACTIVE[card.getAttribute("data-status")]) return;
+        if ((lastEvent[card.id] || 0) >= opened) return;
+        refreshIfStale(card);
+      });
+    }, 1500);
+  });
+
+  // ---- The generate form ------------------------------------------------------------
+  // Checking a document checks what it depends on (and says so); unchecking
+  // one unchecks what depends on it. The server resolves dependencies again.
+  function formDocs(form) {
+    return Array.prototype.slice.call(form.querySelectorAll("input[data-doc]"));
+  }
+
+  function byKey(form) {
+    var m = {};
+    formDocs(form).forEach(function (box) { m[box.getAttribute("data-doc")] = box; });
+    return m;
+  }
+
+  function deps(box) {
+    return (box.getAttribute("data-depends-on") || "").split(/\s+/).filter(Boolean);
+  }
+
+  function note(box, text) {
+    var el = box.closest("label").querySelector("[data-auto-note]");
+    if (!el) return;
+    el.textContent = text || "";
+    el.classList.toggle("hidden", !text);
+  }
+
+  function checkWithDeps(form, box, reason, seen) {
+    var all = byKey(form);
+    seen = seen || {};
+    deps(box).forEach(function (k) {
+      var dep = all[k];
+      if (!dep || seen[k]) return;
+      seen[k] = true;
+      if (!dep.checked) {
+        dep.checked = true;
+        note(dep, "Added: " + reason + " needs it");
+      }
+      checkWithDeps(form, dep, reason, seen);
+    });
+  }
+
+  function uncheckDependents(form, key, seen) {
+    seen = seen || {};
+    formDocs(form).forEach(function (box) {
+      var k = box.getAttribute("data-doc");
+      if (seen[k] || deps(box).indexOf(key) < 0) return;
+      seen[k] = true;
+      if (box.checked) {
+        box.checked = false;
+        note(box, "");
+      }
+      uncheckDependents(form, k, seen);
+    });
+  }
+
+  function refreshForm(form) {
+    var boxes = formDocs(form);
+    var n = boxes.filter(function (b) { return b.checked; }).length;
+    var all = form.querySelector("[data-select-all]");
+    if (all) {
+      all.checked = n === boxes.length;
+      all.indeterminate = n > 0 && n < boxes.length;
+    }
+    var count = form.querySelector("[data-selected-count]");
+    if (count) count.textContent = n === 1 ? "1 document" : n + " documents";
+    var submit = form.querySelector('button[type="submit"]');
+    if (submit && !form.classList.contains("htmx-request")) submit.disabled = n === 0;
+  }
+
+  document.addEventListener("change", function (e) {
+    var form = e.target.closest("[data-generate-form]");
+    if (!form) return;
+    if (e.target.matches("[data-select-all]")) {
+      formDocs(form).forEach(function (b) { b.checked = e.target.checked; note(b, ""); });
+    } else if (e.target.matches("input[data-doc]")) {
+      var box = e.target;
+      note(box, "");
+      if (box.checked) checkWithDeps(form, box, box.getAttribute("data-title") || "a selected document");
+      else uncheckDependents(form, box.getAttribute("data-doc"));
+    }
+    refreshForm(form);
+  });
+
+  // ---- Wiring ---------------------------------------------------------------------
+  function init(root) {
+    armAll(root);
+    document.querySelectorAll("[data-generate-form]").forEach(refreshForm);
+    refreshPage();
+  }
+
+  document.addEventListener("htmx:afterSettle", function () { init(); });
+  document.addEventListener("htmx:oobAfterSwap", function () { armAll(); });
+  document.addEventListener("htmx:sseMessage", function () { init(); });
+
+  function start() {
+    baseTitle = document.title;
+    renderNotificationButtons();
+    init();
+    var region = document.getElementById("toasts");
+    if (region && window.MutationObserver) {
+      new MutationObserver(function () { armAll(region); }).observe(region, { childList: true });
+    }
+    if (window.MutationObserver) {
+      // Cards swapped by the stream change status without a settle event of
+      // their own on some paths; watch their attributes too.
+      new MutationObserver(refreshPage).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ["data-status", "aria-valuenow"] });
+    }
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
 })();

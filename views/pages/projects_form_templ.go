@@ -141,7 +141,7 @@ func importPanel(vm ProjectFormVM) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 14, " data-testid=\"import-panel\"><summary class=\"-m-5 flex cursor-pointer list-none items-center justify-between rounded-lg p-5 text-sm font-semibold text-ink-800\"><span>Import JSON</span> <span class=\"text-xs font-normal text-ink-500\">Paste or upload a project in the API's JSON format</span></summary><form method=\"post\" action=\"/projects/import\" enctype=\"multipart/form-data\" class=\"mt-8 space-y-4\" data-testid=\"import-form\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 14, " data-testid=\"import-panel\"><summary class=\"-m-5 flex cursor-pointer list-none flex-col gap-1 rounded-lg p-5 text-sm font-semibold text-ink-800 sm:flex-row sm:items-center sm:justify-between\"><span>Import JSON</span> <span class=\"text-xs font-normal text-ink-500\">Paste or upload a project in the API's JSON format</span></summary><form method=\"post\" action=\"/projects/import\" enctype=\"multipart/form-data\" class=\"mt-8 space-y-4\" data-testid=\"import-form\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -28,6 +28,9 @@ type JobCardVM struct {
 	// Error is the job's error message, for failed jobs.
 	Error string
 	Docs  []DocRowVM
+	// Version is the job's version; the page drops an older card that
+	// arrives after a newer one.
+	Version int64
 	// DocTitle names a document type; nil humanises the key.
 	DocTitle func(docType string) string
 }

@@ -1,0 +1,488 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// The browser experience of issue 6, driven the way a person uses it, with
+// the template generator slowed down (TEMPLATE_DELAY) and one document at a
+// time (LLM_CONCURRENCY=1) so that progress can be watched.
+
+func slowServer(t *testing.T, delay string, env map[string]string) *Server {
+	t.Helper()
+	vars := map[string]string{"TEMPLATE_DELAY": delay, "LLM_CONCURRENCY": "1"}
+	for k, v := range env {
+		vars[k] = v
+	}
+	return startServer(t, vars)
+}
+
+// Must show 1: sign up, example project, generate, leave for the dashboard
+// mid-job: the badge shows 1 and the card advances; at the end the badge
+// goes, a toast appears and a browser Notification is shown.
+func TestUIGenerateLeaveAndGetNotified(t *testing.T) {
+	srv := slowServer(t, "500ms", nil)
+	ctx := newBrowser(t)
+	grantNotifications(t, ctx, srv)
+	signUp(t, ctx, srv)
+	projectID := exampleProject(t, ctx, srv)
+	jobID := startGeneration(t, ctx, srv, projectID)
+
+	waitFor(t, ctx, "the card shows the job running", cardIs(jobID, "processing"), 10*time.Second)
+	note := value(t, ctx, "background note", chromedp.Text(testid("background-note")))
+	if !strings.Contains(note, "Generation continues in the background") {
+		t.Fatalf("the generate page does not say the job runs in the background: %q", note)
+	}
+
+	act(t, ctx, "continue to the dashboard",
+		chromedp.Click(testid("continue-dashboard")),
+		chromedp.WaitVisible(testid("dashboard")),
+	)
+	waitFor(t, ctx, "the badge shows one generation", `document.querySelector('[data-testid="job-badge"]')?.dataset.active === '1'`, 5*time.Second)
+	badge := value(t, ctx, "badge text", chromedp.Text(testid("job-badge-text")))
+	if badge != "1 generation in progress" {
+		t.Fatalf("badge says %q", badge)
+	}
+	before := card(t, ctx, jobID)
+	if before.Status != "processing" && before.Status != "queued" {
+		t.Fatalf("the dashboard card is %+v mid-job", before)
+	}
+	waitFor(t, ctx, "the card advances on the dashboard", fmt.Sprintf(
+		`parseInt(document.querySelector('#job-%s [role="progressbar"]').getAttribute('aria-valuenow'), 10) > %d`, jobID, before.Percent), 10*time.Second)
+	title := value(t, ctx, "title mid-job", chromedp.Title())
+	if !regexp.MustCompile(`^\(\d+%\) Generating… \| Dossier$`).MatchString(title) {
+		t.Fatalf("the title shows no progress mid-job: %q", title)
+	}
+
+	waitFor(t, ctx, "the job completes", cardIs(jobID, "completed"), 30*time.Second)
+	waitFor(t, ctx, "the badge goes", `document.querySelector('[data-testid="job-badge"]')?.dataset.active === '0' &&
+		getComputedStyle(document.querySelector('[data-testid="job-badge"]')).display === 'none'`, 5*time.Second)
+	waitFor(t, ctx, "a toast appears", `document.querySelector('[data-testid="toast"][data-status="completed"]') !== null`, 5*time.Second)
+	toast := value(t, ctx, "toast", chromedp.Text(testid("toast")))
+	if !strings.Contains(toast, "Documents ready") {
+		t.Fatalf("toast says %q", toast)
+	}
+	waitFor(t, ctx, "a browser notification is shown", fmt.Sprintf(
+		`window.__dossierNotifications.some(n => n.tag === 'job-%s' && n.title === 'Documents ready')`, jobID), 5*time.Second)
+	if got := value(t, ctx, "notifications", chromedp.Evaluate[int](`window.__dossierNotifications.length`)); got != 1 {
+		t.Fatalf("%d browser notifications for one job", got)
+	}
+	if title := value(t, ctx, "title after", chromedp.Title()); title != "Dashboard | Dossier" {
+		t.Fatalf("the title was not restored: %q", title)
+	}
+	if bell := value(t, ctx, "bell", chromedp.Text(testid("bell-count"))); bell != "1" {
+		t.Fatalf("the bell shows %q", bell)
+	}
+	screenshot(t, ctx, "dashboard-done-toast")
+
+	// The toast can be dismissed, and goes by itself otherwise.
+	act(t, ctx, "dismiss the toast", chromedp.Click(chromedp.CSS(`[data-testid="toast"] [data-dismiss-toast]`)))
+	waitFor(t, ctx, "the toast is gone", `document.querySelector('[data-testid="toast"]') === null`, 3*time.Second)
+
+	job := fetchJob(t, ctx, jobID)
+	if job.Status != "completed" || job.CompletedDocuments != job.TotalDocuments || job.TotalDocuments != 12 {
+		t.Fatalf("the API says %+v", job)
+	}
+}
+
+// Must show 2: a reload mid-job continues from where it was: no restart, no
+// duplicate documents.
+func TestUIReloadMidJobContinues(t *testing.T) {
+	srv := slowServer(t, "400ms", nil)
+	ctx := newBrowser(t)
+	signUp(t, ctx, srv)
+	jobID := startGeneration(t, ctx, srv, exampleProject(t, ctx, srv))
+
+	waitFor(t, ctx, "three documents are done", cardDoneAtLeast(jobID, 3), 20*time.Second)
+	before := card(t, ctx, jobID)
+	act(t, ctx, "reload", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#job-"+jobID)))
+	after := card(t, ctx, jobID)
+	var n0, n1 int
+	fmt.Sscanf(before.Done, "%d", &n0)
+	fmt.Sscanf(after.Done, "%d", &n1)
+	if n1 < n0 || after.Percent < before.Percent {
+		t.Fatalf("the reload went back: before %+v, after %+v", before, after)
+	}
+	waitFor(t, ctx, "progress goes on after the reload", cardDoneAtLeast(jobID, n1+1), 10*time.Second)
+	waitFor(t, ctx, "the job completes", cardIs(jobID, "completed"), 30*time.Second)
+
+	job := fetchJob(t, ctx, jobID)
+	if job.Status != "completed" || job.CompletedDocuments != 12 {
+		t.Fatalf("the API says %+v", job)
+	}
+	for _, d := range job.Documents {
+		if d.Status != "completed" || d.Attempts != 1 {
+			t.Errorf("%s: %s after %d attempts; want completed once", d.Type, d.Status, d.Attempts)
+		}
+	}
+	unique := slices.Compact(slices.Sorted(slices.Values(job.GeneratedArtifacts)))
+	if len(job.GeneratedArtifacts) != 12 || len(unique) != 12 {
+		t.Fatalf("artifacts %v: want 12 distinct", job.GeneratedArtifacts)
+	}
+}
+
+// Must show 3: two tabs on one job show the same progress and the same end,
+// each over exactly one SSE connection.
+func TestUITwoTabsOneJobOneStreamEach(t *testing.T) {
+	srv := slowServer(t, "500ms", nil)
+	tab1 := newBrowser(t)
+	sse1 := countSSE(t, tab1)
+	signUp(t, tab1, srv)
+	jobID := startGeneration(t, tab1, srv, exampleProject(t, tab1, srv))
+	waitFor(t, tab1, "the job runs", cardDoneAtLeast(jobID, 1), 10*time.Second)
+
+	// Pages left behind must not keep their streams: after many
+	// navigations the origin's six HTTP/1.1 connections are still free.
+	for _, path := range []string{"/", "/jobs", "/notifications", "/projects", "/jobs/" + jobID, "/", "/jobs", "/"} {
+		act(t, tab1, "visit "+path, chromedp.Navigate(srv.URL+path), chromedp.WaitVisible(testid("user-menu")))
+	}
+	requestsStillFlow(t, tab1)
+
+	tab2, closeTab2 := chromedp.NewContext(tab1)
+	defer closeTab2()
+	sse2 := countSSE(t, tab2)
+	act(t, tab2, "open the job page in a second tab",
+		chromedp.Navigate(srv.URL+"/jobs/"+jobID),
+		chromedp.WaitVisible(chromedp.CSS("#job-"+jobID)),
+	)
+	sse1.reset() // from here, count the connections of the page that stays open
+	act(t, tab1, "open the job page in the first tab too",
+		chromedp.Navigate(srv.URL+"/jobs/"+jobID),
+		chromedp.WaitVisible(chromedp.CSS("#job-"+jobID)),
+	)
+
+	// Mid-job, both tabs follow: what one shows, the other shows too.
+	now := card(t, tab2, jobID)
+	var n int
+	fmt.Sscanf(now.Done, "%d", &n)
+	waitFor(t, tab2, "tab 2 advances", cardDoneAtLeast(jobID, n+1), 10*time.Second)
+	waitFor(t, tab1, "tab 1 shows the same progress", cardDoneAtLeast(jobID, n+1), 5*time.Second)
+
+	waitFor(t, tab2, "tab 2 sees the end", cardIs(jobID, "completed"), 30*time.Second)
+	waitFor(t, tab1, "tab 1 sees the end", cardIs(jobID, "completed"), 10*time.Second)
+	c1, c2 := card(t, tab1, jobID), card(t, tab2, jobID)
+	if c1 != c2 || c1.Done != "12 of 12" || c1.Percent != 100 {
+		t.Fatalf("the tabs differ at the end: %+v vs %+v", c1, c2)
+	}
+	requestsStillFlow(t, tab1)
+	requestsStillFlow(t, tab2)
+	waitFor(t, tab2, "the timeline links every document",
+		`document.querySelectorAll('[data-testid="timeline-doc-link"]').length === 12`, 5*time.Second)
+
+	for _, tab := range []struct {
+		name    string
+		ctx     context.Context
+		counter *sseCounter
+	}{{"tab 1", tab1, sse1}, {"tab 2", tab2, sse2}} {
+		if got := tab.counter.get(); got != 1 {
+			t.Errorf("%s: the network log shows %d /events connections; want 1", tab.name, got)
+		}
+		created := value(t, tab.ctx, tab.name+" streams created", chromedp.Evaluate[int](`window.__dossierEventSources`))
+		open := value(t, tab.ctx, tab.name+" streams open", chromedp.Evaluate[int](`window.__dossierOpenEventSources`))
+		if created != 1 || open != 1 {
+			t.Errorf("%s: %d EventSources created, %d open; want exactly one", tab.name, created, open)
+		}
+	}
+}
+
+// Must show 4: cancel from the UI mid-job: "Cancelling…", then Cancelled,
+// and no further document appears.
+func TestUICancelMidJob(t *testing.T) {
+	srv := slowServer(t, "700ms", nil)
+	ctx := newBrowser(t)
+	signUp(t, ctx, srv)
+	jobID := startGeneration(t, ctx, srv, exampleProject(t, ctx, srv))
+	waitFor(t, ctx, "two documents are done", cardDoneAtLeast(jobID, 2), 20*time.Second)
+
+	// Record every state the card goes through.
+	act(t, ctx, "watch the card", chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(() => {
+		window.__states = [];
+		const record = () => {
+			const c = document.getElementById('job-%s');
+			if (!c) return;
+			const b = c.querySelector('[data-testid="job-cancel"]');
+			const s = c.dataset.status + '|' + (b ? b.textContent.trim() : '');
+			if (window.__states[window.__states.length - 1] !== s) window.__states.push(s);
+		};
+		record();
+		document.addEventListener('htmx:sseBeforeMessage', e => window.__states.push('sse:' + e.detail.type.slice(0,8) + ':' + (/data-status="(\w+)"/.exec(e.detail.data) || [])[1]));
+		document.addEventListener('htmx:beforeSwap', e => window.__states.push('xhr:' + (/data-status="(\w+)"/.exec(e.detail.serverResponse) || [])[1] + ':' + e.detail.shouldSwap + ':' + document.body.contains(e.detail.target)));
+		new MutationObserver(record).observe(document.body, {subtree: true, childList: true, attributes: true, characterData: true});
+	})()`, jobID)))
+	act(t, ctx, "cancel", chromedp.Click(chromedp.CSS(`#job-`+jobID+` [data-testid="job-cancel"]`)))
+	c2, cancel2 := context.WithTimeout(ctx, 10*time.Second)
+	_, perr := chromedp.Run(c2, chromedp.Poll[chromedp.Void](cardIs(jobID, "cancelled"), chromedp.WithPollingInterval(100*time.Millisecond)))
+	cancel2()
+	states := value(t, ctx, "states", chromedp.Evaluate[[]string](`window.__states`))
+	if perr != nil {
+		t.Fatalf("the card never showed Cancelled (%v); it went %q; API: %+v", perr, states, fetchJob(t, ctx, jobID))
+	}
+	cancelling := slices.Index(states, "processing|Cancelling…")
+	cancelled := slices.IndexFunc(states, func(s string) bool { return strings.HasPrefix(s, "cancelled|") })
+	if cancelling < 0 || cancelled < cancelling {
+		t.Fatalf("want Cancelling… then Cancelled; the card went %q", states)
+	}
+	status := value(t, ctx, "status label", chromedp.Text(chromedp.CSS(`#job-`+jobID+` [data-testid="job-status"]`)))
+	if status != "Cancelled" {
+		t.Fatalf("status label %q", status)
+	}
+
+	first := fetchJob(t, ctx, jobID)
+	kept := card(t, ctx, jobID)
+	time.Sleep(2 * time.Second) // a document would have finished by now
+	later := fetchJob(t, ctx, jobID)
+	if later.Status != "cancelled" || later.CompletedDocuments != first.CompletedDocuments ||
+		len(later.GeneratedArtifacts) != len(first.GeneratedArtifacts) || card(t, ctx, jobID) != kept {
+		t.Fatalf("a document appeared after the cancel: %+v, then %+v", first, later)
+	}
+	for _, d := range later.Documents {
+		if d.Status == "generating" || d.Status == "pending" {
+			t.Errorf("%s is still %s after the cancel", d.Type, d.Status)
+		}
+	}
+}
+
+// Must show 5: a generator that fails makes the job Failed with the error
+// shown; Retry completes it, regenerating only the missing documents.
+func TestUIFailedJobRetriesOnlyTheMissingDocuments(t *testing.T) {
+	model := newFakeModel(t, 150*time.Millisecond)
+	model.setRefused("risk_register", true)
+	srv := startServer(t, map[string]string{
+		"GENERATOR": "openai", "OPENAI_BASE_URL": model.srv.URL + "/v1", "OPENAI_API_KEY": "test-key",
+		"OPENAI_MODEL": "test-model", "LLM_CONCURRENCY": "1",
+	})
+	ctx := newBrowser(t)
+	signUp(t, ctx, srv)
+	jobID := startGeneration(t, ctx, srv, exampleProject(t, ctx, srv))
+
+	waitFor(t, ctx, "the job fails", cardIs(jobID, "failed"), 30*time.Second)
+	errText := value(t, ctx, "the error", chromedp.Text(chromedp.CSS(`#job-`+jobID+` [data-testid="job-error"]`)))
+	if !strings.Contains(errText, "risk_register") || !strings.Contains(errText, "400") {
+		t.Fatalf("the card's error says %q", errText)
+	}
+	act(t, ctx, "open the job page",
+		chromedp.Navigate(srv.URL+"/jobs/"+jobID),
+		chromedp.WaitVisible(testid("job-timeline")),
+	)
+	docErr := value(t, ctx, "the document's error", chromedp.Text(chromedp.CSS(`[data-testid="timeline-doc-risk_register"] [data-testid="timeline-doc-error"]`)))
+	if !strings.Contains(docErr, "400") {
+		t.Fatalf("the timeline shows %q for the risk register", docErr)
+	}
+	failed := fetchJob(t, ctx, jobID)
+	links := value(t, ctx, "links", chromedp.Evaluate[int](`document.querySelectorAll('[data-testid="timeline-doc-link"]').length`))
+	if links == 0 || links != failed.CompletedDocuments {
+		t.Fatalf("the failed job links %d documents; %d are finished", links, failed.CompletedDocuments)
+	}
+	screenshot(t, ctx, "failed-job")
+
+	var missing []string
+	for _, d := range failed.Documents {
+		if d.Status != "completed" {
+			missing = append(missing, d.Type)
+		}
+	}
+	model.setRefused("risk_register", false)
+	before := model.callCounts()
+	act(t, ctx, "retry", chromedp.Click(chromedp.CSS(`#job-`+jobID+` [data-testid="job-retry"]`)))
+	waitFor(t, ctx, "the retried job completes", cardIs(jobID, "completed"), 30*time.Second)
+
+	after := model.callCounts()
+	var regenerated []string
+	for typ, n := range after {
+		if n != before[typ] {
+			regenerated = append(regenerated, typ)
+			if n-before[typ] != 1 {
+				t.Errorf("%s generated %d times by the retry", typ, n-before[typ])
+			}
+		}
+	}
+	slices.Sort(regenerated)
+	slices.Sort(missing)
+	if !slices.Equal(regenerated, missing) {
+		t.Fatalf("the retry regenerated %v; only the missing %v should be", regenerated, missing)
+	}
+	if job := fetchJob(t, ctx, jobID); job.CompletedDocuments != 12 {
+		t.Fatalf("after the retry: %+v", job)
+	}
+	waitFor(t, ctx, "the timeline links all twelve",
+		`document.querySelectorAll('[data-testid="timeline-doc-link"]').length === 12`, 5*time.Second)
+}
+
+// Must show 6: a job that completes while no tab is open announces itself
+// on the next page load, once.
+func TestUIJobFinishedWhileAwayIsAnnouncedOnNextPage(t *testing.T) {
+	srv := slowServer(t, "100ms", nil)
+	email := fmt.Sprintf("away-%d@example.com", time.Now().UnixNano())
+	cli(t, srv, "user", "create", "--email", email, "--password", password, "--name", "Away User")
+	token := strings.TrimSpace(cli(t, srv, "token", "create", "--email", email))
+	token = token[strings.LastIndex(token, "\n")+1:]
+
+	// No browser is open: a script starts the job.
+	var project struct{ ID string }
+	if code := api(t, srv, token, "POST", "/api/projects", map[string]any{"name": "Away project"}, &project); code != 201 {
+		t.Fatalf("create project: %d", code)
+	}
+	var job apiJob
+	if code := api(t, srv, token, "POST", "/api/generation/jobs", map[string]any{"projectId": project.ID, "documents": []string{"project_charter", "business_case"}}, &job); code != 202 {
+		t.Fatalf("create job: %d", code)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for job.Status != "completed" {
+		if time.Now().After(deadline) {
+			t.Fatalf("the job did not complete: %+v", job)
+		}
+		time.Sleep(100 * time.Millisecond)
+		api(t, srv, token, "GET", "/api/generation/jobs/"+job.ID, nil, &job)
+	}
+
+	ctx := newBrowser(t)
+	logIn(t, ctx, srv, email)
+	act(t, ctx, "the toast announces the job", chromedp.WaitVisible(testid("toast")))
+	toast := value(t, ctx, "toast", chromedp.Text(testid("toast")))
+	if !strings.Contains(toast, "Documents ready") || !strings.Contains(toast, "Away project") {
+		t.Fatalf("toast says %q", toast)
+	}
+	href := value(t, ctx, "toast link", chromedp.Evaluate[string](`document.querySelector('[data-testid="toast-link"]').getAttribute('href')`))
+	if href != "/jobs/"+job.ID {
+		t.Fatalf("toast links %q", href)
+	}
+	if bell := value(t, ctx, "bell", chromedp.Text(testid("bell-count"))); bell != "1" {
+		t.Fatalf("the bell shows %q", bell)
+	}
+	screenshot(t, ctx, "announced")
+	waitFor(t, ctx, "the toast dismisses itself", `document.querySelector('[data-testid="toast"]') === null`, 10*time.Second)
+
+	act(t, ctx, "the next page", chromedp.Navigate(srv.URL+"/jobs"), chromedp.WaitVisible(testid("jobs-page")))
+	if n := value(t, ctx, "toasts", chromedp.Evaluate[int](`document.querySelectorAll('[data-testid="toast"]').length`)); n != 0 {
+		t.Fatalf("the job was announced again (%d toasts)", n)
+	}
+	act(t, ctx, "the notifications page", chromedp.Navigate(srv.URL+"/notifications"), chromedp.WaitVisible(testid("notification-list")))
+	items := value(t, ctx, "notification", chromedp.Text(testid("notification")))
+	if !strings.Contains(items, "Away project") {
+		t.Fatalf("the notifications page shows %q", items)
+	}
+	if cls := value(t, ctx, "bell class", chromedp.Evaluate[string](`document.querySelector('[data-testid="bell-count"]').className`)); !strings.Contains(cls, "hidden") {
+		t.Fatalf("the bell still counts after the visit: %q", cls)
+	}
+}
+
+// Must show 7: screenshots of the generate page mid-job, the dashboard with
+// the badge and the job page, at desktop and phone width, saved to
+// e2e/screenshots/ (git-ignored) to be looked at.
+func TestUIScreenshots(t *testing.T) {
+	srv := slowServer(t, "1200ms", nil)
+	ctx := newBrowser(t)
+	grantNotifications(t, ctx, srv)
+	act(t, ctx, "empty dashboard", chromedp.Navigate(srv.URL+"/signup"))
+	signUp(t, ctx, srv)
+	act(t, ctx, "dashboard", chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(testid("dashboard")))
+	screenshot(t, ctx, "dashboard-empty")
+	projectID := exampleProject(t, ctx, srv)
+	act(t, ctx, "generate page", chromedp.Navigate(srv.URL+"/projects/"+projectID+"/generate"), chromedp.WaitVisible(testid("generate-form")))
+	// Unchecking the scope statement unchecks what needs it; checking the
+	// risk register brings it back.
+	act(t, ctx, "choose documents",
+		chromedp.Click(testid("doc-scope_statement")),
+		chromedp.Click(testid("doc-risk_register")),
+	)
+	checked := value(t, ctx, "scope checked", chromedp.Evaluate[bool](`document.querySelector('[data-testid="doc-scope_statement"]').checked`))
+	if !checked {
+		t.Fatal("checking the risk register did not add the scope statement it needs")
+	}
+	screenshot(t, ctx, "generate-form")
+	narrow(t, ctx, func() { screenshot(t, ctx, "generate-form-phone") })
+
+	act(t, ctx, "start", chromedp.Click(testid("start-generation")), chromedp.WaitVisible(chromedp.CSS(`[data-testid="current-job"] [data-testid="job-card"]`)))
+	jobID := value(t, ctx, "job id", chromedp.Evaluate[string](`document.querySelector('[data-testid="current-job"] [data-testid="job-card"]').id.slice(4)`))
+	waitFor(t, ctx, "mid-job", cardDoneAtLeast(jobID, 2), 20*time.Second)
+	screenshot(t, ctx, "generate-mid-job")
+	narrow(t, ctx, func() { screenshot(t, ctx, "generate-mid-job-phone") })
+
+	act(t, ctx, "dashboard mid-job", chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(testid("dashboard")))
+	waitFor(t, ctx, "badge", `document.querySelector('[data-testid="job-badge"]')?.dataset.active === '1'`, 5*time.Second)
+	screenshot(t, ctx, "dashboard-badge")
+	narrow(t, ctx, func() { screenshot(t, ctx, "dashboard-badge-phone") })
+
+	act(t, ctx, "job page mid-job", chromedp.Navigate(srv.URL+"/jobs/"+jobID), chromedp.WaitVisible(testid("job-timeline")))
+	screenshot(t, ctx, "job-mid-job")
+	waitFor(t, ctx, "the job completes", cardIs(jobID, "completed"), 60*time.Second)
+	waitFor(t, ctx, "the timeline catches up", fmt.Sprintf(`document.querySelectorAll('[data-testid="timeline-doc-link"]').length ===
+		parseInt(document.querySelector('#job-%s [data-testid="job-done"]').textContent.split(' of ')[1], 10)`, jobID), 5*time.Second)
+	act(t, ctx, "let the toast settle", chromedp.Sleep(300*time.Millisecond))
+	screenshot(t, ctx, "job-completed")
+	narrow(t, ctx, func() { screenshot(t, ctx, "job-completed-phone") })
+
+	act(t, ctx, "jobs list", chromedp.Navigate(srv.URL+"/jobs"), chromedp.WaitVisible(testid("jobs-page")))
+	screenshot(t, ctx, "jobs")
+	act(t, ctx, "notifications", chromedp.Navigate(srv.URL+"/notifications"), chromedp.WaitVisible(testid("notifications-page")))
+	screenshot(t, ctx, "notifications")
+	act(t, ctx, "dashboard after", chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(testid("dashboard")))
+	screenshot(t, ctx, "dashboard-after")
+}
+
+// requestsStillFlow fails when a request from the page cannot get a
+// connection within 3 s: leaked streams hold them all.
+func requestsStillFlow(t *testing.T, ctx context.Context) {
+	t.Helper()
+	c, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	status, err := chromedp.Run(c, chromedp.Evaluate[int](`fetch('/healthz').then(r => r.status)`, chromedp.EvalAwaitPromise))
+	if err != nil || status != 200 {
+		t.Fatalf("a request from the page did not get through (%d, %v): streams of pages left behind hold the connections", status, err)
+	}
+}
+
+// The rollout switch: with BACKGROUND_GENERATION=off the generate page runs
+// the generation itself, showing each document as it is written, and no job
+// is queued.
+func TestUIForegroundGenerationStreamsIntoThePage(t *testing.T) {
+	srv := slowServer(t, "300ms", map[string]string{"BACKGROUND_GENERATION": "off"})
+	ctx := newBrowser(t)
+	signUp(t, ctx, srv)
+	projectID := exampleProject(t, ctx, srv)
+	act(t, ctx, "open the generate page",
+		chromedp.Navigate(srv.URL+"/projects/"+projectID+"/generate"),
+		chromedp.WaitVisible(testid("foreground-form")),
+	)
+	// Only the risk register: its scope statement comes along.
+	act(t, ctx, "choose the risk register",
+		chromedp.Click(testid("select-all")),
+		chromedp.Click(testid("doc-risk_register")),
+	)
+	if n := value(t, ctx, "selected", chromedp.Text(testid("selected-count"))); n != "2 documents" {
+		t.Fatalf("selected %q; want the risk register and its scope statement", n)
+	}
+	// The page loads for as long as the generation runs, so do not wait for
+	// the load event: poll the streamed document instead.
+	act(t, ctx, "generate now",
+		chromedp.Evaluate[chromedp.Void](`document.querySelector('[data-testid="start-foreground"]').click()`),
+		chromedp.WaitReady(testid("fg-results")),
+	)
+	waitFor(t, ctx, "the first document shows while the second is written",
+		`document.querySelectorAll('[data-testid="fg-doc"]').length === 1 &&
+		 getComputedStyle(Array.from(document.querySelectorAll('[data-testid="fg-step"]')).pop()).display !== 'none' &&
+		 Array.from(document.querySelectorAll('[data-testid="fg-step"]')).pop().dataset.kind === 'working'`, 10*time.Second)
+	screenshot(t, ctx, "mid-run")
+	waitFor(t, ctx, "the run finishes",
+		`Array.from(document.querySelectorAll('[data-testid="fg-step"]')).pop()?.dataset.kind === 'done'`, 10*time.Second)
+	visible := value(t, ctx, "visible steps", chromedp.Evaluate[int](`Array.from(document.querySelectorAll('[data-testid="fg-step"]')).filter(e => getComputedStyle(e).display !== 'none').length`))
+	if visible != 1 {
+		t.Fatalf("%d status lines visible; only the last should be", visible)
+	}
+	titles := value(t, ctx, "documents", chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll('[data-testid="fg-doc"] summary > span:first-child')).map(e => e.textContent.trim())`))
+	if len(titles) != 2 || !strings.HasPrefix(titles[0], "Scope Statement") || !strings.HasPrefix(titles[1], "Risk Register") {
+		t.Fatalf("documents shown: %q", titles)
+	}
+	screenshot(t, ctx, "done")
+	if n := value(t, ctx, "jobs", chromedp.Evaluate[int](`fetch('/api/generation/jobs').then(r => r.json()).then(j => j.length)`, chromedp.EvalAwaitPromise)); n != 0 {
+		t.Fatalf("%d jobs were queued in foreground mode", n)
+	}
+}

@@ -1,0 +1,211 @@
+package pages
+
+import (
+	"strconv"
+	"strings"
+
+	"dossier/views/partials"
+)
+
+// DashboardVM is the / page: the user's projects, their live jobs and the
+// jobs that ended recently.
+type DashboardVM struct {
+	UserName string
+	Projects []DashProject
+	Active   []partials.JobCardVM
+	Recent   []JobRow
+}
+
+// DashProject is one project on the dashboard.
+type DashProject struct {
+	ID, Name, Company string
+	// Updated is when the project last changed, as "3 Jan 2027".
+	Updated string
+	// ActiveJobID is the project's queued or processing job, or "".
+	ActiveJobID string
+}
+
+// JobRow is a job in a list: the jobs page and the dashboard's recent jobs.
+type JobRow struct {
+	ID, ProjectID, ProjectName string
+	Status                     string
+	Priority                   string
+	Done, Total, Percent       int
+	// Queued is how long ago the job was queued, as "3 min ago"; QueuedAt
+	// the exact time for a tooltip and <time datetime>.
+	Queued, QueuedAt string
+	// Duration is how long the job ran, as "1 min 12 s", or "".
+	Duration string
+	Error    string
+}
+
+// GenerateVM is the generate page: the catalog form, or the project's job.
+type GenerateVM struct {
+	ProjectID, ProjectName string
+	CSRF                   string
+	// Background is the rollout switch: off runs the generation in the
+	// foreground, within the request.
+	Background bool
+	Docs       []GenerateDoc
+	Priority   string
+	// Error is the form's message, such as "Choose at least one document".
+	Error string
+	// Job is the job the page shows (the active one, or the one just
+	// started), or nil.
+	Job *partials.JobCardVM
+	// Already says the project had a running job when the user asked for
+	// another.
+	Already bool
+}
+
+// ShowForm reports whether the page offers to start a generation: not
+// while the project has a job in flight.
+func (vm GenerateVM) ShowForm() bool { return vm.Job == nil || !vm.Job.Active() }
+
+// GenerateDoc is one document type of the catalog, as a checkbox.
+type GenerateDoc struct {
+	Key, Title, Description string
+	// DependsOn are the keys this type needs; Needs their titles.
+	DependsOn []string
+	Needs     []string
+	Checked   bool
+}
+
+// SelectedCount is the number of checked documents.
+func (vm GenerateVM) SelectedCount() int {
+	n := 0
+	for _, d := range vm.Docs {
+		if d.Checked {
+			n++
+		}
+	}
+	return n
+}
+
+// JobsVM is the /jobs page.
+type JobsVM struct {
+	Filter string
+	Tabs   []JobsTab
+	Active []partials.JobCardVM
+	Rows   []JobRow
+}
+
+// JobsTab is one status filter of the jobs page.
+type JobsTab struct {
+	Key, Label, Href string
+	Current          bool
+}
+
+// JobVM is the /jobs/:id page.
+type JobVM struct {
+	Card        partials.JobCardVM
+	ProjectID   string
+	ProjectName string
+	Priority    string
+	// Queued, Started and Finished are exact times, or "".
+	Queued, Started, Finished string
+	Duration                  string
+	RetryCount, MaxRetries    int
+	Timeline                  TimelineVM
+}
+
+// TimelineVM is the per-document record of a job.
+type TimelineVM struct {
+	JobID string
+	Docs  []TimelineDoc
+	// Artifacts is the number of finished documents; the zip needs one.
+	Artifacts int
+	// Active keeps the timeline refreshing while the job runs.
+	Active bool
+}
+
+// ZipURL is the job's documents as one download.
+func (vm TimelineVM) ZipURL() string {
+	return "/api/generation/jobs/" + vm.JobID + "/artifacts.zip"
+}
+
+// DomID is the timeline's root id.
+func (vm TimelineVM) DomID() string { return "job-" + vm.JobID + "-timeline" }
+
+// TimelineDoc is one document of a job with its record.
+type TimelineDoc struct {
+	Type, Title, Status string
+	Attempts            int
+	// Started is the time the last attempt began, as "14:03:12", or "".
+	Started  string
+	Duration string
+	// Tokens is the model's token usage, as "1,204 in · 2,310 out", or "".
+	Tokens string
+	Error  string
+	// Note explains a document that was not generated, as "Not generated:
+	// needs Risk Register".
+	Note string
+	// ArtifactURL is the finished document's page, or "".
+	ArtifactURL string
+}
+
+// NotificationsVM is the /notifications page.
+type NotificationsVM struct {
+	Items []NotificationItem
+}
+
+// NotificationItem is one notification.
+type NotificationItem struct {
+	ID, Kind, Title, Body, Link string
+	When, WhenAt                string
+	// Unread marks what the user had not seen before this visit.
+	Unread bool
+}
+
+// Status is the job status the notification reports, for its badge.
+func (n NotificationItem) Status() string { return strings.TrimPrefix(n.Kind, "job_") }
+
+// ForegroundVM is the streamed page of a foreground generation
+// (BACKGROUND_GENERATION=off).
+type ForegroundVM struct {
+	ProjectID, ProjectName string
+	Titles                 []string
+}
+
+// ForegroundDoc is one document that the foreground run finished.
+type ForegroundDoc struct {
+	Title    string
+	HTML     string // sanitized by documents.RenderHTML
+	Markdown string
+	Duration string
+	N, Total int
+}
+
+// ForegroundStep is the run's latest status line; a later one hides it.
+type ForegroundStep struct {
+	Text        string
+	Done, Total int
+	// Kind is working, done or failed.
+	Kind string
+}
+
+// Percent is the share of documents done.
+func (s ForegroundStep) Percent() int {
+	if s.Total == 0 {
+		return 0
+	}
+	return s.Done * 100 / s.Total
+}
+
+func jobsItoa(n int) string { return strconv.Itoa(n) }
+
+func jobsPlural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
+}
+
+func jobsBadge(status string) string {
+	if status == "" {
+		return "badge"
+	}
+	return "badge badge-" + status
+}
+
+func jobsStatusLabel(status string) string { return partials.StatusLabel(status) }
