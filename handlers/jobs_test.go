@@ -1,0 +1,178 @@
+package handlers
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"dossier/jobs/documents"
+	"dossier/models"
+)
+
+func TestCreateJobAPI(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d models.Dialect) {
+		b := pagesSetup(t, d, nil)
+		c := b.apiClient(t)
+		p := c.project(t, "API")
+
+		resp := c.postJSON(t, "/api/generation/jobs", map[string]any{"projectId": p.ID, "documents": []string{"budget_estimate"}, "priority": "high"}, "Idempotency-Key", "abc-1")
+		require.Equal(t, http.StatusAccepted, resp.StatusCode)
+		var job JobJSON
+		decodeBody(t, resp, &job)
+		assert.Equal(t, "/api/generation/jobs/"+job.ID, resp.Header.Get("Location"))
+		assert.Equal(t, "queued", job.Status)
+		assert.Equal(t, "high", job.Priority)
+		assert.Equal(t, p.ID, job.ProjectID)
+		// Dependencies are added: budget needs the WBS and the risks, which need the scope.
+		var types []string
+		for _, doc := range job.Documents {
+			types = append(types, doc.Type)
+			assert.Equal(t, "pending", doc.Status)
+		}
+		assert.Equal(t, []string{"scope_statement", "risk_register", "work_breakdown_structure", "budget_estimate"}, types)
+		assert.Equal(t, 4, job.TotalDocuments)
+		assert.Equal(t, 0, job.Progress)
+		assert.Equal(t, 2, job.MaxRetries)
+
+		// The same Idempotency-Key replays the same job.
+		resp = c.postJSON(t, "/api/generation/jobs", map[string]any{"projectId": p.ID}, "Idempotency-Key", "abc-1")
+		require.Equal(t, http.StatusAccepted, resp.StatusCode)
+		assert.Equal(t, "true", resp.Header.Get("Idempotent-Replayed"))
+		var replay JobJSON
+		decodeBody(t, resp, &replay)
+		assert.Equal(t, job.ID, replay.ID)
+
+		// A second job for the project: 409 with the active job's id.
+		resp = c.postJSON(t, "/api/generation/jobs", map[string]any{"projectId": p.ID})
+		require.Equal(t, http.StatusConflict, resp.StatusCode)
+		var conflict struct {
+			Error struct {
+				Code  string `json:"code"`
+				JobID string `json:"jobId"`
+			} `json:"error"`
+		}
+		decodeBody(t, resp, &conflict)
+		assert.Equal(t, "active_job", conflict.Error.Code)
+		assert.Equal(t, job.ID, conflict.Error.JobID)
+
+		// GET one and the list, with and without a status filter.
+		resp = c.get(t, "/api/generation/jobs/"+job.ID)
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		var got JobJSON
+		decodeBody(t, resp, &got)
+		assert.Equal(t, job.ID, got.ID)
+		for _, q := range []struct {
+			query string
+			n     int
+		}{{"", 1}, {"?status=queued", 1}, {"?status=completed", 0}, {"?status=queued,processing", 1}} {
+			resp = c.get(t, "/api/generation/jobs"+q.query)
+			require.Equal(t, http.StatusOK, resp.StatusCode, q.query)
+			var list []JobJSON
+			decodeBody(t, resp, &list)
+			assert.Len(t, list, q.n, q.query)
+		}
+		resp = c.get(t, "/api/generation/jobs?status=exploded")
+		assert.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode)
+
+		// Cancel a queued job: cancelled at once; again: 409. Retry: queued.
+		resp = c.postJSON(t, "/api/generation/jobs/"+job.ID+"/cancel", nil)
+		require.Equal(t, http.StatusAccepted, resp.StatusCode)
+		decodeBody(t, resp, &got)
+		assert.Equal(t, "cancelled", got.Status)
+		resp = c.postJSON(t, "/api/generation/jobs/"+job.ID+"/cancel", nil)
+		assert.Equal(t, http.StatusConflict, resp.StatusCode)
+		resp = c.postJSON(t, "/api/generation/jobs/"+job.ID+"/retry", nil)
+		require.Equal(t, http.StatusAccepted, resp.StatusCode)
+		decodeBody(t, resp, &got)
+		assert.Equal(t, "queued", got.Status)
+		resp = c.postJSON(t, "/api/generation/jobs/"+job.ID+"/retry", nil)
+		assert.Equal(t, http.StatusConflict, resp.StatusCode, "an active job can't be retried")
+	})
+}
+
+func TestCreateJobAPIValidation(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d models.Dialect) {
+		b := pagesSetup(t, d, nil)
+		c := b.apiClient(t)
+		p := c.project(t, "Invalid")
+		for _, tc := range []struct {
+			name   string
+			body   any
+			status int
+			field  string
+		}{
+			{"unknown document type", map[string]any{"projectId": p.ID, "documents": []string{"risk_register", "horoscope"}}, 422, "documents"},
+			{"bad priority", map[string]any{"projectId": p.ID, "priority": "urgent"}, 422, "priority"},
+			{"missing project", map[string]any{}, 422, "projectId"},
+			{"unknown project", map[string]any{"projectId": "00000000-0000-4000-8000-000000000000"}, 404, ""},
+			{"wrong type", map[string]any{"projectId": p.ID, "documents": "all"}, 422, "documents"},
+		} {
+			resp := c.postJSON(t, "/api/generation/jobs", tc.body)
+			assert.Equal(t, tc.status, resp.StatusCode, tc.name)
+			e := errorOf(t, resp)
+			if tc.field != "" {
+				assert.Contains(t, e.Error.Fields, tc.field, tc.name)
+			}
+			if tc.name == "unknown document type" {
+				assert.Contains(t, e.Error.Message, "horoscope")
+				for _, k := range documents.Keys() {
+					assert.Contains(t, e.Error.Message, k, "the error lists the valid types")
+				}
+			}
+		}
+		resp := c.do(t, "POST", "/api/generation/jobs", strings.NewReader(`{"projectId": `), "Content-Type", "application/json")
+		assert.Equal(t, http.StatusBadRequest, resp.StatusCode, "malformed JSON")
+	})
+}
+
+// Another user's job answers 404 on every route, page and API alike.
+func TestJobsOfAnotherUser(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d models.Dialect) {
+		b := pagesSetup(t, d, nil)
+		owner := b.user(t)
+		job := owner.job(t, owner.project(t, "Mine"), "project_charter")
+		b.run(t, job, []string{"project_charter"}, models.StatusFailed)
+
+		for _, other := range []*client{b.user(t), b.apiClient(t)} {
+			for _, r := range []struct{ method, path string }{
+				{"GET", "/api/generation/jobs/" + job.ID},
+				{"POST", "/api/generation/jobs/" + job.ID + "/cancel"},
+				{"POST", "/api/generation/jobs/" + job.ID + "/retry"},
+				{"GET", "/api/generation/jobs/stream/" + job.ID},
+				{"GET", "/api/generation/jobs/" + job.ID + "/artifacts.zip"},
+				{"GET", "/jobs/" + job.ID},
+				{"POST", "/jobs/" + job.ID + "/cancel"},
+				{"POST", "/jobs/" + job.ID + "/retry"},
+				{"GET", "/jobs/" + job.ID + "/card"},
+			} {
+				var resp *http.Response
+				if r.method == "POST" {
+					resp = other.postJSON(t, r.path, nil)
+				} else {
+					resp = other.get(t, r.path)
+				}
+				assert.Equal(t, http.StatusNotFound, resp.StatusCode, "%s %s", r.method, r.path)
+			}
+			resp := other.get(t, "/api/generation/jobs")
+			var list []JobJSON
+			decodeBody(t, resp, &list)
+			assert.Empty(t, list, "the list holds only the caller's jobs")
+		}
+		// And the job is untouched.
+		j, err := b.db.JobByID(t.Context(), job.ID)
+		require.NoError(t, err)
+		assert.Equal(t, models.StatusFailed, j.Status)
+	})
+}
+
+func TestJobsAPINeedsAuth(t *testing.T) {
+	b := pagesSetup(t, models.SQLite, nil)
+	resp := b.anon().get(t, "/api/generation/jobs")
+	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+	assert.Equal(t, "unauthorized", errorOf(t, resp).Error.Code)
+	resp = b.anon().do(t, "GET", "/api/generation/jobs", nil, "Authorization", "Bearer dsr_nope")
+	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+}
