@@ -73,10 +73,10 @@ func command(t *testing.T, env []string, args ...string) string {
 	return stdout.String()
 }
 
-func start(t *testing.T, env []string) *proc {
+func start(t *testing.T, env []string, args ...string) *proc {
 	t.Helper()
 	addr := freeAddr(t)
-	cmd := exec.Command(binary, "serve")
+	cmd := exec.Command(binary, append([]string{"serve"}, args...)...)
 	cmd.Env = append(append(os.Environ(), env...), "ADDR="+addr)
 	out := &bytes.Buffer{}
 	cmd.Stdout, cmd.Stderr = out, out
@@ -304,4 +304,88 @@ func TestAPIScript(t *testing.T) {
 	}
 	require.NoError(t, json.NewDecoder(resp.Body).Decode(&e))
 	assert.Equal(t, "unauthorized", e.Error.Code)
+}
+
+// Scale-out: a web-only and a worker-only process share one PostgreSQL. A
+// job created through the web instance is claimed by the worker at once,
+// through NOTIFY (the sweep is an hour, so nothing else would claim it).
+func TestWebAndWorkerRoles(t *testing.T) {
+	provider := providertest.New()
+	defer provider.Close()
+	env := postgresEnv(t, provider, "SWEEP_INTERVAL=1h")
+
+	worker := exec.Command(binary, "serve", "--role", "worker")
+	worker.Env = append(os.Environ(), env...)
+	var wout bytes.Buffer
+	worker.Stdout, worker.Stderr = &wout, &wout
+	require.NoError(t, worker.Start())
+	wdone := make(chan error, 1)
+	go func() { wdone <- worker.Wait() }()
+	t.Cleanup(func() {
+		if worker.ProcessState == nil {
+			worker.Process.Kill()
+			<-wdone
+		}
+	})
+	// The worker is up once its LISTEN connection is: wait for its log line.
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(wout.String(), "worker running") {
+		require.True(t, time.Now().Before(deadline), "worker did not start: %s", wout.String())
+		<-time.After(20 * time.Millisecond)
+	}
+
+	web := start(t, env, "--role", "web")
+	token, jobID := setupJob(t, env, web)
+	done := web.waitJob(token, jobID, 30*time.Second, func(j jobView) bool { return j.Status == "completed" })
+	assert.Equal(t, 10, done.CompletedDocuments)
+
+	require.NoError(t, worker.Process.Signal(syscall.SIGTERM))
+	select {
+	case err := <-wdone:
+		assert.NoError(t, err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("worker did not exit after SIGTERM")
+	}
+}
+
+// `go run .` with no configuration: SQLite at data/dossier.db, created on
+// first run, migrations applied.
+func TestDefaultsServeSQLite(t *testing.T) {
+	dir := t.TempDir()
+	addr := freeAddr(t)
+	cmd := exec.Command(binary)
+	cmd.Dir = dir
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "DATABASE_URL=") && !strings.HasPrefix(kv, "GENERATOR=") {
+			env = append(env, kv)
+		}
+	}
+	cmd.Env = append(env, "ADDR="+addr)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	require.NoError(t, cmd.Start())
+	defer func() { cmd.Process.Signal(syscall.SIGTERM); cmd.Wait() }()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		resp, err := http.Get("http://" + addr + "/readyz")
+		if err == nil {
+			var body struct{ Status, Database string }
+			json.NewDecoder(resp.Body).Decode(&body)
+			resp.Body.Close()
+			assert.Equal(t, "sqlite", body.Database)
+			break
+		}
+		require.True(t, time.Now().Before(deadline), "not serving: %s", out.String())
+		<-time.After(50 * time.Millisecond)
+	}
+	_, err := os.Stat(filepath.Join(dir, "data", "dossier.db"))
+	require.NoError(t, err, "the SQLite file is created on first run")
+	db, err := models.Connect(context.Background(), "sqlite:"+filepath.Join(dir, "data", "dossier.db"))
+	require.NoError(t, err)
+	defer db.Close()
+	n, err := db.MigrateReport(context.Background())
+	require.NoError(t, err)
+	assert.Zero(t, n, "migrations were applied at start")
+	assert.Contains(t, out.String(), "generator=template")
 }
