@@ -334,14 +334,17 @@ func (p *Processor) heartbeatLoop() {
 
 func (p *Processor) heartbeat() {
 	p.mu.Lock()
-	n := len(p.running)
+	ids := make([]string, 0, len(p.running))
+	for id := range p.running {
+		ids = append(ids, id)
+	}
 	p.mu.Unlock()
-	if n == 0 {
+	if len(ids) == 0 {
 		return
 	}
 	ctx, cancel := context.WithTimeout(p.runCtx, p.cfg.HeartbeatInterval)
 	defer cancel()
-	held, err := p.db.Heartbeat(ctx, p.cfg.Worker, p.cfg.LeaseDuration, time.Now())
+	held, err := p.db.Heartbeat(ctx, p.cfg.Worker, ids, p.cfg.LeaseDuration, time.Now())
 	if err != nil {
 		p.log.Warn("heartbeat", "err", err)
 		return
@@ -352,7 +355,11 @@ func (p *Processor) heartbeat() {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	for id, r := range p.running {
+	for _, id := range ids {
+		r := p.running[id]
+		if r == nil {
+			continue // ended meanwhile
+		}
 		h, ok := live[id]
 		switch {
 		case !ok || h.FencingToken != r.lease.Token:

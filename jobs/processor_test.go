@@ -448,11 +448,35 @@ func TestFencingRejectsStaleWrites(t *testing.T) {
 		// Exactly once: the same document again violates the constraint.
 		_, _, err = e.db.CommitDocument(ctx, l2, res)
 		assert.Error(t, err)
-		held, err := e.db.Heartbeat(ctx, "w2", time.Minute, time.Now())
+		held, err := e.db.Heartbeat(ctx, "w2", []string{l2.JobID}, time.Minute, time.Now())
 		require.NoError(t, err)
 		require.Len(t, held, 1)
-		none, err := e.db.Heartbeat(ctx, "w1", time.Minute, time.Now())
+		assert.Equal(t, l2.Token, held[0].FencingToken)
+		none, err := e.db.Heartbeat(ctx, "w1", []string{l1.JobID}, time.Minute, time.Now())
 		require.NoError(t, err)
-		assert.Empty(t, none)
+		assert.Empty(t, none, "the stale worker renews nothing")
+		none, err = e.db.Heartbeat(ctx, "w2", []string{"00000000-0000-4000-8000-000000000000"}, time.Minute, time.Now())
+		require.NoError(t, err)
+		assert.Empty(t, none, "only the jobs the worker still runs are renewed")
+	})
+}
+
+// Model output with NUL bytes or invalid UTF-8 is still stored (PostgreSQL
+// refuses both in text), so the job finishes instead of looping.
+func TestUnstorableModelOutputIsCleaned(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d models.Dialect) {
+		e := newEnv(t, d)
+		gen := newFakeGen()
+		gen.marker = " nul:\x00 bad:\xff\xfe end"
+		u := e.user("nul")
+		job := e.job(u, e.project(u, "Nul"), []string{"project_charter"}, nil)
+		e.processor(gen, nil)
+		e.waitStatus(job.ID, models.StatusCompleted, 10*time.Second)
+		arts, err := e.db.JobArtifacts(context.Background(), job.ID)
+		require.NoError(t, err)
+		require.Len(t, arts, 1)
+		assert.NotContains(t, arts[0].Markdown, "\x00")
+		assert.Contains(t, arts[0].Markdown, "bad:\uFFFD")
+		assert.Contains(t, arts[0].Markdown, "end")
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -177,6 +178,10 @@ func (r *run) execute() {
 			launch(started)
 			continue
 		}
+		// Model output is stored as text: no NUL bytes, valid UTF-8
+		// (PostgreSQL refuses both, and the job would never finish).
+		res.doc.Markdown = storable(res.doc.Markdown)
+		res.doc.Title = storable(res.doc.Title)
 		done[res.typ] = res.doc
 		title := res.doc.Title
 		if title == "" {
@@ -278,15 +283,31 @@ func (r *run) finish(ctx context.Context, log interface {
 	p.publish(updated)
 }
 
-// abandon gives up the run after a failed write; with a lost lease the new
-// owner carries on, otherwise the lease expires and the sweep requeues.
+// abandon gives up the run after a failed write. With a lost lease the new
+// owner carries on. Otherwise the job is handed back at once (a fenced
+// release); if even that fails, the heartbeat stops renewing it, so its
+// lease expires and the sweep requeues it. Completed documents are kept.
 func (r *run) abandon(log interface{ Error(string, ...any) }, err error) {
 	if errors.Is(err, models.ErrLeaseLost) {
 		r.cancel(errLeaseLost)
 		return
 	}
-	log.Error("job write failed; the lease will expire and the job resume", "err", err)
 	r.cancel(err)
+	log.Error("job write failed; handing the job back", "err", err)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.ctx), 5*time.Second)
+	defer cancel()
+	// It counts as a job-level retry, so that a write that always fails
+	// ends the job as failed instead of looping.
+	now := time.Now()
+	o := models.Outcome{Status: models.StatusFailed, Now: now,
+		Failures: []models.DocumentFailure{{Type: "storage", Error: err.Error(), Attempts: r.job.RetryCount + 1}}}
+	if r.job.RetryCount < r.job.MaxRetries {
+		at := now.Add(r.p.jobRetryDelay(r.job.RetryCount))
+		o = models.Outcome{Status: models.StatusQueued, RetryAt: &at, Now: now}
+	}
+	if job, rerr := r.p.db.FinishJob(ctx, r.lease, o); rerr == nil {
+		r.p.publish(job)
+	}
 }
 
 // waitOut lets in-flight generator calls return after an abandon.
@@ -309,6 +330,10 @@ func companyOf(job *models.Job) models.CompanyPack {
 		return models.CompanyPack{}
 	}
 	return *job.CompanyIntelligencePack
+}
+
+func storable(s string) string {
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "")
 }
 
 func first1(s []string) string {

@@ -160,15 +160,21 @@ type LeaseState struct {
 	CancelRequestedAt *time.Time
 }
 
-// Heartbeat renews every lease the worker holds in one statement, and returns
-// the jobs it still holds. A job missing from the answer was rescued and must
-// be abandoned; one with CancelRequestedAt set must be stopped.
-func (db *DB) Heartbeat(ctx context.Context, worker string, lease time.Duration, now time.Time) ([]LeaseState, error) {
+// Heartbeat renews, in one statement, the leases the worker holds on the
+// jobs it is still running, and returns them. A job missing from the answer
+// was rescued and must be abandoned; one with CancelRequestedAt set must be
+// stopped. A job the worker holds but no longer runs (its run gave up after
+// a failed write) is not renewed, so its lease expires and the sweep
+// requeues it.
+func (db *DB) Heartbeat(ctx context.Context, worker string, running []string, lease time.Duration, now time.Time) ([]LeaseState, error) {
+	if len(running) == 0 {
+		return nil, nil
+	}
 	var out []LeaseState
 	err := db.WithContext(ctx).Raw(`UPDATE document_generation_jobs
 		SET lease_expires_at = ?
-		WHERE locked_by = ? AND status = 'processing'
-		RETURNING id, fencing_token, cancel_requested_at`, now.UTC().Add(lease), worker).Scan(&out).Error
+		WHERE locked_by = ? AND status = 'processing' AND id IN ?
+		RETURNING id, fencing_token, cancel_requested_at`, now.UTC().Add(lease), worker, running).Scan(&out).Error
 	if err != nil {
 		return nil, fmt.Errorf("heartbeat: %w", err)
 	}
