@@ -7,13 +7,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -22,7 +19,6 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
-	"dossier/jobs/documents"
 )
 
 // Helpers for the browser tests of the UI (issue 6): the steps a person
@@ -235,99 +231,6 @@ func api(t *testing.T, srv *Server, token, method, path string, body any, out an
 	return resp.StatusCode
 }
 
-// fakeModel is an OpenAI-compatible chat completions server that streams a
-// short document per request, and refuses (400, a permanent error) the
-// document types it is told to.
-type fakeModel struct {
-	srv *httptest.Server
-
-	mu     sync.Mutex
-	refuse map[string]bool
-	calls  map[string]int
-}
-
-var promptTitle = regexp.MustCompile(`Write the (.+?) for the project below`)
-
-func newFakeModel(t *testing.T, delay time.Duration) *fakeModel {
-	t.Helper()
-	keys := map[string]string{}
-	for _, d := range documents.Catalog() {
-		keys[d.Title] = d.Key
-	}
-	m := &fakeModel{refuse: map[string]bool{}, calls: map[string]int{}}
-	m.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var body struct {
-			Messages []struct {
-				Role    string `json:"role"`
-				Content string `json:"content"`
-			} `json:"messages"`
-		}
-		if r.URL.Path != "/v1/chat/completions" || json.NewDecoder(r.Body).Decode(&body) != nil {
-			http.Error(w, "not found", http.StatusNotFound)
-			return
-		}
-		key := ""
-		for _, msg := range body.Messages {
-			if m := promptTitle.FindStringSubmatch(msg.Content); m != nil {
-				key = keys[m[1]]
-			}
-		}
-		m.mu.Lock()
-		m.calls[key]++
-		refused := m.refuse[key]
-		m.mu.Unlock()
-		select {
-		case <-time.After(delay):
-		case <-r.Context().Done():
-			return
-		}
-		if refused {
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(http.StatusBadRequest)
-			fmt.Fprintf(w, `{"error":{"message":"The model refused the %s prompt","type":"invalid_request_error","param":null,"code":"invalid_prompt"}}`, key)
-			return
-		}
-		w.Header().Set("Content-Type", "text/event-stream")
-		flusher, _ := w.(http.Flusher)
-		send := func(data string) {
-			fmt.Fprintf(w, "data: %s\n\n", data)
-			if flusher != nil {
-				flusher.Flush()
-			}
-		}
-		chunk := func(content, finish string) string {
-			c, _ := json.Marshal(content)
-			fr := "null"
-			if finish != "" {
-				fr = `"` + finish + `"`
-			}
-			return fmt.Sprintf(`{"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"test-model","choices":[{"index":0,"delta":{"content":%s},"finish_reason":%s}]}`, c, fr)
-		}
-		send(chunk("# Fake "+key+"\n\n", ""))
-		send(chunk("Written by the fake model.\n", ""))
-		send(chunk("", "stop"))
-		send(`{"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"test-model","choices":[],"usage":{"prompt_tokens":120,"completion_tokens":30,"total_tokens":150}}`)
-		send("[DONE]")
-	}))
-	t.Cleanup(m.srv.Close)
-	return m
-}
-
-func (m *fakeModel) setRefused(key string, refused bool) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.refuse[key] = refused
-}
-
-func (m *fakeModel) callCounts() map[string]int {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	out := make(map[string]int, len(m.calls))
-	for k, v := range m.calls {
-		out[k] = v
-	}
-	return out
-}
 
 // narrow runs steps in a phone-sized viewport (390 px), checks that the
 // page's content fits it, then restores the desktop viewport.

@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"regexp"
 	"slices"
 	"strings"
@@ -10,6 +11,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"dossier/jobs/documents/providertest"
 )
 
 // The browser experience of issue 6, driven the way a person uses it, with
@@ -253,10 +256,12 @@ func TestUICancelMidJob(t *testing.T) {
 // Must show 5: a generator that fails makes the job Failed with the error
 // shown; Retry completes it, regenerating only the missing documents.
 func TestUIFailedJobRetriesOnlyTheMissingDocuments(t *testing.T) {
-	model := newFakeModel(t, 150*time.Millisecond)
-	model.setRefused("risk_register", true)
+	model := providertest.New()
+	t.Cleanup(model.Close)
+	model.SetDelay(150 * time.Millisecond)
+	model.Fail("risk_register", http.StatusBadRequest)
 	srv := startServer(t, map[string]string{
-		"GENERATOR": "openai", "OPENAI_BASE_URL": model.srv.URL + "/v1", "OPENAI_API_KEY": "test-key",
+		"GENERATOR": "openai", "OPENAI_BASE_URL": model.BaseURL(), "OPENAI_API_KEY": "test-key",
 		"OPENAI_MODEL": "test-model", "LLM_CONCURRENCY": "1",
 	})
 	ctx := newBrowser(t)
@@ -289,12 +294,12 @@ func TestUIFailedJobRetriesOnlyTheMissingDocuments(t *testing.T) {
 			missing = append(missing, d.Type)
 		}
 	}
-	model.setRefused("risk_register", false)
-	before := model.callCounts()
+	model.Fail("risk_register", 0)
+	before := model.CallCounts()
 	act(t, ctx, "retry", chromedp.Click(chromedp.CSS(`#job-`+jobID+` [data-testid="job-retry"]`)))
 	waitFor(t, ctx, "the retried job completes", cardIs(jobID, "completed"), 30*time.Second)
 
-	after := model.callCounts()
+	after := model.CallCounts()
 	var regenerated []string
 	for typ, n := range after {
 		if n != before[typ] {

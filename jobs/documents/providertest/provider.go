@@ -69,6 +69,17 @@ func (p *Provider) Calls(docType string) int {
 	return p.calls[docType]
 }
 
+// CallCounts is a copy of the number of requests per document type.
+func (p *Provider) CallCounts() map[string]int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := make(map[string]int, len(p.calls))
+	for k, v := range p.calls {
+		out[k] = v
+	}
+	return out
+}
+
 // Total is the number of chat-completion requests.
 func (p *Provider) Total() int {
 	p.mu.Lock()
