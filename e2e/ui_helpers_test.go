@@ -18,7 +18,6 @@ import (
 	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
-
 )
 
 // Helpers for the browser tests of the UI (issue 6): the steps a person
@@ -230,7 +229,6 @@ func api(t *testing.T, srv *Server, token, method, path string, body any, out an
 	}
 	return resp.StatusCode
 }
-
 
 // narrow runs steps in a phone-sized viewport (390 px), checks that the
 // page's content fits it, then restores the desktop viewport.

@@ -7,7 +7,10 @@ import (
 
 	"github.com/microcosm-cc/bluemonday"
 	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/extension"
+	"github.com/yuin/goldmark/renderer"
+	"github.com/yuin/goldmark/util"
 )
 
 // Markdown written by a model or a user is untrusted. RenderHTML is the only
@@ -22,7 +25,7 @@ var (
 		extension.NewTable(extension.WithTableCellAlignMethod(extension.TableCellAlignAttribute)),
 		extension.Strikethrough,
 		extension.Linkify,
-	))
+	), goldmark.WithRendererOptions(renderer.WithNodeRenderers(util.Prioritized(altText{}, 100))))
 
 	policy = sync.OnceValue(func() *bluemonday.Policy {
 		p := bluemonday.UGCPolicy() // no data-* attributes, no on*, safe URL schemes only
@@ -32,6 +35,20 @@ var (
 		return p
 	})
 )
+
+// altText renders a Markdown image as its alt text. A generated document has
+// no business loading anything: an external image in model output would be
+// a tracking pixel in every reader's browser.
+type altText struct{}
+
+func (altText) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
+	reg.Register(ast.KindImage, func(w util.BufWriter, source []byte, n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if entering {
+			w.WriteString(htmlEscape(string(n.Text(source))))
+		}
+		return ast.WalkSkipChildren, nil
+	})
+}
 
 // RenderHTML converts Markdown to sanitised HTML, safe to embed in a page.
 func RenderHTML(md string) string {

@@ -110,3 +110,12 @@ func TestRenderHTMLGeneratedDocuments(t *testing.T) {
 		assert.Positive(t, doc.Find("table").Length(), k)
 	}
 }
+
+// Model output can't make a reader's browser fetch anything: external images
+// lose their source.
+func TestRenderDropsExternalImages(t *testing.T) {
+	out := RenderHTML("![pixel](https://tracker.example/p.png)\n\n<img src=\"http://tracker.example/q.gif\">")
+	if strings.Contains(out, "tracker.example") {
+		t.Fatalf("external image kept: %s", out)
+	}
+}
