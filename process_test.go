@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -388,4 +389,73 @@ func TestDefaultsServeSQLite(t *testing.T) {
 	require.NoError(t, err)
 	assert.Zero(t, n, "migrations were applied at start")
 	assert.Contains(t, out.String(), "generator=template")
+}
+
+// Two real processes on one PostgreSQL: the job is created through A and
+// processed by A; a client streaming from B (web only) sees every step
+// through done.
+func TestStreamFromAnotherInstance(t *testing.T) {
+	provider := providertest.New()
+	defer provider.Close()
+	provider.SetDelay(150 * time.Millisecond)
+	env := postgresEnv(t, provider)
+	a := start(t, env)
+	b := start(t, env, "--role", "web")
+	token, jobID := setupJob(t, env, a)
+
+	req, err := http.NewRequest("GET", b.url+"/api/generation/jobs/stream/"+jobID+"?format=json", nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.Equal(t, "no", resp.Header.Get("X-Accel-Buffering"))
+
+	type event struct {
+		name string
+		job  jobView
+	}
+	events := make(chan event, 1000)
+	go func() {
+		defer close(events)
+		sc := bufio.NewScanner(resp.Body)
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		var name string
+		for sc.Scan() {
+			line := sc.Text()
+			switch {
+			case strings.HasPrefix(line, "event: "):
+				name = strings.TrimPrefix(line, "event: ")
+			case strings.HasPrefix(line, "data: "):
+				var j jobView
+				json.Unmarshal([]byte(strings.TrimPrefix(line, "data: ")), &j)
+				events <- event{name, j}
+			}
+		}
+	}()
+	progress := map[int]bool{}
+	deadline := time.After(60 * time.Second)
+	for {
+		select {
+		case ev, ok := <-events:
+			require.True(t, ok, "the stream ended before done")
+			if ev.name == "progress" {
+				progress[ev.job.CompletedDocuments] = true
+			}
+			if ev.name != "done" {
+				continue
+			}
+			assert.Equal(t, "completed", ev.job.Status)
+			assert.Equal(t, 10, ev.job.CompletedDocuments)
+			for n := 1; n <= 10; n++ {
+				assert.True(t, progress[n], "B's client saw the progress after document %d", n)
+			}
+			_, more := <-events
+			assert.False(t, more, "the server closes the stream after done")
+			return
+		case <-deadline:
+			t.Fatalf("no done event from instance B; progress seen: %v", progress)
+		}
+	}
 }
