@@ -176,3 +176,32 @@ func TestJobsAPINeedsAuth(t *testing.T) {
 	resp = b.anon().do(t, "GET", "/api/generation/jobs", nil, "Authorization", "Bearer dsr_nope")
 	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
 }
+
+// Ids that can't be UUIDs are simply not found, on both databases (PostgreSQL
+// would otherwise refuse the query with a 500).
+func TestMalformedJobIDsAreNotFound(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d models.Dialect) {
+		b := pagesSetup(t, d, nil)
+		c := b.apiClient(t)
+		for _, r := range []struct{ method, path string }{
+			{"GET", "/api/generation/jobs/not-a-uuid"},
+			{"POST", "/api/generation/jobs/not-a-uuid/cancel"},
+			{"POST", "/api/generation/jobs/not-a-uuid/retry"},
+			{"GET", "/api/generation/jobs/stream/not-a-uuid"},
+			{"GET", "/api/generation/jobs/not-a-uuid/artifacts.zip"},
+		} {
+			var resp *http.Response
+			if r.method == "POST" {
+				resp = c.postJSON(t, r.path, nil)
+			} else {
+				resp = c.get(t, r.path)
+			}
+			assert.Equal(t, http.StatusNotFound, resp.StatusCode, "%s %s", r.method, r.path)
+		}
+		resp := c.get(t, "/api/generation/jobs?projectId=not-a-uuid")
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		var list []JobJSON
+		decodeBody(t, resp, &list)
+		assert.Empty(t, list)
+	})
+}

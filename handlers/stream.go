@@ -49,9 +49,12 @@ func (e *sse) event(name string, data []byte) error {
 		e.w.WriteString(name)
 		e.w.WriteByte('\n')
 	}
+	// EventSource ends a line at \r\n, \n or a lone \r: normalise them all,
+	// so that no text in the data can start a field of its own.
+	data = bytes.ReplaceAll(data, []byte("\r\n"), []byte{'\n'})
+	data = bytes.ReplaceAll(data, []byte{'\r'}, []byte{'\n'})
 	for {
 		line, rest, more := bytes.Cut(data, []byte{'\n'})
-		line = bytes.TrimSuffix(line, []byte{'\r'})
 		e.w.WriteString("data: ")
 		e.w.Write(line)
 		e.w.WriteByte('\n')

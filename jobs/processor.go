@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"os"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -197,8 +198,10 @@ func (p *Processor) Stop() {
 	}
 	p.mu.Unlock()
 
-	<-p.cron.Stop().Done()
+	// Cancel first: a running cron entry (a long cleanup) must not hold
+	// the shutdown up.
 	p.loopCancel()
+	<-p.cron.Stop().Done()
 
 	done := make(chan struct{})
 	go func() { p.runWG.Wait(); close(done) }()
@@ -225,7 +228,7 @@ func (p *Processor) Stop() {
 		p.log.Error("release leases", "err", err)
 	}
 	for i := range released {
-		p.publish(&released[i])
+		p.publishQueued(&released[i])
 	}
 	if len(released) > 0 {
 		p.log.Info("released jobs for another instance", "count", len(released))
@@ -285,12 +288,26 @@ func (p *Processor) startRun(job *models.Job) {
 	ctx, cancel := context.WithCancelCause(p.runCtx)
 	r := &run{p: p, job: job, lease: job.Lease(), ctx: ctx, cancel: cancel}
 	p.mu.Lock()
+	if p.draining {
+		// Claimed while Stop began: don't start it; ReleaseWorker hands
+		// it back.
+		p.mu.Unlock()
+		cancel(errShutdown)
+		return
+	}
 	p.running[job.ID] = r
+	p.runWG.Add(1)
 	p.mu.Unlock()
 	metricRunning.Inc()
-	p.runWG.Add(1)
 	go func() {
 		defer p.runWG.Done()
+		defer func() {
+			if v := recover(); v != nil {
+				// The lease expires and the sweep requeues the job,
+				// counting a retry; this process carries on.
+				p.log.Error("job run panicked", "job", job.ID, "panic", v, "stack", string(debug.Stack()))
+			}
+		}()
 		defer func() {
 			p.mu.Lock()
 			if p.running[job.ID] == r {
@@ -414,6 +431,19 @@ func (p *Processor) Cleanup(ctx context.Context) (int64, error) {
 		p.log.Info("cleanup removed finished jobs", "count", n)
 	}
 	return n, err
+}
+
+// publishQueued announces a job that is queued again, so that every
+// instance's processor claims it at once.
+func (p *Processor) publishQueued(job *models.Job) {
+	if job.Status != models.StatusQueued {
+		p.publish(job)
+		return
+	}
+	p.Trigger()
+	if p.broker != nil {
+		p.broker.Publish(events.Event{Kind: events.JobQueued, JobID: job.ID, UserID: job.UserID, Version: job.Version})
+	}
 }
 
 func (p *Processor) publish(job *models.Job) {

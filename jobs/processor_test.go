@@ -480,3 +480,82 @@ func TestUnstorableModelOutputIsCleaned(t *testing.T) {
 		assert.Contains(t, arts[0].Markdown, "end")
 	})
 }
+
+// A lost lease counts as a retry: a job that kills its worker every time
+// ends failed instead of taking down every instance in turn.
+func TestRescueCountsRetriesAndFailsPoisonJobs(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d models.Dialect) {
+		e := newEnv(t, d)
+		ctx := context.Background()
+		u := e.user("poison")
+		job := e.job(u, e.project(u, "Poison"), []string{"project_charter"}, func(n *models.NewJob) { n.MaxRetries = 2 })
+		now := time.Now()
+		for i := range 3 {
+			claimed, err := e.db.Claim(ctx, models.ClaimParams{Worker: "dies", Limit: 1, Lease: time.Minute, Now: now})
+			require.NoError(t, err)
+			require.Len(t, claimed, 1, "round %d", i)
+			now = now.Add(2 * time.Minute) // the worker died; its lease runs out
+			rescued, err := e.db.Rescue(ctx, now)
+			require.NoError(t, err)
+			require.Len(t, rescued, 1)
+		}
+		j, err := e.db.JobByID(ctx, job.ID)
+		require.NoError(t, err)
+		assert.Equal(t, models.StatusFailed, j.Status)
+		assert.Equal(t, 2, j.RetryCount)
+		require.NotNil(t, j.ErrorMessage)
+		assert.Contains(t, *j.ErrorMessage, "stopped responding")
+	})
+}
+
+// The job row decides how a run ends: a cancel requested meanwhile wins over
+// a hand-back, and a stale cancel event nobody requested is a hand-back.
+func TestFinishHonoursTheRowsCancelState(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d models.Dialect) {
+		e := newEnv(t, d)
+		ctx := context.Background()
+		u := e.user("row")
+		claim := func(name string) models.Lease {
+			job := e.job(u, e.project(u, name), []string{"project_charter"}, nil)
+			c, err := e.db.Claim(ctx, models.ClaimParams{Worker: "w", Limit: 1, Lease: time.Minute, Now: time.Now()})
+			require.NoError(t, err)
+			require.Len(t, c, 1)
+			require.Equal(t, job.ID, c[0].ID)
+			return c[0].Lease()
+		}
+		l := claim("Stale")
+		j, err := e.db.FinishJob(ctx, l, models.Outcome{Status: models.StatusCancelled, Now: time.Now()})
+		require.NoError(t, err)
+		assert.Equal(t, models.StatusQueued, j.Status, "nobody asked to cancel")
+
+		_, err = e.client.Cancel(ctx, u.ID, j.ID) // queued: cancelled at once
+		require.NoError(t, err)
+
+		l = claim("Requested")
+		_, err = e.client.Cancel(ctx, u.ID, l.JobID)
+		require.NoError(t, err)
+		at := time.Now().Add(time.Minute)
+		j, err = e.db.FinishJob(ctx, l, models.Outcome{Status: models.StatusQueued, RetryAt: &at, Now: time.Now()})
+		require.NoError(t, err)
+		assert.Equal(t, models.StatusCancelled, j.Status, "a requested cancel wins over a retry")
+		assert.Equal(t, 0, j.RetryCount)
+	})
+}
+
+// A generator that panics fails its document; the process carries on.
+func TestGeneratorPanicFailsTheDocument(t *testing.T) {
+	e := newEnv(t, models.SQLite)
+	u := e.user("panic")
+	job := e.job(u, e.project(u, "Panic"), []string{"project_charter"}, nil)
+	e.processor(panicky{}, nil)
+	failed := e.waitStatus(job.ID, models.StatusFailed, 10*time.Second)
+	require.NotNil(t, failed.ErrorMessage)
+	assert.Contains(t, *failed.ErrorMessage, "crashed")
+	assert.Equal(t, 0, failed.RetryCount, "a crash is permanent")
+}
+
+type panicky struct{}
+
+func (panicky) Generate(context.Context, documents.Request) (documents.Document, error) {
+	panic("template bug")
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -139,8 +140,18 @@ func (r *run) execute() {
 			}
 			go func(t string, req documents.Request) {
 				started := time.Now()
-				doc, attempts, err := p.cfg.Retry.Generate(r.ctx, p.gen, req, nil)
-				results <- result{typ: t, doc: doc, attempts: attempts, started: started, finished: time.Now(), err: err}
+				res := result{typ: t, started: started, attempts: 1}
+				defer func() {
+					// A generator that panics fails its document, for good;
+					// it does not take the process down.
+					if v := recover(); v != nil {
+						p.log.Error("generator panicked", "job", job.ID, "type", t, "panic", v, "stack", string(debug.Stack()))
+						res.err = documents.Permanentf("the generator crashed: %v", v)
+					}
+					res.finished = time.Now()
+					results <- res
+				}()
+				res.doc, res.attempts, res.err = p.cfg.Retry.Generate(r.ctx, p.gen, req, nil)
 			}(t, req)
 		}
 	}
@@ -280,7 +291,7 @@ func (r *run) finish(ctx context.Context, log interface {
 		return
 	}
 	metricFinished.WithLabelValues(updated.Status).Inc()
-	p.publish(updated)
+	p.publishQueued(updated)
 }
 
 // abandon gives up the run after a failed write. With a lost lease the new
@@ -306,7 +317,7 @@ func (r *run) abandon(log interface{ Error(string, ...any) }, err error) {
 		o = models.Outcome{Status: models.StatusQueued, RetryAt: &at, Now: now}
 	}
 	if job, rerr := r.p.db.FinishJob(ctx, r.lease, o); rerr == nil {
-		r.p.publish(job)
+		r.p.publishQueued(job)
 	}
 }
 

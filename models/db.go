@@ -87,7 +87,7 @@ func Connect(ctx context.Context, url string) (*DB, error) {
 	var g *gorm.DB
 	switch dialect {
 	case Postgres:
-		g, err = gorm.Open(postgres.New(postgres.Config{DSN: dsn}), cfg)
+		g, err = gorm.Open(postgres.New(postgres.Config{DSN: withTimeouts(dsn)}), cfg)
 	case SQLite:
 		if dir := filepath.Dir(dsn); dir != "." && !strings.HasPrefix(dsn, "file:") {
 			if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -184,6 +184,27 @@ func (db *DB) migrate(ctx context.Context, sqlDB *sql.DB) (int, error) {
 		return 0, fmt.Errorf("apply migrations: %w", err)
 	}
 	return len(res), nil
+}
+
+// withTimeouts bounds statements, lock waits and idle transactions on the
+// app's connections (PostgreSQL leaves all three off), unless the URL sets
+// them: one stuck lock holder must not stall the workers without limit.
+func withTimeouts(dsn string) string {
+	if !strings.Contains(dsn, "://") {
+		return dsn // keyword/value form: left as the operator wrote it
+	}
+	for _, p := range []string{"statement_timeout=30000", "lock_timeout=10000", "idle_in_transaction_session_timeout=60000"} {
+		name, _, _ := strings.Cut(p, "=")
+		if strings.Contains(dsn, name+"=") {
+			continue
+		}
+		sep := "?"
+		if strings.Contains(dsn, "?") {
+			sep = "&"
+		}
+		dsn += sep + p
+	}
+	return dsn
 }
 
 // notFound maps GORM's not-found error to ErrNotFound.

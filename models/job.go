@@ -259,6 +259,9 @@ func (db *DB) Jobs(ctx context.Context, userID string, f JobFilter) ([]Job, erro
 		q = q.Where("status IN ?", f.Statuses)
 	}
 	if f.ProjectID != "" {
+		if _, err := uuid.Parse(f.ProjectID); err != nil {
+			return nil, nil // no project has that id
+		}
 		q = q.Where("project_id = ?", f.ProjectID)
 	}
 	var js []Job

@@ -45,6 +45,15 @@ func (db *DB) FinishJob(ctx context.Context, lease Lease, o Outcome) (*Job, erro
 		if err != nil {
 			return err
 		}
+		// The row decides, not the worker's view: a requested cancel wins
+		// over a hand-back, and a cancel nobody requested (a stale event)
+		// is a hand-back.
+		switch {
+		case o.Status == StatusQueued && j.CancelRequestedAt != nil:
+			o.Status, o.RetryAt, o.Failures, o.Notify = StatusCancelled, nil, nil, nil
+		case o.Status == StatusCancelled && j.CancelRequestedAt == nil:
+			o.Status, o.RetryAt = StatusQueued, nil
+		}
 		retrying := o.Status == StatusQueued && o.RetryAt != nil
 		for _, f := range o.Failures {
 			status, msg := DocFailed, f.Error
@@ -94,6 +103,9 @@ func (db *DB) FinishJob(ctx context.Context, lease Lease, o Outcome) (*Job, erro
 		}
 		if o.Status == StatusCompleted {
 			j.ProgressPercentage = 100
+		}
+		if o.Status == StatusCompleted {
+			j.ErrorMessage, j.ErrorDetails = nil, nil
 		}
 		if len(o.Failures) > 0 {
 			details := JSONMap{}
@@ -179,51 +191,46 @@ func (db *DB) ReleaseWorker(ctx context.Context, worker string, now time.Time) (
 // RequestCancel cancels a queued job at once, or asks the worker running a
 // processing job to stop. It answers ErrConflict for a job that has ended.
 func (db *DB) RequestCancel(ctx context.Context, userID, id string, now time.Time) (*Job, error) {
+	if _, err := uuid.Parse(id); err != nil {
+		return nil, ErrNotFound
+	}
 	now = now.UTC()
-	var job *Job
-	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var j Job
-		if err := tx.Where("id = ? AND user_id = ?", id, userID).Take(&j).Error; err != nil {
-			return notFound(err)
+	q := db.WithContext(ctx)
+	// Conditional updates, not read-then-write: a claim may move the job
+	// from queued to processing at any moment, and either way the cancel
+	// must land.
+	for range 3 {
+		res := q.Exec(`UPDATE document_generation_jobs
+			SET status = 'cancelled', cancel_requested_at = ?, completed_at = ?, version = version + 1, updated_at = ?
+			WHERE id = ? AND user_id = ? AND status = 'queued'`, now, now, now, id, userID)
+		if res.Error != nil {
+			return nil, fmt.Errorf("cancel job: %w", res.Error)
 		}
-		switch j.Status {
-		case StatusQueued:
-			res := tx.Exec(`UPDATE document_generation_jobs
-				SET status = 'cancelled', cancel_requested_at = ?, completed_at = ?, version = version + 1, updated_at = ?
-				WHERE id = ? AND status = 'queued'`, now, now, now, j.ID)
-			if res.Error != nil {
-				return res.Error
+		if res.RowsAffected == 1 {
+			if err := q.Exec(`UPDATE job_documents SET status = 'skipped' WHERE job_id = ? AND status = 'pending'`, id).Error; err != nil {
+				return nil, fmt.Errorf("cancel job: %w", err)
 			}
-			if res.RowsAffected == 0 {
-				return ErrConflict // claimed meanwhile; the caller may try again
-			}
-			if err := tx.Exec(`UPDATE job_documents SET status = 'skipped' WHERE job_id = ? AND status = 'pending'`, j.ID).Error; err != nil {
-				return err
-			}
-		case StatusProcessing:
-			if j.CancelRequestedAt == nil {
-				if err := tx.Exec(`UPDATE document_generation_jobs
-					SET cancel_requested_at = ?, version = version + 1, updated_at = ?
-					WHERE id = ? AND status = 'processing'`, now, now, j.ID).Error; err != nil {
-					return err
-				}
-			}
-		default:
-			return ErrConflict
+			return db.JobByID(ctx, id)
 		}
-		if err := tx.Where("id = ?", j.ID).Take(&j).Error; err != nil {
-			return err
+		res = q.Exec(`UPDATE document_generation_jobs
+			SET cancel_requested_at = COALESCE(cancel_requested_at, ?), version = version + 1, updated_at = ?
+			WHERE id = ? AND user_id = ? AND status = 'processing'`, now, now, id, userID)
+		if res.Error != nil {
+			return nil, fmt.Errorf("cancel job: %w", res.Error)
 		}
-		job = &j
-		return nil
-	})
-	if err != nil {
-		if errors.Is(err, ErrNotFound) || errors.Is(err, ErrConflict) {
+		if res.RowsAffected == 1 {
+			return db.JobByID(ctx, id)
+		}
+		j, err := db.JobForUser(ctx, userID, id)
+		if err != nil {
 			return nil, err
 		}
-		return nil, fmt.Errorf("cancel job: %w", err)
+		if j.Terminal() {
+			return nil, ErrConflict
+		}
+		// It moved between the two updates; try again.
 	}
-	return job, nil
+	return nil, ErrConflict
 }
 
 // RetryJob requeues a failed or cancelled job by hand. Completed documents
@@ -231,6 +238,9 @@ func (db *DB) RequestCancel(ctx context.Context, userID, id string, now time.Tim
 // when the job is active or completed, and *ActiveJobError when the project
 // has another active job.
 func (db *DB) RetryJob(ctx context.Context, userID, id string, now time.Time) (*Job, error) {
+	if _, err := uuid.Parse(id); err != nil {
+		return nil, ErrNotFound
+	}
 	now = now.UTC()
 	var job Job
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {

@@ -199,15 +199,28 @@ func (db *DB) Rescue(ctx context.Context, now time.Time) ([]Job, error) {
 			RETURNING *`, now, now, now).Scan(&cancelled).Error; err != nil {
 			return err
 		}
+		// A lost lease counts as a job-level retry, so that a job that
+		// kills its worker every time (a panic, an OOM) ends failed instead
+		// of taking down every instance in turn.
+		var failed []Job
+		if err := tx.Raw(`UPDATE document_generation_jobs
+			SET status = 'failed', completed_at = ?, current_document = NULL, estimated_completion = NULL,
+			    locked_by = NULL, lease_expires_at = NULL, fencing_token = fencing_token + 1,
+			    error_message = 'the worker running this job stopped responding too many times (lease expired)',
+			    version = version + 1, updated_at = ?
+			WHERE status = 'processing' AND lease_expires_at < ? AND retry_count >= max_retries
+			RETURNING *`, now, now, now).Scan(&failed).Error; err != nil {
+			return err
+		}
 		if err := tx.Raw(`UPDATE document_generation_jobs
 			SET status = 'queued', current_document = NULL, estimated_completion = NULL,
-			    locked_by = NULL, lease_expires_at = NULL, run_at = ?,
+			    locked_by = NULL, lease_expires_at = NULL, run_at = ?, retry_count = retry_count + 1,
 			    fencing_token = fencing_token + 1, version = version + 1, updated_at = ?
 			WHERE status = 'processing' AND lease_expires_at < ?
 			RETURNING *`, now, now, now).Scan(&rescued).Error; err != nil {
 			return err
 		}
-		rescued = append(rescued, cancelled...)
+		rescued = append(append(rescued, cancelled...), failed...)
 		if len(rescued) == 0 {
 			return nil
 		}
@@ -215,8 +228,16 @@ func (db *DB) Rescue(ctx context.Context, now time.Time) ([]Job, error) {
 		for i, j := range rescued {
 			ids[i] = j.ID
 		}
-		return tx.Exec(`UPDATE job_documents SET status = 'pending'
-			WHERE job_id IN ? AND status = 'generating'`, ids).Error
+		if err := tx.Exec(`UPDATE job_documents SET status = 'pending'
+			WHERE job_id IN ? AND status = 'generating'`, ids).Error; err != nil {
+			return err
+		}
+		for _, j := range failed {
+			if err := tx.Exec(`UPDATE job_documents SET status = 'skipped' WHERE job_id = ? AND status = 'pending'`, j.ID).Error; err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("rescue jobs: %w", err)
