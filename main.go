@@ -226,6 +226,7 @@ func serve(args []string, getenv func(string) string) error {
 	signal.Notify(stop, syscall.SIGINT, syscall.SIGTERM)
 
 	var server *handlers.Server
+	shutdownHTTP := func() {}
 	listenErr := make(chan error, 1)
 	if *role != "worker" {
 		server = handlers.NewServer(handlers.Config{
@@ -235,10 +236,23 @@ func serve(args []string, getenv func(string) string) error {
 		app := server.App()
 		go func() { listenErr <- app.Listen(cfg.Addr) }()
 		logger.Info("dossier listening", "addr", "http://"+cfg.Addr, "database", db.Dialect, "generator", cfg.Generator, "role", *role)
-		defer func() {
+		httpDone := make(chan struct{})
+		started := false
+		shutdownHTTP = func() {
+			started = true
+			// Streams end first, so that the HTTP shutdown never waits on
+			// them; it runs alongside the processor's drain.
 			server.CloseStreams()
-			if err := app.ShutdownWithTimeout(5 * time.Second); err != nil {
-				logger.Warn("http shutdown", "err", err)
+			go func() {
+				defer close(httpDone)
+				if err := app.ShutdownWithTimeout(5 * time.Second); err != nil {
+					logger.Warn("http shutdown", "err", err)
+				}
+			}()
+		}
+		defer func() {
+			if started {
+				<-httpDone
 			}
 		}()
 	} else {
@@ -254,11 +268,9 @@ func serve(args []string, getenv func(string) string) error {
 		}
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
-	if server != nil {
-		server.CloseStreams()
-	}
+	shutdownHTTP()
 	if processor != nil {
-		processor.Stop()
+		processor.Stop() // drain until SHUTDOWN_TIMEOUT, then release the leases
 	}
 	return nil
 }

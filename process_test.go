@@ -459,3 +459,25 @@ func TestStreamFromAnotherInstance(t *testing.T) {
 		}
 	}
 }
+
+// A taken port stops the start with an error, not a hang.
+func TestListenErrorExits(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	cmd := exec.Command(binary, "serve")
+	cmd.Env = append(os.Environ(), "ADDR="+ln.Addr().String(), "DATABASE_URL=sqlite:"+filepath.Join(t.TempDir(), "d.db"))
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	require.NoError(t, cmd.Start())
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		require.Error(t, err)
+		assert.Contains(t, out.String(), "listen on")
+	case <-time.After(20 * time.Second):
+		cmd.Process.Kill()
+		t.Fatalf("dossier hung on a taken port:\n%s", out.String())
+	}
+}
