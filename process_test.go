@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -29,6 +30,25 @@ import (
 // restart it, and drive it over HTTP with a bearer token.
 
 var binary string
+
+// syncBuffer is a bytes.Buffer that a running process writes while the test
+// reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "dossier-bin-")
@@ -51,7 +71,7 @@ func TestMain(m *testing.M) {
 type proc struct {
 	t    *testing.T
 	cmd  *exec.Cmd
-	out  *bytes.Buffer
+	out  *syncBuffer
 	url  string
 	done chan error
 }
@@ -79,7 +99,7 @@ func start(t *testing.T, env []string, args ...string) *proc {
 	addr := freeAddr(t)
 	cmd := exec.Command(binary, append([]string{"serve"}, args...)...)
 	cmd.Env = append(append(os.Environ(), env...), "ADDR="+addr)
-	out := &bytes.Buffer{}
+	out := &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	require.NoError(t, cmd.Start())
 	p := &proc{t: t, cmd: cmd, out: out, url: "http://" + addr, done: make(chan error, 1)}
@@ -317,7 +337,7 @@ func TestWebAndWorkerRoles(t *testing.T) {
 
 	worker := exec.Command(binary, "serve", "--role", "worker")
 	worker.Env = append(os.Environ(), env...)
-	var wout bytes.Buffer
+	var wout syncBuffer
 	worker.Stdout, worker.Stderr = &wout, &wout
 	require.NoError(t, worker.Start())
 	wdone := make(chan error, 1)
@@ -363,7 +383,7 @@ func TestDefaultsServeSQLite(t *testing.T) {
 		}
 	}
 	cmd.Env = append(env, "ADDR="+addr)
-	var out bytes.Buffer
+	var out syncBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	require.NoError(t, cmd.Start())
 	defer func() { cmd.Process.Signal(syscall.SIGTERM); cmd.Wait() }()
@@ -467,7 +487,7 @@ func TestListenErrorExits(t *testing.T) {
 	defer ln.Close()
 	cmd := exec.Command(binary, "serve")
 	cmd.Env = append(os.Environ(), "ADDR="+ln.Addr().String(), "DATABASE_URL=sqlite:"+filepath.Join(t.TempDir(), "d.db"))
-	var out bytes.Buffer
+	var out syncBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	require.NoError(t, cmd.Start())
 	done := make(chan error, 1)

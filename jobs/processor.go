@@ -267,7 +267,7 @@ func (p *Processor) claim() {
 	defer cancel()
 	claimed, err := p.db.Claim(ctx, models.ClaimParams{
 		Worker: p.cfg.Worker, Limit: free, Lease: p.cfg.LeaseDuration,
-		MaxPerUser: p.cfg.MaxPerUser, Now: time.Now(),
+		MaxPerUser: p.cfg.MaxPerUser, Now: p.db.Now(ctx),
 	})
 	if err != nil {
 		if p.loopCtx.Err() == nil {
@@ -361,7 +361,7 @@ func (p *Processor) heartbeat() {
 	}
 	ctx, cancel := context.WithTimeout(p.runCtx, p.cfg.HeartbeatInterval)
 	defer cancel()
-	held, err := p.db.Heartbeat(ctx, p.cfg.Worker, ids, p.cfg.LeaseDuration, time.Now())
+	held, err := p.db.Heartbeat(ctx, p.cfg.Worker, ids, p.cfg.LeaseDuration, p.db.Now(ctx))
 	if err != nil {
 		p.log.Warn("heartbeat", "err", err)
 		return
@@ -391,7 +391,7 @@ func (p *Processor) heartbeat() {
 func (p *Processor) sweep() {
 	ctx, cancel := context.WithTimeout(p.loopCtx, p.cfg.SweepInterval)
 	defer cancel()
-	rescued, err := p.db.Rescue(ctx, time.Now())
+	rescued, err := p.db.Rescue(ctx, p.db.Now(ctx))
 	if err != nil {
 		if p.loopCtx.Err() == nil {
 			p.log.Error("rescue", "err", err)

@@ -219,3 +219,16 @@ func notFound(err error) error {
 func IsUniqueViolation(err error) bool {
 	return errors.Is(err, gorm.ErrDuplicatedKey)
 }
+
+// Now is the clock that leases are written and compared with: the
+// database's on PostgreSQL, so that instances whose clocks drift apart still
+// agree on when a lease has expired; the process's on SQLite (one machine).
+func (db *DB) Now(ctx context.Context) time.Time {
+	if db.Dialect == Postgres {
+		var now time.Time
+		if err := db.WithContext(ctx).Raw("SELECT now()").Scan(&now).Error; err == nil && !now.IsZero() {
+			return now.UTC()
+		}
+	}
+	return time.Now().UTC()
+}

@@ -3,6 +3,7 @@ package models_test
 import (
 	"context"
 	"sort"
+	"time"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -99,5 +100,14 @@ func TestSchemaConstraints(t *testing.T) {
 			err = db.Exec(insert, "00000000-0000-4000-8000-00000000000b", j.ID, p.ID, u.ID).Error
 			assert.True(t, models.IsUniqueViolation(err), "artifact exactly once: %v", err)
 		})
+	}
+}
+
+func TestNowIsTheDatabaseClock(t *testing.T) {
+	for _, d := range modelstest.Dialects(t) {
+		db := modelstest.Open(t, d)
+		got := db.Now(context.Background())
+		assert.WithinDuration(t, time.Now(), got, 5*time.Second, d)
+		assert.Equal(t, time.UTC, got.Location())
 	}
 }
