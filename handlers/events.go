@@ -16,6 +16,7 @@ import (
 
 	"dossier/jobs/events"
 	"dossier/models"
+	"dossier/views/layouts"
 	"dossier/views/partials"
 )
 
@@ -242,6 +243,9 @@ func (h *eventHub) UserEvents(c *fiber.Ctx) error {
 						if err := e.event("notify", n); err != nil {
 							return false, err
 						}
+						if err := e.event("bell", f.bellHTML()); err != nil {
+							return false, err
+						}
 					}
 				}
 			}
@@ -266,8 +270,8 @@ func (h *eventHub) UserEvents(c *fiber.Ctx) error {
 type jobFragments struct {
 	snap *models.JobSnapshot
 
-	cardOnce, htmlJSONOnce, toastOnce, notifyOnce sync.Once
-	card, json, toast, notify                     []byte
+	cardOnce, htmlJSONOnce, toastOnce, notifyOnce, bellOnce sync.Once
+	card, json, toast, notify, bell                         []byte
 }
 
 const maxCachedJobs = 2048
@@ -318,6 +322,12 @@ func (f *jobFragments) jobData(asJSON bool) []byte {
 func (f *jobFragments) toastHTML() []byte {
 	f.toastOnce.Do(func() { f.toast = renderBytes(partials.Toast(toastVM(f.snap))) })
 	return f.toast
+}
+
+// bellHTML is the bell's unread count after the job ended.
+func (f *jobFragments) bellHTML() []byte {
+	f.bellOnce.Do(func() { f.bell = renderBytes(layouts.BellCount(f.snap.Unread)) })
+	return f.bell
 }
 
 // notifyJSON is the browser Notification for a completed or failed job, or

@@ -167,15 +167,19 @@ func TestUserStreamBadgeCardsToastAndNotify(t *testing.T) {
 	dr.commit("project_charter", "")
 	assert.Equal(t, "job-"+j.ID, c.event(streamWait).Name)
 	dr.finish(models.StatusCompleted)
-	evs = c.events(4, streamWait)
-	assert.Equal(t, []string{"job-" + j.ID, "toast", "notify", "badge"}, eventNames(evs))
+	evs = c.events(5, streamWait)
+	assert.Equal(t, []string{"job-" + j.ID, "toast", "notify", "bell", "badge"}, eventNames(evs))
+	bell := evs[3].doc(t).Find("#bell-count")
+	assert.Equal(t, "1", strings.TrimSpace(bell.Text()), "the bell counts the new notification")
+	assert.False(t, bell.HasClass("hidden"))
+	assert.Equal(t, "bell", bell.AttrOr("sse-swap", ""), "the swapped bell listens again")
 	toast := evs[1].doc(t).Find("[data-testid=toast]")
 	assert.Equal(t, "/jobs/"+j.ID, toast.Find("a").AttrOr("href", ""))
 	n := evs[2].json(t)
 	assert.Equal(t, "job-"+j.ID, n["tag"])
 	assert.Equal(t, "/jobs/"+j.ID, n["url"])
 	assert.NotEmpty(t, n["title"])
-	assert.True(t, evs[3].doc(t).Find("#job-badge").HasClass("hidden"))
+	assert.True(t, evs[4].doc(t).Find("#job-badge").HasClass("hidden"))
 
 	// Seen live, so the next page load does not announce it again.
 	require.Eventually(t, func() bool {

@@ -15,6 +15,8 @@ type JobSnapshot struct {
 	// ActiveJobs is the owner's number of queued and processing jobs: the
 	// header badge.
 	ActiveJobs int
+	// Unread is the owner's unread notifications: the bell.
+	Unread int
 }
 
 // Snapshot loads a job's current state.
@@ -35,5 +37,11 @@ func (db *DB) Snapshot(ctx context.Context, jobID string) (*JobSnapshot, error) 
 	if err != nil {
 		return nil, fmt.Errorf("snapshot active jobs: %w", err)
 	}
-	return &JobSnapshot{Job: *j, Documents: docs, ProjectName: name, ActiveJobs: n}, nil
+	unread := 0
+	if j.Terminal() {
+		if unread, err = db.CountUnread(ctx, j.UserID); err != nil {
+			return nil, fmt.Errorf("snapshot unread: %w", err)
+		}
+	}
+	return &JobSnapshot{Job: *j, Documents: docs, ProjectName: name, ActiveJobs: n, Unread: unread}, nil
 }

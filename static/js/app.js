@@ -76,7 +76,7 @@
     } catch (e) {
       return;
     }
-    bumpBell();
+    // The bell's count arrives from the server as its own "bell" event.
     if (!notificationsSupported() || Notification.permission !== "granted") return;
     try {
       // The tag is per job: several tabs showing it replace one another.
@@ -90,14 +90,6 @@
     } catch (e) {
       // Some platforms allow notifications only from a service worker.
     }
-  }
-
-  function bumpBell() {
-    var bell = document.getElementById("bell-count");
-    if (!bell) return;
-    var n = parseInt(bell.textContent, 10) || 0;
-    bell.textContent = n >= 99 ? "99+" : String(n + 1);
-    bell.classList.remove("hidden");
   }
 
   function renderNotificationButtons() {
