@@ -3,8 +3,8 @@ package models_test
 import (
 	"context"
 	"sort"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
