@@ -150,7 +150,7 @@ func (h *eventHub) jobDeltas(e *sse, prev, next *models.JobSnapshot, asJSON bool
 	f := h.fragments(next)
 	p, n := &prev.Job, &next.Job
 	if p.ProgressPercentage != n.ProgressPercentage || p.CompletedDocuments != n.CompletedDocuments ||
-		deref(p.CurrentDocument) != deref(n.CurrentDocument) || !sameTime(p.EstimatedCompletion, n.EstimatedCompletion) {
+		orZero(p.CurrentDocument) != orZero(n.CurrentDocument) || !sameTime(p.EstimatedCompletion, n.EstimatedCompletion) {
 		if err := e.event("progress", f.jobData(asJSON)); err != nil {
 			return err
 		}
@@ -365,13 +365,6 @@ func renderBytes(c templ.Component) []byte {
 	return buf.Bytes()
 }
 
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
-}
-
 func sameTime(a, b *time.Time) bool {
 	if a == nil || b == nil {
 		return a == b
@@ -385,8 +378,8 @@ func jobCardVM(snap *models.JobSnapshot, now time.Time) partials.JobCardVM {
 	vm := partials.JobCardVM{
 		ID: j.ID, ProjectID: j.ProjectID, ProjectName: snap.ProjectName, Status: j.Status,
 		Percent: j.ProgressPercentage, Done: j.CompletedDocuments, Total: j.TotalDocuments,
-		Current: deref(j.CurrentDocument), CancelRequested: j.CancelRequestedAt != nil,
-		Error: deref(j.ErrorMessage), DocTitle: docTitle, Version: j.Version,
+		Current: orZero(j.CurrentDocument), CancelRequested: j.CancelRequestedAt != nil,
+		Error: orZero(j.ErrorMessage), DocTitle: docTitle, Version: j.Version,
 	}
 	if j.Active() && j.EstimatedCompletion != nil {
 		vm.ETA = etaText(j.EstimatedCompletion.Sub(now))
@@ -399,7 +392,7 @@ func jobCardVM(snap *models.JobSnapshot, now time.Time) partials.JobCardVM {
 }
 
 func docRowVM(jobID string, d models.JobDocument) partials.DocRowVM {
-	vm := partials.DocRowVM{JobID: jobID, Type: d.DocumentType, Status: d.Status, Attempts: d.Attempts, Error: deref(d.Error), DocTitle: docTitle}
+	vm := partials.DocRowVM{JobID: jobID, Type: d.DocumentType, Status: d.Status, Attempts: d.Attempts, Error: orZero(d.Error), DocTitle: docTitle}
 	if d.DurationMS != nil {
 		vm.Duration = fmt.Sprintf("%.1f s", float64(*d.DurationMS)/1000)
 	}
@@ -431,7 +424,7 @@ func toastVM(snap *models.JobSnapshot) partials.ToastVM {
 	case models.StatusFailed:
 		t.Title = "Generation failed"
 		t.Body = fmt.Sprintf("%s: %d of %d documents generated.", name, j.CompletedDocuments, j.TotalDocuments)
-		if msg := deref(j.ErrorMessage); msg != "" {
+		if msg := orZero(j.ErrorMessage); msg != "" {
 			t.Body += " " + msg
 		}
 	case models.StatusCancelled:

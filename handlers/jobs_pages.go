@@ -234,7 +234,7 @@ func jobRow(snap *models.JobSnapshot, now time.Time) pages.JobRow {
 		ID: j.ID, ProjectID: j.ProjectID, ProjectName: snap.ProjectName, Status: j.Status,
 		Priority: models.PriorityName(j.Priority), Done: j.CompletedDocuments, Total: j.TotalDocuments,
 		Percent: j.ProgressPercentage, Queued: relTime(j.QueuedAt, now), QueuedAt: exactTime(j.QueuedAt),
-		Error: deref(j.ErrorMessage),
+		Error: orZero(j.ErrorMessage),
 	}
 	if r.ProjectName == "" {
 		r.ProjectName = "Untitled project"
@@ -301,7 +301,7 @@ func timelineVM(snap *models.JobSnapshot) pages.TimelineVM {
 	}
 	for _, d := range snap.Documents {
 		td := pages.TimelineDoc{Type: d.DocumentType, Title: docTitle(d.DocumentType), Status: d.Status,
-			Attempts: d.Attempts, Error: deref(d.Error)}
+			Attempts: d.Attempts, Error: orZero(d.Error)}
 		if d.StartedAt != nil {
 			td.Started = d.StartedAt.UTC().Format("15:04:05 UTC")
 		}
