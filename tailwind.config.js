@@ -29,6 +29,10 @@ module.exports = {
     "badge-pending",
     "badge-generating",
     "badge-skipped",
+    // Progress bars set their width by class (ProgressWidth in
+    // views/partials), because the Content-Security-Policy allows no inline
+    // style attributes.
+    { pattern: /^w-pct-(\d|[1-9]\d|100)$/ },
   ],
   theme: {
     extend: {
@@ -84,6 +88,7 @@ module.exports = {
       maxWidth: {
         doc: "72ch",
       },
+      width: Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`pct-${i}`, `${i}%`])),
       keyframes: {
         "progress-stripes": {
           from: { backgroundPosition: "1rem 0" },

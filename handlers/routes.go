@@ -35,6 +35,7 @@ func (s *Server) App() *fiber.App {
 		// SSE streams must not be cut by a write timeout.
 	})
 	app.Use(recover.New())
+	app.Use(securityHeaders)
 	app.Use(compress.New(compress.Config{Next: isStream}))
 	app.Use(etag.New(etag.Config{Next: func(c *fiber.Ctx) bool { return isStream(c) || c.Method() != fiber.MethodGet }}))
 

@@ -1,5 +1,7 @@
 // Dossier page glue: browser notifications, toasts, the document title, the
-// generate form's dependencies, and a few htmx settings.
+// generate form's dependencies, small click actions, and a few htmx settings.
+// The pages carry no inline script or event-handler attributes (the
+// Content-Security-Policy forbids them): behaviour is delegated from here.
 //
 // One SSE connection per tab is opened by htmx (sse-connect on <body>); this
 // script never opens another. It wraps htmx.createEventSource only to count
@@ -111,6 +113,25 @@
     var btn = e.target.closest("[data-enable-notifications]");
     if (!btn || !notificationsSupported()) return;
     Promise.resolve(Notification.requestPermission()).then(renderNotificationButtons);
+  });
+
+  // ---- Small actions --------------------------------------------------------------
+  // Delegated here rather than written as hx-on or onclick attributes: the
+  // Content-Security-Policy runs no inline script.
+  document.addEventListener("click", function (e) {
+    var copy = e.target.closest("[data-copy-from]");
+    if (copy) {
+      var src = document.getElementById(copy.getAttribute("data-copy-from"));
+      if (src && navigator.clipboard) {
+        navigator.clipboard.writeText(src.value).then(function () { copy.textContent = "Copied"; });
+      }
+      return;
+    }
+    var remove = e.target.closest("[data-remove-row]");
+    if (remove) {
+      var row = remove.closest("[data-row]");
+      if (row) row.remove();
+    }
   });
 
   // ---- Toasts ---------------------------------------------------------------------

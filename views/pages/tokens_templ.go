@@ -159,7 +159,7 @@ func createdToken(vm TokensVM) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 11, "\" class=\"input font-mono text-xs\" data-testid=\"token-value\"> <button type=\"button\" class=\"btn btn-secondary\" hx-on:click=\"navigator.clipboard.writeText(document.getElementById('new-token').value).then(() => { this.textContent = 'Copied' })\" data-testid=\"token-copy\">Copy</button></div><p class=\"mt-4 text-sm font-medium text-ink-700\">Try it:</p><pre class=\"mt-1 overflow-x-auto rounded-md bg-ink-900 p-3 font-mono text-xs leading-5 text-ink-100\"><code>curl -H \"Authorization: Bearer ")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 11, "\" class=\"input font-mono text-xs\" data-testid=\"token-value\"> <button type=\"button\" class=\"btn btn-secondary\" data-copy-from=\"new-token\" data-testid=\"token-copy\">Copy</button></div><p class=\"mt-4 text-sm font-medium text-ink-700\">Try it:</p><pre class=\"mt-1 overflow-x-auto rounded-md bg-ink-900 p-3 font-mono text-xs leading-5 text-ink-100\"><code>curl -H \"Authorization: Bearer ")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
