@@ -316,3 +316,56 @@ func TestLoginRateLimit(t *testing.T) {
 		assert.Equal(t, http.StatusOK, b.anon().get(t, "/login").StatusCode)
 	})
 }
+
+// A page on another site cannot post the log-in or sign-up form (login
+// CSRF: the victim would work in the attacker's account), nor any other
+// form: 403, and no session cookie.
+func TestCrossSiteFormPostsRefused(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d models.Dialect) {
+		b := setup(t, d)
+		email := uniqueEmail("xsite")
+		b.signup(t, email, "Xavier", testPassword)
+		signedIn := b.user(t)
+
+		// httptest requests go to Host example.com.
+		for _, tc := range []struct {
+			name    string
+			headers []string
+			status  int
+		}{
+			{"Sec-Fetch-Site cross-site", []string{"Sec-Fetch-Site", "cross-site", "Origin", "https://evil.example"}, http.StatusForbidden},
+			{"Sec-Fetch-Site same-site", []string{"Sec-Fetch-Site", "same-site", "Origin", "https://sub.example.com"}, http.StatusForbidden},
+			{"Sec-Fetch-Site cross-site, forged same Origin", []string{"Sec-Fetch-Site", "cross-site", "Origin", "http://example.com"}, http.StatusForbidden},
+			{"old browser, other Origin", []string{"Origin", "https://evil.example"}, http.StatusForbidden},
+			{"old browser, null Origin", []string{"Origin", "null"}, http.StatusForbidden},
+			{"same origin", []string{"Sec-Fetch-Site", "same-origin", "Origin", "http://example.com"}, http.StatusSeeOther},
+			{"old browser, same Origin", []string{"Origin", "http://example.com"}, http.StatusSeeOther},
+			{"typed by the user", []string{"Sec-Fetch-Site", "none"}, http.StatusSeeOther},
+			{"not a browser", nil, http.StatusSeeOther},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				resp := b.anon().postForm(t, "/login", url.Values{"email": {email}, "password": {testPassword}}, tc.headers...)
+				assert.Equal(t, tc.status, resp.StatusCode, "log-in")
+				assert.Equal(t, tc.status != http.StatusForbidden, sessionCookieOf(t, resp) != "", "log-in session cookie")
+
+				resp = b.anon().postForm(t, "/signup", url.Values{"email": {uniqueEmail("xs")}, "name": {"X"}, "password": {testPassword}}, tc.headers...)
+				assert.Equal(t, tc.status, resp.StatusCode, "sign-up")
+				assert.Equal(t, tc.status != http.StatusForbidden, sessionCookieOf(t, resp) != "", "sign-up session cookie")
+
+				// A signed-in user's form, even with a leaked CSRF token.
+				resp = signedIn.postForm(t, "/projects", url.Values{"name": {"X"}}, tc.headers...)
+				assert.Equal(t, tc.status, resp.StatusCode, "project form")
+			})
+		}
+
+		t.Run("JSON answer", func(t *testing.T) {
+			resp := b.anon().postJSON(t, "/login", map[string]string{"email": email, "password": testPassword}, "Sec-Fetch-Site", "cross-site")
+			require.Equal(t, http.StatusForbidden, resp.StatusCode)
+			assert.Equal(t, "cross_origin", errorOf(t, resp).Error.Code)
+		})
+		t.Run("bearer requests are not browser posts", func(t *testing.T) {
+			resp := b.apiClient(t).postJSON(t, "/api/projects", `{"name":"API"}`, "Origin", "https://tool.example")
+			assert.Equal(t, http.StatusCreated, resp.StatusCode)
+		})
+	})
+}

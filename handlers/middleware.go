@@ -68,7 +68,9 @@ func (s *Server) authenticate(c *fiber.Ctx) error {
 	return c.Next()
 }
 
-// csrf refuses unsafe cookie-authenticated requests without the session's
+// csrf refuses unsafe requests that a browser sent from another site (log-in
+// and sign-up included, which have no session yet), then cookie-authenticated
+// ones without the session's
 // token, sent by htmx in the X-CSRF-Token header (hx-headers) or by plain
 // forms in the _csrf field. Bearer requests need none: browsers never send
 // them on their own.
@@ -76,6 +78,9 @@ func (s *Server) csrf(c *fiber.Ctx) error {
 	switch c.Method() {
 	case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions:
 		return c.Next()
+	}
+	if c.Get(fiber.HeaderAuthorization) == "" && crossOrigin(c) {
+		return errCrossOrigin
 	}
 	sess := currentSession(c)
 	if sess == nil {
@@ -89,6 +94,32 @@ func (s *Server) csrf(c *fiber.Ctx) error {
 		return &Error{Status: fiber.StatusForbidden, Code: "csrf_failed", Message: "the form expired or the CSRF token is missing; reload the page and try again"}
 	}
 	return c.Next()
+}
+
+var errCrossOrigin = &Error{Status: fiber.StatusForbidden, Code: "cross_origin", Message: "cross-site form posts are refused; open Dossier itself and try again"}
+
+// crossOrigin reports whether a browser sent the request from another
+// origin, as Go's net/http CrossOriginProtection decides it: browsers since
+// 2023 send Sec-Fetch-Site, and only "same-origin" and "none" (typed, a
+// bookmark) pass; older ones send Origin on every POST, which must name this
+// host. A request with neither is not from a browser (curl, scripts).
+func crossOrigin(c *fiber.Ctx) bool {
+	switch c.Get("Sec-Fetch-Site") {
+	case "same-origin", "none":
+		return false
+	case "":
+	default: // cross-site, same-site (a sibling subdomain)
+		return true
+	}
+	origin := c.Get(fiber.HeaderOrigin)
+	if origin == "" {
+		return false
+	}
+	u, err := url.Parse(origin)
+	if err != nil || u.Host == "" { // "null": sandboxed frames, some redirects
+		return true
+	}
+	return !strings.EqualFold(u.Host, c.Hostname())
 }
 
 // requireUser stops anonymous requests: 401 JSON for the API, a redirect to
