@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -38,6 +39,11 @@ type createJobRequest struct {
 	CompanyIntelligencePack *models.CompanyPack `json:"companyIntelligencePack"`
 	Documents               []string            `json:"documents"`
 	Priority                string              `json:"priority"`
+	// Instruction and IncludeDependents make a regeneration: the chosen
+	// documents are rewritten with the instruction, optionally with the
+	// documents that depend on them; the others keep their versions.
+	Instruction       string `json:"instruction"`
+	IncludeDependents bool   `json:"includeDependents"`
 }
 
 // CreateJob queues a generation job: 202 with a Location, 409 with the
@@ -79,10 +85,32 @@ func (s *Server) startJob(c *fiber.Ctx, u *models.User, req createJobRequest) (*
 	if len(key) > 255 {
 		fields["Idempotency-Key"] = "must be at most 255 characters"
 	}
+	req.Instruction = strings.TrimSpace(req.Instruction)
+	switch {
+	case utf8.RuneCountInString(req.Instruction) > documents.MaxInstructionChars:
+		fields["instruction"] = fmt.Sprintf("must be at most %d characters", documents.MaxInstructionChars)
+	case strings.ContainsRune(req.Instruction, 0):
+		fields["instruction"] = "must not contain NUL characters"
+	}
 	if len(fields) > 0 {
 		return nil, false, ValidationError(fields)
 	}
-	docs, err := documents.Resolve(req.Documents)
+	project, err := s.db.ProjectForUser(ctx, u.ID, req.ProjectID)
+	if err != nil {
+		if errors.Is(err, models.ErrNotFound) {
+			return nil, false, Errorf(fiber.StatusNotFound, "not_found", "project %q not found", req.ProjectID)
+		}
+		return nil, false, err
+	}
+	latest, err := s.db.LatestDocuments(ctx, u.ID, project.ID)
+	if err != nil {
+		return nil, false, err
+	}
+	have := map[string]bool{}
+	for _, v := range latest {
+		have[v.DocumentType] = true
+	}
+	docs, err := documents.Plan(req.Documents, req.IncludeDependents, func(t string) bool { return have[t] })
 	var unknown *documents.UnknownTypeError
 	if errors.As(err, &unknown) {
 		e := ValidationError(map[string]string{"documents": err.Error()})
@@ -91,13 +119,6 @@ func (s *Server) startJob(c *fiber.Ctx, u *models.User, req createJobRequest) (*
 		return nil, false, e
 	}
 	if err != nil {
-		return nil, false, err
-	}
-	project, err := s.db.ProjectForUser(ctx, u.ID, req.ProjectID)
-	if err != nil {
-		if errors.Is(err, models.ErrNotFound) {
-			return nil, false, Errorf(fiber.StatusNotFound, "not_found", "project %q not found", req.ProjectID)
-		}
 		return nil, false, err
 	}
 	data := project.Data
@@ -111,6 +132,7 @@ func (s *Server) startJob(c *fiber.Ctx, u *models.User, req createJobRequest) (*
 	job, replay, err := s.jobs.Create(ctx, models.NewJob{
 		UserID: u.ID, ProjectID: project.ID, Priority: prio, ProjectData: data, Company: &pack,
 		Documents: docs, MaxRetries: s.cfg.MaxRetries, IdempotencyKey: key,
+		Requested: req.Documents, Instruction: req.Instruction, IncludeDependents: req.IncludeDependents,
 	})
 	var active *models.ActiveJobError
 	switch {

@@ -26,6 +26,7 @@ type JobDocumentJSON struct {
 // per-document checkpoints.
 type JobJSON struct {
 	ID                  string            `json:"id"`
+	RunNumber           int               `json:"runNumber"`
 	ProjectID           string            `json:"projectId"`
 	ProjectName         string            `json:"projectName,omitempty"`
 	Status              string            `json:"status"`
@@ -46,6 +47,8 @@ type JobJSON struct {
 	Error               *string           `json:"error"`
 	ErrorDetails        map[string]any    `json:"errorDetails,omitempty"`
 	Version             int64             `json:"version"`
+	Instruction         string            `json:"instruction"`
+	IncludeDependents   bool              `json:"includeDependents"`
 }
 
 // docTitle is a document type's catalog title.
@@ -67,7 +70,8 @@ func NewJobJSON(s *models.JobSnapshot) JobJSON {
 		QueuedAt: j.QueuedAt, StartedAt: j.StartedAt, CompletedAt: j.CompletedAt,
 		EstimatedCompletion: j.EstimatedCompletion, RetryCount: j.RetryCount, MaxRetries: j.MaxRetries,
 		CancelRequested: j.CancelRequestedAt != nil, Error: j.ErrorMessage, ErrorDetails: j.ErrorDetails,
-		Version: j.Version, Documents: make([]JobDocumentJSON, 0, len(s.Documents)),
+		Version: j.Version, RunNumber: j.RunNumber, Instruction: j.Instruction, IncludeDependents: j.IncludeDependents,
+		Documents: make([]JobDocumentJSON, 0, len(s.Documents)),
 	}
 	if out.GeneratedArtifacts == nil {
 		out.GeneratedArtifacts = []string{}

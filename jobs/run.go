@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -69,6 +70,17 @@ func (r *run) execute() {
 		return
 	}
 	projectName, description := p.projectText(store, job.ProjectID)
+	// Dependencies the job does not regenerate come from their latest
+	// versions (generated or edited).
+	latest := map[string]documents.Document{}
+	versions, err := p.db.LatestDocuments(store, job.UserID, job.ProjectID)
+	if err != nil {
+		log.Error("load latest documents", "err", err)
+		return
+	}
+	for _, v := range versions {
+		latest[v.DocumentType] = documents.Document{Type: v.DocumentType, Title: v.Title, Markdown: v.Markdown}
+	}
 
 	done := map[string]documents.Document{}
 	for _, a := range artifacts {
@@ -135,9 +147,15 @@ func (r *run) execute() {
 				Type: t, ProjectName: projectName, Description: description,
 				Project: job.ProjectData, Company: companyOf(job),
 			}
-			for _, d := range deps(t) {
-				req.Dependencies = append(req.Dependencies, done[d])
+			dt, _ := documents.Lookup(t)
+			for _, d := range dt.DependsOn {
+				if inJob[d] {
+					req.Dependencies = append(req.Dependencies, done[d])
+				} else if v, ok := latest[d]; ok {
+					req.Dependencies = append(req.Dependencies, v)
+				}
 			}
+			req.Instruction = instructionFor(job, t)
 			go func(t string, req documents.Request) {
 				started := time.Now()
 				res := result{typ: t, started: started, attempts: 1}
@@ -211,7 +229,7 @@ func (r *run) execute() {
 			Type: res.typ, Title: title, Markdown: res.doc.Markdown, Attempts: res.attempts,
 			StartedAt: res.started, FinishedAt: res.finished,
 			PromptTokens: res.doc.Usage.PromptTokens, CompletionTokens: res.doc.Usage.CompletionTokens,
-			Started: started, CurrentDocument: first1(started), EstimatedCompletion: eta,
+			Instruction: instructionFor(job, res.typ), Started: started, CurrentDocument: first1(started), EstimatedCompletion: eta,
 		})
 		if err != nil {
 			r.abandon(log, err)
@@ -334,6 +352,15 @@ func (p *Processor) projectText(ctx context.Context, projectID string) (name, de
 	var row struct{ Name, Description string }
 	p.db.WithContext(ctx).Raw(`SELECT name, description FROM projects WHERE id = ?`, projectID).Scan(&row)
 	return row.Name, row.Description
+}
+
+// instructionFor is the job's instruction if the user chose document t
+// (not for dependents and missing dependencies the job added).
+func instructionFor(job *models.Job, t string) string {
+	if len(job.RequestedDocuments) == 0 || slices.Contains(job.RequestedDocuments, t) {
+		return job.Instruction
+	}
+	return ""
 }
 
 func companyOf(job *models.Job) models.CompanyPack {

@@ -2,14 +2,26 @@ package models
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm"
 )
 
-// Artifact is a generated document. (job_id, document_type) is unique: each
-// document of a job is stored exactly once.
+// Artifact sources: every version of a document is an artifact, written by
+// a job or edited by a user.
+const (
+	SourceGenerated = "generated"
+	SourceEdited    = "edited"
+)
+
+// Artifact is one version of a document. Versions are numbered per
+// (project, document type) and unique on that triple; the latest version is
+// what the project's library shows and what dependent documents read. A
+// generated version is also unique on (job_id, document_type): a job stores
+// each of its documents exactly once.
 type Artifact struct {
 	ID               string `gorm:"primaryKey"`
 	JobID            *string
@@ -21,7 +33,31 @@ type Artifact struct {
 	Version          int
 	PromptTokens     int
 	CompletionTokens int
-	CreatedAt        time.Time
+	// Source is SourceGenerated or SourceEdited.
+	Source string
+	// AuthorID is the user who saved an edited version.
+	AuthorID *string
+	// Instruction is the regeneration instruction the version was written
+	// with, if any.
+	Instruction string
+	CreatedAt   time.Time
+}
+
+// BeforeCreate makes a version without a source a generated one.
+func (a *Artifact) BeforeCreate(*gorm.DB) error {
+	if a.Source == "" {
+		a.Source = SourceGenerated
+	}
+	return nil
+}
+
+// DocumentVersion is an artifact with what a version list shows beside it.
+type DocumentVersion struct {
+	Artifact
+	// RunNumber is the job's per-project number; nil for edits and once
+	// retention has removed the job.
+	RunNumber  *int
+	AuthorName *string
 }
 
 // ArtifactForUser returns the artifact if the user owns it.
@@ -50,14 +86,165 @@ func (db *DB) JobArtifacts(ctx context.Context, jobID string) ([]Artifact, error
 
 // ProjectArtifacts returns the latest version of each document of a project.
 func (db *DB) ProjectArtifacts(ctx context.Context, userID, projectID string) ([]Artifact, error) {
-	var as []Artifact
-	err := db.WithContext(ctx).Raw(`SELECT a.* FROM artifacts a
+	vs, err := db.LatestDocuments(ctx, userID, projectID)
+	if err != nil {
+		return nil, err
+	}
+	as := make([]Artifact, len(vs))
+	for i, v := range vs {
+		as[i] = v.Artifact
+	}
+	return as, nil
+}
+
+const versionColumns = `SELECT a.*, j.run_number AS run_number, u.name AS author_name FROM artifacts a
+	LEFT JOIN document_generation_jobs j ON j.id = a.job_id
+	LEFT JOIN users u ON u.id = a.author_id `
+
+// LatestDocuments returns the latest version of each of the project's
+// documents, oldest first: the project's library.
+func (db *DB) LatestDocuments(ctx context.Context, userID, projectID string) ([]DocumentVersion, error) {
+	if _, err := uuid.Parse(projectID); err != nil {
+		return nil, nil
+	}
+	var vs []DocumentVersion
+	err := db.WithContext(ctx).Raw(versionColumns+`
 		WHERE a.user_id = ? AND a.project_id = ? AND a.version = (
 			SELECT MAX(b.version) FROM artifacts b
 			WHERE b.project_id = a.project_id AND b.document_type = a.document_type)
-		ORDER BY a.created_at`, userID, projectID).Scan(&as).Error
+		ORDER BY a.created_at, a.document_type`, userID, projectID).Scan(&vs).Error
 	if err != nil {
-		return nil, fmt.Errorf("project artifacts: %w", err)
+		return nil, fmt.Errorf("latest documents: %w", err)
 	}
-	return as, nil
+	return vs, nil
+}
+
+// DocumentVersions returns every version of one of the project's
+// documents, newest first.
+func (db *DB) DocumentVersions(ctx context.Context, userID, projectID, docType string) ([]DocumentVersion, error) {
+	if _, err := uuid.Parse(projectID); err != nil {
+		return nil, nil
+	}
+	var vs []DocumentVersion
+	err := db.WithContext(ctx).Raw(versionColumns+`
+		WHERE a.user_id = ? AND a.project_id = ? AND a.document_type = ?
+		ORDER BY a.version DESC`, userID, projectID, docType).Scan(&vs).Error
+	if err != nil {
+		return nil, fmt.Errorf("document versions: %w", err)
+	}
+	return vs, nil
+}
+
+// StaleBaseError says an edit was based on a version that is no longer the
+// latest: someone saved (or a job wrote) a newer one in between.
+type StaleBaseError struct {
+	// LatestID is the version the edit would now overwrite.
+	LatestID      string
+	LatestVersion int
+}
+
+func (e *StaleBaseError) Error() string {
+	return fmt.Sprintf("the document has a newer version (%d) than the one edited", e.LatestVersion)
+}
+
+// NewEdit is a user's edit of a document.
+type NewEdit struct {
+	UserID       string
+	ProjectID    string
+	DocumentType string
+	Title        string
+	Markdown     string
+	// BaseArtifactID is the version the user edited; it must still be the
+	// latest, else the save is refused with *StaleBaseError.
+	BaseArtifactID string
+}
+
+// SaveEdit stores an edited version as the document's next version. The
+// check that the base is the latest and the insert happen under the
+// project's version lock, and the unique (project, type, version) index
+// turns any race that slips past it into *StaleBaseError, never into a
+// silent overwrite.
+func (db *DB) SaveEdit(ctx context.Context, in NewEdit) (*Artifact, error) {
+	var art *Artifact
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := lockProjectVersions(tx, db.Dialect, in.ProjectID); err != nil {
+			return err
+		}
+		var latest Artifact
+		err := tx.Where("user_id = ? AND project_id = ? AND document_type = ?", in.UserID, in.ProjectID, in.DocumentType).
+			Order("version DESC").Limit(1).Take(&latest).Error
+		if err != nil {
+			return notFound(err)
+		}
+		if latest.ID != in.BaseArtifactID {
+			return &StaleBaseError{LatestID: latest.ID, LatestVersion: latest.Version}
+		}
+		author := in.UserID
+		art = &Artifact{
+			ID: uuid.NewString(), ProjectID: in.ProjectID, UserID: in.UserID, DocumentType: in.DocumentType,
+			Title: in.Title, Markdown: in.Markdown, Version: latest.Version + 1, Source: SourceEdited,
+			AuthorID: &author, CreatedAt: time.Now().UTC(),
+		}
+		if art.Title == "" {
+			art.Title = latest.Title
+		}
+		if err := tx.Create(art).Error; err != nil {
+			if IsUniqueViolation(err) {
+				return &StaleBaseError{LatestID: latest.ID, LatestVersion: latest.Version + 1}
+			}
+			return err
+		}
+		return nil
+	})
+	var stale *StaleBaseError
+	if errors.As(err, &stale) || errors.Is(err, ErrNotFound) {
+		return nil, err
+	}
+	if err != nil {
+		return nil, fmt.Errorf("save edit: %w", err)
+	}
+	return art, nil
+}
+
+// lockProjectVersions serialises the writers that number a project's
+// versions and runs. On PostgreSQL it takes the project row FOR NO KEY
+// UPDATE, which does not block foreign-key checks of inserts that reference
+// the project; SQLite transactions are serialised already (one connection,
+// immediate transactions).
+func lockProjectVersions(tx *gorm.DB, dialect Dialect, projectID string) error {
+	if dialect != Postgres {
+		return nil
+	}
+	var id string
+	err := tx.Raw(`SELECT id FROM projects WHERE id = ? FOR NO KEY UPDATE`, projectID).Scan(&id).Error
+	if err != nil {
+		return fmt.Errorf("lock project %s: %w", projectID, err)
+	}
+	return nil
+}
+
+// nextVersion is the number the project's next version of docType gets.
+// Call it after lockProjectVersions, in the same transaction.
+func nextVersion(tx *gorm.DB, projectID, docType string) (int, error) {
+	var v int
+	err := tx.Raw(`SELECT COALESCE(MAX(version), 0) + 1 FROM artifacts
+		WHERE project_id = ? AND document_type = ?`, projectID, docType).Scan(&v).Error
+	if err != nil {
+		return 0, fmt.Errorf("next version: %w", err)
+	}
+	return v, nil
+}
+
+// nextRunNumber is the project's next run number, under the same lock.
+func nextRunNumber(tx *gorm.DB, dialect Dialect, projectID string) (int, error) {
+	if err := lockProjectVersions(tx, dialect, projectID); err != nil {
+		return 0, err
+	}
+	var n int
+	err := tx.Raw(`SELECT COALESCE(MAX(run_number), 0) + 1 FROM document_generation_jobs
+		WHERE project_id = ?`, projectID).Scan(&n).Error
+	if err != nil {
+		return 0, fmt.Errorf("next run number: %w", err)
+	}
+	return n, nil
 }

@@ -82,6 +82,13 @@ type Job struct {
 	FencingToken            int64
 	RunAt                   time.Time
 	IdempotencyKey          *string
+	// RunNumber counts the project's jobs: Run #1, #2, … (docs, issue 10).
+	RunNumber int
+	// Instruction is the user's note for a regeneration ("shorter"); it goes
+	// into the prompts of RequestedDocuments and onto their new versions.
+	Instruction        string
+	IncludeDependents  bool
+	RequestedDocuments StringList
 	// Version increases with every write, so that subscribers can drop
 	// stale snapshots.
 	Version   int64
@@ -141,6 +148,11 @@ type NewJob struct {
 	Documents      []string // resolved, in dependency order
 	MaxRetries     int
 	IdempotencyKey string
+	// Requested are the documents the user chose (Documents adds dependents
+	// and missing dependencies); Instruction applies to them.
+	Requested         []string
+	Instruction       string
+	IncludeDependents bool
 }
 
 // CreateJob inserts a queued job and its pending checkpoints in one
@@ -165,12 +177,21 @@ func (db *DB) CreateJob(ctx context.Context, in NewJob) (job *Job, replay bool, 
 		DocumentsToGenerate: in.Documents, TotalDocuments: len(in.Documents),
 		GeneratedArtifacts: StringList{}, QueuedAt: now, RunAt: now, MaxRetries: in.MaxRetries,
 		Version: 1, CreatedAt: now, UpdatedAt: now,
+		Instruction: in.Instruction, IncludeDependents: in.IncludeDependents, RequestedDocuments: StringList(in.Requested),
+	}
+	if j.RequestedDocuments == nil {
+		j.RequestedDocuments = StringList{}
 	}
 	if in.IdempotencyKey != "" {
 		k := in.IdempotencyKey
 		j.IdempotencyKey = &k
 	}
 	err = db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		n, err := nextRunNumber(tx, db.Dialect, in.ProjectID)
+		if err != nil {
+			return err
+		}
+		j.RunNumber = n
 		if err := tx.Create(j).Error; err != nil {
 			return err
 		}

@@ -255,6 +255,9 @@ type DocumentResult struct {
 	FinishedAt       time.Time
 	PromptTokens     int
 	CompletionTokens int
+	// Instruction is the regeneration instruction the document was written
+	// with, kept on its version.
+	Instruction string
 	// Started are the documents the worker launches next; they are marked
 	// generating in the same transaction.
 	Started []string
@@ -291,9 +294,11 @@ func (db *DB) CommitDocument(ctx context.Context, lease Lease, r DocumentResult)
 		if err != nil {
 			return err
 		}
-		var version int
-		if err := tx.Raw(`SELECT COALESCE(MAX(version), 0) + 1 FROM artifacts
-			WHERE project_id = ? AND document_type = ?`, j.ProjectID, r.Type).Scan(&version).Error; err != nil {
+		if err := lockProjectVersions(tx, db.Dialect, j.ProjectID); err != nil {
+			return err
+		}
+		version, err := nextVersion(tx, j.ProjectID, r.Type)
+		if err != nil {
 			return err
 		}
 		jobID := j.ID
@@ -301,6 +306,7 @@ func (db *DB) CommitDocument(ctx context.Context, lease Lease, r DocumentResult)
 			ID: uuid.NewString(), JobID: &jobID, ProjectID: j.ProjectID, UserID: j.UserID,
 			DocumentType: r.Type, Title: r.Title, Markdown: r.Markdown, Version: version,
 			PromptTokens: r.PromptTokens, CompletionTokens: r.CompletionTokens, CreatedAt: r.FinishedAt.UTC(),
+			Source: SourceGenerated, Instruction: r.Instruction,
 		}
 		if err := tx.Create(art).Error; err != nil {
 			return fmt.Errorf("insert artifact: %w", err)

@@ -27,9 +27,16 @@ type Request struct {
 	Project     models.ProjectData
 	Company     models.CompanyPack
 	// Dependencies are the already generated documents this type depends on,
-	// in catalog order.
+	// in catalog order: from the same job, or the latest version of each
+	// that the job does not regenerate.
 	Dependencies []Document
+	// Instruction is the user's note for a regeneration ("shorter", "add a
+	// section on data migration"); empty for an ordinary generation.
+	Instruction string
 }
+
+// MaxInstructionChars bounds a regeneration instruction.
+const MaxInstructionChars = 2000
 
 // Document is a generated document.
 type Document struct {

@@ -101,6 +101,11 @@ func userPrompt(req Request, dt DocType) (string, error) {
 			fmt.Fprintf(&b, "\n<document type=%q title=%q>\n%s\n</document>\n", d.Type, title, truncate(d.Markdown, maxDependencyChars))
 		}
 	}
+	if ins := strings.TrimSpace(req.Instruction); ins != "" {
+		// Per document, after everything shared: the user's note for this
+		// version. The rules in the system prompt still apply.
+		fmt.Fprintf(&b, "\nInstruction from the user for this version of the %s (follow it within the rules above):\n<instruction>\n%s\n</instruction>\n", dt.Title, ins)
+	}
 	return b.String(), nil
 }
 

@@ -27,12 +27,20 @@ type Provider struct {
 	calls   map[string]int
 	total   int
 	delay   time.Duration
-	failing map[string]int // type → HTTP status to answer with
+	failing map[string]failure // type → error answer
+	// instructions are the regeneration instructions received, per type.
+	instructions map[string][]string
+}
+
+// failure is an error answer: a status and, optionally, the body.
+type failure struct {
+	status int
+	body   string
 }
 
 // New starts a provider on 127.0.0.1. Close it when done.
 func New() *Provider {
-	p := &Provider{calls: map[string]int{}, failing: map[string]int{}}
+	p := &Provider{calls: map[string]int{}, failing: map[string]failure{}, instructions: map[string][]string{}}
 	p.srv = httptest.NewServer(http.HandlerFunc(p.serve))
 	return p
 }
@@ -59,7 +67,27 @@ func (p *Provider) Fail(docType string, status int) {
 		delete(p.failing, docType)
 		return
 	}
-	p.failing[docType] = status
+	p.failing[docType] = failure{status: status}
+}
+
+// FailWith makes calls for the document type answer with the status and the
+// body as given (an OpenAI error object, plain text, …); status 0 heals it.
+func (p *Provider) FailWith(docType string, status int, body string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if status == 0 {
+		delete(p.failing, docType)
+		return
+	}
+	p.failing[docType] = failure{status: status, body: body}
+}
+
+// Instructions are the regeneration instructions the prompts for the
+// document type carried, in call order ("" for a call without one).
+func (p *Provider) Instructions(docType string) []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]string(nil), p.instructions[docType]...)
 }
 
 // Calls is the number of requests for the document type.
@@ -87,7 +115,28 @@ func (p *Provider) Total() int {
 	return p.total
 }
 
-var writeThe = regexp.MustCompile(`Write the (.+?) for the project`)
+var (
+	writeThe    = regexp.MustCompile(`Write the (.+?) for the project`)
+	instruction = regexp.MustCompile(`(?s)<instruction>\n(.*?)\n</instruction>`)
+)
+
+// instructionOf finds the regeneration instruction in the request's prompt.
+func instructionOf(body []byte) string {
+	var req struct {
+		Messages []struct {
+			Content string `json:"content"`
+		} `json:"messages"`
+	}
+	if json.Unmarshal(body, &req) != nil {
+		return ""
+	}
+	for _, m := range req.Messages {
+		if sub := instruction.FindStringSubmatch(m.Content); sub != nil {
+			return sub[1]
+		}
+	}
+	return ""
+}
 
 // docType finds the requested document type from the prompt's catalog title.
 func docType(body []byte) string {
@@ -110,10 +159,12 @@ func (p *Provider) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	body, _ := io.ReadAll(r.Body)
 	typ := docType(body)
+	ins := instructionOf(body)
 	p.mu.Lock()
 	p.calls[typ]++
 	p.total++
-	delay, status := p.delay, p.failing[typ]
+	p.instructions[typ] = append(p.instructions[typ], ins)
+	delay, fail := p.delay, p.failing[typ]
 	p.mu.Unlock()
 
 	if delay > 0 {
@@ -123,10 +174,14 @@ func (p *Provider) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if status != 0 {
+	if fail.status != 0 {
+		body := fail.body
+		if body == "" {
+			body = fmt.Sprintf(`{"error":{"message":"provider refused %s","type":"invalid_request_error","code":"test_failure"}}`, typ)
+		}
 		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(status)
-		fmt.Fprintf(w, `{"error":{"message":"provider refused %s","type":"invalid_request_error","code":"test_failure"}}`, typ)
+		w.WriteHeader(fail.status)
+		io.WriteString(w, body)
 		return
 	}
 	title := typ
@@ -134,6 +189,9 @@ func (p *Provider) serve(w http.ResponseWriter, r *http.Request) {
 		title = dt.Title
 	}
 	content := fmt.Sprintf("# %s\n\nWritten by the test provider for %s.\n\n| Item | Value |\n|---|---|\n| type | %s |\n", title, typ, typ)
+	if ins != "" {
+		content += fmt.Sprintf("\nInstruction followed: %s\n", ins)
+	}
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.WriteHeader(http.StatusOK)
 	flusher, _ := w.(http.Flusher)
