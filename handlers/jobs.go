@@ -35,7 +35,7 @@ func (s *Server) createJobLimit() fiber.Handler {
 // createJobRequest is the body of POST /api/generation/jobs.
 type createJobRequest struct {
 	ProjectID               string              `json:"projectId"`
-	ProjectData             *models.ProjectData `json:"projectData"`
+	ProjectData             *models.DataInput   `json:"projectData"`
 	CompanyIntelligencePack *models.CompanyPack `json:"companyIntelligencePack"`
 	Documents               []string            `json:"documents"`
 	Priority                string              `json:"priority"`
@@ -121,13 +121,19 @@ func (s *Server) startJob(c *fiber.Ctx, u *models.User, req createJobRequest) (*
 	if err != nil {
 		return nil, false, err
 	}
-	data := project.Data
-	if req.ProjectData != nil {
-		data = *req.ProjectData
-	}
-	pack := project.CompanyIntelligencePack
+	// Data sent with the job passes the same validator as a project's.
+	data, pack := project.Data, project.CompanyIntelligencePack
+	var invalid models.FieldErrors
 	if req.CompanyIntelligencePack != nil {
 		pack = *req.CompanyIntelligencePack
+		models.ValidateCompanyPack(&pack, &invalid, "companyIntelligencePack.")
+	}
+	if req.ProjectData != nil {
+		req.ProjectData.Validate(&invalid, "projectData.", &pack)
+		data = req.ProjectData.ProjectData()
+	}
+	if err := validationFailed(&invalid); err != nil {
+		return nil, false, err
 	}
 	job, replay, err := s.jobs.Create(ctx, models.NewJob{
 		UserID: u.ID, ProjectID: project.ID, Priority: prio, ProjectData: data, Company: &pack,

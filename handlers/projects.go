@@ -86,6 +86,8 @@ func blankProjectForm() pages.ProjectForm {
 		Milestones:     []pages.MilestoneRow{{Key: "0"}},
 		Stakeholders:   []pages.StakeholderRow{{Key: "0"}},
 		Risks:          []pages.RiskRow{{Key: "0"}},
+		Objectives:     []pages.ObjectiveRow{{Key: "0"}},
+		Benefits:       []pages.BenefitRow{{Key: "0"}},
 	}
 }
 
@@ -103,20 +105,24 @@ func (s *Server) projectRow(c *fiber.Ctx) error {
 		return render(c, pages.StakeholderFields(pages.StakeholderRow{Key: key}, none))
 	case pages.RowRisk:
 		return render(c, pages.RiskFields(pages.RiskRow{Key: key}, none))
+	case pages.RowObjective:
+		return render(c, pages.ObjectiveFields(pages.ObjectiveRow{Key: key}, none))
+	case pages.RowBenefit:
+		return render(c, pages.BenefitFields(pages.BenefitRow{Key: key}, none))
 	}
 	return ErrNotFound
 }
 
 func (s *Server) createProject(c *fiber.Ctx) error {
 	form := readProjectForm(c)
-	fields := fieldErrors{}
-	in := formInput(form, fields)
-	in.validate(fields)
-	if len(fields) > 0 {
+	var fields models.FieldErrors
+	in := formInput(form, &fields)
+	in.Validate(&fields)
+	if !fields.Empty() {
 		c.Status(fiber.StatusUnprocessableEntity)
-		return s.page(c, "New project", "projects", pages.ProjectFormPage(pages.ProjectFormVM{Form: form, Errors: fields, CSRF: csrfToken(c)}))
+		return s.page(c, "New project", "projects", pages.ProjectFormPage(pages.ProjectFormVM{Form: form, Errors: fields.Map(), CSRF: csrfToken(c)}))
 	}
-	p := in.project()
+	p := in.Project()
 	p.UserID = currentUser(c).ID
 	if err := s.db.CreateProject(c.UserContext(), p); err != nil {
 		return err
@@ -140,12 +146,12 @@ func (s *Server) importProject(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	var in projectInput
+	var in models.ProjectInput
 	err := decodeJSONBytes(body, &in)
 	if err == nil {
-		fields := fieldErrors{}
-		in.validate(fields)
-		err = fields.err()
+		var fields models.FieldErrors
+		in.Validate(&fields)
+		err = validationFailed(&fields)
 	}
 	if err != nil {
 		e := toError(err)
@@ -158,7 +164,7 @@ func (s *Server) importProject(c *fiber.Ctx) error {
 		c.Status(e.Status)
 		return s.page(c, "New project", "projects", pages.ProjectFormPage(vm))
 	}
-	p := in.project()
+	p := in.Project()
 	p.UserID = currentUser(c).ID
 	if err := s.db.CreateProject(c.UserContext(), p); err != nil {
 		return err
@@ -214,14 +220,14 @@ func (s *Server) updateProject(c *fiber.Ctx) error {
 		return err
 	}
 	form := readProjectForm(c)
-	fields := fieldErrors{}
-	in := formInput(form, fields)
-	in.validate(fields)
-	if len(fields) > 0 {
+	var fields models.FieldErrors
+	in := formInput(form, &fields)
+	in.Validate(&fields)
+	if !fields.Empty() {
 		c.Status(fiber.StatusUnprocessableEntity)
-		return s.page(c, "Edit "+p.Name, "projects", pages.ProjectFormPage(pages.ProjectFormVM{ProjectID: p.ID, Form: form, Errors: fields, CSRF: csrfToken(c)}))
+		return s.page(c, "Edit "+p.Name, "projects", pages.ProjectFormPage(pages.ProjectFormVM{ProjectID: p.ID, Form: form, Errors: fields.Map(), CSRF: csrfToken(c)}))
 	}
-	up := in.project()
+	up := in.Project()
 	up.ID, up.UserID = p.ID, p.UserID
 	if err := s.db.UpdateProject(c.UserContext(), up); err != nil {
 		return err
@@ -244,16 +250,16 @@ func (s *Server) listProjectsAPI(c *fiber.Ctx) error {
 }
 
 func (s *Server) createProjectAPI(c *fiber.Ctx) error {
-	var in projectInput
+	var in models.ProjectInput
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
-	fields := fieldErrors{}
-	in.validate(fields)
-	if err := fields.err(); err != nil {
+	var fields models.FieldErrors
+	in.Validate(&fields)
+	if err := validationFailed(&fields); err != nil {
 		return err
 	}
-	p := in.project()
+	p := in.Project()
 	p.UserID = currentUser(c).ID
 	if err := s.db.CreateProject(c.UserContext(), p); err != nil {
 		return err

@@ -129,9 +129,15 @@ func TestProjectFormRows(t *testing.T) {
 			{"data.risks[nZZ].description", ""}, {"data.risks[nZZ].probability", ""},
 			{"data.risks[nAb-_1].description", "Second"}, {"data.risks[nAb-_1].impact", "4"},
 			{"data.deliverables[nX].name", "Build"}, {"data.deliverables[nX].effortDays", "2.5"},
-			{"data.milestones[0].name", "Go-live"}, {"data.milestones[0].date", "2027-05-01"},
+			{"data.deliverables[nY].name", "Test"}, {"data.deliverables[nY].people", "2"}, {"data.deliverables[nY].dependsOn", "Build\r\n\r\n"},
+			{"data.milestones[0].name", "Go-live"}, {"data.milestones[0].date", "2027-05-01"}, {"data.milestones[0].requires", "Test"},
 			{"data.stakeholders[k1].name", "Sam"}, {"data.stakeholders[k1].interest", "5"}, {"data.stakeholders[k1].influence", "1"},
-			{"data.objectives", "one\r\n\r\n  two  \n"},
+			{"data.objectives[o1].text", " one "}, {"data.objectives[o1].goals", ""},
+			{"data.objectives[o2].text", "two"}, {"data.objectives[o2].goals", "2, 1"},
+			{"data.objectives[o3].text", ""}, {"data.objectives[o3].goals", ""},
+			{"companyIntelligencePack.strategicGoals", "Grow\nSave"},
+			{"data.benefits[b].description", "Savings"}, {"data.benefits[b].annualValue", "1000"}, {"data.benefits[b].startsAfterMonths", "3"},
+			{"data.dayRate.amount", "900"}, {"data.dayRate.currency", "eur"}, {"data.discountRatePercent", "7.5"},
 		}
 		resp := c.submit(t, "/projects", form)
 		require.Equal(t, http.StatusSeeOther, resp.StatusCode)
@@ -140,10 +146,13 @@ func TestProjectFormRows(t *testing.T) {
 		require.Len(t, ps, 1)
 		got := ps[0].Data
 		assert.Equal(t, []models.Risk{{Description: "First", Probability: 2}, {Description: "Second", Impact: 4}}, got.Risks)
-		assert.Equal(t, []models.Deliverable{{Name: "Build", EffortDays: 2.5}}, got.Deliverables)
-		assert.Equal(t, []models.Milestone{{Name: "Go-live", Date: "2027-05-01"}}, got.Milestones)
+		assert.Equal(t, []models.Deliverable{{Name: "Build", EffortDays: 2.5}, {Name: "Test", People: 2, DependsOn: []string{"Build"}}}, got.Deliverables)
+		assert.Equal(t, []models.Milestone{{Name: "Go-live", Date: "2027-05-01", Requires: []string{"Test"}}}, got.Milestones)
 		assert.Equal(t, []models.Stakeholder{{Name: "Sam", Interest: 5, Influence: 1}}, got.Stakeholders)
-		assert.Equal(t, []string{"one", "two"}, got.Objectives)
+		assert.Equal(t, []models.Objective{{Text: "one"}, {Text: "two", StrategicGoals: []string{"Save", "Grow"}}}, got.Objectives)
+		assert.Equal(t, []models.Benefit{{Description: "Savings", AnnualValue: 1000, StartsAfterMonths: 3}}, got.Benefits)
+		assert.Equal(t, &models.Budget{Amount: 900, Currency: "EUR"}, got.DayRate)
+		assert.Equal(t, 7.5, *got.DiscountRatePercent)
 		assert.Nil(t, got.Budget)
 
 		// A sparse project still lays out, with "None yet" and "Not set".

@@ -19,7 +19,7 @@ func projectView(p *models.Project) pages.ProjectView {
 		Sponsor: d.Sponsor, Manager: d.Manager,
 		StartDate: displayDate(d.StartDate), EndDate: displayDate(d.EndDate),
 		Duration:   duration(d.StartDate, d.EndDate),
-		Objectives: d.Objectives, ScopeIn: d.ScopeIn, ScopeOut: d.ScopeOut,
+		Objectives: models.ObjectiveTexts(d.Objectives), ScopeIn: d.ScopeIn, ScopeOut: d.ScopeOut,
 		Constraints: d.Constraints, Assumptions: d.Assumptions, SuccessCriteria: d.SuccessCriteria,
 		Company: pages.CompanyView{Name: cp.CompanyName, Industry: cp.Industry, Mission: cp.Mission, ToneOfVoice: cp.ToneOfVoice,
 			Values: cp.Values, StrategicGoals: cp.StrategicGoals, Competitors: cp.Competitors, ComplianceStandards: cp.ComplianceStandards},

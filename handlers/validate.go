@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net/mail"
@@ -14,6 +15,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
+
+	"dossier/models"
 )
 
 // fieldErrors collects one message per field, keyed by the field's path in
@@ -93,9 +96,9 @@ func decodeJSONBytes(body []byte, dst any) error {
 	if _, ok := raw.(map[string]any); !ok && t.Kind() == reflect.Struct {
 		return &Error{Status: fiber.StatusUnprocessableEntity, Code: "validation_failed", Message: "the body must be a JSON object"}
 	}
-	fields := fieldErrors{}
-	checkTypes(raw, t, "", fields)
-	if err := fields.err(); err != nil {
+	var fields models.FieldErrors
+	checkTypes(raw, t, "", &fields)
+	if err := validationFailed(&fields); err != nil {
 		return err
 	}
 	if err := json.Unmarshal(body, dst); err != nil {
@@ -117,10 +120,29 @@ func malformed(err error) error {
 	return Errorf(fiber.StatusBadRequest, "bad_request", "malformed JSON: %s", strings.TrimPrefix(err.Error(), "json: "))
 }
 
+// validationFailed is nil without problems, else the 422 validation error
+// with the first models.MaxFieldErrors fields and the total count.
+func validationFailed(fe *models.FieldErrors) error {
+	if fe.Empty() {
+		return nil
+	}
+	e := ValidationError(fe.Map())
+	e.Extra = map[string]any{"fieldCount": fe.Total()}
+	if fe.Total() > len(fe.Map()) {
+		e.Message = fmt.Sprintf("%d fields are invalid; the first %d are listed", fe.Total(), len(fe.Map()))
+	}
+	return e
+}
+
+// stringForm is a struct type that also accepts a plain JSON string, such as
+// an objective without links.
+var stringForm = reflect.TypeFor[interface{ AcceptsString() }]()
+
 // checkTypes walks a decoded JSON value alongside the Go type it will be
 // decoded into, and records every mismatch under its path. null is accepted
-// everywhere: encoding/json leaves the zero value.
-func checkTypes(v any, t reflect.Type, path string, fields fieldErrors) {
+// everywhere: encoding/json leaves the zero value. A string with a NUL
+// character is refused everywhere: PostgreSQL cannot store it.
+func checkTypes(v any, t reflect.Type, path string, fields *models.FieldErrors) {
 	if v == nil {
 		return
 	}
@@ -133,9 +155,13 @@ func checkTypes(v any, t reflect.Type, path string, fields fieldErrors) {
 	}
 	switch t.Kind() {
 	case reflect.Struct:
+		if str, ok := v.(string); ok && t.Implements(stringForm) {
+			checkTypes(str, reflect.TypeFor[string](), path, fields)
+			return
+		}
 		m, ok := v.(map[string]any)
 		if !ok {
-			fields.add(name, "must be an object")
+			fields.Add(name, "must be an object")
 			return
 		}
 		for key, val := range m {
@@ -146,7 +172,7 @@ func checkTypes(v any, t reflect.Type, path string, fields fieldErrors) {
 	case reflect.Map:
 		m, ok := v.(map[string]any)
 		if !ok {
-			fields.add(name, "must be an object")
+			fields.Add(name, "must be an object")
 			return
 		}
 		for key, val := range m {
@@ -155,33 +181,37 @@ func checkTypes(v any, t reflect.Type, path string, fields fieldErrors) {
 	case reflect.Slice, reflect.Array:
 		arr, ok := v.([]any)
 		if !ok {
-			fields.add(name, "must be an array")
+			fields.Add(name, "must be an array")
 			return
 		}
 		for i, val := range arr {
 			checkTypes(val, t.Elem(), path+"["+strconv.Itoa(i)+"]", fields)
 		}
 	case reflect.String:
-		if _, ok := v.(string); !ok {
-			fields.add(name, "must be a string")
+		s, ok := v.(string)
+		switch {
+		case !ok:
+			fields.Add(name, "must be a string")
+		case strings.IndexByte(s, 0) >= 0:
+			fields.Add(name, "must not contain a NUL character")
 		}
 	case reflect.Bool:
 		if _, ok := v.(bool); !ok {
-			fields.add(name, "must be true or false")
+			fields.Add(name, "must be true or false")
 		}
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
 		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
 		n, ok := v.(json.Number)
 		if !ok {
-			fields.add(name, "must be an integer")
+			fields.Add(name, "must be an integer")
 			return
 		}
 		if _, err := n.Int64(); err != nil {
-			fields.add(name, "must be an integer")
+			fields.Add(name, "must be an integer")
 		}
 	case reflect.Float32, reflect.Float64:
 		if _, ok := v.(json.Number); !ok {
-			fields.add(name, "must be a number")
+			fields.Add(name, "must be a number")
 		}
 	}
 }

@@ -13,10 +13,14 @@ func ExampleProject() (name, description string, data ProjectData, pack CompanyP
 		StartDate: "2027-01-04",
 		EndDate:   "2027-06-30",
 		Budget:    &Budget{Amount: 480000, Currency: "EUR"},
-		Objectives: []string{
-			"Cut contact-centre call volume for claim status by 40% within three months of launch",
-			"Let customers file a motor or home claim end to end on a phone in under 10 minutes",
-			"Raise the portal's customer satisfaction score from 3.1 to 4.2 out of 5",
+		DayRate:   &Budget{Amount: 850, Currency: "EUR"},
+		Objectives: []Objective{
+			{Text: "Cut contact-centre call volume for claim status by 40% within three months of launch",
+				StrategicGoals: []string{goalCostToServe, goalDigitalFirst}},
+			{Text: "Let customers file a motor or home claim end to end on a phone in under 10 minutes",
+				StrategicGoals: []string{goalDigitalFirst}},
+			{Text: "Raise the portal's customer satisfaction score from 3.1 to 4.2 out of 5",
+				StrategicGoals: []string{goalNPS}},
 		},
 		ScopeIn: []string{
 			"Responsive web portal for claims filing, tracking and document upload",
@@ -31,18 +35,25 @@ func ExampleProject() (name, description string, data ProjectData, pack CompanyP
 		},
 		Deliverables: []Deliverable{
 			{Name: "Discovery and UX research", Description: "Interviews with 20 customers, journey maps and a validated prototype", EffortDays: 15},
-			{Name: "Portal front end", Description: "Accessible, mobile-first claims journeys built on the design system", EffortDays: 40},
-			{Name: "Claims API integration", Description: "Read and write integration with the core claims system through the API gateway", EffortDays: 30},
-			{Name: "Secure messaging", Description: "Customer-to-adviser messaging with attachments and audit trail", EffortDays: 20},
-			{Name: "Data migration", Description: "Migration and reconciliation of 18 months of claim history", EffortDays: 12},
-			{Name: "Security and accessibility assurance", Description: "Penetration test, WCAG 2.1 AA audit and remediation", EffortDays: 10},
-			{Name: "Launch and hypercare", Description: "Phased roll-out, contact-centre training and four weeks of hypercare", EffortDays: 8},
+			{Name: "Portal front end", Description: "Accessible, mobile-first claims journeys built on the design system", EffortDays: 40,
+				DependsOn: []string{"Discovery and UX research"}},
+			{Name: "Claims API integration", Description: "Read and write integration with the core claims system through the API gateway", EffortDays: 30,
+				DependsOn: []string{"Discovery and UX research"}, People: 2},
+			{Name: "Secure messaging", Description: "Customer-to-adviser messaging with attachments and audit trail", EffortDays: 20,
+				DependsOn: []string{"Portal front end"}},
+			{Name: "Data migration", Description: "Migration and reconciliation of 18 months of claim history", EffortDays: 12,
+				DependsOn: []string{"Claims API integration"}},
+			{Name: "Security and accessibility assurance", Description: "Penetration test, WCAG 2.1 AA audit and remediation", EffortDays: 10,
+				DependsOn: []string{"Portal front end", "Claims API integration", "Secure messaging"}},
+			{Name: "Launch and hypercare", Description: "Phased roll-out, contact-centre training and four weeks of hypercare", EffortDays: 8,
+				DependsOn: []string{"Security and accessibility assurance", "Data migration"}},
 		},
 		Milestones: []Milestone{
-			{Name: "Prototype validated with customers", Date: "2027-01-29"},
-			{Name: "Claims filing journey feature-complete", Date: "2027-04-09"},
-			{Name: "Security sign-off", Date: "2027-05-28"},
-			{Name: "Public launch", Date: "2027-06-14"},
+			{Name: "Prototype validated with customers", Date: "2027-01-29", Requires: []string{"Discovery and UX research"}},
+			{Name: "Claims filing journey feature-complete", Date: "2027-04-09",
+				Requires: []string{"Portal front end", "Claims API integration", "Secure messaging"}},
+			{Name: "Security sign-off", Date: "2027-05-28", Requires: []string{"Security and accessibility assurance"}},
+			{Name: "Public launch", Date: "2027-06-14", Requires: []string{"Data migration", "Security and accessibility assurance"}},
 		},
 		Stakeholders: []Stakeholder{
 			{Name: "Helena Brandt", Role: "Sponsor, Chief Customer Officer", Interest: 5, Influence: 5},
@@ -77,20 +88,30 @@ func ExampleProject() (name, description string, data ProjectData, pack CompanyP
 			"Zero critical or high findings open at launch",
 			"Portal CSAT at or above 4.2 by September 2027",
 		},
+		Benefits: []Benefit{
+			{Description: "Fewer claim-status calls: 40% of 30,000 calls a year at EUR 6.50 each", AnnualValue: 78000, StartsAfterMonths: 3},
+			{Description: "Paper and postal claims handling retired", AnnualValue: 15000},
+			{Description: "Members retained through a better claims experience", AnnualValue: 25000, StartsAfterMonths: 6},
+		},
+		DiscountRatePercent: ptr(8.0),
 	}
 	pack = CompanyPack{
-		CompanyName: "Northwind Mutual",
-		Industry:    "Property and casualty insurance",
-		Mission:     "Help our members recover quickly and fairly when the unexpected happens.",
-		Values:      []string{"Fairness", "Clarity", "Care", "Accountability"},
-		StrategicGoals: []string{
-			"Digital-first service for 70% of customer interactions by 2028",
-			"Reduce cost to serve by 15% over three years",
-			"Top-quartile Net Promoter Score in the national insurance benchmark",
-		},
+		CompanyName:         "Northwind Mutual",
+		Industry:            "Property and casualty insurance",
+		Mission:             "Help our members recover quickly and fairly when the unexpected happens.",
+		Values:              []string{"Fairness", "Clarity", "Care", "Accountability"},
+		StrategicGoals:      []string{goalDigitalFirst, goalCostToServe, goalNPS},
 		Competitors:         []string{"Allied Shield", "Harbour Insurance", "Lumen Direct"},
 		ComplianceStandards: []string{"GDPR", "ISO/IEC 27001", "WCAG 2.1 AA", "EIOPA outsourcing guidelines"},
 		ToneOfVoice:         "Plain, warm and confident; short sentences; no jargon",
 	}
 	return name, description, data, pack
 }
+
+const (
+	goalDigitalFirst = "Digital-first service for 70% of customer interactions by 2028"
+	goalCostToServe  = "Reduce cost to serve by 15% over three years"
+	goalNPS          = "Top-quartile Net Promoter Score in the national insurance benchmark"
+)
+
+func ptr[T any](v T) *T { return &v }

@@ -1,6 +1,7 @@
 package models
 
 import (
+	"bytes"
 	"database/sql/driver"
 	"encoding/json"
 	"fmt"
@@ -10,12 +11,16 @@ import (
 // stored as JSON on the project and snapshotted onto each generation job, so a
 // job always regenerates from the data it was started with.
 type ProjectData struct {
-	Sponsor         string        `json:"sponsor,omitempty"`
-	Manager         string        `json:"manager,omitempty"`
-	StartDate       string        `json:"startDate,omitempty"` // ISO 8601 date, 2027-01-04
-	EndDate         string        `json:"endDate,omitempty"`
-	Budget          *Budget       `json:"budget,omitempty"`
-	Objectives      []string      `json:"objectives,omitempty"`
+	Sponsor   string  `json:"sponsor,omitempty"`
+	Manager   string  `json:"manager,omitempty"`
+	StartDate string  `json:"startDate,omitempty"` // ISO 8601 date, 2027-01-04
+	EndDate   string  `json:"endDate,omitempty"`
+	Budget    *Budget `json:"budget,omitempty"`
+	// DayRate prices a person-day of effort. When it is missing, an
+	// assumption such as "A blended day rate of EUR 850 applies" is read
+	// instead.
+	DayRate         *Budget       `json:"dayRate,omitempty"`
+	Objectives      []Objective   `json:"objectives,omitempty"`
 	ScopeIn         []string      `json:"scopeIn,omitempty"`
 	ScopeOut        []string      `json:"scopeOut,omitempty"`
 	Deliverables    []Deliverable `json:"deliverables,omitempty"`
@@ -25,6 +30,72 @@ type ProjectData struct {
 	Constraints     []string      `json:"constraints,omitempty"`
 	Assumptions     []string      `json:"assumptions,omitempty"`
 	SuccessCriteria []string      `json:"successCriteria,omitempty"`
+	// Benefits are valued per year; with DiscountRatePercent they give the
+	// business case its net present value, payback and return.
+	Benefits            []Benefit `json:"benefits,omitempty"`
+	DiscountRatePercent *float64  `json:"discountRatePercent,omitempty"`
+}
+
+// Objective is what the project commits to. StrategicGoals links it
+// explicitly to goals of the company pack (by their text), which is what the
+// business case's strategic fit is built from. In JSON an objective without
+// links is a plain string, as it was before links existed.
+type Objective struct {
+	Text           string   `json:"text"`
+	StrategicGoals []string `json:"strategicGoals,omitempty"`
+}
+
+// AcceptsString tells the JSON type check that a plain string is a valid
+// Objective.
+func (Objective) AcceptsString() {}
+
+func (o Objective) MarshalJSON() ([]byte, error) {
+	if len(o.StrategicGoals) == 0 {
+		return json.Marshal(o.Text)
+	}
+	type plain Objective
+	return json.Marshal(plain(o))
+}
+
+func (o *Objective) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if len(b) > 0 && b[0] == '"' {
+		*o = Objective{}
+		return json.Unmarshal(b, &o.Text)
+	}
+	type plain Objective
+	var p plain
+	if err := json.Unmarshal(b, &p); err != nil {
+		return err
+	}
+	*o = Objective(p)
+	return nil
+}
+
+// ObjectiveTexts returns the objectives' texts.
+func ObjectiveTexts(objs []Objective) []string {
+	out := make([]string, len(objs))
+	for i, o := range objs {
+		out[i] = o.Text
+	}
+	return out
+}
+
+// TextObjectives makes objectives without links from plain texts.
+func TextObjectives(texts []string) []Objective {
+	var out []Objective
+	for _, t := range texts {
+		out = append(out, Objective{Text: t})
+	}
+	return out
+}
+
+// Benefit is a yearly money value the project brings once it is delivered.
+// StartsAfterMonths counts from the planned finish (go-live).
+type Benefit struct {
+	Description       string  `json:"description"`
+	AnnualValue       float64 `json:"annualValue"`
+	StartsAfterMonths int     `json:"startsAfterMonths,omitempty"`
 }
 
 // Budget is an amount in a currency (ISO 4217 code such as EUR).
@@ -38,12 +109,19 @@ type Deliverable struct {
 	Name        string  `json:"name"`
 	Description string  `json:"description,omitempty"`
 	EffortDays  float64 `json:"effortDays,omitempty"`
+	// DependsOn names the deliverables that must finish before this one
+	// starts; without it a deliverable starts with the project.
+	DependsOn []string `json:"dependsOn,omitempty"`
+	// People work on it at once; its duration is effort ÷ people. 0 means 1.
+	People int `json:"people,omitempty"`
 }
 
-// Milestone is a named date (ISO 8601).
+// Milestone is a named date (ISO 8601). Requires names the deliverables
+// that must be finished by then; the schedule checks it.
 type Milestone struct {
-	Name string `json:"name"`
-	Date string `json:"date,omitempty"`
+	Name     string   `json:"name"`
+	Date     string   `json:"date,omitempty"`
+	Requires []string `json:"requires,omitempty"`
 }
 
 // Stakeholder scores are integers from 1 to 5.

@@ -55,7 +55,6 @@ func TestCatalogIsAValidDAG(t *testing.T) {
 	for _, k := range Keys() {
 		assert.NotNil(t, writers[k], "no template for %s", k)
 		assert.NotEmpty(t, sections[k], "no prompt sections for %s", k)
-		assert.NotEmpty(t, valuesPurpose[k], "no values line for %s", k)
 	}
 }
 

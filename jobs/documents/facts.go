@@ -13,11 +13,12 @@ import (
 // once per request by the same rules, so that the budget, the schedule and
 // the executive summary can never disagree about a number.
 type facts struct {
-	name    string // escaped project name, or "" when missing
-	desc    string // escaped description
-	data    models.ProjectData
-	pack    models.CompanyPack
-	company string // escaped company name, "" when missing
+	name       string // escaped project name, or "" when missing
+	desc       string // escaped description
+	data       models.ProjectData
+	objectives []string // the objectives' texts
+	pack       models.CompanyPack
+	company    string // escaped company name, "" when missing
 
 	start, end     time.Time
 	hasStart       bool
@@ -30,11 +31,11 @@ type facts struct {
 	wbsNotes       []string
 	sched          schedule
 	budget         budgetFigures
+	case_          appraisal
 	sponsor        string // escaped sponsor, from data.Sponsor
 	sponsorShort   string // the sponsor without a trailing "(title)", for use inside parentheses
 	manager        string // escaped manager, from data.Manager
 	companyOrWe    string // "Northwind Mutual" or "the organisation"
-	valuesList     string // "Fairness, Clarity, …" escaped, "" when none
 	complianceList string
 }
 
@@ -49,8 +50,8 @@ func newFacts(req Request) *facts {
 		manager: esc(req.Project.Manager),
 	}
 	f.sponsorShort = esc(shortName(req.Project.Sponsor))
+	f.objectives = models.ObjectiveTexts(req.Project.Objectives)
 	f.companyOrWe = cmp.Or(f.company, "the organisation")
-	f.valuesList = joinEsc(req.Company.Values)
 	f.complianceList = joinEsc(req.Company.ComplianceStandards)
 	f.start, f.hasStart = parseDate(req.Project.StartDate)
 	f.end, f.hasEnd = parseDate(req.Project.EndDate)
@@ -58,8 +59,9 @@ func newFacts(req Request) *facts {
 	f.risks = scoreRisks(req.Project.Risks)
 	f.stakeholders, f.stakeNotes = placeStakeholders(req.Project.Stakeholders)
 	f.wbs, f.wbsNotes = breakDown(req.Project.Deliverables)
-	f.sched = plan(f.wbs, f.start, f.hasStart, f.end, f.hasEnd)
+	f.sched = plan(f.wbs, req.Project.Milestones, f.start, f.hasStart, f.end, f.hasEnd)
 	f.budget = estimate(req.Project, f.wbs, f.risks)
+	f.case_ = appraise(req.Project, f.budget.total)
 	return f
 }
 

@@ -29,6 +29,7 @@ type budgetFigures struct {
 	rate          float64
 	rateSource    string // escaped assumption the rate came from, "" for the default
 	rateCurrency  string // currency named with the rate
+	rateStated    bool   // the rate is the project's dayRate
 	currency      string // escaped currency used for all amounts, may be ""
 	effort        float64
 	labour        float64
@@ -75,6 +76,10 @@ func estimate(d models.ProjectData, wbs []workPackage, rf riskFigures) budgetFig
 		}
 	}
 	rate, cur, src, ok := parseDayRate(d.Assumptions)
+	if r := d.DayRate; r != nil && r.Amount > 0 && r.Amount <= maxPlausibleRate {
+		rate, cur, src, ok = r.Amount, strings.ToUpper(strings.TrimSpace(r.Currency)), "", true
+		b.rateStated = true
+	}
 	if ok {
 		b.rate, b.rateSource, b.rateCurrency = rate, esc(src), cur
 		if b.currency == "" {

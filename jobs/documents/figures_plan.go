@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"strconv"
-	"time"
 
 	"dossier/models"
 )
@@ -30,6 +29,10 @@ type workPackage struct {
 	Desc   string // escaped
 	Effort float64
 	Parts  [3]subPackage
+	People int // at least 1
+	// DependsOn holds the raw names of the deliverables this one waits for.
+	DependsOn []string
+	raw       string // the deliverable's name as given, for matching
 }
 
 type subPackage struct {
@@ -45,7 +48,8 @@ func breakDown(in []models.Deliverable) ([]workPackage, []string) {
 	var notes []string
 	for i, d := range in {
 		id := strconv.Itoa(i + 1)
-		wp := workPackage{ID: id, Name: escOr(d.Name, "Deliverable "+id), Desc: esc(d.Description)}
+		wp := workPackage{ID: id, Name: escOr(d.Name, "Deliverable "+id), Desc: esc(d.Description),
+			People: min(max(d.People, 1), models.MaxPeople), DependsOn: d.DependsOn, raw: d.Name}
 		e := d.EffortDays
 		switch {
 		case math.IsNaN(e) || math.IsInf(e, 0) || e < 0:
@@ -75,92 +79,4 @@ func totalEffort(wbs []workPackage) float64 {
 		t += wp.Effort
 	}
 	return t
-}
-
-// Scheduling rule, stated in the schedule: work packages run one after the
-// other in the order given, from the start date (moved to the next Monday if
-// it falls on a weekend). Each takes its effort rounded up to whole working
-// days (Monday to Friday, no public holidays), as if one team worked on one
-// package at a time. A package starts on the working day after the previous
-// one finishes.
-type schedule struct {
-	ok       bool // a start date exists and at least one package is scheduled
-	tooLong  int  // total working days when they exceed maxScheduleDays, else 0
-	items    []scheduledPackage
-	start    time.Time
-	finish   time.Time
-	days     int // working days from first start to finish
-	capacity int // working days between start and end date, both included
-	variance int // days beyond (positive) or before (negative) the end date
-	hasEnd   bool
-}
-
-type scheduledPackage struct {
-	wp     *workPackage
-	days   int
-	start  time.Time
-	finish time.Time
-}
-
-func durationDays(effort float64) int { return int(math.Ceil(effort)) }
-
-func plan(wbs []workPackage, start time.Time, hasStart bool, end time.Time, hasEnd bool) schedule {
-	s := schedule{hasEnd: hasEnd}
-	if !hasStart || len(wbs) == 0 {
-		return s
-	}
-	total := 0
-	for _, wp := range wbs {
-		total += durationDays(wp.Effort)
-		if total > maxScheduleDays {
-			s.tooLong = total
-			return s
-		}
-	}
-	s.ok = true
-	s.start = nextWorkday(start)
-	cursor := s.start
-	s.finish = s.start
-	for i := range wbs {
-		n := durationDays(wbs[i].Effort)
-		sp := scheduledPackage{wp: &wbs[i], days: n, start: cursor, finish: cursor}
-		if n > 0 {
-			sp.finish = addWorkdays(cursor, n-1)
-			cursor = addWorkdays(sp.finish, 1)
-			s.finish = sp.finish
-			s.days += n
-		}
-		s.items = append(s.items, sp)
-	}
-	if hasEnd {
-		s.capacity = workdaysBetween(s.start, end)
-		switch {
-		case s.finish.After(end):
-			s.variance = workdaysBetween(end.AddDate(0, 0, 1), s.finish)
-		default:
-			s.variance = -workdaysBetween(s.finish.AddDate(0, 0, 1), end)
-		}
-	}
-	return s
-}
-
-// at describes where the plan stands on a date: packages finished by then,
-// the one in progress, and the effort completed.
-func (s schedule) at(t time.Time) (done []string, inProgress string, pct float64) {
-	var doneDays, total int
-	for _, it := range s.items {
-		total += it.days
-		switch {
-		case it.days > 0 && !it.finish.After(t):
-			done = append(done, it.wp.ID)
-			doneDays += it.days
-		case it.days > 0 && !it.start.After(t):
-			inProgress = it.wp.ID
-			doneDays += workdaysBetween(it.start, t)
-		}
-	}
-	if total > 0 {
-		pct = 100 * float64(doneDays) / float64(total)
-	}
-	return done, inProgress, pct
 }

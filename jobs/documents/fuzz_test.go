@@ -68,7 +68,7 @@ func checkMarkdown(t *testing.T, key, md string) {
 	if h, ok := first.(*ast.Heading); !ok || h.Level != 1 {
 		t.Fatalf("%s: first block is %T, not a level-1 heading", key, first)
 	}
-	h1, tables := 0, 0
+	h1, tables, charts := 0, 0, 0
 	err := ast.Walk(root, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		if !entering {
 			return ast.WalkContinue, nil
@@ -78,7 +78,19 @@ func checkMarkdown(t *testing.T, key, md string) {
 			if n.Level == 1 {
 				h1++
 			}
-		case *ast.HTMLBlock, *ast.RawHTML, *ast.Link, *ast.Image, *ast.AutoLink, *ast.FencedCodeBlock, *ast.CodeBlock, *ast.CodeSpan:
+		case *ast.FencedCodeBlock:
+			// The only fenced blocks are chart specs: one line of JSON.
+			if lang := string(n.Language(src)); lang != chartLang || n.Lines().Len() != 1 {
+				t.Errorf("%s: user text produced a fenced block %q of %d lines", key, lang, n.Lines().Len())
+				break
+			}
+			seg := n.Lines().At(0)
+			var c chart
+			if err := json.Unmarshal(seg.Value(src), &c); err != nil {
+				t.Errorf("%s: chart spec does not parse: %v", key, err)
+			}
+			charts++
+		case *ast.HTMLBlock, *ast.RawHTML, *ast.Link, *ast.Image, *ast.AutoLink, *ast.CodeBlock, *ast.CodeSpan:
 			t.Errorf("%s: user text produced a %s node", key, n.Kind())
 		case *east.Table:
 			tables++
@@ -98,6 +110,12 @@ func checkMarkdown(t *testing.T, key, md string) {
 	}
 	if h1 != 1 {
 		t.Errorf("%s: %d level-1 headings, want 1", key, h1)
+	}
+	// Every chart is drawn, and every drawing is well-formed SVG with its
+	// text alternatives.
+	figures := svgFigures(t, RenderHTML(md))
+	if len(figures) != charts {
+		t.Errorf("%s: %d chart specs but %d figures drawn", key, charts, len(figures))
 	}
 	raw := rawTables(md)
 	if len(raw) != tables {

@@ -58,7 +58,7 @@ func RenderHTML(md string) string {
 		// returns; fall back to escaped text rather than dropping content.
 		return policy().Sanitize("<pre>" + htmlEscape(md) + "</pre>")
 	}
-	return policy().Sanitize(buf.String())
+	return drawCharts(policy().Sanitize(buf.String()))
 }
 
 func htmlEscape(s string) string {

@@ -95,8 +95,9 @@ func unescapeTitle(s string) string {
 	return b.String()
 }
 
-// header writes who the document is for, what it builds on and how it
-// reflects the company's values.
+// header writes who the document is for and what it builds on. The company
+// pack appears only where it changes a statement (strategic fit, compliance,
+// tone of voice), never as a block of values that fits every document.
 func header(f *facts, d *doc, dt DocType) {
 	var meta []string
 	if f.company != "" {
@@ -113,28 +114,6 @@ func header(f *facts, d *doc, dt DocType) {
 		}
 		d.para("**Based on:** " + strings.Join(titles, ", "))
 	}
-	if f.valuesList != "" {
-		d.para(fmt.Sprintf("> **How this document reflects %s's values** (%s): %s",
-			f.companyOrWe, f.valuesList, valuesPurpose[dt.Key]))
-	}
-}
-
-// valuesPurpose says, per document, how it puts the company's values into
-// practice. It is deliberately concrete: a values line that fits every
-// document says nothing.
-var valuesPurpose = map[string]string{
-	"project_charter":          "it names one accountable sponsor, states what success means in measurable terms and keeps commitments in plain words.",
-	"business_case":            "costs, benefits and risks are set out side by side so that the decision is made on the same facts by everyone.",
-	"scope_statement":          "what is out of scope is written down as clearly as what is in, so nobody is promised something the project will not deliver.",
-	"stakeholder_register":     "every group affected is listed, including those with little influence, and each has an engagement approach.",
-	"risk_register":            "every risk is scored by the same published rule and has a named owner and a mitigation in plain language.",
-	"communication_plan":       "people hear about changes that affect them early, through a channel suited to them, from a named owner.",
-	"work_breakdown_structure": "the effort behind every deliverable is visible, with no hidden work or unexplained totals.",
-	"schedule":                 "the dates follow from the effort by a stated rule, and any gap against the committed end date is shown, not hidden.",
-	"budget_estimate":          "every amount is traceable to effort, rate or risk, and the contingency follows a published formula.",
-	"raci_matrix":              "each deliverable has exactly one accountable person, and those affected are consulted rather than surprised.",
-	"quality_plan":             "acceptance criteria are agreed before work starts, and compliance is built in rather than checked at the end.",
-	"executive_summary":        "the numbers that matter, good and bad, are on one page with the decisions they call for.",
 }
 
 func cmpOr(s, fallback string) string {

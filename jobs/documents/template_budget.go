@@ -10,10 +10,12 @@ func writeBudget(f *facts, d *doc) {
 		maxContingencyPct, maxContingencyPct))
 
 	d.h(2, "Day rate")
-	if b.rateSource != "" {
+	if b.rateStated {
+		d.para(fmt.Sprintf("%s a day, the project's stated day rate.", b.rateText()))
+	} else if b.rateSource != "" {
 		d.para(fmt.Sprintf("%s a day, from the assumption: _%s_", b.rateText(), b.rateSource))
 	} else {
-		d.para(fmt.Sprintf("%s a day: the default rate, because no assumption states a day rate. Add one (for example “A blended day rate of %s applies”) to override it.",
+		d.para(fmt.Sprintf("%s a day: the default rate, because the project states no day rate. Set one (or an assumption such as “A blended day rate of %s applies”) to override it.",
 			b.rateText(), b.rateText()))
 	}
 	if b.currency == "" {

@@ -4,46 +4,54 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"dossier/models"
 )
 
 // writeBusinessCase argues for the investment with the same figures the
 // budget and schedule use, so the case cannot promise a cheaper or faster
-// project than the plan.
+// project than the plan, and values the benefits in money.
 func writeBusinessCase(f *facts, d *doc) {
 	d.h(2, "The opportunity")
 	d.para(cmpOr(f.desc, notProvided))
-	if m := esc(f.pack.Mission); m != "" {
-		d.para(fmt.Sprintf("It serves %s's mission: _%s_", f.companyOrWe, m))
-	}
 
 	d.h(2, "Strategic fit")
 	strategicFit(f, d)
 
-	d.h(2, "Benefits")
+	d.h(2, "Objectives")
 	d.para("The project commits to these objectives:")
-	d.bullets(f.data.Objectives, notProvided)
+	numbered(d, f.objectives)
 	d.para("They will be judged by these measures:")
 	d.bullets(f.data.SuccessCriteria, notProvided)
 
 	d.h(2, "Costs")
 	costTable(f, d)
 
+	d.h(2, "Benefits")
+	benefitsSection(f, d)
+
+	d.h(2, "Financial appraisal")
+	appraisalSection(f, d)
+
 	d.h(2, "Options considered")
-	b := f.budget
+	b, a := f.budget, f.case_
 	t := newTable("Option", "Cost", "Outcome")
 	first := "the objectives"
-	if len(f.data.Objectives) > 0 {
-		first = "the objectives, such as “" + escOr(f.data.Objectives[0], "") + "”,"
+	if len(f.objectives) > 0 {
+		first = "the objectives, such as “" + escOr(f.objectives[0], "") + "”,"
 	}
 	t.row("1. Do nothing", "No project cost", "Current problems persist and "+first+" are not met")
-	t.row("2. Deliver as scoped (recommended)", b.money(b.total), finishOutcome(f))
-	t.row("3. Defer by a year", "Similar cost, later", "Benefits arrive a year later; competitors keep their lead")
-	t.write(d)
-
-	if len(f.pack.Competitors) > 0 {
-		d.h(2, "Competitive context")
-		d.para(fmt.Sprintf("%s compete for the same customers. Delay widens any gap in service they already offer.", joinEsc(f.pack.Competitors)))
+	rec, defer_ := finishOutcome(f), "Benefits arrive a year later"
+	if a.ok {
+		rec += fmt.Sprintf("; NPV %s", b.money(a.npv))
+		defer_ += fmt.Sprintf(": NPV falls to %s (today's NPV ÷ %s)", b.money(a.deferNPV), fmtNum(1+a.rate/100, 4))
 	}
+	if names := joinEsc(f.pack.Competitors); names != "" {
+		defer_ += "; " + names + " keep any lead in service for another year"
+	}
+	t.row("2. Deliver as scoped (recommended)", b.money(b.total), rec)
+	t.row("3. Defer by a year", "Similar cost, a year later", defer_)
+	t.write(d)
 
 	d.h(2, "Risks")
 	riskBrief(f, d, 3)
@@ -54,33 +62,134 @@ func writeBusinessCase(f *facts, d *doc) {
 	d.para(recommendation(f))
 }
 
-// strategicFit pairs each strategic goal with the objectives that share its
-// key terms. It is a prompt for discussion, and says so.
+// numbered writes user strings as a numbered list, or the placeholder.
+func numbered(d *doc, items []string) {
+	n := 0
+	for _, it := range items {
+		if e := esc(it); e != "" {
+			n++
+			d.line(fmt.Sprintf("%d. %s", n, e))
+		}
+	}
+	if n == 0 {
+		d.line(notProvided)
+	}
+	d.blank()
+}
+
+// strategicFit pairs each strategic goal with the objectives linked to it
+// explicitly. Shared key terms are shown only as a hint, labelled so, for
+// goals the data does not link.
 func strategicFit(f *facts, d *doc) {
 	if nonEmpty(f.pack.StrategicGoals) == 0 {
 		d.para("Strategic goals: " + notProvided + " Link the objectives to the company strategy before approval.")
 		return
 	}
-	t := newTable("Strategic goal", "Related objectives")
+	t := newTable("Strategic goal", "Objectives that serve it", "Keyword hint (not a confirmed link)")
+	hinted := false
 	for _, g := range f.pack.StrategicGoals {
 		if clean(g) == "" {
 			continue
 		}
+		var linked, hint []string
 		gt := keyTerms(g)
-		var rel []string
 		for i, o := range f.data.Objectives {
-			if shares(gt, keyTerms(o)) {
-				rel = append(rel, "Objective "+strconv.Itoa(i+1))
+			n := "Objective " + strconv.Itoa(i+1)
+			switch {
+			case linksTo(o, g):
+				linked = append(linked, n)
+			case shares(gt, keyTerms(o.Text)):
+				hint = append(hint, n)
 			}
 		}
-		cell := "No direct link found; confirm the contribution"
-		if len(rel) > 0 {
-			cell = strings.Join(rel, ", ")
+		cell := "None linked"
+		if len(linked) > 0 {
+			cell = strings.Join(linked, ", ")
 		}
-		t.row(esc(g), cell)
+		h := "—"
+		if len(hint) > 0 {
+			h, hinted = strings.Join(hint, ", ")+" (shared key terms)", true
+		}
+		t.row(esc(g), cell, h)
 	}
 	t.write(d)
-	d.para("Objectives are numbered as listed under Benefits. Links are found by shared key terms; the sponsor should confirm them.")
+	note := "Objectives are numbered as listed under Objectives. Links are the ones stated in the project data."
+	if hinted {
+		note += " A keyword hint only means the texts share words; confirm or reject it before approval."
+	}
+	d.para(note)
+}
+
+// linksTo reports whether the objective names the goal among its links.
+func linksTo(o models.Objective, goal string) bool {
+	for _, g := range o.StrategicGoals {
+		if strings.EqualFold(strings.TrimSpace(g), strings.TrimSpace(goal)) {
+			return true
+		}
+	}
+	return false
+}
+
+// benefitsSection values each benefit per year of the horizon.
+func benefitsSection(f *facts, d *doc) {
+	a, b := f.case_, f.budget
+	if !a.ok {
+		d.para(fmt.Sprintf("Benefits in money: %s Without an annual value per benefit there is no net present value, payback or return; add them (description, annual value, months after go-live) before approval.", notProvided))
+		return
+	}
+	t := newTable("Benefit", "Annual value", "Starts after go-live").right(1, 2)
+	for _, x := range f.data.Benefits {
+		if x.AnnualValue > 0 {
+			t.row(escOr(x.Description, notProvided), b.money(x.AnnualValue), plural(max(x.StartsAfterMonths, 0), "month", "months"))
+		}
+	}
+	t.write(d)
+	d.para(fmt.Sprintf("Go-live is the planned finish (%s). Year 1 is the first twelve months after it. A benefit counts from its start: in a year it yields its annual value × its active months in that year ÷ 12.", finishDate(f)))
+	y := newTable("Year", "Benefits", "Discount factor", "Present value").right(1, 2, 3)
+	for i := range benefitYears {
+		y.row(strconv.Itoa(i+1), b.money(a.years[i]), fmtNum(a.factors[i], 4), b.money(a.pv[i]))
+	}
+	y.row("**Total**", "**"+b.money(a.total)+"**", " ", "**"+b.money(a.npv+a.cost)+"**")
+	y.write(d)
+}
+
+func finishDate(f *facts) string {
+	if !f.sched.ok {
+		return "not computable yet"
+	}
+	return fmtDate(f.sched.finish)
+}
+
+// appraisalSection states NPV, payback and ROI with their formulas.
+func appraisalSection(f *facts, d *doc) {
+	a, b := f.case_, f.budget
+	if !a.ok {
+		d.para("Not computed: no benefits with a money value are given.")
+		return
+	}
+	rate := fmtPct(a.rate)
+	if a.rateDefault {
+		rate += " (default: no discount rate is given)"
+	}
+	lines := []string{
+		fmt.Sprintf("Cost C = %s (the total estimate, spent before go-live).", b.money(a.cost)),
+		fmt.Sprintf("Discount rate r = %s.", rate),
+		fmt.Sprintf("**Net present value** = −C + Σ benefits in year y ÷ (1 + r)^y, y = 1 … %d = −%s + %s = **%s**.",
+			benefitYears, b.money(a.cost), b.money(a.npv+a.cost), b.money(a.npv)),
+	}
+	if a.paidBack {
+		lines = append(lines, fmt.Sprintf("**Payback**: the month in which cumulative benefits (not discounted) reach C: **%s months** after go-live.", fmtNum(a.payback, 1)))
+	} else {
+		lines = append(lines, fmt.Sprintf("**Payback**: not within the %d-year horizon; cumulative benefits reach %s of %s.", benefitYears, b.money(a.total), b.money(a.cost)))
+	}
+	if a.cost > 0 {
+		lines = append(lines, fmt.Sprintf("**Return on investment** over %d years = (Σ benefits − C) ÷ C = (%s − %s) ÷ %s = **%s**.",
+			benefitYears, b.money(a.total), b.money(a.cost), b.money(a.cost), fmtPct(a.roi)))
+	} else {
+		lines = append(lines, "**Return on investment**: not computed, as the cost is zero.")
+	}
+	d.list(lines...)
+	d.para("Running costs after go-live (licences, infrastructure, support) are not in C; subtract them from the benefits where they apply.")
 }
 
 // costTable shows estimate, contingency and budget.
@@ -117,6 +226,12 @@ func recommendation(f *facts) string {
 	var conds []string
 	if f.sched.ok && f.sched.hasEnd && f.sched.variance > 0 {
 		conds = append(conds, fmt.Sprintf("agree how to recover the %s by which the plan overruns the end date", plural(f.sched.variance, "working day", "working days")))
+	}
+	if r := f.sched.atRisk(); len(r) > 0 {
+		conds = append(conds, "re-plan the "+plural(len(r), "milestone", "milestones")+" at risk: "+milestoneRiskList(r))
+	}
+	if f.case_.ok && f.case_.npv < 0 {
+		conds = append(conds, "accept a negative net present value of "+f.budget.money(f.case_.npv)+" for reasons other than money, or raise the benefits")
 	}
 	if f.budget.hasBudget && f.budget.headroom < 0 {
 		conds = append(conds, "close the funding gap of "+f.budget.money(-f.budget.headroom))

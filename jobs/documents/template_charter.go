@@ -12,7 +12,7 @@ func writeCharter(f *facts, d *doc) {
 	d.para(cmpOr(f.desc, notProvided))
 
 	d.h(2, "Objectives")
-	d.bullets(f.data.Objectives, notProvided)
+	d.bullets(f.objectives, notProvided)
 
 	d.h(2, "Scope summary")
 	d.para(fmt.Sprintf("%s in scope and %s explicitly out of scope; the Scope Statement holds the detail.",
@@ -89,7 +89,8 @@ func deliverablesTable(f *facts, d *doc) {
 func timelineLine(f *facts) string {
 	s := fmt.Sprintf("Start: %s. Committed end: %s.", dateOr(f.data.StartDate), dateOr(f.data.EndDate))
 	if f.sched.ok {
-		s += fmt.Sprintf(" Planned finish from the effort estimates: %s (%s).", fmtDate(f.sched.finish), varianceText(f.sched))
+		s += fmt.Sprintf(" Planned finish from the effort estimates and dependencies: %s (%s). Critical path: %s.",
+			fmtDate(f.sched.finish), varianceText(f.sched), f.sched.criticalNames())
 	}
 	return s
 }
@@ -108,8 +109,8 @@ func varianceText(s schedule) string {
 	}
 }
 
-// milestoneTable lists milestones with their dates, flagging dates outside
-// the project window.
+// milestoneTable lists milestones with their dates and the schedule's check
+// against the work each requires, flagging dates outside the project window.
 func milestoneTable(f *facts, d *doc) {
 	if len(f.data.Milestones) == 0 {
 		d.para("Milestones: " + notProvided)
@@ -117,8 +118,8 @@ func milestoneTable(f *facts, d *doc) {
 	}
 	t := newTable("Milestone", "Date", "Check")
 	for i, m := range f.data.Milestones {
-		check := "Within the project window"
 		md, ok := parseDate(m.Date)
+		var check string
 		switch {
 		case !ok:
 			check = "Date missing or invalid"
@@ -126,8 +127,10 @@ func milestoneTable(f *facts, d *doc) {
 			check = "Before the start date"
 		case f.hasEnd && md.After(f.end):
 			check = "After the end date"
-		case !f.hasStart || !f.hasEnd:
-			check = "Project window not fully defined"
+		case f.sched.ok && i < len(f.sched.milestones):
+			check = f.sched.milestones[i].status()
+		default:
+			check = "Not checked: the schedule cannot be computed"
 		}
 		t.row(escOr(m.Name, "Milestone "+strconv.Itoa(i+1)), dateOr(m.Date), check)
 	}

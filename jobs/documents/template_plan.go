@@ -57,10 +57,10 @@ func share(part, total float64) float64 {
 	return 100 * part / total
 }
 
-// writeSchedule turns effort into dates by a stated rule and shows the gap
-// against the committed end date and milestones.
+// writeSchedule turns effort into dates by a stated rule, names the critical
+// path and checks each milestone against the work it requires.
 func writeSchedule(f *facts, d *doc) {
-	d.para("Rule: work packages from the Work Breakdown Structure run one after the other, in order, from the start date (a weekend start moves to the Monday). Each takes its effort rounded up to whole working days, Monday to Friday. Public holidays are not deducted; adjust for them locally.")
+	d.para("Rule: a work package starts with the project (a weekend start moves to the Monday) or on the working day after the last package it depends on finishes; packages that do not depend on each other run in parallel. Each takes its effort divided by the people working on it, rounded up to whole working days, Monday to Friday. Public holidays are not deducted; adjust for them locally.")
 	s := f.sched
 	switch {
 	case !f.hasStart:
@@ -72,16 +72,16 @@ func writeSchedule(f *facts, d *doc) {
 		d.para("Deliverables: " + notProvided + " Dates cannot be computed without deliverables.")
 		return
 	case s.tooLong > 0:
-		d.para(fmt.Sprintf("The effort adds up to more than %s working days, too long to schedule one package at a time. Check the effort estimates or split the programme into projects.", fmtNum(maxScheduleDays, 0)))
+		d.para(fmt.Sprintf("The critical path adds up to more than %s working days, too long to schedule. Check the effort estimates or split the programme into projects.", fmtNum(maxScheduleDays, 0)))
 		deliverablesTable(f, d)
-		notesSection(d, f.dateNotes, f.wbsNotes)
+		notesSection(d, f.dateNotes, f.wbsNotes, s.notes)
 		return
 	}
 
 	d.h(2, "Summary")
 	lines := []string{
 		"Start: " + fmtDate(s.start) + ".",
-		fmt.Sprintf("Planned finish: %s, after %s of work.", fmtDate(s.finish), plural(s.days, "working day", "working days")),
+		fmt.Sprintf("Planned finish: %s, %s after the start.", fmtDate(s.finish), plural(s.days, "working day", "working days")),
 	}
 	if s.hasEnd {
 		lines = append(lines, fmt.Sprintf("Committed end: %s, which allows %s. The plan finishes %s.",
@@ -89,55 +89,92 @@ func writeSchedule(f *facts, d *doc) {
 	} else {
 		lines = append(lines, "Committed end: "+dateOr(f.data.EndDate))
 	}
+	lines = append(lines, "Critical path: "+s.criticalNames()+". A day lost on any of these packages moves the finish date.")
+	if r := s.atRisk(); len(r) > 0 {
+		lines = append(lines, fmt.Sprintf("%s at risk: %s.", plural(len(r), "milestone", "milestones"), milestoneRiskList(r)))
+	}
 	d.list(lines...)
 
 	d.h(2, "Timeline")
-	t := newTable("WBS ID", "Work package", "Effort (days)", "Working days", "Start", "Finish").right(2, 3)
+	d.figure(ganttChart(f))
+	t := newTable("WBS ID", "Work package", "Effort (days)", "People", "Working days", "After", "Start", "Finish").right(2, 3, 4)
 	for _, it := range s.items {
 		start, finish := fmtDate(it.start), fmtDate(it.finish)
 		if it.days == 0 {
 			start, finish = "Not scheduled (no effort)", ""
 		}
-		t.row(it.wp.ID, it.wp.Name, fmtDays(it.wp.Effort), fmt.Sprint(it.days), start, finish)
+		name := it.wp.Name
+		if it.critical {
+			name = "**" + name + "** (critical)"
+		}
+		t.row(it.wp.ID, name, fmtDays(it.wp.Effort), fmt.Sprint(it.wp.People), fmt.Sprint(it.days), afterText(s, it), start, finish)
 	}
-	t.row(" ", "**Total**", "**"+fmtDays(totalEffort(f.wbs))+"**", fmt.Sprintf("**%d**", s.days), fmtDate(s.start), fmtDate(s.finish))
+	t.row(" ", "**Project**", "**"+fmtDays(totalEffort(f.wbs))+"**", " ", fmt.Sprintf("**%d**", s.days), " ", fmtDate(s.start), fmtDate(s.finish))
 	t.write(d)
+	d.para("Working days per package = ⌈effort ÷ people⌉. The project's working days run from the first start to the last finish; packages in parallel count once.")
 
 	d.h(2, "Milestones against the plan")
-	if len(f.data.Milestones) == 0 {
+	if len(s.milestones) == 0 {
 		d.para("Milestones: " + notProvided)
 	} else {
-		m := newTable("Milestone", "Target date", "Work packages finished by then", "In progress", "Planned progress").right(4)
-		for i, ms := range f.data.Milestones {
-			name := escOr(ms.Name, fmt.Sprintf("Milestone %d", i+1))
-			md, ok := parseDate(ms.Date)
-			if !ok {
-				m.row(name, dateOr(ms.Date), "", "", "")
-				continue
+		m := newTable("Milestone", "Target date", "Requires", "Required work finishes", "Status")
+		for _, ms := range s.milestones {
+			req, ready := "—", "—"
+			if len(ms.requires) > 0 {
+				var ids []string
+				for _, k := range ms.requires {
+					ids = append(ids, s.items[k].wp.ID)
+				}
+				req, ready = strings.Join(ids, ", "), fmtDate(ms.ready)
 			}
-			done, cur, pct := s.at(md)
-			m.row(name, fmtDate(md), cmpOr(strings.Join(done, ", "), "none"), cmpOr(cur, "none"), fmtPct(pct))
+			m.row(ms.name, dateOr(ms.raw), req, ready, ms.status())
 		}
 		m.write(d)
-		d.para("Planned progress is the share of scheduled working days completed by the target date. Check that each milestone's work is finished by then.")
+		d.para("A milestone is at risk when the last work package it requires finishes after its date; the gap is counted in working days.")
 	}
 
 	d.h(2, "What the dates mean")
 	d.para(scheduleAdvice(f))
-	notesSection(d, f.dateNotes, f.wbsNotes)
+	notesSection(d, f.dateNotes, f.wbsNotes, s.notes)
+}
+
+// afterText lists the IDs of the packages an item waits for.
+func afterText(s schedule, it scheduledPackage) string {
+	if len(it.deps) == 0 {
+		return "Start"
+	}
+	var ids []string
+	for _, k := range it.deps {
+		ids = append(ids, s.items[k].wp.ID)
+	}
+	return strings.Join(ids, ", ")
+}
+
+// milestoneRiskList names milestones at risk with their gaps.
+func milestoneRiskList(ms []milestoneCheck) string {
+	var parts []string
+	for _, m := range ms {
+		parts = append(parts, fmt.Sprintf("%s (%s, %s late)", m.name, fmtDate(m.date), plural(m.gap, "working day", "working days")))
+	}
+	return strings.Join(parts, "; ")
 }
 
 // scheduleAdvice names the recovery needed, if any.
 func scheduleAdvice(f *facts) string {
 	s := f.sched
+	var out string
 	switch {
 	case !s.hasEnd:
-		return "No committed end date is set; agree one with the sponsor using the planned finish above."
+		out = "No committed end date is set; agree one with the sponsor using the planned finish above."
 	case s.variance > 0:
-		return fmt.Sprintf("Worked one package at a time, the plan overruns the end date by %s. Options: run packages in parallel where they do not depend on each other, add capacity to the longest packages, or agree a later end date with the sponsor.",
+		out = fmt.Sprintf("The plan overruns the end date by %s. Options: add people to the packages on the critical path, remove a dependency that is not strictly needed, or agree a later end date with the sponsor.",
 			plural(s.variance, "working day", "working days"))
 	default:
-		return fmt.Sprintf("The plan fits within the end date with %s to spare; that buffer is the schedule contingency.",
+		out = fmt.Sprintf("The plan fits within the end date with %s to spare; that buffer is the schedule contingency.",
 			plural(-s.variance, "working day", "working days"))
 	}
+	if r := s.atRisk(); len(r) > 0 {
+		out += " Milestones at risk need either a later date or the required work brought forward."
+	}
+	return out
 }

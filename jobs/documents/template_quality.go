@@ -60,9 +60,6 @@ func writeQuality(f *facts, d *doc) {
 	t.row("Project manager", cmpOr(f.manager, notProvided), "Owns this plan; runs reviews; tracks findings to closure")
 	t.write(d)
 
-	if f.valuesList != "" {
-		d.para(fmt.Sprintf("Quality at %s means living its values (%s) in the result, not only passing checks.", f.companyOrWe, f.valuesList))
-	}
 }
 
 // assurance maps a compliance standard to a quality activity and its

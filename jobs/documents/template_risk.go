@@ -33,6 +33,7 @@ func writeRisks(f *facts, d *doc) {
 	t.write(d)
 
 	d.h(2, "Heat map")
+	d.figure(heatChart(f))
 	d.para("Number of risks in each cell. Rows are probability, columns impact.")
 	var grid [6][6]int
 	for _, r := range rf.ranked {

@@ -27,6 +27,7 @@ func writeStakeholders(f *facts, d *doc) {
 	t.write(d)
 
 	d.h(2, "Power/interest grid")
+	d.figure(gridChart(f))
 	names := groupByQuadrant(f)
 	g := newTable(" ", "Lower interest (1–3)", "High interest (4–5)")
 	g.row("**High influence (4–5)**", "Keep satisfied: "+names[keepSatisfied], "Manage closely: "+names[manageClosely])

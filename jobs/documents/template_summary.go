@@ -13,6 +13,12 @@ func writeExecutiveSummary(f *facts, d *doc) {
 	t := newTable("Measure", "Value")
 	if s.ok {
 		t.row("Planned finish", fmt.Sprintf("%s (%s)", fmtDate(s.finish), varianceText(s)))
+		t.row("Critical path", s.criticalNames())
+		if r := s.atRisk(); len(r) > 0 {
+			t.row("Milestones at risk", milestoneRiskList(r))
+		} else if len(s.milestones) > 0 {
+			t.row("Milestones at risk", "None")
+		}
 	} else {
 		t.row("Planned finish", "Cannot be computed: needs a valid start date and deliverables")
 	}
@@ -28,6 +34,15 @@ func writeExecutiveSummary(f *facts, d *doc) {
 	} else {
 		t.row("Approved budget", notProvided)
 	}
+	if a := f.case_; a.ok {
+		pay := "not within " + plural(benefitYears, "year", "years")
+		if a.paidBack {
+			pay = fmtNum(a.payback, 1) + " months after go-live"
+		}
+		t.row("Net present value", fmt.Sprintf("%s at %s over %s; payback %s; ROI %s", b.money(a.npv), fmtPct(a.rate), plural(benefitYears, "year", "years"), pay, fmtPct(a.roi)))
+	} else {
+		t.row("Net present value", "Not computed: no benefits with a money value")
+	}
 	if len(rf.ranked) > 0 {
 		top := rf.ranked[0]
 		t.row("Risks", fmt.Sprintf("%d: %d High, %d Medium, %d Low; total exposure %d", len(rf.ranked), rf.high, rf.medium, rf.low, rf.total))
@@ -39,7 +54,7 @@ func writeExecutiveSummary(f *facts, d *doc) {
 	t.write(d)
 
 	d.h(2, "Objectives")
-	d.bullets(f.data.Objectives, notProvided)
+	d.bullets(f.objectives, notProvided)
 
 	d.h(2, "Top risks")
 	riskBrief(f, d, 3)
@@ -56,7 +71,7 @@ func writeExecutiveSummary(f *facts, d *doc) {
 		fmt.Sprintf("**Risk Register**: %s ranked by probability × impact.", plural(len(rf.ranked), "risk", "risks")),
 		"**Communication Plan**: cadence and channel for each stakeholder.",
 		fmt.Sprintf("**Work Breakdown Structure**: %s in %d parts, %s person-days of effort.", plural(len(f.wbs), "work package", "work packages"), len(f.wbs)*3, fmtDays(b.effort)),
-		"**Project Schedule**: dates in working days against the end date and milestones.",
+		fmt.Sprintf("**Project Schedule**: planned finish %s; critical path %s.", finishDate(f), cmpOr(s.criticalNames(), "not computed")),
 		fmt.Sprintf("**Budget Estimate**: %s including contingency.", b.money(b.total)),
 		"**RACI Matrix**: one accountable person per deliverable.",
 		fmt.Sprintf("**Quality Plan**: acceptance checks and %s.", plural(nonEmpty(f.pack.ComplianceStandards), "compliance standard", "compliance standards")),
@@ -72,8 +87,15 @@ func decisions(f *facts) []string {
 	var out []string
 	s, b := f.sched, f.budget
 	if s.ok && s.hasEnd && s.variance > 0 {
-		out = append(out, fmt.Sprintf("Choose how to recover %s: run work in parallel, add capacity, or move the end date from %s to %s.",
-			plural(s.variance, "working day", "working days"), fmtDate(f.end), fmtDate(s.finish)))
+		out = append(out, fmt.Sprintf("Choose how to recover %s: add people on the critical path (%s) or move the end date from %s to %s.",
+			plural(s.variance, "working day", "working days"), s.criticalNames(), fmtDate(f.end), fmtDate(s.finish)))
+	}
+	for _, m := range s.atRisk() {
+		out = append(out, fmt.Sprintf("Move the milestone “%s” from %s to %s or later, or bring its required work forward by %s.",
+			m.name, fmtDate(m.date), fmtDate(m.ready), plural(m.gap, "working day", "working days")))
+	}
+	if a := f.case_; a.ok && a.npv < 0 {
+		out = append(out, fmt.Sprintf("Decide whether to proceed with a negative net present value of %s.", b.money(a.npv)))
 	}
 	switch {
 	case b.effort == 0:

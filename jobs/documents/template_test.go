@@ -121,18 +121,30 @@ func TestScheduleDates(t *testing.T) {
 	t.Parallel()
 	md := generateExample(t, "schedule").Markdown
 	rows := tableRows(t, md, "## Timeline")
-	// 15 working days from Mon 4 Jan 2027 end on Fri 22 Jan; the next
-	// package (40 days) starts Mon 25 Jan and ends Fri 19 Mar, 8 weeks later.
-	assert.Equal(t, []string{"1", "Discovery and UX research", "15", "15", "Mon 4 Jan 2027", "Fri 22 Jan 2027"}, rows[0])
-	assert.Equal(t, []string{"2", "Portal front end", "40", "40", "Mon 25 Jan 2027", "Fri 19 Mar 2027"}, rows[1])
-	assert.Equal(t, []string{"3", "Claims API integration", "30", "30", "Mon 22 Mar 2027", "Fri 30 Apr 2027"}, rows[2])
-	// 12 days from Mon 31 May: two weeks to Fri 11 Jun, then Mon 14 and Tue 15.
-	assert.Equal(t, "Mon 31 May 2027", rows[4][4])
-	assert.Equal(t, "Tue 15 Jun 2027", rows[4][5])
-	// 135 working days end on Fri 9 Jul 2027; Mon 4 Jan – Wed 30 Jun holds 128.
-	assert.Equal(t, "Fri 9 Jul 2027", rows[6][5])
-	assert.Contains(t, md, "Planned finish: Fri 9 Jul 2027, after 135 working days of work.")
-	assert.Contains(t, md, "which allows 128 working days. The plan finishes 7 working days after the end date.")
+	// WBS ID, package, effort, people, working days, after, start, finish.
+	// 1 starts Mon 4 Jan 2027 and takes 15 working days: Fri 22 Jan.
+	assert.Equal(t, []string{"1", "**Discovery and UX research** (critical)", "15", "1", "15", "Start", "Mon 4 Jan 2027", "Fri 22 Jan 2027"}, rows[0])
+	// 2 and 3 both wait for 1 and run in parallel from Mon 25 Jan. 2 takes
+	// 40 days alone: 8 weeks, to Fri 19 Mar. 3 has two people: 30 ÷ 2 = 15
+	// working days, 3 weeks, to Fri 12 Feb.
+	assert.Equal(t, []string{"2", "**Portal front end** (critical)", "40", "1", "40", "1", "Mon 25 Jan 2027", "Fri 19 Mar 2027"}, rows[1])
+	assert.Equal(t, []string{"3", "Claims API integration", "30", "2", "15", "1", "Mon 25 Jan 2027", "Fri 12 Feb 2027"}, rows[2])
+	// 5 follows 3: 12 days from Mon 15 Feb are two weeks and two days, Tue 2 Mar.
+	assert.Equal(t, []string{"Mon 15 Feb 2027", "Tue 2 Mar 2027"}, rows[4][6:])
+	// 6 waits for 2, 3 and 4; 4 (after 2) ends last, Fri 16 Apr. 7 waits for
+	// 6 (Fri 30 Apr) and 5: 8 days from Mon 3 May end Wed 12 May.
+	assert.Equal(t, []string{"Mon 19 Apr 2027", "Fri 30 Apr 2027"}, rows[5][6:])
+	assert.Equal(t, []string{"Mon 3 May 2027", "Wed 12 May 2027"}, rows[6][6:])
+	// 15 + 40 + 20 + 10 + 8 = 93 working days on the critical path.
+	assert.Contains(t, md, "Planned finish: Wed 12 May 2027, 93 working days after the start.")
+	// Mon 4 Jan – Wed 30 Jun holds 128 working days; 128 − 93 = 35 to spare.
+	assert.Contains(t, md, "which allows 128 working days. The plan finishes 35 working days before the end date.")
+	assert.Contains(t, md, "Critical path: Discovery and UX research → Portal front end → Secure messaging → Security and accessibility assurance → Launch and hypercare.")
+	// Feature-complete (Fri 9 Apr) needs 4, which ends Fri 16 Apr: Mon 12 to Fri 16 is 5 working days late.
+	ms := tableRows(t, md, "## Milestones against the plan")
+	assert.Equal(t, []string{"Claims filing journey feature-complete", "Fri 9 Apr 2027", "2, 3, 4", "Fri 16 Apr 2027",
+		"**At risk**: the required work finishes 5 working days later, on Fri 16 Apr 2027"}, ms[1])
+	assert.Equal(t, "On track: 5 working days to spare", ms[0][4]) // Fri 22 Jan → Fri 29 Jan
 }
 
 func TestWorkdayArithmetic(t *testing.T) {
@@ -203,7 +215,7 @@ func TestWBSNumbering(t *testing.T) {
 func TestBudgetNumbers(t *testing.T) {
 	t.Parallel()
 	md := generateExample(t, "budget_estimate").Markdown
-	assert.Contains(t, md, "EUR 850 a day, from the assumption")
+	assert.Contains(t, md, "EUR 850 a day, the project's stated day rate.")
 	rows := tableRows(t, md, "## Estimate against the approved budget")
 	// 135 days × 850 = 114,750. Average risk score 58/6; 58/6 ÷ 25 × 20% =
 	// 7.73%; 114,750 × 7.733% = 8,874.
@@ -220,9 +232,14 @@ func TestBudgetNumbers(t *testing.T) {
 func TestBudgetDefaultRate(t *testing.T) {
 	t.Parallel()
 	req := exampleRequest("budget_estimate")
+	req.Project.DayRate = nil
+	// Without a stated day rate, the assumption's sentence is the fallback.
+	doc, err := NewTemplateGenerator(0).Generate(context.Background(), req)
+	require.NoError(t, err)
+	assert.Contains(t, doc.Markdown, "EUR 850 a day, from the assumption: _A blended day rate of EUR 850 applies to all project effort_")
 	req.Project.Assumptions = nil
 	req.Project.Risks = nil
-	doc, err := NewTemplateGenerator(0).Generate(context.Background(), req)
+	doc, err = NewTemplateGenerator(0).Generate(context.Background(), req)
 	require.NoError(t, err)
 	assert.Contains(t, doc.Markdown, "EUR 800 a day: the default rate")
 	assert.Contains(t, doc.Markdown, "| **Total estimate** | **EUR 108,000** |") // 135 × 800, no contingency
@@ -297,7 +314,8 @@ func TestExecutiveSummaryCitesFigures(t *testing.T) {
 	t.Parallel()
 	md := generateExample(t, "executive_summary").Markdown
 	for _, want := range []string{
-		"| Planned finish | Fri 9 Jul 2027 (7 working days after the end date) |",
+		"| Planned finish | Wed 12 May 2027 (35 working days before the end date) |",
+		"| Net present value | EUR 317,886 at 8% over 5 years; payback 15.8 months after go-live; ROI 351.4% |",
 		"135 person-days across 7 deliverables",
 		"EUR 114,750 labour + EUR 8,874 contingency (7.7%) = EUR 123,624",
 		"| Top risk | Core claims system API cannot handle portal load at peak (3 × 5 = 15, owner Tomasz Nowak) |",

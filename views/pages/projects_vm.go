@@ -17,11 +17,14 @@ type ProjectForm struct {
 	Name, Description                                   string
 	Sponsor, Manager, StartDate, EndDate                string
 	BudgetAmount, BudgetCurrency                        string
-	Objectives, ScopeIn, ScopeOut                       string
+	DayRateAmount, DayRateCurrency, DiscountRate        string
+	Objectives                                          []ObjectiveRow
+	ScopeIn, ScopeOut                                   string
 	Deliverables                                        []DeliverableRow
 	Milestones                                          []MilestoneRow
 	Stakeholders                                        []StakeholderRow
 	Risks                                               []RiskRow
+	Benefits                                            []BenefitRow
 	Constraints, Assumptions, SuccessCriteria           string
 	CompanyName, Industry, Mission, ToneOfVoice         string
 	Values, StrategicGoals, Competitors, ComplianceStds string
@@ -33,6 +36,8 @@ const (
 	RowMilestone   = "milestone"
 	RowStakeholder = "stakeholder"
 	RowRisk        = "risk"
+	RowObjective   = "objective"
+	RowBenefit     = "benefit"
 )
 
 // RowList maps a row kind to its list in the project JSON.
@@ -41,13 +46,19 @@ var RowList = map[string]string{
 	RowMilestone:   "milestones",
 	RowStakeholder: "stakeholders",
 	RowRisk:        "risks",
+	RowObjective:   "objectives",
+	RowBenefit:     "benefits",
 }
 
 // Each row has a Key that names its inputs (data.risks[KEY].impact). Rows
 // the server renders use their index; rows added in the browser get a random
 // key, and the server renumbers them on submit.
-type DeliverableRow struct{ Key, Name, Description, EffortDays string }
-type MilestoneRow struct{ Key, Name, Date string }
+// DependsOn and Requires hold deliverable names, one per line; an
+// objective's Goals are numbers of the strategic goals ("1, 3").
+type DeliverableRow struct{ Key, Name, Description, EffortDays, People, DependsOn string }
+type MilestoneRow struct{ Key, Name, Date, Requires string }
+type ObjectiveRow struct{ Key, Text, Goals string }
+type BenefitRow struct{ Key, Description, AnnualValue, StartsAfterMonths string }
 type StakeholderRow struct{ Key, Name, Role, Interest, Influence string }
 type RiskRow struct{ Key, Description, Probability, Impact, Owner, Mitigation string }
 
@@ -168,18 +179,20 @@ func scoreChoices(v string) []components.Option {
 var fieldOrder = []string{
 	"name", "description", "data.sponsor", "data.manager", "data.startDate", "data.endDate",
 	"data.budget", "data.budget.amount", "data.budget.currency",
+	"data.dayRate", "data.dayRate.amount", "data.dayRate.currency", "data.discountRatePercent",
 	"data.objectives", "data.scopeIn", "data.scopeOut",
 	"data.deliverables", "data.milestones", "data.stakeholders", "data.risks",
-	"data.constraints", "data.assumptions", "data.successCriteria",
+	"data.constraints", "data.assumptions", "data.successCriteria", "data.benefits",
 	"companyIntelligencePack",
 }
 
-var rowFieldOrder = []string{"name", "description", "role", "date", "effortDays", "interest", "influence", "probability", "impact", "owner", "mitigation"}
+var rowFieldOrder = []string{"text", "goals", "strategicGoals", "name", "description", "role", "date", "requires", "effortDays", "people", "dependsOn", "interest", "influence", "probability", "impact", "owner", "mitigation", "annualValue", "startsAfterMonths"}
 
 var rowPath = regexp.MustCompile(`^(data\.[A-Za-z]+)\[(\d+)\](?:\.([A-Za-z]+))?`)
 
 var listLabels = map[string]string{
 	"data.deliverables": "Deliverable", "data.milestones": "Milestone",
+	"data.objectives": "Objective", "data.benefits": "Benefit",
 	"data.stakeholders": "Stakeholder", "data.risks": "Risk",
 }
 
@@ -191,6 +204,10 @@ var fieldLabels = map[string]string{
 	"data.constraints": "Constraints", "data.assumptions": "Assumptions", "data.successCriteria": "Success criteria",
 	"companyIntelligencePack": "Company pack",
 	"effortDays":              "effort",
+	"data.dayRate.amount":     "Day rate", "data.dayRate.currency": "Day rate currency",
+	"data.discountRatePercent": "Discount rate",
+	"dependsOn":                "depends on", "requires": "requires", "people": "people", "strategicGoals": "strategic goals",
+	"goals": "strategic goals", "annualValue": "annual value", "startsAfterMonths": "start", "text": "text",
 }
 
 // FieldLabel names a field for people: data.risks[0].impact → "Risk 1 impact".
@@ -249,6 +266,29 @@ func ErrorItems(errs map[string]string) []components.ErrorItem {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// firstError is the message of the first of the fields, or of any item
+// within them (data.deliverables[0].dependsOn[2]).
+func firstError(errs map[string]string, fields ...string) string {
+	for _, f := range fields {
+		if m, ok := errs[f]; ok {
+			return m
+		}
+	}
+	var keys []string
+	for k := range errs {
+		for _, f := range fields {
+			if strings.HasPrefix(k, f+"[") {
+				keys = append(keys, k)
+			}
+		}
+	}
+	slices.Sort(keys)
+	if len(keys) > 0 {
+		return errs[keys[0]]
+	}
+	return ""
+}
 
 func plural(n int, one, many string) string {
 	if n == 1 {

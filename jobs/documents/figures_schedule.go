@@ -1,0 +1,269 @@
+package documents
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"dossier/models"
+)
+
+// Scheduling rule, stated in the schedule: a work package starts with the
+// project (its start date, moved to the Monday if it falls on a weekend), or
+// on the working day after the last of the packages it depends on finishes.
+// Packages without a dependency between them run in parallel. A package
+// takes its effort divided by the people on it, rounded up to whole working
+// days (Monday to Friday, no public holidays). The critical path is the chain
+// of packages that sets the finish date: any delay on it delays the project.
+//
+// The charter, the executive summary and the business case read the same
+// schedule value, so their dates cannot disagree.
+type schedule struct {
+	ok       bool // a start date exists and at least one package is scheduled
+	tooLong  int  // working days when the finish is beyond maxScheduleDays, else 0
+	items    []scheduledPackage
+	start    time.Time
+	finish   time.Time
+	days     int // working days from the start to the finish, both included
+	capacity int // working days between start and end date, both included
+	variance int // days beyond (positive) or before (negative) the end date
+	hasEnd   bool
+	critical []int // indexes into items, first to last
+	// milestones are checked against the finish of the work they require.
+	milestones []milestoneCheck
+	notes      []string // escaped: ignored dependencies
+}
+
+type scheduledPackage struct {
+	wp       *workPackage
+	days     int   // working days: ⌈effort ÷ people⌉
+	deps     []int // indexes of the packages it waits for
+	from, to int   // working-day offsets from the start: [from, to)
+	start    time.Time
+	finish   time.Time // last working day; equals start when days is 0
+	critical bool
+}
+
+// milestoneCheck compares a milestone's date with the finish of the work
+// packages it requires.
+type milestoneCheck struct {
+	name     string // escaped
+	raw      string // date as given
+	date     time.Time
+	dateOK   bool
+	requires []int     // indexes into items
+	ready    time.Time // when the last required package finishes
+	atRisk   bool
+	gap      int // working days the required work finishes after the milestone (at risk) or before it
+}
+
+func plan(wbs []workPackage, ms []models.Milestone, start time.Time, hasStart bool, end time.Time, hasEnd bool) schedule {
+	s := schedule{hasEnd: hasEnd}
+	if !hasStart || len(wbs) == 0 {
+		return s
+	}
+	s.items = make([]scheduledPackage, len(wbs))
+	byName := map[string]int{}
+	for i := range wbs {
+		s.items[i] = scheduledPackage{wp: &wbs[i], days: int(math.Ceil(wbs[i].Effort / float64(wbs[i].People)))}
+		if k := strings.ToLower(clean(wbs[i].raw)); k != "" {
+			if _, dup := byName[k]; !dup {
+				byName[k] = i
+			}
+		}
+	}
+	for i := range wbs {
+		for _, name := range wbs[i].DependsOn {
+			k, ok := byName[strings.ToLower(clean(name))]
+			switch {
+			case !ok:
+				s.notes = append(s.notes, fmt.Sprintf("%s depends on “%s”, which is not a deliverable; that dependency is ignored.", wbs[i].Name, esc(name)))
+			case k != i:
+				s.items[i].deps = append(s.items[i].deps, k)
+			}
+		}
+	}
+	// Kahn's algorithm: a package is placed once everything it waits for is.
+	placed := make([]bool, len(s.items))
+	waiting := make([]int, len(s.items))
+	users := make([][]int, len(s.items))
+	for i, it := range s.items {
+		waiting[i] = len(it.deps)
+		for _, d := range it.deps {
+			users[d] = append(users[d], i)
+		}
+	}
+	var queue []int
+	for i := range s.items {
+		if waiting[i] == 0 {
+			queue = append(queue, i)
+		}
+	}
+	place := func(i int) {
+		it := &s.items[i]
+		for _, d := range it.deps {
+			if placed[d] {
+				it.from = max(it.from, s.items[d].to)
+			}
+		}
+		it.to = it.from + it.days
+		placed[i] = true
+	}
+	for len(queue) > 0 || !all(placed) {
+		if len(queue) == 0 {
+			// Only packages on a dependency cycle are left: place the first,
+			// ignoring what it waits for that is not placed yet.
+			for i := range placed {
+				if !placed[i] {
+					var cyc []string
+					for _, d := range s.items[i].deps {
+						if !placed[d] {
+							cyc = append(cyc, s.items[d].wp.Name)
+						}
+					}
+					s.notes = append(s.notes, fmt.Sprintf("%s and %s depend on each other (a cycle); %s starts without waiting for them.",
+						s.items[i].wp.Name, strings.Join(cyc, ", "), s.items[i].wp.Name))
+					queue = append(queue, i)
+					waiting[i] = 0
+					break
+				}
+			}
+		}
+		i := queue[0]
+		queue = queue[1:]
+		if placed[i] {
+			continue
+		}
+		place(i)
+		for _, u := range users[i] {
+			if waiting[u]--; waiting[u] == 0 && !placed[u] {
+				queue = append(queue, u)
+			}
+		}
+	}
+	last := 0
+	for i, it := range s.items {
+		if it.to > s.items[last].to {
+			last = i
+		}
+	}
+	if s.items[last].to > maxScheduleDays {
+		s.tooLong = s.items[last].to
+		s.items = nil
+		return s
+	}
+	s.ok = true
+	s.start = nextWorkday(start)
+	for i := range s.items {
+		it := &s.items[i]
+		it.start = addWorkdays(s.start, it.from)
+		it.finish = it.start
+		if it.days > 0 {
+			it.finish = addWorkdays(s.start, it.to-1)
+		}
+	}
+	s.days = s.items[last].to
+	s.finish = s.items[last].finish
+	// Walk back from the last package to finish along the dependency that
+	// made each one wait.
+	for i := last; ; {
+		s.items[i].critical = true
+		s.critical = append([]int{i}, s.critical...)
+		next := -1
+		for _, d := range s.items[i].deps {
+			if s.items[d].to == s.items[i].from && s.items[i].from > 0 {
+				next = d
+				break
+			}
+		}
+		if next < 0 {
+			break
+		}
+		i = next
+	}
+	if hasEnd {
+		s.capacity = workdaysBetween(s.start, end)
+		switch {
+		case s.finish.After(end):
+			s.variance = workdaysBetween(end.AddDate(0, 0, 1), s.finish)
+		default:
+			s.variance = -workdaysBetween(s.finish.AddDate(0, 0, 1), end)
+		}
+	}
+	s.milestones = checkMilestones(s, ms, byName)
+	return s
+}
+
+func all(b []bool) bool {
+	for _, v := range b {
+		if !v {
+			return false
+		}
+	}
+	return true
+}
+
+// checkMilestones flags a milestone "at risk" when the work it requires
+// finishes after its date; the gap is the working days in between.
+func checkMilestones(s schedule, ms []models.Milestone, byName map[string]int) []milestoneCheck {
+	var out []milestoneCheck
+	for i, m := range ms {
+		c := milestoneCheck{name: escOr(m.Name, fmt.Sprintf("Milestone %d", i+1)), raw: m.Date}
+		c.date, c.dateOK = parseDate(m.Date)
+		for _, r := range m.Requires {
+			if k, ok := byName[strings.ToLower(clean(r))]; ok {
+				c.requires = append(c.requires, k)
+				if f := s.items[k].finish; f.After(c.ready) {
+					c.ready = f
+				}
+			}
+		}
+		if c.dateOK && len(c.requires) > 0 {
+			if c.ready.After(c.date) {
+				c.atRisk = true
+				c.gap = workdaysBetween(c.date.AddDate(0, 0, 1), c.ready)
+			} else {
+				c.gap = workdaysBetween(c.ready.AddDate(0, 0, 1), c.date)
+			}
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// criticalNames names the critical path: "1 Discovery → 2 Front end".
+func (s schedule) criticalNames() string {
+	var names []string
+	for _, i := range s.critical {
+		names = append(names, s.items[i].wp.Name)
+	}
+	return strings.Join(names, " → ")
+}
+
+// atRisk lists the milestones at risk.
+func (s schedule) atRisk() []milestoneCheck {
+	var out []milestoneCheck
+	for _, m := range s.milestones {
+		if m.atRisk {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// status says how a milestone stands against its required work.
+func (m milestoneCheck) status() string {
+	switch {
+	case !m.dateOK:
+		return "Date missing or invalid"
+	case len(m.requires) == 0:
+		return "No required work stated"
+	case m.atRisk:
+		return fmt.Sprintf("**At risk**: the required work finishes %s later, on %s", plural(m.gap, "working day", "working days"), fmtDate(m.ready))
+	case m.gap == 0:
+		return "On track, no slack: the required work finishes on the milestone date"
+	default:
+		return fmt.Sprintf("On track: %s to spare", plural(m.gap, "working day", "working days"))
+	}
+}
