@@ -291,7 +291,9 @@ func TestArtifactStandaloneHTML(t *testing.T) {
 			assert.NotRegexp(t, `^(https?:)?//`, s.AttrOr("src", ""))
 		})
 		assert.Equal(t, "Risk Register: Customer Portal Relaunch", a.Title)
-		assert.Equal(t, a.Title, strings.TrimSpace(doc.Find("title").Text()))
+		assert.Equal(t, a.Title, strings.TrimSpace(doc.Find("head title").Text()))
+		// The print view carries the risk heat map, drawn by the server.
+		assert.Equal(t, 1, doc.Find(`figure.dossier-chart svg[role="img"]`).Length())
 		assert.Equal(t, a.Title, strings.TrimSpace(doc.Find("h1").First().Text()))
 		assert.Equal(t, 1, doc.Find("h1").Length(), "a document that opens with its title is not given a second one")
 
@@ -464,7 +466,9 @@ func TestArtifactHostileMarkdown(t *testing.T) {
 					// hostile title is text, not markup.
 					assert.Zero(t, doc.Find("script").Length())
 					assertNoActiveAttributes(t, doc.Selection)
-					assert.Equal(t, a.Title, strings.TrimSpace(doc.Find("title").Text()))
+					assert.Equal(t, a.Title, strings.TrimSpace(doc.Find("head title").Text()))
+		// The print view carries the risk heat map, drawn by the server.
+		assert.Equal(t, 1, doc.Find(`figure.dossier-chart svg[role="img"]`).Length())
 					// The job is gone (or never was): the project's company.
 					assert.Equal(t, g.project.CompanyIntelligencePack.CompanyName, strings.TrimSpace(testID(doc, "print-company").Text()))
 				} else {
