@@ -35,6 +35,7 @@ type Config struct {
 	SSEHeartbeat         time.Duration
 	BackgroundGeneration bool
 	MaxRetries           int
+	DraftStreaming       bool
 }
 
 type configError struct{ name, msg string }
@@ -130,6 +131,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		SSEHeartbeat:         r.duration("SSE_HEARTBEAT", 15*time.Second, 10*time.Millisecond),
 		BackgroundGeneration: r.boolean("BACKGROUND_GENERATION", true),
 		MaxRetries:           r.integer("JOB_MAX_RETRIES", 3, 0, 100),
+		DraftStreaming:       r.boolean("DRAFT_STREAMING", true),
 	}
 	if r.err != nil {
 		return c, r.err

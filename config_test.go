@@ -32,6 +32,10 @@ func TestConfigDefaults(t *testing.T) {
 	assert.Equal(t, 25*time.Second, c.ShutdownTimeout)
 	assert.False(t, c.CookieSecure)
 	assert.True(t, c.BackgroundGeneration)
+	assert.True(t, c.DraftStreaming)
+	c, err = LoadConfig(envOf(map[string]string{"DRAFT_STREAMING": "off"}))
+	require.NoError(t, err)
+	assert.False(t, c.DraftStreaming)
 }
 
 func TestConfigRejectsBadValuesNamingTheVariable(t *testing.T) {
@@ -49,6 +53,7 @@ func TestConfigRejectsBadValuesNamingTheVariable(t *testing.T) {
 		{"SHUTDOWN_TIMEOUT", "-"},
 		{"COOKIE_SECURE", "maybe"},
 		{"BACKGROUND_GENERATION", "perhaps"},
+		{"DRAFT_STREAMING", "partly"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := LoadConfig(envOf(map[string]string{tc.name: tc.value}))

@@ -203,6 +203,14 @@ func serve(args []string, getenv func(string) string) error {
 		}
 		defer bridge.Stop()
 	}
+	drafts := events.NewDraftHub(events.DraftConfig{Instance: instance, Disabled: !cfg.DraftStreaming})
+	if db.Dialect == models.Postgres {
+		draftBridge := events.NewDraftBridge(db.URL, drafts, logger)
+		if err := draftBridge.Start(ctx); err != nil {
+			return err
+		}
+		defer draftBridge.Stop()
+	}
 
 	var processor *jobs.Processor
 	if *role != "web" {
@@ -211,7 +219,7 @@ func serve(args []string, getenv func(string) string) error {
 			MaxPerUser: cfg.MaxJobsPerUser, SweepInterval: cfg.SweepInterval, LeaseDuration: cfg.LeaseDuration,
 			Retention: cfg.JobRetention, ShutdownTimeout: cfg.ShutdownTimeout,
 			Retry:         documents.RetryPolicy{MaxRetryAfter: cfg.LLMMaxRetryAfter},
-			PriorDuration: priorDuration(cfg), Logger: logger,
+			PriorDuration: priorDuration(cfg), Logger: logger, Drafts: drafts,
 		})
 		if err != nil {
 			return err

@@ -56,6 +56,9 @@ type Config struct {
 	// history yet, for estimated completion.
 	PriorDuration time.Duration
 	Logger        *slog.Logger
+	// Drafts receives the documents' text as it is written (live drafts);
+	// nil or disabled: none.
+	Drafts *events.DraftHub
 }
 
 func (c *Config) defaults() error {
@@ -124,6 +127,7 @@ type Processor struct {
 	runWG     sync.WaitGroup
 
 	estimates *estimator
+	drafts    *drafter
 }
 
 // NewProcessor validates cfg and returns a Processor.
@@ -135,6 +139,7 @@ func NewProcessor(db *models.DB, gen documents.Generator, broker *events.Broker,
 		db: db, gen: gen, broker: broker, cfg: cfg, log: cfg.Logger.With("worker", cfg.Worker),
 		trigger: make(chan struct{}, 1), running: map[string]*run{},
 		estimates: newEstimator(db, cfg.PriorDuration),
+		drafts:    newDrafter(cfg.Drafts, draftInterval),
 	}, nil
 }
 
@@ -165,6 +170,7 @@ func (p *Processor) Start(ctx context.Context) error {
 		p.broker.OnCancel(p.cancelRun)
 		p.broker.OnQueued(func(string) { p.Trigger() })
 	}
+	p.drafts.start()
 	p.loopWG.Add(2)
 	go p.claimLoop()
 	go p.heartbeatLoop()
@@ -189,6 +195,7 @@ func (p *Processor) Stop() {
 	if !p.started || p.stopped {
 		p.stopped = true
 		p.mu.Unlock()
+		p.drafts.close()
 		return
 	}
 	p.stopped = true
@@ -233,6 +240,7 @@ func (p *Processor) Stop() {
 	if len(released) > 0 {
 		p.log.Info("released jobs for another instance", "count", len(released))
 	}
+	p.drafts.close()
 }
 
 // Running is the number of jobs this process runs now.

@@ -159,6 +159,8 @@ func (r *run) execute() {
 			go func(t string, req documents.Request) {
 				started := time.Now()
 				res := result{typ: t, started: started, attempts: 1}
+				draft := p.drafts.open(job.ID, job.UserID, t)
+				req.OnDelta = draft.onDelta()
 				defer func() {
 					// A generator that panics fails its document, for good;
 					// it does not take the process down.
@@ -166,10 +168,11 @@ func (r *run) execute() {
 						p.log.Error("generator panicked", "job", job.ID, "type", t, "panic", v, "stack", string(debug.Stack()))
 						res.err = documents.Permanentf("the generator crashed: %v", v)
 					}
+					endDraft(draft, res)
 					res.finished = time.Now()
 					results <- res
 				}()
-				res.doc, res.attempts, res.err = p.cfg.Retry.Generate(r.ctx, p.gen, req, nil)
+				res.doc, res.attempts, res.err = p.cfg.Retry.Generate(r.ctx, p.gen, req, draft.onAttempt())
 			}(t, req)
 		}
 	}
@@ -236,6 +239,7 @@ func (r *run) execute() {
 			r.waitOut(results, inFlight)
 			return
 		}
+		p.drafts.committed(job.ID, job.UserID, res.typ)
 		p.estimates.observe(res.typ, res.finished.Sub(res.started))
 		metricDocuments.WithLabelValues(res.typ).Inc()
 		p.publish(updated)

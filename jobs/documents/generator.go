@@ -33,6 +33,11 @@ type Request struct {
 	// Instruction is the user's note for a regeneration ("shorter", "add a
 	// section on data migration"); empty for an ordinary generation.
 	Instruction string
+	// OnDelta, if set, receives the document's text as it is written, in
+	// order, one piece per call, so that a draft can be shown live. Each
+	// attempt starts from the beginning; the returned Document is what
+	// counts. It is called on the generating goroutine and must not block.
+	OnDelta func(text string)
 }
 
 // MaxInstructionChars bounds a regeneration instruction.

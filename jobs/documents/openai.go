@@ -106,6 +106,9 @@ func (g *OpenAIGenerator) Generate(ctx context.Context, req Request) (Document, 
 		chunk := stream.Current()
 		for _, c := range chunk.Choices {
 			out.WriteString(c.Delta.Content)
+			if req.OnDelta != nil && c.Delta.Content != "" {
+				req.OnDelta(c.Delta.Content)
+			}
 			if c.FinishReason != "" {
 				finish = c.FinishReason
 			}

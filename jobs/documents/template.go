@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // TemplateGenerator writes every catalog document from the project data
@@ -44,16 +45,57 @@ var writers = map[string]writer{
 	"executive_summary":        writeExecutiveSummary,
 }
 
-// Generate waits Delay (or until ctx ends), then writes the document.
+// Generate takes Delay (or until ctx ends) to write the document. With
+// req.OnDelta set, the text is handed out progressively over Delay, as a
+// model would stream it; the document is the same either way.
 func (g *TemplateGenerator) Generate(ctx context.Context, req Request) (Document, error) {
 	dt, ok := Lookup(req.Type)
 	w := writers[req.Type]
 	if !ok || w == nil {
 		return Document{}, Permanent(&UnknownTypeError{Unknown: []string{req.Type}, Valid: Keys()})
 	}
-	if err := wait(ctx, g.Delay); err != nil {
+	doc := g.write(req, dt, w)
+	if err := stream(ctx, g.Delay, doc.Markdown, req.OnDelta); err != nil {
 		return Document{}, fmt.Errorf("template %s: %w", req.Type, err)
 	}
+	return doc, nil
+}
+
+// templateTick is the pace at which the template generator hands out text.
+const templateTick = 50 * time.Millisecond
+
+// stream spreads text over d in steady pieces, one every templateTick, and
+// returns when d has passed or ctx ended. Without onDelta it only waits.
+func stream(ctx context.Context, d time.Duration, text string, onDelta func(string)) error {
+	if onDelta == nil || text == "" {
+		return wait(ctx, d)
+	}
+	pieces := max(int(d/templateTick), 1)
+	step := d / time.Duration(pieces)
+	for i := range pieces {
+		if err := wait(ctx, step); err != nil {
+			return err
+		}
+		from, to := cut(text, i, pieces), cut(text, i+1, pieces)
+		if to > from {
+			onDelta(text[from:to])
+		}
+	}
+	return ctx.Err()
+}
+
+// cut is where the i-th of n pieces of s begins, moved forward to a rune
+// boundary so that every piece is valid UTF-8.
+func cut(s string, i, n int) int {
+	at := len(s) * i / n
+	for at < len(s) && !utf8.RuneStart(s[at]) {
+		at++
+	}
+	return at
+}
+
+// write renders the document from the request's facts.
+func (g *TemplateGenerator) write(req Request, dt DocType, w writer) Document {
 	title := dt.Title
 	f := newFacts(req)
 	if f.name != "" {
@@ -64,7 +106,7 @@ func (g *TemplateGenerator) Generate(ctx context.Context, req Request) (Document
 	header(f, &d, dt)
 	w(f, &d)
 	footer(&d)
-	return Document{Type: dt.Key, Title: unescapeTitle(title), Markdown: d.String()}, nil
+	return Document{Type: dt.Key, Title: unescapeTitle(title), Markdown: d.String()}
 }
 
 // wait blocks for d or until ctx is done, whichever comes first.

@@ -1,0 +1,238 @@
+package jobs
+
+import (
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+
+	"dossier/jobs/events"
+)
+
+// draftInterval is the pace of draft updates: at most five a second per
+// document, however fast the model writes.
+const draftInterval = 200 * time.Millisecond
+
+// drafter is the worker side of live drafts. A generator hands each piece of
+// text to a document's draftWriter, which only appends to a buffer; a
+// ticker publishes what the buffers gathered, one delta per document per
+// tick, to the hub. Nothing here waits on the hub, the database or a
+// client: the fenced commit path never waits on drafts.
+type drafter struct {
+	hub      *events.DraftHub
+	interval time.Duration
+
+	mu      sync.Mutex
+	writers map[*draftWriter]struct{}
+	stop    chan struct{}
+	once    sync.Once
+	wg      sync.WaitGroup
+}
+
+func newDrafter(hub *events.DraftHub, interval time.Duration) *drafter {
+	return &drafter{hub: hub, interval: interval, writers: map[*draftWriter]struct{}{}, stop: make(chan struct{})}
+}
+
+// start runs the ticker, unless drafts are off.
+func (d *drafter) start() {
+	if d.hub.Enabled() {
+		d.wg.Add(1)
+		go d.loop()
+	}
+}
+
+// close stops the ticker. Safe to call twice, or before start.
+func (d *drafter) close() {
+	d.once.Do(func() { close(d.stop) })
+	d.wg.Wait()
+}
+
+func (d *drafter) loop() {
+	defer d.wg.Done()
+	t := time.NewTicker(d.interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-d.stop:
+			return
+		case <-t.C:
+			d.flush()
+		}
+	}
+}
+
+// flush publishes every buffer's gathered text.
+func (d *drafter) flush() {
+	d.mu.Lock()
+	ws := make([]*draftWriter, 0, len(d.writers))
+	for w := range d.writers {
+		ws = append(ws, w)
+	}
+	d.mu.Unlock()
+	for _, w := range ws {
+		if m, ok := w.take(); ok {
+			d.hub.Publish(m)
+		}
+	}
+}
+
+// open starts the draft of one document of one job; nil when drafts are
+// off.
+func (d *drafter) open(jobID, userID, docType string) *draftWriter {
+	if d == nil || !d.hub.Enabled() {
+		return nil
+	}
+	w := &draftWriter{d: d, job: jobID, user: userID, typ: docType}
+	d.mu.Lock()
+	d.writers[w] = struct{}{}
+	d.mu.Unlock()
+	return w
+}
+
+// draftWriter gathers one document's text between ticks.
+type draftWriter struct {
+	d              *drafter
+	job, user, typ string
+
+	mu      sync.Mutex
+	epoch   int64
+	sent    int             // bytes published in this epoch
+	pending strings.Builder // written, not yet published
+	started bool            // the epoch's offset-0 message is due or sent
+	leading bool            // still skipping leading white space
+	ended   bool
+}
+
+// attempt begins a new attempt: the draft starts again at offset 0. It is
+// RetryPolicy's onAttempt.
+func (w *draftWriter) attempt(int) {
+	if w == nil {
+		return
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.epoch = time.Now().UnixNano()
+	w.sent = 0
+	w.pending.Reset()
+	w.started = false
+	w.leading = true
+}
+
+// write is the generator's OnDelta: it only appends. The text is cleaned as
+// the stored document will be (no NUL, valid UTF-8, no leading white space).
+func (w *draftWriter) write(text string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.ended {
+		return
+	}
+	text = storable(text)
+	if w.leading {
+		text = strings.TrimLeftFunc(text, unicode.IsSpace)
+		if text == "" {
+			return
+		}
+		w.leading = false
+	}
+	w.pending.WriteString(text)
+}
+
+// take returns the delta gathered since the last tick. The first of an
+// epoch is sent at offset 0, even when empty, so that a retry clears the
+// previous attempt's text at once.
+func (w *draftWriter) take() (events.Draft, bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.ended || w.epoch == 0 || (w.started && w.pending.Len() == 0) {
+		return events.Draft{}, false
+	}
+	text := w.pending.String() // valid UTF-8: write cleaned every piece
+	w.pending.Reset()
+	m := events.Draft{Op: events.DraftDelta, JobID: w.job, UserID: w.user, Type: w.typ, Epoch: w.epoch, Offset: w.sent, Delta: text}
+	w.sent += len(text)
+	w.started = true
+	return m, true
+}
+
+// finish ends the draft with the document as it will be stored: what is
+// still buffered goes out first, and if the stored text is not the draft
+// plus more (the model's trailing white space was trimmed), the whole text
+// is sent from offset 0. The document's commit then replaces the draft.
+func (w *draftWriter) finish(markdown string) {
+	if w == nil {
+		return
+	}
+	w.mu.Lock()
+	if w.ended || w.epoch == 0 {
+		w.mu.Unlock()
+		w.d.forget(w)
+		return
+	}
+	draft := w.pending.String()
+	var m events.Draft
+	if w.sent <= len(markdown) && strings.HasPrefix(markdown[w.sent:], draft) {
+		m = events.Draft{Offset: w.sent, Delta: markdown[w.sent:]}
+	} else {
+		m = events.Draft{Offset: 0, Delta: markdown}
+	}
+	m.Op, m.JobID, m.UserID, m.Type, m.Epoch = events.DraftDelta, w.job, w.user, w.typ, w.epoch
+	send := m.Offset == 0 || m.Delta != ""
+	w.ended = true
+	w.mu.Unlock()
+	w.d.forget(w)
+	if send {
+		w.d.hub.Publish(m)
+	}
+}
+
+// drop removes the draft: its document failed or was cancelled.
+func (w *draftWriter) drop() {
+	if w == nil {
+		return
+	}
+	w.mu.Lock()
+	w.ended = true
+	epoch := w.epoch
+	w.mu.Unlock()
+	w.d.forget(w)
+	w.d.hub.Publish(events.Draft{Op: events.DraftDrop, JobID: w.job, UserID: w.user, Type: w.typ, Epoch: epoch})
+}
+
+func (d *drafter) forget(w *draftWriter) {
+	d.mu.Lock()
+	delete(d.writers, w)
+	d.mu.Unlock()
+}
+
+// onDelta is the generator hook, nil without a writer.
+func (w *draftWriter) onDelta() func(string) {
+	if w == nil {
+		return nil
+	}
+	return w.write
+}
+
+// onAttempt is RetryPolicy's hook, nil without a writer.
+func (w *draftWriter) onAttempt() func(int) {
+	if w == nil {
+		return nil
+	}
+	return w.attempt
+}
+
+// endDraft ends a document's draft with its outcome.
+func endDraft(w *draftWriter, res result) {
+	if res.err != nil {
+		w.drop()
+		return
+	}
+	w.finish(storable(res.doc.Markdown))
+}
+
+// committed drops a document's draft once the document is stored: pages
+// show its link instead. Its commit was announced first.
+func (d *drafter) committed(jobID, userID, docType string) {
+	if d.hub.Enabled() {
+		d.hub.Publish(events.Draft{Op: events.DraftDrop, JobID: jobID, UserID: userID, Type: docType})
+	}
+}

@@ -1,0 +1,139 @@
+package jobs
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"dossier/jobs/events"
+)
+
+// collect reads a draft subscription into the text a client would show and
+// the messages it received.
+type collect struct {
+	text string
+	msgs []events.Draft
+}
+
+func (c *collect) add(t *testing.T, ds []events.Draft) {
+	t.Helper()
+	for _, d := range ds {
+		c.msgs = append(c.msgs, d)
+		switch {
+		case d.Op == events.DraftDrop:
+			c.text = ""
+		case d.Offset == 0:
+			c.text = d.Delta
+		default:
+			require.Equal(t, len(c.text), d.Offset)
+			c.text += d.Delta
+		}
+	}
+}
+
+func TestDraftWriterCoalescesToTheTickAndEndsWithTheStoredText(t *testing.T) {
+	t.Parallel()
+	hub := events.NewDraftHub(events.DraftConfig{Instance: "w"})
+	d := newDrafter(hub, 50*time.Millisecond)
+	d.start()
+	defer d.close()
+	sub, _ := hub.Subscribe("j1")
+	defer sub.Close()
+
+	w := d.open("j1", "u1", "project_charter")
+	w.attempt(1)
+	text := "# Charter\n\n" + strings.Repeat("Words, and more words. ", 60)
+	final := strings.TrimSpace(text) + "\n"
+
+	// The client reads as the model writes.
+	var c collect
+	read := make(chan struct{})
+	go func() {
+		defer close(read)
+		deadline := time.After(10 * time.Second)
+		for c.text != final {
+			select {
+			case <-sub.Ready():
+				c.add(t, sub.Take())
+			case <-deadline:
+				t.Errorf("draft never reached the stored text; have %q", c.text)
+				return
+			}
+		}
+	}()
+	start := time.Now()
+	for piece := range strings.SplitAfterSeq("  \n"+text+"\n\n  ", " ") {
+		w.write(piece)
+		time.Sleep(2 * time.Millisecond) // the model's pace, not a wait for state
+	}
+	took := time.Since(start)
+	w.finish(final)
+	<-read
+	ticks := int(took/(50*time.Millisecond)) + 2
+	assert.LessOrEqual(t, len(c.msgs), ticks+1, "at most one update per tick, plus the final one")
+	assert.GreaterOrEqual(t, len(c.msgs), 2)
+	assert.Equal(t, 0, c.msgs[0].Offset)
+	assert.False(t, strings.HasPrefix(c.msgs[0].Delta, " "), "leading white space is not shown")
+
+	// The stored text was trimmed at the end: the last message is the
+	// whole text from offset 0, so the concatenation is exact.
+	last := c.msgs[len(c.msgs)-1]
+	assert.Equal(t, 0, last.Offset)
+
+	d.committed("j1", "u1", "project_charter")
+	<-sub.Ready()
+	got := sub.Take()
+	require.Len(t, got, 1)
+	assert.Equal(t, events.DraftDrop, got[0].Op)
+	_, ok := hub.Text("j1", "project_charter")
+	assert.False(t, ok)
+}
+
+func TestDraftWriterRetryStartsAgainAtOffsetZeroAndFailureDrops(t *testing.T) {
+	t.Parallel()
+	hub := events.NewDraftHub(events.DraftConfig{Instance: "w"})
+	d := newDrafter(hub, time.Hour) // ticks by hand
+	w := d.open("j1", "u1", "risk_register")
+	w.attempt(1)
+	w.write("first try")
+	d.flush()
+	first, _ := hub.Text("j1", "risk_register")
+	assert.Equal(t, "first try", first)
+
+	w.attempt(2)
+	d.flush()
+	cleared, ok := hub.Text("j1", "risk_register")
+	assert.True(t, ok)
+	assert.Empty(t, cleared, "a retry clears the draft at the next tick")
+	w.write("second")
+	d.flush()
+	second, _ := hub.Text("j1", "risk_register")
+	assert.Equal(t, "second", second)
+
+	w.drop()
+	_, ok = hub.Text("j1", "risk_register")
+	assert.False(t, ok)
+	w.write("late")
+	d.flush()
+	_, ok = hub.Text("j1", "risk_register")
+	assert.False(t, ok, "nothing after the end")
+}
+
+func TestDraftsOffWriteNothing(t *testing.T) {
+	t.Parallel()
+	d := newDrafter(events.NewDraftHub(events.DraftConfig{Disabled: true}), time.Millisecond)
+	d.start()
+	defer d.close()
+	w := d.open("j1", "u1", "charter")
+	assert.Nil(t, w)
+	assert.Nil(t, w.onDelta(), "the generator gets no hook")
+	w.finish("x")
+	w.drop()
+	nilHub := newDrafter(nil, time.Millisecond)
+	nilHub.start()
+	nilHub.close()
+	assert.Nil(t, nilHub.open("j1", "u1", "charter"))
+}
