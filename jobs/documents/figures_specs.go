@@ -89,3 +89,61 @@ func gridChart(f *facts) *chart {
 		plural(len(f.stakeholders), "stakeholder", "stakeholders"), strings.Join(parts, "; "))
 	return c
 }
+
+// figureSections names, per document type, the chart it carries and the
+// heading it goes under.
+var figureSections = map[string]struct {
+	heading string
+	chart   func(*facts) *chart
+}{
+	"schedule":             {"Timeline", ganttChart},
+	"risk_register":        {"Heat map", heatChart},
+	"stakeholder_register": {"Power/interest grid", gridChart},
+}
+
+// withFigure gives a model-written document the chart the template would
+// draw, from the same figures: chart blocks the model wrote are dropped,
+// and ours goes under the matching level-2 heading (or at the end).
+func withFigure(md string, req Request) string {
+	fs, ok := figureSections[req.Type]
+	md = dropChartBlocks(md)
+	if !ok {
+		return md
+	}
+	c := fs.chart(newFacts(req))
+	if c == nil {
+		return md
+	}
+	var fig doc
+	fig.figure(c)
+	block := fig.String()
+	lines := strings.SplitAfter(md, "\n")
+	for i, l := range lines {
+		if h, ok := strings.CutPrefix(strings.TrimSpace(l), "## "); ok && strings.EqualFold(strings.TrimSpace(h), fs.heading) {
+			return strings.Join(lines[:i+1], "") + "\n" + block + "\n" + strings.Join(lines[i+1:], "")
+		}
+	}
+	return strings.TrimRight(md, "\n") + "\n\n## " + fs.heading + "\n\n" + block
+}
+
+// dropChartBlocks removes fenced chart blocks: figures come from the data,
+// not from a model.
+func dropChartBlocks(md string) string {
+	if !strings.Contains(md, chartLang) {
+		return md
+	}
+	var out []string
+	skipping := false
+	for _, l := range strings.SplitAfter(md, "\n") {
+		t := strings.TrimSpace(l)
+		switch {
+		case !skipping && strings.HasPrefix(t, "```") && strings.TrimSpace(strings.TrimLeft(t, "`")) == chartLang:
+			skipping = true
+		case skipping && strings.HasPrefix(t, "```"):
+			skipping = false
+		case !skipping:
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "")
+}

@@ -55,6 +55,10 @@ type Document struct {
 type Usage struct {
 	PromptTokens     int `json:"promptTokens"`
 	CompletionTokens int `json:"completionTokens"`
+	// CachedPromptTokens is the part of the prompt the provider served from
+	// its prefix cache (usage.prompt_tokens_details.cached_tokens), when it
+	// says so.
+	CachedPromptTokens int `json:"cachedPromptTokens,omitempty"`
 }
 
 // RetryableError marks a failure worth another attempt: 429, 5xx, timeouts,

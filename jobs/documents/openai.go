@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -81,7 +82,7 @@ func (g *OpenAIGenerator) Generate(ctx context.Context, req Request) (Document, 
 	if !ok {
 		return Document{}, Permanent(&UnknownTypeError{Unknown: []string{req.Type}, Valid: Keys()})
 	}
-	user, err := userPrompt(req, dt)
+	shared, err := sharedPrompt(req)
 	if err != nil {
 		return Document{}, Permanent(err)
 	}
@@ -92,8 +93,11 @@ func (g *OpenAIGenerator) Generate(ctx context.Context, req Request) (Document, 
 	stream := g.client.Chat.Completions.NewStreaming(actx, openai.ChatCompletionNewParams{
 		Model: g.model,
 		Messages: []openai.ChatCompletionMessageParamUnion{
+			// Shared by every document of the job, byte for byte, first.
 			openai.SystemMessage(systemPrompt(req.Company)),
-			openai.UserMessage(user),
+			openai.UserMessage(shared),
+			// This document only.
+			openai.UserMessage(documentPrompt(req, dt)),
 		},
 		StreamOptions: openai.ChatCompletionStreamOptionsParam{IncludeUsage: openai.Bool(true)},
 	}, option.WithMiddleware(seen.record))
@@ -114,7 +118,8 @@ func (g *OpenAIGenerator) Generate(ctx context.Context, req Request) (Document, 
 			}
 		}
 		if chunk.JSON.Usage.Valid() {
-			usage = Usage{PromptTokens: int(chunk.Usage.PromptTokens), CompletionTokens: int(chunk.Usage.CompletionTokens)}
+			usage = Usage{PromptTokens: int(chunk.Usage.PromptTokens), CompletionTokens: int(chunk.Usage.CompletionTokens),
+				CachedPromptTokens: int(chunk.Usage.PromptTokensDetails.CachedTokens)}
 		}
 	}
 	if err := stream.Err(); err != nil {
@@ -138,7 +143,10 @@ func (g *OpenAIGenerator) Generate(ctx context.Context, req Request) (Document, 
 	if md == "" {
 		return Document{}, Retryable(fmt.Errorf("openai %s: %w", req.Type, ErrEmptyOutput), 0)
 	}
-	return Document{Type: dt.Key, Title: titleOf(md, dt.Title), Markdown: md + "\n", Usage: usage}, nil
+	if usage.CachedPromptTokens > 0 {
+		slog.Debug("model usage", "type", dt.Key, "prompt_tokens", usage.PromptTokens, "cached_prompt_tokens", usage.CachedPromptTokens)
+	}
+	return Document{Type: dt.Key, Title: titleOf(md, dt.Title), Markdown: withFigure(md+"\n", req), Usage: usage}, nil
 }
 
 // response remembers the HTTP status and headers of the attempt, so that a

@@ -127,7 +127,7 @@ func TestOpenAISuccess(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "risk_register", doc.Type)
 	assert.Equal(t, "Risk Register: Customer Portal Relaunch", doc.Title)
-	assert.Equal(t, okDoc+"\n", doc.Markdown)
+	assertModelDoc(t, doc.Markdown)
 	assert.Equal(t, Usage{PromptTokens: 1234, CompletionTokens: 56}, doc.Usage)
 
 	require.Equal(t, 1, p.requests())
@@ -146,13 +146,18 @@ func TestOpenAISuccess(t *testing.T) {
 	assert.Equal(t, "test-model", body.Model)
 	assert.True(t, body.Stream)
 	assert.True(t, body.StreamOptions.IncludeUsage)
-	require.Len(t, body.Messages, 2)
+	require.Len(t, body.Messages, 3)
 	assert.Equal(t, "system", body.Messages[0].Role)
 	assert.Contains(t, body.Messages[0].Content, "Northwind Mutual")
-	assert.Contains(t, body.Messages[0].Content, "Plain, warm and confident")
-	assert.Contains(t, body.Messages[0].Content, "ISO/IEC 27001")
-	user := body.Messages[1].Content
-	assert.Contains(t, user, "Customer Portal Relaunch")
+	// The shared message: project, pack and computed figures.
+	shared := body.Messages[1].Content
+	assert.Contains(t, shared, "Plain, warm and confident")
+	assert.Contains(t, shared, "ISO/IEC 27001")
+	assert.Contains(t, shared, "Customer Portal Relaunch")
+	assert.Contains(t, shared, "Critical path: Discovery and UX research")
+	assert.NotContains(t, shared, "Risk Register")
+	// The document's own message.
+	user := body.Messages[2].Content
 	assert.Contains(t, user, "Write the Risk Register")
 	assert.Contains(t, user, "SENTINEL-SCOPE-TEXT")
 	assert.Contains(t, user, "[… truncated]")
@@ -183,7 +188,7 @@ func TestOpenAIRetryAfterHonoured(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 2, attempts)
 	assert.Equal(t, []int{1, 2}, seen)
-	assert.Equal(t, okDoc+"\n", doc.Markdown)
+	assertModelDoc(t, doc.Markdown)
 	require.Equal(t, 2, p.requests())
 	gap := p.times[1].Sub(p.times[0])
 	assert.GreaterOrEqual(t, gap, 2*time.Second, "second request came %s after the first", gap)
@@ -352,7 +357,7 @@ func TestOpenAITruncatedThenSuccessThroughPolicy(t *testing.T) {
 	doc, attempts, err := fastPolicy().Generate(context.Background(), p.generator(t, 5*time.Second), exampleRequest("risk_register"), nil)
 	require.NoError(t, err)
 	assert.Equal(t, 2, attempts)
-	assert.Equal(t, okDoc+"\n", doc.Markdown)
+	assertModelDoc(t, doc.Markdown)
 }
 
 func TestLimitedCapsConcurrency(t *testing.T) {
@@ -457,4 +462,24 @@ func TestOpenAIUnknownType(t *testing.T) {
 	var perm *PermanentError
 	require.ErrorAs(t, err, &perm)
 	assert.True(t, errors.As(err, new(*UnknownTypeError)))
+}
+
+// assertModelDoc checks a model's document as the generator returns it: the
+// model's text first, then the figure drawn from the data, under its heading.
+func assertModelDoc(t *testing.T, md string) {
+	t.Helper()
+	assert.True(t, strings.HasPrefix(md, okDoc+"\n"), "the model's text comes first: %q", md)
+	assert.Contains(t, md, "## Heat map\n\n```dossier-chart\n{\"kind\":\"heatmap\"")
+}
+
+func TestModelChartsAreReplacedByOurs(t *testing.T) {
+	t.Parallel()
+	md := "# Stakeholder Register: X\n\n## Power/interest grid\n\n```dossier-chart\n{\"kind\":\"grid\",\"title\":\"forged\"}\n```\n\nText.\n"
+	out := withFigure(md, exampleRequest("stakeholder_register"))
+	assert.NotContains(t, out, "forged")
+	assert.Equal(t, 1, strings.Count(out, "```dossier-chart"))
+	assert.Contains(t, out, "## Power/interest grid\n\n```dossier-chart\n{\"kind\":\"grid\",\"title\":\"Power/interest grid\"")
+	assert.True(t, strings.HasSuffix(out, "Text.\n"))
+	// Documents without a figure lose forged charts and gain nothing.
+	assert.Equal(t, "# Charter\n\nText.\n", withFigure("# Charter\n\n```dossier-chart\n{}\n```\nText.\n", exampleRequest("project_charter")))
 }

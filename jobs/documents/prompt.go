@@ -31,8 +31,16 @@ var sections = map[string][]string{
 	"executive_summary":        {"Purpose", "At a glance (finish date, effort, cost with contingency, budget, top risk)", "Objectives", "Top risks", "Decisions needed", "The document set"},
 }
 
+// A job's prompts are built for a provider's prefix cache: every message
+// that is the same for all of a job's documents comes first, byte for byte
+// (the system text, then one user message with the project data, the company
+// pack and the computed figures), and only then the message that differs per
+// document (what to write, the documents it builds on, the user's
+// instruction). A provider that caches prompt prefixes serves the shared part
+// from its cache for the second and later documents of a job.
+
 // systemPrompt speaks for the company: who the documents are written for
-// and how they must sound.
+// and the rules they follow.
 func systemPrompt(c models.CompanyPack) string {
 	var b strings.Builder
 	b.WriteString("You are a senior project manager writing formal project documents.")
@@ -43,32 +51,22 @@ func systemPrompt(c models.CompanyPack) string {
 		}
 		b.WriteString(".")
 	}
-	b.WriteString("\n")
-	line := func(label, v string) {
-		if v != "" {
-			fmt.Fprintf(&b, "%s: %s\n", label, v)
-		}
-	}
-	line("Mission", c.Mission)
-	line("Values", strings.Join(c.Values, "; "))
-	line("Strategic goals", strings.Join(c.StrategicGoals, "; "))
-	line("Competitors", strings.Join(c.Competitors, "; "))
-	line("Compliance standards that apply", strings.Join(c.ComplianceStandards, "; "))
-	line("Tone of voice", c.ToneOfVoice)
 	b.WriteString(`
+
 Rules:
-- Write GitHub-flavoured Markdown only. No HTML, no scripts, no links to external sites.
+- Write GitHub-flavoured Markdown only. No HTML, no scripts, no links to external sites, no images.
 - Start with exactly one level-1 heading: "# <Document title>: <Project name>".
-- Use only facts from the project data and the documents provided; where data is missing write "Not provided" rather than inventing it.
-- Show calculations (scores, totals, dates) so the reader can check them.
-- Say how the document reflects the company's values, and address the compliance standards where relevant.
+- Use only facts from the project data, the computed figures and the documents provided; where data is missing write "Not provided" rather than inventing it.
+- Use the computed figures as given (dates, critical path, milestone checks, costs, NPV, payback, ROI): every document of the set must agree with them. Show how a figure follows from the data so the reader can check it.
+- Use the company pack only where it changes a statement: strategic fit, compliance, tone of voice. Do not add a section about the company's values.
+- Do not draw charts or diagrams: the Gantt chart, the risk heat map and the power/interest grid are added by the system.
 `)
 	return b.String()
 }
 
-// userPrompt carries the project, the document to write and the documents
-// it builds on.
-func userPrompt(req Request, dt DocType) (string, error) {
+// sharedPrompt is the user message every document of a job shares: the
+// project, the company pack and the figures computed from them.
+func sharedPrompt(req Request) (string, error) {
 	project := struct {
 		Name        string `json:"name"`
 		Description string `json:"description,omitempty"`
@@ -78,19 +76,33 @@ func userPrompt(req Request, dt DocType) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("encode project: %w", err)
 	}
+	cj, err := json.MarshalIndent(req.Company, "", "  ")
+	if err != nil {
+		return "", fmt.Errorf("encode company pack: %w", err)
+	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "Write the %s for the project below.\n\n", dt.Title)
+	b.WriteString("Project data (JSON):\n```json\n")
+	b.Write(pj)
+	b.WriteString("\n```\n\nCompany intelligence pack (JSON):\n```json\n")
+	b.Write(cj)
+	b.WriteString("\n```\n\n")
+	b.WriteString(computedFigures(newFacts(req)))
+	return b.String(), nil
+}
+
+// documentPrompt is the message that differs per document: what to write,
+// the documents it builds on and the user's instruction, after everything
+// shared.
+func documentPrompt(req Request, dt DocType) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Write the %s for the project above.\n\n", dt.Title)
 	fmt.Fprintf(&b, "Purpose of this document: %s\n\n", dt.Description)
 	if s := sections[dt.Key]; len(s) > 0 {
 		b.WriteString("Required sections, as level-2 headings in this order:\n")
 		for _, sec := range s {
 			fmt.Fprintf(&b, "- %s\n", sec)
 		}
-		b.WriteString("\n")
 	}
-	b.WriteString("Project data (JSON):\n```json\n")
-	b.Write(pj)
-	b.WriteString("\n```\n")
 	if len(req.Dependencies) > 0 {
 		b.WriteString("\nDocuments already written for this project, which this one must be consistent with:\n")
 		for _, d := range req.Dependencies {
@@ -98,7 +110,7 @@ func userPrompt(req Request, dt DocType) (string, error) {
 			if dep, ok := Lookup(d.Type); ok && title == "" {
 				title = dep.Title
 			}
-			fmt.Fprintf(&b, "\n<document type=%q title=%q>\n%s\n</document>\n", d.Type, title, truncate(d.Markdown, maxDependencyChars))
+			fmt.Fprintf(&b, "\n<document type=%q title=%q>\n%s\n</document>\n", d.Type, title, truncate(dropChartBlocks(d.Markdown), maxDependencyChars))
 		}
 	}
 	if ins := strings.TrimSpace(req.Instruction); ins != "" {
@@ -106,7 +118,59 @@ func userPrompt(req Request, dt DocType) (string, error) {
 		// version. The rules in the system prompt still apply.
 		fmt.Fprintf(&b, "\nInstruction from the user for this version of the %s (follow it within the rules above):\n<instruction>\n%s\n</instruction>\n", dt.Title, ins)
 	}
-	return b.String(), nil
+	return b.String()
+}
+
+// computedFigures states the figures every document must agree on, computed
+// once from the project data by the rules the template documents state.
+func computedFigures(f *facts) string {
+	var b strings.Builder
+	line := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
+	plain := unescapeTitle
+	line("Computed figures (use them as given):")
+	s := f.sched
+	switch {
+	case s.ok:
+		end := "no committed end date"
+		if s.hasEnd {
+			end = fmt.Sprintf("committed end %s; the plan finishes %s", fmtDate(f.end), varianceText(s))
+		}
+		line("- Schedule: start %s; planned finish %s, %s after the start; %s. Rule: packages start with the project or the working day after the last package they depend on; working days = effort ÷ people, rounded up; Monday to Friday.",
+			fmtDate(s.start), fmtDate(s.finish), plural(s.days, "working day", "working days"), end)
+		line("- Critical path: %s.", plain(s.criticalNames()))
+		for _, it := range s.items {
+			crit := ""
+			if it.critical {
+				crit = "; critical"
+			}
+			line("  - Package %s %s: %s person-days, %s, %d working days, %s to %s, after %s%s.",
+				it.wp.ID, plain(it.wp.Name), fmtDays(it.wp.Effort), plural(it.wp.People, "person", "people"), it.days, fmtDate(it.start), fmtDate(it.finish), afterText(s, it), crit)
+		}
+		for _, m := range s.milestones {
+			line("  - Milestone %s (%s): %s.", plain(m.name), dateOr(m.raw), plain(m.status()))
+		}
+	default:
+		line("- Schedule: not computable (a valid start date and deliverables are needed).")
+	}
+	bf := f.budget
+	line("- Budget: %s person-days at %s a day = %s labour; contingency %s = %s; total estimate %s.",
+		fmtDays(bf.effort), bf.rateText(), bf.money(bf.labour), fmtPct(bf.contPct), bf.money(bf.contingency), bf.money(bf.total))
+	if bf.hasBudget {
+		line("  - Approved budget %s: %s.", bf.money(bf.budget), headroomText(bf))
+	}
+	if a := f.case_; a.ok {
+		pay := "not within the horizon"
+		if a.paidBack {
+			pay = fmtNum(a.payback, 1) + " months after go-live"
+		}
+		line("- Business case over %d years after go-live, discount rate %s: benefits %s; NPV %s; payback %s; ROI %s.",
+			benefitYears, fmtPct(a.rate), bf.money(a.total), bf.money(a.npv), pay, fmtPct(a.roi))
+	}
+	rf := f.risks
+	if len(rf.ranked) > 0 {
+		line("- Risks: score = probability × impact; High ≥ %d, Medium ≥ %d; %d High, %d Medium, %d Low; total exposure %d.", highBand, mediumBand, rf.high, rf.medium, rf.low, rf.total)
+	}
+	return b.String()
 }
 
 // truncate cuts s to at most n bytes on a rune boundary, marking the cut.

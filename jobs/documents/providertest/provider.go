@@ -30,6 +30,36 @@ type Provider struct {
 	failing map[string]failure // type → error answer
 	// instructions are the regeneration instructions received, per type.
 	instructions map[string][]string
+	prompts      []Prompt
+}
+
+// Prompt is one request's messages, as the provider received them.
+type Prompt struct {
+	Type     string
+	Messages []Message
+}
+
+// Message is one chat message of a request.
+type Message struct {
+	Role    string `json:"role"`
+	Content string `json:"content"`
+}
+
+// Text is the prompt as one string: each message's role and content, in
+// order. A prefix cache sees the prompt this way.
+func (p Prompt) Text() string {
+	var b strings.Builder
+	for _, m := range p.Messages {
+		b.WriteString("<" + m.Role + ">\n" + m.Content + "\n")
+	}
+	return b.String()
+}
+
+// Prompts is a copy of every request's prompt, in arrival order.
+func (p *Provider) Prompts() []Prompt {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]Prompt(nil), p.prompts...)
 }
 
 // failure is an error answer: a status and, optionally, the body.
@@ -160,7 +190,19 @@ func (p *Provider) serve(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	typ := docType(body)
 	ins := instructionOf(body)
+	var req struct {
+		Messages []Message `json:"messages"`
+	}
+	_ = json.Unmarshal(body, &req)
+	prompt := Prompt{Type: typ, Messages: req.Messages}
 	p.mu.Lock()
+	// Like a provider's prefix cache: the longest prefix shared with an
+	// earlier prompt is "cached", at about four bytes a token.
+	cached := 0
+	for _, earlier := range p.prompts {
+		cached = max(cached, commonPrefix(earlier.Text(), prompt.Text())/4)
+	}
+	p.prompts = append(p.prompts, prompt)
 	p.calls[typ]++
 	p.total++
 	p.instructions[typ] = append(p.instructions[typ], ins)
@@ -205,7 +247,8 @@ func (p *Provider) serve(w http.ResponseWriter, r *http.Request) {
 		send(chunk(piece, ""))
 	}
 	send(chunk("", "stop"))
-	send(`{"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"test","choices":[],"usage":{"prompt_tokens":120,"completion_tokens":80,"total_tokens":200}}`)
+	send(fmt.Sprintf(`{"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"test","choices":[],"usage":{"prompt_tokens":%d,"completion_tokens":80,"total_tokens":%d,"prompt_tokens_details":{"cached_tokens":%d}}}`,
+		len(prompt.Text())/4, len(prompt.Text())/4+80, cached))
 	send("[DONE]")
 }
 
@@ -216,4 +259,15 @@ func chunk(content, finish string) string {
 	}
 	c, _ := json.Marshal(content)
 	return fmt.Sprintf(`{"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"test","choices":[{"index":0,"delta":{"content":%s},"finish_reason":%s}]}`, c, fr)
+}
+
+// commonPrefix is the length in bytes of the longest common prefix.
+func commonPrefix(a, b string) int {
+	n := min(len(a), len(b))
+	for i := range n {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	return n
 }
