@@ -93,7 +93,7 @@ func TestOpenAIHandsEveryChunkToOnDelta(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, len(strings.Split(okDoc, " ")), len(got.texts), "one call per content chunk, none for empty ones")
 	assert.Equal(t, okDoc, strings.Join(got.texts, ""))
-	assert.Equal(t, okDoc+"\n", doc.Markdown)
+	assertModelDoc(t, doc.Markdown) // the model's text, then the figure drawn from the data
 }
 
 func TestOpenAIOnDeltaSeesTheTextOfAFailedStream(t *testing.T) {
