@@ -19,6 +19,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -58,8 +59,11 @@ type Server struct {
 	// URL is the base URL, such as http://127.0.0.1:41234.
 	URL string
 	// Dir holds the SQLite database and is the process's working directory.
-	Dir  string
-	cmd  *exec.Cmd
+	Dir string
+	// DatabaseURL is the process's DATABASE_URL.
+	DatabaseURL string
+	opts        serverOpts
+	cmd         *exec.Cmd
 	logs *syncBuffer
 	done chan struct{}
 }
@@ -73,8 +77,32 @@ func (s *Server) Logs() string { return s.logs.String() }
 // or overrides variables.
 func startServer(t *testing.T, env map[string]string) *Server {
 	t.Helper()
-	dir := t.TempDir()
-	addr := freeAddr(t)
+	return startServerWith(t, serverOpts{env: env})
+}
+
+// serverOpts are startServerWith's options.
+type serverOpts struct {
+	env map[string]string
+	// args follow "serve", as in --role web.
+	args []string
+	// dir and addr reuse a stopped server's database and address.
+	dir, addr string
+	// worker: the process serves no HTTP (--role worker); it is ready when
+	// it says so.
+	worker bool
+}
+
+// startServerWith is startServer with arguments, or on the directory and
+// address of an earlier process (a restart).
+func startServerWith(t *testing.T, o serverOpts) *Server {
+	t.Helper()
+	dir, addr := o.dir, o.addr
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	if addr == "" {
+		addr = freeAddr(t)
+	}
 	vars := map[string]string{
 		"ADDR":           addr,
 		"DATABASE_URL":   "sqlite:" + filepath.Join(dir, "d.db"),
@@ -82,16 +110,17 @@ func startServer(t *testing.T, env map[string]string) *Server {
 		"GENERATOR":      "template",
 		"SWEEP_INTERVAL": "500ms",
 	}
-	for k, v := range env {
+	for k, v := range o.env {
 		vars[k] = v
 	}
-	cmd := exec.Command(binary, "serve")
+	cmd := exec.Command(binary, append([]string{"serve"}, o.args...)...)
 	cmd.Dir = dir
 	cmd.Env = os.Environ()
 	for k, v := range vars {
 		cmd.Env = append(cmd.Env, k+"="+v) // the last value of a key wins
 	}
-	s := &Server{URL: "http://" + addr, Dir: dir, cmd: cmd, logs: &syncBuffer{}, done: make(chan struct{})}
+	s := &Server{URL: "http://" + addr, Dir: dir, DatabaseURL: vars["DATABASE_URL"], opts: o, cmd: cmd, logs: &syncBuffer{}, done: make(chan struct{})}
+	s.opts.dir, s.opts.addr = dir, addr
 	cmd.Stdout, cmd.Stderr = s.logs, s.logs
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start dossier: %v", err)
@@ -106,8 +135,40 @@ func startServer(t *testing.T, env map[string]string) *Server {
 			t.Logf("dossier logs:\n%s", s.Logs())
 		}
 	})
+	if o.worker {
+		s.waitLog(t, "dossier worker running", 30*time.Second)
+		return s
+	}
 	s.waitHealthy(t, 30*time.Second)
 	return s
+}
+
+func (s *Server) waitLog(t *testing.T, text string, within time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for !strings.Contains(s.Logs(), text) {
+		select {
+		case <-s.done:
+			t.Fatalf("dossier exited:\n%s", s.Logs())
+		case <-time.After(50 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("dossier did not say %q within %s:\n%s", text, within, s.Logs())
+		}
+	}
+}
+
+// kill ends the process with SIGKILL, as a crash would, and waits for it.
+func (s *Server) kill(t *testing.T) {
+	t.Helper()
+	_ = s.cmd.Process.Kill()
+	<-s.done
+}
+
+// restart starts the process again on the same database and address.
+func (s *Server) restart(t *testing.T) *Server {
+	t.Helper()
+	return startServerWith(t, s.opts)
 }
 
 func (s *Server) waitHealthy(t *testing.T, within time.Duration) {

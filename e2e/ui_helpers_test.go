@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -177,7 +176,7 @@ func countSSE(t *testing.T, ctx context.Context) *sseCounter {
 	t.Helper()
 	c := &sseCounter{}
 	err := chromedp.Listen(ctx, func(ev any) {
-		if e, ok := ev.(*network.EventRequestWillBeSent); ok && strings.HasSuffix(e.Request.URL, "/events") {
+		if e, ok := ev.(*network.EventRequestWillBeSent); ok && (strings.HasSuffix(e.Request.URL, "/events") || strings.Contains(e.Request.URL, "/events?")) {
 			c.n.Add(1)
 		}
 	})
@@ -195,7 +194,7 @@ func cli(t *testing.T, srv *Server, args ...string) string {
 	t.Helper()
 	cmd := exec.Command(binary, args...)
 	cmd.Dir = srv.Dir
-	cmd.Env = append(os.Environ(), "DATABASE_URL=sqlite:"+filepath.Join(srv.Dir, "d.db"))
+	cmd.Env = append(os.Environ(), "DATABASE_URL="+srv.DatabaseURL)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("dossier %s: %v\n%s", strings.Join(args, " "), err, out)

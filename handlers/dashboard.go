@@ -18,9 +18,9 @@ func (s *Server) DashboardRoutes(r fiber.Router) {
 	r.Get("/", s.dashboard)
 }
 
-// dashboard shows the jobs in flight as live cards (each listens to its
-// event on the page's /events stream), the jobs that ended lately, and the
-// projects to generate from. A new user gets a way to start.
+// dashboard shows the jobs in flight as live cards, the jobs that ended
+// lately, and the projects to generate from, all kept current by the
+// page's stream. A new user gets a way to start.
 func (s *Server) dashboard(c *fiber.Ctx) error {
 	u := currentUser(c)
 	ctx := c.UserContext()
@@ -28,34 +28,38 @@ func (s *Server) dashboard(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	active, err := s.jobSnapshots(c, u.ID, models.JobFilter{Statuses: []string{models.StatusQueued, models.StatusProcessing}, Limit: 20})
-	if err != nil {
-		return err
-	}
-	ended, err := s.db.Jobs(ctx, u.ID, models.JobFilter{
-		Statuses: []string{models.StatusCompleted, models.StatusFailed, models.StatusCancelled}, Limit: recentJobs})
+	board, err := s.db.JobBoard(ctx, u.ID)
 	if err != nil {
 		return err
 	}
 	now := time.Now()
-	vm := pages.DashboardVM{UserName: firstName(u.Name)}
+	vm := dashboardLists(board, now)
+	vm.UserName = firstName(u.Name)
 	running := map[string]string{}
-	for i := range active {
-		vm.Active = append(vm.Active, jobCardVM(&active[i], now))
-		running[active[i].Job.ProjectID] = active[i].Job.ID
+	for _, snap := range board.Active {
+		running[snap.Job.ProjectID] = snap.Job.ID
 	}
-	names := make(map[string]string, len(projects))
 	for _, p := range projects {
-		names[p.ID] = p.Name
 		vm.Projects = append(vm.Projects, pages.DashProject{
 			ID: p.ID, Name: p.Name, Company: p.CompanyIntelligencePack.CompanyName,
 			Updated: p.UpdatedAt.UTC().Format("2 Jan 2006"), ActiveJobID: running[p.ID],
 		})
 	}
-	for _, j := range ended {
-		vm.Recent = append(vm.Recent, jobRow(&models.JobSnapshot{Job: j, ProjectName: names[j.ProjectID]}, now))
-	}
+	setView(c, liveView{Kind: "dashboard"})
 	return s.page(c, "Dashboard", "dashboard", pages.Dashboard(vm))
+}
+
+// dashboardLists is the dashboard's "In progress" and "Recent" from the
+// user's board, for the page and its live updates alike.
+func dashboardLists(board *models.JobBoard, now time.Time) pages.DashboardVM {
+	var vm pages.DashboardVM
+	for i := range board.Active {
+		vm.Active = append(vm.Active, jobCardVM(&board.Active[i], now))
+	}
+	for i := range board.Ended[:min(len(board.Ended), recentJobs)] {
+		vm.Recent = append(vm.Recent, jobRow(&board.Ended[i], now))
+	}
+	return vm
 }
 
 func firstName(name string) string {

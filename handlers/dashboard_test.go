@@ -20,7 +20,7 @@ func TestDashboardGuidesANewUser(t *testing.T) {
 	assert.Contains(t, testID(doc, "empty-state").Text(), "Create your first project")
 	assert.Equal(t, "/projects/new", testID(doc, "create-first-project").AttrOr("href", ""))
 	assert.Equal(t, "/projects/new?example=1", testID(doc, "start-from-example").AttrOr("href", ""))
-	assert.Equal(t, "/events", doc.Find("body").AttrOr("sse-connect", ""))
+	assert.Equal(t, "/events?since=0&view=dashboard", doc.Find("body").AttrOr("sse-connect", ""))
 
 	resp = b.anon().get(t, "/")
 	assert.Equal(t, http.StatusSeeOther, resp.StatusCode, "anonymous visitors are sent to log in")

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -17,6 +19,7 @@ import (
 	"dossier/jobs/events"
 	"dossier/models"
 	"dossier/views/layouts"
+	"dossier/views/pages"
 	"dossier/views/partials"
 )
 
@@ -24,45 +27,21 @@ import (
 // consistent, and Last-Event-ID is never relied on), then what changed, from
 // broker updates only: no database connection is held while streaming.
 
-// eventHub serves the streams of one app. It renders each fragment at most
-// once per job version, and counts the live user streams, so that a job
-// completion seen live is marked shown once per instance, not per client.
+// eventHub serves the streams of one app. It renders each job's fragments
+// at most once per job version, however many streams send them.
 type eventHub struct {
 	s *Server
 
 	mu    sync.Mutex
-	live  map[string]int           // user → open /events streams here
 	frags map[string]*jobFragments // job → fragments of its latest version
 }
 
 // EventRoutes registers the SSE streams. They must stay out of compression,
 // ETag and logging middleware (see isStream).
 func (s *Server) EventRoutes(r fiber.Router) {
-	h := &eventHub{s: s, live: map[string]int{}, frags: map[string]*jobFragments{}}
-	s.broker.Observe(h.observe)
+	h := &eventHub{s: s, frags: map[string]*jobFragments{}}
 	r.Get("/api/generation/jobs/stream/:id", h.JobStream)
 	r.Get("/events", h.UserEvents)
-}
-
-// observe runs once per update in this instance: it keeps the update for
-// rendering, and when a job ends while its owner has a live tab here, marks
-// the completion as shown so that the next page load does not toast it again.
-func (h *eventHub) observe(u events.Update) {
-	h.fragments(u.Snapshot)
-	if !u.Snapshot.Job.Terminal() {
-		return
-	}
-	h.mu.Lock()
-	live := h.live[u.Snapshot.Job.UserID]
-	h.mu.Unlock()
-	if live == 0 {
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := h.s.db.MarkShown(ctx, u.Snapshot.Job.UserID, u.Snapshot.Job.ID, time.Now()); err != nil {
-		slog.Warn("mark notification shown", "job", u.Snapshot.Job.ID, "err", err)
-	}
 }
 
 // JobStream is GET /api/generation/jobs/stream/:id: one job's progress,
@@ -163,106 +142,205 @@ func (h *eventHub) jobDeltas(e *sse, prev, next *models.JobSnapshot, asJSON bool
 	return nil
 }
 
-// UserEvents is GET /events: the one stream per tab for the signed-in user.
-// Events: badge (the header badge), job-<id> (that job's card), toast (a job
-// of the user ended) and notify (JSON for a browser Notification).
+// UserEvents is GET /events: the one stream per tab for the signed-in user,
+// following the user's sync positions (README, "Live sync"). It resumes
+// from ?since= or Last-Event-ID, whichever is later: it first sends what
+// changed after that position (or, when the position cannot be resumed,
+// everything live), then each change as the broker loads it. Each batch
+// ends with a sync event whose id is the position it brings the tab to.
 func (h *eventHub) UserEvents(c *fiber.Ctx) error {
 	u := currentUser(c)
 	if u == nil {
 		return ErrUnauthorized
 	}
 	userID := strings.Clone(u.ID)
-	connected := time.Now()
+	since := resumeFrom(c)
+	view := parseView(strings.Clone(c.Query("view")))
 
+	// Subscribe before reading, so that no change falls in between; then
+	// tell the broker where this stream's state stands.
 	sub := h.s.broker.SubscribeUser(userID)
-	ctx := c.UserContext()
-	jobs, err := h.s.db.Jobs(ctx, userID, models.JobFilter{Statuses: []string{models.StatusQueued, models.StatusProcessing}, Limit: 100})
+	first, err := h.s.syncUpdate(c.UserContext(), userID, since, view)
 	if err != nil {
 		sub.Close()
 		return err
 	}
-	snaps := make([]*models.JobSnapshot, 0, len(jobs))
-	for _, j := range jobs {
-		snap, err := h.s.db.Snapshot(ctx, j.ID)
-		if err != nil {
-			if errors.Is(err, models.ErrNotFound) {
-				continue
-			}
-			sub.Close()
-			return err
-		}
-		snaps = append(snaps, snap)
-	}
-	h.mu.Lock()
-	h.live[userID]++
-	h.mu.Unlock()
-
-	seen := map[string]*models.JobSnapshot{}
-	active := len(snaps)
+	sub.Synced(first.State.To)
+	ls := &liveStream{h: h, view: view, seen: map[string]int64{}, active: -1, unread: -1}
 	return h.s.runStream(c, stream{
 		sub: sub,
 		start: func(e *sse) (bool, error) {
-			if err := e.event("badge", badgeBytes(active)); err != nil {
-				return false, err
-			}
-			for _, snap := range snaps {
-				seen[snap.Job.ID] = snap
-				if err := e.event("job-"+snap.Job.ID, h.fragments(snap).cardHTML()); err != nil {
-					return false, err
-				}
-			}
-			snaps = nil
-			return false, nil
+			return false, ls.send(e, first)
 		},
-		apply: func(e *sse, ups []events.Update) (bool, error) {
-			badge := active
-			for _, up := range ups {
-				next := up.Snapshot
-				if next.Job.UserID != userID {
-					continue
-				}
-				prev := seen[next.Job.ID]
-				if prev != nil && next.Job.Version <= prev.Job.Version {
-					continue
-				}
-				seen[next.Job.ID] = next
-				badge = next.ActiveJobs
-				f := h.fragments(next)
-				if err := e.event("job-"+next.Job.ID, f.cardHTML()); err != nil {
-					return false, err
-				}
-				// Toast an ending seen here, or one that happened since
-				// this stream connected; not an old one that a resync
-				// brought back.
-				ended := next.Job.Terminal() && next.Job.CompletedAt != nil
-				if ended && ((prev != nil && prev.Job.Active()) || (prev == nil && !next.Job.CompletedAt.Before(connected))) {
-					if err := e.event("toast", f.toastHTML()); err != nil {
-						return false, err
-					}
-					if n := f.notifyJSON(); n != nil {
-						if err := e.event("notify", n); err != nil {
-							return false, err
-						}
-						if err := e.event("bell", f.bellHTML()); err != nil {
-							return false, err
-						}
-					}
-				}
-			}
-			if badge != active {
-				active = badge
-				return false, e.event("badge", badgeBytes(active))
-			}
-			return false, nil
-		},
-		closed: func() {
-			h.mu.Lock()
-			if h.live[userID]--; h.live[userID] <= 0 {
-				delete(h.live, userID)
-			}
-			h.mu.Unlock()
+		applySync: func(e *sse, up *events.SyncUpdate) (bool, error) {
+			return false, ls.send(e, up)
 		},
 	})
+}
+
+// syncUpdate reads a stream's starting state: what changed after since,
+// with the lists when the view shows them and they may have changed, and
+// the viewed job when a resync would not carry it.
+func (s *Server) syncUpdate(ctx context.Context, userID string, since int64, view liveView) (*events.SyncUpdate, error) {
+	st, err := s.db.SyncSince(ctx, userID, since)
+	if err != nil {
+		return nil, err
+	}
+	up := &events.SyncUpdate{State: st, Cache: &sync.Map{}}
+	if view.lists() && (st.Reset || len(st.Jobs) > 0) {
+		if up.Board, err = s.db.JobBoard(ctx, userID); err != nil {
+			return nil, err
+		}
+	}
+	if st.Reset && (view.Kind == "job" || view.Kind == "generate") {
+		snap, err := s.db.Snapshot(ctx, view.Arg)
+		switch {
+		case err == nil && snap.Job.UserID == userID:
+			st.Jobs = append(st.Jobs, *snap)
+		case err != nil && !errors.Is(err, models.ErrNotFound):
+			return nil, err
+		}
+	}
+	return up, nil
+}
+
+// liveStream is one /events stream's memory of what it has sent.
+type liveStream struct {
+	h    *eventHub
+	view liveView
+	// seen is the position of each job ("j"+id) and notification ("n"+id)
+	// as last sent: a row is sent again only with a later stamp.
+	seen           map[string]int64
+	active, unread int
+	pos            int64
+}
+
+// send writes the events that bring the tab to up's position: the badge
+// and the bell, the lists of the view (when they may have changed), each
+// changed job's fragments, the announcements, and last a sync
+// event carrying the position. Every fragment is a whole state, so sending
+// one twice is harmless.
+func (ls *liveStream) send(e *sse, up *events.SyncUpdate) error {
+	st := up.State
+	if st.Reset {
+		clear(ls.seen)
+	}
+	if st.ActiveJobs != ls.active {
+		ls.active = st.ActiveJobs
+		if err := e.event("badge", badgeBytes(ls.active)); err != nil {
+			return err
+		}
+	}
+	if st.Unread != ls.unread {
+		ls.unread = st.Unread
+		if err := e.event("bell", renderBytes(layouts.BellCount(ls.unread))); err != nil {
+			return err
+		}
+	}
+	if up.Board != nil && ls.view.lists() {
+		for _, ev := range ls.h.listEvents(up, ls.view) {
+			if err := e.event(ev.name, ev.data); err != nil {
+				return err
+			}
+		}
+	}
+	for i := range st.Jobs {
+		snap := &st.Jobs[i]
+		key := "j" + snap.Job.ID
+		if p, ok := ls.seen[key]; ok && p >= snap.Job.SyncPosition {
+			continue
+		}
+		ls.seen[key] = snap.Job.SyncPosition
+		if err := ls.sendJob(e, snap); err != nil {
+			return err
+		}
+	}
+	for _, n := range st.Notifications {
+		key := "n" + n.ID
+		if p, ok := ls.seen[key]; ok && p >= n.SyncPosition {
+			continue
+		}
+		ls.seen[key] = n.SyncPosition
+		var err error
+		if n.ShownAt == nil && n.ReadAt == nil {
+			err = e.event("announce", renderBytes(notificationToast(n)))
+		} else {
+			err = e.event("shown", []byte(n.ID))
+		}
+		if err != nil {
+			return err
+		}
+	}
+	ls.pos = max(ls.pos, st.To)
+	if st.Reset {
+		ls.pos = st.To
+	}
+	pos := strconv.FormatInt(ls.pos, 10)
+	return e.eventWithID("sync", pos, []byte(pos))
+}
+
+// sendJob writes a changed job's fragments: its card wherever it shows,
+// and what the view shows of it.
+func (ls *liveStream) sendJob(e *sse, snap *models.JobSnapshot) error {
+	f := ls.h.fragments(snap)
+	if err := e.event("job-"+snap.Job.ID, f.cardHTML()); err != nil {
+		return err
+	}
+	switch {
+	case ls.view.Kind == "dashboard":
+		active := ""
+		if snap.Job.Active() {
+			active = snap.Job.ID
+		}
+		return e.event("project-"+snap.Job.ProjectID, renderBytes(pages.ProjectButton(snap.Job.ProjectID, active)))
+	case ls.view.Kind == "job" && ls.view.Arg == snap.Job.ID:
+		vm := jobVM(snap, time.Now())
+		if err := e.event("jobhead-"+snap.Job.ID, renderBytes(pages.JobHead(vm))); err != nil {
+			return err
+		}
+		return e.event("timeline-"+snap.Job.ID, renderBytes(pages.JobTimeline(vm.Timeline)))
+	case ls.view.Kind == "generate" && ls.view.Arg == snap.Job.ID:
+		return e.event("followup-"+snap.Job.ID, renderBytes(pages.JobFollowUp(snap.Job.ProjectID, jobCardVM(snap, time.Now()))))
+	}
+	return nil
+}
+
+type namedEvent struct {
+	name string
+	data []byte
+}
+
+// listEvents renders the view's lists from the update's board, once per
+// update and view however many streams show them.
+func (h *eventHub) listEvents(up *events.SyncUpdate, view liveView) []namedEvent {
+	key := "lists:" + view.String()
+	if v, ok := up.Cache.Load(key); ok {
+		return v.([]namedEvent)
+	}
+	now := time.Now()
+	var out []namedEvent
+	switch view.Kind {
+	case "dashboard":
+		vm := dashboardLists(up.Board, now)
+		out = append(out, namedEvent{"dash-active", renderBytes(pages.DashActive(vm.Active))},
+			namedEvent{"dash-recent", renderBytes(pages.DashRecent(vm.Recent))})
+		for _, snap := range up.Board.Active {
+			out = append(out, namedEvent{"project-" + snap.Job.ProjectID, renderBytes(pages.ProjectButton(snap.Job.ProjectID, snap.Job.ID))})
+		}
+		if up.State.Reset {
+			for _, snap := range up.Board.Ended {
+				if !slices.ContainsFunc(up.Board.Active, func(a models.JobSnapshot) bool { return a.Job.ProjectID == snap.Job.ProjectID }) {
+					out = append(out, namedEvent{"project-" + snap.Job.ProjectID, renderBytes(pages.ProjectButton(snap.Job.ProjectID, ""))})
+				}
+			}
+		}
+	case "jobs":
+		vm := pages.JobsVM{Filter: view.Arg}
+		jobsLists(&vm, up.Board, now)
+		out = append(out, namedEvent{"jobs-list", renderBytes(pages.JobsList(vm))})
+	}
+	up.Cache.Store(key, out)
+	return out
 }
 
 // jobFragments are the renderings of one job version, each made at most
@@ -270,8 +348,8 @@ func (h *eventHub) UserEvents(c *fiber.Ctx) error {
 type jobFragments struct {
 	snap *models.JobSnapshot
 
-	cardOnce, htmlJSONOnce, toastOnce, notifyOnce, bellOnce sync.Once
-	card, json, toast, notify, bell                         []byte
+	cardOnce, htmlJSONOnce sync.Once
+	card, json             []byte
 }
 
 const maxCachedJobs = 2048
@@ -283,7 +361,7 @@ func (h *eventHub) fragments(snap *models.JobSnapshot) *jobFragments {
 	defer h.mu.Unlock()
 	f := h.frags[snap.Job.ID]
 	switch {
-	case f != nil && f.snap.Job.Version == snap.Job.Version:
+	case f != nil && f.snap.Job.Version == snap.Job.Version && f.snap.Job.SyncPosition == snap.Job.SyncPosition:
 		return f
 	case f != nil && f.snap.Job.Version > snap.Job.Version:
 		return &jobFragments{snap: snap} // an old version: render it apart
@@ -317,31 +395,6 @@ func (f *jobFragments) jobData(asJSON bool) []byte {
 		return f.jobJSON()
 	}
 	return f.cardHTML()
-}
-
-func (f *jobFragments) toastHTML() []byte {
-	f.toastOnce.Do(func() { f.toast = renderBytes(partials.Toast(toastVM(f.snap))) })
-	return f.toast
-}
-
-// bellHTML is the bell's unread count after the job ended.
-func (f *jobFragments) bellHTML() []byte {
-	f.bellOnce.Do(func() { f.bell = renderBytes(layouts.BellCount(f.snap.Unread)) })
-	return f.bell
-}
-
-// notifyJSON is the browser Notification for a completed or failed job, or
-// nil. Its tag is per job, so that several tabs show it once.
-func (f *jobFragments) notifyJSON() []byte {
-	f.notifyOnce.Do(func() {
-		j := &f.snap.Job
-		if j.Status != models.StatusCompleted && j.Status != models.StatusFailed {
-			return
-		}
-		t := toastVM(f.snap)
-		f.notify, _ = json.Marshal(map[string]string{"title": t.Title, "body": t.Body, "tag": "job-" + j.ID, "url": t.URL})
-	})
-	return f.notify
 }
 
 var badgeCache sync.Map // active count → rendered badge
@@ -410,28 +463,6 @@ func etaText(left time.Duration) string {
 		return fmt.Sprintf("about %d min left", int((left+time.Minute-1)/time.Minute))
 	}
 	return fmt.Sprintf("about %d h left", int((left+30*time.Minute)/time.Hour))
-}
-
-// toastVM announces a job that ended.
-func toastVM(snap *models.JobSnapshot) partials.ToastVM {
-	j := &snap.Job
-	t := partials.ToastVM{JobID: j.ID, Status: j.Status, URL: "/jobs/" + j.ID}
-	name := snap.ProjectName
-	switch j.Status {
-	case models.StatusCompleted:
-		t.Title = "Documents ready"
-		t.Body = fmt.Sprintf("%s: %d of %d documents generated.", name, j.CompletedDocuments, j.TotalDocuments)
-	case models.StatusFailed:
-		t.Title = "Generation failed"
-		t.Body = fmt.Sprintf("%s: %d of %d documents generated.", name, j.CompletedDocuments, j.TotalDocuments)
-		if msg := orZero(j.ErrorMessage); msg != "" {
-			t.Body += " " + msg
-		}
-	case models.StatusCancelled:
-		t.Title = "Generation cancelled"
-		t.Body = fmt.Sprintf("%s: %d of %d documents kept.", name, j.CompletedDocuments, j.TotalDocuments)
-	}
-	return t
 }
 
 // sseDocJSON is the data of the per-job stream's document event in JSON.

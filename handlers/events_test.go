@@ -2,6 +2,8 @@ package handlers
 
 import (
 	"context"
+	"fmt"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -100,11 +102,15 @@ func TestMidJobClientGetsTheCurrentStateFirst(t *testing.T) {
 	assert.EqualValues(t, 2, m["completedDocuments"])
 	assert.Equal(t, "risk_register", m["currentDocument"])
 
+	// Without a position, the user stream resyncs in full.
 	card := dialSSE(t, e.addr, "/events", token)
-	evs := card.events(2, streamWait)
-	assert.Equal(t, []string{"badge", "job-" + j.ID}, eventNames(evs))
+	evs, pos := card.batch(streamWait)
+	assert.Equal(t, []string{"badge", "bell", "job-" + j.ID, "sync"}, eventNames(evs))
 	assert.Contains(t, evs[0].doc(t).Find("[data-testid=job-badge]").Text(), "1 generation in progress")
-	assert.Equal(t, "50%", evs[1].doc(t).Find("[data-testid=job-percent]").Text())
+	assert.Equal(t, "50%", evs[2].doc(t).Find("[data-testid=job-percent]").Text())
+	want, err := e.db.SyncPosition(context.Background(), u.ID)
+	require.NoError(t, err)
+	assert.Equal(t, fmt.Sprint(want), pos)
 }
 
 func TestReconnectEndsWithTheDatabaseState(t *testing.T) {
@@ -136,56 +142,95 @@ func TestReconnectEndsWithTheDatabaseState(t *testing.T) {
 	assert.EqualValues(t, 100, got["progress"])
 }
 
-func TestUserStreamBadgeCardsToastAndNotify(t *testing.T) {
+// The user stream follows the user's sync positions: each batch ends with a
+// sync event whose id is the position; announcements stay until a tab
+// acknowledges them; a reconnect replays exactly what changed after its
+// position, and a position it cannot resume gets a full resync.
+func TestUserStreamFollowsPositions(t *testing.T) {
 	e := newLiveEnv(t, liveSQLite(t), liveOptions{heartbeat: time.Second})
 	u, token := e.signIn("user@example.com")
 	other, _ := e.signIn("other@example.com")
+	ctx := context.Background()
 
-	c := dialSSE(t, e.addr, "/events", token)
-	ev := c.event(streamWait)
-	require.Equal(t, "badge", ev.Name)
-	badge := ev.doc(t).Find("#job-badge")
-	assert.Equal(t, "job-badge", badge.AttrOr("data-testid", ""))
-	assert.True(t, badge.HasClass("hidden"), "hidden at 0")
+	c := dialSSE(t, e.addr, "/events?since=0", token)
+	evs, pos := c.batch(streamWait)
+	assert.Equal(t, []string{"badge", "bell", "sync"}, eventNames(evs))
+	assert.True(t, evs[0].doc(t).Find("#job-badge").HasClass("hidden"), "hidden at 0")
+	assert.Equal(t, "0", pos)
 
 	j := e.newJob(u.ID, "project_charter")
 	foreign := e.newJob(other.ID, "project_charter")
 	e.drive(foreign).publish(foreign) // another user's job never shows here
 	dr := e.drive(j)
 	dr.publish(j)
-	evs := c.events(2, streamWait)
-	assert.Equal(t, []string{"job-" + j.ID, "badge"}, eventNames(evs))
-	card := evs[0].doc(t).Find("#job-" + j.ID)
+	evs, pos = c.batch(streamWait)
+	assert.Equal(t, []string{"badge", "job-" + j.ID, "sync"}, eventNames(evs))
+	assert.Equal(t, "1", pos)
+	card := evs[1].doc(t).Find("#job-" + j.ID)
 	assert.Equal(t, "job-card", card.AttrOr("data-testid", ""))
 	assert.Equal(t, "outerHTML", card.AttrOr("hx-swap", ""))
 	assert.Equal(t, "Website <relaunch>", strings.TrimSpace(card.Find("a.link").First().Text()), "escaped, never raw")
-	assert.False(t, evs[1].doc(t).Find("#job-badge").HasClass("hidden"))
-	assert.Contains(t, evs[1].Data, "1 generation in progress")
+	assert.Contains(t, evs[0].Data, "1 generation in progress")
 
-	dr.claim() // the older job: ours
-	assert.Equal(t, "job-"+j.ID, c.event(streamWait).Name)
+	dr.claim()
+	evs, _ = c.batch(streamWait)
+	assert.Equal(t, []string{"job-" + j.ID, "sync"}, eventNames(evs))
 	dr.commit("project_charter", "")
-	assert.Equal(t, "job-"+j.ID, c.event(streamWait).Name)
+	evs, _ = c.batch(streamWait)
+	assert.Equal(t, []string{"job-" + j.ID, "sync"}, eventNames(evs))
 	dr.finish(models.StatusCompleted)
-	evs = c.events(5, streamWait)
-	assert.Equal(t, []string{"job-" + j.ID, "toast", "notify", "bell", "badge"}, eventNames(evs))
-	bell := evs[3].doc(t).Find("#bell-count")
+	evs, pos = c.batch(streamWait)
+	assert.Equal(t, []string{"badge", "bell", "job-" + j.ID, "announce", "sync"}, eventNames(evs))
+	assert.Equal(t, "5", pos, "the ending and its notification are two changes")
+	bell := evs[1].doc(t).Find("#bell-count")
 	assert.Equal(t, "1", strings.TrimSpace(bell.Text()), "the bell counts the new notification")
-	assert.False(t, bell.HasClass("hidden"))
 	assert.Equal(t, "bell", bell.AttrOr("sse-swap", ""), "the swapped bell listens again")
-	toast := evs[1].doc(t).Find("[data-testid=toast]")
+	toast := evs[3].doc(t).Find("[data-testid=toast]")
 	assert.Equal(t, "/jobs/"+j.ID, toast.Find("a").AttrOr("href", ""))
-	n := evs[2].json(t)
-	assert.Equal(t, "job-"+j.ID, n["tag"])
-	assert.Equal(t, "/jobs/"+j.ID, n["url"])
-	assert.NotEmpty(t, n["title"])
-	assert.True(t, evs[4].doc(t).Find("#job-badge").HasClass("hidden"))
+	assert.Equal(t, "job-"+j.ID, toast.AttrOr("data-tag", ""))
+	nid := toast.AttrOr("data-announce", "")
+	require.NotEmpty(t, nid)
+	assert.True(t, evs[0].doc(t).Find("#job-badge").HasClass("hidden"))
 
-	// Seen live, so the next page load does not announce it again.
-	require.Eventually(t, func() bool {
-		ns, err := e.db.Notifications(context.Background(), u.ID, 10)
-		return err == nil && len(ns) == 1 && ns[0].ShownAt != nil
-	}, streamWait, 10*time.Millisecond)
+	// Nothing is marked shown until a tab says it showed it.
+	ns, err := e.db.Notifications(ctx, u.ID, 10)
+	require.NoError(t, err)
+	require.Len(t, ns, 1)
+	assert.Nil(t, ns[0].ShownAt, "delivered is not shown")
+
+	// The tab went away before showing it: a reconnect from its position
+	// replays nothing, and a page loaded later announces it again.
+	c.close()
+	c = dialSSE(t, e.addr, "/events?since=5", token)
+	evs, _ = c.batch(streamWait)
+	assert.Equal(t, []string{"badge", "bell", "sync"}, eventNames(evs))
+	c.close()
+	c = dialSSE(t, e.addr, "/events", token)
+	evs, _ = c.batch(streamWait)
+	assert.Equal(t, []string{"badge", "bell", "announce", "sync"}, eventNames(evs), "a resync announces what no tab has shown")
+
+	// A tab acknowledges it: every stream hears it was shown.
+	ack := e.post("/notifications/"+nid+"/shown", token)
+	assert.Equal(t, http.StatusNoContent, ack)
+	evs, pos = c.batch(streamWait)
+	assert.Equal(t, []string{"shown", "sync"}, eventNames(evs))
+	assert.Equal(t, nid, evs[0].Data)
+	assert.Equal(t, "6", pos)
+	assert.Equal(t, http.StatusNoContent, e.post("/notifications/"+nid+"/shown", token), "a second acknowledgement is harmless")
+	c.close()
+
+	// Last-Event-ID wins over an older ?since (the browser's own
+	// reconnect), and replays only what changed after it.
+	c = dialSSEWith(t, &net.Dialer{Timeout: 5 * time.Second}, e.addr, "/events?since=2", token, "Last-Event-ID: 5")
+	evs, pos = c.batch(streamWait)
+	assert.Equal(t, []string{"badge", "bell", "shown", "sync"}, eventNames(evs))
+	assert.Equal(t, "6", pos)
+	c.close()
+	// A position ahead of the user's (another database, say) resyncs.
+	c = dialSSE(t, e.addr, "/events?since=999", token)
+	evs, pos = c.batch(streamWait)
+	assert.Equal(t, []string{"badge", "bell", "sync"}, eventNames(evs), "nothing live, nothing unshown")
+	assert.Equal(t, "6", pos)
 }
 
 func TestTwoInstancesOnOnePostgres(t *testing.T) {
@@ -230,25 +275,28 @@ func TestTwoInstancesOnOnePostgres(t *testing.T) {
 	assert.GreaterOrEqual(t, b.bridge.Listens(), int64(2))
 }
 
-func TestUserStreamDoesNotReannounceAnOldEnding(t *testing.T) {
+// A bridge reconnect reloads the user's changes from the broker's cursor:
+// nothing is announced twice, and nothing is lost.
+func TestUserStreamResyncAfterBridgeLoss(t *testing.T) {
 	e := newLiveEnv(t, liveSQLite(t), liveOptions{heartbeat: time.Second})
 	u, token := e.signIn("old@example.com")
+	c := dialSSE(t, e.addr, "/events", token)
+	_, pos := c.batch(streamWait)
+	assert.Equal(t, "0", pos)
+
+	// Changes whose events were lost.
 	old := e.newJob(u.ID, "project_charter")
 	dr := e.drive(old)
-	dr.claim()
-	dr.commit("project_charter", "")
-	dr.finish(models.StatusCompleted) // nobody watching: nothing loaded
-
-	c := dialSSE(t, e.addr, "/events", token)
-	require.Equal(t, "badge", c.event(streamWait).Name)
-	// A bridge reconnect reloads the user's recent jobs.
+	js, err := e.db.Claim(context.Background(), models.ClaimParams{Worker: "worker-1", Limit: 1, Lease: time.Minute, Now: time.Now()})
+	require.NoError(t, err)
+	dr.lease = js[0].Lease()
 	require.NoError(t, e.broker.Resync(context.Background()))
-	assert.Equal(t, "job-"+old.ID, c.event(streamWait).Name)
-
-	// The next thing this client hears is the new job, not a toast for the
-	// old one.
+	evs, pos := c.batch(streamWait)
+	assert.Equal(t, []string{"badge", "job-" + old.ID, "sync"}, eventNames(evs))
+	assert.Equal(t, "2", pos)
+	require.NoError(t, e.broker.Resync(context.Background()))
 	fresh := e.newJob(u.ID, "project_charter")
 	e.drive(fresh).publish(fresh)
-	evs := c.events(2, streamWait)
-	assert.Equal(t, []string{"job-" + fresh.ID, "badge"}, eventNames(evs))
+	evs, _ = c.batch(streamWait)
+	assert.Equal(t, []string{"badge", "job-" + fresh.ID, "sync"}, eventNames(evs), "the second resync changed nothing")
 }

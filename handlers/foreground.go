@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -144,18 +145,23 @@ func (r *foregroundRun) stream(e *sse, shutdown <-chan struct{}) {
 			if res.err != nil {
 				msg := fmt.Sprintf("Generation stopped at %s: %s. %d of %d documents were generated.",
 					r.titles[res.index], errorText(res.err), done, total)
-				write(r.step(done, "failed", msg), r.tail)
+				write(r.final(done, "failed", msg, "Generation stopped"), r.tail)
 				return
 			}
 			done++
 			doc := pages.ForegroundDoc{Title: res.doc.Title, HTML: documents.RenderHTML(res.doc.Markdown),
-				Duration: fmt.Sprintf("%.1f s", res.took.Seconds()), N: done, Total: total}
+				Duration: fmt.Sprintf("%.1f s", res.took.Seconds()), N: done, Total: total,
+				FileName: r.order[res.index] + ".md", DownloadURL: markdownDataURL(res.doc.Markdown)}
 			if doc.Title == "" {
 				doc.Title = r.titles[res.index]
 			}
 			if done == total {
-				msg := fmt.Sprintf("All %d documents generated in %s. They are shown on this page only and were not saved.", total, span(time.Since(started)))
-				if write(renderBytes(pages.ForegroundDocView(doc)), r.step(done, "done", msg), r.tail) && e.conn != nil {
+				msg := fmt.Sprintf("All %d documents generated in %s. They are shown on this page only and were not saved: download the ones you keep.", total, span(time.Since(started)))
+				heading := fmt.Sprintf("%d documents generated", total)
+				if total == 1 {
+					heading = "1 document generated"
+				}
+				if write(renderBytes(pages.ForegroundDocView(doc)), r.final(done, "done", msg, heading), r.tail) && e.conn != nil {
 					e.conn.SetWriteDeadline(time.Time{})
 				}
 				return
@@ -170,7 +176,7 @@ func (r *foregroundRun) stream(e *sse, shutdown <-chan struct{}) {
 				return
 			}
 		case <-shutdown:
-			write(r.step(0, "failed", "The server is restarting, so the generation stopped. Reload the page to start again."), r.tail)
+			write(r.final(0, "failed", "The server is restarting, so the generation stopped. Reload the page to start again.", "Generation stopped"), r.tail)
 			return
 		}
 	}
@@ -209,6 +215,17 @@ func (r *foregroundRun) generate(ctx context.Context, out chan<- foregroundResul
 
 func (r *foregroundRun) step(done int, kind, text string) []byte {
 	return renderBytes(pages.ForegroundStepView(pages.ForegroundStep{Text: text, Done: done, Total: len(r.order), Kind: kind}))
+}
+
+// final is the run's last status line, which also gives the page its
+// final heading.
+func (r *foregroundRun) final(done int, kind, text, heading string) []byte {
+	return renderBytes(pages.ForegroundStepView(pages.ForegroundStep{Text: text, Done: done, Total: len(r.order), Kind: kind, Heading: heading}))
+}
+
+// markdownDataURL carries a document as a download link's data: URL.
+func markdownDataURL(md string) templ.SafeURL {
+	return templ.SafeURL("data:text/markdown;charset=utf-8," + url.PathEscape(md))
 }
 
 // errorText is an error as the page shows it, without the classification

@@ -25,8 +25,6 @@ func (s *Server) JobPageRoutes(r fiber.Router) {
 	r.Get("/projects/:id/generate/stream", s.createJobLimit(), s.foregroundStream)
 	r.Get("/jobs", s.jobsPage)
 	r.Get("/jobs/:id", s.jobPage)
-	r.Get("/jobs/:id/card", s.jobCard)
-	r.Get("/jobs/:id/timeline", s.jobTimeline)
 	r.Post("/jobs/:id/cancel", s.cancelFromCard)
 	r.Post("/jobs/:id/retry", s.retryFromCard)
 }
@@ -64,6 +62,7 @@ func (s *Server) generatePage(c *fiber.Ctx) error {
 		card := jobCardVM(snap, time.Now())
 		vm.Job = &card
 		vm.Already = c.QueryBool("already")
+		setView(c, liveView{Kind: "generate", Arg: snap.Job.ID})
 	}
 	return s.page(c, "Generate · "+project.Name, "projects", pages.GeneratePage(vm))
 }
@@ -197,27 +196,33 @@ func (s *Server) jobsPage(c *fiber.Ctx) error {
 	if !known {
 		return Errorf(fiber.StatusNotFound, "not_found", "unknown status filter %q", filter)
 	}
-	f := models.JobFilter{Limit: 100}
-	switch filter {
-	case "active":
-		f.Statuses = []string{models.StatusQueued, models.StatusProcessing}
-	case "":
-	default:
-		f.Statuses = []string{filter}
-	}
-	snaps, err := s.jobSnapshots(c, u.ID, f)
+	board, err := s.db.JobBoard(c.UserContext(), u.ID)
 	if err != nil {
 		return err
 	}
-	now := time.Now()
-	for i := range snaps {
-		if snaps[i].Job.Active() {
-			vm.Active = append(vm.Active, jobCardVM(&snaps[i], now))
-		} else {
-			vm.Rows = append(vm.Rows, jobRow(&snaps[i], now))
+	jobsLists(&vm, board, time.Now())
+	setView(c, liveView{Kind: "jobs", Arg: filter})
+	return s.page(c, "Jobs", "jobs", pages.Jobs(vm))
+}
+
+// jobsLists fills the jobs page's cards and rows for its filter from the
+// user's board: the page and its live updates show the same lists.
+func jobsLists(vm *pages.JobsVM, board *models.JobBoard, now time.Time) {
+	if vm.Filter == "" || vm.Filter == "active" || vm.Filter == models.StatusQueued || vm.Filter == models.StatusProcessing {
+		for i := range board.Active {
+			if vm.Filter == "" || vm.Filter == "active" || vm.Filter == board.Active[i].Job.Status {
+				vm.Active = append(vm.Active, jobCardVM(&board.Active[i], now))
+			}
 		}
 	}
-	return s.page(c, "Jobs", "jobs", pages.Jobs(vm))
+	if vm.Filter == "active" {
+		return
+	}
+	for i := range board.Ended {
+		if vm.Filter == "" || vm.Filter == board.Ended[i].Job.Status {
+			vm.Rows = append(vm.Rows, jobRow(&board.Ended[i], now))
+		}
+	}
 }
 
 func cmpOr(a, b string) string {
@@ -253,7 +258,14 @@ func (s *Server) jobPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	now := time.Now()
+	vm := jobVM(snap, time.Now())
+	setView(c, liveView{Kind: "job", Arg: snap.Job.ID})
+	return s.page(c, vm.ProjectName+" · Job", "jobs", pages.JobPage(vm))
+}
+
+// jobVM shapes a snapshot for the job page; the page's stream renders its
+// header and timeline from the same function.
+func jobVM(snap *models.JobSnapshot, now time.Time) pages.JobVM {
 	j := &snap.Job
 	vm := pages.JobVM{
 		Card: jobCardVM(snap, now), ProjectID: j.ProjectID, ProjectName: cmpOr(snap.ProjectName, "Untitled project"),
@@ -263,34 +275,13 @@ func (s *Server) jobPage(c *fiber.Ctx) error {
 	if j.StartedAt != nil {
 		vm.Started = exactTime(*j.StartedAt)
 	}
-	if j.CompletedAt != nil {
+	if j.CompletedAt != nil && j.Terminal() {
 		vm.Finished = exactTime(*j.CompletedAt)
 		if j.StartedAt != nil {
 			vm.Duration = span(j.CompletedAt.Sub(*j.StartedAt))
 		}
 	}
-	return s.page(c, vm.ProjectName+" · Job", "jobs", pages.JobPage(vm))
-}
-
-// jobCard is the job's card alone: the page script fetches it when a card
-// may have missed its last event (it ended before the page's stream
-// connected).
-func (s *Server) jobCard(c *fiber.Ctx) error {
-	snap, err := s.userSnapshot(c, c.Params("id"))
-	if err != nil {
-		return err
-	}
-	return render(c, partials.JobProgress(jobCardVM(snap, time.Now())))
-}
-
-// jobTimeline is the job page's per-document record, refreshed on the job's
-// events.
-func (s *Server) jobTimeline(c *fiber.Ctx) error {
-	snap, err := s.userSnapshot(c, c.Params("id"))
-	if err != nil {
-		return err
-	}
-	return render(c, pages.JobTimeline(timelineVM(snap)))
+	return vm
 }
 
 func timelineVM(snap *models.JobSnapshot) pages.TimelineVM {

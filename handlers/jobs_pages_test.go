@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -315,8 +316,12 @@ func TestJobPageTimelineLinksFinishedDocumentsOfAFailedJob(t *testing.T) {
 		doc := page(t, resp)
 		assert.Equal(t, "failed", doc.Find("#job-"+j.ID).AttrOr("data-status", ""))
 		live := testID(doc, "job-timeline-live")
-		assert.Equal(t, "sse:job-"+j.ID+" delay:300ms", live.AttrOr("hx-trigger", ""), "refreshed by the page's stream, not a new one")
-		assert.Equal(t, "/jobs/"+j.ID+"/timeline", live.AttrOr("hx-get", ""))
+		assert.Equal(t, "timeline-"+j.ID, live.AttrOr("sse-swap", ""), "pushed by the page's stream, not fetched")
+		assert.Empty(t, live.AttrOr("hx-get", ""))
+		assert.Equal(t, "jobhead-"+j.ID, testID(doc, "job-head").AttrOr("sse-swap", ""))
+		assert.Contains(t, testID(doc, "job-head").Text(), "Finished")
+		assert.Equal(t, 1, testID(doc, "generate-again").Length(), "an ended job can be generated again")
+		assert.Equal(t, "/events?since="+fmt.Sprint(position(t, b.db, c.user.ID))+"&view=job:"+j.ID, doc.Find("body").AttrOr("sse-connect", ""))
 		assert.Equal(t, 1, live.Find(`[data-testid="job-timeline"]`).Length())
 		assert.Equal(t, "/api/generation/jobs/"+j.ID+"/artifacts.zip", testID(doc, "job-zip").AttrOr("href", ""))
 
@@ -332,17 +337,19 @@ func TestJobPageTimelineLinksFinishedDocumentsOfAFailedJob(t *testing.T) {
 		assert.Equal(t, "Not generated: it needs Risk Register, which failed.",
 			testID(doc, "timeline-doc-budget_estimate").Find(`[data-testid="timeline-doc-note"]`).Text())
 
-		frag := page(t, c.get(t, "/jobs/"+j.ID+"/timeline", hx, "true"))
-		assert.Equal(t, 3, frag.Find(`[data-testid="timeline-doc-link"]`).Length())
-		assert.Equal(t, 0, frag.Find("header").Length())
-		card := page(t, c.get(t, "/jobs/"+j.ID+"/card", hx, "true"))
-		assert.Equal(t, "failed", card.Find("#job-"+j.ID).AttrOr("data-status", ""))
+		assert.Equal(t, 3, doc.Find(`[data-testid="timeline-doc-link"]`).Length())
 
 		other := b.user(t)
 		resp = other.get(t, "/jobs/"+j.ID)
 		assert.Equal(t, http.StatusNotFound, resp.StatusCode)
 		assert.Equal(t, 1, testID(page(t, resp), "error-page").Length(), "a 404 page, not JSON")
-		assert.Equal(t, http.StatusNotFound, other.get(t, "/jobs/"+j.ID+"/timeline").StatusCode)
 		assert.Equal(t, http.StatusNotFound, c.get(t, "/jobs/not-a-uuid").StatusCode)
 	})
+}
+
+func position(t *testing.T, db *models.DB, userID string) int64 {
+	t.Helper()
+	p, err := db.SyncPosition(t.Context(), userID)
+	require.NoError(t, err)
+	return p
 }

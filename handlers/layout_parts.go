@@ -14,13 +14,13 @@ func badgeComponent(active int) templ.Component {
 	return partials.Badge(partials.BadgeVM{Active: active})
 }
 
-// notificationToast announces, on the next page, a job that ended while the
-// user had no tab open.
+// notificationToast announces a job that ended and that no tab has shown
+// yet: on the next page, or live over the stream.
 func notificationToast(n models.Notification) templ.Component {
 	if n.JobID == nil {
 		return templ.NopComponent
 	}
 	return partials.Toast(partials.ToastVM{
-		JobID: *n.JobID, Status: strings.TrimPrefix(n.Kind, "job_"), Title: n.Title, Body: n.Body, URL: n.Link,
+		NotificationID: n.ID, JobID: *n.JobID, Status: strings.TrimPrefix(n.Kind, "job_"), Title: n.Title, Body: n.Body, URL: n.Link,
 	})
 }

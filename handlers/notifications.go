@@ -8,35 +8,64 @@ import (
 	"dossier/views/pages"
 )
 
-// NotificationRoutes registers the notifications page.
+// NotificationRoutes registers the notifications page and the two writes
+// on notifications. Reading the page changes nothing (a GET is safe, even
+// a cross-site one): the page script marks them read with a POST, and a
+// tab acknowledges each announcement it has shown.
 func (s *Server) NotificationRoutes(r fiber.Router) {
 	r.Get("/notifications", s.notificationsPage)
+	r.Post("/notifications/read", s.markNotificationsRead)
+	r.Post("/notifications/:id/shown", s.ackNotification)
 }
 
-// notificationsPage lists the user's notifications and marks them all read;
-// those that were unread stay marked "new" on this rendering, and the bell
-// in the layout (rendered after the mark) shows none.
+// notificationsPage lists the user's notifications; unread ones are marked
+// "new".
 func (s *Server) notificationsPage(c *fiber.Ctx) error {
 	u := currentUser(c)
-	ctx := c.UserContext()
-	ns, err := s.db.Notifications(ctx, u.ID, 100)
+	ns, err := s.db.Notifications(c.UserContext(), u.ID, 100)
 	if err != nil {
 		return err
 	}
 	now := time.Now()
 	var vm pages.NotificationsVM
-	unread := false
 	for _, n := range ns {
 		vm.Items = append(vm.Items, pages.NotificationItem{
 			ID: n.ID, Kind: n.Kind, Title: n.Title, Body: n.Body, Link: n.Link,
 			When: relTime(n.CreatedAt, now), WhenAt: exactTime(n.CreatedAt), Unread: n.ReadAt == nil,
 		})
-		unread = unread || n.ReadAt == nil
+		vm.Unread = vm.Unread || n.ReadAt == nil
 	}
-	if unread {
-		if err := s.db.MarkAllRead(ctx, u.ID, now); err != nil {
-			return err
-		}
-	}
+	vm.CSRF = csrfToken(c)
 	return s.page(c, "Notifications", "", pages.Notifications(vm))
+}
+
+// markNotificationsRead is POST /notifications/read: every notification of
+// the user is read. The bell follows over the stream. A form post goes back
+// to the page.
+func (s *Server) markNotificationsRead(c *fiber.Ctx) error {
+	u := currentUser(c)
+	if err := s.db.MarkAllRead(c.UserContext(), u.ID, time.Now()); err != nil {
+		return err
+	}
+	s.publishUser(u.ID)
+	if c.Get("HX-Request") == "true" || c.Get("X-CSRF-Token") != "" {
+		return c.SendStatus(fiber.StatusNoContent)
+	}
+	return c.Redirect("/notifications", fiber.StatusSeeOther)
+}
+
+// ackNotification is POST /notifications/:id/shown: a tab showed the
+// announcement. The first acknowledgement marks it shown, and the other
+// tabs, told over their streams, drop theirs. 204 either way; another
+// user's notification is left alone.
+func (s *Server) ackNotification(c *fiber.Ctx) error {
+	u := currentUser(c)
+	first, err := s.db.AckShown(c.UserContext(), u.ID, c.Params("id"), time.Now())
+	if err != nil {
+		return err
+	}
+	if first {
+		s.publishUser(u.ID)
+	}
+	return c.SendStatus(fiber.StatusNoContent)
 }

@@ -11,6 +11,9 @@ import (
 	"dossier/models"
 )
 
+// Issue 13 item 9: reading the page changes nothing, even a cross-site GET
+// with the user's cookie; reads are marked by a POST with the CSRF token
+// (the page script sends it), and a tab's acknowledgement marks one shown.
 func TestNotificationsPageListsAndMarksRead(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, d models.Dialect) {
 		b := pagesSetup(t, d, nil)
@@ -32,12 +35,39 @@ func TestNotificationsPageListsAndMarksRead(t *testing.T) {
 		assert.Contains(t, items.First().Text(), "Job failed", "newest first")
 		assert.Equal(t, "/jobs/"+bad.ID, items.First().Find("a").AttrOr("href", ""))
 		assert.Contains(t, items.Last().Find(".badge").Text(), "Completed")
-		_, hidden := testID(doc, "bell-count").Attr("class")
-		assert.True(t, hidden)
-		assert.Contains(t, testID(doc, "bell-count").AttrOr("class", ""), "hidden", "visiting marks them read")
+		assert.Equal(t, "2", strings.TrimSpace(testID(doc, "bell-count").Text()), "loading the page marks nothing")
+		assert.Equal(t, 1, doc.Find("[data-mark-read]").Length(), "the page script marks them read")
 
+		// A cross-site page that loads /notifications with the user's
+		// cookie changes nothing either.
+		doc = page(t, c.get(t, "/notifications", "Sec-Fetch-Site", "cross-site", "Origin", "https://evil.example"))
+		assert.Equal(t, "true", testID(doc, "notification").First().AttrOr("data-unread", ""))
+		unread, err := b.db.CountUnread(t.Context(), c.user.ID)
+		require.NoError(t, err)
+		assert.Equal(t, 2, unread, "a GET is safe")
+		ns, err := b.db.Notifications(t.Context(), c.user.ID, 10)
+		require.NoError(t, err)
+		for _, n := range ns {
+			assert.Nil(t, n.ShownAt, "a page load does not mark an announcement shown")
+		}
+
+		// The POST needs the CSRF token.
+		assert.Equal(t, http.StatusForbidden, c.do(t, http.MethodPost, "/notifications/read", nil).StatusCode)
+		assert.Equal(t, http.StatusForbidden, c.do(t, http.MethodPost, "/notifications/"+ns[0].ID+"/shown", nil).StatusCode)
+		assert.Equal(t, http.StatusNoContent, c.do(t, http.MethodPost, "/notifications/"+ns[0].ID+"/shown", nil, "X-CSRF-Token", c.csrf).StatusCode)
+		o := b.user(t)
+		assert.Equal(t, http.StatusNoContent, o.do(t, http.MethodPost, "/notifications/"+ns[1].ID+"/shown", nil, "X-CSRF-Token", o.csrf).StatusCode)
+		ns, err = b.db.Notifications(t.Context(), c.user.ID, 10)
+		require.NoError(t, err)
+		assert.NotNil(t, ns[0].ShownAt, "acknowledged")
+		assert.Nil(t, ns[1].ShownAt, "another user cannot acknowledge it")
+
+		resp = c.postForm(t, "/notifications/read", nil)
+		assert.Equal(t, http.StatusSeeOther, resp.StatusCode, "the form goes back to the page")
 		doc = page(t, c.get(t, "/notifications"))
 		assert.Equal(t, "false", testID(doc, "notification").First().AttrOr("data-unread", ""))
+		assert.Contains(t, testID(doc, "bell-count").AttrOr("class", ""), "hidden")
+		assert.Equal(t, 0, doc.Find("[data-mark-read]").Length())
 
 		assert.Equal(t, 1, testID(page(t, b.user(t).get(t, "/notifications")), "empty-state").Length())
 	})

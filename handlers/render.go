@@ -3,7 +3,6 @@ package handlers
 import (
 	"context"
 	"io"
-	"time"
 
 	"github.com/a-h/templ"
 	"github.com/gofiber/fiber/v2"
@@ -36,7 +35,8 @@ func (s *Server) page(c *fiber.Ctx, title, nav string, body templ.Component) err
 }
 
 // layout builds the base layout's view model for the current user: the live
-// badge, the bell, and toasts for what finished while no tab was open.
+// badge, the bell, toasts for what no tab has shown yet, and the page's
+// stream URL, which resumes from the position read before the page's data.
 func (s *Server) layout(c *fiber.Ctx, title, nav string) layouts.Page {
 	p := layouts.Page{Title: title, Nav: nav}
 	u := currentUser(c)
@@ -51,11 +51,12 @@ func (s *Server) layout(c *fiber.Ctx, title, nav string) layouts.Page {
 	active, _ := s.db.CountActiveJobs(ctx, u.ID)
 	p.Badge = badgeComponent(active)
 	p.Unread, _ = s.db.CountUnread(ctx, u.ID)
-	if unshown, err := s.db.TakeUnshown(ctx, u.ID, time.Now()); err == nil {
+	if unshown, err := s.db.Unshown(ctx, u.ID); err == nil {
 		for _, n := range unshown {
 			p.Toasts = append(p.Toasts, notificationToast(n))
 		}
 	}
+	p.Stream = streamURL(c)
 	return p
 }
 

@@ -29,7 +29,7 @@ func (s *Server) App() *fiber.App {
 		AppName:               "Dossier",
 		ErrorHandler:          s.errorHandler,
 		BodyLimit:             s.cfg.BodyLimit,
-		ReadTimeout:           30 * time.Second,
+		ReadTimeout:           s.cfg.ReadTimeout,
 		IdleTimeout:           120 * time.Second,
 		DisableStartupMessage: true,
 		// SSE streams must not be cut by a write timeout.
@@ -49,7 +49,7 @@ func (s *Server) App() *fiber.App {
 	app.Use(s.authenticate, s.csrf)
 	s.AuthRoutes(app)
 
-	r := app.Group("", s.requireUser)
+	r := app.Group("", s.requireUser, s.pagePosition)
 	s.CatalogRoutes(r)
 	s.ProjectRoutes(r)
 	s.JobRoutes(r)

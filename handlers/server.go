@@ -31,6 +31,8 @@ type Config struct {
 	SessionTTL time.Duration
 	// Heartbeat is the SSE keep-alive interval (15 s in production).
 	Heartbeat time.Duration
+	// ReadTimeout bounds reading a request (30 s by default).
+	ReadTimeout time.Duration
 	// BodyLimit caps request bodies.
 	BodyLimit int
 	// LoginRate is the number of login attempts per IP and minute.
@@ -58,6 +60,9 @@ func NewServer(cfg Config, db *models.DB, jobs Jobs, broker *events.Broker, gen 
 	}
 	if cfg.Heartbeat == 0 {
 		cfg.Heartbeat = 15 * time.Second
+	}
+	if cfg.ReadTimeout == 0 {
+		cfg.ReadTimeout = 30 * time.Second
 	}
 	if cfg.BodyLimit == 0 {
 		cfg.BodyLimit = 1 << 20

@@ -67,6 +67,13 @@ func (e *sse) event(name string, data []byte) error {
 	return err
 }
 
+// eventWithID writes one named event with an id: the browser's
+// Last-Event-ID from then on.
+func (e *sse) eventWithID(name, id string, data []byte) error {
+	e.w.WriteString("id: " + id + "\n")
+	return e.event(name, data)
+}
+
 // comment writes a comment line, which clients ignore: the heartbeat.
 func (e *sse) comment(text string) error {
 	_, err := e.w.WriteString(": " + text + "\n\n")
@@ -89,8 +96,11 @@ type stream struct {
 	sub *events.Subscription
 	// start writes the current state, loaded before the stream began.
 	start func(e *sse) (done bool, err error)
-	// apply writes what the updates changed; done ends the stream.
+	// apply writes what the job updates changed; done ends the stream.
 	apply func(e *sse, ups []events.Update) (done bool, err error)
+	// applySync writes what a user's sync update changed (user
+	// subscriptions).
+	applySync func(e *sse, up *events.SyncUpdate) (done bool, err error)
 	// closed runs when the stream ends, whatever the reason.
 	closed func()
 }
@@ -134,6 +144,13 @@ func (s *Server) runStream(c *fiber.Ctx, st stream) error {
 			return
 		default:
 		}
+		// fasthttp leaves ReadTimeout's deadline on the connection; once
+		// it has passed, the peer probe cannot read the socket and answers
+		// "alive". Nothing reads the connection while it streams, and
+		// fasthttp sets a new deadline before it reads the next request.
+		if conn != nil {
+			conn.SetReadDeadline(time.Time{})
+		}
 		e.w.WriteString("retry: " + strconv.Itoa(retryMillis) + "\n\n")
 		done, err := st.start(e)
 		if err != nil || e.flush() != nil {
@@ -154,11 +171,16 @@ func (s *Server) runStream(c *fiber.Ctx, st stream) error {
 					return
 				}
 			case <-st.sub.Ready():
-				ups := st.sub.Take()
-				if len(ups) == 0 {
-					continue
+				var done bool
+				var err error
+				if ups := st.sub.Take(); len(ups) > 0 && st.apply != nil {
+					done, err = st.apply(e, ups)
 				}
-				done, err := st.apply(e, ups)
+				if st.applySync != nil && err == nil && !done {
+					if up := st.sub.TakeSync(); up != nil {
+						done, err = st.applySync(e, up)
+					}
+				}
 				if err != nil || e.flush() != nil {
 					return
 				}

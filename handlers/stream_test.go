@@ -49,12 +49,14 @@ type liveOptions struct {
 	bridge   bool
 	// idleWorkers bounds how long fasthttp keeps an idle worker goroutine.
 	idleWorkers time.Duration
+	// readTimeout is the server's ReadTimeout (default 30 s).
+	readTimeout time.Duration
 }
 
 func newLiveEnv(t *testing.T, db *models.DB, o liveOptions) *liveEnv {
 	t.Helper()
 	e := &liveEnv{t: t, db: db}
-	e.broker = events.NewBroker(events.Config{Loader: db.Snapshot, UserJobs: events.RecentUserJobs(db), Instance: o.instance})
+	e.broker = events.NewBroker(events.Config{Loader: db.Snapshot, Sync: db.SyncSince, Board: db.JobBoard, Instance: o.instance})
 	require.NoError(t, e.broker.Start(context.Background()))
 	if o.bridge {
 		e.bridge = events.NewPGBridge(db.URL, e.broker, nil)
@@ -62,7 +64,7 @@ func newLiveEnv(t *testing.T, db *models.DB, o liveOptions) *liveEnv {
 		require.NoError(t, e.bridge.Start(context.Background()))
 		require.Eventually(t, func() bool { return e.bridge.PID() != 0 }, 10*time.Second, 5*time.Millisecond)
 	}
-	e.srv = NewServer(Config{Heartbeat: cmp.Or(o.heartbeat, time.Second)}, db, nil, e.broker, nil)
+	e.srv = NewServer(Config{Heartbeat: cmp.Or(o.heartbeat, time.Second), ReadTimeout: o.readTimeout}, db, nil, e.broker, nil)
 	e.app = e.srv.App()
 	if o.idleWorkers > 0 {
 		e.app.Server().MaxIdleWorkerDuration = o.idleWorkers
@@ -165,6 +167,7 @@ func (d *jobDriver) finish(status string) {
 
 // sseEvent is one parsed event, or a comment (the heartbeat).
 type sseEvent struct {
+	ID      string
 	Name    string
 	Data    string
 	Comment string
@@ -202,7 +205,7 @@ func dialSSE(t *testing.T, addr, path, token string) *sseClient {
 	return dialSSEWith(t, &net.Dialer{Timeout: 5 * time.Second}, addr, path, token)
 }
 
-func dialSSEWith(t *testing.T, d *net.Dialer, addr, path, token string) *sseClient {
+func dialSSEWith(t *testing.T, d *net.Dialer, addr, path, token string, headers ...string) *sseClient {
 	t.Helper()
 	conn, err := d.Dial("tcp", addr)
 	require.NoError(t, err)
@@ -210,6 +213,9 @@ func dialSSEWith(t *testing.T, d *net.Dialer, addr, path, token string) *sseClie
 	auth := ""
 	if token != "" {
 		auth = "Authorization: Bearer " + token + "\r\n"
+	}
+	for _, h := range headers {
+		auth += h + "\r\n"
 	}
 	_, err = fmt.Fprintf(conn, "GET %s HTTP/1.1\r\nHost: %s\r\nAccept: text/event-stream\r\n%s\r\n", path, addr, auth)
 	require.NoError(t, err)
@@ -259,6 +265,8 @@ func (c *sseClient) next(within time.Duration) (sseEvent, error) {
 			ev.Name = strings.TrimSpace(line[len("event:"):])
 		case strings.HasPrefix(line, "data:"):
 			data = append(data, strings.TrimPrefix(line[len("data:"):], " "))
+		case strings.HasPrefix(line, "id:"):
+			ev.ID = strings.TrimSpace(line[len("id:"):])
 		case strings.HasPrefix(line, "retry:"):
 			ev.Retry = strings.TrimSpace(line[len("retry:"):])
 		}
@@ -276,6 +284,21 @@ func (c *sseClient) event(within time.Duration) sseEvent {
 		require.NoError(c.t, err, "waiting for an event")
 		if ev.Name != "" || ev.Data != "" {
 			return ev
+		}
+	}
+}
+
+// batch reads the events up to and including the next sync event, which
+// ends every batch of the user stream; it returns them and the position.
+func (c *sseClient) batch(within time.Duration) ([]sseEvent, string) {
+	c.t.Helper()
+	var out []sseEvent
+	for {
+		ev := c.event(within)
+		out = append(out, ev)
+		if ev.Name == "sync" {
+			require.Equal(c.t, ev.Data, ev.ID, "the sync event's id is its position")
+			return out, ev.ID
 		}
 	}
 }
@@ -479,4 +502,16 @@ func TestShutdownWithOpenStreamsIsPrompt(t *testing.T) {
 		c.drainToEOF(5 * time.Second)
 	}
 	assert.Equal(t, 0, e.broker.Subscribers())
+}
+
+// post sends an empty POST with a bearer token and returns the status.
+func (e *liveEnv) post(path, token string) int {
+	e.t.Helper()
+	req, err := http.NewRequest(http.MethodPost, "http://"+e.addr+path, nil)
+	require.NoError(e.t, err)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(e.t, err)
+	resp.Body.Close()
+	return resp.StatusCode
 }

@@ -74,6 +74,33 @@ func TestAClientThatNeverReadsDoesNotDelayAnother(t *testing.T) {
 		writeTimeout(250*time.Millisecond)+2*time.Second, 10*time.Millisecond)
 }
 
+// Issue 9, must show 6: a stream held for longer than the HTTP read
+// timeout, then dropped by its client, is reaped within two heartbeats: the
+// read deadline fasthttp left on the connection is cleared when the stream
+// starts, so the peer probe sees the client's FIN.
+func TestAnOldDroppedStreamIsReapedWithinTwoHeartbeats(t *testing.T) {
+	const heartbeat = 300 * time.Millisecond
+	e := newLiveEnv(t, liveSQLite(t), liveOptions{heartbeat: heartbeat, readTimeout: 200 * time.Millisecond})
+	_, token := e.signIn("old-stream@example.com")
+	require.Zero(t, streamGoroutines())
+	for _, path := range []string{"/events", "/api/generation/jobs/stream/" + e.newJob(e.user.ID, "project_charter").ID} {
+		c := dialSSE(t, e.addr, path, token)
+		require.Equal(t, http.StatusOK, c.Status)
+		// Hold the stream well past the read timeout, hearing heartbeats.
+		held := time.Now()
+		for time.Since(held) < 4*200*time.Millisecond {
+			_, err := c.next(2 * heartbeat)
+			require.NoError(t, err)
+		}
+		require.Equal(t, 1, e.broker.Subscribers())
+		c.close()
+		dropped := time.Now()
+		require.Eventually(t, func() bool { return streamGoroutines() == 0 && e.broker.Subscribers() == 0 },
+			2*heartbeat, 5*time.Millisecond, "%s: the dropped stream still runs", path)
+		t.Logf("%s reaped %v after the drop", path, time.Since(dropped).Round(time.Millisecond))
+	}
+}
+
 // A read deadline that has passed (fasthttp sets one from ReadTimeout) says
 // nothing about the peer: an idle stream must survive it.
 func TestPeerClosedIgnoresExpiredReadDeadline(t *testing.T) {

@@ -91,9 +91,12 @@ type Job struct {
 	RequestedDocuments StringList
 	// Version increases with every write, so that subscribers can drop
 	// stale snapshots.
-	Version   int64
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	Version int64
+	// SyncPosition is the owner's sync position at the job's latest
+	// visible change (models/sync.go); set by the database, never written.
+	SyncPosition int64 `gorm:"->"`
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
 }
 
 // TableName keeps the original analysis's table name.

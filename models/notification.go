@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/google/uuid"
 )
 
 // Notification is a persisted message to a user, such as "documents ready".
@@ -20,6 +22,9 @@ type Notification struct {
 	CreatedAt time.Time
 	ShownAt   *time.Time
 	ReadAt    *time.Time
+	// SyncPosition is the owner's sync position at the notification's
+	// latest change (models/sync.go); set by the database, never written.
+	SyncPosition int64 `gorm:"->"`
 }
 
 // Notifications lists the user's notifications, newest first.
@@ -39,23 +44,32 @@ func (db *DB) CountUnread(ctx context.Context, userID string) (int, error) {
 	return int(n), err
 }
 
-// TakeUnshown returns the notifications no tab has toasted yet and marks
-// them shown, atomically, so that only one page announces each.
-func (db *DB) TakeUnshown(ctx context.Context, userID string, now time.Time) ([]Notification, error) {
+// Unshown lists the notifications no tab has shown yet, oldest first: the
+// next page announces them, and they stay unshown until a tab acknowledges
+// one (AckShown), so that a page left before it could show them loses
+// nothing.
+func (db *DB) Unshown(ctx context.Context, userID string) ([]Notification, error) {
 	var ns []Notification
-	err := db.WithContext(ctx).Raw(`UPDATE notifications SET shown_at = ?
-		WHERE user_id = ? AND shown_at IS NULL
-		RETURNING *`, now.UTC(), userID).Scan(&ns).Error
+	err := db.WithContext(ctx).Where("user_id = ? AND shown_at IS NULL", userID).Order("created_at").Limit(20).Find(&ns).Error
 	if err != nil {
-		return nil, fmt.Errorf("take unshown notifications: %w", err)
+		return nil, fmt.Errorf("unshown notifications: %w", err)
 	}
 	return ns, nil
 }
 
-// MarkShown marks the job's notifications as toasted (a live tab showed it).
-func (db *DB) MarkShown(ctx context.Context, userID, jobID string, now time.Time) error {
-	return db.WithContext(ctx).Exec(`UPDATE notifications SET shown_at = ?
-		WHERE user_id = ? AND job_id = ? AND shown_at IS NULL`, now.UTC(), userID, jobID).Error
+// AckShown records that a tab of the user showed the notification. It
+// reports whether this was the first acknowledgement; another user's
+// notification is never touched.
+func (db *DB) AckShown(ctx context.Context, userID, id string, now time.Time) (bool, error) {
+	if _, err := uuid.Parse(id); err != nil {
+		return false, nil
+	}
+	res := db.WithContext(ctx).Exec(`UPDATE notifications SET shown_at = ?
+		WHERE id = ? AND user_id = ? AND shown_at IS NULL`, now.UTC(), id, userID)
+	if res.Error != nil {
+		return false, fmt.Errorf("acknowledge notification: %w", res.Error)
+	}
+	return res.RowsAffected == 1, nil
 }
 
 // MarkAllRead marks every notification of the user as read.

@@ -30,13 +30,28 @@ type Update struct {
 	Snapshot *models.JobSnapshot
 }
 
+// SyncLoader reads what changed for a user after a position
+// (models.DB.SyncSince).
+type SyncLoader func(ctx context.Context, userID string, since int64) (*models.SyncState, error)
+
+// BoardLoader reads a user's live job lists (models.DB.JobBoard).
+type BoardLoader func(ctx context.Context, userID string) (*models.JobBoard, error)
+
 // Config configures a Broker.
 type Config struct {
 	// Loader reads a job's state; required.
 	Loader Loader
 	// UserJobs lets Resync reload the jobs of subscribed users; optional
-	// (without it, a resync reloads only jobs with job subscriptions).
+	// (without it, a resync reloads only jobs with job subscriptions). Not
+	// used with Sync.
 	UserJobs UserJobs
+	// Sync, when set, makes user subscriptions follow the user's sync
+	// positions (sync.go) instead of receiving job updates: each change of
+	// a user is loaded once per instance as a SyncUpdate.
+	Sync SyncLoader
+	// Board loads the user's live lists for a SyncUpdate whose jobs changed
+	// status or are new; optional.
+	Board BoardLoader
 	// Instance names this process, unique per process; the bridge ignores
 	// notifications that came from it. Default: host-pid-random.
 	Instance string
@@ -64,6 +79,7 @@ type Broker struct {
 	delivered map[string]delivery
 	byUser    map[string]map[*Subscription]struct{}
 	byJob     map[string]map[*Subscription]struct{}
+	users     map[string]*userCursor // users with subscriptions, with Sync
 	nsubs     int
 	observers []func(Update)
 	onCancel  []func(jobID string)
@@ -107,6 +123,7 @@ func NewBroker(cfg Config) *Broker {
 		delivered: map[string]delivery{},
 		byUser:    map[string]map[*Subscription]struct{}{},
 		byJob:     map[string]map[*Subscription]struct{}{},
+		users:     map[string]*userCursor{},
 		wake:      make(chan struct{}, 1),
 	}
 }
@@ -177,6 +194,9 @@ func (b *Broker) Publish(ev Event) {
 func (b *Broker) receive(ev Event) { b.accept(ev) }
 
 func (b *Broker) accept(ev Event) {
+	if b.cfg.Sync != nil && ev.UserID != "" {
+		b.enqueueUser(ev.UserID)
+	}
 	if ev.JobID == "" {
 		return
 	}
@@ -228,6 +248,11 @@ func (b *Broker) enqueue(ev Event) {
 func (b *Broker) watched(ev Event) bool {
 	if len(b.byJob[ev.JobID]) > 0 {
 		return true
+	}
+	if b.cfg.Sync != nil {
+		// User subscriptions follow positions; a job load is needed only
+		// to learn the owner of an event that does not name it.
+		return ev.UserID == "" && len(b.byUser) > 0
 	}
 	if ev.UserID == "" {
 		return len(b.byUser) > 0
@@ -284,6 +309,10 @@ func (b *Broker) next() (Event, bool) {
 }
 
 func (b *Broker) process(ctx context.Context, ev Event) {
+	if ev.Kind == userLoad {
+		b.processUser(ctx, ev.UserID)
+		return
+	}
 	lctx, cancel := context.WithTimeout(ctx, b.cfg.LoadTimeout)
 	snap, err := b.cfg.Loader(lctx, ev.JobID)
 	cancel()
@@ -316,14 +345,19 @@ func (b *Broker) process(ctx context.Context, ev Event) {
 	for _, o := range observers {
 		o(u)
 	}
+	if b.cfg.Sync != nil {
+		b.enqueueUser(ev.UserID) // no-op unless the owner is subscribed here
+	}
 
 	b.mu.Lock()
 	subs := make([]*Subscription, 0, len(b.byJob[ev.JobID])+len(b.byUser[ev.UserID]))
 	for s := range b.byJob[ev.JobID] {
 		subs = append(subs, s)
 	}
-	for s := range b.byUser[ev.UserID] {
-		subs = append(subs, s)
+	if b.cfg.Sync == nil {
+		for s := range b.byUser[ev.UserID] {
+			subs = append(subs, s)
+		}
 	}
 	b.mu.Unlock()
 	for _, s := range subs {
@@ -396,7 +430,11 @@ func (b *Broker) Resync(ctx context.Context) error {
 	}
 	b.mu.Unlock()
 	var errs []error
-	if b.cfg.UserJobs != nil {
+	if b.cfg.Sync != nil {
+		for _, u := range users {
+			b.enqueueUser(u)
+		}
+	} else if b.cfg.UserJobs != nil {
 		for _, u := range users {
 			ids, err := b.cfg.UserJobs(ctx, u)
 			if err != nil {
@@ -442,6 +480,10 @@ func (b *Broker) subscribe(index map[string]map[*Subscription]struct{}, key stri
 	s := &Subscription{b: b, index: index, key: key, box: map[string]boxed{}, ready: make(chan struct{}, 1)}
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	s.user = isUserIndex(b, index)
+	if s.user && b.users[key] == nil {
+		b.users[key] = &userCursor{statuses: map[string]string{}}
+	}
 	set := index[key]
 	if set == nil {
 		set = map[*Subscription]struct{}{}
@@ -462,6 +504,9 @@ func (b *Broker) unsubscribe(s *Subscription) {
 	delete(set, s)
 	if len(set) == 0 {
 		delete(s.index, s.key)
+		if s.user {
+			delete(b.users, s.key)
+		}
 	}
 	b.nsubs--
 }

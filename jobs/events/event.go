@@ -15,9 +15,14 @@ const (
 	// JobQueued: a job was created or requeued; processors on every
 	// instance try to claim it at once.
 	JobQueued Kind = "queued"
+	// UserChanged: something of the user other than a job changed (a
+	// notification was shown or read); JobID is empty.
+	UserChanged Kind = "user"
 )
 
-// Event names a change by ids only: it is small enough for a NOTIFY payload
+// Event names a change by ids only. UserID should be set: a user's streams
+// follow the user's sync positions, and an event without it costs a job
+// load to learn the owner.: it is small enough for a NOTIFY payload
 // (far below 8000 bytes). Subscribers receive it with the state loaded once
 // per instance.
 type Event struct {

@@ -101,7 +101,7 @@ func (br *Bridge) Listens() int64 { return br.listens.Load() }
 // send queues ev for NOTIFY, coalescing it with an unsent event of the same
 // job and kind. It never blocks.
 func (br *Bridge) send(ev Event) {
-	key := string(ev.Kind) + ":" + ev.JobID
+	key := eventKey(ev)
 	br.mu.Lock()
 	if prev, ok := br.out[key]; ok {
 		ev.Version = max(ev.Version, prev.Version)
@@ -135,13 +135,22 @@ func (br *Bridge) putBack(evs []Event) {
 	br.mu.Lock()
 	defer br.mu.Unlock()
 	for _, ev := range evs {
-		key := string(ev.Kind) + ":" + ev.JobID
+		key := eventKey(ev)
 		if _, ok := br.out[key]; ok {
 			continue
 		}
 		br.out[key] = ev
 		br.order = append(br.order, key)
 	}
+}
+
+// eventKey is what unsent events coalesce by: the job, or the user for an
+// event without a job.
+func eventKey(ev Event) string {
+	if ev.JobID == "" {
+		return string(ev.Kind) + ":u:" + ev.UserID
+	}
+	return string(ev.Kind) + ":" + ev.JobID
 }
 
 const notifyBatch = 200

@@ -12,6 +12,10 @@ type Subscription struct {
 	b     *Broker
 	index map[string]map[*Subscription]struct{}
 	key   string
+	user  bool // a user subscription
+
+	// sync is the merged SyncUpdate waiting, with Config.Sync.
+	sync *SyncUpdate
 
 	mu     sync.Mutex
 	box    map[string]boxed
@@ -67,6 +71,7 @@ func (s *Subscription) Close() {
 	}
 	s.closed = true
 	clear(s.box)
+	s.sync = nil
 	s.mu.Unlock()
 	s.b.unsubscribe(s)
 }

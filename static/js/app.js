@@ -1,12 +1,16 @@
-// Dossier page glue: browser notifications, toasts, the document title, the
-// generate form's dependencies, small click actions, and a few htmx settings.
-// The pages carry no inline script or event-handler attributes (the
-// Content-Security-Policy forbids them): behaviour is delegated from here.
+// Dossier page glue: the sync protocol's client side, announcements (toasts
+// and browser notifications), the connection indicator, the document title,
+// the generate form's dependencies, small click actions, and a few htmx
+// settings. The pages carry no inline script or event-handler attributes
+// (the Content-Security-Policy forbids them): behaviour is delegated from
+// here.
 //
 // One SSE connection per tab is opened by htmx (sse-connect on <body>); this
-// script never opens another. It wraps htmx.createEventSource only to count
-// the connections (a test hook) and to hear the "notify" event, which has no
-// element to swap.
+// script never opens another. It wraps htmx.createEventSource to count the
+// connections (a test hook) and to hear the events that have no element to
+// swap: "sync" (the position the tab has reached) and "shown" (another tab
+// has shown an announcement). Everything the page shows of a job arrives
+// from the server as whole fragments; this script keeps no state timers.
 (function () {
   "use strict";
 
@@ -44,7 +48,8 @@
     var source = createEventSource(url);
     window.__dossierEventSources++;
     sources.push(source);
-    source.addEventListener("notify", onNotify);
+    source.addEventListener("sync", onSync);
+    source.addEventListener("shown", onShown);
     return source;
   };
   // __dossierOpenEventSources counts the connections not closed.
@@ -53,6 +58,55 @@
       return sources.filter(function (s) { return s.readyState !== EventSource.CLOSED; }).length;
     },
   });
+
+  // ---- Sync position ----------------------------------------------------------------
+  // Each batch of the stream ends with a "sync" event whose id is the position
+  // the tab has reached. The browser resends it as Last-Event-ID when it
+  // reconnects by itself, but htmx's own reconnect (after the server answered
+  // with an error, say while it restarts) builds a new EventSource from the
+  // sse-connect attribute, without it: so the attribute carries the position.
+  window.__dossierPosition = 0;
+  window.__dossierSynced = false; // a test hook: the first batch has arrived
+  function onSync(event) {
+    var pos = parseInt(event.lastEventId || event.data, 10);
+    if (!(pos >= 0)) return;
+    window.__dossierPosition = pos;
+    window.__dossierSynced = true;
+    var body = document.body;
+    var url = body.getAttribute("sse-connect");
+    if (!url) return;
+    var u = new URL(url, window.location.href);
+    u.searchParams.set("since", String(pos));
+    body.setAttribute("sse-connect", u.pathname + u.search);
+    init();
+  }
+
+  // ---- Connection indicator -------------------------------------------------------
+  // Two seconds without the stream, the page says it is reconnecting and
+  // stops showing estimates it can no longer keep true; once the stream is
+  // back, the server's replay brings every region up to date.
+  var downTimer = null;
+  window.__dossierOffline = false;
+  function setOffline(off) {
+    window.__dossierOffline = off;
+    var el = document.getElementById("connection");
+    if (el) {
+      el.classList.toggle("hidden", !off);
+      el.classList.toggle("flex", off);
+    }
+    document.querySelectorAll('[data-testid="job-eta"]').forEach(function (e) { e.hidden = off; });
+  }
+  function streamDown() {
+    if (downTimer) return;
+    downTimer = setTimeout(function () { setOffline(true); }, 2000);
+  }
+  function streamUp() {
+    clearTimeout(downTimer);
+    downTimer = null;
+    if (window.__dossierOffline) setOffline(false);
+  }
+  document.addEventListener("htmx:sseOpen", streamUp);
+  document.addEventListener("htmx:sseError", streamDown);
 
   // A page left for another must let go of its stream at once. Otherwise the
   // browser may keep the old page (back/forward cache) with its connection
@@ -71,27 +125,46 @@
     return "Notification" in window;
   }
 
-  function onNotify(event) {
-    var data;
-    try {
-      data = JSON.parse(event.data);
-    } catch (e) {
-      return;
-    }
-    // The bell's count arrives from the server as its own "bell" event.
+  // One browser Notification per announcement across all tabs: the tabs
+  // take a Web Lock in turn, and the first leaves a mark the others see.
+  function notifyOnce(data) {
     if (!notificationsSupported() || Notification.permission !== "granted") return;
-    try {
-      // The tag is per job: several tabs showing it replace one another.
-      var n = new Notification(data.title, { body: data.body, tag: data.tag });
-      window.__dossierNotifications.push({ title: data.title, body: data.body, tag: data.tag, url: data.url });
-      n.onclick = function () {
-        window.focus();
-        if (data.url) window.location.assign(data.url);
-        n.close();
-      };
-    } catch (e) {
-      // Some platforms allow notifications only from a service worker.
+    var key = "dossier-notified-" + data.id;
+    var show = function () {
+      try {
+        if (window.localStorage.getItem(key)) return;
+        window.localStorage.setItem(key, String(Date.now()));
+      } catch (e) {
+        // No storage: the per-job tag still collapses repeats.
+      }
+      try {
+        var n = new Notification(data.title, { body: data.body, tag: data.tag });
+        window.__dossierNotifications.push({ title: data.title, body: data.body, tag: data.tag, url: data.url });
+        n.onclick = function () {
+          window.focus();
+          if (data.url) window.location.assign(data.url);
+          n.close();
+        };
+      } catch (e) {
+        // Some platforms allow notifications only from a service worker.
+      }
+    };
+    if (navigator.locks && navigator.locks.request) {
+      navigator.locks.request("dossier-notify", function () { show(); });
+    } else {
+      show();
     }
+  }
+
+  // Marks of notifications shown more than a day ago are forgotten.
+  function pruneMarks() {
+    try {
+      var ls = window.localStorage;
+      for (var i = ls.length - 1; i >= 0; i--) {
+        var k = ls.key(i);
+        if (k && k.indexOf("dossier-notified-") === 0 && Date.now() - parseInt(ls.getItem(k), 10) > 864e5) ls.removeItem(k);
+      }
+    } catch (e) {}
   }
 
   function renderNotificationButtons() {
@@ -158,8 +231,10 @@
     start();
   }
 
+  // Toasts auto-dismiss; announcements once a visible tab has shown them.
   function armAll(root) {
-    (root || document).querySelectorAll("[data-toast]").forEach(arm);
+    (root || document).querySelectorAll("[data-toast]:not([data-announce])").forEach(arm);
+    announceAll();
   }
 
   document.addEventListener("click", function (e) {
@@ -167,15 +242,68 @@
     if (btn) dismiss(btn.closest("[data-toast]"));
   });
 
-  // A toast for a job replaces the one already shown for it.
+  // An announcement already on the page (rendered with it, or sent by a
+  // replay) is not added twice.
   document.addEventListener("htmx:sseBeforeMessage", function (e) {
     var msg = e.detail;
     if (!msg || !e.target || e.target.id !== "toasts") return;
     var m = /id="([^"]+)"/.exec(msg.data || "");
-    if (!m) return;
-    var old = document.getElementById(m[1]);
-    if (old) old.remove();
+    if (m && document.getElementById(m[1])) e.preventDefault();
   });
+
+  // ---- Announcements --------------------------------------------------------------
+  // A toast with data-announce is a notification no tab has shown yet. The
+  // tab raises the browser Notification (once across tabs), and when it is
+  // visible, shows the toast and acknowledges it to the server, which tells
+  // the other tabs (the "shown" event) to drop theirs. Until a visible tab
+  // acknowledges it, the notification stays unshown: the next page
+  // announces it again, so a page left too early loses nothing.
+  function csrf() {
+    var m = document.querySelector('meta[name="csrf-token"]');
+    return m ? m.getAttribute("content") : "";
+  }
+
+  function post(path) {
+    return fetch(path, { method: "POST", credentials: "same-origin", headers: { "X-CSRF-Token": csrf() } });
+  }
+
+  function announce(toast) {
+    if (toast.__announced) return;
+    toast.__announced = true;
+    var id = toast.getAttribute("data-announce");
+    notifyOnce({
+      id: id, tag: toast.getAttribute("data-tag"), title: toast.getAttribute("data-title"),
+      body: toast.getAttribute("data-body"), url: toast.getAttribute("data-url"),
+    });
+    whenVisible(function () {
+      if (!toast.parentNode) return;
+      toast.__acked = true;
+      arm(toast);
+      post("/notifications/" + encodeURIComponent(id) + "/shown").catch(function () {});
+    });
+  }
+
+  function whenVisible(fn) {
+    if (document.visibilityState !== "hidden") {
+      fn();
+      return;
+    }
+    var on = function () {
+      if (document.visibilityState === "hidden") return;
+      document.removeEventListener("visibilitychange", on);
+      fn();
+    };
+    document.addEventListener("visibilitychange", on);
+  }
+
+  function announceAll() {
+    document.querySelectorAll("[data-announce]").forEach(announce);
+  }
+
+  function onShown(event) {
+    var toast = document.getElementById("toast-" + event.data);
+    if (toast && !toast.__acked) toast.remove();
+  }
 
   // Shows an error of the page itself (not of a job) as a toast.
   function errorToast(text) {
@@ -284,55 +412,20 @@
     if (document.title !== t) document.title = t;
   }
 
-  // Blocks that say "it runs in the background" give way to "it ended"
-  // when their card turns final.
-  function refreshFollowUps() {
-    document.querySelectorAll("[data-while-active]").forEach(function (el) {
-      var card = document.getElementById(el.getAttribute("data-while-active"));
-      if (card) el.classList.toggle("hidden", !ACTIVE[card.getAttribute("data-status")]);
-    });
-    document.querySelectorAll("[data-when-ended]").forEach(function (el) {
-      var card = document.getElementById(el.getAttribute("data-when-ended"));
-      if (card) el.classList.toggle("hidden", !!ACTIVE[card.getAttribute("data-status")]);
-    });
-  }
-
   function refreshPage() {
     refreshTitle();
-    refreshFollowUps();
+    if (window.__dossierOffline) setOffline(true);
   }
 
-  // The stream sends the state of every running job when it connects. A card
-  // still running on the page that got no event by then ended before the
-  // stream connected (or in a reconnect gap): fetch it once.
-  var lastEvent = {};
-  document.addEventListener("htmx:sseBeforeMessage", function (e) {
-    if (e.detail && e.detail.type) lastEvent[e.detail.type] = Date.now();
-  });
-  // A job's toast says it ended: a card of it still running a moment later
-  // missed its last event; fetch it.
-  document.addEventListener("htmx:sseMessage", function (e) {
-    if (!e.target || e.target.id !== "toasts" || !e.detail || !e.detail.data) return;
-    var m = /id="toast-([^"]+)"/.exec(e.detail.data);
-    if (!m) return;
-    setTimeout(function () { refreshIfStale(document.getElementById("job-" + m[1])); }, 1000);
-  });
-
-  function refreshIfStale(card) {
-    if (!card || !ACTIVE[card.getAttribute("data-status")]) return;
-    htmx.ajax("GET", "/jobs/" + card.id.replace(/^job-/, "") + "/card", { target: "#" + card.id, swap: "outerHTML" });
+  // ---- Notifications page ---------------------------------------------------------
+  // Loading the page changes nothing on the server; the page marks what it
+  // lists as read with a POST, and the bell follows over the stream.
+  function markRead() {
+    var page = document.querySelector("[data-mark-read]");
+    if (!page || page.__marked) return;
+    page.__marked = true;
+    post("/notifications/read").catch(function () {});
   }
-
-  document.addEventListener("htmx:sseOpen", function () {
-    var opened = Date.now();
-    setTimeout(function () {
-      cards().forEach(function (card) {
-        if (!ACTIVE[card.getAttribute("data-status")]) return;
-        if ((lastEvent[card.id] || 0) >= opened) return;
-        refreshIfStale(card);
-      });
-    }, 1500);
-  });
 
   // ---- The generate form ------------------------------------------------------------
   // Checking a document checks what it depends on (and says so); unchecking
@@ -429,7 +522,10 @@
   function start() {
     baseTitle = document.title;
     renderNotificationButtons();
+    pruneMarks();
     init();
+    markRead();
+    if (document.body.hasAttribute("sse-connect")) streamDown(); // until the stream opens
     var region = document.getElementById("toasts");
     if (region && window.MutationObserver) {
       new MutationObserver(function () { armAll(region); }).observe(region, { childList: true });

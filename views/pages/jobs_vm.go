@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/a-h/templ"
+
 	"dossier/views/partials"
 )
 
@@ -147,6 +149,10 @@ type TimelineDoc struct {
 // NotificationsVM is the /notifications page.
 type NotificationsVM struct {
 	Items []NotificationItem
+	// Unread says some are unread: the page script marks them read (a
+	// POST), and the form does without a script.
+	Unread bool
+	CSRF   string
 }
 
 // NotificationItem is one notification.
@@ -172,8 +178,12 @@ type ForegroundDoc struct {
 	Title    string
 	HTML     string // sanitized by documents.RenderHTML
 	Markdown string
-	Duration string
-	N, Total int
+	// DownloadURL is the Markdown as a data: URL, and FileName its name:
+	// nothing is stored, so the page carries the file itself.
+	DownloadURL templ.SafeURL
+	FileName    string
+	Duration    string
+	N, Total    int
 }
 
 // ForegroundStep is the run's latest status line; a later one hides it.
@@ -182,6 +192,8 @@ type ForegroundStep struct {
 	Done, Total int
 	// Kind is working, done or failed.
 	Kind string
+	// Heading replaces the page's heading when the run ends, or "".
+	Heading string
 }
 
 // Percent is the share of documents done.

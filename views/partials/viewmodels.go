@@ -56,9 +56,13 @@ type BadgeVM struct {
 	Active int
 }
 
-// ToastVM announces a job that ended.
+// ToastVM announces a job that ended: a notification no tab has shown yet.
+// The page script shows it, raises one browser Notification across tabs
+// (Tag), and acknowledges it to the server (NotificationID) once a visible
+// tab has shown it.
 type ToastVM struct {
-	JobID string
+	NotificationID string
+	JobID          string
 	// Status is completed, failed or cancelled.
 	Status string
 	Title  string

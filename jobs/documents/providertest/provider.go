@@ -31,6 +31,11 @@ type Provider struct {
 	// instructions are the regeneration instructions received, per type.
 	instructions map[string][]string
 	prompts      []Prompt
+	// The gate (Hold): calls wait for a Release each.
+	gated   bool
+	tokens  int
+	waiting []string // document types of the calls waiting at the gate
+	changed chan struct{}
 }
 
 // Prompt is one request's messages, as the provider received them.
@@ -70,7 +75,7 @@ type failure struct {
 
 // New starts a provider on 127.0.0.1. Close it when done.
 func New() *Provider {
-	p := &Provider{calls: map[string]int{}, failing: map[string]failure{}, instructions: map[string][]string{}}
+	p := &Provider{calls: map[string]int{}, failing: map[string]failure{}, instructions: map[string][]string{}, changed: make(chan struct{})}
 	p.srv = httptest.NewServer(http.HandlerFunc(p.serve))
 	return p
 }
@@ -145,6 +150,127 @@ func (p *Provider) Total() int {
 	return p.total
 }
 
+// Hold closes the gate: from now on every call waits until the test
+// releases it, so that the test, not the clock, decides when each document
+// finishes.
+func (p *Provider) Hold() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.gated = true
+}
+
+// Release lets n calls through the gate, waiting ones first, else the next
+// ones to come.
+func (p *Provider) Release(n int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.tokens += n
+	p.signal()
+}
+
+// Open lets every call through from now on.
+func (p *Provider) Open() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.gated = false
+	p.signal()
+}
+
+// Waiting is the document types of the calls waiting at the gate.
+func (p *Provider) Waiting() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]string(nil), p.waiting...)
+}
+
+// WaitForCalls blocks until n calls are waiting at the gate, or fails after
+// within; it returns their document types.
+func (p *Provider) WaitForCalls(n int, within time.Duration) ([]string, error) {
+	deadline := time.After(within)
+	for {
+		p.mu.Lock()
+		if len(p.waiting) >= n {
+			w := append([]string(nil), p.waiting...)
+			p.mu.Unlock()
+			return w, nil
+		}
+		ch := p.changed
+		p.mu.Unlock()
+		select {
+		case <-ch:
+		case <-deadline:
+			return p.Waiting(), fmt.Errorf("%d calls waiting at the gate after %s, want %d", len(p.Waiting()), within, n)
+		}
+	}
+}
+
+// ReleaseOne waits for a call at the gate, lets exactly that one through,
+// and returns its document type once it has passed.
+func (p *Provider) ReleaseOne(within time.Duration) (string, error) {
+	w, err := p.WaitForCalls(1, within)
+	if err != nil {
+		return "", err
+	}
+	p.Release(1)
+	deadline := time.After(within)
+	for {
+		p.mu.Lock()
+		if p.tokens == 0 {
+			p.mu.Unlock()
+			return w[0], nil
+		}
+		ch := p.changed
+		p.mu.Unlock()
+		select {
+		case <-ch:
+		case <-deadline:
+			return "", fmt.Errorf("the released call did not pass within %s", within)
+		}
+	}
+}
+
+// signal wakes everyone watching the gate; p.mu must be held.
+func (p *Provider) signal() {
+	close(p.changed)
+	p.changed = make(chan struct{})
+}
+
+// pass waits at the gate, if it is closed, until released or ctx ends.
+func (p *Provider) pass(done <-chan struct{}, typ string) bool {
+	p.mu.Lock()
+	if !p.gated {
+		p.mu.Unlock()
+		return true
+	}
+	p.waiting = append(p.waiting, typ)
+	p.signal()
+	defer func() {
+		for i, w := range p.waiting {
+			if w == typ {
+				p.waiting = append(p.waiting[:i], p.waiting[i+1:]...)
+				break
+			}
+		}
+		p.signal()
+		p.mu.Unlock()
+	}()
+	for p.gated && p.tokens == 0 {
+		ch := p.changed
+		p.mu.Unlock()
+		select {
+		case <-ch:
+		case <-done:
+			p.mu.Lock()
+			return false
+		}
+		p.mu.Lock()
+	}
+	if p.gated {
+		p.tokens--
+	}
+	return true
+}
+
 var (
 	writeThe    = regexp.MustCompile(`Write the (.+?) for the project`)
 	instruction = regexp.MustCompile(`(?s)<instruction>\n(.*?)\n</instruction>`)
@@ -209,6 +335,9 @@ func (p *Provider) serve(w http.ResponseWriter, r *http.Request) {
 	delay, fail := p.delay, p.failing[typ]
 	p.mu.Unlock()
 
+	if !p.pass(r.Context().Done(), typ) {
+		return
+	}
 	if delay > 0 {
 		select {
 		case <-time.After(delay):

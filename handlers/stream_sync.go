@@ -1,0 +1,106 @@
+package handlers
+
+import (
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"dossier/jobs/events"
+)
+
+// The page side of the sync protocol (README, "Live sync"). A page reads
+// the user's sync position before it reads its data, and renders it into
+// its stream's URL (/events?since=P&view=V): whatever changes after the read
+// reaches the page over the stream, even if it happens before the stream
+// connects. The view names what the page shows beyond the header, so that
+// the stream pushes those regions too.
+
+const (
+	localPosition = "syncPosition"
+	localView     = "liveView"
+)
+
+// pagePosition reads the user's position for a page, before its handler
+// reads anything else.
+func (s *Server) pagePosition(c *fiber.Ctx) error {
+	if c.Method() == fiber.MethodGet && !isStream(c) && !strings.HasPrefix(c.Path(), "/api/") {
+		if u := currentUser(c); u != nil {
+			if pos, err := s.db.SyncPosition(c.UserContext(), u.ID); err == nil {
+				c.Locals(localPosition, pos)
+			}
+		}
+	}
+	return c.Next()
+}
+
+// publishUser tells the user's streams, here and on every instance, that
+// something of the user changed (their position moved).
+func (s *Server) publishUser(userID string) {
+	if s.broker != nil {
+		s.broker.Publish(events.Event{Kind: events.UserChanged, UserID: userID})
+	}
+}
+
+// liveView is what a page shows that its stream keeps current, beyond the
+// header (badge, bell, toasts) and the job cards, which every page gets.
+type liveView struct {
+	// Kind is dashboard, jobs (Arg: the status filter), job (Arg: the job
+	// id), generate (Arg: the id of the job shown), or "".
+	Kind, Arg string
+}
+
+func parseView(s string) liveView {
+	kind, arg, _ := strings.Cut(s, ":")
+	switch kind {
+	case "dashboard", "jobs", "job", "generate":
+		return liveView{Kind: kind, Arg: arg}
+	}
+	return liveView{}
+}
+
+func (v liveView) String() string {
+	if v.Arg == "" {
+		return v.Kind
+	}
+	return v.Kind + ":" + v.Arg
+}
+
+// lists reports whether the view shows lists of jobs, which change when a
+// job is created or changes status.
+func (v liveView) lists() bool { return v.Kind == "dashboard" || v.Kind == "jobs" }
+
+// setView names the page's live view for its stream.
+func setView(c *fiber.Ctx, v liveView) { c.Locals(localView, v) }
+
+// streamURL is the page's /events URL: from the position read before the
+// page's data, for the page's view.
+func streamURL(c *fiber.Ctx) string {
+	var q []string
+	if pos, ok := c.Locals(localPosition).(int64); ok {
+		q = append(q, "since="+strconv.FormatInt(pos, 10))
+	}
+	if v, ok := c.Locals(localView).(liveView); ok && v.Kind != "" {
+		view := url.QueryEscape(v.Kind)
+		if v.Arg != "" {
+			view += ":" + url.QueryEscape(v.Arg)
+		}
+		q = append(q, "view="+view)
+	}
+	if len(q) == 0 {
+		return "/events"
+	}
+	return "/events?" + strings.Join(q, "&")
+}
+
+// resumeFrom is the position a stream resumes from: the later of the URL's
+// (the page's, kept current by the page script across reconnects) and the
+// browser's Last-Event-ID (its own reconnects).
+func resumeFrom(c *fiber.Ctx) int64 {
+	since, _ := strconv.ParseInt(c.Query("since"), 10, 64)
+	if last, err := strconv.ParseInt(strings.TrimSpace(c.Get("Last-Event-ID")), 10, 64); err == nil && last > since {
+		since = last
+	}
+	return since
+}

@@ -1,0 +1,239 @@
+package events
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"sync"
+
+	"dossier/models"
+)
+
+// With Config.Sync, a user subscription follows the user's sync positions
+// (models/sync.go). The broker keeps, per user subscribed here, the position
+// it has loaded up to (the cursor). A change of the user is loaded once per
+// instance, as what changed after the cursor, and dropped into every one of
+// the user's subscriptions, where it merges with what is waiting. A stream
+// reads its own starting state after it subscribed, and tells the broker
+// its position (Synced), so the broker's loads start no later than any
+// stream's state: a stream's coverage has no gap.
+
+// userLoad is the internal kind of a queued user load.
+const userLoad Kind = "user-load"
+
+// SyncUpdate is what changed for a user between two positions, with the
+// user's live lists when a job was new or changed status. It is shared by
+// the user's subscriptions: treat it as read-only. Cache is for renderings
+// made once per update and shared by every stream.
+type SyncUpdate struct {
+	State *models.SyncState
+	// Board is set when the lists may have changed; nil otherwise.
+	Board *models.JobBoard
+	Cache *sync.Map
+}
+
+type userCursor struct {
+	pos    int64
+	synced bool // some subscription has told its position
+	dirty  bool // a change came before any subscription was synced
+	// statuses are the job statuses delivered here, to tell when the
+	// lists change.
+	statuses map[string]string
+}
+
+func isUserIndex(b *Broker, index map[string]map[*Subscription]struct{}) bool {
+	return reflect.ValueOf(index).Pointer() == reflect.ValueOf(b.byUser).Pointer()
+}
+
+// Synced tells the broker the position this user subscription's stream
+// has read its state at. Loads for the user then start at or before it.
+func (s *Subscription) Synced(pos int64) {
+	b := s.b
+	b.mu.Lock()
+	c := b.users[s.key]
+	if c == nil || !s.user {
+		b.mu.Unlock()
+		return
+	}
+	if !c.synced || pos < c.pos {
+		c.pos = pos
+	}
+	c.synced = true
+	dirty := c.dirty
+	c.dirty = false
+	b.mu.Unlock()
+	if dirty {
+		b.enqueueUser(s.key)
+	}
+}
+
+// TakeSync empties the subscription's merged SyncUpdate, or returns nil.
+func (s *Subscription) TakeSync() *SyncUpdate {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u := s.sync
+	s.sync = nil
+	return u
+}
+
+func (s *Subscription) putSync(u *SyncUpdate) {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return
+	}
+	s.sync = mergeSync(s.sync, u)
+	s.mu.Unlock()
+	select {
+	case s.ready <- struct{}{}:
+	default:
+	}
+}
+
+// mergeSync folds a later update into an earlier one that was not taken:
+// the range spans both, each row keeps its latest stamp, and the counts and
+// lists are the later ones (the earlier lists when the later has none).
+func mergeSync(old, u *SyncUpdate) *SyncUpdate {
+	if old == nil {
+		return u
+	}
+	a, n := old.State, u.State
+	st := &models.SyncState{
+		UserID: n.UserID, From: min(a.From, n.From), To: max(a.To, n.To), Reset: a.Reset || n.Reset,
+		ActiveJobs: n.ActiveJobs, Unread: n.Unread,
+	}
+	jobs := map[string]int{}
+	for _, list := range [][]models.JobSnapshot{a.Jobs, n.Jobs} {
+		for _, j := range list {
+			if i, ok := jobs[j.Job.ID]; ok {
+				if j.Job.SyncPosition >= st.Jobs[i].Job.SyncPosition {
+					st.Jobs[i] = j
+				}
+				continue
+			}
+			jobs[j.Job.ID] = len(st.Jobs)
+			st.Jobs = append(st.Jobs, j)
+		}
+	}
+	notes := map[string]int{}
+	for _, list := range [][]models.Notification{a.Notifications, n.Notifications} {
+		for _, x := range list {
+			if i, ok := notes[x.ID]; ok {
+				if x.SyncPosition >= st.Notifications[i].SyncPosition {
+					st.Notifications[i] = x
+				}
+				continue
+			}
+			notes[x.ID] = len(st.Notifications)
+			st.Notifications = append(st.Notifications, x)
+		}
+	}
+	board := u.Board
+	if board == nil {
+		board = old.Board
+	}
+	return &SyncUpdate{State: st, Board: board, Cache: &sync.Map{}}
+}
+
+// enqueueUser queues a load of the user's changes, if the user has a
+// subscription here; loads of one user are coalesced and run one at a time.
+func (b *Broker) enqueueUser(userID string) {
+	if b.cfg.Sync == nil || userID == "" {
+		return
+	}
+	key := "u:" + userID
+	b.mu.Lock()
+	c := b.users[userID]
+	if c == nil {
+		b.mu.Unlock()
+		return
+	}
+	if !c.synced {
+		c.dirty = true
+		b.mu.Unlock()
+		return
+	}
+	if _, ok := b.pending[key]; ok {
+		b.mu.Unlock()
+		return
+	}
+	b.pending[key] = Event{Kind: userLoad, UserID: userID}
+	if !b.inflight[key] {
+		b.queue = append(b.queue, key)
+	}
+	b.mu.Unlock()
+	b.signal()
+}
+
+// processUser loads what changed for the user after the cursor and hands it
+// to the user's subscriptions.
+func (b *Broker) processUser(ctx context.Context, userID string) {
+	key := "u:" + userID
+	b.mu.Lock()
+	c := b.users[userID]
+	var since int64
+	if c != nil {
+		since = c.pos
+	}
+	b.mu.Unlock()
+	var st *models.SyncState
+	var board *models.JobBoard
+	err := errors.New("no subscription")
+	if c != nil {
+		lctx, cancel := context.WithTimeout(ctx, b.cfg.LoadTimeout)
+		st, err = b.cfg.Sync(lctx, userID, since)
+		if err == nil && b.cfg.Board != nil && b.listsChanged(userID, st) {
+			board, err = b.cfg.Board(lctx, userID)
+		}
+		cancel()
+	}
+
+	b.mu.Lock()
+	delete(b.inflight, key)
+	if _, more := b.pending[key]; more {
+		b.queue = append(b.queue, key)
+		defer b.signal()
+	}
+	c = b.users[userID]
+	if err != nil || c == nil {
+		b.mu.Unlock()
+		if c != nil && ctx.Err() == nil && !errors.Is(err, models.ErrNotFound) {
+			b.log.Warn("events: load sync state", "user", userID, "err", err)
+		}
+		return
+	}
+	if st.To > c.pos {
+		c.pos = st.To
+	}
+	subs := make([]*Subscription, 0, len(b.byUser[userID]))
+	for s := range b.byUser[userID] {
+		subs = append(subs, s)
+	}
+	b.mu.Unlock()
+	if len(st.Jobs) == 0 && len(st.Notifications) == 0 && board == nil && !st.Reset {
+		return // nothing visible changed (a duplicate or late event)
+	}
+	u := &SyncUpdate{State: st, Board: board, Cache: &sync.Map{}}
+	for _, s := range subs {
+		s.putSync(u)
+	}
+}
+
+// listsChanged reports whether st adds a job or changes a job's status, as
+// far as this instance has delivered, and remembers the new statuses.
+func (b *Broker) listsChanged(userID string, st *models.SyncState) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	c := b.users[userID]
+	if c == nil {
+		return false
+	}
+	changed := st.Reset
+	for _, j := range st.Jobs {
+		if c.statuses[j.Job.ID] != j.Job.Status {
+			c.statuses[j.Job.ID] = j.Job.Status
+			changed = true
+		}
+	}
+	return changed
+}

@@ -1,0 +1,180 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"slices"
+)
+
+// Sync positions: every user-visible change to a user's jobs and
+// notifications bumps the user's counter (users.sync_position) in the same
+// transaction, and stamps the changed row with the new value. Database
+// triggers do it (migration 00002), so no write path can forget it, and
+// lease renewals, which change nothing visible, do not count. A tab that has
+// seen everything up to position P catches up by reading the rows stamped
+// after P: each row carries its current state, so the catch-up is the
+// current state of what changed, not a log to replay. The user's row lock
+// serialises the user's changes, so positions follow commit order: a reader
+// that reads the counter first, then the rows, sees every change up to the
+// counter.
+
+// SyncReplayLimit is how many changed rows a catch-up carries before it
+// gives way to a full resync.
+const SyncReplayLimit = 200
+
+// syncBoardLimit is how many ended jobs the live lists hold.
+const syncBoardLimit = 100
+
+// SyncState is what a tab needs to move from position From to To.
+type SyncState struct {
+	UserID   string
+	From, To int64
+	// Reset says From could not be resumed (unknown, ahead of the user's
+	// position, or too far behind): Jobs and Notifications are then the
+	// whole live state (the active jobs, and the notifications no tab has
+	// shown yet), and a tab re-renders every region.
+	Reset bool
+	// Jobs changed after From, each with its documents and project name,
+	// in position order.
+	Jobs []JobSnapshot
+	// Notifications changed after From, in position order.
+	Notifications []Notification
+	// ActiveJobs and Unread are the badge and the bell at To.
+	ActiveJobs int
+	Unread     int
+}
+
+// SyncPosition is the user's current position: a page rendered after
+// reading it streams from it.
+func (db *DB) SyncPosition(ctx context.Context, userID string) (int64, error) {
+	var pos []int64
+	if err := db.WithContext(ctx).Raw(`SELECT sync_position FROM users WHERE id = ?`, userID).Scan(&pos).Error; err != nil {
+		return 0, fmt.Errorf("sync position: %w", err)
+	}
+	if len(pos) == 0 {
+		return 0, ErrNotFound
+	}
+	return pos[0], nil
+}
+
+// SyncSince reads what changed for the user after position since. The
+// position is read first, then the rows: every change up to To is in them
+// (rows changed after To may be too, stamped later; a tab applies each row
+// once per stamp).
+func (db *DB) SyncSince(ctx context.Context, userID string, since int64) (*SyncState, error) {
+	to, err := db.SyncPosition(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	st := &SyncState{UserID: userID, From: since, To: to}
+	q := db.WithContext(ctx)
+	var jobs []Job
+	var notes []Notification
+	if since <= 0 || since > to {
+		st.Reset = true
+	} else {
+		if err := q.Where("user_id = ? AND sync_position > ?", userID, since).Order("sync_position").
+			Limit(SyncReplayLimit + 1).Find(&jobs).Error; err != nil {
+			return nil, fmt.Errorf("sync jobs: %w", err)
+		}
+		if err := q.Where("user_id = ? AND sync_position > ?", userID, since).Order("sync_position").
+			Limit(SyncReplayLimit + 1).Find(&notes).Error; err != nil {
+			return nil, fmt.Errorf("sync notifications: %w", err)
+		}
+		st.Reset = len(jobs)+len(notes) > SyncReplayLimit
+	}
+	if st.Reset {
+		jobs, notes = nil, nil
+		if err := q.Where("user_id = ? AND status IN ?", userID, []string{StatusQueued, StatusProcessing}).
+			Order("sync_position").Limit(syncBoardLimit).Find(&jobs).Error; err != nil {
+			return nil, fmt.Errorf("sync active jobs: %w", err)
+		}
+		if err := q.Where("user_id = ? AND shown_at IS NULL", userID).Order("sync_position").
+			Limit(SyncReplayLimit).Find(&notes).Error; err != nil {
+			return nil, fmt.Errorf("sync unshown notifications: %w", err)
+		}
+	}
+	if st.Jobs, err = db.snapshotsOf(ctx, jobs, true); err != nil {
+		return nil, err
+	}
+	st.Notifications = notes
+	if st.ActiveJobs, err = db.CountActiveJobs(ctx, userID); err != nil {
+		return nil, fmt.Errorf("sync active count: %w", err)
+	}
+	if st.Unread, err = db.CountUnread(ctx, userID); err != nil {
+		return nil, fmt.Errorf("sync unread: %w", err)
+	}
+	return st, nil
+}
+
+// JobBoard is the user's jobs as the live lists show them: the dashboard's
+// "In progress" and "Recent", the jobs list and its filters, a project's
+// runs. The pages and the live updates render from the same board, so a
+// list pushed live is the list a reload would show.
+type JobBoard struct {
+	UserID string
+	// Active are the queued and processing jobs, with their documents,
+	// newest first.
+	Active []JobSnapshot
+	// Ended are the latest ended jobs, newest first, without documents.
+	Ended []JobSnapshot
+}
+
+// JobBoard loads the user's board.
+func (db *DB) JobBoard(ctx context.Context, userID string) (*JobBoard, error) {
+	q := db.WithContext(ctx)
+	var active, ended []Job
+	if err := q.Where("user_id = ? AND status IN ?", userID, []string{StatusQueued, StatusProcessing}).
+		Order("queued_at DESC").Limit(syncBoardLimit).Find(&active).Error; err != nil {
+		return nil, fmt.Errorf("board active jobs: %w", err)
+	}
+	if err := q.Where("user_id = ? AND status IN ?", userID, []string{StatusCompleted, StatusFailed, StatusCancelled}).
+		Order("queued_at DESC").Limit(syncBoardLimit).Find(&ended).Error; err != nil {
+		return nil, fmt.Errorf("board ended jobs: %w", err)
+	}
+	b := &JobBoard{UserID: userID}
+	var err error
+	if b.Active, err = db.snapshotsOf(ctx, active, true); err != nil {
+		return nil, err
+	}
+	if b.Ended, err = db.snapshotsOf(ctx, ended, false); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// snapshotsOf completes jobs with their project names and, with docs, their
+// documents, in three queries whatever their number.
+func (db *DB) snapshotsOf(ctx context.Context, jobs []Job, docs bool) ([]JobSnapshot, error) {
+	if len(jobs) == 0 {
+		return nil, nil
+	}
+	ids := make([]string, len(jobs))
+	var projects []string
+	for i, j := range jobs {
+		ids[i] = j.ID
+		if !slices.Contains(projects, j.ProjectID) {
+			projects = append(projects, j.ProjectID)
+		}
+	}
+	var rows []struct{ ID, Name string }
+	if err := db.WithContext(ctx).Raw(`SELECT id, name FROM projects WHERE id IN ?`, projects).Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("project names: %w", err)
+	}
+	names := make(map[string]string, len(rows))
+	for _, r := range rows {
+		names[r.ID] = r.Name
+	}
+	var byJob map[string][]JobDocument
+	if docs {
+		var err error
+		if byJob, err = db.JobDocumentsFor(ctx, ids); err != nil {
+			return nil, err
+		}
+	}
+	out := make([]JobSnapshot, len(jobs))
+	for i, j := range jobs {
+		out[i] = JobSnapshot{Job: j, Documents: byJob[j.ID], ProjectName: names[j.ProjectID]}
+	}
+	return out, nil
+}

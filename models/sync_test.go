@@ -1,0 +1,174 @@
+package models_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"dossier/models"
+	"dossier/models/modelstest"
+)
+
+// The sync positions of migration 00002, on both databases: every visible
+// change bumps the owner's position and stamps the row, in the changing
+// statement (batches included); a lease renewal does not; a catch-up reads
+// exactly what changed.
+func TestSyncPositions(t *testing.T) {
+	for _, d := range modelstest.Dialects(t) {
+		t.Run(string(d), func(t *testing.T) {
+			ctx := context.Background()
+			db, err := models.Open(ctx, modelstest.URL(t, d))
+			require.NoError(t, err)
+			t.Cleanup(func() { db.Close() })
+
+			newUser := func(name string) (*models.User, *models.Project) {
+				u, err := db.CreateUser(ctx, name+"@example.com", name, "x")
+				require.NoError(t, err)
+				p := &models.Project{ID: uuid.NewString(), UserID: u.ID, Name: name + "'s project"}
+				require.NoError(t, db.CreateProject(ctx, p))
+				return u, p
+			}
+			pos := func(userID string) int64 {
+				p, err := db.SyncPosition(ctx, userID)
+				require.NoError(t, err)
+				return p
+			}
+			jobPos := func(id string) int64 {
+				j, err := db.JobByID(ctx, id)
+				require.NoError(t, err)
+				return j.SyncPosition
+			}
+			ua, pa := newUser("ann")
+			ub, pb := newUser("bob")
+			require.Zero(t, pos(ua.ID))
+
+			create := func(u *models.User, p *models.Project) *models.Job {
+				j, _, err := db.CreateJob(ctx, models.NewJob{UserID: u.ID, ProjectID: p.ID, Documents: []string{"project_charter", "business_case"}, MaxRetries: 3})
+				require.NoError(t, err)
+				return j
+			}
+			ja := create(ua, pa)
+			jb := create(ub, pb)
+			assert.Equal(t, int64(1), pos(ua.ID), "a created job is a change")
+			assert.Equal(t, int64(1), jobPos(ja.ID), "and carries its position")
+			assert.Equal(t, int64(1), pos(ub.ID), "positions are per user")
+
+			// One statement claims both users' jobs: each row bumps its
+			// owner's position.
+			now := time.Now()
+			claimed, err := db.Claim(ctx, models.ClaimParams{Worker: "w1", Limit: 10, Lease: time.Minute, Now: now})
+			require.NoError(t, err)
+			require.Len(t, claimed, 2)
+			assert.Equal(t, int64(2), pos(ua.ID))
+			assert.Equal(t, int64(2), pos(ub.ID))
+			assert.Equal(t, int64(2), jobPos(ja.ID))
+
+			// A heartbeat renews the lease: nothing visible changed.
+			_, err = db.Heartbeat(ctx, "w1", []string{ja.ID, jb.ID}, time.Minute, now.Add(time.Second))
+			require.NoError(t, err)
+			assert.Equal(t, int64(2), pos(ua.ID), "a lease renewal is not a change")
+
+			var lease models.Lease
+			for _, c := range claimed {
+				if c.ID == ja.ID {
+					lease = c.Lease()
+				}
+			}
+			_, _, err = db.CommitDocument(ctx, lease, models.DocumentResult{Type: "project_charter", Title: "Charter", Markdown: "# C",
+				Attempts: 1, StartedAt: now, FinishedAt: now.Add(time.Second), CurrentDocument: "business_case"})
+			require.NoError(t, err)
+			assert.Equal(t, int64(3), pos(ua.ID))
+
+			// A catch-up from 2 reads the job at its current state.
+			st, err := db.SyncSince(ctx, ua.ID, 2)
+			require.NoError(t, err)
+			assert.False(t, st.Reset)
+			assert.Equal(t, int64(3), st.To)
+			require.Len(t, st.Jobs, 1)
+			assert.Equal(t, 1, st.Jobs[0].Job.CompletedDocuments)
+			assert.Len(t, st.Jobs[0].Documents, 2)
+			assert.Equal(t, "ann's project", st.Jobs[0].ProjectName)
+			assert.Equal(t, 1, st.ActiveJobs)
+
+			// The finish and its notification: two changes in one
+			// transaction.
+			_, err = db.FinishJob(ctx, lease, models.Outcome{Status: models.StatusCompleted, Now: now.Add(2 * time.Second),
+				Notify: &models.Notification{Kind: "job_completed", Title: "Documents ready"}})
+			require.NoError(t, err)
+			assert.Equal(t, int64(5), pos(ua.ID))
+			st, err = db.SyncSince(ctx, ua.ID, 3)
+			require.NoError(t, err)
+			require.Len(t, st.Jobs, 1)
+			assert.Equal(t, models.StatusCompleted, st.Jobs[0].Job.Status)
+			require.Len(t, st.Notifications, 1)
+			n := st.Notifications[0]
+			assert.Nil(t, n.ShownAt)
+			assert.Equal(t, 0, st.ActiveJobs)
+			assert.Equal(t, 1, st.Unread)
+
+			// Shown (a tab acknowledged it), then read: each a change.
+			ok, err := db.AckShown(ctx, ua.ID, n.ID, now)
+			require.NoError(t, err)
+			assert.True(t, ok)
+			assert.Equal(t, int64(6), pos(ua.ID))
+			ok, err = db.AckShown(ctx, ua.ID, n.ID, now)
+			require.NoError(t, err)
+			assert.False(t, ok, "a second acknowledgement changes nothing")
+			assert.Equal(t, int64(6), pos(ua.ID))
+			ok, err = db.AckShown(ctx, ub.ID, n.ID, now)
+			require.NoError(t, err)
+			assert.False(t, ok, "another user cannot acknowledge it")
+			require.NoError(t, db.MarkAllRead(ctx, ua.ID, now))
+			assert.Equal(t, int64(7), pos(ua.ID))
+			st, err = db.SyncSince(ctx, ua.ID, 6)
+			require.NoError(t, err)
+			require.Len(t, st.Notifications, 1)
+			assert.NotNil(t, st.Notifications[0].ReadAt)
+			assert.Empty(t, st.Jobs)
+			assert.Zero(t, st.Unread)
+
+			// Unknown, ahead and too old positions resync in full.
+			for _, since := range []int64{0, 99} {
+				st, err = db.SyncSince(ctx, ua.ID, since)
+				require.NoError(t, err)
+				assert.True(t, st.Reset, "since %d", since)
+				assert.Empty(t, st.Jobs, "no active job")
+				assert.Empty(t, st.Notifications, "nothing unshown")
+			}
+			for i := range models.SyncReplayLimit + 1 {
+				require.NoError(t, db.Exec(`UPDATE document_generation_jobs SET progress_percentage = ? WHERE id = ?`, i%100+1, jb.ID).Error)
+			}
+			st, err = db.SyncSince(ctx, ub.ID, 1)
+			require.NoError(t, err)
+			assert.False(t, st.Reset, "one row changed many times is one row")
+			for range models.SyncReplayLimit + 1 {
+				_, _, err := db.CreateJob(ctx, models.NewJob{UserID: ub.ID, ProjectID: newProject(t, db, ub.ID).ID, Documents: []string{"project_charter"}})
+				require.NoError(t, err)
+			}
+			st, err = db.SyncSince(ctx, ub.ID, 1)
+			require.NoError(t, err)
+			assert.True(t, st.Reset, "more than the replay limit resyncs")
+			assert.Len(t, st.Jobs, 100, "a resync carries the active jobs")
+
+			board, err := db.JobBoard(ctx, ua.ID)
+			require.NoError(t, err)
+			assert.Empty(t, board.Active)
+			require.Len(t, board.Ended, 1)
+			assert.Equal(t, ja.ID, board.Ended[0].Job.ID)
+		})
+	}
+}
+
+var projectSeq int
+
+func newProject(t *testing.T, db *models.DB, userID string) *models.Project {
+	projectSeq++
+	p := &models.Project{ID: uuid.NewString(), UserID: userID, Name: fmt.Sprintf("p%d", projectSeq)}
+	require.NoError(t, db.CreateProject(context.Background(), p))
+	return p
+}
