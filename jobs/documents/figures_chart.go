@@ -169,7 +169,7 @@ func (c chart) gantt() (string, int, int) {
 	}
 	consider(c.End)
 	const (
-		left, right, top, row = 250, 20, 34, 24
+		left, right, top, row = 250, 20, 28, 24
 		width                 = 760
 	)
 	span := float64(dayNumber(last) - dayNumber(start) + 1)
@@ -188,7 +188,6 @@ func (c chart) gantt() (string, int, int) {
 		fmt.Fprintf(&b, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="#e5e7eb"/>`, xm, top-6, xm, height-24)
 		fmt.Fprintf(&b, `<text x="%.1f" y="%d" fill="#4b5563">%s</text>`, xm+3, top-12, m.Format("Jan 2006"))
 	}
-	fmt.Fprintf(&b, `<text x="%d" y="%d" fill="#4b5563">%s</text>`, left, 14, "Start "+fmtDate(start))
 	y := top
 	for _, bar := range c.Bars {
 		s, ok1 := parseDate(bar.Start)
@@ -322,5 +321,5 @@ func (c chart) grid() (string, int, int) {
 	for i, p := range c.Points {
 		fmt.Fprintf(&b, `<text x="%d" y="%d" fill="#111827">%d %s</text>`, kx, top+12+i*18, p.N, label(p.Label))
 	}
-	return b.String(), kx + 300, max(top+size+48, top+12+len(c.Points)*18+10)
+	return b.String(), kx + 220, max(top+size+48, top+12+len(c.Points)*18+10)
 }
