@@ -3,8 +3,8 @@ package handlers
 import (
 	"fmt"
 	"math"
-	"slices"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
