@@ -97,6 +97,18 @@ func apiJobCreate(t *testing.T, srv *Server, token, projectID string, docs ...st
 
 var cdpEmpty cdpproto.Empty
 
+// newTab opens another tab of the browser. Its first action creates it, and
+// must not run under a step's deadline, which would close it.
+func newTab(t *testing.T, browser context.Context) context.Context {
+	t.Helper()
+	tab, cancel := chromedp.NewContext(browser)
+	t.Cleanup(cancel)
+	if err := chromedp.Do(tab); err != nil {
+		t.Fatalf("open a tab: %v", err)
+	}
+	return tab
+}
+
 // cdp runs a raw DevTools call with a deadline.
 func cdp(t *testing.T, ctx context.Context, step string, fn func(context.Context) error) {
 	t.Helper()
@@ -245,8 +257,7 @@ func apiJobAppearsEverywhere(t *testing.T, web, anyInstance *Server, model *prov
 	waitFor(t, dash, "the dashboard's stream is live", `window.__dossierSynced === true`, 5*time.Second)
 	lists := map[string]context.Context{}
 	for _, filter := range []string{"active", "completed", ""} {
-		tab, cancel := chromedp.NewContext(dash)
-		t.Cleanup(cancel)
+		tab := newTab(t, dash)
 		act(t, tab, "the jobs list "+filter, chromedp.Navigate(web.URL+"/jobs?status="+filter), chromedp.WaitVisible(testid("jobs-page")))
 		waitFor(t, tab, "its stream is live", `window.__dossierSynced === true`, 5*time.Second)
 		lists[filter] = tab
