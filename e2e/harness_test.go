@@ -64,8 +64,8 @@ type Server struct {
 	DatabaseURL string
 	opts        serverOpts
 	cmd         *exec.Cmd
-	logs *syncBuffer
-	done chan struct{}
+	logs        *syncBuffer
+	done        chan struct{}
 }
 
 // Logs returns what the process has written so far.
