@@ -36,6 +36,14 @@ type Config struct {
 	BackgroundGeneration bool
 	MaxRetries           int
 	DraftStreaming       bool
+	// MetricsToken, when set, is the bearer token /metrics requires.
+	MetricsToken string
+	// MetricsAddr, when set, serves /metrics on its own listener instead of
+	// the app's.
+	MetricsAddr string
+	// InstanceHeartbeat is how often an instance renews its row in the
+	// instances table; one unseen for three intervals counts as dead.
+	InstanceHeartbeat time.Duration
 }
 
 type configError struct{ name, msg string }
@@ -132,12 +140,23 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		BackgroundGeneration: r.boolean("BACKGROUND_GENERATION", true),
 		MaxRetries:           r.integer("JOB_MAX_RETRIES", 3, 0, 100),
 		DraftStreaming:       r.boolean("DRAFT_STREAMING", true),
+		MetricsToken:         r.str("METRICS_TOKEN", ""),
+		MetricsAddr:          r.str("METRICS_ADDR", ""),
+		InstanceHeartbeat:    r.duration("INSTANCE_HEARTBEAT", 5*time.Second, 100*time.Millisecond),
 	}
 	if r.err != nil {
 		return c, r.err
 	}
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		return c, &configError{"ADDR", fmt.Sprintf("must be host:port, got %q", c.Addr)}
+	}
+	if c.MetricsAddr != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			return c, &configError{"METRICS_ADDR", fmt.Sprintf("must be host:port, got %q", c.MetricsAddr)}
+		}
+		if c.MetricsAddr == c.Addr {
+			return c, &configError{"METRICS_ADDR", "must differ from ADDR"}
+		}
 	}
 	if _, _, err := models.ParseURL(c.DatabaseURL); err != nil {
 		return c, &configError{"DATABASE_URL", err.Error()}

@@ -3,7 +3,8 @@
 //
 //	dossier [serve] [--role web|worker|all]   web and worker (default)
 //	dossier migrate                           apply migrations and exit
-//	dossier user create --email E --password P [--name N]
+//	dossier user create --email E --password P [--name N] [--admin]
+//	dossier user promote --email E            make an administrator
 //	dossier token create --email E [--name N]
 package main
 
@@ -14,11 +15,16 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"dossier/handlers"
 	"dossier/jobs"
@@ -37,7 +43,8 @@ func main() {
 const usage = `usage:
   dossier [serve] [--role web|worker|all]
   dossier migrate
-  dossier user create --email E --password P [--name N]
+  dossier user create --email E --password P [--name N] [--admin]
+  dossier user promote --email E
   dossier token create --email E [--name N]`
 
 func run(args []string, out io.Writer, getenv func(string) string) error {
@@ -89,13 +96,17 @@ func migrate(out io.Writer, getenv func(string) string) error {
 }
 
 func userCommand(args []string, out io.Writer, getenv func(string) string) error {
+	if len(args) > 0 && args[0] == "promote" {
+		return promoteCommand(args[1:], out, getenv)
+	}
 	if len(args) == 0 || args[0] != "create" {
-		return fmt.Errorf("usage: dossier user create --email E --password P [--name N]")
+		return fmt.Errorf("usage: dossier user create --email E --password P [--name N] [--admin]\n       dossier user promote --email E")
 	}
 	fs := flag.NewFlagSet("user create", flag.ContinueOnError)
 	email := fs.String("email", "", "email address")
 	password := fs.String("password", "", "password, at least 8 characters")
 	name := fs.String("name", "", "display name (default: the email's local part)")
+	admin := fs.Bool("admin", false, "make the user an administrator (the /admin console)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -117,11 +128,45 @@ func userCommand(args []string, out io.Writer, getenv func(string) string) error
 	if err != nil {
 		return err
 	}
-	u, err := db.CreateUser(context.Background(), *email, *name, hash)
+	ctx := context.Background()
+	u, err := db.CreateUser(ctx, *email, *name, hash)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "user created: %s <%s> (%s)\n", u.Name, u.Email, u.ID)
+	role := "user"
+	if *admin {
+		if u, err = db.SetAdmin(ctx, u.Email, true); err != nil {
+			return err
+		}
+		role = "administrator"
+	}
+	fmt.Fprintf(out, "%s created: %s <%s> (%s)\n", role, u.Name, u.Email, u.ID)
+	return nil
+}
+
+// promoteCommand makes an existing user an administrator.
+func promoteCommand(args []string, out io.Writer, getenv func(string) string) error {
+	fs := flag.NewFlagSet("user promote", flag.ContinueOnError)
+	email := fs.String("email", "", "the user's email address")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *email == "" {
+		return fmt.Errorf("usage: dossier user promote --email E")
+	}
+	db, _, err := openDB(getenv)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	u, err := db.SetAdmin(context.Background(), *email, true)
+	if errors.Is(err, models.ErrNotFound) {
+		return fmt.Errorf("no user with email %q", *email)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "administrator: %s <%s>\n", u.Name, u.Email)
 	return nil
 }
 
@@ -187,7 +232,10 @@ func serve(args []string, getenv func(string) string) error {
 	if err != nil {
 		return err
 	}
-	limited := documents.NewLimited(gen, cfg.LLMConcurrency, cfg.LLMRPM)
+	// The metrics wrapper sits under the limiter: model-call latency is the
+	// model's, not the wait for a slot.
+	limited := documents.NewLimited(jobs.InstrumentGenerator(gen), cfg.LLMConcurrency, cfg.LLMRPM)
+	prometheus.MustRegister(jobs.NewQueueDepthCollector(db, 5*time.Second))
 
 	host, _ := os.Hostname()
 	instance := fmt.Sprintf("%s-%d-%s", host, os.Getpid(), models.RandomToken(4))
@@ -230,6 +278,24 @@ func serve(args []string, getenv func(string) string) error {
 	}
 	client := jobs.NewClient(db, broker, processor)
 
+	heartbeat, err := jobs.NewInstanceHeartbeat(db, jobs.InstanceConfig{
+		ID: instance, Role: *role, Version: version(), Interval: cfg.InstanceHeartbeat, Logger: logger,
+	})
+	if err != nil {
+		return err
+	}
+	if err := heartbeat.Start(ctx); err != nil {
+		return err
+	}
+	defer heartbeat.Stop() // after the drain: the row goes when the leases do
+	if cfg.MetricsAddr != "" {
+		stopMetrics, err := serveMetrics(cfg.MetricsAddr, cfg.MetricsToken, logger)
+		if err != nil {
+			return err
+		}
+		defer stopMetrics()
+	}
+
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, syscall.SIGINT, syscall.SIGTERM)
 
@@ -239,7 +305,8 @@ func serve(args []string, getenv func(string) string) error {
 	if *role != "worker" {
 		server = handlers.NewServer(handlers.Config{
 			CookieSecure: cfg.CookieSecure, BackgroundGeneration: cfg.BackgroundGeneration, MaxRetries: cfg.MaxRetries,
-			Heartbeat: cfg.SSEHeartbeat,
+			Heartbeat: cfg.SSEHeartbeat, MetricsToken: cfg.MetricsToken, MetricsElsewhere: cfg.MetricsAddr != "",
+			InstanceTimeout: heartbeat.Timeout(),
 		}, db, client, broker, limited)
 		app := server.App()
 		go func() { listenErr <- app.Listen(cfg.Addr) }()
@@ -299,4 +366,54 @@ func priorDuration(cfg Config) time.Duration {
 		return cfg.TemplateDelay + 50*time.Millisecond
 	}
 	return 30 * time.Second
+}
+
+// serveMetrics serves /metrics alone on addr (METRICS_ADDR), so that the
+// scraper reaches it on a port the public never sees.
+func serveMetrics(addr, token string, logger *slog.Logger) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("METRICS_ADDR: listen on %s: %w", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", handlers.MetricsHandler(token))
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			logger.Error("metrics listener", "err", err)
+		}
+	}()
+	logger.Info("metrics listening", "addr", "http://"+ln.Addr().String()+"/metrics")
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		srv.Shutdown(ctx)
+	}, nil
+}
+
+// version is the build's VCS revision (with "+dirty" for uncommitted
+// changes), or "dev": the instances list shows it.
+func version() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "dev"
+	}
+	var rev, dirty string
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				dirty = "+dirty"
+			}
+		}
+	}
+	if rev == "" {
+		if v := info.Main.Version; v != "" && v != "(devel)" {
+			return v
+		}
+		return "dev"
+	}
+	return rev[:min(len(rev), 12)] + dirty
 }

@@ -167,14 +167,21 @@ func (h *eventHub) UserEvents(c *fiber.Ctx) error {
 	}
 	sub.Synced(first.State.To)
 	ls := &liveStream{h: h, view: view, seen: map[string]int64{}, active: -1, unread: -1}
+	var admin <-chan []byte
+	leaveAdmin := func() {}
+	if u.IsAdmin {
+		admin, leaveAdmin = h.s.admin.subscribe()
+	}
 	return h.s.runStream(c, stream{
-		sub: sub,
+		sub:   sub,
+		admin: admin,
 		start: func(e *sse) (bool, error) {
 			return false, ls.send(e, first)
 		},
 		applySync: func(e *sse, up *events.SyncUpdate) (bool, error) {
 			return false, ls.send(e, up)
 		},
+		closed: leaveAdmin,
 	})
 }
 

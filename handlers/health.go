@@ -2,6 +2,9 @@ package handlers
 
 import (
 	"context"
+	"crypto/subtle"
+	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -9,11 +12,37 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// HealthRoutes registers liveness, readiness and metrics.
+// HealthRoutes registers liveness, readiness and, unless it is served on
+// its own address (METRICS_ADDR), metrics.
 func (s *Server) HealthRoutes(r fiber.Router) {
 	r.Get("/healthz", s.healthz)
 	r.Get("/readyz", s.readyz)
-	r.Get("/metrics", adaptor.HTTPHandler(promhttp.Handler()))
+	if !s.cfg.MetricsElsewhere {
+		r.Get("/metrics", adaptor.HTTPHandler(MetricsHandler(s.cfg.MetricsToken)))
+	}
+}
+
+// MetricsHandler serves the Prometheus metrics. With a token, a request
+// must carry `Authorization: Bearer <token>` or gets 401; without one it is
+// open, for a listener that only the scraper reaches (METRICS_ADDR) or a
+// deployment that accepts that.
+func MetricsHandler(token string) http.Handler {
+	metrics := promhttp.Handler()
+	if token == "" {
+		return metrics
+	}
+	want := []byte(token)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), want) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="metrics"`)
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusUnauthorized)
+			w.Write([]byte(`{"error":{"code":"unauthorized","message":"/metrics needs Authorization: Bearer <METRICS_TOKEN>"}}`))
+			return
+		}
+		metrics.ServeHTTP(w, r)
+	})
 }
 
 func (s *Server) healthz(c *fiber.Ctx) error {

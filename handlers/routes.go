@@ -48,6 +48,7 @@ func (s *Server) App() *fiber.App {
 
 	app.Use(s.authenticate, s.csrf)
 	s.AuthRoutes(app)
+	s.AdminRoutes(app)
 
 	r := app.Group("", s.requireUser, s.pagePosition)
 	s.CatalogRoutes(r)

@@ -39,6 +39,17 @@ type Config struct {
 	LoginRate int
 	// JobCreateRate is the number of job creations per user and minute.
 	JobCreateRate int
+	// MetricsToken, when set, is the bearer token /metrics requires.
+	MetricsToken string
+	// MetricsElsewhere drops /metrics from the app: it is served on its own
+	// address (METRICS_ADDR).
+	MetricsElsewhere bool
+	// InstanceTimeout is how long an unseen instance still counts as alive
+	// on the console (the heartbeat's timeout). Default 15s.
+	InstanceTimeout time.Duration
+	// AdminRefresh is how often the console's live part is pushed to
+	// administrators. Default 2s.
+	AdminRefresh time.Duration
 }
 
 // Server holds the dependencies every handler shares.
@@ -51,6 +62,8 @@ type Server struct {
 	gen documents.Generator
 	// done closes at shutdown, so that streams end and never hold it up.
 	done chan struct{}
+	// admin pushes the operator console's live part to administrators.
+	admin *adminFeed
 }
 
 // NewServer builds the server; call App to get the Fiber app.
@@ -73,7 +86,12 @@ func NewServer(cfg Config, db *models.DB, jobs Jobs, broker *events.Broker, gen 
 	if cfg.JobCreateRate == 0 {
 		cfg.JobCreateRate = 30
 	}
-	return &Server{cfg: cfg, db: db, jobs: jobs, broker: broker, gen: gen, done: make(chan struct{})}
+	if cfg.AdminRefresh == 0 {
+		cfg.AdminRefresh = 2 * time.Second
+	}
+	s := &Server{cfg: cfg, db: db, jobs: jobs, broker: broker, gen: gen, done: make(chan struct{})}
+	s.admin = newAdminFeed(s.adminLiveHTML, cfg.AdminRefresh, s.done)
+	return s
 }
 
 // CloseStreams ends every open SSE stream; call it before shutting the app

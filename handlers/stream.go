@@ -103,6 +103,9 @@ type stream struct {
 	applySync func(e *sse, up *events.SyncUpdate) (done bool, err error)
 	// closed runs when the stream ends, whatever the reason.
 	closed func()
+	// admin, for administrators, delivers the console's live part, sent
+	// as the admin event; nil for everyone else.
+	admin <-chan []byte
 }
 
 // runStream sets the SSE headers and hands st to fasthttp's stream writer.
@@ -168,6 +171,10 @@ func (s *Server) runStream(c *fiber.Ctx, st stream) error {
 				return
 			case <-tick.C:
 				if peerClosed(conn) || e.comment("ping") != nil || e.flush() != nil {
+					return
+				}
+			case data := <-st.admin:
+				if e.event("admin", data) != nil || e.flush() != nil {
 					return
 				}
 			case <-st.sub.Ready():

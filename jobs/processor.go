@@ -283,7 +283,7 @@ func (p *Processor) claim() {
 		}
 		return
 	}
-	metricClaimed.Add(float64(len(claimed)))
+	observeClaimed(claimed)
 	for i := range claimed {
 		p.startRun(&claimed[i])
 	}
@@ -409,7 +409,7 @@ func (p *Processor) sweep() {
 		p.log.Info("rescued job with an expired lease", "job", rescued[i].ID, "status", rescued[i].Status)
 		p.publish(&rescued[i])
 	}
-	metricRescued.Add(float64(len(rescued)))
+	observeRescued(rescued)
 	p.Trigger()
 }
 

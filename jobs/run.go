@@ -172,7 +172,7 @@ func (r *run) execute() {
 					res.finished = time.Now()
 					results <- res
 				}()
-				res.doc, res.attempts, res.err = p.cfg.Retry.Generate(r.ctx, p.gen, req, draft.onAttempt())
+				res.doc, res.attempts, res.err = generate(r.ctx, p.cfg.Retry, p.gen, req, draft.onAttempt())
 			}(t, req)
 		}
 	}
@@ -241,7 +241,7 @@ func (r *run) execute() {
 		}
 		p.drafts.committed(job.ID, job.UserID, res.typ)
 		p.estimates.observe(res.typ, res.finished.Sub(res.started))
-		metricDocuments.WithLabelValues(res.typ).Inc()
+		observeDocument(res.typ, res.finished.Sub(res.started))
 		p.publish(updated)
 		launch(started)
 	}
@@ -312,7 +312,7 @@ func (r *run) finish(ctx context.Context, log interface {
 		r.abandon(log, err)
 		return
 	}
-	metricFinished.WithLabelValues(updated.Status).Inc()
+	observeFinished(updated.Status, o.RetryAt != nil)
 	p.publishQueued(updated)
 }
 

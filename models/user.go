@@ -15,8 +15,11 @@ type User struct {
 	Email        string
 	Name         string
 	PasswordHash string
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// IsAdmin opens the operator console (/admin); set by
+	// `dossier user create --admin` or `dossier user promote`.
+	IsAdmin   bool
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // ErrEmailTaken is returned when an account already uses the email.
@@ -51,4 +54,18 @@ func (db *DB) UserByID(ctx context.Context, id string) (*User, error) {
 		return nil, notFound(err)
 	}
 	return &u, nil
+}
+
+// SetAdmin grants or withdraws the administrator role of the user with the
+// email. An unknown email is ErrNotFound.
+func (db *DB) SetAdmin(ctx context.Context, email string, admin bool) (*User, error) {
+	res := db.WithContext(ctx).Model(&User{}).Where("lower(email) = ?", strings.ToLower(strings.TrimSpace(email))).
+		Updates(map[string]any{"is_admin": admin, "updated_at": time.Now().UTC()})
+	if res.Error != nil {
+		return nil, fmt.Errorf("set admin: %w", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return nil, ErrNotFound
+	}
+	return db.UserByEmail(ctx, email)
 }
