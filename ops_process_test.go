@@ -111,7 +111,7 @@ func TestInstancesOnOnePostgres(t *testing.T) {
 	token := strings.TrimSpace(command(t, env, "token", "create", "--email", "root@example.com"))
 
 	a := start(t, env)
-	b := start(t, env, "--role", "worker")
+	b := start(t, env, "--role", "web")
 	instances := func() map[string]string {
 		status, body := get(t, a.url+"/admin", token)
 		require.Equal(t, http.StatusOK, status)
@@ -127,8 +127,8 @@ func TestInstancesOnOnePostgres(t *testing.T) {
 		var out []string
 		for _, text := range m {
 			switch {
-			case strings.Contains(text, "worker ·"):
-				out = append(out, "worker")
+			case strings.Contains(text, "web ·"):
+				out = append(out, "web")
 			case strings.Contains(text, "all ·"):
 				out = append(out, "all")
 			}
@@ -150,21 +150,21 @@ func TestInstancesOnOnePostgres(t *testing.T) {
 		}
 	}
 	both := waitFor("two instances", func(m map[string]string) bool { return len(m) == 2 })
-	assert.ElementsMatch(t, []string{"all", "worker"}, roles(both))
+	assert.ElementsMatch(t, []string{"all", "web"}, roles(both))
 
 	// A clean stop (SIGTERM) deletes the row.
 	require.NoError(t, b.cmd.Process.Signal(syscall.SIGTERM))
 	require.NoError(t, <-b.done)
-	left := waitFor("the stopped worker gone", func(m map[string]string) bool { return len(m) == 1 })
+	left := waitFor("the stopped instance gone", func(m map[string]string) bool { return len(m) == 1 })
 	assert.Equal(t, []string{"all"}, roles(left))
 
 	// A killed one stays until it is older than the timeout (600ms here).
-	c := start(t, env, "--role", "worker")
-	waitFor("the new worker", func(m map[string]string) bool { return len(m) == 2 })
+	c := start(t, env, "--role", "web")
+	waitFor("the new instance", func(m map[string]string) bool { return len(m) == 2 })
 	require.NoError(t, c.cmd.Process.Kill())
 	<-c.done
 	killedAt := time.Now()
-	left = waitFor("the killed worker dropped", func(m map[string]string) bool { return len(m) == 1 })
+	left = waitFor("the killed instance dropped", func(m map[string]string) bool { return len(m) == 1 })
 	assert.Equal(t, []string{"all"}, roles(left))
 	assert.GreaterOrEqual(t, time.Since(killedAt), 300*time.Millisecond, "not before its last heartbeat is stale")
 }
