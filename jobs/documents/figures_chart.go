@@ -111,6 +111,15 @@ func drawCharts(sanitized string) string {
 // svg draws the chart as a <figure> with an accessible SVG (role img,
 // title and desc) and a caption; ok is false for an unknown kind.
 func (c chart) svg(id string) (string, bool) {
+	img, ok := c.svgElement(id)
+	if !ok {
+		return "", false
+	}
+	return fmt.Sprintf(`<figure class="dossier-chart" id="%s">%s<figcaption>%s. %s</figcaption></figure>`, id, img, x(c.Title), x(c.Desc)), true
+}
+
+// svgElement is the chart as a standalone SVG element.
+func (c chart) svgElement(id string) (string, bool) {
 	var body string
 	var w, h int
 	switch c.Kind {
@@ -127,14 +136,92 @@ func (c chart) svg(id string) (string, bool) {
 		return "", false
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, `<figure class="dossier-chart" id="%s">`, id)
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" width="100%%" preserveAspectRatio="xMinYMin meet" role="img" aria-labelledby="%s-title %s-desc" font-family="system-ui, sans-serif" font-size="12">`, w, h, id, id)
 	fmt.Fprintf(&b, `<title id="%s-title">%s</title><desc id="%s-desc">%s</desc>`, id, x(c.Title), id, x(c.Desc))
 	fmt.Fprintf(&b, `<rect x="0" y="0" width="%d" height="%d" fill="#ffffff"/>`, w, h)
 	b.WriteString(body)
 	b.WriteString(`</svg>`)
-	fmt.Fprintf(&b, `<figcaption>%s. %s</figcaption></figure>`, x(c.Title), x(c.Desc))
 	return b.String(), true
+}
+
+// Figure is a chart of a document, drawn: for formats that embed pictures
+// (DOCX), with its text alternative.
+type Figure struct {
+	Title, Desc string
+	// SVG is a standalone SVG document drawn by Dossier from the spec.
+	SVG string
+	// Width and Height are the SVG's size in its own units (its viewBox).
+	Width, Height int
+}
+
+// Figures returns the drawable charts of a Markdown document, in order.
+func Figures(md string) []Figure {
+	var out []Figure
+	for i, spec := range chartSpecs(md) {
+		var c chart
+		if len(spec) > maxSpecBytes || json.Unmarshal([]byte(spec), &c) != nil {
+			continue
+		}
+		img, ok := c.svgElement(fmt.Sprintf("figure-%d", i+1))
+		if !ok {
+			continue
+		}
+		var w, h int
+		fmt.Sscanf(img[strings.Index(img, `viewBox="0 0 `)+len(`viewBox="0 0 `):], "%d %d", &w, &h)
+		out = append(out, Figure{Title: clean(c.Title), Desc: clean(c.Desc), SVG: img, Width: w, Height: h})
+	}
+	return out
+}
+
+// ChartsAsText replaces each chart block with a paragraph stating its text
+// alternative, for formats that cannot show the picture (plain text, a
+// DOCX writer without images).
+func ChartsAsText(md string) string {
+	if !strings.Contains(md, chartLang) {
+		return md
+	}
+	var out []string
+	var spec []string
+	in := false
+	for _, l := range strings.SplitAfter(md, "\n") {
+		t := strings.TrimSpace(l)
+		switch {
+		case !in && strings.HasPrefix(t, "```") && strings.TrimSpace(strings.TrimLeft(t, "`")) == chartLang:
+			in, spec = true, nil
+		case in && strings.HasPrefix(t, "```"):
+			in = false
+			var c chart
+			if json.Unmarshal([]byte(strings.Join(spec, "")), &c) == nil {
+				out = append(out, "_Figure: "+esc(c.Title)+"._ "+esc(c.Desc)+"\n")
+			}
+		case in:
+			spec = append(spec, l)
+		default:
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "")
+}
+
+// chartSpecs returns the contents of the chart blocks of a Markdown text.
+func chartSpecs(md string) []string {
+	var out []string
+	var spec strings.Builder
+	in := false
+	for _, l := range strings.SplitAfter(md, "\n") {
+		t := strings.TrimSpace(l)
+		switch {
+		case !in && strings.HasPrefix(t, "```") && strings.TrimSpace(strings.TrimLeft(t, "`")) == chartLang:
+			in = true
+			spec.Reset()
+		case in && strings.HasPrefix(t, "```"):
+			in = false
+			out = append(out, spec.String())
+		case in:
+			spec.WriteString(l)
+		}
+	}
+	return out
 }
 
 // x escapes text for XML and HTML, shortening overlong labels.

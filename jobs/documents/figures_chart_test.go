@@ -157,3 +157,20 @@ func TestForgedChartsDrawOnlyCharts(t *testing.T) {
 	assert.NotContains(t, html, "<svg onload")
 	assert.Contains(t, html, `<code class="language-dossier-chart">{&#34;kind&#34;:&#34;script&#34;`, "an unknown kind stays a code block")
 }
+
+func TestFiguresForOtherFormats(t *testing.T) {
+	t.Parallel()
+	md := generateExample(t, "schedule").Markdown
+	figs := Figures(md)
+	require.Len(t, figs, 1)
+	assert.Equal(t, "Gantt chart of the work packages", figs[0].Title)
+	assert.Contains(t, figs[0].Desc, "Critical path: Discovery and UX research")
+	assert.Equal(t, 760, figs[0].Width)
+	assert.Positive(t, figs[0].Height)
+	require.NoError(t, xml.Unmarshal([]byte(figs[0].SVG), new(struct{})), "standalone SVG is well-formed")
+
+	text := ChartsAsText(md)
+	assert.NotContains(t, text, "dossier-chart")
+	assert.Contains(t, text, "_Figure: Gantt chart of the work packages._ 7 work packages from Mon 4 Jan 2027")
+	assert.Contains(t, text, "## Milestones against the plan")
+}
