@@ -110,6 +110,12 @@ test: ## Run all tests, with -race when a C compiler is present (announces what 
 		echo "### SKIPPING browser (e2e) suites: Chromium not found"; \
 		skips=1; \
 	fi; \
+	if ! command -v soffice >/dev/null 2>&1 || ! command -v pdftotext >/dev/null 2>&1; then \
+		echo "###############################################################"; \
+		echo "### SKIPPING the LibreOffice .docx check: soffice or pdftotext not found"; \
+		echo "###   (apt-get install libreoffice-writer poppler-utils)"; \
+		skips=1; \
+	fi; \
 	if [ -z "$(RACE)" ]; then \
 		echo "###############################################################"; \
 		echo "### NO RACE DETECTOR: no C compiler (install gcc for -race)"; \

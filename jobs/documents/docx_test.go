@@ -1,0 +1,151 @@
+package documents
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"github.com/yuin/goldmark/ast"
+	extast "github.com/yuin/goldmark/extension/ast"
+	"github.com/yuin/goldmark/text"
+)
+
+// documentXML is word/document.xml of a .docx.
+func documentXML(t *testing.T, b []byte) string {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+	require.NoError(t, err)
+	for _, f := range zr.File {
+		if f.Name == "word/document.xml" {
+			rc, err := f.Open()
+			require.NoError(t, err)
+			defer rc.Close()
+			x, err := io.ReadAll(rc)
+			require.NoError(t, err)
+			return string(x)
+		}
+	}
+	t.Fatal("no word/document.xml in the .docx")
+	return ""
+}
+
+func TestDOCXKeepsStructure(t *testing.T) {
+	md := "# Title: Café & <relaunch>\n\nIntro with **bold**, *italic* and a [link](https://example.com/a?b=1&c=2), `code`, [bad](javascript:alert(1)).\n\n" +
+		"## Section\n\n- one\n- two\n  - nested\n\n1. first\n2. second\n\n| Risk | Score |\n|---|--:|\n| Late **vendor** | 12 |\n\n> quoted\n\n```\ncode block\n```\n"
+	b, err := DOCX(md)
+	require.NoError(t, err)
+	x := documentXML(t, b)
+	for _, want := range []string{`w:val="Heading1"`, `w:val="Heading2"`, "Title: Café &amp;", "<w:b", "<w:i", "<w:hyperlink", "<w:numPr>", "<w:tbl>", "Late ", "vendor", "12", "quoted", "code block", "Courier New"} {
+		assert.Contains(t, x, want)
+	}
+	assert.NotContains(t, x, "javascript:", "unsafe links stay text")
+	assert.Contains(t, x, "bad")
+}
+
+// officeRequired says CI must run the LibreOffice check (set in .ci/run).
+func officeRequired() bool { return os.Getenv("DOSSIER_REQUIRE_OFFICE") == "1" }
+
+// Every document type's .docx opens in LibreOffice: converted to PDF
+// headless, its headings and a table cell are in the PDF's text.
+// DOSSIER_DOCX_KEEP=DIR keeps the .docx and .pdf files (for screenshots).
+func TestDOCXOpensInLibreOffice(t *testing.T) {
+	soffice, err := exec.LookPath("soffice")
+	if err != nil {
+		if officeRequired() {
+			t.Fatal("DOSSIER_REQUIRE_OFFICE=1 but soffice is not on PATH (apt-get install libreoffice-writer)")
+		}
+		t.Skip("SKIPPED LOUDLY: soffice (LibreOffice) not found; the .docx files were not opened in LibreOffice")
+	}
+	pdftotext, err := exec.LookPath("pdftotext")
+	if err != nil {
+		if officeRequired() {
+			t.Fatal("DOSSIER_REQUIRE_OFFICE=1 but pdftotext is not on PATH (apt-get install poppler-utils)")
+		}
+		t.Skip("SKIPPED LOUDLY: pdftotext (poppler-utils) not found")
+	}
+	dir := t.TempDir()
+	if keep := os.Getenv("DOSSIER_DOCX_KEEP"); keep != "" {
+		dir = keep
+		require.NoError(t, os.MkdirAll(dir, 0o755))
+	}
+	sources := map[string]string{}
+	var files []string
+	for _, k := range Keys() {
+		md, err := os.ReadFile(filepath.Join("testdata", "golden", k+".md"))
+		require.NoError(t, err, k)
+		sources[k] = string(md)
+		b, err := DOCX(string(md))
+		require.NoError(t, err, k)
+		f := filepath.Join(dir, k+".docx")
+		require.NoError(t, os.WriteFile(f, b, 0o644))
+		files = append(files, f)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	args := append([]string{"-env:UserInstallation=file://" + filepath.Join(t.TempDir(), "profile"),
+		"--headless", "--norestore", "--convert-to", "pdf", "--outdir", dir}, files...)
+	out, err := exec.CommandContext(ctx, soffice, args...).CombinedOutput()
+	require.NoError(t, err, "soffice: %s", out)
+
+	tables := 0
+	for _, k := range Keys() {
+		pdf := filepath.Join(dir, k+".pdf")
+		txt, err := exec.CommandContext(ctx, pdftotext, "-layout", pdf, "-").Output()
+		require.NoError(t, err, "%s: LibreOffice made no readable PDF", k)
+		got := squash(string(txt))
+		headings, cell := outline(sources[k])
+		require.NotEmpty(t, headings, k)
+		for _, h := range headings {
+			assert.Contains(t, got, squash(h), "%s: heading %q", k, h)
+		}
+		if cell != "" {
+			tables++
+			assert.Contains(t, got, squash(cell), "%s: table cell %q", k, cell)
+		}
+	}
+	assert.GreaterOrEqual(t, tables, 10, "most document types have a table, and their cells survive")
+}
+
+var spaces = regexp.MustCompile(`\s+`)
+
+func squash(s string) string { return strings.TrimSpace(spaces.ReplaceAllString(s, " ")) }
+
+// outline returns a document's heading texts and a one-word cell from the
+// body of its first table (one word, so that a line wrap cannot split it).
+func outline(md string) (headings []string, cell string) {
+	src := []byte(md)
+	root := markdown.Parser().Parse(text.NewReader(src))
+	ast.Walk(root, func(n ast.Node, entering bool) (ast.WalkStatus, error) { //nolint:errcheck
+		if !entering {
+			return ast.WalkContinue, nil
+		}
+		switch n := n.(type) {
+		case *ast.Heading:
+			headings = append(headings, plainText(n, src))
+			return ast.WalkSkipChildren, nil
+		case *extast.TableRow:
+			if cell != "" {
+				return ast.WalkSkipChildren, nil
+			}
+			for c := n.FirstChild(); c != nil; c = c.NextSibling() {
+				if s := plainText(c, src); len(s) >= 2 && len(s) <= 16 && !strings.ContainsAny(s, " \t") {
+					cell = s
+					break
+				}
+			}
+			return ast.WalkSkipChildren, nil
+		}
+		return ast.WalkContinue, nil
+	})
+	return headings, cell
+}
