@@ -441,6 +441,7 @@ func jobCardVM(snap *models.JobSnapshot, now time.Time) partials.JobCardVM {
 		Current: orZero(j.CurrentDocument), CancelRequested: j.CancelRequestedAt != nil,
 		Error: orZero(j.ErrorMessage), DocTitle: docTitle, Version: j.Version,
 	}
+	vm.ErrorSummary, vm.NoRetry = failureSummary(snap)
 	if j.Active() && j.EstimatedCompletion != nil {
 		vm.ETA = etaText(j.EstimatedCompletion.Sub(now))
 	}

@@ -195,7 +195,8 @@ func (r *run) execute() {
 				continue // cancelled, lease lost or shutdown: not a document failure
 			}
 			metricDocFailures.Inc()
-			f := models.DocumentFailure{Type: res.typ, Error: res.err.Error(), Attempts: res.attempts, Permanent: !documents.IsRetryable(res.err)}
+			f := models.DocumentFailure{Type: res.typ, Error: res.err.Error(), Summary: documents.Explain(res.err).Summary,
+				Attempts: res.attempts, Permanent: !documents.IsRetryable(res.err)}
 			failures = append(failures, f)
 			blocked[res.typ] = true
 			log.Warn("document failed", "type", res.typ, "attempts", res.attempts, "err", res.err)

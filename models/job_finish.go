@@ -12,8 +12,11 @@ import (
 
 // DocumentFailure is how one document finally failed in a run.
 type DocumentFailure struct {
-	Type     string `json:"type"`
-	Error    string `json:"error"`
+	Type  string `json:"type"`
+	Error string `json:"error"`
+	// Summary is the failure as one plain sentence for people; Error is the
+	// technical detail (docs, issue 10).
+	Summary  string `json:"summary,omitempty"`
 	Attempts int    `json:"attempts"`
 	// Permanent failures are not retried automatically.
 	Permanent bool `json:"permanent"`
@@ -110,7 +113,7 @@ func (db *DB) FinishJob(ctx context.Context, lease Lease, o Outcome) (*Job, erro
 		if len(o.Failures) > 0 {
 			details := JSONMap{}
 			for _, f := range o.Failures {
-				details[f.Type] = map[string]any{"error": f.Error, "attempts": f.Attempts, "permanent": f.Permanent}
+				details[f.Type] = map[string]any{"error": f.Error, "summary": f.Summary, "attempts": f.Attempts, "permanent": f.Permanent}
 			}
 			msg := fmt.Sprintf("%s failed: %s", o.Failures[0].Type, o.Failures[0].Error)
 			if len(o.Failures) > 1 {

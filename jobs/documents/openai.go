@@ -186,38 +186,45 @@ func (g *OpenAIGenerator) classify(parent, attempt context.Context, seen *respon
 		if apiErr.Response != nil {
 			h = apiErr.Response.Header
 		}
-		return g.byStatus(apiErr.StatusCode, apiErr.Code, apiErr.Type, h, err)
+		return g.byStatus(&ProviderError{Status: apiErr.StatusCode, Code: apiErr.Code, Type: apiErr.Type,
+			Message: providerMessage(apiErr)}, h)
 	}
 	if attempt.Err() != nil {
 		return Retryable(fmt.Errorf("openai: attempt timed out after %s: %w", g.timeout, err), 0)
 	}
 	if status, h := seen.get(); status >= 400 {
-		return g.byStatus(status, "", "", h, err)
+		return g.byStatus(&ProviderError{Status: status, Message: err.Error()}, h)
 	}
 	// Network errors, a broken or malformed stream, an error event mid-stream.
 	return Retryable(fmt.Errorf("openai: %w", err), 0)
 }
 
-func (g *OpenAIGenerator) byStatus(status int, code, typ string, h http.Header, err error) error {
-	err = fmt.Errorf("openai: %w%s", err, codeSuffix(code))
+func (g *OpenAIGenerator) byStatus(pe *ProviderError, h http.Header) error {
 	switch {
-	case code == "insufficient_quota" || typ == "insufficient_quota":
-		return Permanent(err) // a 429, but waiting will not refill the account
-	case code == "context_length_exceeded":
-		return Permanent(err)
-	case status == http.StatusTooManyRequests, status == http.StatusRequestTimeout,
-		status == http.StatusConflict, status >= 500:
-		return Retryable(err, retryAfter(h, g.now()))
-	default: // 400, 401, 403, 404, 422 and the other 4xx
-		return Permanent(err)
+	case pe.Code == "insufficient_quota" || pe.Type == "insufficient_quota":
+		return Permanent(pe) // a 429, but waiting will not refill the account
+	case pe.ContextTooLong():
+		return Permanent(pe)
+	case pe.Status == http.StatusTooManyRequests, pe.Status == http.StatusRequestTimeout,
+		pe.Status == http.StatusConflict, pe.Status >= 500:
+		return Retryable(pe, retryAfter(h, g.now()))
+	default: // 400, 401, 403, 404, 413, 422 and the other 4xx
+		return Permanent(pe)
 	}
 }
 
-func codeSuffix(code string) string {
-	if code == "" {
-		return ""
+// maxProviderMessage bounds the provider's own words kept in an error.
+const maxProviderMessage = 1000
+
+// providerMessage is what the provider said about the failure: the error
+// object's message, else its raw body (some compatible servers answer in
+// plain text or with another JSON shape).
+func providerMessage(e *openai.Error) string {
+	msg := strings.TrimSpace(e.Message)
+	if msg == "" {
+		msg = strings.TrimSpace(e.RawJSON())
 	}
-	return " (code " + strconv.Quote(code) + ")"
+	return truncate(msg, maxProviderMessage)
 }
 
 // retryAfter reads the provider's requested delay: retry-after-ms (OpenAI's

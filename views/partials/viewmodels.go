@@ -25,8 +25,14 @@ type JobCardVM struct {
 	ETA string
 	// CancelRequested shows "Cancelling…" until the worker stops.
 	CancelRequested bool
-	// Error is the job's error message, for failed jobs.
+	// Error is the job's error message, for failed jobs: the technical
+	// detail, shown behind a disclosure when ErrorSummary is set.
 	Error string
+	// ErrorSummary says what went wrong in one plain sentence.
+	ErrorSummary string
+	// NoRetry is set when no failure can be fixed by another attempt (a bad
+	// key, a bad request, a prompt too long): Retry is not offered.
+	NoRetry bool
 	Docs  []DocRowVM
 	// Version is the job's version; the page drops an older card that
 	// arrives after a newer one.
@@ -97,7 +103,9 @@ func StatusLabel(status string) string { return Humanize(status) }
 func (vm JobCardVM) Active() bool { return vm.Status == "queued" || vm.Status == "processing" }
 
 // Retryable reports whether the job can be retried by hand.
-func (vm JobCardVM) Retryable() bool { return vm.Status == "failed" || vm.Status == "cancelled" }
+func (vm JobCardVM) Retryable() bool {
+	return (vm.Status == "failed" && !vm.NoRetry) || vm.Status == "cancelled"
+}
 
 // DomID is the card's root id.
 func (vm JobCardVM) DomID() string { return "job-" + vm.ID }
