@@ -2,6 +2,7 @@ package documents
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -93,15 +94,13 @@ func (w *docxWriter) block(n ast.Node, depth int) {
 			}
 			w.block(c, depth)
 		}
-	case *ast.FencedCodeBlock, *ast.CodeBlock, *ast.HTMLBlock:
-		lines := n.Lines()
-		for i := 0; i < lines.Len(); i++ {
-			seg := lines.At(i)
-			line := strings.TrimRight(string(seg.Value(w.src)), "\r\n")
-			p := w.doc.AddEmptyParagraph()
-			p.Spacing(0, 0)
-			p.AddText(line).Font("Courier New").Size(10)
+	case *ast.FencedCodeBlock:
+		if string(n.Language(w.src)) == chartLang && w.chart(n) {
+			return
 		}
+		w.code(n)
+	case *ast.CodeBlock, *ast.HTMLBlock:
+		w.code(n)
 	case *extast.Table:
 		w.table(n)
 	case *ast.ThematicBreak:
@@ -111,6 +110,40 @@ func (w *docxWriter) block(n ast.Node, depth int) {
 			w.block(c, depth)
 		}
 	}
+}
+
+// code writes a code block line by line in a monospaced font.
+func (w *docxWriter) code(n ast.Node) {
+	lines := n.Lines()
+	for i := 0; i < lines.Len(); i++ {
+		seg := lines.At(i)
+		line := strings.TrimRight(string(seg.Value(w.src)), "\r\n")
+		p := w.doc.AddEmptyParagraph()
+		p.Spacing(0, 0)
+		p.AddText(line).Font("Courier New").Size(10)
+	}
+}
+
+// chart writes a figure's spec as its caption: the title and the text
+// alternative (the document has a table with the same data beside it). A
+// spec that does not parse stays a code block, as on the page.
+func (w *docxWriter) chart(n *ast.FencedCodeBlock) bool {
+	var raw strings.Builder
+	lines := n.Lines()
+	for i := 0; i < lines.Len(); i++ {
+		seg := lines.At(i)
+		raw.Write(seg.Value(w.src))
+	}
+	var c chart
+	if json.Unmarshal([]byte(raw.String()), &c) != nil || c.Title == "" {
+		return false
+	}
+	p := w.doc.AddEmptyParagraph()
+	p.AddText("Figure: " + clean(c.Title) + ". ").Bold(true).Size(10)
+	if c.Desc != "" {
+		p.AddText(clean(c.Desc)).Italic(true).Size(10)
+	}
+	return true
 }
 
 // list writes each item as a paragraph on a numbering instance of its own,

@@ -41,14 +41,16 @@ func documentXML(t *testing.T, b []byte) string {
 
 func TestDOCXKeepsStructure(t *testing.T) {
 	md := "# Title: Café & <relaunch>\n\nIntro with **bold**, *italic* and a [link](https://example.com/a?b=1&c=2), `code`, [bad](javascript:alert(1)).\n\n" +
-		"## Section\n\n- one\n- two\n  - nested\n\n1. first\n2. second\n\n| Risk | Score |\n|---|--:|\n| Late **vendor** | 12 |\n\n> quoted\n\n```\ncode block\n```\n"
+		"## Section\n\n- one\n- two\n  - nested\n\n1. first\n2. second\n\n| Risk | Score |\n|---|--:|\n| Late **vendor** | 12 |\n\n> quoted\n\n```\ncode block\n```\n\n" +
+		"```dossier-chart\n{\"kind\":\"heatmap\",\"title\":\"Heat map\",\"desc\":\"Six risks by probability and impact.\",\"cells\":[[1]]}\n```\n"
 	b, err := DOCX(md)
 	require.NoError(t, err)
 	x := documentXML(t, b)
-	for _, want := range []string{`w:val="Heading1"`, `w:val="Heading2"`, "Title: Café &amp;", "<w:b", "<w:i", "<w:hyperlink", "<w:numPr>", "<w:tbl>", "Late ", "vendor", "12", "quoted", "code block", "Courier New"} {
+	for _, want := range []string{`w:val="Heading1"`, `w:val="Heading2"`, "Title: Café &amp;", "<w:b", "<w:i", "<w:hyperlink", "<w:numPr>", "<w:tbl>", "Late ", "vendor", "12", "quoted", "code block", "Courier New", "Figure: Heat map. ", "Six risks by probability and impact."} {
 		assert.Contains(t, x, want)
 	}
 	assert.NotContains(t, x, "javascript:", "unsafe links stay text")
+	assert.NotContains(t, x, `"kind"`, "a chart's spec becomes its caption, not code")
 	assert.Contains(t, x, "bad")
 }
 
