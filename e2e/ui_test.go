@@ -66,7 +66,9 @@ func TestUIGenerateLeaveAndGetNotified(t *testing.T) {
 		t.Fatalf("the title shows no progress mid-job: %q", title)
 	}
 
-	waitFor(t, ctx, "the job completes", cardIs(jobID, "completed"), 30*time.Second)
+	// The ended job leaves "In progress" for "Recent", live.
+	waitFor(t, ctx, "the job completes", fmt.Sprintf(`document.querySelector('#job-%s') === null &&
+		document.querySelector('[data-testid="dash-recent"] [data-testid="job-row"][data-id="%s"][data-status="completed"]') !== null`, jobID, jobID), 30*time.Second)
 	waitFor(t, ctx, "the badge goes", `document.querySelector('[data-testid="job-badge"]')?.dataset.active === '0' &&
 		getComputedStyle(document.querySelector('[data-testid="job-badge"]')).display === 'none'`, 5*time.Second)
 	waitFor(t, ctx, "a toast appears", `document.querySelector('[data-testid="toast"][data-status="completed"]') !== null`, 5*time.Second)
