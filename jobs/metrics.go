@@ -56,7 +56,7 @@ var (
 		Buckets: []float64{0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 180},
 	}, []string{"outcome"})
 	metricTokens = promauto.NewCounterVec(prometheus.CounterOpts{
-		Name: "dossier_model_tokens_total", Help: "Model tokens used by successful calls, by kind: prompt or completion.",
+		Name: "dossier_model_tokens_total", Help: "Model tokens used by successful calls, by kind: prompt, completion, or cached_prompt (the part of the prompt the provider served from its prefix cache, when it reports it).",
 	}, []string{"kind"})
 	metricRetries = promauto.NewCounterVec(prometheus.CounterOpts{
 		Name: "dossier_retries_total",
@@ -69,7 +69,7 @@ func init() {
 	// instead of nothing.
 	metricModelCall.WithLabelValues("ok")
 	metricModelCall.WithLabelValues("error")
-	for _, k := range []string{"prompt", "completion"} {
+	for _, k := range []string{"prompt", "completion", "cached_prompt"} {
 		metricTokens.WithLabelValues(k)
 	}
 	for _, c := range []string{"rate_limited", "server_error", "timeout", "stream", "other", "job", "lease_expired"} {
@@ -191,6 +191,7 @@ func (i instrumented) Generate(ctx context.Context, req documents.Request) (docu
 	if err == nil {
 		metricTokens.WithLabelValues("prompt").Add(float64(doc.Usage.PromptTokens))
 		metricTokens.WithLabelValues("completion").Add(float64(doc.Usage.CompletionTokens))
+		metricTokens.WithLabelValues("cached_prompt").Add(float64(doc.Usage.CachedPromptTokens))
 	}
 	return doc, err
 }

@@ -32,7 +32,8 @@ func TestPromptsShareAPrefixWithinAJob(t *testing.T) {
 		e := newEnv(t, d)
 		u := e.user("ada")
 		p := e.project(u, "Prefix")
-		e.processor(usage, nil)
+		cachedBefore := sample(t, "dossier_model_tokens_total", map[string]string{"kind": "cached_prompt"})
+		e.processor(InstrumentGenerator(usage), nil)
 		job := e.job(u, p, nil, nil)
 		e.waitStatus(job.ID, models.StatusCompleted, 30*time.Second)
 
@@ -78,6 +79,12 @@ func TestPromptsShareAPrefixWithinAJob(t *testing.T) {
 			}
 		}
 		assert.Equal(t, len(documents.Keys())-1, positive, "cached prompt tokens: %v", usage.cached)
+		total := 0
+		for _, c := range usage.cached {
+			total += c
+		}
+		// Recorded in the model-token metric too (other tests may add more).
+		assert.GreaterOrEqual(t, sample(t, "dossier_model_tokens_total", map[string]string{"kind": "cached_prompt"})-cachedBefore, float64(total))
 	}
 }
 
