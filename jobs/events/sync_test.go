@@ -1,0 +1,145 @@
+package events
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"dossier/models"
+)
+
+// fakeSync is a user's rows with stamps: the loader reads what was stamped
+// after a position.
+type fakeSync struct {
+	mu     sync.Mutex
+	pos    int64
+	jobs   map[string]models.Job
+	since  []int64 // the positions loads started from
+	boards int
+}
+
+func (f *fakeSync) change(id, status string) int64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.pos++
+	f.jobs[id] = models.Job{ID: id, UserID: "u", Status: status, SyncPosition: f.pos}
+	return f.pos
+}
+
+func (f *fakeSync) load(ctx context.Context, userID string, since int64) (*models.SyncState, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.since = append(f.since, since)
+	st := &models.SyncState{UserID: userID, From: since, To: f.pos}
+	for _, j := range f.jobs {
+		if j.SyncPosition > since {
+			st.Jobs = append(st.Jobs, models.JobSnapshot{Job: j})
+		}
+	}
+	return st, nil
+}
+
+func (f *fakeSync) board(ctx context.Context, userID string) (*models.JobBoard, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.boards++
+	return &models.JobBoard{UserID: userID}, nil
+}
+
+func takeSync(t *testing.T, sub *Subscription) *SyncUpdate {
+	t.Helper()
+	deadline := time.After(2 * time.Second)
+	for {
+		select {
+		case <-sub.Ready():
+		case <-deadline:
+			t.Fatal("no sync update")
+		}
+		if up := sub.TakeSync(); up != nil {
+			return up
+		}
+	}
+}
+
+func TestUserSubscriptionsFollowPositions(t *testing.T) {
+	f := &fakeSync{jobs: map[string]models.Job{}}
+	b := startBroker(t, Config{Loader: newFakeStore().load, Sync: f.load, Board: f.board})
+	sub := b.SubscribeUser("u")
+	defer sub.Close()
+
+	// A change before the stream has told its position waits for it, then
+	// loads from that position: nothing between is lost.
+	f.change("a", models.StatusQueued)
+	b.Publish(Event{Kind: JobChanged, JobID: "a", UserID: "u"})
+	f.change("a", models.StatusProcessing)
+	b.mu.Lock()
+	_, queued := b.pending["u:u"]
+	dirty := b.users["u"].dirty
+	b.mu.Unlock()
+	assert.False(t, queued, "no load before the stream's position is known")
+	assert.True(t, dirty, "but the change is remembered")
+	sub.Synced(1)
+	up := takeSync(t, sub)
+	assert.Equal(t, int64(1), up.State.From)
+	assert.Equal(t, int64(2), up.State.To)
+	require.Len(t, up.State.Jobs, 1)
+	assert.Equal(t, models.StatusProcessing, up.State.Jobs[0].Job.Status)
+	assert.NotNil(t, up.Board, "a job new here: the lists may have changed")
+
+	// The next load starts where the last ended; progress alone loads no
+	// board.
+	f.mu.Lock()
+	j := f.jobs["a"]
+	f.pos++
+	j.SyncPosition, j.CompletedDocuments = f.pos, 1
+	f.jobs["a"] = j
+	f.mu.Unlock()
+	b.Publish(Event{Kind: JobChanged, JobID: "a", UserID: "u"})
+	up = takeSync(t, sub)
+	assert.Equal(t, int64(2), up.State.From)
+	assert.Nil(t, up.Board, "no status changed")
+	assert.Equal(t, 1, f.boards)
+
+	// Updates a stream has not taken merge: the range spans both, each row
+	// keeps its latest stamp.
+	f.change("b", models.StatusQueued)
+	b.Publish(Event{Kind: JobChanged, JobID: "b", UserID: "u"})
+	require.Eventually(t, func() bool { f.mu.Lock(); defer f.mu.Unlock(); return len(f.since) == 3 }, 2*time.Second, time.Millisecond)
+	f.change("b", models.StatusCompleted)
+	b.Publish(Event{Kind: UserChanged, UserID: "u"})
+	require.Eventually(t, func() bool { f.mu.Lock(); defer f.mu.Unlock(); return len(f.since) == 4 }, 2*time.Second, time.Millisecond)
+	require.Eventually(t, func() bool {
+		sub.mu.Lock()
+		defer sub.mu.Unlock()
+		return sub.sync != nil && sub.sync.State.To == 5
+	}, 2*time.Second, time.Millisecond, "the second update reaches the mailbox")
+	up = sub.TakeSync()
+	require.NotNil(t, up)
+	assert.Equal(t, int64(3), up.State.From)
+	assert.Equal(t, int64(5), up.State.To)
+	require.Len(t, up.State.Jobs, 1)
+	assert.Equal(t, models.StatusCompleted, up.State.Jobs[0].Job.Status)
+
+	// Another user's change loads nothing here: Publish queues no load
+	// for a user nobody here follows.
+	before := len(f.since)
+	b.Publish(Event{Kind: JobChanged, JobID: "x", UserID: "someone-else"})
+	b.mu.Lock()
+	_, queued = b.pending["u:someone-else"]
+	b.mu.Unlock()
+	assert.False(t, queued)
+	f.mu.Lock()
+	assert.Len(t, f.since, before)
+	f.mu.Unlock()
+
+	// After the bridge lost notifications, a resync reads from the cursor.
+	f.change("a", models.StatusCompleted)
+	require.NoError(t, b.Resync(context.Background()))
+	up = takeSync(t, sub)
+	assert.Equal(t, int64(5), up.State.From)
+	assert.Equal(t, int64(6), up.State.To)
+}
