@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"net"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -44,6 +45,9 @@ type Config struct {
 	// InstanceHeartbeat is how often an instance renews its row in the
 	// instances table; one unseen for three intervals counts as dead.
 	InstanceHeartbeat time.Duration
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For is
+	// believed (the client address of rate limits).
+	TrustedProxies []netip.Prefix
 }
 
 type configError struct{ name, msg string }
@@ -114,6 +118,29 @@ func (r *envReader) boolean(name string, def bool) bool {
 	return def
 }
 
+// prefixes reads comma-separated addresses (one host each) and CIDRs.
+func (r *envReader) prefixes(name string) []netip.Prefix {
+	var out []netip.Prefix
+	for _, item := range strings.Split(r.str(name, ""), ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(item); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(item)
+		if err != nil {
+			r.fail(name, "must be comma-separated IP addresses or CIDRs such as 10.0.0.0/8, got %q", item)
+			return nil
+		}
+		a = a.Unmap()
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out
+}
+
 // LoadConfig reads and validates the configuration.
 func LoadConfig(getenv func(string) string) (Config, error) {
 	r := &envReader{get: getenv}
@@ -143,6 +170,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		MetricsToken:         r.str("METRICS_TOKEN", ""),
 		MetricsAddr:          r.str("METRICS_ADDR", ""),
 		InstanceHeartbeat:    r.duration("INSTANCE_HEARTBEAT", 5*time.Second, 100*time.Millisecond),
+		TrustedProxies:       r.prefixes("TRUSTED_PROXIES"),
 	}
 	if r.err != nil {
 		return c, r.err

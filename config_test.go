@@ -54,6 +54,8 @@ func TestConfigRejectsBadValuesNamingTheVariable(t *testing.T) {
 		{"COOKIE_SECURE", "maybe"},
 		{"BACKGROUND_GENERATION", "perhaps"},
 		{"DRAFT_STREAMING", "partly"},
+		{"TRUSTED_PROXIES", "10.0.0.1, proxy.internal"},
+		{"TRUSTED_PROXIES", "10.0.0.0/33"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := LoadConfig(envOf(map[string]string{tc.name: tc.value}))
@@ -65,6 +67,20 @@ func TestConfigRejectsBadValuesNamingTheVariable(t *testing.T) {
 	_, err := LoadConfig(envOf(map[string]string{"GENERATOR": "openai", "OPENAI_API_KEY": "k"}))
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "OPENAI_MODEL")
+}
+
+func TestConfigTrustedProxies(t *testing.T) {
+	c, err := LoadConfig(envOf(nil))
+	require.NoError(t, err)
+	assert.Empty(t, c.TrustedProxies, "no proxy is trusted by default")
+
+	c, err = LoadConfig(envOf(map[string]string{"TRUSTED_PROXIES": " 10.0.0.7, 192.168.1.9/24,fd00::/8 ,::ffff:172.16.0.1"}))
+	require.NoError(t, err)
+	var got []string
+	for _, p := range c.TrustedProxies {
+		got = append(got, p.String())
+	}
+	assert.Equal(t, []string{"10.0.0.7/32", "192.168.1.0/24", "fd00::/8", "172.16.0.1/32"}, got)
 }
 
 // The real binary stops at start with one line naming the variable.

@@ -306,7 +306,7 @@ func serve(args []string, getenv func(string) string) error {
 		server = handlers.NewServer(handlers.Config{
 			CookieSecure: cfg.CookieSecure, BackgroundGeneration: cfg.BackgroundGeneration, MaxRetries: cfg.MaxRetries,
 			Heartbeat: cfg.SSEHeartbeat, MetricsToken: cfg.MetricsToken, MetricsElsewhere: cfg.MetricsAddr != "",
-			InstanceTimeout: heartbeat.Timeout(),
+			InstanceTimeout: heartbeat.Timeout(), TrustedProxies: cfg.TrustedProxies,
 		}, db, client, broker, limited)
 		app := server.App()
 		go func() { listenErr <- app.Listen(cfg.Addr) }()

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/alexedwards/argon2id"
 	"github.com/gofiber/fiber/v2"
@@ -40,9 +39,9 @@ var dummyHash = sync.OnceValue(func() string {
 // requireUser; everything else needs a user.
 func (s *Server) AuthRoutes(r fiber.Router) {
 	r.Get("/signup", s.signupPage)
-	r.Post("/signup", rateLimit(s.cfg.LoginRate, time.Minute, nil), s.signup)
+	r.Post("/signup", s.signup)
 	r.Get("/login", s.loginPage)
-	r.Post("/login", rateLimit(s.cfg.LoginRate, time.Minute, nil), s.login)
+	r.Post("/login", s.login)
 	r.Post("/logout", s.logout)
 }
 
@@ -94,6 +93,9 @@ func (s *Server) loginPage(c *fiber.Ctx) error {
 }
 
 func (s *Server) signup(c *fiber.Ctx) error {
+	if ok, wait := s.signupByAddr.take(s.clientIP(c)); !ok {
+		return rateLimited(c, wait)
+	}
 	in, err := readCredentials(c)
 	if err != nil {
 		return err
@@ -160,13 +162,30 @@ func (s *Server) login(c *fiber.Ctx) error {
 		c.Status(fiber.StatusUnprocessableEntity)
 		return s.page(c, "Log in", "", pages.Login(vm))
 	}
+	// Both budgets are taken before the password is checked, and given
+	// back when it is right: only failures count.
+	// The account key outlives the request: copy it out of fasthttp's
+	// buffer, which the next request reuses (ToLower may return its input).
+	addr, account := s.clientIP(c), strings.Clone(strings.ToLower(truncate(in.Email, 320)))
+	ok, wait := s.loginByAddr.take(addr)
+	if !ok {
+		return rateLimited(c, wait)
+	}
+	if ok, wait = s.loginByAccount.take(account); !ok {
+		s.loginByAddr.giveBack(addr)
+		return rateLimited(c, wait)
+	}
 	u, err := s.db.UserByEmail(c.UserContext(), in.Email)
 	switch {
 	case errors.Is(err, models.ErrNotFound):
 		CheckPassword(dummyHash(), in.Password)
 	case err != nil:
+		s.loginByAddr.giveBack(addr)
+		s.loginByAccount.giveBack(account)
 		return err
 	case CheckPassword(u.PasswordHash, in.Password):
+		s.loginByAddr.giveBack(addr)
+		s.loginByAccount.giveBack(account)
 		return s.startSession(c, u, in.Next, fiber.StatusOK)
 	}
 	const msg = "Email or password is incorrect"
@@ -220,4 +239,12 @@ func (s *Server) logout(c *fiber.Ctx) error {
 		return c.SendStatus(fiber.StatusNoContent)
 	}
 	return c.Redirect("/login", fiber.StatusSeeOther)
+}
+
+// truncate keeps the first n bytes of s: a limiter key need not be longer.
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
 }

@@ -28,7 +28,7 @@ func (s *Server) createJobLimit() fiber.Handler {
 		if u := currentUser(c); u != nil {
 			return "user:" + u.ID
 		}
-		return c.IP()
+		return s.clientIP(c)
 	})
 }
 

@@ -32,6 +32,12 @@ func (s *Server) App() *fiber.App {
 		ReadTimeout:           s.cfg.ReadTimeout,
 		IdleTimeout:           120 * time.Second,
 		DisableStartupMessage: true,
+		// X-Forwarded-Host and -Proto count only from TRUSTED_PROXIES (Fiber
+		// believes anyone's without the check). The client address is read
+		// by clientIP, from the right of X-Forwarded-For: Fiber's
+		// ProxyHeader takes its leftmost entry, which the client writes.
+		EnableTrustedProxyCheck: true,
+		TrustedProxies:          proxyStrings(s.cfg.TrustedProxies),
 		// SSE streams must not be cut by a write timeout.
 	})
 	app.Use(recover.New())

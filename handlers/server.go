@@ -5,6 +5,7 @@ package handlers
 
 import (
 	"context"
+	"net/netip"
 	"time"
 
 	"dossier/jobs/documents"
@@ -35,8 +36,17 @@ type Config struct {
 	ReadTimeout time.Duration
 	// BodyLimit caps request bodies.
 	BodyLimit int
-	// LoginRate is the number of login attempts per IP and minute.
+	// LoginRate is the number of failed log-ins per client address and
+	// minute (sign-ups: attempts per client address and minute).
 	LoginRate int
+	// LoginAccountRate is the number of failed log-ins per account in
+	// LoginAccountWindow (15 minutes by default).
+	LoginAccountRate   int
+	LoginAccountWindow time.Duration
+	// TrustedProxies are the peers whose X-Forwarded-For (and
+	// X-Forwarded-Host/-Proto) are believed: the client's address for rate
+	// limits is read from it.
+	TrustedProxies []netip.Prefix
 	// JobCreateRate is the number of job creations per user and minute.
 	JobCreateRate int
 	// MetricsToken, when set, is the bearer token /metrics requires.
@@ -64,6 +74,9 @@ type Server struct {
 	done chan struct{}
 	// admin pushes the operator console's live part to administrators.
 	admin *adminFeed
+	// Log-in failures per client address and per account; sign-ups per
+	// client address.
+	loginByAddr, loginByAccount, signupByAddr *windowLimiter
 }
 
 // NewServer builds the server; call App to get the Fiber app.
@@ -83,13 +96,24 @@ func NewServer(cfg Config, db *models.DB, jobs Jobs, broker *events.Broker, gen 
 	if cfg.LoginRate == 0 {
 		cfg.LoginRate = 10
 	}
+	if cfg.LoginAccountRate == 0 {
+		cfg.LoginAccountRate = 10
+	}
+	if cfg.LoginAccountWindow == 0 {
+		cfg.LoginAccountWindow = 15 * time.Minute
+	}
 	if cfg.JobCreateRate == 0 {
 		cfg.JobCreateRate = 30
 	}
 	if cfg.AdminRefresh == 0 {
 		cfg.AdminRefresh = 2 * time.Second
 	}
-	s := &Server{cfg: cfg, db: db, jobs: jobs, broker: broker, gen: gen, done: make(chan struct{})}
+	s := &Server{
+		cfg: cfg, db: db, jobs: jobs, broker: broker, gen: gen, done: make(chan struct{}),
+		loginByAddr:    newWindowLimiter(cfg.LoginRate, time.Minute),
+		loginByAccount: newWindowLimiter(cfg.LoginAccountRate, cfg.LoginAccountWindow),
+		signupByAddr:   newWindowLimiter(cfg.LoginRate, time.Minute),
+	}
 	s.admin = newAdminFeed(s.adminLiveHTML, cfg.AdminRefresh, s.done)
 	return s
 }
