@@ -68,19 +68,51 @@ func run(args []string, out io.Writer, getenv func(string) string) error {
 	return fmt.Errorf("unknown command %q\n%s", cmd, usage)
 }
 
-func openDB(getenv func(string) string) (*models.DB, Config, error) {
+// openDB connects and migrates for a one-shot command (user, token). On
+// SQLite it holds the file's lock while it runs (sqlitelock.go); next to a
+// running server it works on the server's database without migrating it.
+func openDB(getenv func(string) string) (*models.DB, func(), error) {
 	cfg, err := LoadConfig(getenv)
 	if err != nil {
-		return nil, cfg, err
+		return nil, nil, err
 	}
-	db, err := models.Open(context.Background(), cfg.DatabaseURL)
-	return db, cfg, err
+	ctx := context.Background()
+	var lock *sqliteLock
+	if path := sqliteDBPath(cfg.DatabaseURL); path != "" {
+		lock, err = lockSQLite(path, "command")
+		if isServed(err) {
+			db, err := models.Connect(ctx, cfg.DatabaseURL)
+			if err != nil {
+				return nil, nil, err
+			}
+			return db, func() { db.Close() }, nil
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+	}
+	db, err := models.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		lock.Release()
+		return nil, nil, err
+	}
+	return db, func() { db.Close(); lock.Release() }, nil
 }
 
 func migrate(out io.Writer, getenv func(string) string) error {
 	cfg, err := LoadConfig(getenv)
 	if err != nil {
 		return err
+	}
+	if path := sqliteDBPath(cfg.DatabaseURL); path != "" {
+		lock, err := lockSQLite(path, "migrate")
+		if isServed(err) {
+			return fmt.Errorf("%w, which applied the migrations at its start; stop it to run migrate", err)
+		}
+		if err != nil {
+			return err
+		}
+		defer lock.Release()
 	}
 	db, err := models.Connect(context.Background(), cfg.DatabaseURL)
 	if err != nil {
@@ -119,11 +151,11 @@ func userCommand(args []string, out io.Writer, getenv func(string) string) error
 	if *name == "" {
 		*name, _, _ = strings.Cut(*email, "@")
 	}
-	db, _, err := openDB(getenv)
+	db, closeDB, err := openDB(getenv)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
+	defer closeDB()
 	hash, err := handlers.HashPassword(*password)
 	if err != nil {
 		return err
@@ -180,11 +212,11 @@ func tokenCommand(args []string, out io.Writer, getenv func(string) string) erro
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	db, _, err := openDB(getenv)
+	db, closeDB, err := openDB(getenv)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
+	defer closeDB()
 	u, err := db.UserByEmail(context.Background(), *email)
 	if errors.Is(err, models.ErrNotFound) {
 		return fmt.Errorf("no user with email %q", *email)
@@ -217,6 +249,18 @@ func serve(args []string, getenv func(string) string) error {
 	}
 	if *addr != "" {
 		cfg.Addr = *addr
+	}
+	if path := sqliteDBPath(cfg.DatabaseURL); path != "" {
+		// One process per SQLite file (sqlitelock.go): the web and the
+		// worker sides share live progress and cancels through memory.
+		if *role != "all" {
+			return fmt.Errorf("--role %s needs PostgreSQL: on SQLite one process serves the web and runs the jobs (--role all)", *role)
+		}
+		lock, err := lockSQLite(path, "serve")
+		if err != nil {
+			return err
+		}
+		defer lock.Release()
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	slog.SetDefault(logger)
