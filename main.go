@@ -266,7 +266,10 @@ func serve(args []string, getenv func(string) string) error {
 	slog.SetDefault(logger)
 
 	ctx := context.Background()
-	db, err := models.Open(ctx, cfg.DatabaseURL)
+	// Runs write through the group commit, so the pool need not grow with
+	// every run; it follows WORKER_CONCURRENCY for the runs' reads, with
+	// room for the web side.
+	db, err := models.Open(ctx, cfg.DatabaseURL, models.Options{MaxConns: max(16, cfg.WorkerConcurrency+8)})
 	if err != nil {
 		return err
 	}
@@ -289,6 +292,8 @@ func serve(args []string, getenv func(string) string) error {
 	}
 	defer broker.Stop()
 	if db.Dialect == models.Postgres {
+		// State changes NOTIFY inside their own transactions, ids only.
+		db.SetNotifier(events.Notifier(broker.Instance()))
 		bridge := events.NewPGBridge(db.URL, broker, logger)
 		if err := bridge.Start(ctx); err != nil {
 			return err

@@ -209,7 +209,7 @@ func checkExactlyOnce(t *testing.T, dbURL, jobID string, want int) {
 		DocumentType string
 		N            int
 	}
-	require.NoError(t, db.Raw(`SELECT document_type, COUNT(*) AS n FROM artifacts WHERE job_id = ? GROUP BY document_type`, jobID).Scan(&rows).Error)
+	require.NoError(t, db.ForTests().Raw(`SELECT document_type, COUNT(*) AS n FROM artifacts WHERE job_id = ? GROUP BY document_type`, jobID).Scan(&rows).Error)
 	assert.Len(t, rows, want)
 	for _, r := range rows {
 		assert.Equal(t, 1, r.N, r.DocumentType)
@@ -275,7 +275,7 @@ func TestGracefulShutdownSIGTERM(t *testing.T) {
 	require.NoError(t, err)
 	defer db.Close()
 	var live int64
-	require.NoError(t, db.Raw(`SELECT COUNT(*) FROM document_generation_jobs WHERE status = 'processing' AND lease_expires_at > ?`, time.Now()).Scan(&live).Error)
+	require.NoError(t, db.ForTests().Raw(`SELECT COUNT(*) FROM document_generation_jobs WHERE status = 'processing' AND lease_expires_at > ?`, time.Now()).Scan(&live).Error)
 	assert.Zero(t, live, "no job left processing with a live lease")
 	j, err := db.JobByID(context.Background(), jobID)
 	require.NoError(t, err)

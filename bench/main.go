@@ -42,6 +42,8 @@ type row struct{ db, metric, value, note string }
 
 var rows []row
 
+func progress(format string, args ...any) { fmt.Fprintf(os.Stderr, "  "+format+"\n", args...) }
+
 func add(db, metric, value, note string) {
 	rows = append(rows, row{db, metric, value, note})
 	fmt.Fprintf(os.Stderr, "  %-10s %-44s %s\n", db, metric, value)
@@ -62,15 +64,19 @@ func main() {
 		fmt.Fprintln(os.Stderr, "bench: no BENCH_DATABASE_URL or TEST_DATABASE_URL; PostgreSQL rows skipped")
 	}
 	for _, tg := range targets {
-		db, err := models.Open(context.Background(), tg.url)
+		db, err := models.Open(context.Background(), tg.url, models.Options{MaxConns: dossierConcurrency + 8})
 		check(err)
 		benchThroughput(tg.name, db, 200, []string{"project_charter"})
 		benchThroughput(tg.name, db, 20, nil)
 		benchTrigger(tg.name, db)
+		benchGraphBound(tg.name, db)
 		if tg.name == "sqlite" {
 			benchStreams(tg.name, db, envInt("BENCH_STREAMS", 500))
 		}
 		db.Close()
+	}
+	if base := firstNonEmpty(os.Getenv("BENCH_DATABASE_URL"), os.Getenv("TEST_DATABASE_URL")); base != "" {
+		benchRiverRatio(base)
 	}
 
 	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
@@ -81,9 +87,19 @@ func main() {
 		fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", r.db, r.metric, r.value, r.note)
 	}
 	w.Flush()
+	fmt.Println()
+	for _, l := range []string{ratioLine, graphLine} {
+		if l != "" {
+			fmt.Println(l)
+		}
+	}
+	if ratioLine != "" {
+		fmt.Println(ratioConfig)
+	}
 }
 
 type fixture struct {
+	since  time.Time // jobs queued since then are this fixture's
 	db     *models.DB
 	broker *events.Broker
 	client *jobs.Client
@@ -94,7 +110,7 @@ func newFixture(db *models.DB, users int) *fixture {
 	ctx := context.Background()
 	broker := events.NewBroker(events.Config{Loader: db.Snapshot})
 	check(broker.Start(ctx))
-	f := &fixture{db: db, broker: broker, client: jobs.NewClient(db, broker, nil)}
+	f := &fixture{db: db, broker: broker, client: jobs.NewClient(db, broker, nil), since: time.Now().UTC()}
 	for i := range users {
 		u, err := db.CreateUser(ctx, fmt.Sprintf("bench-%d-%d@example.com", time.Now().UnixNano(), i), "Bench", "x")
 		check(err)
@@ -120,9 +136,9 @@ func (f *fixture) jobs(n int, docs []string) []string {
 	return ids
 }
 
-func (f *fixture) processor(worker string, concurrency int) *jobs.Processor {
-	p, err := jobs.NewProcessor(f.db, instant{}, f.broker, jobs.Config{
-		Worker: worker, Concurrency: concurrency, DocConcurrency: 4, SweepInterval: time.Second,
+func (f *fixture) processor(worker string, concurrency int, gen documents.Generator, docConcurrency int) *jobs.Processor {
+	p, err := jobs.NewProcessor(f.db, gen, f.broker, jobs.Config{
+		Worker: worker, Concurrency: concurrency, DocConcurrency: docConcurrency, SweepInterval: time.Second,
 		LeaseDuration: 30 * time.Second, Logger: slog.Default(),
 	})
 	check(err)
@@ -133,11 +149,12 @@ func (f *fixture) waitDone(ids []string, timeout time.Duration) {
 	deadline := time.Now().Add(timeout)
 	for time.Now().Before(deadline) {
 		var n int64
-		check(f.db.Model(&models.Job{}).Where("id IN ? AND status = 'completed'", ids).Count(&n).Error)
-		if int(n) == len(ids) {
+		check(f.db.ForTests().Raw(`SELECT COUNT(*) FROM document_generation_jobs WHERE status = 'completed'
+			AND queued_at >= ?`, f.since).Scan(&n).Error)
+		if int(n) >= len(ids) {
 			return
 		}
-		time.Sleep(20 * time.Millisecond)
+		time.Sleep(5 * time.Millisecond)
 	}
 	panic("bench: jobs did not complete in time")
 }
@@ -150,21 +167,21 @@ func nextXID(db *models.DB) int64 {
 		return 0
 	}
 	var n int64
-	check(db.Raw(`SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint`).Scan(&n).Error)
+	check(db.ForTests().Raw(`SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint`).Scan(&n).Error)
 	return n
 }
 
 // benchThroughput queues n jobs, then runs them on one processor with an
 // instant generator: what the queue itself sustains.
 func benchThroughput(name string, db *models.DB, n int, docs []string) {
-	f := newFixture(db, 4)
-	defer f.broker.Stop()
+	f := newServeFixture(db, 4)
+	defer f.stop()
 	ids := f.jobs(n, docs)
 	perJob := len(docs)
 	if perJob == 0 {
 		perJob = len(documents.Keys())
 	}
-	p := f.processor("bench-"+name, 8)
+	p := f.processor("bench-"+name, 8, instant{}, 4)
 	c0 := nextXID(db)
 	start := time.Now()
 	check(p.Start(context.Background()))
@@ -176,7 +193,7 @@ func benchThroughput(name string, db *models.DB, n int, docs []string) {
 	label := fmt.Sprintf("%d jobs × %d docs", n, perJob)
 	add(name, "throughput, "+label, fmt.Sprintf("%.0f jobs/s, %.0f docs/s", float64(n)/elapsed.Seconds(), float64(docsN)/elapsed.Seconds()), "instant generator, WORKER_CONCURRENCY=8")
 	if db.Dialect == models.Postgres && docsN > 0 {
-		add(name, "write commits per document, "+label, fmt.Sprintf("%.2f", float64(c1-c0)/float64(docsN)), "transaction ids taken: claims, starts, documents, finishes, heartbeats")
+		add(name, "write commits per document, "+label, fmt.Sprintf("%.2f", float64(c1-c0)/float64(docsN)), "transaction ids taken (claims, group commits with their NOTIFY, heartbeats), WORKER_CONCURRENCY=8")
 	}
 }
 
@@ -185,7 +202,7 @@ func benchThroughput(name string, db *models.DB, n int, docs []string) {
 func benchTrigger(name string, db *models.DB) {
 	f := newFixture(db, 1)
 	defer f.broker.Stop()
-	p := f.processor("trigger-"+name, 2)
+	p := f.processor("trigger-"+name, 2, instant{}, 4)
 	check(p.Start(context.Background()))
 	f.client = jobs.NewClient(db, f.broker, p)
 	defer p.Stop()

@@ -215,7 +215,7 @@ func TestAdminListsAliveInstancesAndTheirLeases(t *testing.T) {
 		require.NoError(t, err)
 		require.NoError(t, short.RunOnce(ctx))
 		var n int64
-		require.NoError(t, b.db.Model(&models.Instance{}).Where("id = ?", "crashed").Count(&n).Error)
+		require.NoError(t, b.db.ForTests().Model(&models.Instance{}).Where("id = ?", "crashed").Count(&n).Error)
 		assert.Zero(t, n, "the dead row is dropped")
 	})
 }

@@ -107,7 +107,7 @@ func insertArtifact(t *testing.T, db *models.DB, p *models.Project, title, md st
 		ID: uuid.NewString(), ProjectID: p.ID, UserID: p.UserID, DocumentType: "risk_register",
 		Title: title, Markdown: md, Version: 7, CreatedAt: time.Now().UTC(),
 	}
-	require.NoError(t, db.WithContext(context.Background()).Create(a).Error)
+	require.NoError(t, db.ForTests().WithContext(context.Background()).Create(a).Error)
 	return a
 }
 

@@ -258,7 +258,7 @@ func TestTwoInstancesOnOnePostgres(t *testing.T) {
 	// lost to NOTIFY, and the resync makes it good.
 	pid := b.bridge.PID()
 	var killed bool
-	require.NoError(t, db.Raw("SELECT pg_terminate_backend(?)", pid).Scan(&killed).Error)
+	require.NoError(t, db.ForTests().Raw("SELECT pg_terminate_backend(?)", pid).Scan(&killed).Error)
 	require.True(t, killed)
 	require.Eventually(t, func() bool { return b.bridge.PID() != pid }, streamWait, time.Millisecond)
 	dr.commit("scope_statement", "risk_register")

@@ -35,9 +35,9 @@ func TestFailedJobCardExplainsAndOffersRetryOnlyWhenItHelps(t *testing.T) {
 			details := models.JSONMap{"risk_register": map[string]any{
 				"error":   `openai: the provider answered 401 Unauthorized: Incorrect API key provided: sk-***. (code "invalid_api_key")`,
 				"summary": "The model provider rejected the API key. Check OPENAI_API_KEY.", "attempts": 1, "permanent": tc.permanent}}
-			require.NoError(t, b.db.Exec(`UPDATE document_generation_jobs SET status = 'failed', error_message = ?, error_details = ? WHERE id = ?`,
+			require.NoError(t, b.db.ForTests().Exec(`UPDATE document_generation_jobs SET status = 'failed', error_message = ?, error_details = ? WHERE id = ?`,
 				"risk_register failed: openai: the provider answered 401 Unauthorized: Incorrect API key provided: sk-***.", details, job.ID).Error)
-			require.NoError(t, b.db.Exec(`UPDATE job_documents SET status = 'failed' WHERE job_id = ?`, job.ID).Error)
+			require.NoError(t, b.db.ForTests().Exec(`UPDATE job_documents SET status = 'failed' WHERE job_id = ?`, job.ID).Error)
 
 			resp := c.get(t, "/jobs/"+job.ID)
 			require.Equal(t, http.StatusOK, resp.StatusCode)

@@ -43,12 +43,15 @@ type JobJSON struct {
 	EstimatedCompletion *time.Time        `json:"estimatedCompletion"`
 	RetryCount          int               `json:"retryCount"`
 	MaxRetries          int               `json:"maxRetries"`
-	CancelRequested     bool              `json:"cancelRequested"`
-	Error               *string           `json:"error"`
-	ErrorDetails        map[string]any    `json:"errorDetails,omitempty"`
-	Version             int64             `json:"version"`
-	Instruction         string            `json:"instruction"`
-	IncludeDependents   bool              `json:"includeDependents"`
+	// ResumesAt is when a job waiting for its automatic retry runs again
+	// (no earlier than a provider's Retry-After).
+	ResumesAt         *time.Time     `json:"resumesAt,omitempty"`
+	CancelRequested   bool           `json:"cancelRequested"`
+	Error             *string        `json:"error"`
+	ErrorDetails      map[string]any `json:"errorDetails,omitempty"`
+	Version           int64          `json:"version"`
+	Instruction       string         `json:"instruction"`
+	IncludeDependents bool           `json:"includeDependents"`
 }
 
 // docTitle is a document type's catalog title.
@@ -72,6 +75,10 @@ func NewJobJSON(s *models.JobSnapshot) JobJSON {
 		CancelRequested: j.CancelRequestedAt != nil, Error: j.ErrorMessage, ErrorDetails: j.ErrorDetails,
 		Version: j.Version, RunNumber: j.RunNumber, Instruction: j.Instruction, IncludeDependents: j.IncludeDependents,
 		Documents: make([]JobDocumentJSON, 0, len(s.Documents)),
+	}
+	if j.Status == models.StatusQueued && j.RetryCount > 0 {
+		at := j.RunAt
+		out.ResumesAt = &at
 	}
 	if out.GeneratedArtifacts == nil {
 		out.GeneratedArtifacts = []string{}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -80,18 +79,11 @@ func (b *bundle) run(t *testing.T, j *models.Job, commit []string, status string
 		return snap
 	}
 	o := models.Outcome{Status: status, Now: time.Now()}
-	if status == models.StatusFailed || status == models.StatusCancelled {
-		for _, typ := range j.DocumentsToGenerate {
-			if !slices.Contains(commit, typ) && !slices.Contains(failing, typ) {
-				o.Skipped = append(o.Skipped, typ)
-			}
-		}
-	}
 	for _, f := range failing {
 		o.Failures = append(o.Failures, models.DocumentFailure{Type: f, Error: "the provider said 400: bad request", Attempts: 1, Permanent: true})
 	}
 	if status == models.StatusCompleted || status == models.StatusFailed {
-		o.Notify = &models.Notification{Kind: "job_" + status, Title: "Job " + status, Body: "body", Link: "/jobs/" + j.ID}
+		o.Notify = "job_" + status
 	}
 	out, err := b.db.FinishJob(ctx, lease, o)
 	require.NoError(t, err)

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/a-h/templ"
@@ -20,7 +21,26 @@ func notificationToast(n models.Notification) templ.Component {
 	if n.JobID == nil {
 		return templ.NopComponent
 	}
+	title, body, link := notificationWords(n)
 	return partials.Toast(partials.ToastVM{
-		NotificationID: n.ID, JobID: *n.JobID, Status: strings.TrimPrefix(n.Kind, "job_"), Title: n.Title, Body: n.Body, URL: n.Link,
+		NotificationID: n.ID, JobID: *n.JobID, Status: strings.TrimPrefix(n.Kind, "job_"), Title: title, Body: body, URL: link,
 	})
+}
+
+// notificationWords renders a notification from the facts the engine
+// stored (kind, job, counts); rows from before kept their own words.
+func notificationWords(n models.Notification) (title, body, link string) {
+	if n.Title != "" {
+		return n.Title, n.Body, n.Link
+	}
+	if n.JobID != nil {
+		link = "/jobs/" + *n.JobID
+	}
+	switch n.Kind {
+	case models.NotifyCompleted:
+		return "Documents ready: " + n.ProjectName, fmt.Sprintf("%d documents generated.", n.DocumentsDone), link
+	case models.NotifyFailed:
+		return "Generation failed: " + n.ProjectName, fmt.Sprintf("%d of %d documents generated.", n.DocumentsDone, n.DocumentsTotal), link
+	}
+	return n.Kind, "", link
 }

@@ -29,8 +29,9 @@ func (s *Server) notificationsPage(c *fiber.Ctx) error {
 	now := time.Now()
 	var vm pages.NotificationsVM
 	for _, n := range ns {
+		title, body, link := notificationWords(n)
 		vm.Items = append(vm.Items, pages.NotificationItem{
-			ID: n.ID, Kind: n.Kind, Title: n.Title, Body: n.Body, Link: n.Link,
+			ID: n.ID, Kind: n.Kind, Title: title, Body: body, Link: link,
 			When: relTime(n.CreatedAt, now), WhenAt: exactTime(n.CreatedAt), Unread: n.ReadAt == nil,
 		})
 		vm.Unread = vm.Unread || n.ReadAt == nil

@@ -32,7 +32,7 @@ func TestNotificationsPageListsAndMarksRead(t *testing.T) {
 		items := testID(doc, "notification")
 		require.Equal(t, 2, items.Length())
 		assert.Equal(t, "true", items.First().AttrOr("data-unread", ""))
-		assert.Contains(t, items.First().Text(), "Job failed", "newest first")
+		assert.Contains(t, items.First().Text(), "Generation failed: Beta", "newest first")
 		assert.Equal(t, "/jobs/"+bad.ID, items.First().Find("a").AttrOr("href", ""))
 		assert.Contains(t, items.Last().Find(".badge").Text(), "Completed")
 		assert.Equal(t, "2", strings.TrimSpace(testID(doc, "bell-count").Text()), "loading the page marks nothing")

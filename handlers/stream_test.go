@@ -139,7 +139,7 @@ func (d *jobDriver) claim() {
 	require.NoError(d.t, err)
 	require.Len(d.t, js, 1)
 	d.lease = js[0].Lease()
-	d.publish(&js[0])
+	d.publish(&js[0].Job)
 }
 
 func (d *jobDriver) commit(docType, next string) {
@@ -158,7 +158,7 @@ func (d *jobDriver) finish(status string) {
 	d.t.Helper()
 	o := models.Outcome{Status: status, Now: time.Now()}
 	if status == models.StatusCompleted || status == models.StatusFailed {
-		o.Notify = &models.Notification{Kind: "job_" + status, Title: "Job " + status, Link: "/jobs/" + d.last.ID}
+		o.Notify = "job_" + status
 	}
 	j, err := d.db.FinishJob(context.Background(), d.lease, o)
 	require.NoError(d.t, err)

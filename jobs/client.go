@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"dossier/jobs/documents"
 	"dossier/jobs/events"
 	"dossier/models"
 )
@@ -26,6 +27,9 @@ func NewClient(db *models.DB, broker *events.Broker, processor *Processor) *Clie
 // the broker (NOTIFY) on the other instances. replay reports an earlier job
 // returned for the same idempotency key.
 func (c *Client) Create(ctx context.Context, in models.NewJob) (*models.Job, bool, error) {
+	if in.Waves == nil {
+		in.Waves = Waves(in.Documents)
+	}
 	job, replay, err := c.db.CreateJob(ctx, in)
 	if err != nil || replay {
 		return job, replay, err
@@ -42,7 +46,7 @@ func (c *Client) Cancel(ctx context.Context, userID, jobID string) (*models.Job,
 		return nil, err
 	}
 	if job.Status == models.StatusProcessing {
-		c.broker.Publish(events.Event{Kind: events.CancelRequested, JobID: job.ID, UserID: job.UserID, Version: job.Version})
+		deliver(c.db, c.broker, events.Event{Kind: events.CancelRequested, JobID: job.ID, UserID: job.UserID, Version: job.Version})
 	}
 	c.publish(job)
 	return job, nil
@@ -65,13 +69,29 @@ func (c *Client) publishQueued(job *models.Job) {
 	if c.local != nil {
 		c.local.Trigger()
 	}
-	if c.broker != nil {
-		c.broker.Publish(events.Event{Kind: events.JobQueued, JobID: job.ID, UserID: job.UserID, Version: job.Version})
-	}
+	deliver(c.db, c.broker, events.Event{Kind: events.JobQueued, JobID: job.ID, UserID: job.UserID, Version: job.Version})
+	deliver(c.db, c.broker, events.Event{Kind: events.JobChanged, JobID: job.ID, UserID: job.UserID, Version: job.Version})
 }
 
 func (c *Client) publish(job *models.Job) {
-	if c.broker != nil {
-		c.broker.Publish(events.Event{Kind: events.JobChanged, JobID: job.ID, UserID: job.UserID, Version: job.Version})
+	deliver(c.db, c.broker, events.Event{Kind: events.JobChanged, JobID: job.ID, UserID: job.UserID, Version: job.Version})
+}
+
+// Waves are the documents' dependency depths within the job: 0 for a
+// document that needs none of the others, else one more than its deepest
+// dependency. docs are in dependency order.
+func Waves(docs []string) []int {
+	wave := make(map[string]int, len(docs))
+	out := make([]int, len(docs))
+	for i, t := range docs {
+		dt, _ := documents.Lookup(t)
+		w := 0
+		for _, d := range dt.DependsOn {
+			if dw, ok := wave[d]; ok {
+				w = max(w, dw+1)
+			}
+		}
+		wave[t], out[i] = w, w
 	}
+	return out
 }

@@ -79,7 +79,7 @@ func init() {
 
 // observeClaimed records a batch of claims: the count, and each job's wait
 // since it was due.
-func observeClaimed(claimed []models.Job) {
+func observeClaimed(claimed []models.ClaimedJob) {
 	metricClaimed.Add(float64(len(claimed)))
 	now := time.Now()
 	for i := range claimed {
@@ -99,7 +99,7 @@ func observeDocument(docType string, took time.Duration) {
 
 // observeRescued records jobs whose lease expired: requeued (a retry) or,
 // when a cancel was pending, cancelled.
-func observeRescued(rescued []models.Job) {
+func observeRescued(rescued []models.Ended) {
 	metricRescued.Add(float64(len(rescued)))
 	for i := range rescued {
 		if rescued[i].Status == models.StatusQueued {

@@ -128,6 +128,11 @@ type Processor struct {
 
 	estimates *estimator
 	drafts    *drafter
+	completer *completer
+	// storeCtx bounds storage calls, which outlive cancelled runs; it ends
+	// when Stop gives up on the runs.
+	storeCtx    context.Context
+	storeCancel context.CancelFunc
 }
 
 // NewProcessor validates cfg and returns a Processor.
@@ -135,12 +140,15 @@ func NewProcessor(db *models.DB, gen documents.Generator, broker *events.Broker,
 	if err := cfg.defaults(); err != nil {
 		return nil, err
 	}
-	return &Processor{
+	p := &Processor{
 		db: db, gen: gen, broker: broker, cfg: cfg, log: cfg.Logger.With("worker", cfg.Worker),
 		trigger: make(chan struct{}, 1), running: map[string]*run{},
 		estimates: newEstimator(db, cfg.PriorDuration),
 		drafts:    newDrafter(cfg.Drafts, draftInterval),
-	}, nil
+	}
+	p.completer = newCompleter(db, p.log, p.committed)
+	p.storeCtx, p.storeCancel = context.WithCancel(context.Background())
+	return p, nil
 }
 
 // Worker is the name this processor holds leases under.
@@ -171,6 +179,7 @@ func (p *Processor) Start(ctx context.Context) error {
 		p.broker.OnQueued(func(string) { p.Trigger() })
 	}
 	p.drafts.start()
+	p.completer.start()
 	p.loopWG.Add(2)
 	go p.claimLoop()
 	go p.heartbeatLoop()
@@ -227,6 +236,13 @@ func (p *Processor) Stop() {
 	}
 	p.runCancel(errShutdown)
 	p.loopWG.Wait()
+	select {
+	case <-done:
+	default:
+		p.storeCancel() // runs that are still stuck give up their writes
+	}
+	p.completer.close()
+	p.storeCancel()
 
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -234,8 +250,8 @@ func (p *Processor) Stop() {
 	if err != nil {
 		p.log.Error("release leases", "err", err)
 	}
-	for i := range released {
-		p.publishQueued(&released[i])
+	for _, e := range released {
+		p.announce(e.ID, e.UserID, e.Status, e.Version)
 	}
 	if len(released) > 0 {
 		p.log.Info("released jobs for another instance", "count", len(released))
@@ -275,7 +291,7 @@ func (p *Processor) claim() {
 	defer cancel()
 	claimed, err := p.db.Claim(ctx, models.ClaimParams{
 		Worker: p.cfg.Worker, Limit: free, Lease: p.cfg.LeaseDuration,
-		MaxPerUser: p.cfg.MaxPerUser, Now: p.db.Now(ctx),
+		MaxPerUser: p.cfg.MaxPerUser, PerJob: p.cfg.DocConcurrency, Now: p.db.Now(ctx),
 	})
 	if err != nil {
 		if p.loopCtx.Err() == nil {
@@ -292,9 +308,9 @@ func (p *Processor) claim() {
 	}
 }
 
-func (p *Processor) startRun(job *models.Job) {
+func (p *Processor) startRun(job *models.ClaimedJob) {
 	ctx, cancel := context.WithCancelCause(p.runCtx)
-	r := &run{p: p, job: job, lease: job.Lease(), ctx: ctx, cancel: cancel}
+	r := &run{p: p, job: job, lease: job.Lease(), ctx: ctx, cancel: cancel, log: p.log.With("job", job.ID)}
 	p.mu.Lock()
 	if p.draining {
 		// Claimed while Stop began: don't start it; ReleaseWorker hands
@@ -328,7 +344,7 @@ func (p *Processor) startRun(job *models.Job) {
 		}()
 		r.execute()
 	}()
-	p.publish(job)
+	p.deliver(events.Event{Kind: events.JobChanged, JobID: job.ID, UserID: job.UserID, Version: job.Version})
 }
 
 // cancelRun aborts the job's in-flight calls, if this process runs it.
@@ -405,9 +421,9 @@ func (p *Processor) sweep() {
 			p.log.Error("rescue", "err", err)
 		}
 	}
-	for i := range rescued {
-		p.log.Info("rescued job with an expired lease", "job", rescued[i].ID, "status", rescued[i].Status)
-		p.publish(&rescued[i])
+	for _, e := range rescued {
+		p.log.Info("rescued job with an expired lease", "job", e.ID, "status", e.Status)
+		p.announce(e.ID, e.UserID, e.Status, e.Version)
 	}
 	observeRescued(rescued)
 	p.Trigger()
@@ -441,22 +457,40 @@ func (p *Processor) Cleanup(ctx context.Context) (int64, error) {
 	return n, err
 }
 
-// publishQueued announces a job that is queued again, so that every
-// instance's processor claims it at once.
-func (p *Processor) publishQueued(job *models.Job) {
-	if job.Status != models.StatusQueued {
-		p.publish(job)
-		return
-	}
-	p.Trigger()
-	if p.broker != nil {
-		p.broker.Publish(events.Event{Kind: events.JobQueued, JobID: job.ID, UserID: job.UserID, Version: job.Version})
+// committed announces the changes of a group commit in this process; the
+// other instances heard of them from the commit's own NOTIFY.
+func (p *Processor) committed(res []models.Committed) {
+	for _, c := range res {
+		if c.Err == nil {
+			p.announce(c.Job.ID, c.Job.UserID, c.Job.Status, c.Job.Version)
+		}
 	}
 }
 
-func (p *Processor) publish(job *models.Job) {
-	if p.broker != nil {
-		p.broker.Publish(events.Event{Kind: events.JobChanged, JobID: job.ID, UserID: job.UserID, Version: job.Version})
+// announce tells this process's subscribers of a job's change, and its
+// processor (and, through the broker, every instance's) of a job to claim.
+func (p *Processor) announce(jobID, userID, status string, version int64) {
+	p.deliver(events.Event{Kind: events.JobChanged, JobID: jobID, UserID: userID, Version: version})
+	if status == models.StatusQueued {
+		p.Trigger()
+		p.deliver(events.Event{Kind: events.JobQueued, JobID: jobID, UserID: userID, Version: version})
+	}
+}
+
+// deliver publishes ev: in process only when the database sent it to the
+// other instances inside the change's transaction, else through the broker
+// (and its bridge, if any).
+func (p *Processor) deliver(ev events.Event) {
+	deliver(p.db, p.broker, ev)
+}
+
+func deliver(db *models.DB, b *events.Broker, ev events.Event) {
+	switch {
+	case b == nil:
+	case db.Notifies():
+		b.Deliver(ev)
+	default:
+		b.Publish(ev)
 	}
 }
 

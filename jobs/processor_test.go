@@ -65,7 +65,11 @@ func TestLifecycle(t *testing.T) {
 		require.NoError(t, err)
 		require.Len(t, notes, 1)
 		assert.Equal(t, "job_completed", notes[0].Kind)
-		assert.Contains(t, notes[0].Title, "Lifecycle")
+		// The engine stores facts; the views write the words.
+		assert.Empty(t, notes[0].Title)
+		assert.Equal(t, "Lifecycle", notes[0].ProjectName)
+		assert.Equal(t, notes[0].DocumentsTotal, notes[0].DocumentsDone)
+		assert.Positive(t, notes[0].DocumentsDone)
 
 		// The broker saw the job through to the end.
 		deadline := time.After(5 * time.Second)
@@ -161,7 +165,7 @@ func TestIdempotencyAndOneActiveJob(t *testing.T) {
 		assert.ErrorIs(t, err, models.ErrIdempotencyMismatch)
 
 		// The database itself refuses a second active job.
-		err = e.db.Exec(`INSERT INTO document_generation_jobs (id, project_id, user_id, status, project_data, queued_at, run_at, created_at, updated_at)
+		err = e.db.ForTests().Exec(`INSERT INTO document_generation_jobs (id, project_id, user_id, status, project_data, queued_at, run_at, created_at, updated_at)
 			VALUES (?, ?, ?, 'queued', '{}', ?, ?, ?, ?)`, "00000000-0000-4000-8000-000000000001", p.ID, u.ID, time.Now(), time.Now(), time.Now(), time.Now()).Error
 		assert.True(t, models.IsUniqueViolation(err), "got %v", err)
 	})
@@ -295,7 +299,7 @@ func TestExpiredLeaseIsRescuedAndStaleWriteFenced(t *testing.T) {
 		staleLease := claimed.Lease()
 
 		// Its lease runs out.
-		require.NoError(t, e.db.Exec(`UPDATE document_generation_jobs SET lease_expires_at = ? WHERE id = ?`, time.Now().Add(-time.Second), job.ID).Error)
+		require.NoError(t, e.db.ForTests().Exec(`UPDATE document_generation_jobs SET lease_expires_at = ? WHERE id = ?`, time.Now().Add(-time.Second), job.ID).Error)
 
 		// A healthy worker's sweep rescues the job and completes it.
 		fresh := newFakeGen()
@@ -366,7 +370,7 @@ func TestCleanupKeepsArtifacts(t *testing.T) {
 		e.waitStatus(old.ID, models.StatusCompleted, 10*time.Second)
 		recent := e.job(u, e.project(u, "Recent"), []string{"project_charter"}, nil)
 		e.waitStatus(recent.ID, models.StatusCompleted, 10*time.Second)
-		require.NoError(t, e.db.Exec(`UPDATE document_generation_jobs SET completed_at = ? WHERE id = ?`, time.Now().Add(-2*time.Hour), old.ID).Error)
+		require.NoError(t, e.db.ForTests().Exec(`UPDATE document_generation_jobs SET completed_at = ? WHERE id = ?`, time.Now().Add(-2*time.Hour), old.ID).Error)
 
 		n, err := p.Cleanup(ctx)
 		require.NoError(t, err)
@@ -376,7 +380,7 @@ func TestCleanupKeepsArtifacts(t *testing.T) {
 		_, err = e.db.JobByID(ctx, recent.ID)
 		assert.NoError(t, err)
 		var arts int64
-		require.NoError(t, e.db.Model(&models.Artifact{}).Count(&arts).Error)
+		require.NoError(t, e.db.ForTests().Model(&models.Artifact{}).Count(&arts).Error)
 		assert.EqualValues(t, 2, arts, "artifacts stay")
 	})
 }

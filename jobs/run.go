@@ -3,7 +3,7 @@ package jobs
 import (
 	"context"
 	"errors"
-	"fmt"
+	"log/slog"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -17,10 +17,11 @@ import (
 // run is one claim of one job by this process.
 type run struct {
 	p      *Processor
-	job    *models.Job
+	job    *models.ClaimedJob
 	lease  models.Lease
 	ctx    context.Context
 	cancel context.CancelCauseFunc
+	log    *slog.Logger
 
 	mu       sync.Mutex
 	draining bool
@@ -49,314 +50,312 @@ type result struct {
 	err      error
 }
 
-// execute generates the job's missing documents in dependency order,
-// independent ones in parallel, committing each as it finishes, then ends
-// the run with one fenced write.
+// execute is a loop over the scheduler: start what is ready, and for each
+// document that returns, start its dependents at once, then commit it
+// (through the group commit) with the documents just started. The commit of
+// the last document also ends the run.
 func (r *run) execute() {
 	p, job := r.p, r.job
-	log := p.log.With("job", job.ID)
-	// Storage calls must outlive a cancelled run: the outcome still has to
-	// be written. They stop only when the process gives up entirely.
-	store := context.WithoutCancel(r.ctx)
+	// Storage calls outlive a cancelled run (its outcome still has to be
+	// written); they stop only when the process gives up entirely.
+	store := p.storeCtx
 
-	docs, err := p.db.JobDocuments(store, job.ID)
-	if err != nil {
-		log.Error("load checkpoints", "err", err)
-		return // the lease expires and the sweep requeues the job
-	}
-	artifacts, err := p.db.JobArtifacts(store, job.ID)
-	if err != nil {
-		log.Error("load artifacts", "err", err)
-		return
-	}
-	projectName, description := p.projectText(store, job.ProjectID)
-	// Dependencies the job does not regenerate come from their latest
-	// versions (generated or edited).
-	latest := map[string]documents.Document{}
-	versions, err := p.db.LatestDocuments(store, job.UserID, job.ProjectID)
-	if err != nil {
-		log.Error("load latest documents", "err", err)
-		return
-	}
-	for _, v := range versions {
-		latest[v.DocumentType] = documents.Document{Type: v.DocumentType, Title: v.Title, Markdown: v.Markdown}
-	}
-
-	done := map[string]documents.Document{}
-	for _, a := range artifacts {
-		done[a.DocumentType] = documents.Document{Type: a.DocumentType, Title: a.Title, Markdown: a.Markdown}
-	}
-	var order []string // the job's documents, in dependency order
-	inJob := map[string]bool{}
-	for _, d := range docs {
-		order = append(order, d.DocumentType)
-		inJob[d.DocumentType] = true
-	}
-	deps := func(t string) []string {
-		dt, _ := documents.Lookup(t)
-		var out []string
-		for _, d := range dt.DependsOn {
-			if inJob[d] {
-				out = append(out, d)
-			}
-		}
-		return out
-	}
-
-	launched := map[string]bool{}
-	blocked := map[string]bool{} // a dependency failed
-	var failures []models.DocumentFailure
-	results := make(chan result)
-	inFlight := 0
-
-	// next picks the documents to start now: pending, dependencies done,
-	// within the per-job parallelism.
-	next := func() []string {
-		if r.ctx.Err() != nil || r.isDraining() {
-			return nil
-		}
-		var out []string
-		for _, t := range order {
-			if inFlight+len(out) >= p.cfg.DocConcurrency {
-				break
-			}
-			if _, ok := done[t]; ok || launched[t] || blocked[t] {
-				continue
-			}
-			ready := true
-			for _, d := range deps(t) {
-				if _, ok := done[d]; !ok {
-					ready = false
-					if blocked[d] {
-						blocked[t] = true
-					}
-					break
-				}
-			}
-			if ready {
-				out = append(out, t)
-			}
-		}
-		return out
-	}
-	launch := func(types []string) {
-		for _, t := range types {
-			launched[t] = true
-			inFlight++
-			req := documents.Request{
-				Type: t, ProjectName: projectName, Description: description,
-				Project: job.ProjectData, Company: companyOf(job),
-			}
-			dt, _ := documents.Lookup(t)
-			for _, d := range dt.DependsOn {
-				if inJob[d] {
-					req.Dependencies = append(req.Dependencies, done[d])
-				} else if v, ok := latest[d]; ok {
-					req.Dependencies = append(req.Dependencies, v)
-				}
-			}
-			req.Instruction = instructionFor(job, t)
-			go func(t string, req documents.Request) {
-				started := time.Now()
-				res := result{typ: t, started: started, attempts: 1}
-				draft := p.drafts.open(job.ID, job.UserID, t)
-				req.OnDelta = draft.onDelta()
-				defer func() {
-					// A generator that panics fails its document, for good;
-					// it does not take the process down.
-					if v := recover(); v != nil {
-						p.log.Error("generator panicked", "job", job.ID, "type", t, "panic", v, "stack", string(debug.Stack()))
-						res.err = documents.Permanentf("the generator crashed: %v", v)
-					}
-					endDraft(draft, res)
-					res.finished = time.Now()
-					results <- res
-				}()
-				res.doc, res.attempts, res.err = generate(r.ctx, p.cfg.Retry, p.gen, req, draft.onAttempt())
-			}(t, req)
+	order := make([]string, len(job.Documents))
+	done := map[string]bool{}
+	for i, d := range job.Documents {
+		order[i] = d.Type
+		if d.Status == models.DocCompleted {
+			done[d.Type] = true
 		}
 	}
-
-	first := next()
-	if len(first) > 0 {
-		if _, err := p.db.StartDocuments(store, r.lease, models.DocumentsStarted{Started: first, CurrentDocument: first[0], Now: time.Now()}); err != nil {
-			r.abandon(log, err)
-			return
-		}
-		p.publish(job)
-		launch(first)
-	}
-
-	for inFlight > 0 {
-		res := <-results
-		inFlight--
-		if res.err != nil {
-			if r.ctx.Err() != nil {
-				continue // cancelled, lease lost or shutdown: not a document failure
-			}
-			metricDocFailures.Inc()
-			f := models.DocumentFailure{Type: res.typ, Error: res.err.Error(), Summary: documents.Explain(res.err).Summary,
-				Attempts: res.attempts, Permanent: !documents.IsRetryable(res.err)}
-			failures = append(failures, f)
-			blocked[res.typ] = true
-			log.Warn("document failed", "type", res.typ, "attempts", res.attempts, "err", res.err)
-			started := next()
-			updated, err := p.db.StartDocuments(store, r.lease, models.DocumentsStarted{Started: started, Failed: &f, CurrentDocument: first1(started), Now: time.Now()})
-			if err != nil {
-				r.abandon(log, err)
-				r.waitOut(results, inFlight)
-				return
-			}
-			p.publish(updated)
-			launch(started)
-			continue
-		}
-		// Model output is stored as text: no NUL bytes, valid UTF-8
-		// (PostgreSQL refuses both, and the job would never finish).
-		res.doc.Markdown = storable(res.doc.Markdown)
-		res.doc.Title = storable(res.doc.Title)
-		done[res.typ] = res.doc
-		title := res.doc.Title
-		if title == "" {
-			dt, _ := documents.Lookup(res.typ)
-			title = dt.Title
-		}
-		started := next()
-		remaining := []string{}
-		for _, t := range order {
-			if _, ok := done[t]; !ok && !blocked[t] {
-				remaining = append(remaining, t)
-			}
-		}
-		eta := p.estimates.completion(store, remaining, p.cfg.DocConcurrency, time.Now())
-		updated, _, err := p.db.CommitDocument(store, r.lease, models.DocumentResult{
-			Type: res.typ, Title: title, Markdown: res.doc.Markdown, Attempts: res.attempts,
-			StartedAt: res.started, FinishedAt: res.finished,
-			PromptTokens: res.doc.Usage.PromptTokens, CompletionTokens: res.doc.Usage.CompletionTokens,
-			Instruction: instructionFor(job, res.typ), Started: started, CurrentDocument: first1(started), EstimatedCompletion: eta,
+	inputs := map[string]documents.Document{}
+	if len(done) > 0 {
+		// A resumed job: its finished documents are inputs of the rest.
+		var arts []models.Artifact
+		err := retryInfra(store, func() (err error) {
+			arts, err = p.db.JobArtifacts(store, job.ID)
+			return err
 		})
 		if err != nil {
-			r.abandon(log, err)
-			r.waitOut(results, inFlight)
+			r.log.Error("load finished documents", "err", err)
+			return // the lease expires and the sweep requeues the job
+		}
+		for _, a := range arts {
+			inputs[a.DocumentType] = documents.Document{Type: a.DocumentType, Title: a.Title, Markdown: a.Markdown}
+		}
+	}
+	// Dependencies the job does not regenerate come from their latest
+	// versions (generated or edited).
+	if outside := outsideDeps(order); len(outside) > 0 {
+		var versions []models.DocumentVersion
+		err := retryInfra(store, func() (err error) {
+			versions, err = p.db.LatestDocuments(store, job.UserID, job.ProjectID)
+			return err
+		})
+		if err != nil {
+			r.log.Error("load latest documents", "err", err)
 			return
 		}
-		p.drafts.committed(job.ID, job.UserID, res.typ)
-		p.estimates.observe(res.typ, res.finished.Sub(res.started))
-		observeDocument(res.typ, res.finished.Sub(res.started))
-		p.publish(updated)
-		launch(started)
-	}
-	r.finish(store, log, projectName, order, done, blocked, failures)
-}
-
-// finish writes the run's outcome in one fenced transaction.
-func (r *run) finish(ctx context.Context, log interface {
-	Info(string, ...any)
-	Error(string, ...any)
-}, projectName string, order []string, done map[string]documents.Document, blocked map[string]bool, failures []models.DocumentFailure) {
-	p, job := r.p, r.job
-	now := time.Now()
-	var missing, skipped []string
-	failed := map[string]bool{}
-	for _, f := range failures {
-		failed[f.Type] = true
-	}
-	for _, t := range order {
-		if _, ok := done[t]; ok {
-			continue
-		}
-		missing = append(missing, t)
-		if !failed[t] {
-			skipped = append(skipped, t)
-		}
-	}
-	cause := context.Cause(r.ctx)
-	o := models.Outcome{Now: now, Failures: failures, Skipped: skipped}
-	switch {
-	case errors.Is(cause, errLeaseLost):
-		log.Info("lease lost; abandoning the run")
-		return
-	case errors.Is(cause, errCancelRequested):
-		o.Status = models.StatusCancelled
-		o.Failures = nil
-		o.Skipped = missing
-	case len(missing) == 0:
-		o.Status = models.StatusCompleted
-		o.Notify = &models.Notification{
-			Kind: "job_completed", Title: "Documents ready: " + projectName,
-			Body: fmt.Sprintf("%d documents generated.", len(order)), Link: "/jobs/" + job.ID,
-		}
-	case len(failures) == 0:
-		// Drained at shutdown (or aborted by it): hand the job back.
-		o.Status = models.StatusQueued
-		o.Skipped = missing
-	default:
-		permanent := false
-		for _, f := range failures {
-			permanent = permanent || f.Permanent
-		}
-		if !permanent && job.RetryCount < job.MaxRetries {
-			o.Status = models.StatusQueued
-			at := now.Add(p.jobRetryDelay(job.RetryCount))
-			o.RetryAt = &at
-			log.Info("job will be retried", "retry", job.RetryCount+1, "at", at)
-		} else {
-			o.Status = models.StatusFailed
-			o.Notify = &models.Notification{
-				Kind: "job_failed", Title: "Generation failed: " + projectName,
-				Body: fmt.Sprintf("%d of %d documents generated; %s", len(done), len(order), failures[0].Error), Link: "/jobs/" + job.ID,
+		for _, v := range versions {
+			if outside[v.DocumentType] {
+				inputs[v.DocumentType] = documents.Document{Type: v.DocumentType, Title: v.Title, Markdown: v.Markdown}
 			}
 		}
 	}
-	updated, err := p.db.FinishJob(ctx, r.lease, o)
-	if err != nil {
-		r.abandon(log, err)
-		return
+	sched := NewScheduler(order, done, p.cfg.DocConcurrency)
+	results := make(chan result)
+	launch := func(types []string) {
+		for _, t := range types {
+			req := documents.Request{Type: t, ProjectName: job.ProjectName, Description: job.ProjectDescription,
+				Project: job.ProjectData, Company: companyOf(&job.Job)}
+			dt, _ := documents.Lookup(t)
+			for _, d := range dt.DependsOn {
+				if in, ok := inputs[d]; ok {
+					req.Dependencies = append(req.Dependencies, in)
+				}
+			}
+			req.Instruction = instructionFor(&job.Job, t)
+			go r.generate(t, req, results)
+		}
 	}
-	observeFinished(updated.Status, o.RetryAt != nil)
-	p.publishQueued(updated)
+	next := func() []string {
+		if r.ctx.Err() != nil || r.isDraining() {
+			sched.Stop()
+		}
+		return sched.Next()
+	}
+
+	started := job.Started()
+	for _, t := range started {
+		sched.Running(t)
+	}
+	launch(started)
+	if more := next(); len(more) > 0 {
+		launch(more)
+		cur := more[0]
+		if len(started) > 0 {
+			cur = started[0]
+		}
+		if !r.write(models.Write{Lease: r.lease, Started: more, CurrentDocument: &cur, Now: time.Now()}, sched) {
+			r.waitOut(results, sched)
+			return
+		}
+	}
+
+	var failures []models.DocumentFailure
+	ended := false
+	for sched.InFlight() > 0 {
+		res := <-results
+		now := time.Now()
+		w := models.Write{Lease: r.lease, Now: now}
+		switch {
+		case res.err != nil && r.ctx.Err() != nil:
+			// Cancelled, lease lost or aborted at shutdown: not a
+			// document failure.
+			sched.Abandoned(res.typ)
+			if !sched.Finished() {
+				continue
+			}
+		case res.err != nil:
+			metricDocFailures.Inc()
+			f := models.DocumentFailure{Type: res.typ, Error: res.err.Error(), Summary: documents.Explain(res.err).Summary,
+				Attempts: res.attempts, Permanent: !documents.IsRetryable(res.err), RetryAfter: documents.RetryAfter(res.err)}
+			failures = append(failures, f)
+			sched.Failed(res.typ)
+			if f.RetryAfter > 0 {
+				// The provider asked for a longer wait than a run holds a
+				// slot for: start nothing more; the job-level retry waits.
+				sched.Stop()
+			}
+			r.log.Warn("document failed", "type", res.typ, "attempts", res.attempts, "err", res.err)
+			w.Failed = []models.DocumentFailure{f}
+		default:
+			// Model output is stored as text: no NUL bytes, valid UTF-8.
+			res.doc.Markdown = storable(res.doc.Markdown)
+			res.doc.Title = storable(res.doc.Title)
+			if res.doc.Title == "" {
+				dt, _ := documents.Lookup(res.typ)
+				res.doc.Title = dt.Title
+			}
+			inputs[res.typ] = res.doc
+			sched.Done(res.typ)
+			p.estimates.observe(res.typ, res.finished.Sub(res.started))
+			if r.cause() != models.CauseCancelRequested {
+				w.Documents = []models.DocumentResult{{
+					Type: res.typ, Title: res.doc.Title, Markdown: res.doc.Markdown, Attempts: res.attempts,
+					StartedAt: res.started, FinishedAt: res.finished,
+					PromptTokens: res.doc.Usage.PromptTokens, CompletionTokens: res.doc.Usage.CompletionTokens,
+					Instruction: instructionFor(&job.Job, res.typ),
+				}}
+			}
+		}
+		// Dependents start now, before the commit: their inputs are known.
+		more := next()
+		launch(more)
+		w.Started = more
+		if len(more) > 0 {
+			w.CurrentDocument = &more[0]
+		}
+		if sched.Finished() {
+			o, ok := models.Decide(job.RetryCount, job.MaxRetries, r.plan(sched, failures), r.cause())
+			if !ok {
+				return // lease lost: the new holder carries on
+			}
+			if o.Status == models.StatusCancelled {
+				w = models.Write{Lease: r.lease, Now: now} // nothing more is stored
+			}
+			w.End, ended = &o, true
+		} else if len(w.Documents) > 0 {
+			w.EstimatedCompletion = p.estimates.completion(store, sched.Remaining(), p.cfg.DocConcurrency, now)
+		}
+		if len(w.Documents) == 0 && len(w.Started) == 0 && len(w.Failed) == 0 && w.End == nil {
+			continue
+		}
+		if !r.write(w, sched) {
+			r.waitOut(results, sched)
+			return
+		}
+		if len(w.Documents) > 0 {
+			p.drafts.committed(job.ID, job.UserID, res.typ)
+			observeDocument(res.typ, res.finished.Sub(res.started))
+		}
+	}
+	if !ended {
+		// Nothing was in flight (a resumed job with everything done, or a
+		// run stopped before it started anything).
+		o, ok := models.Decide(job.RetryCount, job.MaxRetries, r.plan(sched, failures), r.cause())
+		if ok {
+			r.write(models.Write{Lease: r.lease, End: &o, Now: o.Now}, sched)
+		}
+	}
 }
 
-// abandon gives up the run after a failed write. With a lost lease the new
-// owner carries on. Otherwise the job is handed back at once (a fenced
-// release); if even that fails, the heartbeat stops renewing it, so its
-// lease expires and the sweep requeues it. Completed documents are kept.
-func (r *run) abandon(log interface{ Error(string, ...any) }, err error) {
-	if errors.Is(err, models.ErrLeaseLost) {
+// generate runs one document's calls with the retry policy.
+func (r *run) generate(t string, req documents.Request, out chan<- result) {
+	res := result{typ: t, started: time.Now(), attempts: 1}
+	// The text streams out as it is written (live drafts).
+	draft := r.p.drafts.open(r.job.ID, r.job.UserID, t)
+	req.OnDelta = draft.onDelta()
+	defer func() {
+		// A generator that panics fails its document, for good; it does
+		// not take the process down.
+		if v := recover(); v != nil {
+			r.log.Error("generator panicked", "type", t, "panic", v, "stack", string(debug.Stack()))
+			res.err = documents.Permanentf("the generator crashed: %v", v)
+		}
+		endDraft(draft, res)
+		res.finished = time.Now()
+		out <- res
+	}()
+	res.doc, res.attempts, res.err = generate(r.ctx, r.p.cfg.Retry, r.p.gen, req, draft.onAttempt())
+}
+
+// cause is why the run is ending, from its context.
+func (r *run) cause() models.Cause {
+	c := context.Cause(r.ctx)
+	switch {
+	case errors.Is(c, errLeaseLost):
+		return models.CauseLeaseLost
+	case errors.Is(c, errCancelRequested):
+		return models.CauseCancelRequested
+	case errors.Is(c, errShutdown), r.isDraining():
+		return models.CauseShutdown
+	}
+	return models.CauseFinished
+}
+
+func (r *run) plan(sched *Scheduler, failures []models.DocumentFailure) models.Plan {
+	order := make([]string, len(r.job.Documents))
+	for i, d := range r.job.Documents {
+		order[i] = d.Type
+	}
+	return models.Plan{Order: order, Done: sched.DoneSet(), Failures: failures,
+		Backoff: r.p.jobRetryDelay(r.job.RetryCount), Now: time.Now()}
+}
+
+// write hands w to the group commit and waits for it. It reports whether
+// the run may go on. A refused write stops the run: a lost lease ends it
+// with nothing more written (the new holder carries on); a requested cancel
+// lets in-flight calls return, then ends the job cancelled. Any other
+// error ends the run by the storage rule (a retry counted).
+func (r *run) write(w models.Write, sched *Scheduler) bool {
+	_, err := r.p.completer.submit(r.p.storeCtx, w)
+	switch {
+	case err == nil:
+		if w.End != nil {
+			observeFinished(w.End.Status, w.End.RetryAt != nil)
+		}
+		return true
+	case errors.Is(err, models.ErrLeaseLost):
+		r.log.Info("lease lost; abandoning the run")
 		r.cancel(errLeaseLost)
-		return
-	}
-	r.cancel(err)
-	log.Error("job write failed; handing the job back", "err", err)
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.ctx), 5*time.Second)
-	defer cancel()
-	// It counts as a job-level retry, so that a write that always fails
-	// ends the job as failed instead of looping.
-	now := time.Now()
-	o := models.Outcome{Status: models.StatusFailed, Now: now,
-		Failures: []models.DocumentFailure{{Type: "storage", Error: err.Error(), Attempts: r.job.RetryCount + 1}}}
-	if r.job.RetryCount < r.job.MaxRetries {
-		at := now.Add(r.p.jobRetryDelay(r.job.RetryCount))
-		o = models.Outcome{Status: models.StatusQueued, RetryAt: &at, Now: now}
-	}
-	if job, rerr := r.p.db.FinishJob(ctx, r.lease, o); rerr == nil {
-		r.p.publishQueued(job)
-	}
-}
-
-// waitOut lets in-flight generator calls return after an abandon.
-func (r *run) waitOut(results <-chan result, inFlight int) {
-	for ; inFlight > 0; inFlight-- {
-		<-results
+		sched.Stop()
+		return false
+	case errors.Is(err, models.ErrCancelRequested):
+		r.cancel(errCancelRequested)
+		sched.Stop()
+		return true // the loop ends the job cancelled
+	case w.End != nil:
+		// Even the end could not be written: the lease expires and the
+		// sweep requeues the job.
+		r.log.Error("job write failed; leaving the job to the sweep", "err", err)
+		r.cancel(err)
+		return false
+	default:
+		r.log.Error("job write failed; ending the run", "err", err)
+		r.cancel(err)
+		sched.Stop()
+		plan := r.plan(sched, nil)
+		plan.StorageError = err.Error()
+		if o, ok := models.Decide(r.job.RetryCount, r.job.MaxRetries, plan, models.CauseStorage); ok {
+			r.write(models.Write{Lease: r.lease, End: &o, Now: o.Now}, sched)
+		}
+		return false
 	}
 }
 
-// projectText returns the project's name and description, which the job's
-// data snapshot does not carry.
-func (p *Processor) projectText(ctx context.Context, projectID string) (name, description string) {
-	var row struct{ Name, Description string }
-	p.db.WithContext(ctx).Raw(`SELECT name, description FROM projects WHERE id = ?`, projectID).Scan(&row)
-	return row.Name, row.Description
+// waitOut lets in-flight generator calls return after the run stopped.
+func (r *run) waitOut(results <-chan result, sched *Scheduler) {
+	for sched.InFlight() > 0 {
+		sched.Abandoned((<-results).typ)
+	}
+}
+
+// retryInfra runs fn until it succeeds, fails for a reason other than the
+// infrastructure, or ctx ends.
+func retryInfra(ctx context.Context, fn func() error) error {
+	backoff := 50 * time.Millisecond
+	for {
+		err := fn()
+		if err == nil || !models.IsInfrastructure(err) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, 5*time.Second)
+	}
+}
+
+// outsideDeps are the dependencies of the job's documents that the job
+// does not write.
+func outsideDeps(order []string) map[string]bool {
+	in := make(map[string]bool, len(order))
+	for _, t := range order {
+		in[t] = true
+	}
+	out := map[string]bool{}
+	for _, t := range order {
+		dt, _ := documents.Lookup(t)
+		for _, d := range dt.DependsOn {
+			if !in[d] {
+				out[d] = true
+			}
+		}
+	}
+	return out
 }
 
 // instructionFor is the job's instruction if the user chose document t
@@ -377,11 +376,4 @@ func companyOf(job *models.Job) models.CompanyPack {
 
 func storable(s string) string {
 	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "")
-}
-
-func first1(s []string) string {
-	if len(s) == 0 {
-		return ""
-	}
-	return s[0]
 }

@@ -235,7 +235,7 @@ func artifactCounts(t *testing.T, db *models.DB) map[string]int {
 		JobID, DocumentType string
 		N                   int
 	}
-	require.NoError(t, db.Raw(`SELECT job_id, document_type, COUNT(*) AS n FROM artifacts GROUP BY job_id, document_type`).Scan(&rows).Error)
+	require.NoError(t, db.ForTests().Raw(`SELECT job_id, document_type, COUNT(*) AS n FROM artifacts GROUP BY job_id, document_type`).Scan(&rows).Error)
 	out := map[string]int{}
 	for _, r := range rows {
 		out[r.JobID+"/"+r.DocumentType] = r.N

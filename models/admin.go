@@ -22,7 +22,7 @@ type QueueDepth struct {
 // queue-depth gauge and the console's table.
 func (db *DB) QueueDepths(ctx context.Context) ([]QueueDepth, error) {
 	var out []QueueDepth
-	err := db.WithContext(ctx).Raw(`SELECT status, priority, count(*) AS n
+	err := db.g.WithContext(ctx).Raw(`SELECT status, priority, count(*) AS n
 		FROM document_generation_jobs GROUP BY status, priority ORDER BY status, priority DESC`).Scan(&out).Error
 	if err != nil {
 		return nil, fmt.Errorf("queue depths: %w", err)
@@ -58,7 +58,7 @@ func (db *DB) dayKey(col string) string {
 // status) and the documents completed.
 func (db *DB) Throughput(ctx context.Context, since time.Time) ([]MinuteCount, error) {
 	var out []MinuteCount
-	err := db.WithContext(ctx).Raw(`SELECT `+db.minuteKey("completed_at")+` AS minute, status AS kind, count(*) AS n
+	err := db.g.WithContext(ctx).Raw(`SELECT `+db.minuteKey("completed_at")+` AS minute, status AS kind, count(*) AS n
 		FROM document_generation_jobs WHERE completed_at >= ? GROUP BY 1, 2
 		UNION ALL
 		SELECT `+db.minuteKey("completed_at")+` AS minute, 'documents' AS kind, count(*) AS n
@@ -79,7 +79,7 @@ type QueueWait struct {
 // QueueWaits lists the jobs started since since (at most limit, the latest).
 func (db *DB) QueueWaits(ctx context.Context, since time.Time, limit int) ([]QueueWait, error) {
 	var out []QueueWait
-	err := db.WithContext(ctx).Raw(`SELECT queued_at, started_at FROM document_generation_jobs
+	err := db.g.WithContext(ctx).Raw(`SELECT queued_at, started_at FROM document_generation_jobs
 		WHERE started_at >= ? ORDER BY started_at DESC LIMIT ?`, since.UTC(), limit).Scan(&out).Error
 	if err != nil {
 		return nil, fmt.Errorf("queue waits: %w", err)
@@ -100,7 +100,7 @@ const adminJobSelect = `SELECT j.*, u.email AS user_email, coalesce(p.name, '') 
 // RunningJobs lists the processing jobs, by lease expiry.
 func (db *DB) RunningJobs(ctx context.Context, limit int) ([]AdminJob, error) {
 	var out []AdminJob
-	err := db.WithContext(ctx).Raw(adminJobSelect+`WHERE j.status = 'processing'
+	err := db.g.WithContext(ctx).Raw(adminJobSelect+`WHERE j.status = 'processing'
 		ORDER BY j.lease_expires_at, j.id LIMIT ?`, limit).Scan(&out).Error
 	if err != nil {
 		return nil, fmt.Errorf("running jobs: %w", err)
@@ -113,7 +113,7 @@ func (db *DB) RunningJobs(ctx context.Context, limit int) ([]AdminJob, error) {
 // first.
 func (db *DB) FailingJobs(ctx context.Context, limit int) ([]AdminJob, error) {
 	var out []AdminJob
-	err := db.WithContext(ctx).Raw(adminJobSelect+`WHERE j.error_message IS NOT NULL
+	err := db.g.WithContext(ctx).Raw(adminJobSelect+`WHERE j.error_message IS NOT NULL
 		AND j.status IN ('failed', 'queued', 'processing')
 		ORDER BY j.updated_at DESC, j.id LIMIT ?`, limit).Scan(&out).Error
 	if err != nil {
@@ -136,13 +136,13 @@ type UsageDay struct {
 // completed and the model tokens they used. Newest day first.
 func (db *DB) Usage(ctx context.Context, since time.Time) ([]UsageDay, error) {
 	var jobs, docs []UsageDay
-	err := db.WithContext(ctx).Raw(`SELECT j.user_id, u.email AS user_email, `+db.dayKey("j.queued_at")+` AS day, count(*) AS jobs
+	err := db.g.WithContext(ctx).Raw(`SELECT j.user_id, u.email AS user_email, `+db.dayKey("j.queued_at")+` AS day, count(*) AS jobs
 		FROM document_generation_jobs j JOIN users u ON u.id = j.user_id
 		WHERE j.queued_at >= ? GROUP BY 1, 2, 3`, since.UTC()).Scan(&jobs).Error
 	if err != nil {
 		return nil, fmt.Errorf("usage jobs: %w", err)
 	}
-	err = db.WithContext(ctx).Raw(`SELECT j.user_id, u.email AS user_email, `+db.dayKey("d.completed_at")+` AS day,
+	err = db.g.WithContext(ctx).Raw(`SELECT j.user_id, u.email AS user_email, `+db.dayKey("d.completed_at")+` AS day,
 		    count(*) AS documents, coalesce(sum(d.prompt_tokens + d.completion_tokens), 0) AS tokens
 		FROM job_documents d JOIN document_generation_jobs j ON j.id = d.job_id JOIN users u ON u.id = j.user_id
 		WHERE d.status = 'completed' AND d.completed_at >= ? GROUP BY 1, 2, 3`, since.UTC()).Scan(&docs).Error

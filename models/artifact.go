@@ -66,7 +66,15 @@ func (db *DB) ArtifactForUser(ctx context.Context, userID, id string) (*Artifact
 	if _, err := uuid.Parse(id); err != nil {
 		return nil, ErrNotFound
 	}
-	if err := db.WithContext(ctx).Where("id = ? AND user_id = ?", id, userID).Take(&a).Error; err != nil {
+	if err := db.g.WithContext(ctx).Where("id = ? AND user_id = ?", id, userID).Take(&a).Error; err != nil {
+		return nil, notFound(err)
+	}
+	return &a, nil
+}
+
+func (db *DB) artifactByID(ctx context.Context, id string) (*Artifact, error) {
+	var a Artifact
+	if err := db.g.WithContext(ctx).Where("id = ?", id).Take(&a).Error; err != nil {
 		return nil, notFound(err)
 	}
 	return &a, nil
@@ -75,7 +83,7 @@ func (db *DB) ArtifactForUser(ctx context.Context, userID, id string) (*Artifact
 // JobArtifacts returns a job's artifacts in generation order.
 func (db *DB) JobArtifacts(ctx context.Context, jobID string) ([]Artifact, error) {
 	var as []Artifact
-	err := db.WithContext(ctx).Raw(`SELECT a.* FROM artifacts a
+	err := db.g.WithContext(ctx).Raw(`SELECT a.* FROM artifacts a
 		JOIN job_documents d ON d.job_id = a.job_id AND d.document_type = a.document_type
 		WHERE a.job_id = ? ORDER BY d.position`, jobID).Scan(&as).Error
 	if err != nil {
@@ -108,7 +116,7 @@ func (db *DB) LatestDocuments(ctx context.Context, userID, projectID string) ([]
 		return nil, nil
 	}
 	var vs []DocumentVersion
-	err := db.WithContext(ctx).Raw(versionColumns+`
+	err := db.g.WithContext(ctx).Raw(versionColumns+`
 		WHERE a.user_id = ? AND a.project_id = ? AND a.version = (
 			SELECT MAX(b.version) FROM artifacts b
 			WHERE b.project_id = a.project_id AND b.document_type = a.document_type)
@@ -126,7 +134,7 @@ func (db *DB) DocumentVersions(ctx context.Context, userID, projectID, docType s
 		return nil, nil
 	}
 	var vs []DocumentVersion
-	err := db.WithContext(ctx).Raw(versionColumns+`
+	err := db.g.WithContext(ctx).Raw(versionColumns+`
 		WHERE a.user_id = ? AND a.project_id = ? AND a.document_type = ?
 		ORDER BY a.version DESC`, userID, projectID, docType).Scan(&vs).Error
 	if err != nil {
@@ -166,7 +174,7 @@ type NewEdit struct {
 // silent overwrite.
 func (db *DB) SaveEdit(ctx context.Context, in NewEdit) (*Artifact, error) {
 	var art *Artifact
-	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := db.g.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := lockProjectVersions(tx, db.Dialect, in.ProjectID); err != nil {
 			return err
 		}

@@ -39,7 +39,7 @@ func (f *docFixture) generated(t *testing.T, typ string, version int, md string)
 	t.Helper()
 	a := &models.Artifact{ID: uuid.NewString(), ProjectID: f.project.ID, UserID: f.user.ID, DocumentType: typ,
 		Title: typ, Markdown: md, Version: version, Source: models.SourceGenerated, CreatedAt: time.Now().UTC()}
-	require.NoError(t, f.db.Create(a).Error)
+	require.NoError(t, f.db.ForTests().Create(a).Error)
 	return a
 }
 
@@ -154,7 +154,7 @@ func TestRunNumbersPerProject(t *testing.T) {
 				in.UserID, in.ProjectID, in.Documents = f.user.ID, p.ID, []string{"risk_register"}
 				j, _, err := f.db.CreateJob(ctx, in)
 				require.NoError(t, err)
-				require.NoError(t, f.db.Exec(`UPDATE document_generation_jobs SET status = 'completed' WHERE id = ?`, j.ID).Error)
+				require.NoError(t, f.db.ForTests().Exec(`UPDATE document_generation_jobs SET status = 'completed' WHERE id = ?`, j.ID).Error)
 				return j
 			}
 			j1 := create(f.project, models.NewJob{})

@@ -4,6 +4,7 @@
 package models
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -35,10 +36,12 @@ const (
 	SQLite   Dialect = "sqlite"
 )
 
-// DB is the database handle the rest of the app uses.
+// DB is the database handle the rest of the app uses. It exposes named
+// methods only: every query lives in this package, with its SQL visible.
 type DB struct {
-	*gorm.DB
-	Dialect Dialect
+	g        *gorm.DB
+	notifier Notifier
+	Dialect  Dialect
 	// URL is the PostgreSQL URL, kept for the dedicated LISTEN connection.
 	URL string
 }
@@ -60,8 +63,8 @@ func ParseURL(url string) (Dialect, string, error) {
 }
 
 // Open connects to the database named by url and applies the migrations.
-func Open(ctx context.Context, url string) (*DB, error) {
-	db, err := Connect(ctx, url)
+func Open(ctx context.Context, url string, opts ...Options) (*DB, error) {
+	db, err := Connect(ctx, url, opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -72,8 +75,21 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	return db, nil
 }
 
+// Options tunes the connection pool.
+type Options struct {
+	// MaxConns bounds the PostgreSQL pool. Default 16. The processor asks
+	// for its WORKER_CONCURRENCY plus room for the web side and the
+	// completer, so the pool is never the queue.
+	MaxConns int
+}
+
 // Connect opens the database without migrating.
-func Connect(ctx context.Context, url string) (*DB, error) {
+func Connect(ctx context.Context, url string, opts ...Options) (*DB, error) {
+	var o Options
+	for _, x := range opts {
+		o = x
+	}
+	o.MaxConns = cmp.Or(o.MaxConns, 16)
 	dialect, dsn, err := ParseURL(url)
 	if err != nil {
 		return nil, err
@@ -114,8 +130,8 @@ func Connect(ctx context.Context, url string) (*DB, error) {
 		// the claim a true single-writer section and avoids SQLITE_BUSY.
 		sqlDB.SetMaxOpenConns(1)
 	case Postgres:
-		sqlDB.SetMaxOpenConns(16)
-		sqlDB.SetMaxIdleConns(8)
+		sqlDB.SetMaxOpenConns(o.MaxConns)
+		sqlDB.SetMaxIdleConns(max(o.MaxConns/2, 2))
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 	}
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
@@ -124,12 +140,26 @@ func Connect(ctx context.Context, url string) (*DB, error) {
 		sqlDB.Close()
 		return nil, fmt.Errorf("connect to %s database: %w", dialect, err)
 	}
-	return &DB{DB: g, Dialect: dialect, URL: url}, nil
+	return &DB{g: g, Dialect: dialect, URL: url}, nil
 }
+
+// Ping checks that the database answers: readiness.
+func (db *DB) Ping(ctx context.Context) error {
+	sqlDB, err := db.g.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.PingContext(ctx)
+}
+
+// ForTests gives tests and the benchmark SQL access to the database, to set
+// up states and inspect rows. The app itself uses the named methods only
+// (TestNoGormOutsideModels keeps it so).
+func (db *DB) ForTests() *gorm.DB { return db.g }
 
 // Close closes the pool.
 func (db *DB) Close() error {
-	sqlDB, err := db.DB.DB()
+	sqlDB, err := db.g.DB()
 	if err != nil {
 		return err
 	}
@@ -139,7 +169,7 @@ func (db *DB) Close() error {
 // Migrate applies the embedded migrations of the dialect. Running it again is
 // a no-op.
 func (db *DB) Migrate(ctx context.Context) error {
-	sqlDB, err := db.DB.DB()
+	sqlDB, err := db.g.DB()
 	if err != nil {
 		return err
 	}
@@ -149,7 +179,7 @@ func (db *DB) Migrate(ctx context.Context) error {
 
 // MigrateReport applies the migrations and reports how many were applied.
 func (db *DB) MigrateReport(ctx context.Context) (int, error) {
-	sqlDB, err := db.DB.DB()
+	sqlDB, err := db.g.DB()
 	if err != nil {
 		return 0, err
 	}
@@ -226,7 +256,7 @@ func IsUniqueViolation(err error) bool {
 func (db *DB) Now(ctx context.Context) time.Time {
 	if db.Dialect == Postgres {
 		var now time.Time
-		if err := db.WithContext(ctx).Raw("SELECT now()").Scan(&now).Error; err == nil && !now.IsZero() {
+		if err := db.g.WithContext(ctx).Raw("SELECT now()").Scan(&now).Error; err == nil && !now.IsZero() {
 			return now.UTC()
 		}
 	}

@@ -26,7 +26,7 @@ type Instance struct {
 // one commit.
 func (db *DB) TouchInstance(ctx context.Context, in Instance, deadBefore time.Time) error {
 	in.StartedAt, in.LastSeen = in.StartedAt.UTC(), in.LastSeen.UTC()
-	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := db.g.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Clauses(clause.OnConflict{
 			Columns:   []clause.Column{{Name: "id"}},
 			DoUpdates: clause.AssignmentColumns([]string{"last_seen", "role", "version"}),
@@ -44,7 +44,7 @@ func (db *DB) TouchInstance(ctx context.Context, in Instance, deadBefore time.Ti
 // RemoveInstance deletes the instance's row: a clean stop leaves the list at
 // once instead of after the timeout.
 func (db *DB) RemoveInstance(ctx context.Context, id string) error {
-	if err := db.WithContext(ctx).Where("id = ?", id).Delete(&Instance{}).Error; err != nil {
+	if err := db.g.WithContext(ctx).Where("id = ?", id).Delete(&Instance{}).Error; err != nil {
 		return fmt.Errorf("remove instance: %w", err)
 	}
 	return nil
@@ -61,7 +61,7 @@ type InstanceLeases struct {
 // with the leases each holds (now decides which leases are still valid).
 func (db *DB) AliveInstances(ctx context.Context, aliveSince, now time.Time) ([]InstanceLeases, error) {
 	var out []InstanceLeases
-	err := db.WithContext(ctx).Raw(`SELECT i.id, i.role, i.version, i.started_at, i.last_seen,
+	err := db.g.WithContext(ctx).Raw(`SELECT i.id, i.role, i.version, i.started_at, i.last_seen,
 		    (SELECT count(*) FROM document_generation_jobs j
 		     WHERE j.locked_by = i.id AND j.status = 'processing' AND j.lease_expires_at > ?) AS leases
 		FROM instances i WHERE i.last_seen >= ? ORDER BY i.started_at, i.id`, now.UTC(), aliveSince.UTC()).Scan(&out).Error

@@ -143,12 +143,15 @@ func (e *ActiveJobError) Error() string { return "project already has an active 
 
 // NewJob is what CreateJob needs.
 type NewJob struct {
-	UserID         string
-	ProjectID      string
-	Priority       int
-	ProjectData    ProjectData
-	Company        *CompanyPack
-	Documents      []string // resolved, in dependency order
+	UserID      string
+	ProjectID   string
+	Priority    int
+	ProjectData ProjectData
+	Company     *CompanyPack
+	Documents   []string // resolved, in dependency order
+	// Waves are the documents' dependency depths within the job (0: needs
+	// none of the others); the claim starts the lowest wave at once.
+	Waves          []int
 	MaxRetries     int
 	IdempotencyKey string
 	// Requested are the documents the user chose (Documents adds dependents
@@ -189,7 +192,7 @@ func (db *DB) CreateJob(ctx context.Context, in NewJob) (job *Job, replay bool, 
 		k := in.IdempotencyKey
 		j.IdempotencyKey = &k
 	}
-	err = db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = db.g.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		n, err := nextRunNumber(tx, db.Dialect, in.ProjectID)
 		if err != nil {
 			return err
@@ -201,11 +204,17 @@ func (db *DB) CreateJob(ctx context.Context, in NewJob) (job *Job, replay bool, 
 		docs := make([]JobDocument, len(in.Documents))
 		for i, t := range in.Documents {
 			docs[i] = JobDocument{ID: uuid.NewString(), JobID: j.ID, DocumentType: t, Position: i, Status: DocPending}
+			if i < len(in.Waves) {
+				docs[i].Wave = in.Waves[i]
+			}
 		}
 		if len(docs) > 0 {
-			return tx.Create(&docs).Error
+			if err := tx.Create(&docs).Error; err != nil {
+				return err
+			}
 		}
-		return nil
+		return db.notify(tx, []Change{{Kind: "queued", JobID: j.ID, UserID: j.UserID, Version: j.Version},
+			{Kind: "job", JobID: j.ID, UserID: j.UserID, Version: j.Version}})
 	})
 	if err == nil {
 		return j, false, nil
@@ -228,7 +237,7 @@ func (db *DB) CreateJob(ctx context.Context, in NewJob) (job *Job, replay bool, 
 
 func (db *DB) jobByIdempotencyKey(ctx context.Context, userID, key string) (*Job, error) {
 	var j Job
-	err := db.WithContext(ctx).Where("user_id = ? AND idempotency_key = ?", userID, key).Take(&j).Error
+	err := db.g.WithContext(ctx).Where("user_id = ? AND idempotency_key = ?", userID, key).Take(&j).Error
 	if err != nil {
 		return nil, notFound(err)
 	}
@@ -238,7 +247,7 @@ func (db *DB) jobByIdempotencyKey(ctx context.Context, userID, key string) (*Job
 // ActiveJobForProject returns the project's queued or processing job.
 func (db *DB) ActiveJobForProject(ctx context.Context, projectID string) (*Job, error) {
 	var j Job
-	err := db.WithContext(ctx).Where("project_id = ? AND status IN ?", projectID, []string{StatusQueued, StatusProcessing}).Take(&j).Error
+	err := db.g.WithContext(ctx).Where("project_id = ? AND status IN ?", projectID, []string{StatusQueued, StatusProcessing}).Take(&j).Error
 	if err != nil {
 		return nil, notFound(err)
 	}
@@ -251,7 +260,7 @@ func (db *DB) JobByID(ctx context.Context, id string) (*Job, error) {
 	if _, err := uuid.Parse(id); err != nil {
 		return nil, ErrNotFound
 	}
-	if err := db.WithContext(ctx).Where("id = ?", id).Take(&j).Error; err != nil {
+	if err := db.g.WithContext(ctx).Where("id = ?", id).Take(&j).Error; err != nil {
 		return nil, notFound(err)
 	}
 	return &j, nil
@@ -278,7 +287,7 @@ type JobFilter struct {
 
 // Jobs lists the user's jobs, newest first.
 func (db *DB) Jobs(ctx context.Context, userID string, f JobFilter) ([]Job, error) {
-	q := db.WithContext(ctx).Where("user_id = ?", userID)
+	q := db.g.WithContext(ctx).Where("user_id = ?", userID)
 	if len(f.Statuses) > 0 {
 		q = q.Where("status IN ?", f.Statuses)
 	}
@@ -299,6 +308,6 @@ func (db *DB) Jobs(ctx context.Context, userID string, f JobFilter) ([]Job, erro
 // CountActiveJobs counts the user's queued and processing jobs: the header badge.
 func (db *DB) CountActiveJobs(ctx context.Context, userID string) (int, error) {
 	var n int64
-	err := db.WithContext(ctx).Model(&Job{}).Where("user_id = ? AND status IN ?", userID, []string{StatusQueued, StatusProcessing}).Count(&n).Error
+	err := db.g.WithContext(ctx).Model(&Job{}).Where("user_id = ? AND status IN ?", userID, []string{StatusQueued, StatusProcessing}).Count(&n).Error
 	return int(n), err
 }

@@ -22,6 +22,7 @@ type JobDocument struct {
 	JobID            string
 	DocumentType     string
 	Position         int
+	Wave             int
 	Status           string
 	Attempts         int
 	StartedAt        *time.Time
@@ -36,7 +37,7 @@ type JobDocument struct {
 // JobDocuments returns a job's checkpoints in generation order.
 func (db *DB) JobDocuments(ctx context.Context, jobID string) ([]JobDocument, error) {
 	var ds []JobDocument
-	if err := db.WithContext(ctx).Where("job_id = ?", jobID).Order("position").Find(&ds).Error; err != nil {
+	if err := db.g.WithContext(ctx).Where("job_id = ?", jobID).Order("position").Find(&ds).Error; err != nil {
 		return nil, fmt.Errorf("job documents: %w", err)
 	}
 	return ds, nil
@@ -49,7 +50,7 @@ func (db *DB) JobDocumentsFor(ctx context.Context, jobIDs []string) (map[string]
 		return out, nil
 	}
 	var ds []JobDocument
-	if err := db.WithContext(ctx).Where("job_id IN ?", jobIDs).Order("job_id, position").Find(&ds).Error; err != nil {
+	if err := db.g.WithContext(ctx).Where("job_id IN ?", jobIDs).Order("job_id, position").Find(&ds).Error; err != nil {
 		return nil, fmt.Errorf("job documents: %w", err)
 	}
 	for _, d := range ds {
@@ -65,7 +66,7 @@ func (db *DB) AverageDurations(ctx context.Context) (map[string]time.Duration, e
 		DocumentType string
 		Avg          float64
 	}
-	err := db.WithContext(ctx).Raw(`SELECT document_type, AVG(duration_ms) AS avg
+	err := db.g.WithContext(ctx).Raw(`SELECT document_type, AVG(duration_ms) AS avg
 		FROM job_documents WHERE status = 'completed' AND duration_ms IS NOT NULL
 		GROUP BY document_type`).Scan(&rows).Error
 	if err != nil {

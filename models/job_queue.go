@@ -3,20 +3,18 @@ package models
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
-	"github.com/google/uuid"
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 )
 
-// The queue's write path. Every query that decides correctness (claim,
-// lease, fencing, progress) is here, once, with its SQL visible. Commits are
-// the scarce resource: a claim is one commit per batch, a heartbeat one per
-// process, a document one.
+// The queue: claim, heartbeat, rescue and release. Every query that decides
+// who holds a job is here, once, with its SQL visible. Commits are the
+// scarce resource: a claim is one commit per batch (and starts the first
+// documents in it), a heartbeat one per process.
 
 // ClaimParams tunes Claim.
 type ClaimParams struct {
@@ -26,82 +24,306 @@ type ClaimParams struct {
 	// MaxPerUser caps a user's processing jobs while other users' jobs wait.
 	// 0 means no cap.
 	MaxPerUser int
-	Now        time.Time
+	// PerJob is how many documents of one job run at once
+	// (LLM_CONCURRENCY): the claim marks up to that many ready documents
+	// generating. 0 marks none.
+	PerJob int
+	Now    time.Time
 }
 
-// claimLockKey serialises claims across instances on PostgreSQL, which makes
-// the per-user fairness cap exact. Claims are batched, so this costs little.
+// ClaimedJob is a job as the claim hands it to its run: the job (without
+// its output columns), its project's text, and its checkpoints.
+type ClaimedJob struct {
+	Job
+	ProjectName        string
+	ProjectDescription string
+	// Documents are the job's checkpoints in generation order, with the
+	// statuses the claim left them in.
+	Documents []ClaimedDocument
+}
+
+// ClaimedDocument is one checkpoint of a claimed job.
+type ClaimedDocument struct {
+	Type   string
+	Status string
+	Wave   int
+}
+
+// Started lists the documents the claim marked generating.
+func (c *ClaimedJob) Started() []string {
+	var out []string
+	for _, d := range c.Documents {
+		if d.Status == DocGenerating {
+			out = append(out, d.Type)
+		}
+	}
+	return out
+}
+
+// claimLockKey serialises claims across instances on PostgreSQL when the
+// per-user fairness cap is on, which makes the cap exact.
 const claimLockKey = 7311002
 
-// Claim moves up to Limit due queued jobs to processing under Worker's lease,
-// by priority, then run_at, then age. Users at MaxPerUser are passed over
-// while others wait; leftover capacity then goes to them (work-conserving).
-func (db *DB) Claim(ctx context.Context, p ClaimParams) ([]Job, error) {
+// firstDocuments is the rule the claim starts documents by: every document
+// of the lowest wave not yet completed is ready (its dependencies are in
+// lower waves, all completed), up to perJob in generation order. The
+// PostgreSQL claim applies it in SQL.
+func firstDocuments(docs []ClaimedDocument, perJob int) []int {
+	low := -1
+	for _, d := range docs {
+		if d.Status != DocCompleted && (low < 0 || d.Wave < low) {
+			low = d.Wave
+		}
+	}
+	var out []int
+	for i, d := range docs {
+		if len(out) >= perJob {
+			break
+		}
+		if d.Status != DocCompleted && d.Wave == low {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// Claim moves up to Limit due queued jobs to processing under Worker's
+// lease, by priority, then run_at, then age, and marks their first
+// documents generating: on PostgreSQL in one statement. Users at
+// MaxPerUser are passed over while others wait; leftover capacity then goes
+// to them (work-conserving).
+func (db *DB) Claim(ctx context.Context, p ClaimParams) ([]ClaimedJob, error) {
 	if p.Limit <= 0 {
 		return nil, nil
 	}
-	now := p.Now.UTC()
-	var claimed []Job
-	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		lockClause := ""
-		if db.Dialect == Postgres {
-			if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", claimLockKey).Error; err != nil {
-				return err
-			}
-			lockClause = " FOR UPDATE SKIP LOCKED"
-		}
+	p.Now = p.Now.UTC()
+	var claimed []ClaimedJob
+	err := db.g.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var ids []string
 		if p.MaxPerUser > 0 {
-			err := tx.Raw(`SELECT id FROM document_generation_jobs
-				WHERE status = 'queued' AND run_at <= ?
-				  AND user_id NOT IN (
-				    SELECT user_id FROM document_generation_jobs WHERE status = 'processing'
-				    GROUP BY user_id HAVING COUNT(*) >= ?)
-				ORDER BY priority DESC, run_at, queued_at
-				LIMIT ?`+lockClause, now, p.MaxPerUser, p.Limit*4).Scan(&ids).Error
-			if err != nil {
+			var err error
+			if ids, err = db.fairCandidates(tx, p); err != nil {
 				return err
 			}
-			ids, err = capPerUser(tx, ids, p.MaxPerUser, p.Limit)
-			if err != nil {
-				return err
+			if len(ids) == 0 {
+				return nil
 			}
 		}
-		if len(ids) < p.Limit {
-			var more []string
-			q := `SELECT id FROM document_generation_jobs
-				WHERE status = 'queued' AND run_at <= ?`
-			args := []any{now}
-			if len(ids) > 0 {
-				q += ` AND id NOT IN ?`
-				args = append(args, ids)
-			}
-			q += ` ORDER BY priority DESC, run_at, queued_at LIMIT ?` + lockClause
-			args = append(args, p.Limit-len(ids))
-			if err := tx.Raw(q, args...).Scan(&more).Error; err != nil {
-				return err
-			}
-			ids = append(ids, more...)
+		var err error
+		if db.Dialect == Postgres {
+			claimed, err = db.claimPostgres(tx, p, ids)
+		} else {
+			claimed, err = db.claimSQLite(tx, p, ids)
 		}
-		if len(ids) == 0 {
-			return nil
+		if err != nil {
+			return err
 		}
-		exp := now.Add(p.Lease)
-		return tx.Raw(`UPDATE document_generation_jobs
-			SET status = 'processing', locked_by = ?, lease_expires_at = ?,
-			    fencing_token = fencing_token + 1, version = version + 1,
-			    started_at = COALESCE(started_at, ?), updated_at = ?
-			WHERE id IN ? AND status = 'queued'
-			RETURNING *`, p.Worker, exp, now, now, ids).Scan(&claimed).Error
+		changes := make([]Change, len(claimed))
+		for i, c := range claimed {
+			changes[i] = Change{Kind: "job", JobID: c.ID, UserID: c.UserID, Version: c.Version}
+		}
+		return db.notify(tx, changes)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("claim jobs: %w", err)
 	}
 	// RETURNING does not promise the claim's order; restore it.
-	slices.SortStableFunc(claimed, func(a, b Job) int {
+	slices.SortStableFunc(claimed, func(a, b ClaimedJob) int {
 		return cmp.Or(cmp.Compare(b.Priority, a.Priority), a.RunAt.Compare(b.RunAt), a.QueuedAt.Compare(b.QueuedAt))
 	})
 	return claimed, nil
+}
+
+// claimedColumns are the job columns a run needs: not its output (the
+// generated artifacts, the error details).
+const claimedColumns = `j.id, j.project_id, j.user_id, j.status, j.priority, j.project_data,
+	j.company_intelligence_pack, j.total_documents, j.completed_documents, j.queued_at, j.started_at,
+	j.retry_count, j.max_retries, j.locked_by, j.lease_expires_at, j.fencing_token, j.run_at, j.version,
+	j.run_number, j.instruction, j.requested_documents`
+
+type claimRow struct {
+	Job
+	ProjectName        string
+	ProjectDescription string
+	Docs               string
+	Started            string
+}
+
+func (r claimRow) claimed() ClaimedJob {
+	c := ClaimedJob{Job: r.Job, ProjectName: r.ProjectName, ProjectDescription: r.ProjectDescription}
+	started := map[string]bool{}
+	for _, t := range strings.Split(r.Started, ",") {
+		started[t] = true
+	}
+	for _, s := range strings.Split(r.Docs, ",") {
+		if s == "" {
+			continue
+		}
+		parts := strings.SplitN(s, ":", 3)
+		d := ClaimedDocument{Type: parts[0], Status: parts[1]}
+		fmt.Sscan(parts[2], &d.Wave)
+		if started[d.Type] {
+			d.Status = DocGenerating
+		}
+		c.Documents = append(c.Documents, d)
+	}
+	return c
+}
+
+// claimPostgres claims, starts the first documents and reads what the runs
+// need, in one statement.
+func (db *DB) claimPostgres(tx *gorm.DB, p ClaimParams, ids []string) ([]ClaimedJob, error) {
+	filter, args := "", []any{p.Now}
+	if ids != nil {
+		filter = " AND id IN ?"
+		args = append(args, ids)
+	}
+	args = append(args, p.Limit, p.PerJob, p.Now, p.Worker, p.Now.Add(p.Lease), p.Now, p.Now)
+	var rows []claimRow
+	err := tx.Raw(`WITH picked AS (
+		SELECT id FROM document_generation_jobs
+		WHERE status = 'queued' AND run_at <= ?`+filter+`
+		ORDER BY priority DESC, run_at, queued_at
+		LIMIT ? FOR UPDATE SKIP LOCKED
+	), start AS (
+		SELECT r.id, r.job_id, r.document_type, r.rn FROM (
+			SELECT d.id, d.job_id, d.document_type,
+			       row_number() OVER (PARTITION BY d.job_id ORDER BY d.position) AS rn
+			FROM job_documents d JOIN picked ON picked.id = d.job_id
+			WHERE d.status <> 'completed' AND d.wave = (
+				SELECT MIN(x.wave) FROM job_documents x WHERE x.job_id = d.job_id AND x.status <> 'completed')
+		) r WHERE r.rn <= ?
+	), marked AS (
+		UPDATE job_documents d SET status = 'generating', started_at = ?, error = NULL
+		FROM start WHERE d.id = start.id
+		RETURNING d.job_id, d.document_type
+	), claimed AS (
+		UPDATE document_generation_jobs j
+		SET status = 'processing', locked_by = ?, lease_expires_at = ?,
+		    fencing_token = j.fencing_token + 1, version = j.version + 1,
+		    started_at = COALESCE(j.started_at, ?), updated_at = ?,
+		    current_document = (SELECT s.document_type FROM start s WHERE s.job_id = j.id AND s.rn = 1)
+		FROM picked WHERE j.id = picked.id
+		RETURNING `+claimedColumns+`
+	)
+	SELECT c.*, p.name AS project_name, p.description AS project_description,
+	       (SELECT string_agg(m.document_type, ',') FROM marked m WHERE m.job_id = c.id) AS started,
+	       (SELECT string_agg(d.document_type || ':' || d.status || ':' || d.wave, ',' ORDER BY d.position)
+	          FROM job_documents d WHERE d.job_id = c.id) AS docs
+	FROM claimed c JOIN projects p ON p.id = c.project_id`, args...).Scan(&rows).Error
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ClaimedJob, len(rows))
+	for i, r := range rows {
+		out[i] = r.claimed()
+	}
+	return out, nil
+}
+
+// claimSQLite is the same claim in a few statements: SQLite has one writer,
+// so the transaction is the lock.
+func (db *DB) claimSQLite(tx *gorm.DB, p ClaimParams, ids []string) ([]ClaimedJob, error) {
+	if ids == nil {
+		if err := tx.Raw(`SELECT id FROM document_generation_jobs
+			WHERE status = 'queued' AND run_at <= ?
+			ORDER BY priority DESC, run_at, queued_at LIMIT ?`, p.Now, p.Limit).Scan(&ids).Error; err != nil {
+			return nil, err
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	var rows []claimRow
+	if err := tx.Raw(`UPDATE document_generation_jobs AS j
+		SET status = 'processing', locked_by = ?, lease_expires_at = ?,
+		    fencing_token = fencing_token + 1, version = version + 1,
+		    started_at = COALESCE(started_at, ?), updated_at = ?
+		WHERE id IN ? AND status = 'queued'
+		RETURNING `+strings.ReplaceAll(claimedColumns, "j.", ""), p.Worker, p.Now.Add(p.Lease), p.Now, p.Now, ids).Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := make([]ClaimedJob, 0, len(rows))
+	for _, r := range rows {
+		c := ClaimedJob{Job: r.Job}
+		var docs []struct {
+			DocumentType, Status string
+			Wave                 int
+		}
+		if err := tx.Raw(`SELECT document_type, status, wave FROM job_documents WHERE job_id = ? ORDER BY position`, c.ID).Scan(&docs).Error; err != nil {
+			return nil, err
+		}
+		for _, d := range docs {
+			c.Documents = append(c.Documents, ClaimedDocument{Type: d.DocumentType, Status: d.Status, Wave: d.Wave})
+		}
+		var start []string
+		for _, i := range firstDocuments(c.Documents, p.PerJob) {
+			c.Documents[i].Status = DocGenerating
+			start = append(start, c.Documents[i].Type)
+		}
+		if len(start) > 0 {
+			if err := tx.Exec(`UPDATE job_documents SET status = 'generating', started_at = ?, error = NULL
+				WHERE job_id = ? AND document_type IN ?`, p.Now, c.ID, start).Error; err != nil {
+				return nil, err
+			}
+			if err := tx.Exec(`UPDATE document_generation_jobs SET current_document = ? WHERE id = ?`, start[0], c.ID).Error; err != nil {
+				return nil, err
+			}
+		}
+		var proj struct{ Name, Description string }
+		if err := tx.Raw(`SELECT name, description FROM projects WHERE id = ?`, c.ProjectID).Scan(&proj).Error; err != nil {
+			return nil, err
+		}
+		c.ProjectName, c.ProjectDescription = proj.Name, proj.Description
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// fairCandidates picks the jobs to claim under the per-user cap, in claim
+// order.
+func (db *DB) fairCandidates(tx *gorm.DB, p ClaimParams) ([]string, error) {
+	lockClause := ""
+	if db.Dialect == Postgres {
+		if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", claimLockKey).Error; err != nil {
+			return nil, err
+		}
+		lockClause = " FOR UPDATE SKIP LOCKED"
+	}
+	var ids []string
+	err := tx.Raw(`SELECT id FROM document_generation_jobs
+		WHERE status = 'queued' AND run_at <= ?
+		  AND user_id NOT IN (
+		    SELECT user_id FROM document_generation_jobs WHERE status = 'processing'
+		    GROUP BY user_id HAVING COUNT(*) >= ?)
+		ORDER BY priority DESC, run_at, queued_at
+		LIMIT ?`+lockClause, p.Now, p.MaxPerUser, p.Limit*4).Scan(&ids).Error
+	if err != nil {
+		return nil, err
+	}
+	ids, err = capPerUser(tx, ids, p.MaxPerUser, p.Limit)
+	if err != nil {
+		return nil, err
+	}
+	if len(ids) < p.Limit {
+		var more []string
+		q := `SELECT id FROM document_generation_jobs WHERE status = 'queued' AND run_at <= ?`
+		args := []any{p.Now}
+		if len(ids) > 0 {
+			q += ` AND id NOT IN ?`
+			args = append(args, ids)
+		}
+		q += ` ORDER BY priority DESC, run_at, queued_at LIMIT ?` + lockClause
+		args = append(args, p.Limit-len(ids))
+		if err := tx.Raw(q, args...).Scan(&more).Error; err != nil {
+			return nil, err
+		}
+		ids = append(ids, more...)
+	}
+	if ids == nil {
+		ids = []string{}
+	}
+	return ids, nil
 }
 
 // capPerUser keeps, in order, the candidates that leave each user within max
@@ -163,15 +385,16 @@ type LeaseState struct {
 // Heartbeat renews, in one statement, the leases the worker holds on the
 // jobs it is still running, and returns them. A job missing from the answer
 // was rescued and must be abandoned; one with CancelRequestedAt set must be
-// stopped. A job the worker holds but no longer runs (its run gave up after
-// a failed write) is not renewed, so its lease expires and the sweep
-// requeues it.
+// stopped. A job the worker holds but no longer runs is not renewed, so its
+// lease expires and the sweep requeues it. A renewal is not a user-visible
+// change: the version does not move.
 func (db *DB) Heartbeat(ctx context.Context, worker string, running []string, lease time.Duration, now time.Time) ([]LeaseState, error) {
 	if len(running) == 0 {
 		return nil, nil
 	}
+	slices.Sort(running)
 	var out []LeaseState
-	err := db.WithContext(ctx).Raw(`UPDATE document_generation_jobs
+	err := db.g.WithContext(ctx).Raw(`UPDATE document_generation_jobs
 		SET lease_expires_at = ?
 		WHERE locked_by = ? AND status = 'processing' AND id IN ?
 		RETURNING id, fencing_token, cancel_requested_at`, now.UTC().Add(lease), worker, running).Scan(&out).Error
@@ -181,238 +404,87 @@ func (db *DB) Heartbeat(ctx context.Context, worker string, running []string, le
 	return out, nil
 }
 
-// Rescue requeues processing jobs whose lease expired (their worker died or
-// hung), so that they resume from their checkpoints. A job whose cancel was
-// requested ends cancelled instead. It returns the affected jobs.
-func (db *DB) Rescue(ctx context.Context, now time.Time) ([]Job, error) {
+// Ended is a job a rescue or a release moved: enough to announce it.
+type Ended struct {
+	ID      string
+	UserID  string
+	Status  string
+	Version int64
+}
+
+// Rescue ends the leases that expired (the worker died or hung) by the
+// lifecycle's rules: a requested cancel ends the job cancelled; a lost lease
+// counts as a retry, so a job that kills its worker every time ends failed
+// instead of taking every instance down in turn; otherwise the job is
+// queued and resumes from its checkpoints.
+func (db *DB) Rescue(ctx context.Context, now time.Time) ([]Ended, error) {
 	now = now.UTC()
-	var rescued []Job
-	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		// A job whose cancel was requested ends cancelled; the rest are
-		// requeued and resume from their checkpoints.
-		var cancelled []Job
-		if err := tx.Raw(`UPDATE document_generation_jobs
-			SET status = 'cancelled', completed_at = ?, current_document = NULL, estimated_completion = NULL,
-			    locked_by = NULL, lease_expires_at = NULL, fencing_token = fencing_token + 1,
-			    version = version + 1, updated_at = ?
-			WHERE status = 'processing' AND lease_expires_at < ? AND cancel_requested_at IS NOT NULL
-			RETURNING *`, now, now, now).Scan(&cancelled).Error; err != nil {
+	return db.endLeases(ctx, `status = 'processing' AND lease_expires_at < ?`, []any{now}, now, true)
+}
+
+// ReleaseWorker hands back every job the worker holds, at shutdown, so that
+// another instance resumes them at once; it spends no retry. Documents in
+// flight go back to pending; completed ones stay.
+func (db *DB) ReleaseWorker(ctx context.Context, worker string, now time.Time) ([]Ended, error) {
+	now = now.UTC()
+	return db.endLeases(ctx, `locked_by = ? AND status = 'processing'`, []any{worker}, now, false)
+}
+
+// endLeases ends the leases of the processing jobs that match where, in one
+// statement.
+func (db *DB) endLeases(ctx context.Context, where string, args []any, now time.Time, countRetry bool) ([]Ended, error) {
+	retry := "retry_count"
+	failWhen := "FALSE"
+	if countRetry {
+		retry = "retry_count + 1"
+		failWhen = "NOT (" + retriesLeftSQL + ")"
+	}
+	var ended []Ended
+	err := db.g.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		q := `UPDATE document_generation_jobs SET ` + endLeaseSQL + `,
+			status = CASE WHEN cancel_requested_at IS NOT NULL THEN 'cancelled'
+			              WHEN ` + failWhen + ` THEN 'failed' ELSE 'queued' END,
+			completed_at = CASE WHEN cancel_requested_at IS NOT NULL OR ` + failWhen + ` THEN ? ELSE completed_at END,
+			error_message = CASE WHEN cancel_requested_at IS NULL AND ` + failWhen + `
+			    THEN 'the worker running this job stopped responding too many times (lease expired)' ELSE error_message END,
+			retry_count = CASE WHEN cancel_requested_at IS NULL AND NOT (` + failWhen + `) THEN ` + retry + ` ELSE retry_count END,
+			run_at = CASE WHEN cancel_requested_at IS NULL THEN ? ELSE run_at END,
+			version = version + 1, updated_at = ?
+			WHERE ` + where + `
+			RETURNING id, user_id, status, version`
+		if err := tx.Raw(q, append([]any{now, now, now}, args...)...).Scan(&ended).Error; err != nil {
 			return err
 		}
-		// A lost lease counts as a job-level retry, so that a job that
-		// kills its worker every time (a panic, an OOM) ends failed instead
-		// of taking down every instance in turn.
-		var failed []Job
-		if err := tx.Raw(`UPDATE document_generation_jobs
-			SET status = 'failed', completed_at = ?, current_document = NULL, estimated_completion = NULL,
-			    locked_by = NULL, lease_expires_at = NULL, fencing_token = fencing_token + 1,
-			    error_message = 'the worker running this job stopped responding too many times (lease expired)',
-			    version = version + 1, updated_at = ?
-			WHERE status = 'processing' AND lease_expires_at < ? AND retry_count >= max_retries
-			RETURNING *`, now, now, now).Scan(&failed).Error; err != nil {
-			return err
-		}
-		if err := tx.Raw(`UPDATE document_generation_jobs
-			SET status = 'queued', current_document = NULL, estimated_completion = NULL,
-			    locked_by = NULL, lease_expires_at = NULL, run_at = ?, retry_count = retry_count + 1,
-			    fencing_token = fencing_token + 1, version = version + 1, updated_at = ?
-			WHERE status = 'processing' AND lease_expires_at < ?
-			RETURNING *`, now, now, now).Scan(&rescued).Error; err != nil {
-			return err
-		}
-		rescued = append(append(rescued, cancelled...), failed...)
-		if len(rescued) == 0 {
+		if len(ended) == 0 {
 			return nil
 		}
-		ids := make([]string, len(rescued))
-		for i, j := range rescued {
-			ids[i] = j.ID
+		var requeued, over []string
+		changes := make([]Change, 0, len(ended)*2)
+		for _, e := range ended {
+			changes = append(changes, Change{Kind: "job", JobID: e.ID, UserID: e.UserID, Version: e.Version})
+			if e.Status == StatusQueued {
+				requeued = append(requeued, e.ID)
+				changes = append(changes, Change{Kind: "queued", JobID: e.ID, UserID: e.UserID, Version: e.Version})
+			} else {
+				over = append(over, e.ID)
+			}
 		}
-		if err := tx.Exec(`UPDATE job_documents SET status = 'pending'
-			WHERE job_id IN ? AND status = 'generating'`, ids).Error; err != nil {
-			return err
-		}
-		for _, j := range failed {
-			if err := tx.Exec(`UPDATE job_documents SET status = 'skipped' WHERE job_id = ? AND status = 'pending'`, j.ID).Error; err != nil {
+		if len(requeued) > 0 {
+			if err := tx.Exec(resetInflightSQL, DocPending, requeued).Error; err != nil {
 				return err
 			}
 		}
-		return nil
+		if len(over) > 0 {
+			if err := tx.Exec(`UPDATE job_documents SET status = 'skipped' WHERE job_id IN ? AND status IN ('pending', 'generating')`, over).Error; err != nil {
+				return err
+			}
+		}
+		return db.notify(tx, changes)
 	})
 	if err != nil {
-		return nil, fmt.Errorf("rescue jobs: %w", err)
+		return nil, fmt.Errorf("end leases: %w", err)
 	}
-	return rescued, nil
-}
-
-// DocumentResult is a finished document, as the worker commits it.
-type DocumentResult struct {
-	Type             string
-	Title            string
-	Markdown         string
-	Attempts         int
-	StartedAt        time.Time
-	FinishedAt       time.Time
-	PromptTokens     int
-	CompletionTokens int
-	// Instruction is the regeneration instruction the document was written
-	// with, kept on its version.
-	Instruction string
-	// Started are the documents the worker launches next; they are marked
-	// generating in the same transaction.
-	Started []string
-	// Progress after this document.
-	CurrentDocument     string
-	EstimatedCompletion *time.Time
-}
-
-// lockJob reads the job for update if, and only if, lease still owns it.
-func lockJob(tx *gorm.DB, dialect Dialect, lease Lease) (*Job, error) {
-	q := tx.Where("id = ? AND fencing_token = ? AND locked_by = ? AND status = 'processing'", lease.JobID, lease.Token, lease.Worker)
-	if dialect == Postgres {
-		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
-	}
-	var j Job
-	if err := q.Take(&j).Error; err != nil {
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return nil, ErrLeaseLost
-		}
-		return nil, err
-	}
-	return &j, nil
-}
-
-// CommitDocument stores a finished document in ONE transaction: the artifact
-// (exactly once, by the unique (job_id, document_type)), its checkpoint, and
-// the job's progress, all fenced by the lease. A stale worker gets
-// ErrLeaseLost and changes nothing.
-func (db *DB) CommitDocument(ctx context.Context, lease Lease, r DocumentResult) (*Job, *Artifact, error) {
-	var job *Job
-	var art *Artifact
-	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		j, err := lockJob(tx, db.Dialect, lease)
-		if err != nil {
-			return err
-		}
-		if err := lockProjectVersions(tx, db.Dialect, j.ProjectID); err != nil {
-			return err
-		}
-		version, err := nextVersion(tx, j.ProjectID, r.Type)
-		if err != nil {
-			return err
-		}
-		jobID := j.ID
-		art = &Artifact{
-			ID: uuid.NewString(), JobID: &jobID, ProjectID: j.ProjectID, UserID: j.UserID,
-			DocumentType: r.Type, Title: r.Title, Markdown: r.Markdown, Version: version,
-			PromptTokens: r.PromptTokens, CompletionTokens: r.CompletionTokens, CreatedAt: r.FinishedAt.UTC(),
-			Source: SourceGenerated, Instruction: r.Instruction,
-		}
-		if err := tx.Create(art).Error; err != nil {
-			return fmt.Errorf("insert artifact: %w", err)
-		}
-		dur := r.FinishedAt.Sub(r.StartedAt).Milliseconds()
-		res := tx.Exec(`UPDATE job_documents
-			SET status = 'completed', attempts = ?, started_at = ?, completed_at = ?, duration_ms = ?,
-			    error = NULL, artifact_id = ?, prompt_tokens = ?, completion_tokens = ?
-			WHERE job_id = ? AND document_type = ? AND status <> 'completed'`,
-			r.Attempts, r.StartedAt.UTC(), r.FinishedAt.UTC(), dur, art.ID, r.PromptTokens, r.CompletionTokens, j.ID, r.Type)
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected != 1 {
-			return fmt.Errorf("checkpoint %s of job %s: %w", r.Type, j.ID, ErrConflict)
-		}
-		if len(r.Started) > 0 {
-			if err := tx.Exec(`UPDATE job_documents SET status = 'generating', started_at = ?, error = NULL
-				WHERE job_id = ? AND document_type IN ? AND status <> 'completed'`, r.FinishedAt.UTC(), j.ID, r.Started).Error; err != nil {
-				return err
-			}
-		}
-		j.CompletedDocuments++
-		j.GeneratedArtifacts = append(j.GeneratedArtifacts, art.ID)
-		j.ProgressPercentage = percent(j.CompletedDocuments, j.TotalDocuments)
-		cur := r.CurrentDocument
-		j.CurrentDocument = &cur
-		if cur == "" {
-			j.CurrentDocument = nil
-		}
-		j.EstimatedCompletion = r.EstimatedCompletion
-		j.Version++
-		j.UpdatedAt = r.FinishedAt.UTC()
-		job = j
-		return tx.Exec(`UPDATE document_generation_jobs
-			SET completed_documents = ?, generated_artifacts = ?, progress_percentage = ?,
-			    current_document = ?, estimated_completion = ?, version = ?, updated_at = ?
-			WHERE id = ? AND fencing_token = ?`,
-			j.CompletedDocuments, j.GeneratedArtifacts, j.ProgressPercentage, j.CurrentDocument,
-			j.EstimatedCompletion, j.Version, j.UpdatedAt, j.ID, lease.Token).Error
-	})
-	if err != nil {
-		if errors.Is(err, ErrLeaseLost) {
-			return nil, nil, ErrLeaseLost
-		}
-		return nil, nil, fmt.Errorf("commit document: %w", err)
-	}
-	return job, art, nil
-}
-
-func percent(done, total int) int {
-	if total <= 0 {
-		return 100
-	}
-	return done * 100 / total
-}
-
-// DocumentsStarted is a checkpoint write that is not a finished document: the
-// documents the worker starts now, and possibly one that just failed.
-type DocumentsStarted struct {
-	Started         []string
-	Failed          *DocumentFailure
-	CurrentDocument string
-	Now             time.Time
-}
-
-// StartDocuments marks documents as generating (and a failed one as failed)
-// in one fenced transaction, so that every instance's streams show them.
-func (db *DB) StartDocuments(ctx context.Context, lease Lease, in DocumentsStarted) (*Job, error) {
-	now := in.Now.UTC()
-	var job *Job
-	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		j, err := lockJob(tx, db.Dialect, lease)
-		if err != nil {
-			return err
-		}
-		if len(in.Started) > 0 {
-			if err := tx.Exec(`UPDATE job_documents SET status = 'generating', started_at = ?, error = NULL
-				WHERE job_id = ? AND document_type IN ? AND status <> 'completed'`, now, j.ID, in.Started).Error; err != nil {
-				return err
-			}
-		}
-		if f := in.Failed; f != nil {
-			if err := tx.Exec(`UPDATE job_documents SET status = 'failed', attempts = ?, error = ?
-				WHERE job_id = ? AND document_type = ? AND status <> 'completed'`, f.Attempts, f.Error, j.ID, f.Type).Error; err != nil {
-				return err
-			}
-		}
-		cur := &in.CurrentDocument
-		if in.CurrentDocument == "" {
-			cur = j.CurrentDocument
-		}
-		j.CurrentDocument = cur
-		j.Version++
-		j.UpdatedAt = now
-		job = j
-		return tx.Exec(`UPDATE document_generation_jobs SET current_document = ?, version = ?, updated_at = ?
-			WHERE id = ? AND fencing_token = ?`, j.CurrentDocument, j.Version, now, j.ID, lease.Token).Error
-	})
-	if err != nil {
-		if errors.Is(err, ErrLeaseLost) {
-			return nil, ErrLeaseLost
-		}
-		return nil, fmt.Errorf("start documents: %w", err)
-	}
-	return job, nil
+	return ended, nil
 }
 
 // WithAdvisoryLock runs fn only if this process gets the PostgreSQL advisory
@@ -421,7 +493,7 @@ func (db *DB) WithAdvisoryLock(ctx context.Context, key int64, fn func(context.C
 	if db.Dialect != Postgres {
 		return true, fn(ctx)
 	}
-	sqlDB, err := db.DB.DB()
+	sqlDB, err := db.g.DB()
 	if err != nil {
 		return false, err
 	}

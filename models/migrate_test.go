@@ -19,12 +19,12 @@ func columns(t *testing.T, db *models.DB) map[string][]string {
 	out := map[string][]string{}
 	var tables []string
 	if db.Dialect == models.Postgres {
-		require.NoError(t, db.Raw(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name <> 'goose_db_version'`).Scan(&tables).Error)
+		require.NoError(t, db.ForTests().Raw(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name <> 'goose_db_version'`).Scan(&tables).Error)
 	} else {
-		require.NoError(t, db.Raw(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'goose_db_version'`).Scan(&tables).Error)
+		require.NoError(t, db.ForTests().Raw(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'goose_db_version'`).Scan(&tables).Error)
 	}
 	for _, table := range tables {
-		cols, err := db.Migrator().ColumnTypes(table)
+		cols, err := db.ForTests().Migrator().ColumnTypes(table)
 		require.NoError(t, err)
 		for _, c := range cols {
 			out[table] = append(out[table], c.Name())
@@ -81,9 +81,9 @@ func TestSchemaConstraints(t *testing.T) {
 			require.NoError(t, err)
 
 			// CHECK on statuses.
-			err = db.Exec(`UPDATE document_generation_jobs SET status = 'exploded' WHERE id = ?`, j.ID).Error
+			err = db.ForTests().Exec(`UPDATE document_generation_jobs SET status = 'exploded' WHERE id = ?`, j.ID).Error
 			assert.Error(t, err, "job status CHECK")
-			err = db.Exec(`UPDATE job_documents SET status = 'exploded' WHERE job_id = ?`, j.ID).Error
+			err = db.ForTests().Exec(`UPDATE job_documents SET status = 'exploded' WHERE job_id = ?`, j.ID).Error
 			assert.Error(t, err, "document status CHECK")
 			// One active job per project, by the partial unique index.
 			_, _, err = db.CreateJob(ctx, models.NewJob{UserID: u.ID, ProjectID: p.ID, Documents: []string{"project_charter"}})
@@ -91,13 +91,13 @@ func TestSchemaConstraints(t *testing.T) {
 			require.ErrorAs(t, err, &active)
 			assert.Equal(t, j.ID, active.JobID)
 			// A finished job frees the project.
-			require.NoError(t, db.Exec(`UPDATE document_generation_jobs SET status = 'completed' WHERE id = ?`, j.ID).Error)
+			require.NoError(t, db.ForTests().Exec(`UPDATE document_generation_jobs SET status = 'completed' WHERE id = ?`, j.ID).Error)
 			_, _, err = db.CreateJob(ctx, models.NewJob{UserID: u.ID, ProjectID: p.ID, Documents: []string{"project_charter"}})
 			assert.NoError(t, err)
 			// Unique (job_id, document_type) on artifacts.
 			insert := `INSERT INTO artifacts (id, job_id, project_id, user_id, document_type, title, markdown, created_at) VALUES (?, ?, ?, ?, 'project_charter', 't', 'm', CURRENT_TIMESTAMP)`
-			require.NoError(t, db.Exec(insert, "00000000-0000-4000-8000-00000000000a", j.ID, p.ID, u.ID).Error)
-			err = db.Exec(insert, "00000000-0000-4000-8000-00000000000b", j.ID, p.ID, u.ID).Error
+			require.NoError(t, db.ForTests().Exec(insert, "00000000-0000-4000-8000-00000000000a", j.ID, p.ID, u.ID).Error)
+			err = db.ForTests().Exec(insert, "00000000-0000-4000-8000-00000000000b", j.ID, p.ID, u.ID).Error
 			assert.True(t, models.IsUniqueViolation(err), "artifact exactly once: %v", err)
 		})
 	}

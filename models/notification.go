@@ -12,10 +12,17 @@ import (
 // ShownAt marks that some tab has toasted it, so that a completion that
 // happened while the user was away is toasted once on their next page.
 type Notification struct {
-	ID        string `gorm:"primaryKey"`
-	UserID    string
-	JobID     *string
-	Kind      string // job_completed, job_failed
+	ID     string `gorm:"primaryKey"`
+	UserID string
+	JobID  *string
+	Kind   string // job_completed, job_failed
+	// Facts the views render the words from.
+	DocumentsDone  int
+	DocumentsTotal int
+	// ProjectName is read with the notification (the job's project).
+	ProjectName string `gorm:"->"`
+	// Title, Body and Link are the words of notifications stored before
+	// the engine stored facts only; new rows leave them empty.
 	Title     string
 	Body      string
 	Link      string
@@ -30,7 +37,10 @@ type Notification struct {
 // Notifications lists the user's notifications, newest first.
 func (db *DB) Notifications(ctx context.Context, userID string, limit int) ([]Notification, error) {
 	var ns []Notification
-	err := db.WithContext(ctx).Where("user_id = ?", userID).Order("created_at DESC").Limit(limit).Find(&ns).Error
+	err := db.g.WithContext(ctx).Raw(`SELECT n.*, COALESCE(p.name, '') AS project_name FROM notifications n
+		LEFT JOIN document_generation_jobs j ON j.id = n.job_id
+		LEFT JOIN projects p ON p.id = j.project_id
+		WHERE n.user_id = ? ORDER BY n.created_at DESC LIMIT ?`, userID, limit).Scan(&ns).Error
 	if err != nil {
 		return nil, fmt.Errorf("list notifications: %w", err)
 	}
@@ -40,7 +50,7 @@ func (db *DB) Notifications(ctx context.Context, userID string, limit int) ([]No
 // CountUnread counts the user's unread notifications: the bell.
 func (db *DB) CountUnread(ctx context.Context, userID string) (int, error) {
 	var n int64
-	err := db.WithContext(ctx).Model(&Notification{}).Where("user_id = ? AND read_at IS NULL", userID).Count(&n).Error
+	err := db.g.WithContext(ctx).Model(&Notification{}).Where("user_id = ? AND read_at IS NULL", userID).Count(&n).Error
 	return int(n), err
 }
 
@@ -50,9 +60,15 @@ func (db *DB) CountUnread(ctx context.Context, userID string) (int, error) {
 // nothing.
 func (db *DB) Unshown(ctx context.Context, userID string) ([]Notification, error) {
 	var ns []Notification
-	err := db.WithContext(ctx).Where("user_id = ? AND shown_at IS NULL", userID).Order("created_at").Limit(20).Find(&ns).Error
+	err := db.g.WithContext(ctx).Where("user_id = ? AND shown_at IS NULL", userID).Order("created_at").Limit(20).Find(&ns).Error
 	if err != nil {
 		return nil, fmt.Errorf("unshown notifications: %w", err)
+	}
+	for i := range ns {
+		if ns[i].JobID != nil {
+			db.g.WithContext(ctx).Raw(`SELECT p.name FROM document_generation_jobs j JOIN projects p ON p.id = j.project_id
+				WHERE j.id = ?`, *ns[i].JobID).Scan(&ns[i].ProjectName)
+		}
 	}
 	return ns, nil
 }
@@ -64,7 +80,7 @@ func (db *DB) AckShown(ctx context.Context, userID, id string, now time.Time) (b
 	if _, err := uuid.Parse(id); err != nil {
 		return false, nil
 	}
-	res := db.WithContext(ctx).Exec(`UPDATE notifications SET shown_at = ?
+	res := db.g.WithContext(ctx).Exec(`UPDATE notifications SET shown_at = ?
 		WHERE id = ? AND user_id = ? AND shown_at IS NULL`, now.UTC(), id, userID)
 	if res.Error != nil {
 		return false, fmt.Errorf("acknowledge notification: %w", res.Error)
@@ -74,6 +90,6 @@ func (db *DB) AckShown(ctx context.Context, userID, id string, now time.Time) (b
 
 // MarkAllRead marks every notification of the user as read.
 func (db *DB) MarkAllRead(ctx context.Context, userID string, now time.Time) error {
-	return db.WithContext(ctx).Exec(`UPDATE notifications SET read_at = ?, shown_at = COALESCE(shown_at, ?)
+	return db.g.WithContext(ctx).Exec(`UPDATE notifications SET read_at = ?, shown_at = COALESCE(shown_at, ?)
 		WHERE user_id = ? AND read_at IS NULL`, now.UTC(), now.UTC(), userID).Error
 }

@@ -25,7 +25,7 @@ func (db *DB) CreateProject(ctx context.Context, p *Project) error {
 	if p.ID == "" {
 		p.ID = uuid.NewString()
 	}
-	if err := db.WithContext(ctx).Create(p).Error; err != nil {
+	if err := db.g.WithContext(ctx).Create(p).Error; err != nil {
 		return fmt.Errorf("create project: %w", err)
 	}
 	return nil
@@ -33,7 +33,7 @@ func (db *DB) CreateProject(ctx context.Context, p *Project) error {
 
 // UpdateProject saves a project the user owns.
 func (db *DB) UpdateProject(ctx context.Context, p *Project) error {
-	res := db.WithContext(ctx).Model(&Project{}).Where("id = ? AND user_id = ?", p.ID, p.UserID).Updates(map[string]any{
+	res := db.g.WithContext(ctx).Model(&Project{}).Where("id = ? AND user_id = ?", p.ID, p.UserID).Updates(map[string]any{
 		"name": p.Name, "description": p.Description, "data": p.Data,
 		"company_intelligence_pack": p.CompanyIntelligencePack, "updated_at": time.Now().UTC(),
 	})
@@ -52,7 +52,7 @@ func (db *DB) ProjectForUser(ctx context.Context, userID, id string) (*Project, 
 	if _, err := uuid.Parse(id); err != nil {
 		return nil, ErrNotFound
 	}
-	if err := db.WithContext(ctx).Where("id = ? AND user_id = ?", id, userID).Take(&p).Error; err != nil {
+	if err := db.g.WithContext(ctx).Where("id = ? AND user_id = ?", id, userID).Take(&p).Error; err != nil {
 		return nil, notFound(err)
 	}
 	return &p, nil
@@ -61,7 +61,7 @@ func (db *DB) ProjectForUser(ctx context.Context, userID, id string) (*Project, 
 // Projects lists the user's projects, most recently updated first.
 func (db *DB) Projects(ctx context.Context, userID string) ([]Project, error) {
 	var ps []Project
-	err := db.WithContext(ctx).Where("user_id = ?", userID).Order("updated_at DESC").Find(&ps).Error
+	err := db.g.WithContext(ctx).Where("user_id = ?", userID).Order("updated_at DESC").Find(&ps).Error
 	if err != nil {
 		return nil, fmt.Errorf("list projects: %w", err)
 	}

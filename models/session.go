@@ -39,7 +39,7 @@ func HashToken(token string) string {
 func (db *DB) CreateSession(ctx context.Context, userID string, ttl time.Duration) (string, *Session, error) {
 	cookie := RandomToken(32)
 	s := &Session{ID: HashToken(cookie), UserID: userID, CSRFToken: RandomToken(32), CreatedAt: time.Now().UTC(), ExpiresAt: time.Now().UTC().Add(ttl)}
-	if err := db.WithContext(ctx).Create(s).Error; err != nil {
+	if err := db.g.WithContext(ctx).Create(s).Error; err != nil {
 		return "", nil, fmt.Errorf("create session: %w", err)
 	}
 	return cookie, s, nil
@@ -48,7 +48,7 @@ func (db *DB) CreateSession(ctx context.Context, userID string, ttl time.Duratio
 // SessionByCookie returns the live session and its user.
 func (db *DB) SessionByCookie(ctx context.Context, cookie string) (*Session, *User, error) {
 	var s Session
-	err := db.WithContext(ctx).Where("id = ? AND expires_at > ?", HashToken(cookie), time.Now().UTC()).Take(&s).Error
+	err := db.g.WithContext(ctx).Where("id = ? AND expires_at > ?", HashToken(cookie), time.Now().UTC()).Take(&s).Error
 	if err != nil {
 		return nil, nil, notFound(err)
 	}
@@ -61,11 +61,11 @@ func (db *DB) SessionByCookie(ctx context.Context, cookie string) (*Session, *Us
 
 // DeleteSession ends a session.
 func (db *DB) DeleteSession(ctx context.Context, cookie string) error {
-	return db.WithContext(ctx).Where("id = ?", HashToken(cookie)).Delete(&Session{}).Error
+	return db.g.WithContext(ctx).Where("id = ?", HashToken(cookie)).Delete(&Session{}).Error
 }
 
 // DeleteExpiredSessions removes sessions past their expiry.
 func (db *DB) DeleteExpiredSessions(ctx context.Context) (int64, error) {
-	res := db.WithContext(ctx).Where("expires_at <= ?", time.Now().UTC()).Delete(&Session{})
+	res := db.g.WithContext(ctx).Where("expires_at <= ?", time.Now().UTC()).Delete(&Session{})
 	return res.RowsAffected, res.Error
 }

@@ -30,7 +30,7 @@ func (db *DB) Snapshot(ctx context.Context, jobID string) (*JobSnapshot, error) 
 		return nil, err
 	}
 	var name string
-	if err := db.WithContext(ctx).Raw(`SELECT name FROM projects WHERE id = ?`, j.ProjectID).Scan(&name).Error; err != nil {
+	if err := db.g.WithContext(ctx).Raw(`SELECT name FROM projects WHERE id = ?`, j.ProjectID).Scan(&name).Error; err != nil {
 		return nil, fmt.Errorf("snapshot project name: %w", err)
 	}
 	n, err := db.CountActiveJobs(ctx, j.UserID)

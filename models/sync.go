@@ -48,7 +48,7 @@ type SyncState struct {
 // reading it streams from it.
 func (db *DB) SyncPosition(ctx context.Context, userID string) (int64, error) {
 	var pos []int64
-	if err := db.WithContext(ctx).Raw(`SELECT sync_position FROM users WHERE id = ?`, userID).Scan(&pos).Error; err != nil {
+	if err := db.g.WithContext(ctx).Raw(`SELECT sync_position FROM users WHERE id = ?`, userID).Scan(&pos).Error; err != nil {
 		return 0, fmt.Errorf("sync position: %w", err)
 	}
 	if len(pos) == 0 {
@@ -67,7 +67,7 @@ func (db *DB) SyncSince(ctx context.Context, userID string, since int64) (*SyncS
 		return nil, err
 	}
 	st := &SyncState{UserID: userID, From: since, To: to}
-	q := db.WithContext(ctx)
+	q := db.g.WithContext(ctx)
 	var jobs []Job
 	var notes []Notification
 	if since <= 0 || since > to {
@@ -122,7 +122,7 @@ type JobBoard struct {
 
 // JobBoard loads the user's board.
 func (db *DB) JobBoard(ctx context.Context, userID string) (*JobBoard, error) {
-	q := db.WithContext(ctx)
+	q := db.g.WithContext(ctx)
 	var active, ended []Job
 	if err := q.Where("user_id = ? AND status IN ?", userID, []string{StatusQueued, StatusProcessing}).
 		Order("queued_at DESC").Limit(syncBoardLimit).Find(&active).Error; err != nil {
@@ -158,7 +158,7 @@ func (db *DB) snapshotsOf(ctx context.Context, jobs []Job, docs bool) ([]JobSnap
 		}
 	}
 	var rows []struct{ ID, Name string }
-	if err := db.WithContext(ctx).Raw(`SELECT id, name FROM projects WHERE id IN ?`, projects).Scan(&rows).Error; err != nil {
+	if err := db.g.WithContext(ctx).Raw(`SELECT id, name FROM projects WHERE id IN ?`, projects).Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("project names: %w", err)
 	}
 	names := make(map[string]string, len(rows))

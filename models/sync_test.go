@@ -98,7 +98,7 @@ func TestSyncPositions(t *testing.T) {
 			// The finish and its notification: two changes in one
 			// transaction.
 			_, err = db.FinishJob(ctx, lease, models.Outcome{Status: models.StatusCompleted, Now: now.Add(2 * time.Second),
-				Notify: &models.Notification{Kind: "job_completed", Title: "Documents ready"}})
+				Notify: models.NotifyCompleted})
 			require.NoError(t, err)
 			assert.Equal(t, int64(5), pos(ua.ID))
 			st, err = db.SyncSince(ctx, ua.ID, 3)
@@ -141,7 +141,7 @@ func TestSyncPositions(t *testing.T) {
 				assert.Empty(t, st.Notifications, "nothing unshown")
 			}
 			for i := range models.SyncReplayLimit + 1 {
-				require.NoError(t, db.Exec(`UPDATE document_generation_jobs SET progress_percentage = ? WHERE id = ?`, i%100+1, jb.ID).Error)
+				require.NoError(t, db.ForTests().Exec(`UPDATE document_generation_jobs SET progress_percentage = ? WHERE id = ?`, i%100+1, jb.ID).Error)
 			}
 			st, err = db.SyncSince(ctx, ub.ID, 1)
 			require.NoError(t, err)

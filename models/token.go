@@ -28,7 +28,7 @@ const TokenPrefix = "dsr_"
 func (db *DB) CreateAPIToken(ctx context.Context, userID, name string) (string, *APIToken, error) {
 	token := TokenPrefix + RandomToken(32)
 	t := &APIToken{ID: uuid.NewString(), UserID: userID, Name: name, TokenHash: HashToken(token), Prefix: token[:len(TokenPrefix)+6]}
-	if err := db.WithContext(ctx).Create(t).Error; err != nil {
+	if err := db.g.WithContext(ctx).Create(t).Error; err != nil {
 		return "", nil, fmt.Errorf("create api token: %w", err)
 	}
 	return token, t, nil
@@ -37,14 +37,14 @@ func (db *DB) CreateAPIToken(ctx context.Context, userID, name string) (string, 
 // UserByAPIToken resolves a bearer token to its user, if the token is live.
 func (db *DB) UserByAPIToken(ctx context.Context, token string) (*User, error) {
 	var t APIToken
-	err := db.WithContext(ctx).Where("token_hash = ? AND revoked_at IS NULL", HashToken(token)).Take(&t).Error
+	err := db.g.WithContext(ctx).Where("token_hash = ? AND revoked_at IS NULL", HashToken(token)).Take(&t).Error
 	if err != nil {
 		return nil, notFound(err)
 	}
 	now := time.Now().UTC()
 	if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) > time.Minute {
 		// Coarse on purpose: a commit per API call would be wasteful.
-		db.WithContext(ctx).Model(&APIToken{}).Where("id = ?", t.ID).Update("last_used_at", now)
+		db.g.WithContext(ctx).Model(&APIToken{}).Where("id = ?", t.ID).Update("last_used_at", now)
 	}
 	return db.UserByID(ctx, t.UserID)
 }
@@ -52,13 +52,13 @@ func (db *DB) UserByAPIToken(ctx context.Context, token string) (*User, error) {
 // APITokens lists a user's tokens, newest first.
 func (db *DB) APITokens(ctx context.Context, userID string) ([]APIToken, error) {
 	var ts []APIToken
-	err := db.WithContext(ctx).Where("user_id = ?", userID).Order("created_at DESC").Find(&ts).Error
+	err := db.g.WithContext(ctx).Where("user_id = ?", userID).Order("created_at DESC").Find(&ts).Error
 	return ts, err
 }
 
 // RevokeAPIToken revokes one of the user's tokens.
 func (db *DB) RevokeAPIToken(ctx context.Context, userID, id string) error {
-	res := db.WithContext(ctx).Model(&APIToken{}).Where("id = ? AND user_id = ? AND revoked_at IS NULL", id, userID).Update("revoked_at", time.Now().UTC())
+	res := db.g.WithContext(ctx).Model(&APIToken{}).Where("id = ? AND user_id = ? AND revoked_at IS NULL", id, userID).Update("revoked_at", time.Now().UTC())
 	if res.Error != nil {
 		return fmt.Errorf("revoke api token: %w", res.Error)
 	}

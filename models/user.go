@@ -28,7 +28,7 @@ var ErrEmailTaken = fmt.Errorf("email already registered")
 // CreateUser stores a new user; passwordHash is already hashed.
 func (db *DB) CreateUser(ctx context.Context, email, name, passwordHash string) (*User, error) {
 	u := &User{ID: uuid.NewString(), Email: strings.ToLower(strings.TrimSpace(email)), Name: strings.TrimSpace(name), PasswordHash: passwordHash}
-	if err := db.WithContext(ctx).Create(u).Error; err != nil {
+	if err := db.g.WithContext(ctx).Create(u).Error; err != nil {
 		if IsUniqueViolation(err) {
 			return nil, ErrEmailTaken
 		}
@@ -40,7 +40,7 @@ func (db *DB) CreateUser(ctx context.Context, email, name, passwordHash string) 
 // UserByEmail finds a user by email, case-insensitively.
 func (db *DB) UserByEmail(ctx context.Context, email string) (*User, error) {
 	var u User
-	err := db.WithContext(ctx).Where("lower(email) = ?", strings.ToLower(strings.TrimSpace(email))).Take(&u).Error
+	err := db.g.WithContext(ctx).Where("lower(email) = ?", strings.ToLower(strings.TrimSpace(email))).Take(&u).Error
 	if err != nil {
 		return nil, notFound(err)
 	}
@@ -50,7 +50,7 @@ func (db *DB) UserByEmail(ctx context.Context, email string) (*User, error) {
 // UserByID finds a user by id.
 func (db *DB) UserByID(ctx context.Context, id string) (*User, error) {
 	var u User
-	if err := db.WithContext(ctx).Where("id = ?", id).Take(&u).Error; err != nil {
+	if err := db.g.WithContext(ctx).Where("id = ?", id).Take(&u).Error; err != nil {
 		return nil, notFound(err)
 	}
 	return &u, nil
@@ -59,7 +59,7 @@ func (db *DB) UserByID(ctx context.Context, id string) (*User, error) {
 // SetAdmin grants or withdraws the administrator role of the user with the
 // email. An unknown email is ErrNotFound.
 func (db *DB) SetAdmin(ctx context.Context, email string, admin bool) (*User, error) {
-	res := db.WithContext(ctx).Model(&User{}).Where("lower(email) = ?", strings.ToLower(strings.TrimSpace(email))).
+	res := db.g.WithContext(ctx).Model(&User{}).Where("lower(email) = ?", strings.ToLower(strings.TrimSpace(email))).
 		Updates(map[string]any{"is_admin": admin, "updated_at": time.Now().UTC()})
 	if res.Error != nil {
 		return nil, fmt.Errorf("set admin: %w", res.Error)

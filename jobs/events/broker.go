@@ -189,6 +189,15 @@ func (b *Broker) Publish(ev Event) {
 	b.accept(ev)
 }
 
+// Deliver announces a change in this process only: its transaction has
+// already told the other instances (NOTIFY inside the commit).
+func (b *Broker) Deliver(ev Event) {
+	if ev.Origin == "" {
+		ev.Origin = b.cfg.Instance
+	}
+	b.accept(ev)
+}
+
 // receive takes an event from another instance: like Publish, without
 // sending it back out.
 func (b *Broker) receive(ev Event) { b.accept(ev) }

@@ -257,7 +257,7 @@ func (br *Bridge) listenOnce(ctx context.Context, connected func()) error {
 		return err
 	}
 	defer conn.Close(context.Background())
-	if _, err := conn.Exec(ctx, "LISTEN "+Channel); err != nil {
+	if _, err := conn.Exec(ctx, "LISTEN "+Channel+"; LISTEN "+ControlChannel); err != nil {
 		return err
 	}
 	br.pid.Store(conn.PgConn().PID())
@@ -287,15 +287,16 @@ func (br *Bridge) listenOnce(ctx context.Context, connected func()) error {
 			}
 			return err
 		}
-		var ev Event
-		if err := json.Unmarshal([]byte(n.Payload), &ev); err != nil {
+		evs, err := decodePayload(n.Payload)
+		if err != nil {
 			br.log.Warn("events: bad notification payload", "payload", n.Payload, "err", err)
 			continue
 		}
-		if ev.Origin == self {
-			continue
+		for _, ev := range evs {
+			if ev.Origin != self {
+				br.b.receive(ev)
+			}
 		}
-		br.b.receive(ev)
 	}
 }
 

@@ -69,8 +69,9 @@ func (p *Provider) Prompts() []Prompt {
 
 // failure is an error answer: a status and, optionally, the body.
 type failure struct {
-	status int
-	body   string
+	status     int
+	body       string
+	retryAfter string // the Retry-After header, if any
 }
 
 // New starts a provider on 127.0.0.1. Close it when done.
@@ -103,6 +104,15 @@ func (p *Provider) Fail(docType string, status int) {
 		return
 	}
 	p.failing[docType] = failure{status: status}
+}
+
+// FailRetryAfter makes calls for the document type answer with the status
+// and a Retry-After header (seconds or an HTTP date), as a rate-limited
+// provider does.
+func (p *Provider) FailRetryAfter(docType string, status int, retryAfter string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.failing[docType] = failure{status: status, retryAfter: retryAfter}
 }
 
 // FailWith makes calls for the document type answer with the status and the
@@ -351,6 +361,9 @@ func (p *Provider) serve(w http.ResponseWriter, r *http.Request) {
 			body = fmt.Sprintf(`{"error":{"message":"provider refused %s","type":"invalid_request_error","code":"test_failure"}}`, typ)
 		}
 		w.Header().Set("Content-Type", "application/json")
+		if fail.retryAfter != "" {
+			w.Header().Set("Retry-After", fail.retryAfter)
+		}
 		w.WriteHeader(fail.status)
 		io.WriteString(w, body)
 		return

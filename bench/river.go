@@ -1,0 +1,228 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sort"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivermigrate"
+
+	"dossier/jobs"
+	"dossier/jobs/documents"
+	"dossier/jobs/events"
+	"dossier/models"
+)
+
+// River, as a library, on the same PostgreSQL server: the yardstick for
+// Dossier's queue. It runs no-op jobs tuned for throughput (fetch cooldown
+// and poll interval 1 ms, 100 workers), not at its capped defaults (a
+// 100 ms cooldown caps 100 workers at 1,000 jobs/s).
+
+type noopArgs struct{}
+
+func (noopArgs) Kind() string { return "noop" }
+
+type noopWorker struct {
+	river.WorkerDefaults[noopArgs]
+}
+
+func (noopWorker) Work(context.Context, *river.Job[noopArgs]) error { return nil }
+
+const (
+	riverWorkers = 100
+	// dossierConcurrency is WORKER_CONCURRENCY for the comparison.
+	dossierConcurrency = 64
+)
+
+// riverRun inserts n no-op jobs, then measures how fast a River client
+// completes them.
+func riverRun(ctx context.Context, url string, n int) float64 {
+	pool, err := pgxpool.New(ctx, url)
+	check(err)
+	defer pool.Close()
+	migrator, err := rivermigrate.New(riverpgxv5.New(pool), nil)
+	check(err)
+	_, err = migrator.Migrate(ctx, rivermigrate.DirectionUp, nil)
+	check(err)
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &noopWorker{})
+	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
+		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: riverWorkers}},
+		Workers:           workers,
+		FetchCooldown:     time.Millisecond,
+		FetchPollInterval: time.Millisecond,
+		Logger:            slog.New(slog.DiscardHandler),
+	})
+	check(err)
+	params := make([]river.InsertManyParams, n)
+	for i := range params {
+		params[i] = river.InsertManyParams{Args: noopArgs{}}
+	}
+	for i := 0; i < n; i += 1000 {
+		_, err := client.InsertMany(ctx, params[i:min(i+1000, n)])
+		check(err)
+	}
+	events, cancel := client.Subscribe(river.EventKindJobCompleted)
+	defer cancel()
+	var done atomic.Int64
+	start := time.Now()
+	check(client.Start(ctx))
+	for done.Add(1) <= int64(n) {
+		<-events
+		if done.Load() == int64(n) {
+			break
+		}
+	}
+	elapsed := time.Since(start)
+	stopCtx, stop := context.WithTimeout(ctx, 10*time.Second)
+	defer stop()
+	check(client.Stop(stopCtx))
+	return float64(n) / elapsed.Seconds()
+}
+
+// dossierRun queues n 1-document jobs, then measures how fast a processor
+// (with an instant generator, the group commit and the NOTIFY of `serve`)
+// completes them.
+func dossierRun(ctx context.Context, url string, n int) (jobsPerSec, commitsPerDoc float64) {
+	db, err := models.Open(ctx, url, models.Options{MaxConns: dossierConcurrency + 8})
+	check(err)
+	defer db.Close()
+	f := newServeFixture(db, 8)
+	defer f.stop()
+	ids := f.jobs(n, []string{"project_charter"})
+	p := f.processor("ratio", dossierConcurrency, instant{}, 4)
+	c0 := nextXID(db)
+	start := time.Now()
+	check(p.Start(ctx))
+	f.waitDone(ids, 5*time.Minute)
+	elapsed := time.Since(start)
+	c1 := nextXID(db)
+	p.Stop()
+	return float64(n) / elapsed.Seconds(), float64(c1-c0) / float64(n)
+}
+
+// benchRiverRatio interleaves Dossier and River on the same server, three
+// rounds, and prints the ratio of their jobs per second.
+func benchRiverRatio(base string) {
+	ctx := context.Background()
+	const n = 3000
+	var ratios []float64
+	var dossierRates, riverRates, commits []float64
+	for round := range 3 {
+		du, drop := newPostgresDB(base)
+		d, c := dossierRun(ctx, du, n)
+		drop()
+		ru, drop := newPostgresDB(base)
+		r := riverRun(ctx, ru, n)
+		drop()
+		dossierRates, riverRates, commits = append(dossierRates, d), append(riverRates, r), append(commits, c)
+		ratios = append(ratios, d/r)
+		progress("round %d: dossier %.0f jobs/s, river %.0f jobs/s", round+1, d, r)
+	}
+	add("postgres", fmt.Sprintf("dossier throughput, %d jobs × 1 docs", n), spread(dossierRates, "%.0f"), fmt.Sprintf("jobs/s; instant generator, WORKER_CONCURRENCY=%d, LLM_CONCURRENCY=4, group commit, NOTIFY in the transaction", dossierConcurrency))
+	add("postgres", fmt.Sprintf("river throughput, %d jobs", n), spread(riverRates, "%.0f"), fmt.Sprintf("jobs/s; River v0.51.2 as a library, no-op worker, %d workers, FetchCooldown = FetchPollInterval = 1ms", riverWorkers))
+	add("postgres", fmt.Sprintf("write commits per document, %d jobs × 1 docs", n), spread(commits, "%.2f"), fmt.Sprintf("transaction ids taken (NOTIFY included: it is sent inside the state change), concurrency %d", dossierConcurrency))
+	ratioLine = "dossier/river jobs-per-second ratio: " + spread(ratios, "%.3f")
+	ratioConfig = fmt.Sprintf("  Dossier: 1-document jobs, instant generator, WORKER_CONCURRENCY=%d, LLM_CONCURRENCY=4, NOTIFY bridge attached as in serve.\n"+
+		"  River v0.51.2 (library, riverpgxv5): no-op jobs, %d workers, FetchCooldown and FetchPollInterval 1 ms.\n"+
+		"  Same PostgreSQL server, fresh database each, interleaved, 3 rounds of %d jobs.", dossierConcurrency, riverWorkers, n)
+}
+
+var ratioLine, ratioConfig, graphLine string
+
+// spread formats min, median and max.
+func spread(xs []float64, format string) string {
+	s := append([]float64(nil), xs...)
+	sort.Float64s(s)
+	return fmt.Sprintf("min "+format+" median "+format+" max "+format, s[0], s[len(s)/2], s[len(s)-1])
+}
+
+// fixedLatency is a model that takes exactly d per document.
+type fixedLatency struct{ d time.Duration }
+
+func (g fixedLatency) Generate(ctx context.Context, req documents.Request) (documents.Document, error) {
+	select {
+	case <-time.After(g.d):
+	case <-ctx.Done():
+		return documents.Document{}, ctx.Err()
+	}
+	return instant{}.Generate(ctx, req)
+}
+
+// graphBound is the least time a job of the catalog's documents can take
+// with the model's latency d and llm calls at once: the longest dependency
+// chain, or the documents' total work over the parallelism, whichever is
+// longer.
+func graphBound(order []string, d time.Duration, llm int) time.Duration {
+	depth := map[string]int{}
+	longest := 0
+	for _, t := range order {
+		dt, _ := documents.Lookup(t)
+		dd := 1
+		for _, dep := range dt.DependsOn {
+			dd = max(dd, depth[dep]+1)
+		}
+		depth[t] = dd
+		longest = max(longest, dd)
+	}
+	waves := (len(order) + llm - 1) / llm
+	return time.Duration(max(longest, waves)) * d
+}
+
+// benchGraphBound runs one 12-document job at a time with a fixed-latency
+// model and LLM_CONCURRENCY=4, and compares its time (creation to
+// completion) with the dependency graph's bound.
+func benchGraphBound(name string, db *models.DB) {
+	const latency = 200 * time.Millisecond
+	const llm = 4
+	order, err := documents.Resolve(nil)
+	check(err)
+	bound := graphBound(order, latency, llm)
+	f := newServeFixture(db, 1)
+	defer f.stop()
+	p := f.processor("graph", 2, documents.NewLimited(fixedLatency{latency}, llm, 0), llm)
+	check(p.Start(context.Background()))
+	defer p.Stop()
+	f.client = jobs.NewClient(db, f.broker, p)
+	var ratios []float64
+	for range 5 {
+		start := time.Now()
+		ids := f.jobs(1, nil)
+		f.waitDone(ids, time.Minute)
+		ratios = append(ratios, float64(time.Since(start))/float64(bound))
+	}
+	add(name, "12-doc job / graph bound", spread(ratios, "%.3f"), fmt.Sprintf("model latency %s fixed, LLM_CONCURRENCY=%d, bound %s (longest chain vs. work/parallelism), 5 jobs one at a time", latency, llm, bound))
+	if name == "postgres" {
+		graphLine = "12-doc job / graph bound ratio: " + spread(ratios, "%.3f")
+	}
+}
+
+// serveFixture wires the database as `serve` does: a broker, and on
+// PostgreSQL the LISTEN/NOTIFY bridge and NOTIFY inside transactions.
+type serveFixture struct {
+	*fixture
+	bridge *events.Bridge
+}
+
+func newServeFixture(db *models.DB, users int) *serveFixture {
+	f := &serveFixture{fixture: newFixture(db, users)}
+	if db.Dialect == models.Postgres {
+		db.SetNotifier(events.Notifier(f.broker.Instance()))
+		f.bridge = events.NewPGBridge(db.URL, f.broker, slog.New(slog.DiscardHandler))
+		check(f.bridge.Start(context.Background()))
+	}
+	return f
+}
+
+func (f *serveFixture) stop() {
+	if f.bridge != nil {
+		f.bridge.Stop()
+	}
+	f.broker.Stop()
+}

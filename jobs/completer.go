@@ -1,0 +1,158 @@
+package jobs
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"dossier/models"
+)
+
+// completer is the process's group commit: every run hands its writes
+// (finished documents, started ones, outcomes) to it, and it stores
+// whatever has gathered in one transaction, while the previous one commits
+// or after at most a few milliseconds. Commits are the scarce resource: a
+// batch of sixty documents costs one.
+type completer struct {
+	db  *models.DB
+	log *slog.Logger
+	// maxBatch bounds the writes of one transaction.
+	maxBatch int
+	// linger is how long a lone write waits for company when the database
+	// is idle; 0 commits at once.
+	linger time.Duration
+	// onCommit runs after each committed batch, with the results (to
+	// announce them).
+	onCommit func([]models.Committed)
+
+	mu      sync.Mutex
+	queue   []*submission
+	wake    chan struct{}
+	stop    chan struct{}
+	stopped chan struct{}
+	once    sync.Once
+}
+
+type submission struct {
+	w    models.Write
+	ctx  context.Context
+	done chan struct{}
+	res  models.Committed
+	err  error
+}
+
+func newCompleter(db *models.DB, log *slog.Logger, onCommit func([]models.Committed)) *completer {
+	return &completer{db: db, log: log, maxBatch: 256, onCommit: onCommit,
+		wake: make(chan struct{}, 1), stop: make(chan struct{}), stopped: make(chan struct{})}
+}
+
+func (c *completer) start() { go c.loop() }
+
+// close stops the loop once the queue is empty.
+func (c *completer) close() {
+	c.once.Do(func() { close(c.stop) })
+	<-c.stopped
+}
+
+// submit queues w and waits until it is committed (or refused). Errors of
+// the infrastructure (connection lost, database unavailable) are retried
+// by the completer until ctx ends: they are nobody's fault, and cost the
+// job nothing. Any other error is the write's own.
+func (c *completer) submit(ctx context.Context, w models.Write) (models.Committed, error) {
+	s := &submission{w: w, ctx: ctx, done: make(chan struct{})}
+	c.mu.Lock()
+	c.queue = append(c.queue, s)
+	c.mu.Unlock()
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+	<-s.done
+	return s.res, s.err
+}
+
+func (c *completer) take() []*submission {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := min(len(c.queue), c.maxBatch)
+	batch := c.queue[:n:n]
+	c.queue = c.queue[n:]
+	return batch
+}
+
+func (c *completer) loop() {
+	defer close(c.stopped)
+	for {
+		batch := c.take()
+		if len(batch) == 0 {
+			select {
+			case <-c.wake:
+				if c.linger > 0 {
+					time.Sleep(c.linger)
+				}
+				continue
+			case <-c.stop:
+				if batch = c.take(); len(batch) == 0 {
+					return
+				}
+			}
+		}
+		c.commit(batch)
+	}
+}
+
+// commit stores a batch; on an error that is not the infrastructure's, it
+// commits the writes one by one so that one bad write fails alone.
+func (c *completer) commit(batch []*submission) {
+	backoff := 50 * time.Millisecond
+	for {
+		live := batch[:0:0]
+		for _, s := range batch {
+			if err := s.ctx.Err(); err != nil {
+				s.err = err
+				close(s.done)
+				continue
+			}
+			live = append(live, s)
+		}
+		if len(live) == 0 {
+			return
+		}
+		batch = live
+		writes := make([]models.Write, len(batch))
+		for i, s := range batch {
+			writes[i] = s.w
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		res, err := c.db.Commit(ctx, writes)
+		cancel()
+		switch {
+		case err == nil:
+			for i, s := range batch {
+				s.res = res[i]
+				s.err = res[i].Err
+			}
+			if c.onCommit != nil {
+				c.onCommit(res)
+			}
+			for _, s := range batch {
+				close(s.done)
+			}
+			return
+		case models.IsInfrastructure(err):
+			c.log.Warn("commit: database unavailable; retrying", "err", err, "writes", len(batch), "retry_in", backoff)
+			time.Sleep(backoff)
+			backoff = min(backoff*2, 5*time.Second)
+		case len(batch) > 1:
+			for _, s := range batch {
+				c.commit([]*submission{s})
+			}
+			return
+		default:
+			batch[0].err = err
+			close(batch[0].done)
+			return
+		}
+	}
+}

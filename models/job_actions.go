@@ -1,0 +1,146 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+)
+
+// RequestCancel cancels a queued job at once, or asks the worker running a
+// processing job to stop. It answers ErrConflict for a job that has ended.
+func (db *DB) RequestCancel(ctx context.Context, userID, id string, now time.Time) (*Job, error) {
+	if _, err := uuid.Parse(id); err != nil {
+		return nil, ErrNotFound
+	}
+	now = now.UTC()
+	q := db.g.WithContext(ctx)
+	// Conditional updates, not read-then-write: a claim may move the job
+	// from queued to processing at any moment, and either way the cancel
+	// must land.
+	for range 3 {
+		var cancelled, requested []Ended
+		err := q.Transaction(func(tx *gorm.DB) error {
+			// Queued: ends at once.
+			if err := tx.Raw(`UPDATE document_generation_jobs
+				SET status = 'cancelled', cancel_requested_at = ?, completed_at = ?, version = version + 1, updated_at = ?
+				WHERE id = ? AND user_id = ? AND status = 'queued'
+				RETURNING id, user_id, status, version`, now, now, now, id, userID).Scan(&cancelled).Error; err != nil {
+				return err
+			}
+			if len(cancelled) == 1 {
+				if err := tx.Exec(`UPDATE job_documents SET status = 'skipped' WHERE job_id = ? AND status = 'pending'`, id).Error; err != nil {
+					return err
+				}
+				c := cancelled[0]
+				return db.notify(tx, []Change{{Kind: "job", JobID: c.ID, UserID: c.UserID, Version: c.Version}})
+			}
+			// Processing: from now on the fenced commits refuse its
+			// documents, and the instance running it aborts its calls.
+			if err := tx.Raw(`UPDATE document_generation_jobs
+				SET cancel_requested_at = COALESCE(cancel_requested_at, ?), version = version + 1, updated_at = ?
+				WHERE id = ? AND user_id = ? AND status = 'processing'
+				RETURNING id, user_id, status, version`, now, now, id, userID).Scan(&requested).Error; err != nil {
+				return err
+			}
+			if len(requested) == 1 {
+				c := requested[0]
+				return db.notify(tx, []Change{{Kind: "cancel", JobID: c.ID, UserID: c.UserID, Version: c.Version},
+					{Kind: "job", JobID: c.ID, UserID: c.UserID, Version: c.Version}})
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("cancel job: %w", err)
+		}
+		if len(cancelled)+len(requested) == 1 {
+			return db.JobByID(ctx, id)
+		}
+		j, err := db.JobForUser(ctx, userID, id)
+		if err != nil {
+			return nil, err
+		}
+		if j.Terminal() {
+			return nil, ErrConflict
+		}
+		// It moved between the two updates; try again.
+	}
+	return nil, ErrConflict
+}
+
+// RetryJob requeues a failed or cancelled job by hand. Completed documents
+// are kept; only the missing ones will be generated. It answers ErrConflict
+// when the job is active or completed, and *ActiveJobError when the project
+// has another active job.
+func (db *DB) RetryJob(ctx context.Context, userID, id string, now time.Time) (*Job, error) {
+	if _, err := uuid.Parse(id); err != nil {
+		return nil, ErrNotFound
+	}
+	now = now.UTC()
+	var job Job
+	err := db.g.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Where("id = ? AND user_id = ?", id, userID).Take(&job).Error; err != nil {
+			return notFound(err)
+		}
+		if job.Status != StatusFailed && job.Status != StatusCancelled {
+			return ErrConflict
+		}
+		res := tx.Exec(`UPDATE document_generation_jobs
+			SET status = 'queued', run_at = ?, retry_count = 0, cancel_requested_at = NULL,
+			    completed_at = NULL, error_message = NULL, error_details = NULL,
+			    version = version + 1, updated_at = ?
+			WHERE id = ? AND status IN ('failed', 'cancelled')`, now, now, job.ID)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return ErrConflict
+		}
+		if err := tx.Exec(`UPDATE job_documents SET status = 'pending', error = NULL
+			WHERE job_id = ? AND status <> 'completed'`, job.ID).Error; err != nil {
+			return err
+		}
+		if err := tx.Where("id = ?", job.ID).Take(&job).Error; err != nil {
+			return err
+		}
+		return db.notify(tx, []Change{{Kind: "queued", JobID: job.ID, UserID: job.UserID, Version: job.Version},
+			{Kind: "job", JobID: job.ID, UserID: job.UserID, Version: job.Version}})
+	})
+	if err != nil {
+		if errors.Is(err, ErrNotFound) || errors.Is(err, ErrConflict) {
+			return nil, err
+		}
+		if IsUniqueViolation(err) {
+			if active, aerr := db.ActiveJobForProject(ctx, job.ProjectID); aerr == nil {
+				return nil, &ActiveJobError{JobID: active.ID}
+			}
+		}
+		return nil, fmt.Errorf("retry job: %w", err)
+	}
+	return &job, nil
+}
+
+// DeleteFinishedJobs removes terminal jobs that ended before cutoff, in
+// batches, leaving their artifacts in place (job_id becomes NULL).
+func (db *DB) DeleteFinishedJobs(ctx context.Context, cutoff time.Time, batch int) (int64, error) {
+	var total int64
+	for {
+		res := db.g.WithContext(ctx).Exec(`DELETE FROM document_generation_jobs WHERE id IN (
+			SELECT id FROM document_generation_jobs
+			WHERE status IN ('completed', 'failed', 'cancelled') AND completed_at < ?
+			LIMIT ?)`, cutoff.UTC(), batch)
+		if res.Error != nil {
+			return total, fmt.Errorf("delete finished jobs: %w", res.Error)
+		}
+		total += res.RowsAffected
+		if res.RowsAffected < int64(batch) {
+			return total, nil
+		}
+		if err := ctx.Err(); err != nil {
+			return total, err
+		}
+	}
+}

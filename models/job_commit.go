@@ -1,0 +1,642 @@
+package models
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+)
+
+// The write path of running jobs. Every write of a worker is a Write, and
+// Commit stores any number of them, from any number of runs, in ONE
+// transaction: the group commit. Each job's row is updated by one fenced
+// UPDATE … FROM (VALUES …) … RETURNING: a job missing from RETURNING has
+// lost its lease (or its cancel was requested), and nothing of its write is
+// stored. Each document stays atomic with its checkpoint and the job's
+// progress, because they share the transaction.
+
+// DocumentResult is a finished document, as the worker commits it.
+type DocumentResult struct {
+	Type             string
+	Title            string
+	Markdown         string
+	Attempts         int
+	StartedAt        time.Time
+	FinishedAt       time.Time
+	PromptTokens     int
+	CompletionTokens int
+	// Instruction is the regeneration instruction the document was written
+	// with, kept on its version.
+	Instruction string
+	// CurrentDocument and EstimatedCompletion are the job's progress after
+	// this document, for CommitDocument (a Write carries its own).
+	CurrentDocument     string
+	EstimatedCompletion *time.Time
+}
+
+// DocumentFailure is how one document finally failed in a run.
+type DocumentFailure struct {
+	Type  string `json:"type"`
+	Error string `json:"error"`
+	// Summary is the failure as one plain sentence for people; Error is the
+	// technical detail.
+	Summary  string `json:"summary,omitempty"`
+	Attempts int    `json:"attempts"`
+	// Permanent failures are not retried automatically.
+	Permanent bool `json:"permanent"`
+	// RetryAfter is the wait the provider asked for, when it was longer
+	// than the run would wait in process.
+	RetryAfter time.Duration `json:"-"`
+}
+
+// Outcome is how a worker ends its run of a job. Documents not completed
+// become pending again when the job is queued, and skipped when it ends
+// (failed ones stay failed).
+type Outcome struct {
+	// Status is the job's next status: completed, failed or cancelled, or
+	// queued to retry later (RetryAt) or to release it at shutdown.
+	Status string
+	// Failures are the documents that failed.
+	Failures []DocumentFailure
+	// RetryAt schedules the automatic retry of a queued outcome; a retry
+	// increments retry_count. Without it, a queued outcome is a release.
+	RetryAt *time.Time
+	// Notify is the kind of notification to store for the user, if any.
+	Notify string
+	Now    time.Time
+}
+
+// Write is one run's change to its job.
+type Write struct {
+	Lease Lease
+	// Documents finished, stored with their checkpoints and progress.
+	Documents []DocumentResult
+	// Started documents are marked generating.
+	Started []string
+	// Failed documents are marked failed, while the run goes on.
+	Failed []DocumentFailure
+	// CurrentDocument, when not nil, replaces the job's current document
+	// ("" clears it).
+	CurrentDocument     *string
+	EstimatedCompletion *time.Time
+	// End, when set, ends the run in the same transaction.
+	End *Outcome
+	Now time.Time
+}
+
+// Committed is what Commit reports for one Write.
+type Committed struct {
+	// Err is nil, ErrLeaseLost, or ErrCancelRequested (a write that does not
+	// end the run, refused because the job's cancel was requested).
+	Err error
+	Job JobHead
+	// Artifacts are the ids of the stored documents, in the write's order.
+	Artifacts []string
+}
+
+// JobHead is the part of a job's row a writer needs back.
+type JobHead struct {
+	ID                 string
+	UserID             string
+	Status             string
+	Version            int64
+	CompletedDocuments int
+	TotalDocuments     int
+}
+
+// Change is a committed change other instances should hear of: ids only.
+// Control changes (a job to claim, a cancel) and display changes (progress)
+// travel on different channels.
+type Change struct {
+	Kind    string // "job", "queued" or "cancel"
+	JobID   string
+	UserID  string
+	Version int64
+}
+
+// Notice is one NOTIFY: a channel and its payload.
+type Notice struct{ Channel, Payload string }
+
+// Notifier turns a transaction's changes into NOTIFYs, sent inside that
+// transaction (PostgreSQL): one per channel per batch.
+type Notifier func([]Change) []Notice
+
+// SetNotifier installs the notifier used by every state-changing
+// transaction. Call it before the first write.
+func (db *DB) SetNotifier(n Notifier) { db.notifier = n }
+
+// Notifies reports whether state-changing transactions NOTIFY the other
+// instances themselves.
+func (db *DB) Notifies() bool { return db.Dialect == Postgres && db.notifier != nil }
+
+// notify sends the changes' notices inside tx.
+func (db *DB) notify(tx *gorm.DB, changes []Change) error {
+	if db.Dialect != Postgres || db.notifier == nil || len(changes) == 0 {
+		return nil
+	}
+	for _, n := range db.notifier(changes) {
+		if err := tx.Exec(`SELECT pg_notify(?, ?)`, n.Channel, n.Payload).Error; err != nil {
+			return fmt.Errorf("notify: %w", err)
+		}
+	}
+	return nil
+}
+
+// Commit stores the writes in one transaction and reports each one's fate,
+// in the writes' order. An error means nothing was stored; the caller may
+// retry (IsInfrastructure) or commit the writes one by one.
+//
+// The row decides, not the worker's view: a run that ends while its job's
+// cancel was requested ends it cancelled (its last documents are not
+// stored), and a cancel nobody requested (a stale event) is a hand-back.
+func (db *DB) Commit(ctx context.Context, writes []Write) ([]Committed, error) {
+	out := make([]Committed, len(writes))
+	pending := make([]int, len(writes))
+	for i := range writes {
+		pending[i] = i
+	}
+	for pass := 0; len(pending) > 0 && pass < 3; pass++ {
+		batch := make([]Write, len(pending))
+		for k, i := range pending {
+			batch[k] = writes[i]
+		}
+		res, err := db.commitOnce(ctx, batch)
+		if err != nil {
+			return nil, err
+		}
+		var again []int
+		for k, i := range pending {
+			out[i] = res[k]
+			if res[k].Err == nil {
+				continue
+			}
+			w := &writes[i]
+			switch {
+			case errors.Is(res[k].Err, ErrLeaseLost):
+			case errors.Is(res[k].Err, ErrCancelRequested) && w.End != nil:
+				*w = Write{Lease: w.Lease, Now: w.Now, End: &Outcome{Status: StatusCancelled, Now: w.End.Now}}
+				again = append(again, i)
+			case errors.Is(res[k].Err, errNotCancelled) && w.End != nil:
+				*w = Write{Lease: w.Lease, Now: w.Now, End: &Outcome{Status: StatusQueued, Now: w.End.Now}}
+				again = append(again, i)
+			}
+		}
+		pending = again
+	}
+	for i := range out {
+		if errors.Is(out[i].Err, errNotCancelled) {
+			out[i].Err = ErrLeaseLost
+		}
+	}
+	return out, nil
+}
+
+type jobValues struct {
+	w       *Write
+	idx     int
+	arts    []string
+	status  string
+	retry   int
+	errMode int // 0 keep, 1 clear, 2 set
+	errMsg  *string
+	errDet  *string
+	runAt   *time.Time
+}
+
+func (db *DB) commitOnce(ctx context.Context, writes []Write) ([]Committed, error) {
+	out := make([]Committed, len(writes))
+	vals := make([]jobValues, len(writes))
+	for i := range writes {
+		w := &writes[i]
+		v := jobValues{w: w, idx: i, status: StatusProcessing}
+		for range w.Documents {
+			v.arts = append(v.arts, uuid.NewString())
+		}
+		if o := w.End; o != nil {
+			v.status = o.Status
+			switch {
+			case o.Status == StatusQueued && o.RetryAt != nil:
+				at := o.RetryAt.UTC()
+				v.runAt, v.retry = &at, 1
+			case o.Status == StatusQueued:
+				now := o.Now.UTC()
+				v.runAt = &now
+			}
+			if o.Status == StatusCompleted {
+				v.errMode = 1
+			}
+			if len(o.Failures) > 0 {
+				details := map[string]any{}
+				for _, f := range o.Failures {
+					details[f.Type] = map[string]any{"error": f.Error, "summary": f.Summary, "attempts": f.Attempts, "permanent": f.Permanent}
+				}
+				msg := fmt.Sprintf("%s failed: %s", o.Failures[0].Type, o.Failures[0].Error)
+				if len(o.Failures) > 1 {
+					msg = fmt.Sprintf("%d documents failed; first: %s", len(o.Failures), msg)
+				}
+				b, _ := json.Marshal(details)
+				d := string(b)
+				v.errMode, v.errMsg, v.errDet = 2, &msg, &d
+			}
+		}
+		vals[i] = v
+	}
+	// Rows are touched in a stable order (by job id), so that concurrent
+	// batches cannot deadlock on each other.
+	order := slices.Clone(vals)
+	slices.SortFunc(order, func(a, b jobValues) int { return cmp.Compare(a.w.Lease.JobID, b.w.Lease.JobID) })
+
+	err := db.g.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		heads, err := db.updateJobs(tx, order)
+		if err != nil {
+			return err
+		}
+		ok := make([]jobValues, 0, len(order))
+		var changes []Change
+		for _, v := range order {
+			h, found := heads[v.w.Lease.JobID]
+			if !found {
+				continue
+			}
+			out[v.idx] = Committed{Job: h, Artifacts: v.arts}
+			ok = append(ok, v)
+			changes = append(changes, Change{Kind: "job", JobID: h.ID, UserID: h.UserID, Version: h.Version})
+			if h.Status == StatusQueued {
+				changes = append(changes, Change{Kind: "queued", JobID: h.ID, UserID: h.UserID, Version: h.Version})
+			}
+		}
+		if err := db.storeDocuments(tx, ok); err != nil {
+			return err
+		}
+		if err := db.endRuns(tx, ok); err != nil {
+			return err
+		}
+		return db.notify(tx, changes)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("commit: %w", err)
+	}
+	for i := range writes {
+		if out[i].Job.ID == "" {
+			if out[i].Err = db.refusal(ctx, writes[i].Lease); out[i].Err != nil && !isRefusal(out[i].Err) {
+				return nil, out[i].Err
+			}
+		}
+	}
+	return out, nil
+}
+
+func isRefusal(err error) bool {
+	return errors.Is(err, ErrLeaseLost) || errors.Is(err, ErrCancelRequested) || errors.Is(err, errNotCancelled)
+}
+
+// cast writes a typed placeholder: PostgreSQL needs the types of VALUES.
+func (db *DB) cast(typ string) string {
+	if db.Dialect == Postgres {
+		return "?::" + typ
+	}
+	return "?"
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// updateJobs is the fenced update of every job row of the batch, in one
+// statement. It returns the rows it changed, by id.
+func (db *DB) updateJobs(tx *gorm.DB, vals []jobValues) (map[string]JobHead, error) {
+	var sb strings.Builder
+	args := make([]any, 0, len(vals)*16)
+	row := "(" + strings.Join([]string{db.cast("text"), db.cast("bigint"), db.cast("text"), db.cast("int"),
+		db.cast("text"), db.cast("int"), db.cast("text"), db.cast("timestamptz"), db.cast("text"),
+		db.cast("timestamptz"), db.cast("int"), db.cast("int"), db.cast("text"), db.cast("text"),
+		db.cast("timestamptz"), db.cast("int")}, ", ") + ")"
+	sb.WriteString(`WITH v (id, token, worker, n, arts, has_cur, cur, eta, status, run_at, retry_inc,
+		err_mode, err_msg, err_det, now, no_cancel) AS (VALUES `)
+	for i, v := range vals {
+		if i > 0 {
+			sb.WriteString(", ")
+		}
+		sb.WriteString(row)
+		arts := []byte("[]")
+		if len(v.arts) > 0 {
+			arts, _ = json.Marshal(v.arts)
+		}
+		cur := ""
+		if v.w.CurrentDocument != nil {
+			cur = *v.w.CurrentDocument
+		}
+		var eta *time.Time
+		if v.w.EstimatedCompletion != nil {
+			t := v.w.EstimatedCompletion.UTC()
+			eta = &t
+		}
+		args = append(args, v.w.Lease.JobID, v.w.Lease.Token, v.w.Lease.Worker, len(v.w.Documents),
+			string(arts), b2i(v.w.CurrentDocument != nil), cur, eta, v.status,
+			v.runAt, v.retry, v.errMode, v.errMsg, v.errDet, v.w.Now.UTC(), b2i(v.status != StatusCancelled))
+	}
+	sb.WriteString(`)
+	UPDATE document_generation_jobs AS j SET
+		status = v.status,
+		completed_documents = j.completed_documents + v.n,
+		generated_artifacts = ` + db.appendJSON("j.generated_artifacts", "v.arts") + `,
+		progress_percentage = CASE WHEN v.status = 'completed' OR j.total_documents <= 0 THEN 100
+			ELSE ` + db.least("100", "(j.completed_documents + v.n) * 100 / j.total_documents") + ` END,
+		current_document = CASE WHEN v.status <> 'processing' THEN NULL WHEN v.has_cur = 1 THEN NULLIF(v.cur, '') ELSE j.current_document END,
+		estimated_completion = CASE WHEN v.status <> 'processing' THEN NULL ELSE v.eta END,
+		locked_by = CASE WHEN v.status = 'processing' THEN j.locked_by END,
+		lease_expires_at = CASE WHEN v.status = 'processing' THEN j.lease_expires_at END,
+		fencing_token = CASE WHEN v.status = 'processing' THEN j.fencing_token ELSE j.fencing_token + 1 END,
+		run_at = CASE WHEN v.status = 'queued' THEN v.run_at ELSE j.run_at END,
+		retry_count = j.retry_count + v.retry_inc,
+		completed_at = CASE WHEN v.status IN ('completed', 'failed', 'cancelled') THEN v.now ELSE j.completed_at END,
+		error_message = CASE v.err_mode WHEN 0 THEN j.error_message WHEN 1 THEN NULL ELSE v.err_msg END,
+		error_details = CASE v.err_mode WHEN 0 THEN j.error_details WHEN 1 THEN NULL ELSE ` + db.jsonValue("v.err_det") + ` END,
+		version = j.version + 1,
+		updated_at = v.now
+	FROM v
+	WHERE j.id = ` + db.uuidCol("v.id") + ` AND j.fencing_token = v.token AND j.locked_by = v.worker
+	  AND j.status = 'processing' AND (CASE WHEN j.cancel_requested_at IS NULL THEN 1 ELSE 0 END) = v.no_cancel
+	RETURNING ` + db.returning("j.id, j.user_id, j.status, j.version, j.completed_documents, j.total_documents"))
+	var rows []JobHead
+	if err := tx.Raw(sb.String(), args...).Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("update jobs: %w", err)
+	}
+	heads := make(map[string]JobHead, len(rows))
+	for _, r := range rows {
+		heads[r.ID] = r
+	}
+	return heads, nil
+}
+
+func (db *DB) appendJSON(col, arr string) string {
+	if db.Dialect == Postgres {
+		return col + " || " + arr + "::jsonb"
+	}
+	return `(SELECT json_group_array(value) FROM (SELECT value FROM json_each(` + col + `) UNION ALL SELECT value FROM json_each(` + arr + `)))`
+}
+
+// returning names the target's columns in RETURNING: SQLite takes them
+// unqualified.
+func (db *DB) returning(cols string) string {
+	if db.Dialect == Postgres {
+		return cols
+	}
+	return strings.ReplaceAll(cols, "j.", "")
+}
+
+func (db *DB) least(a, b string) string {
+	if db.Dialect == Postgres {
+		return "LEAST(" + a + ", " + b + ")"
+	}
+	return "MIN(" + a + ", " + b + ")"
+}
+
+func (db *DB) jsonValue(col string) string {
+	if db.Dialect == Postgres {
+		return col + "::jsonb"
+	}
+	return col
+}
+
+func (db *DB) uuidCol(col string) string {
+	if db.Dialect == Postgres {
+		return col + "::uuid"
+	}
+	return col
+}
+
+// storeDocuments inserts the batch's artifacts and writes their checkpoints,
+// the documents started and the documents failed, a few statements for the
+// whole batch.
+func (db *DB) storeDocuments(tx *gorm.DB, ok []jobValues) error {
+	var arts, done, started, failed []string
+	var artArgs, doneArgs, startArgs, failArgs []any
+	for _, v := range ok {
+		w := v.w
+		now := w.Now.UTC()
+		for i, d := range w.Documents {
+			arts = append(arts, "("+strings.Join([]string{db.cast("text"), db.cast("text"), db.cast("text"), db.cast("text"),
+				db.cast("text"), db.cast("int"), db.cast("int"), db.cast("timestamptz"), db.cast("text")}, ", ")+")")
+			artArgs = append(artArgs, v.arts[i], w.Lease.JobID, d.Type, d.Title, d.Markdown, d.PromptTokens, d.CompletionTokens, d.FinishedAt.UTC(), d.Instruction)
+			done = append(done, "("+strings.Join([]string{db.cast("text"), db.cast("text"), db.cast("int"), db.cast("timestamptz"),
+				db.cast("timestamptz"), db.cast("bigint"), db.cast("text"), db.cast("int"), db.cast("int")}, ", ")+")")
+			doneArgs = append(doneArgs, w.Lease.JobID, d.Type, d.Attempts, d.StartedAt.UTC(), d.FinishedAt.UTC(),
+				d.FinishedAt.Sub(d.StartedAt).Milliseconds(), v.arts[i], d.PromptTokens, d.CompletionTokens)
+		}
+		for _, t := range w.Started {
+			started = append(started, "("+db.cast("text")+", "+db.cast("text")+", "+db.cast("timestamptz")+")")
+			startArgs = append(startArgs, w.Lease.JobID, t, now)
+		}
+		for _, f := range w.Failed {
+			failed = append(failed, "("+db.cast("text")+", "+db.cast("text")+", "+db.cast("int")+", "+db.cast("text")+", "+db.cast("text")+")")
+			failArgs = append(failArgs, w.Lease.JobID, f.Type, f.Attempts, f.Error, DocFailed)
+		}
+		if o := w.End; o != nil {
+			status := DocFailed
+			if o.Status == StatusQueued {
+				status = DocPending
+			}
+			for _, f := range o.Failures {
+				failed = append(failed, "("+db.cast("text")+", "+db.cast("text")+", "+db.cast("int")+", "+db.cast("text")+", "+db.cast("text")+")")
+				failArgs = append(failArgs, w.Lease.JobID, f.Type, f.Attempts, f.Error, status)
+			}
+		}
+	}
+	if len(arts) > 0 {
+		// The version is the project's next one for the type, numbered
+		// under the projects' version locks (taken in id order); the unique
+		// (job_id, document_type) makes each document exactly-once.
+		if err := lockJobsProjects(tx, db.Dialect, jobIDs(ok)); err != nil {
+			return err
+		}
+		q := `WITH v (id, job_id, type, title, markdown, pt, ct, created, instruction) AS (VALUES ` + strings.Join(arts, ", ") + `)
+			INSERT INTO artifacts (id, job_id, project_id, user_id, document_type, title, markdown, version,
+				prompt_tokens, completion_tokens, created_at, source, instruction)
+			SELECT ` + db.uuidCol("v.id") + `, j.id, j.project_id, j.user_id, v.type, v.title, v.markdown,
+				COALESCE((SELECT MAX(a.version) FROM artifacts a WHERE a.project_id = j.project_id AND a.document_type = v.type), 0) + 1,
+				v.pt, v.ct, v.created, '` + SourceGenerated + `', v.instruction
+			FROM v JOIN document_generation_jobs j ON j.id = ` + db.uuidCol("v.job_id")
+		if err := tx.Exec(q, artArgs...).Error; err != nil {
+			return fmt.Errorf("insert artifacts: %w", err)
+		}
+		q = `WITH v (job_id, type, attempts, started, finished, dur, art, pt, ct) AS (VALUES ` + strings.Join(done, ", ") + `)
+			UPDATE job_documents AS d SET status = 'completed', attempts = v.attempts, started_at = v.started,
+				completed_at = v.finished, duration_ms = v.dur, error = NULL, artifact_id = ` + db.uuidCol("v.art") + `,
+				prompt_tokens = v.pt, completion_tokens = v.ct
+			FROM v WHERE d.job_id = ` + db.uuidCol("v.job_id") + ` AND d.document_type = v.type AND d.status <> 'completed'`
+		res := tx.Exec(q, doneArgs...)
+		if res.Error != nil {
+			return fmt.Errorf("checkpoints: %w", res.Error)
+		}
+		if res.RowsAffected != int64(len(done)) {
+			return fmt.Errorf("checkpoints: %d of %d written: %w", res.RowsAffected, len(done), ErrConflict)
+		}
+	}
+	if len(started) > 0 {
+		q := `WITH v (job_id, type, now) AS (VALUES ` + strings.Join(started, ", ") + `)
+			UPDATE job_documents AS d SET status = 'generating', started_at = v.now, error = NULL
+			FROM v WHERE d.job_id = ` + db.uuidCol("v.job_id") + ` AND d.document_type = v.type AND d.status <> 'completed'`
+		if err := tx.Exec(q, startArgs...).Error; err != nil {
+			return fmt.Errorf("start documents: %w", err)
+		}
+	}
+	if len(failed) > 0 {
+		q := `WITH v (job_id, type, attempts, err, status) AS (VALUES ` + strings.Join(failed, ", ") + `)
+			UPDATE job_documents AS d SET status = v.status, attempts = v.attempts, error = v.err
+			FROM v WHERE d.job_id = ` + db.uuidCol("v.job_id") + ` AND d.document_type = v.type AND d.status <> 'completed'`
+		if err := tx.Exec(q, failArgs...).Error; err != nil {
+			return fmt.Errorf("failed documents: %w", err)
+		}
+	}
+	return nil
+}
+
+func jobIDs(vs []jobValues) []string {
+	out := make([]string, 0, len(vs))
+	for _, v := range vs {
+		if len(v.w.Documents) > 0 {
+			out = append(out, v.w.Lease.JobID)
+		}
+	}
+	return out
+}
+
+// lockJobsProjects takes the version locks of the jobs' projects, in id
+// order so that concurrent batches and edits cannot deadlock.
+func lockJobsProjects(tx *gorm.DB, dialect Dialect, jobs []string) error {
+	if dialect != Postgres || len(jobs) == 0 {
+		return nil
+	}
+	var ids []string
+	err := tx.Raw(`SELECT id FROM projects WHERE id IN (SELECT project_id FROM document_generation_jobs WHERE id IN ?)
+		ORDER BY id FOR NO KEY UPDATE`, jobs).Scan(&ids).Error
+	if err != nil {
+		return fmt.Errorf("lock projects: %w", err)
+	}
+	return nil
+}
+
+// endRuns applies the end of the runs that ended: what is not completed
+// goes back to pending (queued) or is skipped (ended; failed ones stay
+// failed), and the user is notified.
+func (db *DB) endRuns(tx *gorm.DB, ok []jobValues) error {
+	var requeued, ended []string
+	var notes []Notification
+	for _, v := range ok {
+		o := v.w.End
+		if o == nil {
+			continue
+		}
+		if o.Status == StatusQueued {
+			requeued = append(requeued, v.w.Lease.JobID)
+		} else {
+			ended = append(ended, v.w.Lease.JobID)
+		}
+		if o.Notify != "" {
+			jobID := v.w.Lease.JobID
+			notes = append(notes, Notification{ID: uuid.NewString(), JobID: &jobID, Kind: o.Notify, CreatedAt: o.Now.UTC()})
+		}
+	}
+	if len(requeued) > 0 {
+		if err := tx.Exec(`UPDATE job_documents SET status = 'pending' WHERE job_id IN ? AND status <> 'completed'`, requeued).Error; err != nil {
+			return fmt.Errorf("requeue documents: %w", err)
+		}
+	}
+	if len(ended) > 0 {
+		if err := tx.Exec(`UPDATE job_documents SET status = 'skipped' WHERE job_id IN ? AND status IN ('pending', 'generating')`, ended).Error; err != nil {
+			return fmt.Errorf("skip documents: %w", err)
+		}
+	}
+	if len(notes) > 0 {
+		rows := make([]string, len(notes))
+		args := make([]any, 0, len(notes)*4)
+		for i, n := range notes {
+			rows[i] = "(" + db.cast("text") + ", " + db.cast("text") + ", " + db.cast("text") + ", " + db.cast("timestamptz") + ")"
+			args = append(args, n.ID, *n.JobID, n.Kind, n.CreatedAt)
+		}
+		q := `WITH v (id, job_id, kind, created) AS (VALUES ` + strings.Join(rows, ", ") + `)
+			INSERT INTO notifications (id, user_id, job_id, kind, title, documents_done, documents_total, created_at)
+			SELECT ` + db.uuidCol("v.id") + `, j.user_id, j.id, v.kind, '', j.completed_documents, j.total_documents, v.created
+			FROM v JOIN document_generation_jobs j ON j.id = ` + db.uuidCol("v.job_id") + `
+			ORDER BY v.id`
+		if err := tx.Exec(q, args...).Error; err != nil {
+			return fmt.Errorf("notify user: %w", err)
+		}
+	}
+	return nil
+}
+
+// CommitDocument stores one finished document: the artifact (exactly once),
+// its checkpoint and the job's progress, fenced by the lease. A stale worker
+// gets ErrLeaseLost and changes nothing; once the job's cancel is requested
+// it gets ErrCancelRequested. It is Commit of one write, returning the job.
+func (db *DB) CommitDocument(ctx context.Context, lease Lease, r DocumentResult) (*Job, *Artifact, error) {
+	cur := r.CurrentDocument
+	res, err := db.commitOne(ctx, Write{Lease: lease, Documents: []DocumentResult{r}, CurrentDocument: &cur,
+		EstimatedCompletion: r.EstimatedCompletion, Now: r.FinishedAt})
+	if err != nil {
+		return nil, nil, err
+	}
+	j, err := db.JobByID(ctx, lease.JobID)
+	if err != nil {
+		return nil, nil, err
+	}
+	a, err := db.artifactByID(ctx, res.Artifacts[0])
+	return j, a, err
+}
+
+// DocumentsStarted is a write that is not a finished document: documents
+// started, and possibly one that failed.
+type DocumentsStarted struct {
+	Started         []string
+	Failed          *DocumentFailure
+	CurrentDocument string
+	Now             time.Time
+}
+
+// StartDocuments marks documents generating (and a failed one failed) in
+// one fenced write. It is Commit of one write, returning the job.
+func (db *DB) StartDocuments(ctx context.Context, lease Lease, in DocumentsStarted) (*Job, error) {
+	w := Write{Lease: lease, Started: in.Started, Now: in.Now}
+	if in.CurrentDocument != "" {
+		w.CurrentDocument = &in.CurrentDocument
+	}
+	if in.Failed != nil {
+		w.Failed = []DocumentFailure{*in.Failed}
+	}
+	if _, err := db.commitOne(ctx, w); err != nil {
+		return nil, err
+	}
+	return db.JobByID(ctx, lease.JobID)
+}
+
+// FinishJob ends a worker's run of a job in one fenced transaction. It is
+// Commit of one write, returning the job.
+func (db *DB) FinishJob(ctx context.Context, lease Lease, o Outcome) (*Job, error) {
+	if _, err := db.commitOne(ctx, Write{Lease: lease, End: &o, Now: o.Now}); err != nil {
+		return nil, err
+	}
+	return db.JobByID(ctx, lease.JobID)
+}
+
+func (db *DB) commitOne(ctx context.Context, w Write) (*Committed, error) {
+	res, err := db.Commit(ctx, []Write{w})
+	if err != nil {
+		return nil, err
+	}
+	if res[0].Err != nil {
+		return nil, res[0].Err
+	}
+	return &res[0], nil
+}
