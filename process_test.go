@@ -501,3 +501,121 @@ func TestListenErrorExits(t *testing.T) {
 		t.Fatalf("dossier hung on a taken port:\n%s", out.String())
 	}
 }
+
+// A worker frozen (SIGSTOP) past its lease while another instance takes
+// the job over, then resumed (SIGCONT): none of the frozen worker's writes
+// is accepted, no document is stored twice, and the job's progress never
+// goes backwards.
+func TestZombieWorkerSIGSTOP(t *testing.T) {
+	provider := providertest.New()
+	defer provider.Close()
+	provider.SetDelay(300 * time.Millisecond)
+	env := postgresEnv(t, provider)
+	dbURL := envValue(env, "DATABASE_URL")
+	db, err := models.Connect(context.Background(), dbURL)
+	require.NoError(t, err)
+	defer db.Close()
+
+	// Watch the job row from the side, all along.
+	type seen struct {
+		done     int
+		token    int64
+		lockedBy string
+	}
+	var mu sync.Mutex
+	var history []seen
+	var jobID string
+	stopWatch := make(chan struct{})
+	watched := make(chan struct{})
+	watch := func() {
+		defer close(watched)
+		for {
+			select {
+			case <-stopWatch:
+				return
+			case <-time.After(20 * time.Millisecond):
+			}
+			mu.Lock()
+			id := jobID
+			mu.Unlock()
+			if id == "" {
+				continue
+			}
+			var row struct {
+				CompletedDocuments int
+				FencingToken       int64
+				LockedBy           *string
+			}
+			if err := db.ForTests().Raw(`SELECT completed_documents, fencing_token, locked_by FROM document_generation_jobs WHERE id = ?`, id).Scan(&row).Error; err != nil {
+				continue
+			}
+			s := seen{done: row.CompletedDocuments, token: row.FencingToken}
+			if row.LockedBy != nil {
+				s.lockedBy = *row.LockedBy
+			}
+			mu.Lock()
+			history = append(history, s)
+			mu.Unlock()
+		}
+	}
+	go watch()
+
+	p1 := start(t, env)
+	token, id := setupJob(t, env, p1)
+	mu.Lock()
+	jobID = id
+	mu.Unlock()
+	p1.waitJob(token, id, 30*time.Second, func(j jobView) bool { return j.CompletedDocuments >= 2 })
+	var frozenWorker string
+	require.NoError(t, db.ForTests().Raw(`SELECT locked_by FROM document_generation_jobs WHERE id = ?`, id).Scan(&frozenWorker).Error)
+	require.NotEmpty(t, frozenWorker)
+
+	// Freeze it mid-document; another instance takes over once the lease
+	// (2 s) has expired, and gets further.
+	require.NoError(t, p1.cmd.Process.Signal(syscall.SIGSTOP))
+	frozenAt := p1.waitJobDirect(db, id)
+	p2 := start(t, env)
+	p2.waitJob(token, id, 30*time.Second, func(j jobView) bool { return j.CompletedDocuments >= frozenAt+2 })
+
+	// Resume the zombie: its in-flight document returns, and its commit
+	// and heartbeats meet a fencing token that has moved on.
+	require.NoError(t, p1.cmd.Process.Signal(syscall.SIGCONT))
+	done := p2.waitJob(token, id, 60*time.Second, func(j jobView) bool { return j.Status == "completed" || j.Status == "failed" })
+	require.Equal(t, "completed", done.Status)
+	assert.Equal(t, 10, done.CompletedDocuments)
+	close(stopWatch)
+	<-watched
+
+	checkExactlyOnce(t, dbURL, id, 10)
+	mu.Lock()
+	defer mu.Unlock()
+	require.NotEmpty(t, history)
+	resumed := false
+	for i := 1; i < len(history); i++ {
+		prev, cur := history[i-1], history[i]
+		assert.GreaterOrEqual(t, cur.done, prev.done, "progress went backwards at sample %d", i)
+		assert.GreaterOrEqual(t, cur.token, prev.token, "the fencing token went backwards at sample %d", i)
+		if prev.lockedBy == frozenWorker && cur.lockedBy != frozenWorker {
+			resumed = true
+		}
+		if resumed {
+			assert.NotEqual(t, frozenWorker, cur.lockedBy, "the zombie got the job back")
+		}
+	}
+	assert.True(t, resumed, "another instance took the job over")
+	// The zombie noticed, wrote nothing, and is still alive and well.
+	require.Eventually(t, func() bool { return strings.Contains(p1.out.String(), "lease lost") }, 10*time.Second, 50*time.Millisecond,
+		"the resumed worker saw its lease lost:\n%s", p1.out.String())
+	assert.NotContains(t, p1.out.String(), "job write failed")
+	resp, err := http.Get(p1.url + "/healthz")
+	require.NoError(t, err)
+	resp.Body.Close()
+}
+
+// waitJobDirect reads the job's completed documents from the database (the
+// process is frozen and cannot answer).
+func (p *proc) waitJobDirect(db *models.DB, id string) int {
+	var n int
+	require.NoError(p.t, db.ForTests().Raw(`SELECT completed_documents FROM document_generation_jobs WHERE id = ?`, id).Scan(&n).Error)
+	return n
+}

@@ -199,7 +199,8 @@ func (r *run) execute() {
 		if sched.Finished() {
 			o, ok := models.Decide(job.RetryCount, job.MaxRetries, r.plan(sched, failures), r.cause())
 			if !ok {
-				return // lease lost: the new holder carries on
+				r.log.Info("lease lost; abandoning the run")
+				return // the new holder carries on
 			}
 			if o.Status == models.StatusCancelled {
 				w = models.Write{Lease: r.lease, Now: now} // nothing more is stored
@@ -224,9 +225,11 @@ func (r *run) execute() {
 		// Nothing was in flight (a resumed job with everything done, or a
 		// run stopped before it started anything).
 		o, ok := models.Decide(job.RetryCount, job.MaxRetries, r.plan(sched, failures), r.cause())
-		if ok {
-			r.write(models.Write{Lease: r.lease, End: &o, Now: o.Now}, sched)
+		if !ok {
+			r.log.Info("lease lost; abandoning the run")
+			return
 		}
+		r.write(models.Write{Lease: r.lease, End: &o, Now: o.Now}, sched)
 	}
 }
 
