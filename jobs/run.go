@@ -220,6 +220,17 @@ func (r *run) execute() {
 			p.drafts.committed(job.ID, job.UserID, res.typ)
 			observeDocument(res.typ, res.finished.Sub(res.started))
 		}
+		if res.err == nil {
+			// Its slot is free now that it is stored.
+			sched.Settled(res.typ)
+			if more := next(); len(more) > 0 && !ended {
+				launch(more)
+				if !r.write(models.Write{Lease: r.lease, Started: more, CurrentDocument: &more[0], Now: time.Now()}, sched) {
+					r.waitOut(results, sched)
+					return
+				}
+			}
+		}
 	}
 	if !ended {
 		// Nothing was in flight (a resumed job with everything done, or a
