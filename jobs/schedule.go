@@ -16,8 +16,8 @@ type Scheduler struct {
 	// their slot, so that a crash never loses more than Limit documents.
 	settling map[string]bool
 	blocked  map[string]bool // failed, or depends on a failure
-	limit   int
-	stopped bool
+	limit    int
+	stopped  bool
 }
 
 // NewScheduler plans order (the job's documents, in dependency order) with
