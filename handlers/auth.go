@@ -106,6 +106,8 @@ func (s *Server) signup(c *fiber.Ctx) error {
 		fields.add("name", "Enter your name")
 	case tooLong(in.Name, 100):
 		fields.add("name", "Use at most 100 characters")
+	case !storableText(in.Name):
+		fields.add("name", "Remove the NUL character or invalid text")
 	}
 	if !validEmail(in.Email) {
 		fields.add("email", "Enter an email address such as ada@example.com")

@@ -207,3 +207,15 @@ func TestStructuredInputsAreValidated(t *testing.T) {
 		assert.Equal(t, data, got.Data)
 	})
 }
+
+// The other forms that store text refuse a NUL character too.
+func TestNULInSignupAndTokenNames(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d models.Dialect) {
+		b := setup(t, d)
+		resp := b.anon().postForm(t, "/signup", url.Values{"email": {uniqueEmail("nul")}, "name": {"a\x00b"}, "password": {"a long enough password"}})
+		assert.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode)
+		c := b.user(t)
+		resp = c.postForm(t, "/settings/tokens", url.Values{"name": {"t\x00"}})
+		assert.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode)
+	})
+}

@@ -67,12 +67,12 @@ func (s *Server) createToken(c *fiber.Ctx) error {
 	if name == "" {
 		name = "API token"
 	}
-	if tooLong(name, 100) {
+	if tooLong(name, 100) || !storableText(name) {
 		vm, err := s.tokensVM(c)
 		if err != nil {
 			return err
 		}
-		vm.Name, vm.Error = name, "Use at most 100 characters"
+		vm.Name, vm.Error = name, "Use at most 100 characters, without NUL characters"
 		c.Status(fiber.StatusUnprocessableEntity)
 		return s.page(c, "API tokens", "", pages.TokensPage(vm))
 	}

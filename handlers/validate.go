@@ -284,6 +284,10 @@ func isoDate(s string) (time.Time, bool) {
 // tooLong reports whether s has more than n characters.
 func tooLong(s string, n int) bool { return utf8.RuneCountInString(s) > n }
 
+// storableText reports whether PostgreSQL can store s as text: valid UTF-8
+// without NUL characters.
+func storableText(s string) bool { return utf8.ValidString(s) && strings.IndexByte(s, 0) < 0 }
+
 // lines splits a textarea into its non-blank, trimmed lines.
 func lines(s string) []string {
 	var out []string
