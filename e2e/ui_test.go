@@ -77,7 +77,7 @@ func TestUIGenerateLeaveAndGetNotified(t *testing.T) {
 		t.Fatalf("toast says %q", toast)
 	}
 	waitFor(t, ctx, "a browser notification is shown", fmt.Sprintf(
-		`window.__dossierNotifications.some(n => n.tag === 'job-%s' && n.title === 'Documents ready')`, jobID), 5*time.Second)
+		`window.__dossierNotifications.some(n => n.tag === 'job-%s' && n.title.startsWith('Documents ready'))`, jobID), 5*time.Second)
 	if got := value(t, ctx, "notifications", chromedp.Evaluate[int](`window.__dossierNotifications.length`)); got != 1 {
 		t.Fatalf("%d browser notifications for one job", got)
 	}
@@ -283,10 +283,13 @@ func TestUIFailedJobRetriesOnlyTheMissingDocuments(t *testing.T) {
 	model := providertest.New()
 	t.Cleanup(model.Close)
 	model.SetDelay(150 * time.Millisecond)
-	model.Fail("risk_register", http.StatusBadRequest)
+	// A server error: retryable, so Retry is offered once the job has
+	// failed (a 400 would not be: no attempt can fix it). No automatic
+	// job-level retry, so the job fails after the document's own attempts.
+	model.Fail("risk_register", http.StatusInternalServerError)
 	srv := startServer(t, map[string]string{
 		"GENERATOR": "openai", "OPENAI_BASE_URL": model.BaseURL(), "OPENAI_API_KEY": "test-key",
-		"OPENAI_MODEL": "test-model", "LLM_CONCURRENCY": "1",
+		"OPENAI_MODEL": "test-model", "LLM_CONCURRENCY": "1", "JOB_MAX_RETRIES": "0",
 	})
 	ctx := newBrowser(t)
 	signUp(t, ctx, srv)
@@ -294,7 +297,7 @@ func TestUIFailedJobRetriesOnlyTheMissingDocuments(t *testing.T) {
 
 	waitFor(t, ctx, "the job fails", cardIs(jobID, "failed"), 30*time.Second)
 	errText := value(t, ctx, "the error", chromedp.Text(chromedp.CSS(`#job-`+jobID+` [data-testid="job-error"]`)))
-	if !strings.Contains(errText, "risk_register") || !strings.Contains(errText, "400") {
+	if !strings.Contains(errText, "Risk Register") {
 		t.Fatalf("the card's error says %q", errText)
 	}
 	act(t, ctx, "open the job page",
@@ -302,7 +305,7 @@ func TestUIFailedJobRetriesOnlyTheMissingDocuments(t *testing.T) {
 		chromedp.WaitVisible(testid("job-timeline")),
 	)
 	docErr := value(t, ctx, "the document's error", chromedp.Text(chromedp.CSS(`[data-testid="timeline-doc-risk_register"] [data-testid="timeline-doc-error"]`)))
-	if !strings.Contains(docErr, "400") {
+	if !strings.Contains(docErr, "500") {
 		t.Fatalf("the timeline shows %q for the risk register", docErr)
 	}
 	failed := fetchJob(t, ctx, jobID)
