@@ -177,6 +177,8 @@ func TestArtifactPage(t *testing.T) {
 			downloads[a.AttrOr("data-testid", "")] = a.AttrOr("href", "")
 		})
 		assert.Equal(t, map[string]string{
+			"edit-document": "/projects/" + risk.ProjectID + "/documents/risk_register/edit",
+			"download-docx": "/artifacts/" + risk.ID + ".docx",
 			"download-md":   "/artifacts/" + risk.ID + ".md",
 			"download-html": "/artifacts/" + risk.ID + ".html?download=1",
 			"print-view":    "/artifacts/" + risk.ID + ".html",
@@ -333,11 +335,12 @@ func TestArtifactsZip(t *testing.T) {
 		raw := body(t, resp)
 		zr, err := zip.NewReader(bytes.NewReader(raw), int64(len(raw)))
 		require.NoError(t, err)
-		want := []string{
-			"01-project-charter.md", "02-business-case.md", "03-scope-statement.md",
-			"04-stakeholder-register.md", "05-risk-register.md", "06-communication-plan.md",
-			"07-work-breakdown-structure.md", "08-schedule.md", "09-budget-estimate.md",
-			"10-raci-matrix.md", "11-quality-plan.md", "12-executive-summary.md",
+		// Each document three times, under its single downloads' names, in
+		// generation order.
+		var want []string
+		for _, a := range g.artifacts {
+			base := slugify(a.Title, a.DocumentType)
+			want = append(want, base+".md", base+".html", base+".docx")
 		}
 		var names []string
 		for i, f := range zr.File {
@@ -347,10 +350,18 @@ func TestArtifactsZip(t *testing.T) {
 			content, err := io.ReadAll(rc)
 			require.NoError(t, rc.Close())
 			require.NoError(t, err)
-			require.Less(t, i, len(g.artifacts))
-			assert.Equal(t, g.artifacts[i].Markdown, string(content), f.Name)
+			a := g.artifacts[i/3]
+			switch {
+			case strings.HasSuffix(f.Name, ".md"):
+				assert.Equal(t, a.Markdown, string(content), f.Name)
+			case strings.HasSuffix(f.Name, ".html"):
+				assert.Contains(t, string(content), "<title>"+a.Title+"</title>", f.Name)
+			case strings.HasSuffix(f.Name, ".docx"):
+				_, err := zip.NewReader(bytes.NewReader(content), int64(len(content)))
+				assert.NoError(t, err, f.Name)
+			}
 		}
-		assert.Equal(t, want, names, "one file per document, in generation order, and nothing else")
+		assert.Equal(t, want, names, "three files per document, in generation order, and nothing else")
 
 		// Still the job's JSON at /api/generation/jobs/:id.
 		resp = c.get(t, "/api/generation/jobs/"+g.job.ID)

@@ -193,6 +193,12 @@ func (s *Server) projectPage(c *fiber.Ctx) error {
 		return err
 	}
 	vm := projectView(p)
+	if vm.Library, err = s.libraryVM(c, p.ID); err != nil {
+		return err
+	}
+	if vm.Runs, err = s.runsVM(c, p.ID); err != nil {
+		return err
+	}
 	switch c.Query("saved") {
 	case "created":
 		vm.Flash = "Project created."

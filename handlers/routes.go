@@ -63,6 +63,7 @@ func (s *Server) App() *fiber.App {
 	s.JobPageRoutes(r)
 	s.EventRoutes(r)
 	s.ArtifactRoutes(r)
+	s.DocumentRoutes(r)
 	s.TokenRoutes(r)
 	s.DashboardRoutes(r)
 	s.NotificationRoutes(r)

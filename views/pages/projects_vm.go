@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"dossier/views/components"
+	"dossier/views/partials"
 )
 
 // ProjectForm holds the project form's values exactly as typed, so that a
@@ -131,6 +132,9 @@ type ProjectView struct {
 	Updated               string
 	// Flash is a one-off message, such as "Project saved".
 	Flash string
+	// Library and Runs are the project's documents and generation runs.
+	Library partials.LibraryVM
+	Runs    partials.RunsVM
 }
 
 type DeliverableView struct{ Name, Description, Effort string }

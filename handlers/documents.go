@@ -1,0 +1,388 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gofiber/fiber/v2"
+
+	"dossier/jobs/documents"
+	"dossier/models"
+	"dossier/views/pages"
+	"dossier/views/partials"
+)
+
+// maxDocumentChars bounds an edited document (a generated one is far
+// smaller; the body limit bounds the request anyway).
+const maxDocumentChars = 200_000
+
+// DocumentRoutes registers a project's documents: the library and version
+// API, the document page, editing with a live preview, the diff between two
+// versions and regeneration. Another user's project is a 404 everywhere.
+func (s *Server) DocumentRoutes(r fiber.Router) {
+	r.Get("/api/projects/:id/documents", s.documentsAPI)
+	r.Get("/api/projects/:id/documents/:type/versions", s.versionsAPI)
+	r.Post("/api/projects/:id/documents/:type/versions", s.createVersionAPI)
+
+	r.Get("/projects/:id/documents/:type", s.documentPage)
+	r.Get("/projects/:id/documents/:type/edit", s.editDocumentPage)
+	r.Post("/projects/:id/documents/:type/edit", s.saveDocument)
+	r.Post("/projects/:id/documents/:type/preview", s.previewDocument)
+	r.Get("/projects/:id/documents/:type/diff", s.diffDocument)
+	r.Post("/projects/:id/documents/:type/regenerate", s.createJobLimit(), s.regenerateDocument)
+}
+
+// documentJSON is one version of a document in the API.
+type documentJSON struct {
+	DocumentType string    `json:"documentType"`
+	Title        string    `json:"title"`
+	ArtifactID   string    `json:"artifactId"`
+	Version      int       `json:"version"`
+	Source       string    `json:"source"`
+	JobID        *string   `json:"jobId"`
+	RunNumber    *int      `json:"runNumber"`
+	Author       *string   `json:"author"`
+	CreatedAt    time.Time `json:"createdAt"`
+}
+
+// versionJSON adds what a version was written with.
+type versionJSON struct {
+	documentJSON
+	Instruction string `json:"instruction"`
+}
+
+func toDocumentJSON(v models.DocumentVersion) documentJSON {
+	return documentJSON{DocumentType: v.DocumentType, Title: v.Title, ArtifactID: v.ID, Version: v.Version,
+		Source: v.Source, JobID: v.JobID, RunNumber: v.RunNumber, Author: v.AuthorName, CreatedAt: v.CreatedAt}
+}
+
+// docType reads and checks the :type parameter.
+func docTypeParam(c *fiber.Ctx) (documents.DocType, error) {
+	dt, ok := documents.Lookup(c.Params("type"))
+	if !ok {
+		return dt, Errorf(fiber.StatusNotFound, "not_found", "unknown document type %q", c.Params("type"))
+	}
+	return dt, nil
+}
+
+func (s *Server) documentsAPI(c *fiber.Ctx) error {
+	p, err := s.project(c)
+	if err != nil {
+		return err
+	}
+	vs, err := s.db.LatestDocuments(c.UserContext(), currentUser(c).ID, p.ID)
+	if err != nil {
+		return err
+	}
+	out := make([]documentJSON, len(vs))
+	for i, v := range vs {
+		out[i] = toDocumentJSON(v)
+	}
+	return c.JSON(out)
+}
+
+func (s *Server) versionsAPI(c *fiber.Ctx) error {
+	p, err := s.project(c)
+	if err != nil {
+		return err
+	}
+	dt, err := docTypeParam(c)
+	if err != nil {
+		return err
+	}
+	vs, err := s.db.DocumentVersions(c.UserContext(), currentUser(c).ID, p.ID, dt.Key)
+	if err != nil {
+		return err
+	}
+	out := make([]versionJSON, len(vs))
+	for i, v := range vs {
+		out[i] = versionJSON{documentJSON: toDocumentJSON(v), Instruction: v.Instruction}
+	}
+	return c.JSON(out)
+}
+
+// newVersionRequest is the body of POST …/versions.
+type newVersionRequest struct {
+	Markdown       string `json:"markdown"`
+	BaseArtifactID string `json:"baseArtifactId"`
+}
+
+func (s *Server) createVersionAPI(c *fiber.Ctx) error {
+	var req newVersionRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	art, err := s.saveEdit(c, req)
+	if err != nil {
+		return err
+	}
+	vs, err := s.db.DocumentVersions(c.UserContext(), currentUser(c).ID, art.ProjectID, art.DocumentType)
+	if err != nil {
+		return err
+	}
+	for _, v := range vs {
+		if v.ID == art.ID {
+			c.Location("/api/artifacts/" + art.ID)
+			return c.Status(fiber.StatusCreated).JSON(versionJSON{documentJSON: toDocumentJSON(v), Instruction: v.Instruction})
+		}
+	}
+	return fmt.Errorf("new version %s not found", art.ID)
+}
+
+// saveEdit validates and stores an edit; a stale base is a 409 naming the
+// latest version.
+func (s *Server) saveEdit(c *fiber.Ctx, req newVersionRequest) (*models.Artifact, error) {
+	p, err := s.project(c)
+	if err != nil {
+		return nil, err
+	}
+	dt, err := docTypeParam(c)
+	if err != nil {
+		return nil, err
+	}
+	fields := map[string]string{}
+	switch {
+	case strings.TrimSpace(req.Markdown) == "":
+		fields["markdown"] = "is required"
+	case utf8.RuneCountInString(req.Markdown) > maxDocumentChars:
+		fields["markdown"] = fmt.Sprintf("must be at most %d characters", maxDocumentChars)
+	case !utf8.ValidString(req.Markdown) || strings.ContainsRune(req.Markdown, 0):
+		fields["markdown"] = "must be valid UTF-8 text without NUL characters"
+	}
+	if strings.TrimSpace(req.BaseArtifactID) == "" {
+		fields["baseArtifactId"] = "is required: the id of the version you edited"
+	}
+	if len(fields) > 0 {
+		return nil, ValidationError(fields)
+	}
+	art, err := s.db.SaveEdit(c.UserContext(), models.NewEdit{
+		UserID: currentUser(c).ID, ProjectID: p.ID, DocumentType: dt.Key,
+		Title: documents.TitleOf(req.Markdown, ""), Markdown: req.Markdown, BaseArtifactID: req.BaseArtifactID,
+	})
+	var stale *models.StaleBaseError
+	switch {
+	case errors.As(err, &stale):
+		return nil, &Error{Status: fiber.StatusConflict, Code: "stale_base",
+			Message: fmt.Sprintf("version %d was saved after the version you edited; reload it and apply your changes again", stale.LatestVersion),
+			Extra:   map[string]any{"latestArtifactId": stale.LatestID, "latestVersion": stale.LatestVersion}}
+	case errors.Is(err, models.ErrNotFound):
+		return nil, Errorf(fiber.StatusNotFound, "not_found", "the project has no %s yet", dt.Title)
+	case err != nil:
+		return nil, err
+	}
+	return art, nil
+}
+
+// ---- Pages ------------------------------------------------------------------
+
+// latestVersion is the document's latest version, or a 404.
+func (s *Server) latestVersion(c *fiber.Ctx) (*models.Project, documents.DocType, []models.DocumentVersion, error) {
+	p, err := s.project(c)
+	if err != nil {
+		return nil, documents.DocType{}, nil, err
+	}
+	dt, err := docTypeParam(c)
+	if err != nil {
+		return nil, dt, nil, err
+	}
+	vs, err := s.db.DocumentVersions(c.UserContext(), currentUser(c).ID, p.ID, dt.Key)
+	if err != nil {
+		return nil, dt, nil, err
+	}
+	if len(vs) == 0 {
+		return nil, dt, nil, Errorf(fiber.StatusNotFound, "not_found", "this project has no %s yet", dt.Title)
+	}
+	return p, dt, vs, nil
+}
+
+// documentPage shows the latest version of a project's document.
+func (s *Server) documentPage(c *fiber.Ctx) error {
+	_, _, vs, err := s.latestVersion(c)
+	if err != nil {
+		return err
+	}
+	return s.renderArtifact(c, vs[0].ID)
+}
+
+func (s *Server) editDocumentPage(c *fiber.Ctx) error {
+	p, dt, vs, err := s.latestVersion(c)
+	if err != nil {
+		return err
+	}
+	latest := vs[0]
+	vm := pages.DocumentEditVM{ProjectID: p.ID, ProjectName: p.Name, DocType: dt.Key, TypeTitle: dt.Title,
+		BaseID: latest.ID, BaseVersion: latest.Version, Markdown: latest.Markdown, CSRF: csrfToken(c),
+		Preview: documents.RenderHTML(latest.Markdown)}
+	return s.page(c, "Edit "+dt.Title, "projects", pages.DocumentEdit(vm))
+}
+
+// saveDocument is the edit form's submit: a new version and back to the
+// document, or the form again with the conflict or the error.
+func (s *Server) saveDocument(c *fiber.Ctx) error {
+	req := newVersionRequest{Markdown: strings.ReplaceAll(c.FormValue("markdown"), "\r\n", "\n"), BaseArtifactID: c.FormValue("baseArtifactId")}
+	_, err := s.saveEdit(c, req)
+	if err == nil {
+		return c.Redirect("/projects/"+c.Params("id")+"/documents/"+c.Params("type"), fiber.StatusSeeOther)
+	}
+	var e *Error
+	if !errors.As(err, &e) || (e.Status != fiber.StatusConflict && e.Status != fiber.StatusUnprocessableEntity) {
+		return err
+	}
+	p, dt, vs, lerr := s.latestVersion(c)
+	if lerr != nil {
+		return lerr
+	}
+	vm := pages.DocumentEditVM{ProjectID: p.ID, ProjectName: p.Name, DocType: dt.Key, TypeTitle: dt.Title,
+		BaseID: req.BaseArtifactID, BaseVersion: vs[0].Version, Markdown: req.Markdown, CSRF: csrfToken(c),
+		Preview: documents.RenderHTML(req.Markdown)}
+	if e.Status == fiber.StatusConflict {
+		vm.ConflictID, vm.ConflictVersion = vs[0].ID, vs[0].Version
+		vm.BaseVersion = vs[0].Version - 1
+		for _, v := range vs {
+			if v.ID == req.BaseArtifactID {
+				vm.BaseVersion = v.Version
+			}
+		}
+	} else {
+		var msgs []string
+		for k, m := range e.Fields {
+			msgs = append(msgs, k+" "+m)
+		}
+		vm.Error = "The document was not saved: " + strings.Join(msgs, "; ") + "."
+	}
+	c.Status(e.Status)
+	return s.page(c, "Edit "+dt.Title, "projects", pages.DocumentEdit(vm))
+}
+
+// previewDocument renders the editor's Markdown through the sanitizer.
+func (s *Server) previewDocument(c *fiber.Ctx) error {
+	if _, err := s.project(c); err != nil {
+		return err
+	}
+	md := c.FormValue("markdown")
+	if utf8.RuneCountInString(md) > maxDocumentChars {
+		md = string([]rune(md)[:maxDocumentChars])
+	}
+	return render(c, pages.DocumentPreview(documents.RenderHTML(md)))
+}
+
+// diffDocument is the compare fragment between two versions.
+func (s *Server) diffDocument(c *fiber.Ctx) error {
+	_, _, vs, err := s.latestVersion(c)
+	if err != nil {
+		return err
+	}
+	find := func(id string) *models.DocumentVersion {
+		for i := range vs {
+			if vs[i].ID == id {
+				return &vs[i]
+			}
+		}
+		return nil
+	}
+	from, to := find(c.Query("from")), find(c.Query("to"))
+	if from == nil || to == nil {
+		return Errorf(fiber.StatusNotFound, "not_found", "choose two versions of this document")
+	}
+	return render(c, pages.VersionDiff(pages.VersionDiffVM{From: from.Version, To: to.Version,
+		Lines: documents.LineDiff(from.Markdown, to.Markdown)}))
+}
+
+// regenerateDocument starts a job that rewrites the document (and, if
+// asked, its dependents) with the instruction, then shows the job.
+func (s *Server) regenerateDocument(c *fiber.Ctx) error {
+	p, err := s.project(c)
+	if err != nil {
+		return err
+	}
+	dt, err := docTypeParam(c)
+	if err != nil {
+		return err
+	}
+	job, _, err := s.startJob(c, currentUser(c), createJobRequest{
+		ProjectID: p.ID, Documents: []string{dt.Key}, Instruction: c.FormValue("instruction"),
+		IncludeDependents: c.FormValue("includeDependents") != "",
+	})
+	var e *Error
+	if errors.As(err, &e) && e.Code == "active_job" {
+		if id, ok := e.Extra["jobId"].(string); ok {
+			return c.Redirect("/jobs/"+id, fiber.StatusSeeOther)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	return c.Redirect("/jobs/"+job.ID, fiber.StatusSeeOther)
+}
+
+// ---- The project page's library and runs ------------------------------------
+
+// libraryVM is the project's library: the latest version of each document.
+func (s *Server) libraryVM(c *fiber.Ctx, projectID string) (partials.LibraryVM, error) {
+	vm := partials.LibraryVM{ProjectID: projectID}
+	vs, err := s.db.LatestDocuments(c.UserContext(), currentUser(c).ID, projectID)
+	if err != nil {
+		return vm, err
+	}
+	order := map[string]int{}
+	for i, k := range documents.Keys() {
+		order[k] = i
+	}
+	docs := make([]partials.LibraryDoc, 0, len(vs))
+	for _, v := range vs {
+		d := partials.LibraryDoc{Type: v.DocumentType, Title: v.Title, TypeTitle: docTitle(v.DocumentType), Version: v.Version,
+			Source: v.Source, Date: v.CreatedAt.UTC().Format("2 Jan 2006, 15:04 UTC"), DateISO: v.CreatedAt.UTC().Format(time.RFC3339)}
+		switch {
+		case v.Source == models.SourceEdited && v.AuthorName != nil:
+			d.By = *v.AuthorName
+		case v.RunNumber != nil && v.JobID != nil:
+			d.By, d.RunJobID = fmt.Sprintf("Run #%d", *v.RunNumber), *v.JobID
+		}
+		docs = append(docs, d)
+	}
+	// Catalog order: the order a reader expects, whatever was written last.
+	for i := 1; i < len(docs); i++ {
+		for j := i; j > 0 && order[docs[j].Type] < order[docs[j-1].Type]; j-- {
+			docs[j], docs[j-1] = docs[j-1], docs[j]
+		}
+	}
+	vm.Documents = docs
+	return vm, nil
+}
+
+// runsVM is the project's run history, newest first.
+func (s *Server) runsVM(c *fiber.Ctx, projectID string) (partials.RunsVM, error) {
+	vm := partials.RunsVM{ProjectID: projectID}
+	js, err := s.db.Jobs(c.UserContext(), currentUser(c).ID, models.JobFilter{ProjectID: projectID, Limit: 20})
+	if err != nil {
+		return vm, err
+	}
+	now := time.Now()
+	for _, j := range js {
+		r := partials.RunRow{JobID: j.ID, Number: j.RunNumber, Status: j.Status,
+			Queued: relTime(j.QueuedAt, now), QueuedISO: j.QueuedAt.UTC().Format(time.RFC3339), Instruction: j.Instruction}
+		if j.StartedAt != nil && j.CompletedAt != nil {
+			r.Duration = span(j.CompletedAt.Sub(*j.StartedAt))
+		}
+		switch {
+		case len(j.DocumentsToGenerate) == len(documents.Keys()):
+			r.What = "All 12 documents"
+		case len(j.DocumentsToGenerate) == 1:
+			r.What = docTitle(j.DocumentsToGenerate[0])
+		default:
+			titles := make([]string, len(j.DocumentsToGenerate))
+			for i, t := range j.DocumentsToGenerate {
+				titles[i] = docTitle(t)
+			}
+			r.What = strings.Join(titles, ", ")
+		}
+		if j.Status == models.StatusCompleted && j.CompletedDocuments < j.TotalDocuments {
+			r.What += fmt.Sprintf(" (%d of %d written)", j.CompletedDocuments, j.TotalDocuments)
+		}
+		vm.Runs = append(vm.Runs, r)
+	}
+	return vm, nil
+}

@@ -1,0 +1,169 @@
+package handlers
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"dossier/models"
+)
+
+// docProject is a project with a generated risk register and scope.
+func docProject(t *testing.T, b *bundle, c *client) (*models.Project, *models.Artifact) {
+	t.Helper()
+	ctx := context.Background()
+	p := &models.Project{UserID: c.user.ID, Name: "Documents"}
+	require.NoError(t, b.db.CreateProject(ctx, p))
+	var rr *models.Artifact
+	for _, typ := range []string{"scope_statement", "risk_register"} {
+		a := &models.Artifact{ID: uuid.NewString(), ProjectID: p.ID, UserID: c.user.ID, DocumentType: typ,
+			Title: "Risk Register: Documents", Markdown: "# Risk Register: Documents\n\n| Risk | Score |\n|---|---|\n| Vendor late | 12 |\n\nKeep this line.\n",
+			Version: 1, Source: models.SourceGenerated, CreatedAt: time.Now().UTC()}
+		require.NoError(t, b.db.Create(a).Error)
+		rr = a
+	}
+	return p, rr
+}
+
+func TestDocumentVersionsAPI(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d models.Dialect) {
+		b := setup(t, d)
+		c := b.apiClient(t)
+		p, v1 := docProject(t, b, c)
+		base := "/api/projects/" + p.ID + "/documents"
+
+		var lib []map[string]any
+		resp := c.get(t, base)
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		decodeBody(t, resp, &lib)
+		require.Len(t, lib, 2)
+		assert.Equal(t, "generated", lib[0]["source"])
+
+		resp = c.postJSON(t, base+"/risk_register/versions", map[string]any{"markdown": "# Risk Register: Documents\n\nShorter.\n", "baseArtifactId": v1.ID})
+		require.Equal(t, http.StatusCreated, resp.StatusCode)
+		var v2 map[string]any
+		decodeBody(t, resp, &v2)
+		assert.EqualValues(t, 2, v2["version"])
+		assert.Equal(t, "edited", v2["source"])
+		assert.Equal(t, c.user.Name, v2["author"])
+
+		// The same base again is stale: 409 with the latest version.
+		resp = c.postJSON(t, base+"/risk_register/versions", map[string]any{"markdown": "# Other\n", "baseArtifactId": v1.ID})
+		require.Equal(t, http.StatusConflict, resp.StatusCode)
+		e := errorOf(t, resp)
+		assert.Equal(t, "stale_base", e.Error.Code)
+
+		resp = c.postJSON(t, base+"/risk_register/versions", map[string]any{"markdown": "", "baseArtifactId": v1.ID})
+		assert.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode)
+		resp = c.postJSON(t, base+"/no_such_type/versions", map[string]any{"markdown": "x", "baseArtifactId": v1.ID})
+		assert.Equal(t, http.StatusNotFound, resp.StatusCode)
+
+		var versions []map[string]any
+		resp = c.get(t, base+"/risk_register/versions")
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		decodeBody(t, resp, &versions)
+		require.Len(t, versions, 2)
+		assert.EqualValues(t, 2, versions[0]["version"], "newest first")
+		assert.Contains(t, versions[0], "instruction")
+
+		// Another user sees none of it.
+		other := b.apiClient(t)
+		assert.Equal(t, http.StatusNotFound, other.get(t, base).StatusCode)
+		assert.Equal(t, http.StatusNotFound, other.postJSON(t, base+"/risk_register/versions", map[string]any{"markdown": "x", "baseArtifactId": v2["artifactId"]}).StatusCode)
+	})
+}
+
+func TestDocumentPagesEditPreviewDiffAndDownloads(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d models.Dialect) {
+		b := setup(t, d)
+		c := b.user(t)
+		p, v1 := docProject(t, b, c)
+		doc := "/projects/" + p.ID + "/documents/risk_register"
+
+		// The project page lists the documents.
+		pg := page(t, c.get(t, "/projects/"+p.ID))
+		assert.Equal(t, 2, testID(pg, "library-doc").Length())
+		assert.Equal(t, 1, testID(pg, "project-runs").Length())
+
+		// Preview is sanitised.
+		resp := c.postForm(t, doc+"/preview", url.Values{"markdown": {"# Hi\n\n**bold** [x](javascript:alert(1))\n\n<script>alert(1)</script>\n"}})
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		body, _ := io.ReadAll(resp.Body)
+		assert.Contains(t, string(body), "<strong>bold</strong>")
+		assert.NotContains(t, string(body), "<script")
+		assert.NotContains(t, string(body), "javascript:")
+
+		// Save through the form: a new version, then back to the document.
+		resp = c.postForm(t, doc+"/edit", url.Values{"markdown": {"# Risk Register: Documents\n\nNew line.\n\nKeep this line.\n"}, "baseArtifactId": {v1.ID}})
+		require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+		pg = page(t, c.get(t, doc))
+		assert.Equal(t, 2, testID(pg, "version-item").Length())
+		assert.Contains(t, testID(pg, "artifact-source").Text(), "Edited by")
+
+		// A stale save comes back as a conflict, keeping the text.
+		resp = c.postForm(t, doc+"/edit", url.Values{"markdown": {"# Mine\n"}, "baseArtifactId": {v1.ID}})
+		require.Equal(t, http.StatusConflict, resp.StatusCode)
+		pg = page(t, resp)
+		assert.Equal(t, 1, testID(pg, "edit-conflict").Length())
+		assert.Contains(t, testID(pg, "edit-markdown").Text(), "# Mine")
+
+		// The diff between the two versions.
+		versions, err := b.db.DocumentVersions(context.Background(), c.user.ID, p.ID, "risk_register")
+		require.NoError(t, err)
+		resp = c.get(t, doc+"/diff?from="+versions[1].ID+"&to="+versions[0].ID, "HX-Request", "true")
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		pg = page(t, resp)
+		added := pg.Find(`[data-op="+"]`).Text()
+		removed := pg.Find(`[data-op="-"]`).Text()
+		assert.Contains(t, added, "New line.")
+		assert.Contains(t, removed, "| Vendor late | 12 |")
+
+		// .docx download with the single-download name; the zip is tested with a job.
+		resp = c.get(t, "/artifacts/"+versions[0].ID+".docx")
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		assert.Contains(t, resp.Header.Get("Content-Disposition"), "risk-register-documents.docx")
+		raw, _ := io.ReadAll(resp.Body)
+		_, err = zip.NewReader(bytes.NewReader(raw), int64(len(raw)))
+		require.NoError(t, err, "a .docx is a zip package")
+		assert.Equal(t, http.StatusNotFound, b.user(t).get(t, "/artifacts/"+versions[0].ID+".docx").StatusCode)
+	})
+}
+
+func TestJobZipHoldsEveryFormatUnderSingleDownloadNames(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d models.Dialect) {
+		b := setup(t, d)
+		c := b.user(t)
+		ctx := context.Background()
+		p := &models.Project{UserID: c.user.ID, Name: "Zip"}
+		require.NoError(t, b.db.CreateProject(ctx, p))
+		job, _, err := b.db.CreateJob(ctx, models.NewJob{UserID: c.user.ID, ProjectID: p.ID, Documents: []string{"scope_statement"}})
+		require.NoError(t, err)
+		a := &models.Artifact{ID: uuid.NewString(), JobID: &job.ID, ProjectID: p.ID, UserID: c.user.ID, DocumentType: "scope_statement",
+			Title: "Scope Statement: Zip", Markdown: "# Scope Statement: Zip\n", Version: 1, CreatedAt: time.Now().UTC()}
+		require.NoError(t, b.db.Create(a).Error)
+		require.NoError(t, b.db.Exec(`UPDATE job_documents SET status = 'completed', artifact_id = ? WHERE job_id = ?`, a.ID, job.ID).Error)
+
+		resp := c.get(t, "/api/generation/jobs/"+job.ID+"/artifacts.zip")
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		raw, _ := io.ReadAll(resp.Body)
+		zr, err := zip.NewReader(bytes.NewReader(raw), int64(len(raw)))
+		require.NoError(t, err)
+		var names []string
+		for _, f := range zr.File {
+			names = append(names, f.Name)
+		}
+		assert.Equal(t, []string{"scope-statement-zip.md", "scope-statement-zip.html", "scope-statement-zip.docx"}, names)
+		single := c.get(t, "/artifacts/"+a.ID+".md").Header.Get("Content-Disposition")
+		assert.True(t, strings.Contains(single, "scope-statement-zip.md"), single)
+	})
+}
