@@ -29,7 +29,7 @@ func docProject(t *testing.T, b *bundle, c *client) (*models.Project, *models.Ar
 		a := &models.Artifact{ID: uuid.NewString(), ProjectID: p.ID, UserID: c.user.ID, DocumentType: typ,
 			Title: "Risk Register: Documents", Markdown: "# Risk Register: Documents\n\n| Risk | Score |\n|---|---|\n| Vendor late | 12 |\n\nKeep this line.\n",
 			Version: 1, Source: models.SourceGenerated, CreatedAt: time.Now().UTC()}
-		require.NoError(t, b.db.Create(a).Error)
+		require.NoError(t, b.db.ForTests().Create(a).Error)
 		rr = a
 	}
 	return p, rr
@@ -150,8 +150,8 @@ func TestJobZipHoldsEveryFormatUnderSingleDownloadNames(t *testing.T) {
 		require.NoError(t, err)
 		a := &models.Artifact{ID: uuid.NewString(), JobID: &job.ID, ProjectID: p.ID, UserID: c.user.ID, DocumentType: "scope_statement",
 			Title: "Scope Statement: Zip", Markdown: "# Scope Statement: Zip\n", Version: 1, CreatedAt: time.Now().UTC()}
-		require.NoError(t, b.db.Create(a).Error)
-		require.NoError(t, b.db.Exec(`UPDATE job_documents SET status = 'completed', artifact_id = ? WHERE job_id = ?`, a.ID, job.ID).Error)
+		require.NoError(t, b.db.ForTests().Create(a).Error)
+		require.NoError(t, b.db.ForTests().Exec(`UPDATE job_documents SET status = 'completed', artifact_id = ? WHERE job_id = ?`, a.ID, job.ID).Error)
 
 		resp := c.get(t, "/api/generation/jobs/"+job.ID+"/artifacts.zip")
 		require.Equal(t, http.StatusOK, resp.StatusCode)
