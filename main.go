@@ -355,7 +355,7 @@ func serve(args []string, getenv func(string) string) error {
 		server = handlers.NewServer(handlers.Config{
 			CookieSecure: cfg.CookieSecure, BackgroundGeneration: cfg.BackgroundGeneration, MaxRetries: cfg.MaxRetries,
 			Heartbeat: cfg.SSEHeartbeat, MetricsToken: cfg.MetricsToken, MetricsElsewhere: cfg.MetricsAddr != "",
-			InstanceTimeout: heartbeat.Timeout(), TrustedProxies: cfg.TrustedProxies,
+			InstanceTimeout: heartbeat.Timeout(), TrustedProxies: cfg.TrustedProxies, Drafts: drafts,
 		}, db, client, broker, limited)
 		app := server.App()
 		go func() { listenErr <- app.Listen(cfg.Addr) }()

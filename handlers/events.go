@@ -67,8 +67,13 @@ func (h *eventHub) JobStream(c *fiber.Ctx) error {
 	}
 
 	var last *models.JobSnapshot
+	var drafts *draftStream
+	if asJSON && !snap.Job.Terminal() {
+		drafts = subscribeDrafts(h.s.cfg.Drafts, jobID, writeDraftJSON)
+	}
 	return h.s.runStream(c, stream{
-		sub: sub,
+		sub:    sub,
+		drafts: drafts,
 		start: func(e *sse) (bool, error) {
 			last = snap
 			f := h.fragments(snap)
@@ -82,7 +87,7 @@ func (h *eventHub) JobStream(c *fiber.Ctx) error {
 			if snap.Job.Terminal() {
 				return true, e.event("done", data)
 			}
-			return false, nil
+			return false, drafts.start(e, snap)
 		},
 		apply: func(e *sse, ups []events.Update) (bool, error) {
 			for _, up := range ups {
@@ -94,6 +99,7 @@ func (h *eventHub) JobStream(c *fiber.Ctx) error {
 					return false, err
 				}
 				last = next
+				drafts.seen(next)
 				if next.Job.Terminal() {
 					return true, e.event("done", h.fragments(next).jobData(asJSON))
 				}

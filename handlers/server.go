@@ -60,6 +60,8 @@ type Config struct {
 	// AdminRefresh is how often the console's live part is pushed to
 	// administrators. Default 2s.
 	AdminRefresh time.Duration
+	// Drafts are the live drafts of documents being written; nil: none.
+	Drafts *events.DraftHub
 }
 
 // Server holds the dependencies every handler shares.

@@ -106,6 +106,8 @@ type stream struct {
 	// admin, for administrators, delivers the console's live part, sent
 	// as the admin event; nil for everyone else.
 	admin <-chan []byte
+	// drafts, if set, streams the job's drafts alongside (drafts.go).
+	drafts *draftStream
 }
 
 // runStream sets the SSE headers and hands st to fasthttp's stream writer.
@@ -127,6 +129,7 @@ func (s *Server) runStream(c *fiber.Ctx, st stream) error {
 			}
 		}()
 		defer st.sub.Close()
+		defer st.drafts.close()
 		if st.closed != nil {
 			defer st.closed()
 		}
@@ -175,6 +178,10 @@ func (s *Server) runStream(c *fiber.Ctx, st stream) error {
 				}
 			case data := <-st.admin:
 				if e.event("admin", data) != nil || e.flush() != nil {
+					return
+				}
+			case <-st.drafts.ready():
+				if st.drafts.apply(e) != nil || e.flush() != nil {
 					return
 				}
 			case <-st.sub.Ready():

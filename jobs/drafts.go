@@ -233,6 +233,6 @@ func endDraft(w *draftWriter, res result) {
 // show its link instead. Its commit was announced first.
 func (d *drafter) committed(jobID, userID, docType string) {
 	if d.hub.Enabled() {
-		d.hub.Publish(events.Draft{Op: events.DraftDrop, JobID: jobID, UserID: userID, Type: docType})
+		d.hub.Publish(events.Draft{Op: events.DraftDrop, JobID: jobID, UserID: userID, Type: docType, Committed: true})
 	}
 }

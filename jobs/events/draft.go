@@ -41,6 +41,9 @@ type Draft struct {
 	Epoch  int64  `json:"e,omitempty"`
 	Offset int    `json:"o"`
 	Delta  string `json:"d,omitempty"`
+	// Committed marks the drop of a draft whose document was stored: the
+	// job's own event shows the result, so streams send no drop for it.
+	Committed bool `json:"c,omitempty"`
 	// Origin is the publishing instance; the bridge ignores its own.
 	Origin string `json:"i,omitempty"`
 }

@@ -36,6 +36,7 @@ type Provider struct {
 	tokens  int
 	waiting []string // document types of the calls waiting at the gate
 	changed chan struct{}
+	stream  *Stream // stream.go
 }
 
 // Prompt is one request's messages, as the provider received them.
@@ -385,8 +386,20 @@ func (p *Provider) serve(w http.ResponseWriter, r *http.Request) {
 			flusher.Flush()
 		}
 	}
-	for piece := range strings.SplitAfterSeq(content, " ") {
-		send(chunk(piece, ""))
+	if pieces, pace, st := p.script(typ, content); st != nil {
+		for i, piece := range pieces {
+			if i > 0 && !pause(r.Context(), pace) {
+				return
+			}
+			send(chunk(piece, ""))
+			if st.Sent != nil {
+				st.Sent(typ, i, time.Now())
+			}
+		}
+	} else {
+		for piece := range strings.SplitAfterSeq(content, " ") {
+			send(chunk(piece, ""))
+		}
 	}
 	send(chunk("", "stop"))
 	send(fmt.Sprintf(`{"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"test","choices":[],"usage":{"prompt_tokens":%d,"completion_tokens":80,"total_tokens":%d,"prompt_tokens_details":{"cached_tokens":%d}}}`,
