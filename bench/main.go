@@ -72,6 +72,8 @@ func main() {
 		benchGraphBound(tg.name, db)
 		if tg.name == "sqlite" {
 			benchStreams(tg.name, db, envInt("BENCH_STREAMS", 500))
+		} else {
+			benchDrafts(tg.name, tg.url, envInt("BENCH_DRAFT_CLIENTS", 100)) // drafts.go
 		}
 		db.Close()
 	}

@@ -1,0 +1,259 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"dossier/handlers"
+	"dossier/jobs"
+	"dossier/jobs/documents"
+	"dossier/jobs/documents/providertest"
+	"dossier/jobs/events"
+	"dossier/models"
+)
+
+// Live drafts across instances (issue 11), on PostgreSQL: a worker instance
+// writes one document that the OpenAI-compatible fake streams in 50 chunks
+// over 5 s; clients watch its JSON job stream on a second, web-only
+// instance. It reports the bytes of draft events each client received per
+// byte of the document, and the time from a chunk leaving the model to its
+// text reaching a client (the 200 ms coalescing tick included), and what a
+// NOTIFY costs with and without synchronous_commit.
+
+const (
+	draftChunks    = 50
+	draftChunkSize = 160
+	draftOver      = 5 * time.Second
+)
+
+var chunkMark = regexp.MustCompile(`\[c(\d{3})\]`)
+
+// draftDocument is 50 chunks of 160 bytes, each starting with its number,
+// so that a client can tell which chunk a delta carries.
+func draftDocument() string {
+	var b strings.Builder
+	for i := range draftChunks {
+		c := fmt.Sprintf("[c%03d] ", i)
+		if i == 0 {
+			c = "# Draft [c000] "
+		}
+		c += strings.Repeat("word ", (draftChunkSize-len(c)-1)/5)
+		c += strings.Repeat(".", draftChunkSize-len(c)-1) + "\n"
+		b.WriteString(c)
+	}
+	return b.String()
+}
+
+// benchDrafts runs the scenario with n clients.
+func benchDrafts(name, dbURL string, n int) {
+	ctx := context.Background()
+	doc := draftDocument()
+	var sentMu sync.Mutex
+	sent := map[int]time.Time{}
+	provider := providertest.New()
+	defer provider.Close()
+	provider.SetStream(providertest.Stream{
+		Content: func(string, int) string { return doc }, Chunks: draftChunks, Over: draftOver,
+		Sent: func(_ string, i int, at time.Time) { sentMu.Lock(); sent[i] = at; sentMu.Unlock() },
+	})
+
+	// Two instances: each with its own database handle, broker, draft hub
+	// and bridges.
+	type instance struct {
+		db     *models.DB
+		broker *events.Broker
+		hub    *events.DraftHub
+		stop   func()
+	}
+	open := func(id string) *instance {
+		db, err := models.Open(ctx, dbURL)
+		check(err)
+		b := events.NewBroker(events.Config{Loader: db.Snapshot, Instance: id})
+		check(b.Start(ctx))
+		br := events.NewPGBridge(db.URL, b, nil)
+		check(br.Start(ctx))
+		h := events.NewDraftHub(events.DraftConfig{Instance: id})
+		dbr := events.NewDraftBridge(db.URL, h, nil)
+		check(dbr.Start(ctx))
+		return &instance{db, b, h, func() { dbr.Stop(); br.Stop(); b.Stop(); db.Close() }}
+	}
+	web, worker := open("bench-web"), open("bench-worker")
+	defer web.stop()
+	defer worker.stop()
+	time.Sleep(300 * time.Millisecond) // both LISTEN connections up
+
+	u, err := web.db.CreateUser(ctx, fmt.Sprintf("drafts-%d@example.com", time.Now().UnixNano()), "Bench", "x")
+	check(err)
+	token, _, err := web.db.CreateAPIToken(ctx, u.ID, "bench")
+	check(err)
+	p := &models.Project{UserID: u.ID, Name: "Drafts"}
+	check(web.db.CreateProject(ctx, p))
+	client := jobs.NewClient(web.db, web.broker, nil)
+	job, _, err := client.Create(ctx, models.NewJob{UserID: u.ID, ProjectID: p.ID, Documents: []string{"project_charter"}, MaxRetries: 0})
+	check(err)
+
+	s := handlers.NewServer(handlers.Config{Heartbeat: 15 * time.Second, Drafts: web.hub}, web.db, client, web.broker, nil)
+	app := s.App()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	check(err)
+	go app.Listener(ln)
+	defer func() { s.CloseStreams(); app.ShutdownWithTimeout(5 * time.Second) }()
+
+	type result struct {
+		draftBytes, allBytes int
+		lat                  []time.Duration
+		text                 string
+		err                  error
+	}
+	results := make([]result, n)
+	var ready, done sync.WaitGroup
+	for i := range n {
+		ready.Add(1)
+		done.Add(1)
+		go func() {
+			defer done.Done()
+			res := &results[i]
+			conn, err := net.Dial("tcp", ln.Addr().String())
+			if err != nil {
+				res.err = err
+				ready.Done()
+				return
+			}
+			defer conn.Close()
+			fmt.Fprintf(conn, "GET /api/generation/jobs/stream/%s?format=json HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nAccept: text/event-stream\r\n\r\n", url.PathEscape(job.ID), token)
+			r := bufio.NewReader(conn)
+			var name string
+			var data []string
+			readied := false
+			seen := map[int]bool{}
+			for {
+				line, err := r.ReadString('\n')
+				if err != nil {
+					res.err = err
+					if !readied {
+						ready.Done()
+					}
+					return
+				}
+				res.allBytes += len(line)
+				if name == "draft" || strings.HasPrefix(line, "event: draft") {
+					res.draftBytes += len(line)
+				}
+				line = strings.TrimRight(line, "\r\n")
+				switch {
+				case strings.HasPrefix(line, "event: "):
+					name = line[len("event: "):]
+				case strings.HasPrefix(line, "data: "):
+					data = append(data, line[len("data: "):])
+				case line == "" && data != nil:
+					at := time.Now()
+					body := strings.Join(data, "\n")
+					switch name {
+					case "status":
+						if !readied {
+							readied = true
+							ready.Done()
+						}
+					case "draft":
+						var d struct {
+							Offset int    `json:"offset"`
+							Delta  string `json:"delta"`
+						}
+						json.Unmarshal([]byte(body), &d)
+						if d.Offset == 0 {
+							res.text = d.Delta
+						} else {
+							res.text += d.Delta
+						}
+						for _, m := range chunkMark.FindAllStringSubmatch(d.Delta, -1) {
+							k, _ := strconv.Atoi(m[1])
+							if !seen[k] {
+								seen[k] = true
+								sentMu.Lock()
+								res.lat = append(res.lat, at.Sub(sent[k]))
+								sentMu.Unlock()
+							}
+						}
+					case "document":
+						if strings.Contains(body, `"completed"`) {
+							return
+						}
+					}
+					name, data = "", nil
+				}
+			}
+		}()
+	}
+	ready.Wait()
+
+	gen, err := documents.NewOpenAIGenerator(documents.OpenAIConfig{BaseURL: provider.BaseURL(), APIKey: "x", Model: "bench"})
+	check(err)
+	proc, err := jobs.NewProcessor(worker.db, gen, worker.broker, jobs.Config{
+		Worker: "bench-worker", Concurrency: 1, DocConcurrency: 1, SweepInterval: 100 * time.Millisecond,
+		LeaseDuration: 30 * time.Second, Logger: slog.Default(), Drafts: worker.hub,
+	})
+	check(err)
+	check(proc.Start(ctx))
+	defer proc.Stop()
+	done.Wait()
+
+	var lat []time.Duration
+	var draftBytes, allBytes, failed, wrong int
+	for _, r := range results {
+		if r.err != nil {
+			failed++
+			continue
+		}
+		if r.text != doc {
+			wrong++
+		}
+		lat = append(lat, r.lat...)
+		draftBytes += r.draftBytes
+		allBytes += r.allBytes
+	}
+	ok := n - failed
+	if ok == 0 {
+		add(name, "drafts to another instance", "failed", fmt.Sprintf("%d clients failed", failed))
+		return
+	}
+	note := fmt.Sprintf("%d clients on a web-only instance; document %d B in %d chunks over %s", ok, len(doc), draftChunks, draftOver)
+	if wrong > 0 || failed > 0 {
+		note += fmt.Sprintf("; %d clients' text differed, %d failed", wrong, failed)
+	}
+	add(name, "draft bytes on the wire ÷ document size", fmt.Sprintf("%.2f (whole stream %.2f)", float64(draftBytes)/float64(ok)/float64(len(doc)), float64(allBytes)/float64(ok)/float64(len(doc))), note)
+	add(name, fmt.Sprintf("chunk leaves model → delta at client, %d clients", ok), fmt.Sprintf("p50 %s, p99 %s, max %s", pct(lat, 50), pct(lat, 99), pct(lat, 100)), "another instance, through NOTIFY; includes the 200 ms coalescing tick")
+	benchNotifyCost(name, dbURL)
+}
+
+// benchNotifyCost is what one NOTIFY transaction costs, waiting for the WAL
+// flush (the default) and not (the draft sender's setting).
+func benchNotifyCost(name, dbURL string) {
+	ctx := context.Background()
+	for _, mode := range []string{"on", "off"} {
+		conn, err := pgx.Connect(ctx, dbURL)
+		check(err)
+		_, err = conn.Exec(ctx, "SET synchronous_commit = "+mode)
+		check(err)
+		const n = 200
+		start := time.Now()
+		for i := range n {
+			_, err := conn.Exec(ctx, "SELECT pg_notify('dossier_bench', $1)", strconv.Itoa(i))
+			check(err)
+		}
+		per := time.Since(start) / n
+		conn.Close(ctx)
+		add(name, "one NOTIFY, synchronous_commit="+mode, per.Round(time.Microsecond).String(), fmt.Sprintf("mean of %d; the draft sender uses off, and one statement per batch", n))
+	}
+}
