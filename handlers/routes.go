@@ -51,6 +51,7 @@ func (s *Server) App() *fiber.App {
 		MaxAge: 3600,
 	}))
 	s.HealthRoutes(app)
+	s.APIDocRoutes(app)
 
 	app.Use(s.authenticate, s.csrf)
 	s.AuthRoutes(app)

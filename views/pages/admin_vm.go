@@ -161,6 +161,9 @@ type tick struct{ X, Y, Label string }
 func f1(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }
 
 func num(v float64) string {
+	if v != 0 && math.Abs(v) < 1 {
+		return strconv.FormatFloat(v, 'g', 2, 64)
+	}
 	if v == math.Trunc(v) {
 		return strconv.FormatFloat(v, 'f', 0, 64)
 	}
