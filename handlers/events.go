@@ -448,6 +448,10 @@ func jobCardVM(snap *models.JobSnapshot, now time.Time) partials.JobCardVM {
 		Error: orZero(j.ErrorMessage), DocTitle: docTitle, Version: j.Version,
 	}
 	vm.ErrorSummary, vm.NoRetry = failureSummary(snap)
+	if j.Status == models.StatusQueued && j.RetryCount > 0 && j.RunAt.After(now) {
+		at := j.RunAt.UTC()
+		vm.ResumesAt, vm.ResumesAtISO = at.Format("15:04:05 UTC, 2 Jan"), at.Format(time.RFC3339)
+	}
 	if j.Active() && j.EstimatedCompletion != nil {
 		vm.ETA = etaText(j.EstimatedCompletion.Sub(now))
 	}

@@ -33,7 +33,12 @@ type JobCardVM struct {
 	// NoRetry is set when no failure can be fixed by another attempt (a bad
 	// key, a bad request, a prompt too long): Retry is not offered.
 	NoRetry bool
-	Docs  []DocRowVM
+	// ResumesAt says when a job waiting for its automatic retry runs again
+	// (honouring the provider's Retry-After), as "00:45 UTC", or "".
+	ResumesAt string
+	// ResumesAtISO is ResumesAt as RFC 3339, for the time element.
+	ResumesAtISO string
+	Docs         []DocRowVM
 	// Version is the job's version; the page drops an older card that
 	// arrives after a newer one.
 	Version int64
