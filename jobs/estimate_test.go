@@ -36,20 +36,42 @@ func TestEstimatedCompletion(t *testing.T) {
 	assert.Equal(t, now.Add(13*time.Second), *at)
 }
 
-// The job's estimate is set as documents finish, and cleared at the end.
+// The job's estimate is set as documents finish, and cleared at the end. The
+// generator is gated, so the test decides when each document finishes.
 func TestJobCarriesEstimatedCompletion(t *testing.T) {
 	e := newEnv(t, models.SQLite)
 	gen := newFakeGen()
-	gen.delay = 30 * time.Millisecond
+	first := make(chan struct{})
+	gen.set(func(g *fakeGen) { g.block = first })
 	u := e.user("eta")
 	job := e.job(u, e.project(u, "ETA"), []string{"schedule"}, nil)
 	e.processor(gen, func(c *Config) { c.DocConcurrency = 1; c.PriorDuration = time.Hour })
+	// schedule needs the WBS, which needs the scope: three documents in a chain.
+	require.Equal(t, "scope_statement", waitStarted(t, gen))
+	// Later calls wait on a new gate; the first document finishes.
+	rest := make(chan struct{})
+	gen.set(func(g *fakeGen) { g.block = rest })
+	close(first)
 	mid := e.waitJob(job.ID, 10*time.Second, "an estimate", func(j *models.Job) bool {
 		return j.CompletedDocuments >= 1 && j.EstimatedCompletion != nil
 	})
+	require.Equal(t, 1, mid.CompletedDocuments, "the other documents are held at the gate")
 	// Two documents left at about an hour each (the prior) on one lane.
 	left := mid.EstimatedCompletion.Sub(mid.UpdatedAt)
 	assert.InDelta(t, (2 * time.Hour).Seconds(), left.Seconds(), 60)
+	close(rest)
 	done := e.waitStatus(job.ID, models.StatusCompleted, 10*time.Second)
 	assert.Nil(t, done.EstimatedCompletion)
+}
+
+// waitStarted returns the next document type the generator starts.
+func waitStarted(t *testing.T, g *fakeGen) string {
+	t.Helper()
+	select {
+	case typ := <-g.started:
+		return typ
+	case <-time.After(10 * time.Second):
+		t.Fatal("no generator call started within 10 s")
+		return ""
+	}
 }

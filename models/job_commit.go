@@ -353,7 +353,7 @@ func (db *DB) updateJobs(tx *gorm.DB, vals []jobValues) (map[string]JobHead, err
 		progress_percentage = CASE WHEN v.status = 'completed' OR j.total_documents <= 0 THEN 100
 			ELSE ` + db.least("100", "(j.completed_documents + v.n) * 100 / j.total_documents") + ` END,
 		current_document = CASE WHEN v.status <> 'processing' THEN NULL WHEN v.has_cur = 1 THEN NULLIF(v.cur, '') ELSE j.current_document END,
-		estimated_completion = CASE WHEN v.status <> 'processing' THEN NULL ELSE v.eta END,
+		estimated_completion = CASE WHEN v.status <> 'processing' THEN NULL ELSE COALESCE(v.eta, j.estimated_completion) END,
 		locked_by = CASE WHEN v.status = 'processing' THEN j.locked_by END,
 		lease_expires_at = CASE WHEN v.status = 'processing' THEN j.lease_expires_at END,
 		fencing_token = CASE WHEN v.status = 'processing' THEN j.fencing_token ELSE j.fencing_token + 1 END,
