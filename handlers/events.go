@@ -226,6 +226,10 @@ type liveStream struct {
 	seen           map[string]int64
 	active, unread int
 	pos            int64
+	// ended is, per job whose follow-up this stream sent, whether it had
+	// ended: the follow-up is replaced only when that flips, not on every
+	// document (a block replaced under the pointer loses the click).
+	ended map[string]bool
 }
 
 // send writes the events that bring the tab to up's position: the badge
@@ -313,6 +317,14 @@ func (ls *liveStream) sendJob(e *sse, snap *models.JobSnapshot) error {
 		}
 		return e.event("timeline-"+snap.Job.ID, renderBytes(pages.JobTimeline(vm.Timeline)))
 	case ls.view.Kind == "generate" && ls.view.Arg == snap.Job.ID:
+		ended, known := ls.ended[snap.Job.ID]
+		if ls.ended == nil {
+			ls.ended = map[string]bool{}
+		}
+		ls.ended[snap.Job.ID] = snap.Job.Terminal()
+		if (known && ended == snap.Job.Terminal()) || (!known && snap.Job.Active()) {
+			return nil // the page already shows this follow-up
+		}
 		return e.event("followup-"+snap.Job.ID, renderBytes(pages.JobFollowUp(snap.Job.ProjectID, jobCardVM(snap, time.Now()))))
 	}
 	return nil
