@@ -283,8 +283,15 @@ func TestAdminConsoleIsPushedOverTheUserStream(t *testing.T) {
 
 	s := dialSSE(t, addr, "/events", adminToken)
 	require.Equal(t, http.StatusOK, s.Status)
+	// Wait (with a deadline, not a fixed window) for the first push and a
+	// refresh after it.
 	var pushes []string
-	for _, ev := range readFor(s, time.Second) {
+	deadline := time.Now().Add(15 * time.Second)
+	for len(pushes) < 2 && time.Now().Before(deadline) {
+		ev, err := s.next(time.Until(deadline))
+		if err != nil {
+			break
+		}
 		if ev.Name == "admin" {
 			pushes = append(pushes, ev.Data)
 		}

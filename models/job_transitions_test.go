@@ -3,6 +3,7 @@ package models_test
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -72,13 +73,12 @@ type fixture struct {
 	ctx context.Context
 }
 
-var fixtureSeq int
+var fixtureSeq atomic.Int64
 
 func newFixture(t *testing.T, db *models.DB) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	fixtureSeq++
-	u, err := db.CreateUser(ctx, fmt.Sprintf("t%d-%d@example.com", time.Now().UnixNano(), fixtureSeq), "T", "x")
+	u, err := db.CreateUser(ctx, fmt.Sprintf("t%d-%d@example.com", time.Now().UnixNano(), fixtureSeq.Add(1)), "T", "x")
 	require.NoError(t, err)
 	p := &models.Project{UserID: u.ID, Name: "P"}
 	require.NoError(t, db.CreateProject(ctx, p))
