@@ -89,6 +89,10 @@ func (s *Server) generateVM(c *fiber.Ctx, p *models.Project, selected []string, 
 		}
 		vm.Docs = append(vm.Docs, gd)
 	}
+	vm.EditURL = "/projects/" + p.ID + "/edit"
+	for _, t := range documents.ThinDocuments(p.Data, p.CompanyIntelligencePack) {
+		vm.Thin = append(vm.Thin, pages.ThinDoc{Key: t.Type, Title: t.Title, Missing: strings.Join(t.Missing, ", ")})
+	}
 	return vm
 }
 

@@ -50,6 +50,10 @@ func (s *Server) App() *fiber.App {
 		Root:   http.FS(assets),
 		MaxAge: 3600,
 	}))
+	// Browsers ask for /favicon.ico whatever the page links to.
+	app.Get("/favicon.ico", func(c *fiber.Ctx) error {
+		return c.Redirect("/static/favicon.svg", fiber.StatusMovedPermanently)
+	})
 	s.HealthRoutes(app)
 	s.APIDocRoutes(app)
 

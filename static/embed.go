@@ -4,7 +4,7 @@ package static
 
 import "embed"
 
-// FS holds css/, vendor/ and js/.
+// FS holds css/, vendor/, js/ and the favicon.
 //
-//go:embed css/app.css vendor js
+//go:embed css/app.css vendor js favicon.svg
 var FS embed.FS

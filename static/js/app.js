@@ -207,6 +207,39 @@
     }
   });
 
+  // ---- Menus and forms (docs) -----------------------------------------------------
+  // A <details data-menu> closes on Escape (focus back on its summary) and
+  // on a click outside it.
+  document.addEventListener("keydown", function (e) {
+    if (e.key !== "Escape") return;
+    document.querySelectorAll("details[data-menu][open]").forEach(function (menu) {
+      menu.open = false;
+      var summary = menu.querySelector("summary");
+      if (summary && menu.contains(document.activeElement)) summary.focus();
+    });
+  });
+  document.addEventListener("click", function (e) {
+    document.querySelectorAll("details[data-menu][open]").forEach(function (menu) {
+      if (!menu.contains(e.target)) menu.open = false;
+    });
+  });
+
+  // After a failed submit the page comes back with the form's errors: put
+  // focus on them (the error summary, else the first invalid field, else
+  // the form's error message), not on the top of the page.
+  function focusFormErrors(root) {
+    var target = root.querySelector('[data-testid="form-errors"]') ||
+      root.querySelector('form [aria-invalid="true"]') ||
+      root.querySelector('form [role="alert"]');
+    if (!target) return;
+    if (!target.matches("input, select, textarea, button, a[href]")) target.setAttribute("tabindex", "-1");
+    target.focus();
+  }
+  document.addEventListener("htmx:afterSwap", function (e) {
+    var xhr = e.detail && e.detail.xhr;
+    if (xhr && (xhr.status === 422 || xhr.status === 409) && e.detail.target) focusFormErrors(e.detail.target);
+  });
+
   // ---- Toasts ---------------------------------------------------------------------
   var TOAST_MS = 6000;
 
@@ -521,6 +554,7 @@
 
   function start() {
     baseTitle = document.title;
+    focusFormErrors(document.getElementById("main") || document.body);
     renderNotificationButtons();
     pruneMarks();
     init();

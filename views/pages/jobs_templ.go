@@ -33,7 +33,7 @@ func Jobs(vm JobsVM) templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<div class=\"space-y-6\" data-testid=\"jobs-page\"><div><h1 class=\"text-2xl font-semibold tracking-tight text-ink-900\">Jobs</h1><p class=\"text-sm text-ink-600\">Every generation you started, newest first.</p></div><nav class=\"-mx-4 overflow-x-auto px-4 sm:mx-0 sm:px-0\" aria-label=\"Filter by status\"><ul class=\"flex min-w-max gap-1 border-b border-ink-200\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<div class=\"space-y-6\" data-testid=\"jobs-page\"><div><h1 class=\"text-2xl font-semibold tracking-tight text-ink-900\">Jobs</h1><p class=\"text-sm text-ink-600\">Every generation you started, newest first.</p></div><nav aria-label=\"Filter by status\" data-testid=\"jobs-tabs\"><ul class=\"flex flex-wrap gap-x-1 border-b border-ink-200\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -166,6 +166,22 @@ func jobsEmptyTitle(filter string) string {
 	return "No jobs yet"
 }
 
+// jobsEmptyBody says why a filter is empty, in its own terms: only the
+// unfiltered and "In progress" lists show jobs live while they run.
+func jobsEmptyBody(filter string) string {
+	switch filter {
+	case "active":
+		return "Start a generation from a project; it will show here, live, while it runs."
+	case "completed":
+		return "Jobs that wrote every document they were asked for will be listed here."
+	case "failed":
+		return "Nothing has failed. A job that stops on an error will be listed here, with what went wrong and whether a retry can help."
+	case "cancelled":
+		return "Jobs you cancel will be listed here; a cancelled job can be retried."
+	}
+	return "Start a generation from a project; it will be listed here, live while it runs."
+}
+
 func jobsSectionTitle(filter string) string {
 	switch filter {
 	case "completed":
@@ -217,7 +233,7 @@ func JobsList(vm JobsVM) templ.Component {
 				}
 				return nil
 			})
-			templ_7745c5c3_Err = components.EmptyState(jobsEmptyTitle(vm.Filter), "Start a generation from a project; it will be listed here, live while it runs.").Render(templ.WithChildren(ctx, templ_7745c5c3_Var9), templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = components.EmptyState(jobsEmptyTitle(vm.Filter), jobsEmptyBody(vm.Filter)).Render(templ.WithChildren(ctx, templ_7745c5c3_Var9), templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -246,7 +262,7 @@ func JobsList(vm JobsVM) templ.Component {
 			var templ_7745c5c3_Var10 string
 			templ_7745c5c3_Var10, templ_7745c5c3_Err = templ.JoinStringErrs(jobsSectionTitle(vm.Filter))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/jobs.templ`, Line: 83, Col: 33}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/jobs.templ`, Line: 99, Col: 33}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var10))
 			if templ_7745c5c3_Err != nil {

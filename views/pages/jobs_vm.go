@@ -18,6 +18,12 @@ type DashboardVM struct {
 	Recent   []JobRow
 }
 
+// isNew: a user with nothing yet (just signed up) is welcomed, not welcomed
+// back.
+func (vm DashboardVM) isNew() bool {
+	return len(vm.Projects) == 0 && len(vm.Active) == 0 && len(vm.Recent) == 0
+}
+
 // DashProject is one project on the dashboard.
 type DashProject struct {
 	ID, Name, Company string
@@ -58,6 +64,15 @@ type GenerateVM struct {
 	// Already says the project had a running job when the user asked for
 	// another.
 	Already bool
+	// Thin are the documents the project's data is too sparse for.
+	Thin []ThinDoc
+	// EditURL is where the project's data is filled in.
+	EditURL string
+}
+
+// ThinDoc is a document that will come out thin, and what it lacks.
+type ThinDoc struct {
+	Key, Title, Missing string
 }
 
 // ShowForm reports whether the page offers to start a generation: not
