@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"github.com/gofiber/fiber/v2"
+
 	"dossier/models"
 )
 
@@ -31,4 +33,20 @@ func failureSummary(snap *models.JobSnapshot) (summary string, noRetry bool) {
 		return "", false
 	}
 	return summary, noRetry
+}
+
+// checkRetryable refuses a retry that cannot succeed: 409 not_retryable,
+// with the plain sentence of the failure.
+func (s *Server) checkRetryable(c *fiber.Ctx) error {
+	snap, err := s.userSnapshot(c, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	summary, noRetry := failureSummary(snap)
+	if !noRetry {
+		return nil
+	}
+	return &Error{Status: fiber.StatusConflict, Code: "not_retryable",
+		Message: "a retry cannot fix this failure. " + summary + " Fix the cause, then start a new generation.",
+		Extra:   map[string]any{"status": snap.Job.Status}}
 }

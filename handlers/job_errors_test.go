@@ -51,3 +51,61 @@ func TestFailedJobCardExplainsAndOffersRetryOnlyWhenItHelps(t *testing.T) {
 		}
 	})
 }
+
+// Retry is refused, over the API and from the card, for a job whose every
+// failure no retry can fix: a 409 in the error shape that says why. A job
+// that failed on a passing problem is requeued (202).
+func TestRetryRefusedWhenNoRetryCanHelp(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d models.Dialect) {
+		b := pagesSetup(t, d, nil)
+		c := b.user(t)
+		ctx := context.Background()
+		cases := []struct {
+			name, summary, provider string
+			permanent               bool
+		}{
+			{"bad key", "The model provider rejected the API key. Check OPENAI_API_KEY.",
+				`401 Unauthorized: Incorrect API key provided: sk-***. (code "invalid_api_key")`, true},
+			{"bad request", "The model provider rejected the request.",
+				`400 Bad Request: Invalid value for 'temperature': must be at most 2.`, true},
+			{"context too long", "The document's prompt is too long for the model. Shorten the project data or choose a model with a larger context window.",
+				`400 Bad Request: This model's maximum context length is 8192 tokens. (code "context_length_exceeded")`, true},
+			{"provider outage", "The model provider had a temporary problem. Try again in a few minutes.",
+				`500 Internal Server Error: The server had an error while processing your request.`, false},
+		}
+		for _, tc := range cases {
+			p := &models.Project{UserID: c.user.ID, Name: tc.name}
+			require.NoError(t, b.db.CreateProject(ctx, p))
+			job, _, err := b.db.CreateJob(ctx, models.NewJob{UserID: c.user.ID, ProjectID: p.ID, Documents: []string{"risk_register"}})
+			require.NoError(t, err)
+			details := models.JSONMap{"risk_register": map[string]any{
+				"error": "openai: the provider answered " + tc.provider, "summary": tc.summary, "attempts": 1, "permanent": tc.permanent}}
+			require.NoError(t, b.db.ForTests().Exec(`UPDATE document_generation_jobs SET status = 'failed', error_message = ?, error_details = ? WHERE id = ?`,
+				"risk_register failed: "+tc.provider, details, job.ID).Error)
+			require.NoError(t, b.db.ForTests().Exec(`UPDATE job_documents SET status = 'failed' WHERE job_id = ?`, job.ID).Error)
+
+			// From the card (htmx): the card again, and a notice.
+			if tc.permanent {
+				resp := c.postForm(t, "/jobs/"+job.ID+"/retry", nil, hx, "true")
+				require.Equal(t, http.StatusConflict, resp.StatusCode, tc.name)
+				doc := page(t, resp)
+				assert.Contains(t, testID(doc, "action-notice").Text(), "A retry cannot fix this failure", tc.name)
+				assert.Equal(t, 0, testID(doc, "job-retry").Length(), "%s: the card still offers no Retry", tc.name)
+			}
+
+			resp := c.postJSON(t, "/api/generation/jobs/"+job.ID+"/retry", nil)
+			if !tc.permanent {
+				require.Equal(t, http.StatusAccepted, resp.StatusCode, "%s: %s", tc.name, errorOf(t, resp).Error.Message)
+				continue
+			}
+			require.Equal(t, http.StatusConflict, resp.StatusCode, tc.name)
+			e := errorOf(t, resp)
+			assert.Equal(t, "not_retryable", e.Error.Code, tc.name)
+			assert.Contains(t, e.Error.Message, "a retry cannot fix this failure", tc.name)
+			assert.Contains(t, e.Error.Message, "Risk Register: "+tc.summary, "%s: the plain sentence", tc.name)
+			j, err := b.db.JobForUser(ctx, c.user.ID, job.ID)
+			require.NoError(t, err)
+			assert.Equal(t, models.StatusFailed, j.Status, "%s: not requeued", tc.name)
+		}
+	})
+}

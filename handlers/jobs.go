@@ -252,7 +252,13 @@ func (s *Server) CancelJob(c *fiber.Ctx) error {
 }
 
 // RetryJob requeues a failed or cancelled job; only missing documents run.
+// A job whose every failure is one no retry can fix (a rejected key, a bad
+// request, a prompt over the context length) is refused with a 409 that
+// says so, as the page offers no Retry for it.
 func (s *Server) RetryJob(c *fiber.Ctx) error {
+	if err := s.checkRetryable(c); err != nil {
+		return err
+	}
 	snap, err := s.jobAction(c, s.jobs.Retry, "only a failed or cancelled job can be retried")
 	if err != nil {
 		return err

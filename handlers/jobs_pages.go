@@ -349,6 +349,12 @@ func (s *Server) cancelFromCard(c *fiber.Ctx) error {
 
 // retryFromCard is the card's Retry button: only missing documents run.
 func (s *Server) retryFromCard(c *fiber.Ctx) error {
+	var e *Error
+	if err := s.checkRetryable(c); errors.As(err, &e) && e.Code == "not_retryable" {
+		return s.cardConflict(c, "A retry cannot fix this failure. Fix the cause, then start a new generation.")
+	} else if err != nil {
+		return err
+	}
 	return s.cardAction(c, s.jobs.Retry, "Only a failed or cancelled job can be retried.")
 }
 
@@ -363,18 +369,7 @@ func (s *Server) cardAction(c *fiber.Ctx, action func(ctx context.Context, userI
 		if e.Code == "active_job" {
 			msg = "This project already has another generation in progress."
 		}
-		cur, err := s.userSnapshot(c, c.Params("id"))
-		if err != nil {
-			return err
-		}
-		c.Status(fiber.StatusConflict)
-		if c.Get("HX-Request") != "true" {
-			return c.Redirect("/jobs/"+cur.Job.ID, fiber.StatusSeeOther)
-		}
-		if err := render(c, partials.JobProgress(jobCardVM(cur, time.Now()))); err != nil {
-			return err
-		}
-		return render(c, pages.ActionNotice(msg))
+		return s.cardConflict(c, msg)
 	}
 	if err != nil {
 		return err
@@ -383,6 +378,23 @@ func (s *Server) cardAction(c *fiber.Ctx, action func(ctx context.Context, userI
 		return c.Redirect("/jobs/"+snap.Job.ID, fiber.StatusSeeOther)
 	}
 	return render(c, partials.JobProgress(jobCardVM(snap, time.Now())))
+}
+
+// cardConflict answers a card action the job's state does not allow: the
+// current card and a notice (a plain form post goes back to the job page).
+func (s *Server) cardConflict(c *fiber.Ctx, msg string) error {
+	cur, err := s.userSnapshot(c, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	c.Status(fiber.StatusConflict)
+	if c.Get("HX-Request") != "true" {
+		return c.Redirect("/jobs/"+cur.Job.ID, fiber.StatusSeeOther)
+	}
+	if err := render(c, partials.JobProgress(jobCardVM(cur, time.Now()))); err != nil {
+		return err
+	}
+	return render(c, pages.ActionNotice(msg))
 }
 
 // ---- Formatting ---------------------------------------------------------------
