@@ -286,7 +286,7 @@ func serve(args []string, getenv func(string) string) error {
 
 	host, _ := os.Hostname()
 	instance := fmt.Sprintf("%s-%d-%s", host, os.Getpid(), models.RandomToken(4))
-	broker := events.NewBroker(events.Config{Loader: db.Snapshot, Sync: db.SyncSince, Board: db.JobBoard, Instance: instance, Logger: logger})
+	broker := events.NewBroker(events.Config{Loader: db.Snapshot, Sync: db.SyncSince, Board: db.JobBoard, Project: db.ProjectActivity, Instance: instance, Logger: logger})
 	if err := broker.Start(ctx); err != nil {
 		return err
 	}

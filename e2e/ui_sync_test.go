@@ -408,6 +408,53 @@ func TestUISyncJobPageAgreesAtEveryStep(t *testing.T) {
 	}
 }
 
+// The project page's runs and library are live regions too: a run started
+// elsewhere (the API) appears, changes status and finishes, and each
+// document it writes joins the library, without a reload.
+func TestUISyncProjectPageRunsAndLibrary(t *testing.T) {
+	srv, model := gatedServer(t, serverOpts{})
+	ctx := newBrowser(t)
+	email := signUp(t, ctx, srv)
+	token := tokenFor(t, srv, email)
+	projectID := apiProject(t, srv, token, "Live runs")
+	act(t, ctx, "the project page", chromedp.Navigate(srv.URL+"/projects/"+projectID), chromedp.WaitVisible(testid("project-runs")))
+	waitFor(t, ctx, "the stream is live", `window.__dossierSynced === true`, 5*time.Second)
+	act(t, ctx, "mark the page", chromedp.Evaluate[chromedp.Void](`window.__samePage = true`))
+	for _, empty := range []string{"runs-empty", "library-empty"} {
+		if n := value(t, ctx, empty, chromedp.Evaluate[int](`document.querySelectorAll('[data-testid="`+empty+`"]').length`)); n != 1 {
+			t.Fatalf("a new project's page shows %d %s", n, empty)
+		}
+	}
+	run := func(status string) string {
+		return fmt.Sprintf(`(() => { const r = document.querySelectorAll('[data-testid="run"]');
+			return r.length === 1 && r[0].dataset.status === '%s' && r[0].querySelector('[data-testid="run-link"]').getAttribute('href') === '/jobs/%%s'; })()`, status)
+	}
+	library := func(types ...string) string {
+		return fmt.Sprintf(`Array.from(document.querySelectorAll('[data-testid="library-doc"]')).map(d => d.dataset.type).join() === '%s'`, strings.Join(types, ","))
+	}
+
+	jobID := apiJobCreate(t, srv, token, projectID, "project_charter", "scope_statement")
+	if _, err := model.WaitForCalls(1, gateWait); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, "the run appears, running", fmt.Sprintf(run("processing"), jobID), 5*time.Second)
+	if n := value(t, ctx, "library", chromedp.Evaluate[int](`document.querySelectorAll('[data-testid="library-doc"]').length`)); n != 0 {
+		t.Fatalf("the library lists %d documents before any is written", n)
+	}
+	release(t, model, 1)
+	waitFor(t, ctx, "the first document joins the library", library("project_charter"), 5*time.Second)
+	if !value(t, ctx, "the run", chromedp.Evaluate[bool](fmt.Sprintf(run("processing"), jobID))) {
+		t.Fatal("the run no longer shows as running after its first document")
+	}
+	release(t, model, 1)
+	waitFor(t, ctx, "the run finishes", fmt.Sprintf(run("completed"), jobID), 5*time.Second)
+	waitFor(t, ctx, "both documents are in the library", library("project_charter", "scope_statement"), 5*time.Second)
+	if !value(t, ctx, "no reload", chromedp.Evaluate[bool](`window.__samePage === true`)) {
+		t.Fatal("the page was reloaded")
+	}
+	waitAPI(t, srv, token, jobID, "completed")
+}
+
 // Must show 5: the server is killed mid-job and restarted: the page says it
 // is reconnecting, then converges to the database's state.
 func TestUISyncServerKilledAndRestarted(t *testing.T) {

@@ -172,6 +172,17 @@ func TestUITwoTabsOneJobOneStreamEach(t *testing.T) {
 		waitFor(t, tab, "the stream is live", `window.__dossierSynced === true`, 5*time.Second)
 	}
 
+	// Record the announcements each tab adds (a toast dismisses itself
+	// after a few seconds, so its presence alone would race the clock).
+	for _, tab := range []context.Context{tab1, tab2} {
+		act(t, tab, "record the toasts", chromedp.Evaluate[chromedp.Void](`(() => {
+			window.__toastsSeen = [];
+			new MutationObserver(ms => ms.forEach(m => m.addedNodes.forEach(n => {
+				if (n.dataset && n.dataset.announce) window.__toastsSeen.push(n.dataset.tag);
+			}))).observe(document.getElementById('toasts'), {childList: true});
+		})()`))
+	}
+
 	// Every document shows in both tabs, the same.
 	for k := 2; k <= 12; k++ {
 		release(t, model, 1)
@@ -202,6 +213,20 @@ func TestUITwoTabsOneJobOneStreamEach(t *testing.T) {
 	}
 	if total != 1 {
 		t.Fatalf("%d browser notifications for one job across two tabs; want 1", total)
+	}
+	// A toast in each tab that is visible (each shows it, and says so);
+	// a hidden tab drops its own once another has shown it.
+	for i, tab := range []context.Context{tab1, tab2} {
+		visible := value(t, tab, "visibility", chromedp.Evaluate[string](`document.visibilityState`)) == "visible"
+		t.Logf("tab %d is %v", i+1, map[bool]string{true: "visible", false: "hidden"}[visible])
+		if !visible {
+			waitFor(t, tab, "the hidden tab drops its toast", `document.querySelector('[data-testid="toast"]') === null`, 5*time.Second)
+			continue
+		}
+		seen := value(t, tab, "toasts seen", chromedp.Evaluate[[]string](`window.__toastsSeen`))
+		if len(seen) != 1 || seen[0] != "job-"+jobID {
+			t.Fatalf("tab %d, visible, showed the toasts %q; want one for the job", i+1, seen)
+		}
 	}
 
 	for _, tab := range []struct {

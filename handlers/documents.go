@@ -322,11 +322,17 @@ func (s *Server) regenerateDocument(c *fiber.Ctx) error {
 
 // libraryVM is the project's library: the latest version of each document.
 func (s *Server) libraryVM(c *fiber.Ctx, projectID string) (partials.LibraryVM, error) {
-	vm := partials.LibraryVM{ProjectID: projectID}
 	vs, err := s.db.LatestDocuments(c.UserContext(), currentUser(c).ID, projectID)
 	if err != nil {
-		return vm, err
+		return partials.LibraryVM{ProjectID: projectID}, err
 	}
+	return libraryOf(projectID, vs), nil
+}
+
+// libraryOf shapes the latest versions for the library; the page and its
+// live updates (events.go) both render it.
+func libraryOf(projectID string, vs []models.DocumentVersion) partials.LibraryVM {
+	vm := partials.LibraryVM{ProjectID: projectID}
 	order := map[string]int{}
 	for i, k := range documents.Keys() {
 		order[k] = i
@@ -350,17 +356,22 @@ func (s *Server) libraryVM(c *fiber.Ctx, projectID string) (partials.LibraryVM, 
 		}
 	}
 	vm.Documents = docs
-	return vm, nil
+	return vm
 }
 
 // runsVM is the project's run history, newest first.
 func (s *Server) runsVM(c *fiber.Ctx, projectID string) (partials.RunsVM, error) {
-	vm := partials.RunsVM{ProjectID: projectID}
-	js, err := s.db.Jobs(c.UserContext(), currentUser(c).ID, models.JobFilter{ProjectID: projectID, Limit: 20})
+	js, err := s.db.Jobs(c.UserContext(), currentUser(c).ID, models.JobFilter{ProjectID: projectID, Limit: models.ProjectRunsLimit})
 	if err != nil {
-		return vm, err
+		return partials.RunsVM{ProjectID: projectID}, err
 	}
-	now := time.Now()
+	return runsOf(projectID, js, time.Now()), nil
+}
+
+// runsOf shapes the runs for the project page; the page and its live
+// updates (events.go) both render it.
+func runsOf(projectID string, js []models.Job, now time.Time) partials.RunsVM {
+	vm := partials.RunsVM{ProjectID: projectID}
 	for _, j := range js {
 		r := partials.RunRow{JobID: j.ID, Number: j.RunNumber, Status: j.Status,
 			Queued: relTime(j.QueuedAt, now), QueuedISO: j.QueuedAt.UTC().Format(time.RFC3339), Instruction: j.Instruction}
@@ -384,5 +395,5 @@ func (s *Server) runsVM(c *fiber.Ctx, projectID string) (partials.RunsVM, error)
 		}
 		vm.Runs = append(vm.Runs, r)
 	}
-	return vm, nil
+	return vm
 }

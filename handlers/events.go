@@ -47,6 +47,12 @@ func (s *Server) EventRoutes(r fiber.Router) {
 // JobStream is GET /api/generation/jobs/stream/:id: one job's progress,
 // document, status and a final done event, as HTML fragments, or with
 // ?format=json as JSON. Another user's job is a 404 before any streaming.
+//
+// It follows the job's sync position (README, "Live sync"): the last event
+// of each batch carries id: the position of the state it brings the client
+// to. A client that resumes (Last-Event-ID, or ?since=) at the job's
+// current position gets nothing again; one behind it gets the current
+// state, which is the whole of what it missed.
 func (h *eventHub) JobStream(c *fiber.Ctx) error {
 	u := currentUser(c)
 	if u == nil {
@@ -54,6 +60,7 @@ func (h *eventHub) JobStream(c *fiber.Ctx) error {
 	}
 	userID, jobID := strings.Clone(u.ID), strings.Clone(c.Params("id"))
 	asJSON := c.Query("format") == "json"
+	since := resumeFrom(c)
 
 	// Subscribe before reading, so that no change falls in between.
 	sub := h.s.broker.SubscribeJob(jobID)
@@ -76,16 +83,21 @@ func (h *eventHub) JobStream(c *fiber.Ctx) error {
 		drafts: drafts,
 		start: func(e *sse) (bool, error) {
 			last = snap
-			f := h.fragments(snap)
-			data := f.jobData(asJSON)
-			if err := e.event("status", data); err != nil {
-				return false, err
+			data := h.fragments(snap).jobData(asJSON)
+			var batch []namedEvent
+			switch {
+			case since > 0 && since == snap.Job.SyncPosition && snap.Job.Terminal():
+				batch = []namedEvent{{"done", data}} // it saw the end; end again
+			case since > 0 && since == snap.Job.SyncPosition:
+				// It has this state: nothing to replay.
+			default:
+				batch = []namedEvent{{"status", data}, {"progress", data}}
+				if snap.Job.Terminal() {
+					batch = append(batch, namedEvent{"done", data})
+				}
 			}
-			if err := e.event("progress", data); err != nil {
-				return false, err
-			}
-			if snap.Job.Terminal() {
-				return true, e.event("done", data)
+			if err := writeBatch(e, batch, snap.Job.SyncPosition); err != nil || snap.Job.Terminal() {
+				return true, err
 			}
 			return false, drafts.start(e, snap)
 		},
@@ -95,13 +107,17 @@ func (h *eventHub) JobStream(c *fiber.Ctx) error {
 				if next.Job.ID != jobID || next.Job.Version <= last.Job.Version {
 					continue
 				}
-				if err := h.jobDeltas(e, last, next, asJSON); err != nil {
+				batch := h.jobDeltas(last, next, asJSON)
+				if next.Job.Terminal() {
+					batch = append(batch, namedEvent{"done", h.fragments(next).jobData(asJSON)})
+				}
+				if err := writeBatch(e, batch, next.Job.SyncPosition); err != nil {
 					return false, err
 				}
 				last = next
 				drafts.seen(next)
 				if next.Job.Terminal() {
-					return true, e.event("done", h.fragments(next).jobData(asJSON))
+					return true, nil
 				}
 			}
 			return false, nil
@@ -109,9 +125,28 @@ func (h *eventHub) JobStream(c *fiber.Ctx) error {
 	})
 }
 
-// jobDeltas writes the events that lead a client from prev to next:
+// writeBatch writes the events that bring a client to position pos; the
+// last carries the position as its id, so that a client cut off mid-batch
+// resumes from before it.
+func writeBatch(e *sse, batch []namedEvent, pos int64) error {
+	for i, ev := range batch {
+		var err error
+		if i == len(batch)-1 {
+			err = e.eventWithID(ev.name, strconv.FormatInt(pos, 10), ev.data)
+		} else {
+			err = e.event(ev.name, ev.data)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// jobDeltas returns the events that lead a client from prev to next:
 // documents first, then progress, then status.
-func (h *eventHub) jobDeltas(e *sse, prev, next *models.JobSnapshot, asJSON bool) error {
+func (h *eventHub) jobDeltas(prev, next *models.JobSnapshot, asJSON bool) []namedEvent {
+	var out []namedEvent
 	before := make(map[string]models.JobDocument, len(prev.Documents))
 	for _, d := range prev.Documents {
 		before[d.DocumentType] = d
@@ -128,24 +163,18 @@ func (h *eventHub) jobDeltas(e *sse, prev, next *models.JobSnapshot, asJSON bool
 			row.OOB = true
 			data = renderBytes(partials.DocRow(row))
 		}
-		if err := e.event("document", data); err != nil {
-			return err
-		}
+		out = append(out, namedEvent{"document", data})
 	}
 	f := h.fragments(next)
 	p, n := &prev.Job, &next.Job
 	if p.ProgressPercentage != n.ProgressPercentage || p.CompletedDocuments != n.CompletedDocuments ||
 		orZero(p.CurrentDocument) != orZero(n.CurrentDocument) || !sameTime(p.EstimatedCompletion, n.EstimatedCompletion) {
-		if err := e.event("progress", f.jobData(asJSON)); err != nil {
-			return err
-		}
+		out = append(out, namedEvent{"progress", f.jobData(asJSON)})
 	}
 	if p.Status != n.Status || (p.CancelRequestedAt == nil) != (n.CancelRequestedAt == nil) {
-		if err := e.event("status", f.jobData(asJSON)); err != nil {
-			return err
-		}
+		out = append(out, namedEvent{"status", f.jobData(asJSON)})
 	}
-	return nil
+	return out
 }
 
 // UserEvents is GET /events: the one stream per tab for the signed-in user,
@@ -166,13 +195,16 @@ func (h *eventHub) UserEvents(c *fiber.Ctx) error {
 	// Subscribe before reading, so that no change falls in between; then
 	// tell the broker where this stream's state stands.
 	sub := h.s.broker.SubscribeUser(userID)
+	if view.Kind == "project" {
+		sub.WatchProject(view.Arg)
+	}
 	first, err := h.s.syncUpdate(c.UserContext(), userID, since, view)
 	if err != nil {
 		sub.Close()
 		return err
 	}
 	sub.Synced(first.State.To)
-	ls := &liveStream{h: h, view: view, seen: map[string]int64{}, active: -1, unread: -1}
+	ls := &liveStream{h: h, view: view, seen: map[string]int64{}, active: -1, unread: -1, projectAt: -1}
 	var admin <-chan []byte
 	leaveAdmin := func() {}
 	if u.IsAdmin {
@@ -205,6 +237,13 @@ func (s *Server) syncUpdate(ctx context.Context, userID string, since int64, vie
 			return nil, err
 		}
 	}
+	if view.Kind == "project" && (st.Reset || slices.ContainsFunc(st.Jobs, func(j models.JobSnapshot) bool { return j.Job.ProjectID == view.Arg })) {
+		a, err := s.db.ProjectActivity(ctx, userID, view.Arg)
+		if err != nil {
+			return nil, err
+		}
+		up.Projects = map[string]*models.ProjectActivity{view.Arg: a}
+	}
 	if st.Reset && (view.Kind == "job" || view.Kind == "generate") {
 		snap, err := s.db.Snapshot(ctx, view.Arg)
 		switch {
@@ -226,6 +265,9 @@ type liveStream struct {
 	seen           map[string]int64
 	active, unread int
 	pos            int64
+	// projectAt is the position of the project activity last sent (the
+	// project view), -1 before the first.
+	projectAt int64
 	// ended is, per job whose follow-up this stream sent, whether it had
 	// ended: the follow-up is replaced only when that flips, not on every
 	// document (a block replaced under the pointer loses the click).
@@ -270,6 +312,16 @@ func (ls *liveStream) send(e *sse, up *events.SyncUpdate) error {
 		ls.seen[key] = snap.Job.SyncPosition
 		if err := ls.sendJob(e, snap); err != nil {
 			return err
+		}
+	}
+	if a := up.Projects[ls.view.Arg]; a != nil && ls.view.Kind == "project" && (st.To > ls.projectAt || st.Reset) {
+		// An activity read for an earlier position than the one sent
+		// would turn the lists back: only a later one is sent.
+		ls.projectAt = st.To
+		for _, ev := range ls.h.projectEvents(up, a) {
+			if err := e.event(ev.name, ev.data); err != nil {
+				return err
+			}
 		}
 	}
 	for _, n := range st.Notifications {
@@ -363,6 +415,21 @@ func (h *eventHub) listEvents(up *events.SyncUpdate, view liveView) []namedEvent
 		vm := pages.JobsVM{Filter: view.Arg}
 		jobsLists(&vm, up.Board, now)
 		out = append(out, namedEvent{"jobs-list", renderBytes(pages.JobsList(vm))})
+	}
+	up.Cache.Store(key, out)
+	return out
+}
+
+// projectEvents renders a project's runs and library from the update's
+// activity, once per update however many streams show them.
+func (h *eventHub) projectEvents(up *events.SyncUpdate, a *models.ProjectActivity) []namedEvent {
+	key := "project:" + a.ProjectID
+	if v, ok := up.Cache.Load(key); ok {
+		return v.([]namedEvent)
+	}
+	out := []namedEvent{
+		{"runs-" + a.ProjectID, renderBytes(partials.Runs(runsOf(a.ProjectID, a.Runs, time.Now())))},
+		{"library-" + a.ProjectID, renderBytes(partials.Library(libraryOf(a.ProjectID, a.Documents)))},
 	}
 	up.Cache.Store(key, out)
 	return out

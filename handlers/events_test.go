@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/PuerkitoBio/goquery"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -140,6 +142,91 @@ func TestReconnectEndsWithTheDatabaseState(t *testing.T) {
 	assert.EqualValues(t, snap.Job.Version, got["version"])
 	assert.EqualValues(t, snap.Job.CompletedDocuments, got["completedDocuments"])
 	assert.EqualValues(t, 100, got["progress"])
+}
+
+// The per-job stream follows the job's sync position: the last event of
+// each batch carries it as id: (and only the last, so a client cut off
+// mid-batch resumes from before it). A reconnect with Last-Event-ID gets
+// nothing again when it is current, the current state when it is behind,
+// and the end when the job ended.
+func TestJobStreamResumesFromLastEventID(t *testing.T) {
+	e := newLiveEnv(t, liveSQLite(t), liveOptions{heartbeat: 100 * time.Millisecond})
+	u, token := e.signIn("resume@example.com")
+	j := e.newJob(u.ID, "project_charter", "scope_statement", "risk_register")
+	dr := e.drive(j)
+	const path = "/api/generation/jobs/stream/"
+	position := func() string {
+		t.Helper()
+		snap, err := e.db.Snapshot(context.Background(), j.ID)
+		require.NoError(t, err)
+		return fmt.Sprint(snap.Job.SyncPosition)
+	}
+	// batch reads n events: only the last carries an id, the job's
+	// position in the database.
+	batch := func(c *sseClient, names ...string) []sseEvent {
+		t.Helper()
+		evs := c.events(len(names), streamWait)
+		require.Equal(t, names, eventNames(evs))
+		for _, ev := range evs[:len(evs)-1] {
+			require.Empty(t, ev.ID, "%s: only the last event of a batch carries the position", ev.Name)
+		}
+		require.Equal(t, position(), evs[len(evs)-1].ID)
+		return evs
+	}
+	// quiet reads up to two heartbeats: nothing but comments comes.
+	quiet := func(c *sseClient) {
+		t.Helper()
+		for pings := 0; pings < 2; {
+			ev, err := c.next(streamWait)
+			require.NoError(t, err)
+			require.Empty(t, ev.Name, "nothing was missed, yet the stream sent %q", ev.Name)
+			if ev.Comment == "ping" {
+				pings++
+			}
+		}
+	}
+
+	c := dialSSE(t, e.addr, path+j.ID+"?format=json", token)
+	batch(c, "status", "progress")
+	dr.claim()
+	batch(c, "status")
+	dr.commit("project_charter", "scope_statement")
+	seen := batch(c, "document", "progress")[1].ID
+	c.close() // the client loses its connection
+
+	// It missed a document: it gets the current state, at the new position.
+	dr.commit("scope_statement", "risk_register")
+	c = dialSSEWith(t, &net.Dialer{Timeout: streamWait}, e.addr, path+j.ID+"?format=json", token, "Last-Event-ID: "+seen)
+	require.Equal(t, http.StatusOK, c.Status)
+	evs := batch(c, "status", "progress")
+	assert.EqualValues(t, 2, evs[1].json(t)["completedDocuments"])
+	current := evs[1].ID
+	assert.NotEqual(t, seen, current)
+	c.close()
+
+	// It missed nothing: nothing is sent again, and it goes on from there
+	// (the HTML stream too, and ?since= as well as Last-Event-ID).
+	c = dialSSEWith(t, &net.Dialer{Timeout: streamWait}, e.addr, path+j.ID+"?format=json", token, "Last-Event-ID: "+current)
+	html := dialSSE(t, e.addr, path+j.ID+"?since="+current, token)
+	quiet(c)
+	quiet(html)
+	dr.commit("risk_register", "")
+	batch(c, "document", "progress")
+	batch(html, "document", "progress")
+	dr.finish(models.StatusCompleted)
+	end := batch(c, "progress", "status", "done")[2].ID
+	batch(html, "progress", "status", "done")
+	c.expectEOF(streamWait)
+	html.expectEOF(streamWait)
+
+	// At the end, a client that saw the end is told it ended; one from
+	// before gets the final state.
+	c = dialSSEWith(t, &net.Dialer{Timeout: streamWait}, e.addr, path+j.ID+"?format=json", token, "Last-Event-ID: "+end)
+	assert.Equal(t, "completed", batch(c, "done")[0].json(t)["status"])
+	c.expectEOF(streamWait)
+	c = dialSSEWith(t, &net.Dialer{Timeout: streamWait}, e.addr, path+j.ID+"?format=json", token, "Last-Event-ID: "+seen)
+	batch(c, "status", "progress", "done")
+	c.expectEOF(streamWait)
 }
 
 // The user stream follows the user's sync positions: each batch ends with a
@@ -299,4 +386,79 @@ func TestUserStreamResyncAfterBridgeLoss(t *testing.T) {
 	e.drive(fresh).publish(fresh)
 	evs, _ = c.batch(streamWait)
 	assert.Equal(t, []string{"badge", "job-" + fresh.ID, "sync"}, eventNames(evs), "the second resync changed nothing")
+}
+
+// The project page's runs and library are pushed by its stream (view
+// project:<id>): a run appears, changes status and finishes, and each
+// document it writes joins the library, all as whole fragments that keep
+// listening. Other projects' jobs push nothing there.
+func TestUserStreamPushesTheProjectsRunsAndLibrary(t *testing.T) {
+	e := newLiveEnv(t, liveSQLite(t), liveOptions{heartbeat: time.Second})
+	u, token := e.signIn("project-live@example.com")
+	ctx := context.Background()
+	p := &models.Project{UserID: u.ID, Name: "Live project"}
+	require.NoError(t, e.db.CreateProject(ctx, p))
+	elsewhere := e.newJob(u.ID, "project_charter") // in another project
+	pos, err := e.db.SyncPosition(ctx, u.ID)
+	require.NoError(t, err)
+
+	c := dialSSE(t, e.addr, fmt.Sprintf("/events?since=%d&view=project:%s", pos, p.ID), token)
+	evs, _ := c.batch(streamWait)
+	assert.Equal(t, []string{"badge", "bell", "sync"}, eventNames(evs), "nothing of the project changed since the page")
+	e.drive(elsewhere).claim()
+	evs, _ = c.batch(streamWait)
+	assert.Equal(t, []string{"job-" + elsewhere.ID, "sync"}, eventNames(evs), "another project's job pushes no runs")
+
+	runs := func(evs []sseEvent) (status []string) {
+		t.Helper()
+		i := slices.IndexFunc(evs, func(ev sseEvent) bool { return ev.Name == "runs-"+p.ID })
+		require.GreaterOrEqual(t, i, 0, "no runs in %v", eventNames(evs))
+		sec := evs[i].doc(t).Find("#project-runs")
+		assert.Equal(t, "runs-"+p.ID, sec.AttrOr("sse-swap", ""), "the swapped list listens again")
+		assert.Equal(t, "outerHTML", sec.AttrOr("hx-swap", ""))
+		sec.Find("[data-testid=run]").Each(func(_ int, r *goquery.Selection) { status = append(status, r.AttrOr("data-status", "")) })
+		return status
+	}
+	library := func(evs []sseEvent) (types []string) {
+		t.Helper()
+		i := slices.IndexFunc(evs, func(ev sseEvent) bool { return ev.Name == "library-"+p.ID })
+		require.GreaterOrEqual(t, i, 0, "no library in %v", eventNames(evs))
+		sec := evs[i].doc(t).Find("#project-library")
+		assert.Equal(t, "library-"+p.ID, sec.AttrOr("sse-swap", ""))
+		sec.Find("[data-testid=library-doc]").Each(func(_ int, d *goquery.Selection) { types = append(types, d.AttrOr("data-type", "")) })
+		return types
+	}
+
+	j, _, err := e.db.CreateJob(ctx, models.NewJob{UserID: u.ID, ProjectID: p.ID, Documents: []string{"project_charter", "scope_statement"}, MaxRetries: 1})
+	require.NoError(t, err)
+	dr := e.drive(j)
+	dr.publish(j)
+	evs, _ = c.batch(streamWait)
+	assert.Equal(t, []string{"queued"}, runs(evs), "the run appears")
+	assert.Empty(t, library(evs))
+	// Claimed here: the driver's claim would take any queued job.
+	js, err := e.db.Claim(ctx, models.ClaimParams{Worker: "worker-1", Limit: 1, Lease: time.Minute, Now: time.Now()})
+	require.NoError(t, err)
+	require.Len(t, js, 1)
+	require.Equal(t, j.ID, js[0].Job.ID)
+	dr.lease = js[0].Lease()
+	dr.publish(&js[0].Job)
+	evs, _ = c.batch(streamWait)
+	assert.Equal(t, []string{"processing"}, runs(evs))
+	dr.commit("project_charter", "scope_statement")
+	evs, _ = c.batch(streamWait)
+	assert.Equal(t, []string{"project_charter"}, library(evs), "the written document joins the library")
+	dr.commit("scope_statement", "")
+	evs, _ = c.batch(streamWait)
+	assert.Equal(t, []string{"project_charter", "scope_statement"}, library(evs))
+	dr.finish(models.StatusCompleted)
+	evs, _ = c.batch(streamWait)
+	assert.Equal(t, []string{"completed"}, runs(evs), "the run finishes")
+	c.close()
+
+	// A page rendered before the run ended catches up on connecting.
+	c = dialSSE(t, e.addr, fmt.Sprintf("/events?since=%d&view=project:%s", pos, p.ID), token)
+	evs, _ = c.batch(streamWait)
+	assert.Equal(t, []string{"completed"}, runs(evs))
+	assert.Len(t, library(evs), 2)
 }

@@ -207,6 +207,7 @@ func (s *Server) projectPage(c *fiber.Ctx) error {
 	case "updated":
 		vm.Flash = "Changes saved."
 	}
+	setView(c, liveView{Kind: "project", Arg: p.ID}) // runs and library stay live
 	return s.page(c, p.Name, "projects", pages.Project(vm))
 }
 

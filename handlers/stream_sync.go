@@ -47,14 +47,15 @@ func (s *Server) publishUser(userID string) {
 // header (badge, bell, toasts) and the job cards, which every page gets.
 type liveView struct {
 	// Kind is dashboard, jobs (Arg: the status filter), job (Arg: the job
-	// id), generate (Arg: the id of the job shown), or "".
+	// id), generate (Arg: the id of the job shown), project (Arg: the
+	// project id: its runs and library), or "".
 	Kind, Arg string
 }
 
 func parseView(s string) liveView {
 	kind, arg, _ := strings.Cut(s, ":")
 	switch kind {
-	case "dashboard", "jobs", "job", "generate":
+	case "dashboard", "jobs", "job", "generate", "project":
 		return liveView{Kind: kind, Arg: arg}
 	}
 	return liveView{}

@@ -26,8 +26,17 @@ func tinyReadBuffer() *net.Dialer {
 	}}
 }
 
+// A client that stops reading blocks only its own stream: while two stuck
+// clients' streams are blocked writing to their full sockets, another
+// client receives every document. Asserted on state (the stuck streams
+// are blocked, and still subscribed, when the reader gets each event),
+// not on how long anything took.
 func TestAClientThatNeverReadsDoesNotDelayAnother(t *testing.T) {
-	e := newLiveEnv(t, liveSQLite(t), liveOptions{heartbeat: 250 * time.Millisecond})
+	// A long heartbeat makes the write timeout that reaps a stuck stream
+	// long (2 heartbeats, at most 10 s), so the stuck streams stay blocked
+	// while the reader is watched.
+	const heartbeat = 5 * time.Second
+	e := newLiveEnv(t, liveSQLite(t), liveOptions{heartbeat: heartbeat})
 	u, token := e.signIn("slow@example.com")
 	// Documents with long names make each event big, so that the stuck
 	// clients' sockets fill up quickly.
@@ -38,40 +47,74 @@ func TestAClientThatNeverReadsDoesNotDelayAnother(t *testing.T) {
 	j := e.newJob(u.ID, docs...)
 
 	// The stuck clients: connected, then never read again.
+	var stuck []*sseClient
 	for _, path := range []string{"/api/generation/jobs/stream/" + j.ID, "/events"} {
-		stuck := dialSSEWith(t, tinyReadBuffer(), e.addr, path, token)
-		require.Equal(t, http.StatusOK, stuck.Status)
+		c := dialSSEWith(t, tinyReadBuffer(), e.addr, path, token)
+		require.Equal(t, http.StatusOK, c.Status)
+		stuck = append(stuck, c)
 	}
 	reader := dialSSE(t, e.addr, "/api/generation/jobs/stream/"+j.ID+"?format=json", token)
 	require.Equal(t, http.StatusOK, reader.Status)
-	reader.events(2, 2*time.Second)
+	reader.events(2, 10*time.Second)
 	require.Equal(t, 3, e.broker.Subscribers())
 
 	d := e.drive(j)
 	d.claim()
-	for i, doc := range docs {
+	done := 0
+	commit := func() {
+		t.Helper()
 		next := ""
-		if i+1 < len(docs) {
-			next = docs[i+1]
+		if done+1 < len(docs) {
+			next = docs[done+1]
 		}
-		start := time.Now()
-		d.commit(doc, next)
-		// The reader sees each document promptly, whatever the stuck ones do.
+		d.commit(docs[done], next)
+		done++
 		for {
-			ev := reader.event(2 * time.Second)
-			if ev.Name == "progress" && int(ev.json(t)["completedDocuments"].(float64)) == i+1 {
-				break
+			ev := reader.event(10 * time.Second)
+			if ev.Name == "progress" && int(ev.json(t)["completedDocuments"].(float64)) == done {
+				return
 			}
 		}
-		require.Less(t, time.Since(start), 500*time.Millisecond, "document %d was late", i)
+	}
+	// Fill the stuck clients' sockets: commit documents until both stuck
+	// streams are blocked in a write. The reader keeps up all along.
+	for blockedStreamWrites() < 2 {
+		require.Less(t, done, len(docs)-10, "the stuck clients' sockets never filled")
+		commit()
+	}
+	t.Logf("the stuck streams blocked after %d documents", done)
+	// While they stay blocked, the reader receives every later document.
+	for range 10 {
+		commit()
+		require.GreaterOrEqual(t, blockedStreamWrites(), 2, "document %d: a stuck stream stopped being blocked (reaped by the write timeout?)", done)
+		require.Equal(t, 3, e.broker.Subscribers(), "document %d: the stuck streams are still subscribed", done)
+	}
+	for _, c := range stuck {
+		c.close()
+	}
+	// Dropped, the stuck streams' blocked writes fail and nothing is left.
+	require.Eventually(t, func() bool { return e.broker.Subscribers() == 1 && blockedStreamWrites() == 0 },
+		writeTimeout(heartbeat)+5*time.Second, 10*time.Millisecond)
+	for done < len(docs) {
+		commit()
 	}
 	d.finish(models.StatusCompleted)
-	for reader.event(2*time.Second).Name != "done" {
+	for reader.event(10*time.Second).Name != "done" {
 	}
-	// The stuck streams, blocked on their full sockets, are reaped by the
-	// write timeout; the /events one would otherwise never end.
 	require.Eventually(t, func() bool { return e.broker.Subscribers() == 0 && streamGoroutines() == 0 },
-		writeTimeout(250*time.Millisecond)+2*time.Second, 10*time.Millisecond)
+		10*time.Second, 10*time.Millisecond)
+}
+
+// blockedStreamWrites counts the streams whose socket write is blocked: the
+// client stopped reading and its socket is full.
+func blockedStreamWrites() int {
+	count := 0
+	for _, g := range goroutineStacks() {
+		if strings.Contains(g, "fasthttp.(*Response).writeBodyStream") && strings.Contains(g, "waitWrite") {
+			count++
+		}
+	}
+	return count
 }
 
 // Issue 9, must show 6: a stream held for longer than the HTTP read

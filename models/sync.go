@@ -178,3 +178,28 @@ func (db *DB) snapshotsOf(ctx context.Context, jobs []Job, docs bool) ([]JobSnap
 	}
 	return out, nil
 }
+
+// ProjectRunsLimit is how many runs a project page lists.
+const ProjectRunsLimit = 20
+
+// ProjectActivity is what a project page shows live: its runs, newest
+// first, and its library, the latest version of each document. The page
+// and its live updates render from the same reads.
+type ProjectActivity struct {
+	ProjectID string
+	Runs      []Job
+	Documents []DocumentVersion
+}
+
+// ProjectActivity reads the user's project's runs and library.
+func (db *DB) ProjectActivity(ctx context.Context, userID, projectID string) (*ProjectActivity, error) {
+	a := &ProjectActivity{ProjectID: projectID}
+	var err error
+	if a.Runs, err = db.Jobs(ctx, userID, JobFilter{ProjectID: projectID, Limit: ProjectRunsLimit}); err != nil {
+		return nil, fmt.Errorf("project runs: %w", err)
+	}
+	if a.Documents, err = db.LatestDocuments(ctx, userID, projectID); err != nil {
+		return nil, fmt.Errorf("project library: %w", err)
+	}
+	return a, nil
+}

@@ -37,6 +37,10 @@ type SyncLoader func(ctx context.Context, userID string, since int64) (*models.S
 // BoardLoader reads a user's live job lists (models.DB.JobBoard).
 type BoardLoader func(ctx context.Context, userID string) (*models.JobBoard, error)
 
+// ProjectLoader reads what a project page shows live
+// (models.DB.ProjectActivity).
+type ProjectLoader func(ctx context.Context, userID, projectID string) (*models.ProjectActivity, error)
+
 // Config configures a Broker.
 type Config struct {
 	// Loader reads a job's state; required.
@@ -52,6 +56,10 @@ type Config struct {
 	// Board loads the user's live lists for a SyncUpdate whose jobs changed
 	// status or are new; optional.
 	Board BoardLoader
+	// Project loads, for a SyncUpdate that changes a job of a project some
+	// subscription watches (Subscription.WatchProject), that project's
+	// runs and documents; optional.
+	Project ProjectLoader
 	// Instance names this process, unique per process; the bridge ignores
 	// notifications that came from it. Default: host-pid-random.
 	Instance string

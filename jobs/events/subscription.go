@@ -16,6 +16,9 @@ type Subscription struct {
 
 	// sync is the merged SyncUpdate waiting, with Config.Sync.
 	sync *SyncUpdate
+	// project is the project whose activity the subscriber shows (set
+	// under the broker's lock).
+	project string
 
 	mu     sync.Mutex
 	box    map[string]boxed

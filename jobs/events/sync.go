@@ -29,7 +29,21 @@ type SyncUpdate struct {
 	State *models.SyncState
 	// Board is set when the lists may have changed; nil otherwise.
 	Board *models.JobBoard
-	Cache *sync.Map
+	// Projects holds, for each project a subscription here watches and
+	// the update changes a job of (or every watched one, on a reset), the
+	// project's activity, read after State.
+	Projects map[string]*models.ProjectActivity
+	Cache    *sync.Map
+}
+
+// WatchProject makes the user's loads include the project's activity
+// (Config.Project) when one of its jobs changes. Call it before reading
+// the stream's starting state: a load whose state is read after that
+// includes the project.
+func (s *Subscription) WatchProject(projectID string) {
+	s.b.mu.Lock()
+	defer s.b.mu.Unlock()
+	s.project = projectID
 }
 
 type userCursor struct {
@@ -132,7 +146,16 @@ func mergeSync(old, u *SyncUpdate) *SyncUpdate {
 	if board == nil {
 		board = old.Board
 	}
-	return &SyncUpdate{State: st, Board: board, Cache: &sync.Map{}}
+	projects := old.Projects
+	if len(u.Projects) > 0 {
+		projects = make(map[string]*models.ProjectActivity, len(old.Projects)+len(u.Projects))
+		for _, m := range []map[string]*models.ProjectActivity{old.Projects, u.Projects} {
+			for id, a := range m {
+				projects[id] = a
+			}
+		}
+	}
+	return &SyncUpdate{State: st, Board: board, Projects: projects, Cache: &sync.Map{}}
 }
 
 // enqueueUser queues a load of the user's changes, if the user has a
@@ -178,12 +201,16 @@ func (b *Broker) processUser(ctx context.Context, userID string) {
 	b.mu.Unlock()
 	var st *models.SyncState
 	var board *models.JobBoard
+	var projects map[string]*models.ProjectActivity
 	err := errors.New("no subscription")
 	if c != nil {
 		lctx, cancel := context.WithTimeout(ctx, b.cfg.LoadTimeout)
 		st, err = b.cfg.Sync(lctx, userID, since)
 		if err == nil && b.cfg.Board != nil && b.listsChanged(userID, st) {
 			board, err = b.cfg.Board(lctx, userID)
+		}
+		if err == nil {
+			projects, err = b.loadProjects(lctx, userID, st)
 		}
 		cancel()
 	}
@@ -213,10 +240,48 @@ func (b *Broker) processUser(ctx context.Context, userID string) {
 	if len(st.Jobs) == 0 && len(st.Notifications) == 0 && board == nil && !st.Reset {
 		return // nothing visible changed (a duplicate or late event)
 	}
-	u := &SyncUpdate{State: st, Board: board, Cache: &sync.Map{}}
+	u := &SyncUpdate{State: st, Board: board, Projects: projects, Cache: &sync.Map{}}
 	for _, s := range subs {
 		s.putSync(u)
 	}
+}
+
+// loadProjects reads the activity of each project that a subscription of
+// the user watches and st changes a job of (every watched one on a reset).
+// The watches are read after st, so a subscription that watched before its
+// stream read its own state is covered by one or the other.
+func (b *Broker) loadProjects(ctx context.Context, userID string, st *models.SyncState) (map[string]*models.ProjectActivity, error) {
+	if b.cfg.Project == nil {
+		return nil, nil
+	}
+	watched := map[string]bool{}
+	b.mu.Lock()
+	for s := range b.byUser[userID] {
+		if s.project != "" {
+			watched[s.project] = st.Reset
+		}
+	}
+	b.mu.Unlock()
+	for _, j := range st.Jobs {
+		if _, ok := watched[j.Job.ProjectID]; ok {
+			watched[j.Job.ProjectID] = true
+		}
+	}
+	var out map[string]*models.ProjectActivity
+	for id, changed := range watched {
+		if !changed {
+			continue
+		}
+		a, err := b.cfg.Project(ctx, userID, id)
+		if err != nil {
+			return nil, err
+		}
+		if out == nil {
+			out = map[string]*models.ProjectActivity{}
+		}
+		out[id] = a
+	}
+	return out, nil
 }
 
 // listsChanged reports whether st adds a job or changes a job's status, as
