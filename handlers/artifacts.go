@@ -160,7 +160,7 @@ func (s *Server) renderArtifact(c *fiber.Ctx, id string) error {
 				Date: v.CreatedAt.UTC().Format("2 Jan 2006, 15:04"), Current: v.ID == a.ID})
 		}
 	}
-	return s.page(c, a.Title, "projects", pages.Artifact(vm))
+	return s.widePage(c, a.Title, "projects", pages.Artifact(vm))
 }
 
 // artifactStandalone is the document as a self-contained, print-ready HTML

@@ -25,10 +25,21 @@ func isPartial(c *fiber.Ctx) bool {
 // page renders body inside the base layout, or alone for a non-boosted htmx
 // request.
 func (s *Server) page(c *fiber.Ctx, title, nav string, body templ.Component) error {
+	return s.pageIn(c, title, nav, false, body)
+}
+
+// widePage is page with a wider main column, for documents: their tables
+// fit a laptop's screen beside the page's sidebar.
+func (s *Server) widePage(c *fiber.Ctx, title, nav string, body templ.Component) error {
+	return s.pageIn(c, title, nav, true, body)
+}
+
+func (s *Server) pageIn(c *fiber.Ctx, title, nav string, wide bool, body templ.Component) error {
 	if isPartial(c) {
 		return render(c, body)
 	}
 	p := s.layout(c, title, nav)
+	p.Wide = wide
 	return render(c, templ.ComponentFunc(func(ctx context.Context, w io.Writer) error {
 		return layouts.Base(p).Render(templ.WithChildren(ctx, body), w)
 	}))

@@ -229,6 +229,7 @@
   // the form's error message), not on the top of the page.
   function focusFormErrors(root) {
     var target = root.querySelector('[data-testid="form-errors"]') ||
+      root.querySelector('[role="alert"][tabindex="-1"]') ||
       root.querySelector('form [aria-invalid="true"]') ||
       root.querySelector('form [role="alert"]');
     if (!target) return;

@@ -408,7 +408,7 @@ func Artifact(vm ArtifactVM) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 30, "<div class=\"grid grid-cols-1 gap-6 lg:grid-cols-3\"><div class=\"min-w-0 space-y-6 lg:col-span-2\"><div class=\"card min-w-0\"><article class=\"prose-doc\" data-testid=\"artifact-body\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 30, "<div class=\"grid grid-cols-1 gap-6 lg:grid-cols-3 xl:grid-cols-[minmax(0,1fr)_18rem]\"><div class=\"min-w-0 space-y-6 lg:col-span-2 xl:col-span-1\"><div class=\"card min-w-0\"><article class=\"prose-doc\" data-testid=\"artifact-body\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -453,7 +453,7 @@ func Project(p ProjectView) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		} else {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 44, "<div class=\"-mx-5 overflow-x-auto\"><table class=\"min-w-full text-sm\"><thead class=\"text-left text-xs uppercase tracking-wide text-ink-500\"><tr><th scope=\"col\" class=\"px-5 py-2 font-semibold\">Deliverable</th><th scope=\"col\" class=\"px-5 py-2 font-semibold\">Description</th><th scope=\"col\" class=\"px-5 py-2 text-right font-semibold\">Effort</th></tr></thead> <tbody class=\"divide-y divide-ink-100\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 44, "<div class=\"relative -mx-5 overflow-x-auto\"><table class=\"min-w-full text-sm\"><thead class=\"text-left text-xs uppercase tracking-wide text-ink-500\"><tr><th scope=\"col\" class=\"px-5 py-2 font-semibold\">Deliverable</th><th scope=\"col\" class=\"px-5 py-2 font-semibold\">Description</th><th scope=\"col\" class=\"px-5 py-2 text-right font-semibold\">Effort</th></tr></thead> <tbody class=\"divide-y divide-ink-100\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -578,7 +578,7 @@ func Project(p ProjectView) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		} else {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 59, "<div class=\"-mx-5 mt-2 overflow-x-auto\"><table class=\"min-w-full text-sm\"><thead class=\"text-left text-xs uppercase tracking-wide text-ink-500\"><tr><th scope=\"col\" class=\"px-5 py-2 font-semibold\">Name</th><th scope=\"col\" class=\"px-5 py-2 font-semibold\">Role</th><th scope=\"col\" class=\"px-5 py-2 font-semibold\">Interest</th><th scope=\"col\" class=\"px-5 py-2 font-semibold\">Influence</th></tr></thead> <tbody class=\"divide-y divide-ink-100\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 59, "<div class=\"relative -mx-5 mt-2 overflow-x-auto\"><table class=\"min-w-full text-sm\"><thead class=\"text-left text-xs uppercase tracking-wide text-ink-500\"><tr><th scope=\"col\" class=\"px-5 py-2 font-semibold\">Name</th><th scope=\"col\" class=\"px-5 py-2 font-semibold\">Role</th><th scope=\"col\" class=\"px-5 py-2 font-semibold\">Interest</th><th scope=\"col\" class=\"px-5 py-2 font-semibold\">Influence</th></tr></thead> <tbody class=\"divide-y divide-ink-100\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -645,7 +645,7 @@ func Project(p ProjectView) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		} else {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 67, "<div class=\"-mx-5 mt-2 overflow-x-auto\"><table class=\"min-w-full text-sm\"><thead class=\"text-left text-xs uppercase tracking-wide text-ink-500\"><tr><th scope=\"col\" class=\"px-5 py-2 font-semibold\">Risk</th><th scope=\"col\" class=\"px-5 py-2 text-center font-semibold\" title=\"Probability\">P</th><th scope=\"col\" class=\"px-5 py-2 text-center font-semibold\" title=\"Impact\">I</th><th scope=\"col\" class=\"px-5 py-2 text-center font-semibold\">Score</th><th scope=\"col\" class=\"px-5 py-2 font-semibold\">Owner</th><th scope=\"col\" class=\"px-5 py-2 font-semibold\">Mitigation</th></tr></thead> <tbody class=\"divide-y divide-ink-100\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 67, "<div class=\"relative -mx-5 mt-2 overflow-x-auto\"><table class=\"min-w-full text-sm\"><thead class=\"text-left text-xs uppercase tracking-wide text-ink-500\"><tr><th scope=\"col\" class=\"px-5 py-2 font-semibold\">Risk</th><th scope=\"col\" class=\"px-5 py-2 text-center font-semibold\" title=\"Probability\">P</th><th scope=\"col\" class=\"px-5 py-2 text-center font-semibold\" title=\"Impact\">I</th><th scope=\"col\" class=\"px-5 py-2 text-center font-semibold\">Score</th><th scope=\"col\" class=\"px-5 py-2 font-semibold\">Owner</th><th scope=\"col\" class=\"px-5 py-2 font-semibold\">Mitigation</th></tr></thead> <tbody class=\"divide-y divide-ink-100\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -1010,14 +1010,14 @@ func tagFact(label string, values []string) templ.Component {
 			}
 		}
 		for _, v := range values {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 99, "<span class=\"badge\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 99, "<span class=\"badge max-w-full whitespace-normal break-words\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var43 string
 			templ_7745c5c3_Var43, templ_7745c5c3_Err = templ.JoinStringErrs(v)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/projects.templ`, Line: 265, Col: 27}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/projects.templ`, Line: 265, Col: 68}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var43))
 			if templ_7745c5c3_Err != nil {
@@ -1212,14 +1212,14 @@ func scoreDots(n int, label string) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		} else {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 113, "<span class=\"inline-flex items-center gap-0.5\" title=\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 113, "<span class=\"relative inline-flex items-center gap-0.5\" title=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var52 string
 			templ_7745c5c3_Var52, templ_7745c5c3_Err = templruntime.NewAttributeExpression(label + " " + itoa(n) + " of 5").Resolve(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/projects.templ`, Line: 299, Col: 88}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/projects.templ`, Line: 299, Col: 97}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var52)
 			if templ_7745c5c3_Err != nil {

@@ -93,7 +93,7 @@ func TokensPage(vm TokensVM) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		} else {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 6, "<div class=\"-mx-5 overflow-x-auto\"><table class=\"min-w-full text-sm\"><thead class=\"text-left text-xs uppercase tracking-wide text-ink-500\"><tr><th scope=\"col\" class=\"px-5 py-2 font-semibold\">Name</th><th scope=\"col\" class=\"px-5 py-2 font-semibold\">Token</th><th scope=\"col\" class=\"px-5 py-2 font-semibold\">Created</th><th scope=\"col\" class=\"px-5 py-2 font-semibold\">Last used</th><th scope=\"col\" class=\"px-5 py-2\"><span class=\"sr-only\">Status</span></th></tr></thead> <tbody class=\"divide-y divide-ink-100\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 6, "<div class=\"relative -mx-5 overflow-x-auto\"><table class=\"min-w-full text-sm\"><thead class=\"text-left text-xs uppercase tracking-wide text-ink-500\"><tr><th scope=\"col\" class=\"px-5 py-2 font-semibold\">Name</th><th scope=\"col\" class=\"px-5 py-2 font-semibold\">Token</th><th scope=\"col\" class=\"px-5 py-2 font-semibold\">Created</th><th scope=\"col\" class=\"px-5 py-2 font-semibold\">Last used</th><th scope=\"col\" class=\"px-5 py-2\"><span class=\"sr-only\">Status</span></th></tr></thead> <tbody class=\"divide-y divide-ink-100\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

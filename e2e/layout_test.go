@@ -1,0 +1,247 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// Issue 10, must show 4: every page a user reaches, with real data (the
+// full example project, a finished job with all twelve documents, a
+// document with two versions and their diff, a thin project), at two
+// widths:
+//
+//   - 390 px (a phone): the page does not scroll sideways:
+//     document.documentElement.scrollWidth <= clientWidth. A wide table may
+//     scroll inside its own box; the page may not.
+//   - 1366 px (a laptop): no table column is clipped. A cell counts as
+//     clipped when it ends past the right edge of an ancestor that clips
+//     (overflow-x other than visible) and that ancestor cannot be scrolled
+//     to it (it is not overflow-x auto/scroll, or its scroll width does not
+//     reach the cell); or when the cell's own content is cut (its scroll
+//     width exceeds its width and it hides the overflow). At 1366 px the
+//     page does not scroll sideways either, and, stricter, a document
+//     page's tables fit without scrolling at all (the risk register's last
+//     column was cut off). The editor's half-width preview may scroll.
+
+// widthCheck is what a page measures at one width.
+type widthCheck struct {
+	ScrollWidth int      `json:"scrollWidth"`
+	ClientWidth int      `json:"clientWidth"`
+	Wide        []string `json:"wide"`
+	Clipped     []string `json:"clipped"`
+	Scrolling   []string `json:"scrolling"`
+}
+
+// measure runs in the page after a layout: the page's widths, the elements
+// that reach past the viewport outside any scroller (to name the culprit),
+// the clipped table cells, and the document tables that need scrolling.
+const measure = `new Promise(resolve => requestAnimationFrame(() => requestAnimationFrame(() => {
+	const de = document.documentElement, vw = de.clientWidth;
+	const name = e => e.tagName.toLowerCase() + (e.dataset.testid ? '[' + e.dataset.testid + ']' : '') +
+		(e.id ? '#' + e.id : '') + '.' + String(e.className).trim().split(/\s+/).slice(0, 4).join('.') +
+		' "' + (e.textContent || '').trim().slice(0, 30) + '"';
+	// An absolutely positioned element (sr-only text) escapes a scroller that
+	// is not its containing block, so it counts as outside.
+	const inScroller = e => { let from = e.parentElement;
+		if (getComputedStyle(e).position === 'absolute') { // clipped only by scrollers around its containing block
+			while (from && from !== document.body && getComputedStyle(from).position === 'static') from = from.parentElement;
+		}
+		for (let p = from; p && p !== document.body; p = p.parentElement) {
+		if (['auto', 'scroll'].includes(getComputedStyle(p).overflowX)) return true; } return false; };
+	const wide = Array.from(document.querySelectorAll('body *'))
+		.filter(e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.right > vw + 1 && getComputedStyle(e).position !== 'fixed'; })
+		.filter(e => !inScroller(e)).slice(0, 6).map(name);
+	const clipped = [];
+	for (const cell of document.querySelectorAll('#main td, #main th')) {
+		const r = cell.getBoundingClientRect();
+		if (r.width === 0) continue;
+		const cs = getComputedStyle(cell);
+		if (cell.scrollWidth > cell.clientWidth + 1 && cs.overflowX !== 'visible') { clipped.push('content cut: ' + name(cell)); continue; }
+		for (let p = cell.parentElement; p && p !== document.documentElement; p = p.parentElement) {
+			const ox = getComputedStyle(p).overflowX;
+			if (ox === 'visible') continue;
+			const pr = p.getBoundingClientRect();
+			if (r.right <= pr.right + 1) continue;
+			const reach = pr.left + p.clientLeft + p.scrollWidth - p.scrollLeft;
+			if (!['auto', 'scroll'].includes(ox) || r.right > reach + 1) { clipped.push(name(cell) + ' cut by ' + name(p)); break; }
+		}
+		if (r.right > vw + 1 && !inScroller(cell)) clipped.push('past the window: ' + name(cell));
+	}
+	const scrolling = Array.from(document.querySelectorAll('#main [data-testid="artifact-body"] table'))
+		.filter(t => t.scrollWidth > t.clientWidth + 1).map(t => t.scrollWidth + ' > ' + t.clientWidth + ': ' + name(t));
+	resolve({scrollWidth: de.scrollWidth, clientWidth: de.clientWidth, wide, clipped: clipped.slice(0, 6), scrolling});
+})))`
+
+// checkWidths checks the page in the tab at 390 and at 1366 px.
+func checkWidths(t *testing.T, ctx context.Context, what string) {
+	t.Helper()
+	waitFor(t, ctx, what+": loaded", `document.readyState === 'complete' && document.querySelector('#main') !== null`, 10*time.Second)
+	for _, w := range []struct {
+		px, h int64
+	}{{390, 844}, {1366, 900}} {
+		act(t, ctx, fmt.Sprintf("%s at %d px", what, w.px), chromedp.EmulateViewport(w.px, w.h))
+		m := value(t, ctx, fmt.Sprintf("%s: measure at %d px", what, w.px), chromedp.Evaluate[widthCheck](measure, chromedp.EvalAwaitPromise))
+		if m.ScrollWidth > m.ClientWidth {
+			t.Errorf("%s at %d px scrolls sideways (scrollWidth %d > clientWidth %d); too wide: %v", what, w.px, m.ScrollWidth, m.ClientWidth, m.Wide)
+			screenshot(t, ctx, fmt.Sprintf("%s-%d", what, w.px))
+		}
+		if w.px == 1366 {
+			if len(m.Clipped) > 0 {
+				t.Errorf("%s at 1366 px: table columns clipped: %v", what, m.Clipped)
+				screenshot(t, ctx, fmt.Sprintf("%s-clipped", what))
+			}
+			if len(m.Scrolling) > 0 {
+				t.Errorf("%s at 1366 px: document tables need sideways scrolling: %v", what, m.Scrolling)
+			}
+		}
+	}
+	act(t, ctx, "desktop viewport", chromedp.EmulateViewport(1280, 900))
+}
+
+func TestLayoutNoSidewaysScrollAndNoClippedColumns(t *testing.T) {
+	srv := startServer(t, map[string]string{"TEMPLATE_DELAY": "20ms"})
+	ctx := newBrowser(t)
+
+	// Signed out: the auth pages, fresh and after a failed submit.
+	act(t, ctx, "log-in page", chromedp.Navigate(srv.URL+"/login"), chromedp.WaitVisible(testid("login-form")))
+	checkWidths(t, ctx, "log-in page")
+	act(t, ctx, "sign-up page", chromedp.Navigate(srv.URL+"/signup"), chromedp.WaitVisible(testid("signup-form")))
+	checkWidths(t, ctx, "sign-up page")
+	act(t, ctx, "a failed sign-up",
+		chromedp.SendKeys(chromedp.CSS(`#f-email`), "not an email"),
+		chromedp.SendKeys(chromedp.CSS(`#f-password`), "short"),
+		chromedp.Click(testid("signup-submit")),
+		chromedp.WaitVisible(chromedp.CSS(`[aria-invalid="true"]`)),
+	)
+	checkWidths(t, ctx, "sign-up page with errors")
+
+	signUp(t, ctx, srv)
+	checkWidths(t, ctx, "dashboard (new user)")
+	for _, p := range []struct{ what, path string }{
+		{"projects (none)", "/projects"},
+		{"jobs (none)", "/jobs"},
+		{"new project form", "/projects/new"},
+		{"example project form", "/projects/new?example=1"},
+	} {
+		act(t, ctx, p.what, chromedp.Navigate(srv.URL+p.path), chromedp.WaitVisible(chromedp.CSS(`#main`)))
+		checkWidths(t, ctx, p.what)
+	}
+	projectID := exampleProject(t, ctx, srv)
+	checkWidths(t, ctx, "project page (full example, no documents)")
+	act(t, ctx, "generate page", chromedp.Navigate(srv.URL+"/projects/"+projectID+"/generate"), chromedp.WaitVisible(testid("generate-form")))
+	checkWidths(t, ctx, "generate page (form)")
+	jobID := startGeneration(t, ctx, srv, projectID)
+	checkWidths(t, ctx, "generate page (job running)")
+	waitFor(t, ctx, "the job completes", cardIs(jobID, "completed"), 60*time.Second)
+	checkWidths(t, ctx, "generate page (job ended)")
+
+	job := fetchJob(t, ctx, jobID)
+	artifacts := map[string]string{}
+	for _, d := range job.Documents {
+		if d.ArtifactID != nil {
+			artifacts[d.Type] = *d.ArtifactID
+		}
+	}
+	if len(artifacts) != 12 {
+		t.Fatalf("the job wrote %d documents: %+v", len(artifacts), job)
+	}
+
+	// A second version of the risk register, so that its page has a history
+	// and a diff, saved through the API with the page's session.
+	status := value(t, ctx, "edit the risk register", chromedp.Evaluate[int](fmt.Sprintf(`(async () => {
+		const csrf = document.querySelector('meta[name="csrf-token"]').content;
+		const a = await (await fetch('/api/artifacts/%s', {headers: {Accept: 'application/json'}})).json();
+		const r = await fetch('/api/projects/%s/documents/risk_register/versions', {method: 'POST',
+			headers: {'Content-Type': 'application/json', 'X-CSRF-Token': csrf},
+			body: JSON.stringify({markdown: a.markdown.replace('## ', '## Reviewed: ') + '\n\nA long closing line that a reviewer added to see how the diff wraps on a narrow screen, with a URL https://example.com/a/very/long/path/that/does/not/break/easily/anywhere-at-all', baseArtifactId: a.id})});
+		return r.status;
+	})()`, artifacts["risk_register"], projectID), chromedp.EvalAwaitPromise))
+	if status != 201 {
+		t.Fatalf("saving a version answered %d", status)
+	}
+
+	for _, p := range []struct{ what, path string }{
+		{"dashboard (with a finished job)", "/"},
+		{"projects", "/projects"},
+		{"project page (full example, with documents and a run)", "/projects/" + projectID},
+		{"project edit form", "/projects/" + projectID + "/edit"},
+		{"jobs", "/jobs"},
+		{"jobs: completed", "/jobs?status=completed"},
+		{"jobs: failed (empty)", "/jobs?status=failed"},
+		{"job page", "/jobs/" + jobID},
+		{"notifications", "/notifications"},
+		{"API tokens", "/settings/tokens"},
+		{"not-found page", "/no/such/page"},
+		{"a missing project", "/projects/00000000-0000-0000-0000-000000000000"},
+		{"document edit page", "/projects/" + projectID + "/documents/risk_register/edit"},
+	} {
+		act(t, ctx, p.what, chromedp.Navigate(srv.URL+p.path), chromedp.WaitVisible(chromedp.CSS(`#main`)))
+		checkWidths(t, ctx, p.what)
+	}
+
+	act(t, ctx, "create a token",
+		chromedp.Navigate(srv.URL+"/settings/tokens"),
+		chromedp.WaitVisible(testid("token-form")),
+		chromedp.SendKeys(chromedp.CSS(`[data-testid="token-form"] input[name="name"]`), "a deploy script on the build server"),
+		chromedp.Click(testid("token-create")),
+		chromedp.WaitVisible(testid("token-copy")),
+	)
+	checkWidths(t, ctx, "API tokens with a new token")
+	act(t, ctx, "API tokens listed", chromedp.Navigate(srv.URL+"/settings/tokens"), chromedp.WaitVisible(testid("token-form")))
+	checkWidths(t, ctx, "API tokens listed")
+
+	// The jobs tabs are all on screen on a phone, none cut off.
+	act(t, ctx, "jobs at 390 px", chromedp.Navigate(srv.URL+"/jobs"), chromedp.WaitVisible(testid("jobs-tabs")), chromedp.EmulateViewport(390, 844))
+	cut := value(t, ctx, "tabs off screen", chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll('[data-testid="jobs-tabs"] a'))
+		.filter(a => { const r = a.getBoundingClientRect(); return r.left < 0 || r.right > document.documentElement.clientWidth; })
+		.map(a => a.textContent.trim())`))
+	if len(cut) > 0 {
+		t.Errorf("jobs tabs cut off at 390 px: %v", cut)
+	}
+	act(t, ctx, "desktop viewport", chromedp.EmulateViewport(1280, 900))
+
+	// Every document, the risk register above all: its page, and the
+	// project's document page with two versions and the diff open.
+	for typ, id := range artifacts {
+		act(t, ctx, typ, chromedp.Navigate(srv.URL+"/artifacts/"+id), chromedp.WaitVisible(testid("artifact-body")))
+		checkWidths(t, ctx, "artifact page: "+typ)
+	}
+	act(t, ctx, "the risk register at 1366 px", chromedp.Navigate(srv.URL+"/artifacts/"+artifacts["risk_register"]),
+		chromedp.WaitVisible(testid("artifact-body")), chromedp.EmulateViewport(1366, 900))
+	screenshot(t, ctx, "risk-register-1366")
+	act(t, ctx, "at 390 px", chromedp.EmulateViewport(390, 844))
+	screenshot(t, ctx, "risk-register-390")
+	act(t, ctx, "desktop viewport", chromedp.EmulateViewport(1280, 900))
+	act(t, ctx, "the risk register's document page with its diff",
+		chromedp.Navigate(srv.URL+"/projects/"+projectID+"/documents/risk_register"),
+		chromedp.WaitVisible(testid("compare-submit")),
+		chromedp.Click(testid("compare-submit")),
+		chromedp.WaitVisible(testid("diff-lines")),
+	)
+	checkWidths(t, ctx, "document page with a diff: risk_register")
+
+	// A project with a name and nothing else: its page and the warning of
+	// thin documents on its generate page.
+	act(t, ctx, "a thin project",
+		chromedp.Navigate(srv.URL+"/projects/new"),
+		chromedp.WaitVisible(testid("project-form")),
+		chromedp.SendKeys(chromedp.CSS(`#f-name`), "A project with a rather long name that has to wrap somewhere on a phone"),
+		chromedp.Click(testid("project-save")),
+		chromedp.WaitVisible(testid("project-page")),
+	)
+	checkWidths(t, ctx, "project page (name only)")
+	thinID := value(t, ctx, "thin project id", chromedp.Evaluate[string](`document.querySelector('[data-testid="project-page"]').dataset.id`))
+	act(t, ctx, "its generate page", chromedp.Navigate(srv.URL+"/projects/"+thinID+"/generate"), chromedp.WaitVisible(testid("thin-warning")))
+	checkWidths(t, ctx, "generate page with the thin warning")
+	if n := value(t, ctx, "thin items", chromedp.Evaluate[int](`document.querySelectorAll('[data-testid="thin-warning"] li').length`)); n != 12 {
+		t.Errorf("the thin warning lists %d documents for a project with a name only; want 12", n)
+	}
+	if s := value(t, ctx, "schedule", chromedp.Text(testid("thin-schedule"))); !strings.Contains(s, "no milestones") {
+		t.Errorf("the schedule's warning says %q", s)
+	}
+}
