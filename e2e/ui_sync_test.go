@@ -10,6 +10,7 @@ import (
 	cdpproto "github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/fetch"
 	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 
 	"dossier/jobs/documents/providertest"
@@ -453,6 +454,80 @@ func TestUISyncProjectPageRunsAndLibrary(t *testing.T) {
 		t.Fatal("the page was reloaded")
 	}
 	waitAPI(t, srv, token, jobID, "completed")
+}
+
+// backgroundTab opens a tab behind the current one, as a tab the person is
+// not looking at: its document is hidden.
+func backgroundTab(t *testing.T, browser context.Context) context.Context {
+	t.Helper()
+	bg := true
+	res, err := chromedp.CallBrowser(browser, target.CreateTarget, target.CreateTargetParams{URL: "about:blank", Background: &bg})
+	if err != nil {
+		t.Fatalf("open a background tab: %v", err)
+	}
+	tab, cancel := chromedp.NewContext(browser, chromedp.WithTargetID(res.TargetID))
+	t.Cleanup(cancel)
+	if err := chromedp.Do(tab); err != nil {
+		t.Fatalf("attach to the background tab: %v", err)
+	}
+	return tab
+}
+
+// A completion is announced by a toast in the tab that is visible, and by
+// one browser Notification across tabs. A tab in the background drops its
+// toast once the visible one has shown it, and shows none when it comes to
+// the front.
+func TestUISyncToastInTheVisibleTabOnly(t *testing.T) {
+	srv, model := gatedServer(t, serverOpts{})
+	front := newBrowser(t)
+	grantNotifications(t, front, srv)
+	email := signUp(t, front, srv)
+	token := tokenFor(t, srv, email)
+	projectID := apiProject(t, srv, token, "Two tabs")
+	back := backgroundTab(t, front)
+	for _, tab := range []context.Context{front, back} {
+		act(t, tab, "the jobs list", chromedp.Navigate(srv.URL+"/jobs"), chromedp.WaitReady(testid("jobs-page")))
+		waitFor(t, tab, "its stream is live", `window.__dossierSynced === true`, 5*time.Second)
+		act(t, tab, "record the toasts", chromedp.Evaluate[chromedp.Void](`(() => {
+			window.__toastsSeen = [];
+			new MutationObserver(ms => ms.forEach(m => m.addedNodes.forEach(n => {
+				if (n.dataset && n.dataset.announce) window.__toastsSeen.push(n.dataset.tag);
+			}))).observe(document.getElementById('toasts'), {childList: true});
+		})()`))
+	}
+	if v := value(t, back, "visibility", chromedp.Evaluate[string](`document.visibilityState`)); v != "hidden" {
+		t.Fatalf("the background tab is %q", v)
+	}
+	if v := value(t, front, "visibility", chromedp.Evaluate[string](`document.visibilityState`)); v != "visible" {
+		t.Fatalf("the front tab is %q", v)
+	}
+
+	jobID := apiJobCreate(t, srv, token, projectID, "project_charter")
+	release(t, model, 1)
+	waitAPI(t, srv, token, jobID, "completed")
+	waitFor(t, front, "the visible tab shows the toast and acknowledges it", `document.querySelector('[data-testid="toast"]')?.__acked === true`, 5*time.Second)
+	waitFor(t, back, "the hidden tab got it and dropped it", `window.__toastsSeen.length === 1 && document.querySelector('[data-testid="toast"]') === null`, 5*time.Second)
+	// The tab that takes the lock first marks it and raises the
+	// notification in one step; the other then sees the mark.
+	waitFor(t, front, "a tab raised the notification", `Object.keys(window.localStorage).some(k => k.startsWith('dossier-notified-'))`, 5*time.Second)
+	total := notificationsShown(t, front) + notificationsShown(t, back)
+	if total != 1 {
+		t.Fatalf("%d browser notifications for one job across two tabs; want 1", total)
+	}
+
+	_, err := chromedp.CallBrowser(front, target.ActivateTarget, target.ActivateTargetParams{TargetID: chromedp.FromContext(back).Target.TargetID})
+	if err != nil {
+		t.Fatalf("bring the background tab to the front: %v", err)
+	}
+	waitFor(t, back, "it comes to the front", `document.visibilityState === 'visible'`, 5*time.Second)
+	act(t, back, "the next page", chromedp.Navigate(srv.URL+"/"), chromedp.WaitReady(testid("dashboard")))
+	waitFor(t, back, "its stream is live", `window.__dossierSynced === true`, 5*time.Second)
+	if n := toastCount(t, back); n != 0 {
+		t.Fatalf("the shown completion was announced again (%d toasts)", n)
+	}
+	if seen := value(t, front, "toasts seen", chromedp.Evaluate[[]string](`window.__toastsSeen`)); len(seen) != 1 || seen[0] != "job-"+jobID {
+		t.Fatalf("the visible tab showed %q", seen)
+	}
 }
 
 // Must show 5: the server is killed mid-job and restarted: the page says it
