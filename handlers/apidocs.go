@@ -81,6 +81,8 @@ type oaSchema struct {
 	Items       *oaSchema
 	Properties  map[string]oaSchema
 	Required    []string
+	OneOf       []oaSchema
+	AllOf       []oaSchema
 }
 
 // typeText describes a schema in a few words: "string (date-time) or null",
@@ -88,6 +90,20 @@ type oaSchema struct {
 func (s oaSchema) typeText() string {
 	if s.Ref != "" {
 		return refName(s.Ref)
+	}
+	if alts := s.OneOf; len(alts) > 0 {
+		parts := make([]string, len(alts))
+		for i, a := range alts {
+			parts[i] = a.typeText()
+		}
+		return strings.Join(parts, " or ")
+	}
+	if len(s.AllOf) > 0 && s.Type == nil {
+		parts := make([]string, len(s.AllOf))
+		for i, a := range s.AllOf {
+			parts[i] = a.typeText()
+		}
+		return strings.Join(parts, " and ")
 	}
 	var types []string
 	switch t := s.Type.(type) {
@@ -194,6 +210,16 @@ func apiDocsVM(raw []byte) (pages.APIDocsVM, error) {
 	for _, n := range names {
 		sch := d.Components.Schemas[n]
 		sv := pages.APISchemaVM{Name: n, Description: sch.Description, Type: sch.typeText()}
+		// An allOf of inline parts shows their fields as its own.
+		for _, part := range sch.AllOf {
+			for p, ps := range part.Properties {
+				if sch.Properties == nil {
+					sch.Properties = map[string]oaSchema{}
+				}
+				sch.Properties[p] = ps
+			}
+			sch.Required = append(sch.Required, part.Required...)
+		}
 		props := make([]string, 0, len(sch.Properties))
 		for p := range sch.Properties {
 			props = append(props, p)

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -125,9 +126,17 @@ func (b *bundle) apiClient(t *testing.T) *client {
 }
 
 // do sends a request with the client's credentials; headers are name,
-// value pairs.
+// value pairs. Every JSON response, and every accepted JSON request body,
+// is checked against openapi.json (checkContract): drift fails the test.
 func (c *client) do(t *testing.T, method, path string, body io.Reader, headers ...string) *http.Response {
 	t.Helper()
+	var sent []byte
+	if body != nil {
+		var err error
+		sent, err = io.ReadAll(body)
+		require.NoError(t, err)
+		body = bytes.NewReader(sent)
+	}
 	req := httptest.NewRequest(method, path, body)
 	if c.cookie != "" {
 		req.AddCookie(&http.Cookie{Name: sessionCookie, Value: c.cookie})
@@ -141,6 +150,7 @@ func (c *client) do(t *testing.T, method, path string, body io.Reader, headers .
 	resp, err := c.b.app.Test(req, -1)
 	require.NoError(t, err)
 	t.Cleanup(func() { resp.Body.Close() })
+	checkContract(t, req, sent, resp)
 	return resp
 }
 

@@ -1,0 +1,230 @@
+package handlers
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/pb33f/libopenapi"
+	validator "github.com/pb33f/libopenapi-validator"
+	"github.com/pb33f/libopenapi-validator/config"
+	vErrors "github.com/pb33f/libopenapi-validator/errors"
+	"github.com/pb33f/libopenapi-validator/schema_validation"
+	"github.com/pb33f/libopenapi/datamodel/high/base"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"dossier/models"
+)
+
+// The contract check: every handler test's request goes through client.do,
+// which hands each JSON response (and, for an accepted request, the JSON
+// body it sent) to checkContract. A response whose route, method, status or
+// body the document does not describe fails the test that produced it.
+
+// apiContract is the OpenAPI document compiled once for every test.
+type apiContract struct {
+	v validator.Validator
+	// errorShape checks the JSON errors of routes the document does not
+	// list (pages asked for JSON, unknown paths): they share the API's
+	// error shape, and nothing else in JSON may come from them.
+	errorShape *base.Schema
+	schemas    schema_validation.SchemaValidator
+}
+
+// contract checks formats (uuid, date-time) too: an id that is "" is drift.
+var contract = sync.OnceValues(func() (*apiContract, error) {
+	doc, err := libopenapi.NewDocument(OpenAPI)
+	if err != nil {
+		return nil, fmt.Errorf("parse openapi.json: %w", err)
+	}
+	model, err := doc.BuildV3Model()
+	if err != nil {
+		return nil, fmt.Errorf("build openapi.json's model: %w", err)
+	}
+	v := validator.NewValidatorFromV3Model(&model.Model, config.WithFormatAssertions())
+	v.SetDocument(doc)
+	if ok, verrs := v.ValidateDocument(); !ok {
+		return nil, fmt.Errorf("openapi.json is not a valid OpenAPI document:\n%s", describe(verrs))
+	}
+	errProxy := model.Model.Components.Schemas.GetOrZero("Error")
+	if errProxy == nil {
+		return nil, fmt.Errorf("openapi.json has no Error schema")
+	}
+	return &apiContract{v: v, errorShape: errProxy.Schema(), schemas: schema_validation.NewSchemaValidator(config.WithFormatAssertions())}, nil
+})
+
+// isJSON reports whether a Content-Type header is application/json.
+func isJSON(contentType string) bool {
+	mt, _, err := mime.ParseMediaType(contentType)
+	return err == nil && mt == "application/json"
+}
+
+// contractErrors validates one exchange against the document: the response
+// when it is JSON, and the request's JSON body when the request was
+// accepted (2xx; a rejected body is what a test of bad input sends on
+// purpose). It returns what drifts, in words, or nil.
+func contractErrors(method, target string, reqHeader http.Header, reqBody []byte, status int, respHeader http.Header, respBody []byte) []string {
+	k, err := contract()
+	if err != nil {
+		return []string{err.Error()}
+	}
+	v := k.v
+	var out []string
+	newReq := func() *http.Request {
+		req := httptest.NewRequest(method, target, bytes.NewReader(reqBody))
+		req.Header = reqHeader.Clone()
+		return req
+	}
+	if isJSON(respHeader.Get("Content-Type")) {
+		resp := &http.Response{StatusCode: status, Header: respHeader.Clone(), Body: io.NopCloser(bytes.NewReader(respBody))}
+		ok, errs := v.ValidateHttpResponse(newReq(), resp)
+		if !ok && undocumentedError(target, status, errs) {
+			// Not an API route: only the error shape may come from it.
+			ok, errs = k.schemas.ValidateSchemaBytes(k.errorShape, respBody)
+		}
+		if !ok {
+			out = append(out, fmt.Sprintf("response %d to %s %s drifts from openapi.json:\n%s\nbody: %s", status, method, target, describe(errs), clip(respBody)))
+		}
+	}
+	if status/100 == 2 && len(reqBody) > 0 && isJSON(reqHeader.Get("Content-Type")) {
+		if ok, errs := v.GetRequestBodyValidator().ValidateRequestBody(newReq()); !ok {
+			out = append(out, fmt.Sprintf("request body of %s %s (accepted with %d) drifts from openapi.json:\n%s\nbody: %s", method, target, status, describe(errs), clip(reqBody)))
+		}
+	}
+	return out
+}
+
+// undocumentedError reports whether errs say only that the document lacks
+// the path, for an error answer that is not an API route's: a page asked for
+// JSON (status 400 or more), or an unknown path under /api/ (404).
+func undocumentedError(target string, status int, errs []*vErrors.ValidationError) bool {
+	if len(errs) == 0 || status < 400 {
+		return false
+	}
+	for _, e := range errs {
+		if !e.IsPathMissingError() {
+			return false
+		}
+	}
+	return !strings.HasPrefix(target, "/api/") || status == http.StatusNotFound
+}
+
+func describe(errs []*vErrors.ValidationError) string {
+	var b strings.Builder
+	for _, e := range errs {
+		fmt.Fprintf(&b, "  - %s: %s\n", e.Message, e.Reason)
+		for _, f := range e.SchemaValidationErrors {
+			fmt.Fprintf(&b, "      %s at %s (%s)\n", f.Reason, cmp.Or(f.FieldPath, "$"), f.KeywordLocation)
+		}
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+func clip(b []byte) string {
+	const max = 600
+	if len(b) > max {
+		return string(b[:max]) + "…"
+	}
+	return string(b)
+}
+
+// checkContract fails t for every drift of the exchange. resp's body is
+// read and replaced, so the test can still read it.
+func checkContract(t *testing.T, req *http.Request, reqBody []byte, resp *http.Response) {
+	t.Helper()
+	if !isJSON(resp.Header.Get("Content-Type")) && !(resp.StatusCode/100 == 2 && len(reqBody) > 0 && isJSON(req.Header.Get("Content-Type"))) {
+		return
+	}
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	resp.Body.Close()
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	for _, msg := range contractErrors(req.Method, req.URL.RequestURI(), req.Header, reqBody, resp.StatusCode, resp.Header, body) {
+		t.Error(msg)
+	}
+}
+
+func TestOpenAPIDocumentIsValid(t *testing.T) {
+	_, err := contract()
+	require.NoError(t, err)
+}
+
+// The check is only worth something if drift fails it: a real job
+// response passes, and each way of breaking it is caught.
+func TestContractCatchesDrift(t *testing.T) {
+	b := pagesSetup(t, models.SQLite, nil)
+	c := b.apiClient(t)
+	p := c.project(t, "Contract")
+	resp := c.postJSON(t, "/api/generation/jobs", map[string]any{"projectId": p.ID, "documents": []string{"scope_statement"}})
+	require.Equal(t, http.StatusAccepted, resp.StatusCode)
+	var job map[string]any
+	decodeBody(t, resp, &job)
+	path := "/api/generation/jobs/" + job["id"].(string)
+	jsonHeader := http.Header{"Content-Type": {"application/json"}}
+
+	check := func(status int, target string, body any) []string {
+		raw, err := json.Marshal(body)
+		require.NoError(t, err)
+		return contractErrors(http.MethodGet, target, http.Header{}, nil, status, jsonHeader, raw)
+	}
+	with := func(key string, value any) map[string]any {
+		out := map[string]any{}
+		for k, v := range job {
+			out[k] = v
+		}
+		if value == nil {
+			delete(out, key)
+		} else {
+			out[key] = value
+		}
+		return out
+	}
+	require.Empty(t, check(http.StatusOK, path, job), "the real response is on contract")
+	require.Empty(t, check(http.StatusOK, path, with("startedAt", json.RawMessage("null"))), "a nullable field may be null (3.1 type arrays)")
+
+	drifts := map[string]struct {
+		status int
+		target string
+		body   any
+	}{
+		"a required field is missing":         {200, path, with("status", nil)},
+		"a field has the wrong type":          {200, path, with("progress", "50")},
+		"a nullable field has the wrong type": {200, path, with("startedAt", 5)},
+		"a value outside its enum":            {200, path, with("status", "paused")},
+		"a field the document lacks":          {200, path, with("secret", "x")},
+		"an id that is not a uuid":            {200, path, with("projectId", "")},
+		"an undocumented status":              {418, path, job},
+		"an error without its code":           {404, path, map[string]any{"error": map[string]any{"message": "gone"}}},
+		"a page route answering JSON":         {200, "/jobs/" + job["id"].(string), job},
+		"a page's JSON error off the shape":   {404, "/jobs/" + job["id"].(string), map[string]any{"error": "gone"}},
+		"a route the document lacks":          {200, "/api/generation/jobs/" + job["id"].(string) + "/pause", job},
+	}
+	for name, d := range drifts {
+		errs := check(d.status, d.target, d.body)
+		if assert.NotEmpty(t, errs, name) {
+			t.Logf("%s:\n%s", name, strings.SplitN(errs[0], "\nbody:", 2)[0])
+		}
+	}
+
+	// An accepted request body is checked too: a priority the document
+	// does not list is drift.
+	errs := contractErrors(http.MethodPost, "/api/generation/jobs", jsonHeader, []byte(`{"projectId":"`+p.ID+`","priority":"urgent"}`),
+		http.StatusAccepted, jsonHeader, []byte(mustJSON(t, job)))
+	assert.NotEmpty(t, errs, "a request body off the document")
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	require.NoError(t, err)
+	return string(b)
+}
