@@ -251,6 +251,11 @@ func jobRow(snap *models.JobSnapshot, now time.Time) pages.JobRow {
 	if j.StartedAt != nil && j.CompletedAt != nil {
 		r.Duration = span(j.CompletedAt.Sub(*j.StartedAt))
 	}
+	var earlier []string
+	for _, e := range j.History {
+		earlier = append(earlier, strings.ToLower(partials.StatusLabel(e.Status)), "retried")
+	}
+	r.Earlier = strings.Join(earlier, ", ")
 	return r
 }
 
@@ -285,7 +290,33 @@ func jobVM(snap *models.JobSnapshot, now time.Time) pages.JobVM {
 			vm.Duration = span(j.CompletedAt.Sub(*j.StartedAt))
 		}
 	}
+	vm.History = jobHistory(j)
 	return vm
+}
+
+// jobHistory tells a retried job's story: each earlier end and the retry
+// after it, then where the job is now. A job never retried by hand has
+// none (its header says it all).
+func jobHistory(j *models.Job) []pages.HistoryStep {
+	if len(j.History) == 0 {
+		return nil
+	}
+	steps := []pages.HistoryStep{{Status: "queued", Label: "Queued", When: exactTime(j.QueuedAt)}}
+	for _, e := range j.History {
+		end := pages.HistoryStep{Status: e.Status, Label: partials.StatusLabel(e.Status),
+			Detail: fmt.Sprintf("%d of %d documents written", e.CompletedDocuments, e.TotalDocuments)}
+		if e.EndedAt != nil {
+			end.When = exactTime(*e.EndedAt)
+		}
+		steps = append(steps, end, pages.HistoryStep{Status: "retried", Label: "Retried", When: exactTime(e.RetriedAt),
+			Detail: "only the missing documents"})
+	}
+	now := pages.HistoryStep{Status: j.Status, Label: partials.StatusLabel(j.Status)}
+	if j.CompletedAt != nil && j.Terminal() {
+		now.When = exactTime(*j.CompletedAt)
+		now.Detail = fmt.Sprintf("%d of %d documents written", j.CompletedDocuments, j.TotalDocuments)
+	}
+	return append(steps, now)
 }
 
 func timelineVM(snap *models.JobSnapshot) pages.TimelineVM {

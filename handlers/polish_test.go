@@ -7,7 +7,9 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/PuerkitoBio/goquery"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -147,4 +149,39 @@ func TestJobsEmptyStatesFitTheirFilter(t *testing.T) {
 			assert.NotContains(t, text, "while it runs", path)
 		}
 	}
+}
+
+// A job cancelled, retried and then completed shows that story on its
+// page and in the jobs list, not only "Completed".
+func TestRetriedJobShowsItsHistory(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d models.Dialect) {
+		b := pagesSetup(t, d, nil)
+		c := b.user(t)
+		ctx := context.Background()
+		p := c.project(t, "Cancelled then retried")
+		job, _, err := b.db.CreateJob(ctx, models.NewJob{UserID: c.user.ID, ProjectID: p.ID, Documents: []string{"project_charter", "scope_statement"}})
+		require.NoError(t, err)
+
+		doc := page(t, c.get(t, "/jobs/"+job.ID))
+		assert.Equal(t, 0, testID(doc, "job-history").Length(), "a job never retried has no history line")
+
+		require.Equal(t, http.StatusAccepted, c.postJSON(t, "/api/generation/jobs/"+job.ID+"/cancel", nil).StatusCode)
+		require.Equal(t, http.StatusAccepted, c.postJSON(t, "/api/generation/jobs/"+job.ID+"/retry", nil).StatusCode)
+		// The run completes (as the processor would leave it).
+		require.NoError(t, b.db.ForTests().Exec(`UPDATE document_generation_jobs SET status = 'completed', completed_documents = 2,
+			progress_percentage = 100, started_at = ?, completed_at = ? WHERE id = ?`, time.Now().UTC(), time.Now().UTC(), job.ID).Error)
+
+		doc = page(t, c.get(t, "/jobs/"+job.ID))
+		var steps []string
+		testID(doc, "job-history-step").Each(func(_ int, s *goquery.Selection) { steps = append(steps, s.AttrOr("data-status", "")) })
+		assert.Equal(t, []string{"queued", "cancelled", "retried", "completed"}, steps)
+		h := testID(doc, "job-history").Text()
+		assert.Contains(t, h, "0 of 2 documents written", "how far the cancelled run got")
+		assert.Contains(t, h, "2 of 2 documents written")
+
+		row := page(t, c.get(t, "/jobs")).Find(`[data-testid="job-row"][data-id="` + job.ID + `"]`)
+		require.Equal(t, 1, row.Length())
+		assert.Equal(t, "cancelled, retried →", strings.TrimSpace(testID(page(t, c.get(t, "/jobs")), "job-row-earlier").Text()))
+		assert.Equal(t, "completed", row.AttrOr("data-status", ""))
+	})
 }

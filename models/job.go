@@ -89,6 +89,9 @@ type Job struct {
 	Instruction        string
 	IncludeDependents  bool
 	RequestedDocuments StringList
+	// History is what the job went through before this run (docs, issue
+	// 10: a retried job's earlier ends).
+	History JobHistory
 	// Version increases with every write, so that subscribers can drop
 	// stale snapshots.
 	Version int64

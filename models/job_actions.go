@@ -88,11 +88,12 @@ func (db *DB) RetryJob(ctx context.Context, userID, id string, now time.Time) (*
 		if job.Status != StatusFailed && job.Status != StatusCancelled {
 			return ErrConflict
 		}
+		history := append(job.History, job.episode(now))
 		res := tx.Exec(`UPDATE document_generation_jobs
 			SET status = 'queued', run_at = ?, retry_count = 0, cancel_requested_at = NULL,
-			    completed_at = NULL, error_message = NULL, error_details = NULL,
+			    completed_at = NULL, error_message = NULL, error_details = NULL, history = ?,
 			    version = version + 1, updated_at = ?
-			WHERE id = ? AND status IN ('failed', 'cancelled')`, now, now, job.ID)
+			WHERE id = ? AND status IN ('failed', 'cancelled')`, now, history, now, job.ID)
 		if res.Error != nil {
 			return res.Error
 		}

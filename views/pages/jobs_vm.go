@@ -45,6 +45,8 @@ type JobRow struct {
 	// Duration is how long the job ran, as "1 min 12 s", or "".
 	Duration string
 	Error    string
+	// Earlier is a retried job's earlier ends, as "cancelled, retried".
+	Earlier string
 }
 
 // GenerateVM is the generate page: the catalog form, or the project's job.
@@ -124,6 +126,15 @@ type JobVM struct {
 	Duration                  string
 	RetryCount, MaxRetries    int
 	Timeline                  TimelineVM
+	// History is what a retried job went through, in order, ending with
+	// where it is now; empty for a job never retried by hand.
+	History []HistoryStep
+}
+
+// HistoryStep is one step of a retried job's history: "Cancelled",
+// "Retried", "Completed", with when and how far it had got.
+type HistoryStep struct {
+	Status, Label, When, Detail string
 }
 
 // TimelineVM is the per-document record of a job.
