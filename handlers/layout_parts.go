@@ -38,6 +38,9 @@ func notificationWords(n models.Notification) (title, body, link string) {
 	}
 	switch n.Kind {
 	case models.NotifyCompleted:
+		if n.DocumentsDone == 1 {
+			return "Documents ready: " + n.ProjectName, "1 document generated.", link
+		}
 		return "Documents ready: " + n.ProjectName, fmt.Sprintf("%d documents generated.", n.DocumentsDone), link
 	case models.NotifyFailed:
 		return "Generation failed: " + n.ProjectName, fmt.Sprintf("%d of %d documents generated.", n.DocumentsDone, n.DocumentsTotal), link

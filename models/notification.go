@@ -64,11 +64,8 @@ func (db *DB) Unshown(ctx context.Context, userID string) ([]Notification, error
 	if err != nil {
 		return nil, fmt.Errorf("unshown notifications: %w", err)
 	}
-	for i := range ns {
-		if ns[i].JobID != nil {
-			db.g.WithContext(ctx).Raw(`SELECT p.name FROM document_generation_jobs j JOIN projects p ON p.id = j.project_id
-				WHERE j.id = ?`, *ns[i].JobID).Scan(&ns[i].ProjectName)
-		}
+	if err := db.withProjectNames(ctx, ns); err != nil {
+		return nil, err
 	}
 	return ns, nil
 }
@@ -92,4 +89,22 @@ func (db *DB) AckShown(ctx context.Context, userID, id string, now time.Time) (b
 func (db *DB) MarkAllRead(ctx context.Context, userID string, now time.Time) error {
 	return db.g.WithContext(ctx).Exec(`UPDATE notifications SET read_at = ?, shown_at = COALESCE(shown_at, ?)
 		WHERE user_id = ? AND read_at IS NULL`, now.UTC(), now.UTC(), userID).Error
+}
+
+// withProjectNames fills in each notification's project name, which its
+// words are written with: every path that shows a notification (a page's
+// toasts, the stream's announcements) must read it, or the same event is
+// worded two ways ("Documents ready: Relaunch" on load, "Documents ready:"
+// live).
+func (db *DB) withProjectNames(ctx context.Context, ns []Notification) error {
+	for i := range ns {
+		if ns[i].JobID == nil {
+			continue
+		}
+		if err := db.g.WithContext(ctx).Raw(`SELECT p.name FROM document_generation_jobs j JOIN projects p ON p.id = j.project_id
+			WHERE j.id = ?`, *ns[i].JobID).Scan(&ns[i].ProjectName).Error; err != nil {
+			return fmt.Errorf("notification project name: %w", err)
+		}
+	}
+	return nil
 }

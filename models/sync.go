@@ -97,6 +97,9 @@ func (db *DB) SyncSince(ctx context.Context, userID string, since int64) (*SyncS
 	if st.Jobs, err = db.snapshotsOf(ctx, jobs, true); err != nil {
 		return nil, err
 	}
+	if err := db.withProjectNames(ctx, notes); err != nil {
+		return nil, err
+	}
 	st.Notifications = notes
 	if st.ActiveJobs, err = db.CountActiveJobs(ctx, userID); err != nil {
 		return nil, fmt.Errorf("sync active count: %w", err)
