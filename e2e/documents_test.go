@@ -347,3 +347,53 @@ func TestUIKeyboardAndFocusPolish(t *testing.T) {
 		t.Error("/favicon.ico does not load as an image")
 	}
 }
+
+// Readable errors, end to end: the fake provider rejects the API key (a
+// 401 in the OpenAI error shape). The card says so in a sentence, keeps the
+// provider's message in the detail, and offers no Retry; the API refuses a
+// retry with 409 not_retryable.
+func TestUIPermanentFailureOffersNoRetry(t *testing.T) {
+	model := providertest.New()
+	t.Cleanup(model.Close)
+	model.FailWith("project_charter", 401, `{"error":{"message":"Incorrect API key provided: sk-te***st.","type":"invalid_request_error","code":"invalid_api_key"}}`)
+	srv := startServer(t, map[string]string{
+		"GENERATOR": "openai", "OPENAI_BASE_URL": model.BaseURL(), "OPENAI_API_KEY": "test-key",
+		"OPENAI_MODEL": "test-model", "LLM_CONCURRENCY": "1", "JOB_MAX_RETRIES": "0",
+	})
+	ctx := newBrowser(t)
+	signUp(t, ctx, srv)
+	jobID := startGeneration(t, ctx, srv, exampleProject(t, ctx, srv))
+	waitFor(t, ctx, "the job fails", cardIs(jobID, "failed"), 30*time.Second)
+	act(t, ctx, "the job page", chromedp.Navigate(srv.URL+"/jobs/"+jobID), chromedp.WaitVisible(chromedp.CSS(`#job-`+jobID+` [data-testid="job-error-summary"]`)))
+	summary := value(t, ctx, "summary", chromedp.Text(chromedp.CSS(`#job-`+jobID+` [data-testid="job-error-summary"]`)))
+	if summary != "Project Charter: The model provider rejected the API key. Check OPENAI_API_KEY." {
+		t.Errorf("the card says %q", summary)
+	}
+	detail := value(t, ctx, "detail", chromedp.Evaluate[string](`document.querySelector('#job-`+jobID+` [data-testid="job-error-detail"]').textContent`))
+	if !strings.Contains(detail, "Incorrect API key provided") {
+		t.Errorf("the provider's message is not in the detail: %q", detail)
+	}
+	if n := value(t, ctx, "retry buttons", chromedp.Evaluate[int](`document.querySelectorAll('[data-testid="job-retry"]').length`)); n != 0 {
+		t.Errorf("Retry is offered for a rejected key (%d buttons)", n)
+	}
+	screenshot(t, ctx, "permanent-failure")
+	type apiErr struct {
+		Status int `json:"status"`
+		Error  struct {
+			Code    string `json:"code"`
+			Message string `json:"message"`
+		} `json:"error"`
+	}
+	got := value(t, ctx, "retry over the API", chromedp.Evaluate[apiErr](fmt.Sprintf(`(async () => {
+		const csrf = document.querySelector('meta[name="csrf-token"]').content;
+		const r = await fetch('/api/generation/jobs/%s/retry', {method: 'POST', headers: {'X-CSRF-Token': csrf, Accept: 'application/json'}});
+		const body = await r.json();
+		return {status: r.status, error: body.error};
+	})()`, jobID), chromedp.EvalAwaitPromise))
+	if got.Status != 409 || got.Error.Code != "not_retryable" || !strings.Contains(got.Error.Message, "rejected the API key") {
+		t.Fatalf("the API answered %+v", got)
+	}
+	if job := fetchJob(t, ctx, jobID); job.Status != "failed" {
+		t.Fatalf("the job is %s after a refused retry", job.Status)
+	}
+}
