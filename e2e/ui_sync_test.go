@@ -167,14 +167,39 @@ func endsBetweenPages(t *testing.T, ctx context.Context, srv *Server, model *pro
 	release(t, model, 1)
 	waitAPI(t, srv, token, jobID, "completed")
 
+	// Hold the next page's acknowledgement in the browser.
+	acks := make(chan fetch.RequestID, 4)
+	if err := chromedp.Listen(ctx, func(ev any) {
+		if e, ok := ev.(*fetch.EventRequestPaused); ok && strings.HasSuffix(e.Request.URL, "/shown") {
+			select {
+			case acks <- e.RequestID:
+			default:
+			}
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	cdp(t, ctx, "hold the acknowledgement", func(c context.Context) error {
+		_, err := chromedp.Call(c, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{{URLPattern: "*/notifications/*/shown"}}})
+		return err
+	})
+
 	act(t, ctx, "the next page", chromedp.Navigate(srv.URL+"/jobs"), chromedp.WaitVisible(testid("jobs-page")))
 	waitFor(t, ctx, "one toast", `document.querySelectorAll('[data-testid="toast"][data-status="completed"]').length === 1`, 5*time.Second)
 	waitFor(t, ctx, "one browser notification", fmt.Sprintf(`window.__dossierNotifications.length === 1 && window.__dossierNotifications[0].tag === 'job-%s'`, jobID), 5*time.Second)
 	if b := bellText(t, ctx); b != "1" {
 		t.Fatalf("the bell shows %q; it counts the unread ending", b)
 	}
-	// The tab acknowledged it: the server marks it shown.
+	// The tab acknowledges it, and is left before the acknowledgement
+	// reaches the server (the browser holds it): the page after, rendered
+	// while the notification is still unshown, does not show it again.
 	waitFor(t, ctx, "the toast is acknowledged", `document.querySelector('[data-testid="toast"]').__acked === true`, 5*time.Second)
+	var ack fetch.RequestID
+	select {
+	case ack = <-acks:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the acknowledgement was not sent")
+	}
 	act(t, ctx, "the page after", chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(testid("dashboard")))
 	waitFor(t, ctx, "the stream is live", `window.__dossierSynced === true`, 5*time.Second)
 	if n := toastCount(t, ctx); n != 0 {
@@ -186,6 +211,34 @@ func endsBetweenPages(t *testing.T, ctx context.Context, srv *Server, model *pro
 	if b := bellText(t, ctx); b != "1" {
 		t.Fatalf("the bell shows %q; the ending is still unread", b)
 	}
+	// The held acknowledgement (keepalive) outlives its page: let it land
+	// (the position moves: it is the only change left), and a tab that
+	// never saw the toast is not shown it.
+	before := value(t, ctx, "position", chromedp.Evaluate[int](`window.__dossierPosition`))
+	cdp(t, ctx, "let the acknowledgement through", func(c context.Context) error {
+		if _, err := chromedp.Call(c, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: ack}); err != nil {
+			return err
+		}
+		_, err := chromedp.Call(c, fetch.Disable, cdpEmpty)
+		return err
+	})
+	waitFor(t, ctx, "the acknowledgement lands", fmt.Sprintf(`window.__dossierPosition > %d`, before), 5*time.Second)
+	fresh, closeFresh := chromedp.NewContext(ctx)
+	defer closeFresh()
+	if err := chromedp.Do(fresh); err != nil { // creates it, with no step deadline
+		t.Fatalf("open a tab: %v", err)
+	}
+	act(t, fresh, "a new tab", chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(testid("dashboard")))
+	waitFor(t, fresh, "its stream is live", `window.__dossierSynced === true`, 5*time.Second)
+	if n := toastCount(t, fresh); n != 0 {
+		t.Fatalf("a new tab announces the shown job (%d toasts)", n)
+	}
+	// Close it, and bring the first tab to the front again.
+	closeFresh()
+	if _, err := chromedp.CallBrowser(ctx, target.ActivateTarget, target.ActivateTargetParams{TargetID: chromedp.FromContext(ctx).Target.TargetID}); err != nil {
+		t.Fatalf("bring the first tab to the front: %v", err)
+	}
+	waitFor(t, ctx, "the first tab is visible again", `document.visibilityState === 'visible'`, 5*time.Second)
 }
 
 func endsBeforeTheStreamConnects(t *testing.T, ctx context.Context, srv *Server, model *providertest.Provider, token string) {

@@ -297,14 +297,35 @@
     return m ? m.getAttribute("content") : "";
   }
 
+  // keepalive: a request the page sends just before it is left still
+  // reaches the server.
   function post(path) {
-    return fetch(path, { method: "POST", credentials: "same-origin", headers: { "X-CSRF-Token": csrf() } });
+    return fetch(path, { method: "POST", credentials: "same-origin", keepalive: true, headers: { "X-CSRF-Token": csrf() } });
+  }
+
+  function acknowledge(id) {
+    post("/notifications/" + encodeURIComponent(id) + "/shown").catch(function () {});
+  }
+
+  // What this tab has shown, across its pages (sessionStorage is per tab).
+  // A page rendered before the previous page's acknowledgement reached the
+  // server lists the announcement again; this tab does not show it twice.
+  function shownHere(id) {
+    try { return !!window.sessionStorage.getItem("dossier-shown-" + id); } catch (e) { return false; }
+  }
+  function markShownHere(id) {
+    try { window.sessionStorage.setItem("dossier-shown-" + id, "1"); } catch (e) {}
   }
 
   function announce(toast) {
     if (toast.__announced) return;
     toast.__announced = true;
     var id = toast.getAttribute("data-announce");
+    if (shownHere(id)) {
+      toast.remove();
+      acknowledge(id); // again, in case the first one was lost
+      return;
+    }
     notifyOnce({
       id: id, tag: toast.getAttribute("data-tag"), title: toast.getAttribute("data-title"),
       body: toast.getAttribute("data-body"), url: toast.getAttribute("data-url"),
@@ -312,8 +333,9 @@
     whenVisible(function () {
       if (!toast.parentNode) return;
       toast.__acked = true;
+      markShownHere(id);
       arm(toast);
-      post("/notifications/" + encodeURIComponent(id) + "/shown").catch(function () {});
+      acknowledge(id);
     });
   }
 
