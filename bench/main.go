@@ -64,21 +64,33 @@ func main() {
 		fmt.Fprintln(os.Stderr, "bench: no BENCH_DATABASE_URL or TEST_DATABASE_URL; PostgreSQL rows skipped")
 	}
 	for _, tg := range targets {
+		if only := os.Getenv("BENCH_DB"); only != "" && only != tg.name || !part("throughput", "trigger", "graph", "streams", "drafts") {
+			continue
+		}
 		db, err := models.Open(context.Background(), tg.url, models.Options{MaxConns: dossierConcurrency + 8})
 		check(err)
-		benchThroughput(tg.name, db, 200, []string{"project_charter"})
-		benchThroughput(tg.name, db, 20, nil)
-		benchTrigger(tg.name, db)
-		benchGraphBound(tg.name, db)
-		if tg.name == "sqlite" {
+		if part("throughput") {
+			benchThroughput(tg.name, db, 200, []string{"project_charter"})
+			benchThroughput(tg.name, db, 20, nil)
+		}
+		if part("trigger") {
+			benchTrigger(tg.name, db)
+		}
+		if part("graph") {
+			benchGraphBound(tg.name, db)
+		}
+		if tg.name == "sqlite" && part("streams") {
 			benchStreams(tg.name, db, envInt("BENCH_STREAMS", 500))
-		} else {
+		} else if tg.name == "postgres" && part("drafts") {
 			benchDrafts(tg.name, tg.url, envInt("BENCH_DRAFT_CLIENTS", 100)) // drafts.go
 		}
 		db.Close()
 	}
-	if base := firstNonEmpty(os.Getenv("BENCH_DATABASE_URL"), os.Getenv("TEST_DATABASE_URL")); base != "" {
+	if base := firstNonEmpty(os.Getenv("BENCH_DATABASE_URL"), os.Getenv("TEST_DATABASE_URL")); base != "" && part("river") {
 		benchRiverRatio(base)
+	}
+	if base := firstNonEmpty(os.Getenv("BENCH_DATABASE_URL"), os.Getenv("TEST_DATABASE_URL")); base != "" && os.Getenv("BENCH_ONLY") == "dossier" {
+		benchDossierOnce(base) // profile.go
 	}
 
 	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
@@ -343,6 +355,25 @@ func newPostgresDB(base string) (string, func()) {
 			c.Close(ctx)
 		}
 	}
+}
+
+// part reports whether BENCH_ONLY (a comma-separated list of parts:
+// throughput, trigger, graph, streams, drafts, river) selects any of names;
+// empty selects every part. BENCH_DB (sqlite or postgres) narrows the
+// per-database parts to one database.
+func part(names ...string) bool {
+	only := os.Getenv("BENCH_ONLY")
+	if only == "" {
+		return true
+	}
+	for _, want := range strings.Split(only, ",") {
+		for _, n := range names {
+			if strings.TrimSpace(want) == n {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func envInt(name string, def int) int {

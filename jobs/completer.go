@@ -25,6 +25,9 @@ type completer struct {
 	// onCommit runs after each committed batch, with the results (to
 	// announce them).
 	onCommit func([]models.Committed)
+	// claims, when set, claims jobs in the batches' transactions for the
+	// slots they free.
+	claims claimer
 
 	mu      sync.Mutex
 	queue   []*submission
@@ -32,6 +35,19 @@ type completer struct {
 	stop    chan struct{}
 	stopped chan struct{}
 	once    sync.Once
+}
+
+// claimer is the processor, as the completer sees it: it reserves the
+// claim a batch makes (the slots the batch's ending runs free, and any
+// other free slot), and starts the runs it claimed.
+type claimer interface {
+	// reserve returns the claim to make with a batch that ends `ending`
+	// runs, or false (nothing to claim, or a claim already under way). A
+	// true answer must be followed by exactly one call of claimed.
+	reserve(ending int) (models.ClaimParams, bool)
+	// claimed hands over the slots of the runs whose end was committed
+	// and starts the claimed runs.
+	claimed(ended []string, jobs []models.ClaimedJob)
 }
 
 type submission struct {
@@ -124,9 +140,32 @@ func (c *completer) commit(batch []*submission) {
 		for i, s := range batch {
 			writes[i] = s.w
 		}
+		var claim *models.ClaimParams
+		if c.claims != nil {
+			ending := 0
+			for _, w := range writes {
+				if w.End != nil {
+					ending++
+				}
+			}
+			if cp, ok := c.claims.reserve(ending); ok {
+				claim = &cp
+			}
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		res, err := c.db.Commit(ctx, writes)
+		res, claimed, err := c.db.CommitAndClaim(ctx, writes, claim)
 		cancel()
+		if err != nil && claim != nil {
+			c.claims.claimed(nil, nil) // nothing was claimed
+		}
+		var ended []string
+		if err == nil {
+			for i, w := range writes {
+				if w.End != nil && res[i].Err == nil {
+					ended = append(ended, w.Lease.JobID)
+				}
+			}
+		}
 		switch {
 		case err == nil:
 			for i, s := range batch {
@@ -135,6 +174,9 @@ func (c *completer) commit(batch []*submission) {
 			}
 			if c.onCommit != nil {
 				c.onCommit(res)
+			}
+			if claim != nil {
+				c.claims.claimed(ended, claimed)
 			}
 			for _, s := range batch {
 				close(s.done)

@@ -112,6 +112,10 @@ type Processor struct {
 	trigger chan struct{}
 	cron    *cron.Cron
 
+	// claimMu makes claims one at a time (the claim loop's, or a group
+	// commit's), so that two never count the same free slot.
+	claimMu  sync.Mutex
+	reserved int // the limit of the group commit's claim; under claimMu
 	mu       sync.Mutex
 	running  map[string]*run
 	draining bool
@@ -147,6 +151,9 @@ func NewProcessor(db *models.DB, gen documents.Generator, broker *events.Broker,
 		drafts:    newDrafter(cfg.Drafts, draftInterval),
 	}
 	p.completer = newCompleter(db, p.log, p.committed)
+	if db.Dialect == models.Postgres && cfg.MaxPerUser == 0 {
+		p.completer.claims = p
+	}
 	p.storeCtx, p.storeCancel = context.WithCancel(context.Background())
 	return p, nil
 }
@@ -280,6 +287,8 @@ func (p *Processor) claimLoop() {
 
 // claim fills the free slots with due jobs, in one batched claim.
 func (p *Processor) claim() {
+	p.claimMu.Lock()
+	defer p.claimMu.Unlock()
 	p.mu.Lock()
 	free := p.cfg.Concurrency - len(p.running)
 	draining := p.draining
@@ -291,8 +300,13 @@ func (p *Processor) claim() {
 	defer cancel()
 	claimed, err := p.db.Claim(ctx, models.ClaimParams{
 		Worker: p.cfg.Worker, Limit: free, Lease: p.cfg.LeaseDuration,
-		MaxPerUser: p.cfg.MaxPerUser, PerJob: p.cfg.DocConcurrency, Now: p.db.Now(ctx),
+		MaxPerUser: p.cfg.MaxPerUser, PerJob: p.cfg.DocConcurrency, // Now: the database's clock, read by the claim itself
 	})
+	p.startClaimed(claimed, free, err)
+}
+
+// startClaimed starts the runs of a claim of up to limit jobs.
+func (p *Processor) startClaimed(claimed []models.ClaimedJob, limit int, err error) {
 	if err != nil {
 		if p.loopCtx.Err() == nil {
 			p.log.Error("claim", "err", err)
@@ -303,9 +317,40 @@ func (p *Processor) claim() {
 	for i := range claimed {
 		p.startRun(&claimed[i])
 	}
-	if len(claimed) == free {
+	if len(claimed) == limit {
 		p.Trigger() // there may be more
 	}
+}
+
+// reserve is the claim a group commit makes for the slots its batch frees
+// (runs whose end it commits) and any other free one. It skips when a claim
+// is under way: that one fills the slots.
+func (p *Processor) reserve(ending int) (models.ClaimParams, bool) {
+	if !p.claimMu.TryLock() {
+		return models.ClaimParams{}, false
+	}
+	p.mu.Lock()
+	free := p.cfg.Concurrency - len(p.running) + ending
+	draining := p.draining
+	p.mu.Unlock()
+	if free <= 0 || draining {
+		p.claimMu.Unlock()
+		return models.ClaimParams{}, false
+	}
+	p.reserved = free
+	return models.ClaimParams{Worker: p.cfg.Worker, Limit: free, Lease: p.cfg.LeaseDuration, PerJob: p.cfg.DocConcurrency}, true
+}
+
+// claimed takes over the slots of the runs whose end the group commit
+// stored (their goroutines are returning) and starts the jobs it claimed.
+func (p *Processor) claimed(ended []string, jobs []models.ClaimedJob) {
+	defer p.claimMu.Unlock()
+	p.mu.Lock()
+	for _, id := range ended {
+		delete(p.running, id)
+	}
+	p.mu.Unlock()
+	p.startClaimed(jobs, p.reserved, nil)
 }
 
 func (p *Processor) startRun(job *models.ClaimedJob) {
@@ -334,13 +379,16 @@ func (p *Processor) startRun(job *models.ClaimedJob) {
 		}()
 		defer func() {
 			p.mu.Lock()
-			if p.running[job.ID] == r {
+			mine := p.running[job.ID] == r
+			if mine {
 				delete(p.running, job.ID)
 			}
 			p.mu.Unlock()
 			metricRunning.Dec()
 			cancel(nil)
-			p.Trigger() // a slot is free
+			if mine {
+				p.Trigger() // a slot is free
+			} // else the group commit that stored its end took the slot over
 		}()
 		r.execute()
 	}()

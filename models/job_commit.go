@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
 )
 
@@ -157,6 +158,20 @@ func (db *DB) notify(tx *gorm.DB, changes []Change) error {
 // cancel was requested ends it cancelled (its last documents are not
 // stored), and a cancel nobody requested (a stale event) is a hand-back.
 func (db *DB) Commit(ctx context.Context, writes []Write) ([]Committed, error) {
+	out, _, err := db.CommitAndClaim(ctx, writes, nil)
+	return out, err
+}
+
+// CommitAndClaim is Commit that also claims jobs, in the same transaction,
+// for the slots the batch frees (PostgreSQL, when claim is not nil and the
+// claim is not the fair one): one transaction instead of two, and a worker
+// that never waits between the end of its runs and the claim of the next.
+// The claim is made only if every write of the batch holds its fence.
+func (db *DB) CommitAndClaim(ctx context.Context, writes []Write, claim *ClaimParams) ([]Committed, []ClaimedJob, error) {
+	if claim != nil && (db.Dialect != Postgres || claim.MaxPerUser > 0 || claim.Limit <= 0) {
+		claim = nil
+	}
+	var claimed []ClaimedJob
 	out := make([]Committed, len(writes))
 	pending := make([]int, len(writes))
 	for i := range writes {
@@ -167,10 +182,11 @@ func (db *DB) Commit(ctx context.Context, writes []Write) ([]Committed, error) {
 		for k, i := range pending {
 			batch[k] = writes[i]
 		}
-		res, err := db.commitOnce(ctx, batch)
+		res, got, err := db.commitOnce(ctx, batch, claim)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
+		claimed, claim = append(claimed, got...), nil
 		var again []int
 		for k, i := range pending {
 			out[i] = res[k]
@@ -195,7 +211,7 @@ func (db *DB) Commit(ctx context.Context, writes []Write) ([]Committed, error) {
 			out[i].Err = ErrLeaseLost
 		}
 	}
-	return out, nil
+	return out, claimed, nil
 }
 
 type jobValues struct {
@@ -210,7 +226,7 @@ type jobValues struct {
 	runAt   *time.Time
 }
 
-func (db *DB) commitOnce(ctx context.Context, writes []Write) ([]Committed, error) {
+func (db *DB) commitOnce(ctx context.Context, writes []Write, claim *ClaimParams) ([]Committed, []ClaimedJob, error) {
 	out := make([]Committed, len(writes))
 	vals := make([]jobValues, len(writes))
 	for i := range writes {
@@ -253,44 +269,173 @@ func (db *DB) commitOnce(ctx context.Context, writes []Write) ([]Committed, erro
 	order := slices.Clone(vals)
 	slices.SortFunc(order, func(a, b jobValues) int { return cmp.Compare(a.w.Lease.JobID, b.w.Lease.JobID) })
 
-	err := db.g.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		heads, err := db.updateJobs(tx, order)
-		if err != nil {
-			return err
-		}
-		ok := make([]jobValues, 0, len(order))
-		var changes []Change
-		for _, v := range order {
-			h, found := heads[v.w.Lease.JobID]
-			if !found {
-				continue
+	upd, updArgs := db.updateJobsSQL(order)
+	var err error
+	var claimed []ClaimedJob
+	if db.Dialect == Postgres {
+		claimed, err = db.commitPipelined(ctx, upd, updArgs, order, out, claim)
+	}
+	if db.Dialect != Postgres || errors.Is(err, errFenceMissed) {
+		clear(out)
+		claimed = nil
+		err = db.g.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			var rows []JobHead
+			if err := tx.Raw(upd, updArgs...).Scan(&rows).Error; err != nil {
+				return fmt.Errorf("update jobs: %w", err)
 			}
-			out[v.idx] = Committed{Job: h, Artifacts: v.arts}
-			ok = append(ok, v)
-			changes = append(changes, Change{Kind: "job", JobID: h.ID, UserID: h.UserID, Version: h.Version})
-			if h.Status == StatusQueued {
-				changes = append(changes, Change{Kind: "queued", JobID: h.ID, UserID: h.UserID, Version: h.Version})
+			ok, changes := fenced(order, rows, out)
+			stmts := append(db.documentStatements(ok), db.endStatements(ok)...)
+			if err := runStatements(tx, stmts); err != nil {
+				return err
 			}
-		}
-		if err := db.storeDocuments(tx, ok); err != nil {
-			return err
-		}
-		if err := db.endRuns(tx, ok); err != nil {
-			return err
-		}
-		return db.notify(tx, changes)
-	})
+			return db.notify(tx, changes)
+		})
+	}
 	if err != nil {
-		return nil, fmt.Errorf("commit: %w", err)
+		return nil, nil, fmt.Errorf("commit: %w", err)
 	}
 	for i := range writes {
 		if out[i].Job.ID == "" {
 			if out[i].Err = db.refusal(ctx, writes[i].Lease); out[i].Err != nil && !isRefusal(out[i].Err) {
-				return nil, out[i].Err
+				return nil, nil, out[i].Err
 			}
 		}
 	}
-	return out, nil
+	return out, claimed, nil
+}
+
+// fenced matches the rows the fenced update returned with the writes (in
+// order), fills their results, and lists the changes to announce.
+func fenced(order []jobValues, rows []JobHead, out []Committed) ([]jobValues, []Change) {
+	heads := make(map[string]JobHead, len(rows))
+	for _, r := range rows {
+		heads[r.ID] = r
+	}
+	ok := make([]jobValues, 0, len(order))
+	var changes []Change
+	for _, v := range order {
+		h, found := heads[v.w.Lease.JobID]
+		if !found {
+			continue
+		}
+		out[v.idx] = Committed{Job: h, Artifacts: v.arts}
+		ok = append(ok, v)
+		changes = append(changes, Change{Kind: "job", JobID: h.ID, UserID: h.UserID, Version: h.Version})
+		if h.Status == StatusQueued {
+			changes = append(changes, Change{Kind: "queued", JobID: h.ID, UserID: h.UserID, Version: h.Version})
+		}
+	}
+	return ok, changes
+}
+
+// commitPipelined is the commit on PostgreSQL in two round trips: the
+// fenced update and every statement that follows it, written as if every
+// write held its lease (the common case), and the claim if any; then the
+// NOTIFY and COMMIT. A write that lost its fence rolls the batch back
+// (errFenceMissed), and the caller commits it statement by statement, with
+// the fenced set known, and claims nothing.
+func (db *DB) commitPipelined(ctx context.Context, upd string, updArgs []any, order []jobValues, out []Committed, claim *ClaimParams) ([]ClaimedJob, error) {
+	stmts := append(db.documentStatements(order), db.endStatements(order)...)
+	var claimed []ClaimedJob
+	err := db.withPgx(ctx, func(c *pgx.Conn) error {
+		p := &pipeline{conn: c}
+		if err := p.queue("BEGIN"); err != nil {
+			return err
+		}
+		if err := p.queue(upd, updArgs...); err != nil {
+			return err
+		}
+		for _, st := range stmts {
+			if err := p.queue(st.sql, st.args...); err != nil {
+				return err
+			}
+		}
+		want := 2 + len(stmts)
+		if claim != nil {
+			if err := queueClaim(p, *claim); err != nil {
+				return err
+			}
+			want += claimStatements
+		}
+		res, err := p.send(ctx)
+		if err != nil {
+			p.rollback()
+			if len(res) > 1 && res[1].Err == nil && len(res[1].Rows) < len(order) {
+				// A write without its fence made a later statement fail
+				// (its document is already stored, say): it is refused,
+				// not an error of the batch.
+				return errFenceMissed
+			}
+			for i, r := range res {
+				switch {
+				case r.Err == nil:
+				case i >= 2 && i < 2+len(stmts):
+					return fmt.Errorf("%s: %w", stmts[i-2].what, err)
+				case i >= 2:
+					return fmt.Errorf("claim jobs: %w", err)
+				}
+			}
+			return fmt.Errorf("update jobs: %w", err)
+		}
+		if len(res) != want {
+			p.rollback()
+			return fmt.Errorf("pipeline: %d results for %d statements", len(res), want)
+		}
+		rows := make([]JobHead, len(res[1].Rows))
+		for i := range rows {
+			h := &rows[i]
+			for col, dst := range []any{&h.ID, &h.UserID, &h.Status, &h.Version, &h.CompletedDocuments, &h.TotalDocuments} {
+				if err := p.scan(res[1], i, col, dst); err != nil {
+					p.rollback()
+					return fmt.Errorf("update jobs: %w", err)
+				}
+			}
+		}
+		if len(rows) != len(order) {
+			p.rollback()
+			return errFenceMissed
+		}
+		for i, st := range stmts {
+			if n := res[2+i].CommandTag.RowsAffected(); st.want >= 0 && n != st.want {
+				p.rollback()
+				return fmt.Errorf("%s: %d of %d written: %w", st.what, n, st.want, ErrConflict)
+			}
+		}
+		_, changes := fenced(order, rows, out)
+		if claim != nil {
+			var more []Change
+			if claimed, more, err = readClaim(p, res[2+len(stmts):]); err != nil {
+				p.rollback()
+				return err
+			}
+			changes = append(changes, more...)
+		}
+		return db.notifyCommit(ctx, p, changes)
+	})
+	return claimed, err
+}
+
+// statement is one SQL statement of a commit, with GORM-style placeholders.
+type statement struct {
+	what string
+	sql  string
+	args []any
+	// want is the number of rows the statement must change; -1: any.
+	want int64
+}
+
+// runStatements runs the statements in tx, in order.
+func runStatements(tx *gorm.DB, stmts []statement) error {
+	for _, st := range stmts {
+		res := tx.Exec(st.sql, st.args...)
+		if res.Error != nil {
+			return fmt.Errorf("%s: %w", st.what, res.Error)
+		}
+		if st.want >= 0 && res.RowsAffected != st.want {
+			return fmt.Errorf("%s: %d of %d written: %w", st.what, res.RowsAffected, st.want, ErrConflict)
+		}
+	}
+	return nil
 }
 
 func isRefusal(err error) bool {
@@ -312,9 +457,9 @@ func b2i(b bool) int {
 	return 0
 }
 
-// updateJobs is the fenced update of every job row of the batch, in one
-// statement. It returns the rows it changed, by id.
-func (db *DB) updateJobs(tx *gorm.DB, vals []jobValues) (map[string]JobHead, error) {
+// updateJobsSQL is the fenced update of every job row of the batch, in one
+// statement that returns the rows it changed (JobHead columns).
+func (db *DB) updateJobsSQL(vals []jobValues) (string, []any) {
 	var sb strings.Builder
 	args := make([]any, 0, len(vals)*16)
 	row := "(" + strings.Join([]string{db.cast("text"), db.cast("bigint"), db.cast("text"), db.cast("int"),
@@ -368,15 +513,7 @@ func (db *DB) updateJobs(tx *gorm.DB, vals []jobValues) (map[string]JobHead, err
 	WHERE j.id = ` + db.uuidCol("v.id") + ` AND j.fencing_token = v.token AND j.locked_by = v.worker
 	  AND j.status = 'processing' AND (CASE WHEN j.cancel_requested_at IS NULL THEN 1 ELSE 0 END) = v.no_cancel
 	RETURNING ` + db.returning("j.id, j.user_id, j.status, j.version, j.completed_documents, j.total_documents"))
-	var rows []JobHead
-	if err := tx.Raw(sb.String(), args...).Scan(&rows).Error; err != nil {
-		return nil, fmt.Errorf("update jobs: %w", err)
-	}
-	heads := make(map[string]JobHead, len(rows))
-	for _, r := range rows {
-		heads[r.ID] = r
-	}
-	return heads, nil
+	return sb.String(), args
 }
 
 func (db *DB) appendJSON(col, arr string) string {
@@ -416,10 +553,11 @@ func (db *DB) uuidCol(col string) string {
 	return col
 }
 
-// storeDocuments inserts the batch's artifacts and writes their checkpoints,
-// the documents started and the documents failed, a few statements for the
-// whole batch.
-func (db *DB) storeDocuments(tx *gorm.DB, ok []jobValues) error {
+// documentStatements insert the batch's artifacts and write their
+// checkpoints, the documents started and the documents failed: a few
+// statements for the whole batch.
+func (db *DB) documentStatements(ok []jobValues) []statement {
+	var stmts []statement
 	var arts, done, started, failed []string
 	var artArgs, doneArgs, startArgs, failArgs []any
 	for _, v := range ok {
@@ -457,8 +595,8 @@ func (db *DB) storeDocuments(tx *gorm.DB, ok []jobValues) error {
 		// The version is the project's next one for the type, numbered
 		// under the projects' version locks (taken in id order); the unique
 		// (job_id, document_type) makes each document exactly-once.
-		if err := lockJobsProjects(tx, db.Dialect, jobIDs(ok)); err != nil {
-			return err
+		if db.Dialect == Postgres {
+			stmts = append(stmts, lockJobsProjects(jobIDs(ok)))
 		}
 		q := `WITH v (id, job_id, type, title, markdown, pt, ct, created, instruction) AS (VALUES ` + strings.Join(arts, ", ") + `)
 			INSERT INTO artifacts (id, job_id, project_id, user_id, document_type, title, markdown, version,
@@ -467,39 +605,27 @@ func (db *DB) storeDocuments(tx *gorm.DB, ok []jobValues) error {
 				COALESCE((SELECT MAX(a.version) FROM artifacts a WHERE a.project_id = j.project_id AND a.document_type = v.type), 0) + 1,
 				v.pt, v.ct, v.created, '` + SourceGenerated + `', v.instruction
 			FROM v JOIN document_generation_jobs j ON j.id = ` + db.uuidCol("v.job_id")
-		if err := tx.Exec(q, artArgs...).Error; err != nil {
-			return fmt.Errorf("insert artifacts: %w", err)
-		}
+		stmts = append(stmts, statement{what: "insert artifacts", sql: q, args: artArgs, want: int64(len(arts))})
 		q = `WITH v (job_id, type, attempts, started, finished, dur, art, pt, ct) AS (VALUES ` + strings.Join(done, ", ") + `)
 			UPDATE job_documents AS d SET status = 'completed', attempts = v.attempts, started_at = v.started,
 				completed_at = v.finished, duration_ms = v.dur, error = NULL, artifact_id = ` + db.uuidCol("v.art") + `,
 				prompt_tokens = v.pt, completion_tokens = v.ct
 			FROM v WHERE d.job_id = ` + db.uuidCol("v.job_id") + ` AND d.document_type = v.type AND d.status <> 'completed'`
-		res := tx.Exec(q, doneArgs...)
-		if res.Error != nil {
-			return fmt.Errorf("checkpoints: %w", res.Error)
-		}
-		if res.RowsAffected != int64(len(done)) {
-			return fmt.Errorf("checkpoints: %d of %d written: %w", res.RowsAffected, len(done), ErrConflict)
-		}
+		stmts = append(stmts, statement{what: "checkpoints", sql: q, args: doneArgs, want: int64(len(done))})
 	}
 	if len(started) > 0 {
 		q := `WITH v (job_id, type, now) AS (VALUES ` + strings.Join(started, ", ") + `)
 			UPDATE job_documents AS d SET status = 'generating', started_at = v.now, error = NULL
 			FROM v WHERE d.job_id = ` + db.uuidCol("v.job_id") + ` AND d.document_type = v.type AND d.status <> 'completed'`
-		if err := tx.Exec(q, startArgs...).Error; err != nil {
-			return fmt.Errorf("start documents: %w", err)
-		}
+		stmts = append(stmts, statement{what: "start documents", sql: q, args: startArgs, want: -1})
 	}
 	if len(failed) > 0 {
 		q := `WITH v (job_id, type, attempts, err, status) AS (VALUES ` + strings.Join(failed, ", ") + `)
 			UPDATE job_documents AS d SET status = v.status, attempts = v.attempts, error = v.err
 			FROM v WHERE d.job_id = ` + db.uuidCol("v.job_id") + ` AND d.document_type = v.type AND d.status <> 'completed'`
-		if err := tx.Exec(q, failArgs...).Error; err != nil {
-			return fmt.Errorf("failed documents: %w", err)
-		}
+		stmts = append(stmts, statement{what: "failed documents", sql: q, args: failArgs, want: -1})
 	}
-	return nil
+	return stmts
 }
 
 func jobIDs(vs []jobValues) []string {
@@ -513,24 +639,26 @@ func jobIDs(vs []jobValues) []string {
 }
 
 // lockJobsProjects takes the version locks of the jobs' projects, in id
-// order so that concurrent batches and edits cannot deadlock.
-func lockJobsProjects(tx *gorm.DB, dialect Dialect, jobs []string) error {
-	if dialect != Postgres || len(jobs) == 0 {
-		return nil
-	}
-	var ids []string
-	err := tx.Raw(`SELECT id FROM projects WHERE id IN (SELECT project_id FROM document_generation_jobs WHERE id IN ?)
-		ORDER BY id FOR NO KEY UPDATE`, jobs).Scan(&ids).Error
-	if err != nil {
-		return fmt.Errorf("lock projects: %w", err)
-	}
-	return nil
+// order so that concurrent batches and edits cannot deadlock (PostgreSQL).
+func lockJobsProjects(jobs []string) statement {
+	return statement{what: "lock projects", want: -1, args: []any{textArray(jobs)},
+		sql: `SELECT id FROM projects WHERE id IN (SELECT project_id FROM document_generation_jobs WHERE id = ANY(?::uuid[]))
+		ORDER BY id FOR NO KEY UPDATE`}
 }
 
-// endRuns applies the end of the runs that ended: what is not completed
+// in is a membership test of col in ids, as each dialect takes a list.
+func (db *DB) in(col string, ids []string) (string, any) {
+	if db.Dialect == Postgres {
+		return col + " = ANY(?::uuid[])", textArray(ids)
+	}
+	return col + " IN ?", ids
+}
+
+// endStatements apply the end of the runs that ended: what is not completed
 // goes back to pending (queued) or is skipped (ended; failed ones stay
 // failed), and the user is notified.
-func (db *DB) endRuns(tx *gorm.DB, ok []jobValues) error {
+func (db *DB) endStatements(ok []jobValues) []statement {
+	var stmts []statement
 	var requeued, ended []string
 	var notes []Notification
 	for _, v := range ok {
@@ -549,14 +677,14 @@ func (db *DB) endRuns(tx *gorm.DB, ok []jobValues) error {
 		}
 	}
 	if len(requeued) > 0 {
-		if err := tx.Exec(`UPDATE job_documents SET status = 'pending' WHERE job_id IN ? AND status <> 'completed'`, requeued).Error; err != nil {
-			return fmt.Errorf("requeue documents: %w", err)
-		}
+		cond, arg := db.in("job_id", requeued)
+		stmts = append(stmts, statement{what: "requeue documents", want: -1, args: []any{arg},
+			sql: `UPDATE job_documents SET status = 'pending' WHERE ` + cond + ` AND status <> 'completed'`})
 	}
 	if len(ended) > 0 {
-		if err := tx.Exec(`UPDATE job_documents SET status = 'skipped' WHERE job_id IN ? AND status IN ('pending', 'generating')`, ended).Error; err != nil {
-			return fmt.Errorf("skip documents: %w", err)
-		}
+		cond, arg := db.in("job_id", ended)
+		stmts = append(stmts, statement{what: "skip documents", want: -1, args: []any{arg},
+			sql: `UPDATE job_documents SET status = 'skipped' WHERE ` + cond + ` AND status IN ('pending', 'generating')`})
 	}
 	if len(notes) > 0 {
 		rows := make([]string, len(notes))
@@ -570,11 +698,9 @@ func (db *DB) endRuns(tx *gorm.DB, ok []jobValues) error {
 			SELECT ` + db.uuidCol("v.id") + `, j.user_id, j.id, v.kind, '', j.completed_documents, j.total_documents, v.created
 			FROM v JOIN document_generation_jobs j ON j.id = ` + db.uuidCol("v.job_id") + `
 			ORDER BY v.id`
-		if err := tx.Exec(q, args...).Error; err != nil {
-			return fmt.Errorf("notify user: %w", err)
-		}
+		stmts = append(stmts, statement{what: "notify user", sql: q, args: args, want: -1})
 	}
-	return nil
+	return stmts
 }
 
 // CommitDocument stores one finished document: the artifact (exactly once),

@@ -1,0 +1,189 @@
+package models
+
+import (
+	"context"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
+)
+
+// The hot paths of the queue on PostgreSQL (the claim and the group commit)
+// send their statements pipelined: a transaction's statements go out
+// together and come back together, two round trips per transaction instead
+// of one per statement. Round trips are what a busy machine makes slow, and
+// every one of them is time during which the transaction holds its row locks
+// (the users' sync-position rows among them), which other transactions of
+// the same users wait for. Statements are sent with the extended protocol,
+// unnamed, with text parameters whose types the SQL's casts state: no
+// prepare round trip, no statement cache to churn when a batch's size
+// changes the text. SQLite keeps the GORM transactions.
+
+// textArray is a list of ids passed as one PostgreSQL array parameter
+// (`= ANY(?::uuid[])`), where GORM would expand a slice into a list.
+type textArray []string
+
+// Value writes the array literal, for GORM's path.
+func (a textArray) Value() (driver.Value, error) { return arrayLiteral(a), nil }
+
+func arrayLiteral(a []string) string {
+	var sb strings.Builder
+	sb.WriteByte('{')
+	for i, s := range a {
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		sb.WriteByte('"')
+		sb.WriteString(strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s))
+		sb.WriteByte('"')
+	}
+	sb.WriteByte('}')
+	return sb.String()
+}
+
+// pipeline is one connection's pipelined statements.
+type pipeline struct {
+	conn  *pgx.Conn
+	batch pgconn.Batch
+	n     int
+}
+
+// withPgx runs fn on one connection of the pool, as pgx sees it.
+func (db *DB) withPgx(ctx context.Context, fn func(*pgx.Conn) error) error {
+	sqlDB, err := db.g.DB()
+	if err != nil {
+		return err
+	}
+	c, err := sqlDB.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	return c.Raw(func(dc any) error {
+		sc, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("pipeline: driver connection is %T, not pgx", dc)
+		}
+		return fn(sc.Conn())
+	})
+}
+
+// queue adds a statement written with GORM's `?` placeholders.
+func (p *pipeline) queue(query string, args ...any) error {
+	values := make([][]byte, len(args))
+	for i, a := range args {
+		v, err := pgText(a)
+		if err != nil {
+			return fmt.Errorf("pipeline: argument %d: %w", i+1, err)
+		}
+		values[i] = v
+	}
+	p.batch.ExecParams(numbered(query), values, nil, nil, nil)
+	p.n++
+	return nil
+}
+
+// send runs the queued statements in one round trip and returns their
+// results, in order. The first error (of the server, or of the connection)
+// is returned; statements after a failed one did not run.
+func (p *pipeline) send(ctx context.Context) ([]*pgconn.Result, error) {
+	batch := p.batch
+	p.batch, p.n = pgconn.Batch{}, 0
+	res, err := p.conn.PgConn().ExecBatch(ctx, &batch).ReadAll()
+	for _, r := range res {
+		if r.Err != nil {
+			return res, r.Err
+		}
+	}
+	return res, err
+}
+
+// rollback ends a failed pipelined transaction. A connection that cannot
+// even roll back is closed, so that the pool never hands it out in a
+// transaction.
+func (p *pipeline) rollback() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := p.conn.PgConn().Exec(ctx, "ROLLBACK").Close(); err != nil {
+		p.conn.Close(ctx)
+	}
+}
+
+// scan reads column i of a result row into dst, by the column's type.
+func (p *pipeline) scan(r *pgconn.Result, row, col int, dst any) error {
+	fd := r.FieldDescriptions[col]
+	return p.conn.TypeMap().Scan(fd.DataTypeOID, fd.Format, r.Rows[row][col], dst)
+}
+
+// numbered turns GORM's `?` placeholders into `$n`. The statements of this
+// package that are pipelined have no `?` anywhere else.
+func numbered(q string) string {
+	if !strings.Contains(q, "?") {
+		return q
+	}
+	var sb strings.Builder
+	n := 0
+	for _, r := range q {
+		if r == '?' {
+			n++
+			sb.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		sb.WriteRune(r)
+	}
+	return sb.String()
+}
+
+// pgText encodes a parameter in PostgreSQL's text format; nil is NULL.
+func pgText(a any) ([]byte, error) {
+	switch v := a.(type) {
+	case nil:
+		return nil, nil
+	case string:
+		return []byte(v), nil
+	case *string:
+		if v == nil {
+			return nil, nil
+		}
+		return []byte(*v), nil
+	case int:
+		return strconv.AppendInt(nil, int64(v), 10), nil
+	case int64:
+		return strconv.AppendInt(nil, v, 10), nil
+	case bool:
+		if v {
+			return []byte("t"), nil
+		}
+		return []byte("f"), nil
+	case time.Time:
+		return v.UTC().AppendFormat(nil, "2006-01-02 15:04:05.999999Z07:00"), nil
+	case *time.Time:
+		if v == nil {
+			return nil, nil
+		}
+		return pgText(*v)
+	case textArray:
+		return []byte(arrayLiteral(v)), nil
+	case []string:
+		return []byte(arrayLiteral(v)), nil
+	case driver.Valuer:
+		x, err := v.Value()
+		if err != nil {
+			return nil, err
+		}
+		return pgText(x)
+	case []byte:
+		return v, nil
+	}
+	return nil, fmt.Errorf("pipeline: cannot encode %T", a)
+}
+
+// errFenceMissed says a pipelined commit found a write without its lease:
+// the batch is rolled back and committed the careful way.
+var errFenceMissed = errors.New("a write of the batch lost its fence")
