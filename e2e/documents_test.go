@@ -318,6 +318,16 @@ func TestUIKeyboardAndFocusPolish(t *testing.T) {
 		t.Errorf("right after sign-up the dashboard says %q", h1)
 	}
 
+	// A project saved without its name: focus on the error summary, whose
+	// links lead to the fields.
+	act(t, ctx, "save a project without a name",
+		chromedp.Navigate(srv.URL+"/projects/new"),
+		chromedp.WaitVisible(testid("project-form")),
+		chromedp.Click(testid("project-save")),
+		chromedp.WaitVisible(testid("form-errors")),
+	)
+	waitFor(t, ctx, "focus on the error summary", `document.activeElement === document.querySelector('[data-testid="form-errors"]')`, 5*time.Second)
+
 	// The skip link: first Tab stop, visible when focused, and it moves
 	// focus to the main content.
 	act(t, ctx, "tab once", chromedp.Navigate(srv.URL+"/projects"), chromedp.WaitVisible(testid("projects-page")),
