@@ -143,3 +143,64 @@ func TestUserSubscriptionsFollowPositions(t *testing.T) {
 	assert.Equal(t, int64(5), up.State.From)
 	assert.Equal(t, int64(6), up.State.To)
 }
+
+// A project page's subscription watches its project: a load that changes
+// one of the project's jobs reads the project's activity once, for every
+// subscription; a change elsewhere reads none; a waiting update merges with
+// a later one without losing it.
+func TestWatchedProjectsLoadWithTheirJobs(t *testing.T) {
+	f := &fakeSync{jobs: map[string]models.Job{}}
+	var mu sync.Mutex
+	loads := map[string]int{}
+	project := func(ctx context.Context, userID, projectID string) (*models.ProjectActivity, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		loads[projectID]++
+		return &models.ProjectActivity{ProjectID: projectID}, nil
+	}
+	b := startBroker(t, Config{Loader: newFakeStore().load, Sync: f.load, Project: project})
+	page := b.SubscribeUser("u")
+	defer page.Close()
+	page.WatchProject("p1")
+	other := b.SubscribeUser("u") // another page of the user's
+	defer other.Close()
+	page.Synced(0)
+	other.Synced(0)
+
+	change := func(id, projectID string) {
+		f.mu.Lock()
+		f.pos++
+		f.jobs[id] = models.Job{ID: id, UserID: "u", ProjectID: projectID, Status: models.StatusQueued, SyncPosition: f.pos}
+		f.mu.Unlock()
+		b.Publish(Event{Kind: JobChanged, JobID: id, UserID: "u"})
+	}
+	change("a", "p1")
+	up := takeSync(t, page)
+	require.Contains(t, up.Projects, "p1")
+	assert.Equal(t, "p1", up.Projects["p1"].ProjectID)
+	assert.Same(t, up, takeSync(t, other), "one load for every subscription")
+	mu.Lock()
+	assert.Equal(t, map[string]int{"p1": 1}, loads)
+	mu.Unlock()
+
+	change("b", "p2") // a project nobody here shows
+	up = takeSync(t, page)
+	assert.Empty(t, up.Projects)
+	takeSync(t, other)
+	mu.Lock()
+	assert.Equal(t, map[string]int{"p1": 1}, loads)
+	mu.Unlock()
+
+	// Not taken, then merged with a later update of another project: the
+	// watched project's activity stays.
+	change("a", "p1")
+	require.Eventually(t, func() bool { page.mu.Lock(); defer page.mu.Unlock(); return page.sync != nil }, 2*time.Second, time.Millisecond)
+	change("b", "p2")
+	require.Eventually(t, func() bool {
+		page.mu.Lock()
+		defer page.mu.Unlock()
+		return page.sync != nil && page.sync.State.To == 4
+	}, 2*time.Second, time.Millisecond)
+	up = page.TakeSync()
+	require.Contains(t, up.Projects, "p1")
+}
