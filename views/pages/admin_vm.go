@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+
+	"dossier/views/components"
 )
 
 // AdminVM is the operator console: the live part (pushed over /events as
@@ -145,18 +147,22 @@ func (c ChartVM) ticks() []tick {
 	}
 }
 
-// xLabels labels every 15th bar.
+// xLabels labels every 15th bar and the last; the last ends at the right
+// edge, so that it is not cut off there.
 func (c ChartVM) xLabels() []tick {
 	var out []tick
 	for i, b := range c.Bars {
-		if i%15 == 0 || i == len(c.Bars)-1 {
-			out = append(out, tick{X: f1(chartLeft + 2 + float64(i)*c.barW()), Label: b.Label})
+		switch {
+		case i == len(c.Bars)-1:
+			out = append(out, tick{X: f1(chartW - 2), Label: b.Label, Anchor: "end"})
+		case i%15 == 0:
+			out = append(out, tick{X: f1(chartLeft + 2 + float64(i)*c.barW()), Label: b.Label, Anchor: "start"})
 		}
 	}
 	return out
 }
 
-type tick struct{ X, Y, Label string }
+type tick struct{ X, Y, Label, Anchor string }
 
 func f1(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }
 
@@ -191,3 +197,10 @@ func leasesText(n int) string {
 	}
 	return strconv.Itoa(n) + " leases"
 }
+
+// The console's table columns.
+var (
+	depthColumns   = []components.Column{{Label: "Status"}, {Label: "High", Right: true}, {Label: "Normal", Right: true}, {Label: "Low", Right: true}, {Label: "All", Right: true}}
+	runningColumns = []components.Column{{Label: "Job"}, {Label: "User"}, {Label: "Project"}, {Label: "Progress"}, {Label: "Instance"}, {Label: "Lease"}}
+	usageColumns   = []components.Column{{Label: "Day"}, {Label: "User"}, {Label: "Jobs", Right: true}, {Label: "Documents", Right: true}, {Label: "Model tokens", Right: true}}
+)

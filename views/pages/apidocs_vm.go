@@ -1,5 +1,7 @@
 package pages
 
+import "dossier/views/components"
+
 // APIDocsVM is the OpenAPI document shaped for reading.
 type APIDocsVM struct {
 	Title, Version, Description string
@@ -37,3 +39,5 @@ type APISchemaVM struct {
 	Name, Description, Type string
 	Fields                  []APIFieldVM
 }
+
+var responseColumns = []components.Column{{Label: "Status", Class: "w-16"}, {Label: "Meaning"}, {Label: "Body"}}
