@@ -19,6 +19,7 @@ import (
 	vErrors "github.com/pb33f/libopenapi-validator/errors"
 	"github.com/pb33f/libopenapi-validator/schema_validation"
 	"github.com/pb33f/libopenapi/datamodel/high/base"
+	v3 "github.com/pb33f/libopenapi/datamodel/high/v3"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -38,6 +39,7 @@ type apiContract struct {
 	// error shape, and nothing else in JSON may come from them.
 	errorShape *base.Schema
 	schemas    schema_validation.SchemaValidator
+	components *v3.Components
 }
 
 // contract checks formats (uuid, date-time) too: an id that is "" is drift.
@@ -59,7 +61,7 @@ var contract = sync.OnceValues(func() (*apiContract, error) {
 	if errProxy == nil {
 		return nil, fmt.Errorf("openapi.json has no Error schema")
 	}
-	return &apiContract{v: v, errorShape: errProxy.Schema(), schemas: schema_validation.NewSchemaValidator(config.WithFormatAssertions())}, nil
+	return &apiContract{v: v, errorShape: errProxy.Schema(), schemas: schema_validation.NewSchemaValidator(config.WithFormatAssertions()), components: model.Model.Components}, nil
 })
 
 // isJSON reports whether a Content-Type header is application/json.
@@ -101,6 +103,43 @@ func contractErrors(method, target string, reqHeader http.Header, reqBody []byte
 		}
 	}
 	return out
+}
+
+// streamEventSchemas names the schema of each event of the per-job stream
+// in JSON (the stream operation's description lists them).
+var streamEventSchemas = map[string]string{
+	"status": "Job", "progress": "Job", "done": "Job",
+	"document": "JobDocumentEvent", "draft": "DraftEvent",
+}
+
+// streamEventErrors validates the JSON data of one event of the per-job
+// stream against its schema; an event name the document does not list is
+// drift too.
+func streamEventErrors(name string, data []byte) []string {
+	k, err := contract()
+	if err != nil {
+		return []string{err.Error()}
+	}
+	schema, ok := streamEventSchemas[name]
+	if !ok {
+		return []string{fmt.Sprintf("the job stream's %q event is not described in openapi.json", name)}
+	}
+	proxy := k.components.Schemas.GetOrZero(schema)
+	if proxy == nil {
+		return []string{"openapi.json has no " + schema + " schema"}
+	}
+	if ok, errs := k.schemas.ValidateSchemaBytes(proxy.Schema(), data); !ok {
+		return []string{fmt.Sprintf("the job stream's %s event drifts from openapi.json's %s:\n%s\ndata: %s", name, schema, describe(errs), clip(data))}
+	}
+	return nil
+}
+
+// checkStreamEvent fails t if a JSON event of the per-job stream drifts.
+func checkStreamEvent(t *testing.T, name string, data []byte) {
+	t.Helper()
+	for _, msg := range streamEventErrors(name, data) {
+		t.Error(msg)
+	}
 }
 
 // undocumentedError reports whether errs say only that the document lacks
@@ -214,6 +253,13 @@ func TestContractCatchesDrift(t *testing.T) {
 			t.Logf("%s:\n%s", name, strings.SplitN(errs[0], "\nbody:", 2)[0])
 		}
 	}
+
+	// So are the JSON stream's events.
+	require.Empty(t, streamEventErrors("status", []byte(mustJSON(t, job))))
+	require.Empty(t, streamEventErrors("draft", []byte(`{"documentType":"scope_statement","offset":12,"delta":"text"}`)))
+	assert.NotEmpty(t, streamEventErrors("draft", []byte(`{"documentType":"scope_statement","offset":"12","delta":"text"}`)), "a draft offset that is a string")
+	assert.NotEmpty(t, streamEventErrors("document", []byte(mustJSON(t, job["documents"].([]any)[0]))), "a document event without its jobId")
+	assert.NotEmpty(t, streamEventErrors("paused", []byte(`{}`)), "an event the document does not list")
 
 	// An accepted request body is checked too: a priority the document
 	// does not list is drift.

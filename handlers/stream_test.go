@@ -198,6 +198,9 @@ type sseClient struct {
 	Status int
 	Header http.Header
 	Body   string // for a non-200 answer
+	// jobJSON: a per-job stream in JSON, whose events are checked
+	// against openapi.json (checkStreamEvent).
+	jobJSON bool
 }
 
 func dialSSE(t *testing.T, addr, path, token string) *sseClient {
@@ -223,7 +226,8 @@ func dialSSEWith(t *testing.T, d *net.Dialer, addr, path, token string, headers 
 	br := bufio.NewReader(conn)
 	resp, err := http.ReadResponse(br, nil)
 	require.NoError(t, err)
-	c := &sseClient{t: t, conn: conn, resp: resp, Status: resp.StatusCode, Header: resp.Header}
+	c := &sseClient{t: t, conn: conn, resp: resp, Status: resp.StatusCode, Header: resp.Header,
+		jobJSON: strings.HasPrefix(path, "/api/generation/jobs/stream/") && strings.Contains(path, "format=json")}
 	if resp.StatusCode != http.StatusOK {
 		b, _ := io.ReadAll(resp.Body)
 		c.Body = string(b)
@@ -258,6 +262,9 @@ func (c *sseClient) next(within time.Duration) (sseEvent, error) {
 				continue
 			}
 			ev.Data = strings.Join(data, "\n")
+			if c.jobJSON && ev.Name != "" {
+				checkStreamEvent(c.t, ev.Name, []byte(ev.Data))
+			}
 			return ev, nil
 		case strings.HasPrefix(line, ":"):
 			ev.Comment = strings.TrimSpace(line[1:])
