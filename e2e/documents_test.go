@@ -387,6 +387,13 @@ func TestUIPermanentFailureOffersNoRetry(t *testing.T) {
 		t.Errorf("Retry is offered for a rejected key (%d buttons)", n)
 	}
 	screenshot(t, ctx, "permanent-failure")
+	// The failed job's page, its detail open, and the failed filter fit a
+	// phone too.
+	act(t, ctx, "open the detail", chromedp.Click(chromedp.CSS(`#job-`+jobID+` [data-testid="job-error-detail"] summary`)))
+	checkWidths(t, ctx, "failed job page with its detail open")
+	act(t, ctx, "failed jobs", chromedp.Navigate(srv.URL+"/jobs?status=failed"), chromedp.WaitVisible(testid("job-row")))
+	checkWidths(t, ctx, "jobs: failed")
+	act(t, ctx, "back to the job", chromedp.Navigate(srv.URL+"/jobs/"+jobID), chromedp.WaitVisible(testid("job-page")))
 	type apiErr struct {
 		Status int `json:"status"`
 		Error  struct {

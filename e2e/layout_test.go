@@ -56,6 +56,13 @@ const measure = `new Promise(resolve => requestAnimationFrame(() => requestAnima
 	const wide = Array.from(document.querySelectorAll('body *'))
 		.filter(e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.right > vw + 1 && getComputedStyle(e).position !== 'fixed'; })
 		.filter(e => !inScroller(e)).slice(0, 6).map(name);
+	// Text that runs out of its box (a long unbreakable word) is named by
+	// its parent.
+	const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+	for (let n; (n = walker.nextNode()) && wide.length < 10;) {
+		const range = document.createRange(); range.selectNodeContents(n);
+		if (range.getBoundingClientRect().right > vw + 1 && !inScroller(n.parentElement)) wide.push('text in ' + name(n.parentElement));
+	}
 	const clipped = [];
 	for (const cell of document.querySelectorAll('#main td, #main th')) {
 		const r = cell.getBoundingClientRect();
@@ -120,7 +127,7 @@ func TestLayoutNoSidewaysScrollAndNoClippedColumns(t *testing.T) {
 	)
 	checkWidths(t, ctx, "sign-up page with errors")
 
-	signUp(t, ctx, srv)
+	email := signUp(t, ctx, srv)
 	checkWidths(t, ctx, "dashboard (new user)")
 	for _, p := range []struct{ what, path string }{
 		{"projects (none)", "/projects"},
@@ -244,4 +251,19 @@ func TestLayoutNoSidewaysScrollAndNoClippedColumns(t *testing.T) {
 	if s := value(t, ctx, "schedule", chromedp.Text(testid("thin-schedule"))); !strings.Contains(s, "no milestones") {
 		t.Errorf("the schedule's warning says %q", s)
 	}
+
+	// The API documentation, and the operator console for an administrator.
+	act(t, ctx, "API docs", chromedp.Navigate(srv.URL+"/api/docs"), chromedp.WaitVisible(chromedp.CSS(`body`)))
+	waitFor(t, ctx, "API docs loaded", `document.readyState === 'complete'`, 10*time.Second)
+	for _, px := range []int64{390, 1366} {
+		act(t, ctx, "API docs viewport", chromedp.EmulateViewport(px, 900))
+		m := value(t, ctx, "API docs measure", chromedp.Evaluate[widthCheck](measure, chromedp.EvalAwaitPromise))
+		if m.ScrollWidth > m.ClientWidth {
+			t.Errorf("API docs at %d px scroll sideways (%d > %d): %v", px, m.ScrollWidth, m.ClientWidth, m.Wide)
+		}
+	}
+	act(t, ctx, "desktop viewport", chromedp.EmulateViewport(1280, 900))
+	cli(t, srv, "user", "promote", "--email", email)
+	act(t, ctx, "admin console", chromedp.Navigate(srv.URL+"/admin"), chromedp.WaitVisible(chromedp.CSS(`#main`)))
+	checkWidths(t, ctx, "admin console")
 }
