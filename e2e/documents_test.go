@@ -351,6 +351,17 @@ func TestUIKeyboardAndFocusPolish(t *testing.T) {
 	act(t, ctx, "click outside", chromedp.Click(chromedp.CSS(`#main h1`)))
 	waitFor(t, ctx, "closed", `document.querySelector('[data-testid="user-menu"]').open === false`, 5*time.Second)
 
+	// The generate page offers notifications where the long wait starts,
+	// and says so once they are allowed.
+	projectID := exampleProject(t, ctx, srv)
+	act(t, ctx, "the generate page", chromedp.Navigate(srv.URL+"/projects/"+projectID+"/generate"), chromedp.WaitVisible(testid("generate-enable-notifications")))
+	if got := value(t, ctx, "offer", chromedp.Text(testid("generate-enable-notifications"))); got != "Enable notifications" {
+		t.Errorf("the generate page's button says %q", got)
+	}
+	grantNotifications(t, ctx, srv)
+	act(t, ctx, "reload", chromedp.Reload(), chromedp.WaitVisible(testid("generate-enable-notifications")))
+	waitFor(t, ctx, "the button says they are on", `document.querySelector('[data-testid="generate-enable-notifications"]').textContent === 'Notifications enabled'`, 5*time.Second)
+
 	// The favicon the browser asks for loads as an image.
 	ok := value(t, ctx, "favicon", chromedp.Evaluate[bool](`new Promise(resolve => { const i = new Image(); i.onload = () => resolve(i.naturalWidth > 0); i.onerror = () => resolve(false); i.src = '/favicon.ico'; })`, chromedp.EvalAwaitPromise))
 	if !ok {

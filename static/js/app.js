@@ -567,6 +567,7 @@
   // ---- Wiring ---------------------------------------------------------------------
   function init(root) {
     armAll(root);
+    renderNotificationButtons(); // swapped-in blocks may carry one (generate page)
     document.querySelectorAll("[data-generate-form]").forEach(refreshForm);
     refreshPage();
   }
