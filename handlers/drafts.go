@@ -7,6 +7,14 @@ import (
 	"dossier/models"
 )
 
+// draftFeed is what a stream does with drafts: wait for news, then write
+// it. A nil feed of either kind never has news.
+type draftFeed interface {
+	ready() <-chan struct{}
+	apply(e *sse) error
+	close()
+}
+
 // draftStream is one stream's view of a job's drafts: the documents being
 // written, as text that grows. It makes sure the client can always
 // concatenate: the first message of a document (or of an attempt, or after

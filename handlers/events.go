@@ -192,6 +192,10 @@ func (h *eventHub) UserEvents(c *fiber.Ctx) error {
 	since := resumeFrom(c)
 	view := parseView(strings.Clone(c.Query("view")))
 
+	drafts, err := h.viewDrafts(c.UserContext(), userID, view) // events_drafts.go
+	if err != nil {
+		return err
+	}
 	// Subscribe before reading, so that no change falls in between; then
 	// tell the broker where this stream's state stands.
 	sub := h.s.broker.SubscribeUser(userID)
@@ -201,6 +205,7 @@ func (h *eventHub) UserEvents(c *fiber.Ctx) error {
 	first, err := h.s.syncUpdate(c.UserContext(), userID, since, view)
 	if err != nil {
 		sub.Close()
+		drafts.close()
 		return err
 	}
 	sub.Synced(first.State.To)
@@ -211,13 +216,20 @@ func (h *eventHub) UserEvents(c *fiber.Ctx) error {
 		admin, leaveAdmin = h.s.admin.subscribe()
 	}
 	return h.s.runStream(c, stream{
-		sub:   sub,
-		admin: admin,
+		sub:    sub,
+		admin:  admin,
+		drafts: drafts,
 		start: func(e *sse) (bool, error) {
-			return false, ls.send(e, first)
+			if err := ls.send(e, first); err != nil {
+				return false, err
+			}
+			return false, drafts.synced(e, first)
 		},
 		applySync: func(e *sse, up *events.SyncUpdate) (bool, error) {
-			return false, ls.send(e, up)
+			if err := ls.send(e, up); err != nil {
+				return false, err
+			}
+			return false, drafts.synced(e, up)
 		},
 		closed: leaveAdmin,
 	})
@@ -545,6 +557,12 @@ func docRowVM(jobID string, d models.JobDocument) partials.DocRowVM {
 	vm := partials.DocRowVM{JobID: jobID, Type: d.DocumentType, Status: d.Status, Attempts: d.Attempts, Error: orZero(d.Error), DocTitle: docTitle}
 	if d.DurationMS != nil {
 		vm.Duration = fmt.Sprintf("%.1f s", float64(*d.DurationMS)/1000)
+	}
+	if d.Status == models.DocCompleted && d.ArtifactID != nil {
+		vm.ArtifactURL = "/artifacts/" + *d.ArtifactID
+	}
+	if d.StartedAt != nil {
+		vm.StartedMS = strconv.FormatInt(d.StartedAt.UnixMilli(), 10)
 	}
 	return vm
 }

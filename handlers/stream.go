@@ -106,8 +106,9 @@ type stream struct {
 	// admin, for administrators, delivers the console's live part, sent
 	// as the admin event; nil for everyone else.
 	admin <-chan []byte
-	// drafts, if set, streams the job's drafts alongside (drafts.go).
-	drafts *draftStream
+	// drafts, if set, streams the job's drafts alongside (drafts.go,
+	// events_drafts.go).
+	drafts draftFeed
 }
 
 // runStream sets the SSE headers and hands st to fasthttp's stream writer.
@@ -129,7 +130,11 @@ func (s *Server) runStream(c *fiber.Ctx, st stream) error {
 			}
 		}()
 		defer st.sub.Close()
-		defer st.drafts.close()
+		var drafted <-chan struct{}
+		if st.drafts != nil {
+			defer st.drafts.close()
+			drafted = st.drafts.ready()
+		}
 		if st.closed != nil {
 			defer st.closed()
 		}
@@ -180,7 +185,7 @@ func (s *Server) runStream(c *fiber.Ctx, st stream) error {
 				if e.event("admin", data) != nil || e.flush() != nil {
 					return
 				}
-			case <-st.drafts.ready():
+			case <-drafted:
 				if st.drafts.apply(e) != nil || e.flush() != nil {
 					return
 				}

@@ -13,6 +13,15 @@ import (
 // document, however fast the model writes.
 const draftInterval = 200 * time.Millisecond
 
+// A slow model's text is gathered for longer: an update carries at least
+// draftMinBytes, or what came within draftMaxWait. Each update costs its
+// framing on the wire (an event with the document's type and offset, a
+// NOTIFY payload): 25 bytes every 200 ms would cost several times the text.
+const (
+	draftMinBytes = 64
+	draftMaxWait  = time.Second
+)
+
 // drafter is the worker side of live drafts. A generator hands each piece of
 // text to a document's draftWriter, which only appends to a buffer; a
 // ticker publishes what the buffers gathered, one delta per document per
@@ -21,6 +30,10 @@ const draftInterval = 200 * time.Millisecond
 type drafter struct {
 	hub      *events.DraftHub
 	interval time.Duration
+	// minBytes and maxWait pace a slow model's updates (draftMinBytes,
+	// draftMaxWait); zero publishes at every tick.
+	minBytes int
+	maxWait  time.Duration
 
 	mu      sync.Mutex
 	writers map[*draftWriter]struct{}
@@ -30,7 +43,7 @@ type drafter struct {
 }
 
 func newDrafter(hub *events.DraftHub, interval time.Duration) *drafter {
-	return &drafter{hub: hub, interval: interval, writers: map[*draftWriter]struct{}{}, stop: make(chan struct{})}
+	return &drafter{hub: hub, interval: interval, minBytes: draftMinBytes, maxWait: draftMaxWait, writers: map[*draftWriter]struct{}{}, stop: make(chan struct{})}
 }
 
 // start runs the ticker, unless drafts are off.
@@ -69,8 +82,9 @@ func (d *drafter) flush() {
 		ws = append(ws, w)
 	}
 	d.mu.Unlock()
+	now := time.Now()
 	for _, w := range ws {
-		if m, ok := w.take(); ok {
+		if m, ok := w.take(now, d.minBytes, d.maxWait); ok {
 			d.hub.Publish(m)
 		}
 	}
@@ -101,6 +115,7 @@ type draftWriter struct {
 	started bool            // the epoch's offset-0 message is due or sent
 	leading bool            // still skipping leading white space
 	ended   bool
+	at      time.Time // last published
 }
 
 // attempt begins a new attempt: the draft starts again at offset 0. It is
@@ -137,15 +152,20 @@ func (w *draftWriter) write(text string) {
 	w.pending.WriteString(text)
 }
 
-// take returns the delta gathered since the last tick. The first of an
-// epoch is sent at offset 0, even when empty, so that a retry clears the
+// take returns the delta gathered since the last tick, once it holds
+// minBytes or maxWait has passed since the last. The first of an epoch is
+// sent at offset 0 at once, even when empty, so that a retry clears the
 // previous attempt's text at once.
-func (w *draftWriter) take() (events.Draft, bool) {
+func (w *draftWriter) take(now time.Time, minBytes int, maxWait time.Duration) (events.Draft, bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.ended || w.epoch == 0 || (w.started && w.pending.Len() == 0) {
 		return events.Draft{}, false
 	}
+	if w.started && w.pending.Len() < minBytes && now.Sub(w.at) < maxWait {
+		return events.Draft{}, false
+	}
+	w.at = now
 	text := w.pending.String() // valid UTF-8: write cleaned every piece
 	w.pending.Reset()
 	m := events.Draft{Op: events.DraftDelta, JobID: w.job, UserID: w.user, Type: w.typ, Epoch: w.epoch, Offset: w.sent, Delta: text}

@@ -96,6 +96,7 @@ func TestDraftWriterRetryStartsAgainAtOffsetZeroAndFailureDrops(t *testing.T) {
 	t.Parallel()
 	hub := events.NewDraftHub(events.DraftConfig{Instance: "w"})
 	d := newDrafter(hub, time.Hour) // ticks by hand
+	d.minBytes = 0                  // every tick publishes
 	w := d.open("j1", "u1", "risk_register")
 	w.attempt(1)
 	w.write("first try")
@@ -136,4 +137,35 @@ func TestDraftsOffWriteNothing(t *testing.T) {
 	nilHub.start()
 	nilHub.close()
 	assert.Nil(t, nilHub.open("j1", "u1", "charter"))
+}
+
+// A slow model's text is gathered until an update holds draftMinBytes, or
+// draftMaxWait has passed: each update costs its framing on the wire.
+func TestDraftWriterGathersASlowModelsText(t *testing.T) {
+	t.Parallel()
+	hub := events.NewDraftHub(events.DraftConfig{Instance: "w"})
+	d := newDrafter(hub, time.Hour) // ticks by hand
+	w := d.open("j1", "u1", "risk_register")
+	w.attempt(1)
+	w.write("# Risks\n")
+	now := time.Now()
+	m, ok := w.take(now, draftMinBytes, draftMaxWait)
+	require.True(t, ok, "the first update goes at once")
+	assert.Equal(t, "# Risks\n", m.Delta)
+
+	w.write("a few words")
+	_, ok = w.take(now.Add(draftInterval), draftMinBytes, draftMaxWait)
+	assert.False(t, ok, "a few bytes wait")
+	w.write(strings.Repeat("x", draftMinBytes))
+	m, ok = w.take(now.Add(2*draftInterval), draftMinBytes, draftMaxWait)
+	require.True(t, ok, "enough bytes go")
+	assert.Equal(t, "a few words"+strings.Repeat("x", draftMinBytes), m.Delta)
+
+	w.write("then little")
+	_, ok = w.take(now.Add(3*draftInterval), draftMinBytes, draftMaxWait)
+	assert.False(t, ok)
+	m, ok = w.take(now.Add(2*draftInterval+draftMaxWait), draftMinBytes, draftMaxWait)
+	require.True(t, ok, "a second after the last update, what came goes")
+	assert.Equal(t, "then little", m.Delta)
+	assert.Equal(t, len("# Risks\n")+len("a few words")+draftMinBytes, m.Offset)
 }

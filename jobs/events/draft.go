@@ -245,6 +245,21 @@ func (h *DraftHub) Text(jobID, docType string) (string, bool) {
 	return string(t.text), true
 }
 
+// Draft is a document's current draft, whole (Delta is the text so far),
+// with its writer's user and attempt, and whether there is one.
+func (h *DraftHub) Draft(jobID, docType string) (Draft, bool) {
+	if !h.Enabled() {
+		return Draft{}, false
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	t := h.docs[jobID][docType]
+	if t == nil {
+		return Draft{}, false
+	}
+	return Draft{Op: DraftDelta, JobID: jobID, UserID: t.user, Type: docType, Epoch: t.epoch, Delta: string(t.text)}, true
+}
+
 // Expire drops drafts that had no news for the hub's Idle time (their
 // worker died), telling their subscribers. The bridge calls it now and
 // then; tests call it directly.
@@ -327,6 +342,16 @@ type DraftSub struct {
 // Ready receives a signal when drafts are waiting; then call Take. A
 // subscription of a disabled hub is never ready.
 func (s *DraftSub) Ready() <-chan struct{} { return s.ready }
+
+// Poke makes the subscription ready even without news: a reader that held
+// back part of what it took (to send it together with more) calls it from
+// a timer to send it after all.
+func (s *DraftSub) Poke() {
+	select {
+	case s.ready <- struct{}{}:
+	default:
+	}
+}
 
 // Take empties the mailbox, in the order documents first changed.
 func (s *DraftSub) Take() []Draft {

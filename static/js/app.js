@@ -473,6 +473,66 @@
     if (window.__dossierOffline) setOffline(true);
   }
 
+  // ---- Drafts -----------------------------------------------------------------------
+  // A document being written shows under its row as its draft grows (the
+  // stream's "draft" events fill [data-draft-text]). One draft per card is
+  // open: the one the user picked, else the latest started; the others
+  // offer a button. A draft element without text (none yet, or a page whose
+  // stream sends none) stays hidden. The elements are kept across card
+  // swaps (hx-preserve), and so is what is set on them here.
+  var pickedDraft = {}; // card id → draft element id
+  var draftAtEnd = {}; // draft text id → was scrolled to its end
+
+  function arrangeDrafts() {
+    cards().forEach(function (card) {
+      var all = Array.prototype.slice.call(card.querySelectorAll("[data-draft]"));
+      var live = all.filter(function (d) {
+        var text = d.querySelector("[data-draft-text]");
+        return text && text.textContent.trim() !== "";
+      });
+      var open = null;
+      live.forEach(function (d) {
+        if (d.id === pickedDraft[card.id]) open = d;
+      });
+      if (!open) {
+        live.forEach(function (d) {
+          if (!open || (parseInt(d.getAttribute("data-started"), 10) || 0) > (parseInt(open.getAttribute("data-started"), 10) || 0)) open = d;
+        });
+      }
+      all.forEach(function (d) {
+        var on = d === open;
+        d.hidden = live.indexOf(d) < 0;
+        d.querySelector("[data-draft-text]").hidden = !on;
+        d.querySelector("[data-draft-caption]").hidden = !on;
+        var toggle = d.querySelector("[data-draft-toggle]");
+        toggle.hidden = on;
+        toggle.setAttribute("aria-expanded", on ? "true" : "false");
+      });
+    });
+  }
+
+  document.addEventListener("click", function (e) {
+    var toggle = e.target.closest && e.target.closest("[data-draft-toggle]");
+    if (!toggle) return;
+    var card = toggle.closest('[data-testid="job-card"]');
+    if (card) pickedDraft[card.id] = toggle.closest("[data-draft]").id;
+    arrangeDrafts();
+  });
+  // A draft scrolled to its end follows the text as it grows.
+  document.addEventListener("htmx:sseBeforeMessage", function () {
+    draftAtEnd = {};
+    document.querySelectorAll("[data-draft-text]").forEach(function (t) {
+      draftAtEnd[t.id] = t.scrollHeight - t.scrollTop - t.clientHeight < 8;
+    });
+  });
+  document.addEventListener("htmx:sseMessage", function () {
+    arrangeDrafts();
+    document.querySelectorAll("[data-draft-text]").forEach(function (t) {
+      if (draftAtEnd[t.id] && !t.hidden) t.scrollTop = t.scrollHeight;
+    });
+  });
+  document.addEventListener("htmx:afterSettle", arrangeDrafts);
+
   // ---- Notifications page ---------------------------------------------------------
   // Loading the page changes nothing on the server; the page marks what it
   // lists as read with a POST, and the bell follows over the stream.
@@ -582,6 +642,7 @@
     renderNotificationButtons();
     pruneMarks();
     init();
+    arrangeDrafts();
     markRead();
     if (document.body.hasAttribute("sse-connect")) streamDown(); // until the stream opens
     var region = document.getElementById("toasts");

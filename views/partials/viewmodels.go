@@ -4,6 +4,7 @@
 package partials
 
 import (
+	"hash/fnv"
 	"strconv"
 	"strings"
 )
@@ -60,6 +61,11 @@ type DocRowVM struct {
 	// OOB marks the row for an out-of-band swap, as the per-job stream's
 	// document event sends it.
 	OOB bool
+	// ArtifactURL is the finished document's page, or "".
+	ArtifactURL string
+	// StartedMS is when the document started, in Unix milliseconds, or "":
+	// the page opens the draft of the latest started by default.
+	StartedMS string
 }
 
 // BadgeVM is the header badge: the user's jobs in progress.
@@ -117,6 +123,24 @@ func (vm JobCardVM) DomID() string { return "job-" + vm.ID }
 
 // DomID is the row's root id.
 func (vm DocRowVM) DomID() string { return "job-" + vm.JobID + "-doc-" + vm.Type }
+
+// Drafting reports whether the row has a draft element: its document is
+// being written.
+func (vm DocRowVM) Drafting() bool { return vm.Status == "generating" && vm.JobID != "" }
+
+// DraftID is the id of a document's draft element, which the card keeps
+// when it is replaced (hx-preserve).
+func DraftID(jobID, docType string) string { return "draft-" + jobID + "-" + docType }
+
+// DraftTextID is the id of the element that holds a draft's text: one
+// <div> per block, which the /events stream's draft events fill. It is
+// short because every swap of a draft names it: a hash of the job and the
+// document type.
+func DraftTextID(jobID, docType string) string {
+	h := fnv.New64a()
+	h.Write([]byte(jobID + "/" + docType))
+	return "dt" + strconv.FormatUint(h.Sum64(), 36)
+}
 
 func itoa(n int) string { return strconv.Itoa(n) }
 

@@ -391,9 +391,15 @@ func (p *Provider) serve(w http.ResponseWriter, r *http.Request) {
 			if i > 0 && !pause(r.Context(), pace) {
 				return
 			}
+			if st.Gate != nil && !st.Gate.pass(r.Context(), i) {
+				return
+			}
 			send(chunk(piece, ""))
 			if st.Sent != nil {
 				st.Sent(typ, i, time.Now())
+			}
+			if st.Gate != nil {
+				st.Gate.done(typ)
 			}
 		}
 	} else {
