@@ -5,13 +5,17 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/url"
+	"os"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
+	"text/tabwriter"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -26,8 +30,8 @@ import (
 
 // Live drafts across instances (issue 11), on PostgreSQL: a worker instance
 // writes one document that the OpenAI-compatible fake streams in 50 chunks
-// over 5 s; clients watch its JSON job stream on a second, web-only
-// instance. It reports the bytes of draft events each client received per
+// over 5 s; clients watch it on a second, web-only instance, half on its
+// JSON job stream, half on the job page's /events stream (HTML drafts). It reports the bytes of draft events each client received per
 // byte of the document, and the time from a chunk leaving the model to its
 // text reaching a client (the 200 ms coalescing tick included), and what a
 // NOTIFY costs with and without synchronous_commit.
@@ -112,19 +116,23 @@ func benchDrafts(name, dbURL string, n int) {
 	defer func() { s.CloseStreams(); app.ShutdownWithTimeout(5 * time.Second) }()
 
 	type result struct {
+		html                 bool
 		draftBytes, allBytes int
 		lat                  []time.Duration
 		text                 string
 		err                  error
 	}
-	results := make([]result, n)
+	// n clients follow the JSON job stream, n the /events stream of the
+	// job page (HTML drafts).
+	results := make([]result, 2*n)
 	var ready, done sync.WaitGroup
-	for i := range n {
+	for i := range 2 * n {
 		ready.Add(1)
 		done.Add(1)
 		go func() {
 			defer done.Done()
 			res := &results[i]
+			res.html = i >= n
 			conn, err := net.Dial("tcp", ln.Addr().String())
 			if err != nil {
 				res.err = err
@@ -132,7 +140,11 @@ func benchDrafts(name, dbURL string, n int) {
 				return
 			}
 			defer conn.Close()
-			fmt.Fprintf(conn, "GET /api/generation/jobs/stream/%s?format=json HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nAccept: text/event-stream\r\n\r\n", url.PathEscape(job.ID), token)
+			path := "/api/generation/jobs/stream/" + url.PathEscape(job.ID) + "?format=json"
+			if res.html {
+				path = "/events?view=" + url.QueryEscape("job:"+job.ID)
+			}
+			fmt.Fprintf(conn, "GET %s HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nAccept: text/event-stream\r\n\r\n", path, token)
 			r := bufio.NewReader(conn)
 			var name string
 			var data []string
@@ -160,24 +172,26 @@ func benchDrafts(name, dbURL string, n int) {
 				case line == "" && data != nil:
 					at := time.Now()
 					body := strings.Join(data, "\n")
-					switch name {
-					case "status":
+					switch {
+					case name == "status" || name == "sync":
 						if !readied {
 							readied = true
 							ready.Done()
 						}
-					case "draft":
-						var d struct {
-							Offset int    `json:"offset"`
-							Delta  string `json:"delta"`
+					case name == "draft":
+						if !res.html {
+							var d struct {
+								Offset int    `json:"offset"`
+								Delta  string `json:"delta"`
+							}
+							json.Unmarshal([]byte(body), &d)
+							if d.Offset == 0 {
+								res.text = d.Delta
+							} else {
+								res.text += d.Delta
+							}
 						}
-						json.Unmarshal([]byte(body), &d)
-						if d.Offset == 0 {
-							res.text = d.Delta
-						} else {
-							res.text += d.Delta
-						}
-						for _, m := range chunkMark.FindAllStringSubmatch(d.Delta, -1) {
+						for _, m := range chunkMark.FindAllStringSubmatch(body, -1) {
 							k, _ := strconv.Atoi(m[1])
 							if !seen[k] {
 								seen[k] = true
@@ -186,10 +200,9 @@ func benchDrafts(name, dbURL string, n int) {
 								sentMu.Unlock()
 							}
 						}
-					case "document":
-						if strings.Contains(body, `"completed"`) {
-							return
-						}
+					case name == "document" && strings.Contains(body, `"completed"`),
+						res.html && name == "job-"+job.ID && strings.Contains(body, `data-status="completed"`):
+						return
 					}
 					name, data = "", nil
 				}
@@ -209,31 +222,43 @@ func benchDrafts(name, dbURL string, n int) {
 	defer proc.Stop()
 	done.Wait()
 
-	var lat []time.Duration
-	var draftBytes, allBytes, failed, wrong int
-	for _, r := range results {
-		if r.err != nil {
-			failed++
+	for _, html := range []bool{false, true} {
+		var lat []time.Duration
+		var draftBytes, allBytes, failed, wrong, ok int
+		for _, r := range results {
+			if r.html != html {
+				continue
+			}
+			if r.err != nil {
+				failed++
+				continue
+			}
+			ok++
+			if !html && r.text != doc {
+				wrong++
+			}
+			lat = append(lat, r.lat...)
+			draftBytes += r.draftBytes
+			allBytes += r.allBytes
+		}
+		kind, stream := "JSON job stream", "JSON"
+		if html {
+			kind, stream = "job page's /events stream, HTML drafts", "HTML"
+		}
+		if ok == 0 {
+			add(name, "drafts to another instance ("+stream+")", "failed", fmt.Sprintf("%d clients failed", failed))
 			continue
 		}
-		if r.text != doc {
-			wrong++
+		note := fmt.Sprintf("%d clients of the %s on a web-only instance; document %d B of Markdown in %d chunks over %s", ok, kind, len(doc), draftChunks, draftOver)
+		if html {
+			note += fmt.Sprintf(" (%d B as HTML)", len(documents.RenderHTML(doc)))
 		}
-		lat = append(lat, r.lat...)
-		draftBytes += r.draftBytes
-		allBytes += r.allBytes
+		if wrong > 0 || failed > 0 {
+			note += fmt.Sprintf("; %d clients' text differed, %d failed", wrong, failed)
+		}
+		add(name, "draft bytes on the wire ÷ document size, "+stream, fmt.Sprintf("%.2f (whole stream %.2f)", float64(draftBytes)/float64(ok)/float64(len(doc)), float64(allBytes)/float64(ok)/float64(len(doc))), note)
+		add(name, fmt.Sprintf("chunk leaves model → delta at client, %s, %d clients", stream, ok), fmt.Sprintf("p50 %s, p99 %s, max %s", pct(lat, 50), pct(lat, 99), pct(lat, 100)), "another instance, through NOTIFY; includes the 200 ms coalescing tick")
 	}
-	ok := n - failed
-	if ok == 0 {
-		add(name, "drafts to another instance", "failed", fmt.Sprintf("%d clients failed", failed))
-		return
-	}
-	note := fmt.Sprintf("%d clients on a web-only instance; document %d B in %d chunks over %s", ok, len(doc), draftChunks, draftOver)
-	if wrong > 0 || failed > 0 {
-		note += fmt.Sprintf("; %d clients' text differed, %d failed", wrong, failed)
-	}
-	add(name, "draft bytes on the wire ÷ document size", fmt.Sprintf("%.2f (whole stream %.2f)", float64(draftBytes)/float64(ok)/float64(len(doc)), float64(allBytes)/float64(ok)/float64(len(doc))), note)
-	add(name, fmt.Sprintf("chunk leaves model → delta at client, %d clients", ok), fmt.Sprintf("p50 %s, p99 %s, max %s", pct(lat, 50), pct(lat, 99), pct(lat, 100)), "another instance, through NOTIFY; includes the 200 ms coalescing tick")
 	benchNotifyCost(name, dbURL)
 }
 
@@ -256,4 +281,30 @@ func benchNotifyCost(name, dbURL string) {
 		conn.Close(ctx)
 		add(name, "one NOTIFY, synchronous_commit="+mode, per.Round(time.Microsecond).String(), fmt.Sprintf("mean of %d; the draft sender uses off, and one statement per batch", n))
 	}
+}
+
+// BENCH_ONLY=drafts runs the drafts scenario alone (on BENCH_DATABASE_URL or
+// TEST_DATABASE_URL) and prints its rows: `BENCH_ONLY=drafts go run .` in
+// bench/.
+func init() {
+	if os.Getenv("BENCH_ONLY") != "drafts" {
+		return
+	}
+	slog.SetDefault(slog.New(slog.NewTextHandler(io.Discard, nil)))
+	base := firstNonEmpty(os.Getenv("BENCH_DATABASE_URL"), os.Getenv("TEST_DATABASE_URL"))
+	if base == "" {
+		fmt.Fprintln(os.Stderr, "bench: BENCH_ONLY=drafts needs BENCH_DATABASE_URL or TEST_DATABASE_URL")
+		os.Exit(2)
+	}
+	pg, drop := newPostgresDB(base)
+	benchDrafts("postgres", pg, envInt("BENCH_DRAFT_CLIENTS", 100))
+	drop()
+	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(w, "\nDossier drafts benchmark, %s, %s/%s, %d CPUs, %s\n\n", time.Now().Format("2006-01-02"), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version())
+	fmt.Fprintln(w, "database\tmetric\tresult\tnote")
+	for _, r := range rows {
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", r.db, r.metric, r.value, r.note)
+	}
+	w.Flush()
+	os.Exit(0)
 }
