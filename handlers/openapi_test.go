@@ -274,3 +274,41 @@ func mustJSON(t *testing.T, v any) string {
 	require.NoError(t, err)
 	return string(b)
 }
+
+// Every operation that documents a 401 or a 403 answers it, on contract:
+// anonymous requests, and cookie requests without the CSRF token. This
+// walks the document, so a new operation is covered the day it is added.
+func TestEveryOperationAnswersItsAuthErrorsOnContract(t *testing.T) {
+	var doc struct {
+		Paths map[string]map[string]struct {
+			Security  *[]json.RawMessage
+			Responses map[string]json.RawMessage
+		}
+	}
+	require.NoError(t, json.Unmarshal(OpenAPI, &doc))
+	b := pagesSetup(t, models.SQLite, nil)
+	noCSRF := *b.user(t)
+	noCSRF.csrf = ""
+	fill := strings.NewReplacer("{id}", "0b6c1f55-6b0a-4a39-9d7a-0d1c4d7b2a11", "{type}", "risk_register")
+	statuses := 0
+	for tmpl, ops := range doc.Paths {
+		path := fill.Replace(tmpl)
+		for method, op := range ops {
+			method = strings.ToUpper(method)
+			public := op.Security != nil && len(*op.Security) == 0
+			if _, ok := op.Responses["401"]; ok && !public && tmpl != "/metrics" {
+				resp := b.anon().do(t, method, path, strings.NewReader(`{}`), "Content-Type", "application/json")
+				assert.Equal(t, http.StatusUnauthorized, resp.StatusCode, "anonymous %s %s", method, tmpl)
+				statuses++
+			}
+			if _, ok := op.Responses["403"]; ok && method == http.MethodPost {
+				resp := noCSRF.do(t, method, path, strings.NewReader(`{}`), "Content-Type", "application/json")
+				assert.Equal(t, http.StatusForbidden, resp.StatusCode, "%s %s without the CSRF token", method, tmpl)
+				statuses++
+			}
+		}
+	}
+	assert.Greater(t, statuses, 20, "the document lists the auth errors of its operations")
+	resp := b.anon().get(t, "/readyz")
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+}
