@@ -260,3 +260,32 @@ func TestUIDraftAcrossInstances(t *testing.T) {
 	act(t, ctx, "open the job page", chromedp.Navigate(web.URL+"/jobs/"+jobID), chromedp.WaitVisible(testid("job-card")))
 	watchDraftGrow(t, ctx, web, gate, token, jobID)
 }
+
+// A cancelled document's draft disappears, and when the job is retried
+// the document's draft starts again from its beginning.
+func TestUIDraftGoesOnCancelAndStartsAgainOnRetry(t *testing.T) {
+	gate := providertest.NewChunkGate()
+	srv, _ := draftServer(t, gate, serverOpts{})
+	ctx := newBrowser(t)
+	email := signUp(t, ctx, srv)
+	token := tokenFor(t, srv, email)
+	projectID := exampleProject(t, ctx, srv)
+	jobID := apiDraftJob(t, srv, token, projectID, "project_charter")
+	act(t, ctx, "open the job page", chromedp.Navigate(srv.URL+"/jobs/"+jobID), chromedp.WaitVisible(testid("job-card")))
+	gate.Release(15) // BRAVO is in the 14th chunk
+	waitFor(t, ctx, "the draft shows BRAVO", `document.querySelector('[data-testid="draft-project_charter"] [data-draft-text]')?.innerText.includes('BRAVO')`, gateWait)
+
+	act(t, ctx, "cancel", chromedp.Click(testid("job-cancel")))
+	waitFor(t, ctx, "the job is cancelled and its draft gone", cardIs(jobID, "cancelled")+` && !document.querySelector('[data-draft]')`, gateWait)
+
+	// The retried document is written again; the gate lets the new answer
+	// through to where the first one stopped, so only its first part shows.
+	act(t, ctx, "retry", chromedp.Click(testid("job-retry")))
+	waitFor(t, ctx, "the draft starts again", `document.querySelector('[data-testid="draft-project_charter"] [data-draft-text]')?.innerText.includes('ALPHA')`, gateWait)
+	text := draftText(t, ctx, "project_charter")
+	if !strings.HasPrefix(text, "Project Charter") || strings.Count(text, "ALPHA") != 1 {
+		t.Fatalf("the retried draft shows %q", text)
+	}
+	gate.Release(hostileChunks)
+	waitFor(t, ctx, "the link replaces the draft", cardIs(jobID, "completed")+` && !document.querySelector('[data-draft]') && !!document.querySelector('[data-testid="job-doc-project_charter"] [data-testid="doc-link"]')`, gateWait)
+}
