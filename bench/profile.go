@@ -3,8 +3,12 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"os"
 	"runtime/pprof"
+	"strings"
+	"syscall"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -12,8 +16,76 @@ import (
 )
 
 // beforeRun and afterRun, when set, run around the timed part of
-// dossierRun (after the jobs are queued, before the processor stops).
-var beforeRun, afterRun func(*models.DB)
+// dossierRun (after the jobs are queued, before the processor stops);
+// riverBefore and riverAfter around riverRun's, with its database's URL.
+var (
+	beforeRun, afterRun     func(*models.DB)
+	riverBefore, riverAfter func(url string)
+)
+
+// cpuSample is CPU time spent so far: by this process, and by the
+// PostgreSQL backends connected to one database.
+type cpuSample struct{ client, server time.Duration }
+
+// sampleCPU reads this process's rusage and, through pg_stat_activity and
+// /proc, the CPU time of the server processes serving dbURL (the server
+// must run on this machine).
+func sampleCPU(base, dbURL string) cpuSample {
+	var ru syscall.Rusage
+	check(syscall.Getrusage(syscall.RUSAGE_SELF, &ru))
+	s := cpuSample{client: time.Duration(ru.Utime.Nano() + ru.Stime.Nano())}
+	ctx := context.Background()
+	u, err := url.Parse(dbURL)
+	check(err)
+	conn, err := pgx.Connect(ctx, base)
+	check(err)
+	defer conn.Close(ctx)
+	rows, err := conn.Query(ctx, `SELECT pid FROM pg_stat_activity WHERE datname = $1`, strings.TrimPrefix(u.Path, "/"))
+	check(err)
+	pids, err := pgx.CollectRows(rows, pgx.RowTo[int32])
+	check(err)
+	for _, pid := range pids {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			continue // ended meanwhile
+		}
+		f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+2:]))
+		var ut, st int64
+		fmt.Sscan(f[11], &ut)
+		fmt.Sscan(f[12], &st)
+		s.server += time.Duration(ut+st) * 10 * time.Millisecond // USER_HZ = 100
+	}
+	return s
+}
+
+// benchCPU is BENCH_ONLY=cpu: one round of each queue, with the CPU time
+// per job of the client process and of the server's backends. CPU time
+// depends far less on what else the machine runs than jobs per second do.
+// Backends that exit during the run are not counted; both pools keep theirs.
+func benchCPU(base string) {
+	ctx := context.Background()
+	n := envInt("BENCH_JOBS", 3000)
+	var s0 cpuSample
+	var dossier, river [2]cpuSample
+	beforeRun = func(db *models.DB) { s0 = sampleCPU(base, db.URL) }
+	afterRun = func(db *models.DB) {
+		s1 := sampleCPU(base, db.URL)
+		dossier = [2]cpuSample{s0, s1}
+	}
+	riverBefore = func(u string) { s0 = sampleCPU(base, u) }
+	riverAfter = func(u string) { river = [2]cpuSample{s0, sampleCPU(base, u)} }
+	du, drop := newPostgresDB(base)
+	djps, _ := dossierRun(ctx, du, n)
+	drop()
+	ru, drop := newPostgresDB(base)
+	rjps := riverRun(ctx, ru, n)
+	drop()
+	per := func(d time.Duration) string { return fmt.Sprintf("%.0f µs", float64(d.Microseconds())/float64(n)) }
+	add("postgres", fmt.Sprintf("CPU per job, dossier (%d jobs × 1 docs)", n), "client "+per(dossier[1].client-dossier[0].client)+", server "+per(dossier[1].server-dossier[0].server),
+		fmt.Sprintf("%.0f jobs/s; bench process (rusage) and its database's backends (/proc)", djps))
+	add("postgres", fmt.Sprintf("CPU per job, river (%d jobs)", n), "client "+per(river[1].client-river[0].client)+", server "+per(river[1].server-river[0].server),
+		fmt.Sprintf("%.0f jobs/s", rjps))
+}
 
 // benchDossierOnce is BENCH_ONLY=dossier: one Dossier round of the River
 // comparison on a fresh database, for looking inside rather than comparing.

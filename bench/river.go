@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"sort"
 	"sync/atomic"
 	"time"
@@ -74,6 +75,9 @@ func riverRun(ctx context.Context, url string, n int) float64 {
 	events, cancel := client.Subscribe(river.EventKindJobCompleted)
 	defer cancel()
 	var done atomic.Int64
+	if riverBefore != nil {
+		riverBefore(url)
+	}
 	start := time.Now()
 	check(client.Start(ctx))
 	for done.Add(1) <= int64(n) {
@@ -83,6 +87,9 @@ func riverRun(ctx context.Context, url string, n int) float64 {
 		}
 	}
 	elapsed := time.Since(start)
+	if riverAfter != nil {
+		riverAfter(url)
+	}
 	stopCtx, stop := context.WithTimeout(ctx, 10*time.Second)
 	defer stop()
 	check(client.Stop(stopCtx))
@@ -243,10 +250,31 @@ func benchGraphBound(name string, db *models.DB) {
 		ids := f.jobs(1, nil)
 		f.waitDone(ids, time.Minute)
 		ratios = append(ratios, float64(time.Since(start))/float64(bound))
+		if os.Getenv("BENCH_GRAPH_TRACE") != "" {
+			traceJob(db, ids[0], start)
+		}
 	}
 	add(name, "12-doc job / graph bound", spread(ratios, "%.3f"), fmt.Sprintf("model latency %s fixed, LLM_CONCURRENCY=%d, bound %s (longest chain vs. work/parallelism), 5 jobs one at a time", latency, llm, bound))
 	if name == "postgres" {
 		graphLine = "12-doc job / graph bound ratio: " + spread(ratios, "%.3f")
+	}
+}
+
+// traceJob prints when each document of a job started and finished,
+// relative to start (BENCH_GRAPH_TRACE=1).
+func traceJob(db *models.DB, id string, start time.Time) {
+	var job struct{ StartedAt, CompletedAt time.Time }
+	check(db.ForTests().Raw(`SELECT started_at, completed_at FROM document_generation_jobs WHERE id = ?`, id).Scan(&job).Error)
+	var docs []struct {
+		DocumentType           string
+		Wave                   int
+		StartedAt, CompletedAt time.Time
+	}
+	check(db.ForTests().Raw(`SELECT document_type, wave, started_at, completed_at FROM job_documents WHERE job_id = ? ORDER BY started_at`, id).Scan(&docs).Error)
+	ms := func(t time.Time) int64 { return t.Sub(start).Milliseconds() }
+	progress("job claimed +%dms, completed +%dms (stored); ended %dms", ms(job.StartedAt), ms(job.CompletedAt), time.Since(start).Milliseconds())
+	for _, d := range docs {
+		progress("  w%d %-28s %5d → %5d", d.Wave, d.DocumentType, ms(d.StartedAt), ms(d.CompletedAt))
 	}
 }
 

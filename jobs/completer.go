@@ -88,12 +88,25 @@ func (c *completer) submit(ctx context.Context, w models.Write) (models.Committe
 	return s.res, s.err
 }
 
+// take returns the next batch: queued writes in order, at most one per job
+// (a job's row is updated once per statement; its later writes wait for
+// the next batch, in their order).
 func (c *completer) take() []*submission {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	n := min(len(c.queue), c.maxBatch)
-	batch := c.queue[:n:n]
-	c.queue = c.queue[n:]
+	var batch, rest []*submission
+	seen := make(map[string]bool, len(c.queue))
+	for _, s := range c.queue {
+		id := s.w.Lease.JobID
+		if seen[id] || len(batch) == c.maxBatch {
+			rest = append(rest, s)
+			seen[id] = true
+			continue
+		}
+		seen[id] = true
+		batch = append(batch, s)
+	}
+	c.queue = rest
 	return batch
 }
 

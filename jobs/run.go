@@ -50,15 +50,23 @@ type result struct {
 	err      error
 }
 
-// execute is a loop over the scheduler: start what is ready, and for each
-// document that returns, start its dependents at once, then commit it
-// (through the group commit) with the documents just started. The commit of
-// the last document also ends the run.
+// execute is a loop over the scheduler: start what is ready, and for the
+// documents that have returned, start their dependents at once (their
+// inputs are in memory), then commit them (through the group commit) with
+// the documents just started, in one write. The commit of the last
+// documents also ends the run, so a job never ends before its documents
+// are durable.
 func (r *run) execute() {
 	p, job := r.p, r.job
 	// Storage calls outlive a cancelled run (its outcome still has to be
 	// written); they stop only when the process gives up entirely.
 	store := p.storeCtx
+	if err := job.Load(); err != nil {
+		// Stored by this app, so never expected; the lease expires and the
+		// sweep requeues the job (a retry counted).
+		r.log.Error("decode the claimed job", "err", err)
+		return
+	}
 
 	order := make([]string, len(job.Documents))
 	done := map[string]bool{}
@@ -103,7 +111,8 @@ func (r *run) execute() {
 		}
 	}
 	sched := NewScheduler(order, done, p.cfg.DocConcurrency)
-	results := make(chan result)
+	// Buffered: a finished document never waits for the loop to take it.
+	results := make(chan result, len(order))
 	launch := func(types []string) {
 		for _, t := range types {
 			req := documents.Request{Type: t, ProjectName: job.ProjectName, Description: job.ProjectDescription,
@@ -144,66 +153,124 @@ func (r *run) execute() {
 
 	var failures []models.DocumentFailure
 	ended := false
-	for sched.InFlight() > 0 {
-		res := <-results
-		now := time.Now()
-		w := models.Write{Lease: r.lease, Now: now}
-		switch {
-		case res.err != nil && r.ctx.Err() != nil:
-			// Cancelled, lease lost or aborted at shutdown: not a
-			// document failure.
-			sched.Abandoned(res.typ)
-			if !sched.Finished() {
+	// Writes of documents are sent without waiting: the loop keeps taking
+	// results (and starting dependents) while they commit. Only the end
+	// waits, for every earlier write first: a job ends only once its
+	// documents are durable.
+	acks := make(chan ack, len(order)+2)
+	pending := 0
+	committed := func(a ack) bool {
+		pending--
+		if !r.settle(a.w, a.err, sched) {
+			return false
+		}
+		for _, res := range a.stored {
+			p.drafts.committed(job.ID, job.UserID, res.typ)
+			observeDocument(res.typ, res.finished.Sub(res.started))
+		}
+		return true
+	}
+	stop := func() {
+		r.waitOut(results, sched)
+		for ; pending > 0; pending-- {
+			<-acks
+		}
+	}
+	for sched.InFlight() > 0 || pending > 0 {
+		var batch []result
+		select {
+		case a := <-acks:
+			if !committed(a) {
+				stop()
+				return
+			}
+			if sched.InFlight() > 0 || !sched.Finished() || ended {
 				continue
 			}
-		case res.err != nil:
-			metricDocFailures.Inc()
-			f := models.DocumentFailure{Type: res.typ, Error: res.err.Error(), Summary: documents.Explain(res.err).Summary,
-				Attempts: res.attempts, Permanent: !documents.IsRetryable(res.err), RetryAfter: documents.RetryAfter(res.err)}
-			failures = append(failures, f)
-			sched.Failed(res.typ)
-			if f.RetryAfter > 0 {
-				// The provider asked for a longer wait than a run holds a
-				// slot for: start nothing more; the job-level retry waits.
-				sched.Stop()
-			}
-			r.log.Warn("document failed", "type", res.typ, "attempts", res.attempts, "err", res.err)
-			w.Failed = []models.DocumentFailure{f}
-		default:
-			// Model output is stored as text: no NUL bytes, valid UTF-8.
-			res.doc.Markdown = storable(res.doc.Markdown)
-			res.doc.Title = storable(res.doc.Title)
-			if res.doc.Title == "" {
-				dt, _ := documents.Lookup(res.typ)
-				res.doc.Title = dt.Title
-			}
-			inputs[res.typ] = res.doc
-			sched.Done(res.typ)
-			p.estimates.observe(res.typ, res.finished.Sub(res.started))
-			if r.cause() != models.CauseCancelRequested {
-				w.Documents = []models.DocumentResult{{
-					Type: res.typ, Title: res.doc.Title, Markdown: res.doc.Markdown, Attempts: res.attempts,
-					StartedAt: res.started, FinishedAt: res.finished,
-					PromptTokens: res.doc.Usage.PromptTokens, CompletionTokens: res.doc.Usage.CompletionTokens,
-					Instruction: instructionFor(&job.Job, res.typ),
-				}}
+			// The last write settled and nothing runs: decide the end
+			// below, with nothing more to store.
+		case res := <-results:
+			batch = append(batch, res)
+		}
+		// Every document that has returned by now goes into one write:
+		// the documents of a wave finish together.
+		for more := len(batch) > 0; more; {
+			select {
+			case res := <-results:
+				batch = append(batch, res)
+			default:
+				more = false
 			}
 		}
-		// Dependents start now, before the commit: their inputs are known.
+		now := time.Now()
+		w := models.Write{Lease: r.lease, Now: now}
+		var stored []result
+		for _, res := range batch {
+			switch {
+			case res.err != nil && r.ctx.Err() != nil:
+				// Cancelled, lease lost or aborted at shutdown: not a
+				// document failure.
+				sched.Abandoned(res.typ)
+			case res.err != nil:
+				metricDocFailures.Inc()
+				f := models.DocumentFailure{Type: res.typ, Error: res.err.Error(), Summary: documents.Explain(res.err).Summary,
+					Attempts: res.attempts, Permanent: !documents.IsRetryable(res.err), RetryAfter: documents.RetryAfter(res.err)}
+				failures = append(failures, f)
+				sched.Failed(res.typ)
+				if f.RetryAfter > 0 {
+					// The provider asked for a longer wait than a run holds
+					// a slot for: start nothing more; the job-level retry
+					// waits.
+					sched.Stop()
+				}
+				r.log.Warn("document failed", "type", res.typ, "attempts", res.attempts, "err", res.err)
+				w.Failed = append(w.Failed, f)
+			default:
+				// Model output is stored as text: no NUL bytes, valid UTF-8.
+				res.doc.Markdown = storable(res.doc.Markdown)
+				res.doc.Title = storable(res.doc.Title)
+				if res.doc.Title == "" {
+					dt, _ := documents.Lookup(res.typ)
+					res.doc.Title = dt.Title
+				}
+				// Its dependents take its text from memory: they start
+				// now, and its commit follows.
+				inputs[res.typ] = res.doc
+				sched.Done(res.typ)
+				p.estimates.observe(res.typ, res.finished.Sub(res.started))
+				if r.cause() != models.CauseCancelRequested {
+					w.Documents = append(w.Documents, models.DocumentResult{
+						Type: res.typ, Title: res.doc.Title, Markdown: res.doc.Markdown, Attempts: res.attempts,
+						StartedAt: res.started, FinishedAt: res.finished,
+						PromptTokens: res.doc.Usage.PromptTokens, CompletionTokens: res.doc.Usage.CompletionTokens,
+						Instruction: instructionFor(&job.Job, res.typ),
+					})
+					stored = append(stored, res)
+				}
+			}
+		}
 		more := next()
 		launch(more)
 		w.Started = more
 		if len(more) > 0 {
 			w.CurrentDocument = &more[0]
 		}
-		if sched.Finished() {
+		if sched.Finished() && !ended {
+			// The end rides on the commit of the last documents, after
+			// every earlier write has settled.
+			for pending > 0 {
+				if !committed(<-acks) {
+					stop()
+					return
+				}
+			}
 			o, ok := models.Decide(job.RetryCount, job.MaxRetries, r.plan(sched, failures), r.cause())
 			if !ok {
 				r.log.Info("lease lost; abandoning the run")
 				return // the new holder carries on
 			}
 			if o.Status == models.StatusCancelled {
-				w = models.Write{Lease: r.lease, Now: now} // nothing more is stored
+				w, stored = models.Write{Lease: r.lease, Now: now}, nil // nothing more is stored
 			}
 			w.End, ended = &o, true
 		} else if len(w.Documents) > 0 {
@@ -212,25 +279,20 @@ func (r *run) execute() {
 		if len(w.Documents) == 0 && len(w.Started) == 0 && len(w.Failed) == 0 && w.End == nil {
 			continue
 		}
+		if w.End == nil {
+			pending++
+			r.writeAsync(w, stored, acks)
+			continue
+		}
 		if !r.write(w, sched) {
-			r.waitOut(results, sched)
+			stop()
 			return
 		}
-		if len(w.Documents) > 0 {
+		for _, res := range stored {
 			p.drafts.committed(job.ID, job.UserID, res.typ)
 			observeDocument(res.typ, res.finished.Sub(res.started))
 		}
-		if res.err == nil {
-			// Its slot is free now that it is stored.
-			sched.Settled(res.typ)
-			if more := next(); len(more) > 0 && !ended {
-				launch(more)
-				if !r.write(models.Write{Lease: r.lease, Started: more, CurrentDocument: &more[0], Now: time.Now()}, sched) {
-					r.waitOut(results, sched)
-					return
-				}
-			}
-		}
+		break
 	}
 	if !ended {
 		// Nothing was in flight (a resumed job with everything done, or a
@@ -294,6 +356,28 @@ func (r *run) plan(sched *Scheduler, failures []models.DocumentFailure) models.P
 // error ends the run by the storage rule (a retry counted).
 func (r *run) write(w models.Write, sched *Scheduler) bool {
 	_, err := r.p.completer.submit(r.p.storeCtx, w)
+	return r.settle(w, err, sched)
+}
+
+// ack is the outcome of a write sent without waiting (writeAsync).
+type ack struct {
+	w      models.Write
+	stored []result
+	err    error
+}
+
+// writeAsync hands w to the group commit without waiting: the run goes on
+// taking results and starting documents while it commits. The outcome
+// arrives on acks (buffered so that it never blocks).
+func (r *run) writeAsync(w models.Write, stored []result, acks chan<- ack) {
+	go func() {
+		_, err := r.p.completer.submit(r.p.storeCtx, w)
+		acks <- ack{w: w, stored: stored, err: err}
+	}()
+}
+
+// settle applies a write's outcome; see write.
+func (r *run) settle(w models.Write, err error, sched *Scheduler) bool {
 	switch {
 	case err == nil:
 		if w.End != nil {

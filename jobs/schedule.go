@@ -12,12 +12,9 @@ type Scheduler struct {
 	deps    map[string][]string
 	done    map[string]bool
 	running map[string]bool
-	// settling are done documents whose commit has not returned: they keep
-	// their slot, so that a crash never loses more than Limit documents.
-	settling map[string]bool
-	blocked  map[string]bool // failed, or depends on a failure
-	limit    int
-	stopped  bool
+	blocked map[string]bool // failed, or depends on a failure
+	limit   int
+	stopped bool
 }
 
 // NewScheduler plans order (the job's documents, in dependency order) with
@@ -28,7 +25,7 @@ func NewScheduler(order []string, done map[string]bool, limit int) *Scheduler {
 		in[t] = true
 	}
 	s := &Scheduler{order: order, deps: map[string][]string{}, done: map[string]bool{},
-		running: map[string]bool{}, settling: map[string]bool{}, blocked: map[string]bool{}, limit: max(limit, 1)}
+		running: map[string]bool{}, blocked: map[string]bool{}, limit: max(limit, 1)}
 	for _, t := range order {
 		dt, _ := documents.Lookup(t)
 		for _, d := range dt.DependsOn {
@@ -56,7 +53,7 @@ func (s *Scheduler) Next() []string {
 	}
 	var out []string
 	for _, t := range s.order {
-		if len(s.running)+len(s.settling) >= s.limit {
+		if len(s.running) >= s.limit {
 			break
 		}
 		if s.done[t] || s.running[t] || s.blocked[t] {
@@ -79,16 +76,14 @@ func (s *Scheduler) Next() []string {
 	return out
 }
 
-// Done records a finished document: its dependents may start, while it
-// keeps its slot until Settled.
+// Done records a finished document: its slot is free and its dependents
+// may start. Its commit follows; a crash loses at most the documents
+// finished and not yet committed (those of one write, and those that
+// returned while it was being committed, at most Limit more).
 func (s *Scheduler) Done(t string) {
 	delete(s.running, t)
 	s.done[t] = true
-	s.settling[t] = true
 }
-
-// Settled frees the slot of a done document whose commit returned.
-func (s *Scheduler) Settled(t string) { delete(s.settling, t) }
 
 // Failed records a failed document: its dependents never start.
 func (s *Scheduler) Failed(t string) {

@@ -166,7 +166,8 @@ func (db *DB) Commit(ctx context.Context, writes []Write) ([]Committed, error) {
 // for the slots the batch frees (PostgreSQL, when claim is not nil and the
 // claim is not the fair one): one transaction instead of two, and a worker
 // that never waits between the end of its runs and the claim of the next.
-// The claim is made only if every write of the batch holds its fence.
+// The claim is made only if every write of the batch holds its fence. The
+// claimed jobs' project data is decoded by their Load, in their runs.
 func (db *DB) CommitAndClaim(ctx context.Context, writes []Write, claim *ClaimParams) ([]Committed, []ClaimedJob, error) {
 	if claim != nil && (db.Dialect != Postgres || claim.MaxPerUser > 0 || claim.Limit <= 0) {
 		claim = nil

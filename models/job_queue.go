@@ -42,6 +42,30 @@ type ClaimedJob struct {
 	// Documents are the job's checkpoints in generation order, with the
 	// statuses the claim left them in.
 	Documents []ClaimedDocument
+	// rawProject and rawCompany are the project's JSON as read, until Load
+	// decodes them: decoding is the costliest part of reading a claim, and
+	// belongs in the run's goroutine, not in the group commit's.
+	rawProject, rawCompany []byte
+}
+
+// Load decodes the job's project data and company pack, if the claim left
+// them encoded (CommitAndClaim does; Claim returns them decoded). Safe to
+// call more than once.
+func (c *ClaimedJob) Load() error {
+	if c.rawProject != nil {
+		if err := c.ProjectData.Scan(c.rawProject); err != nil {
+			return fmt.Errorf("project data: %w", err)
+		}
+		c.rawProject = nil
+	}
+	if c.rawCompany != nil {
+		var pack CompanyPack
+		if err := pack.Scan(c.rawCompany); err != nil {
+			return fmt.Errorf("company pack: %w", err)
+		}
+		c.CompanyIntelligencePack, c.rawCompany = &pack, nil
+	}
+	return nil
 }
 
 // ClaimedDocument is one checkpoint of a claimed job.
@@ -104,6 +128,11 @@ func (db *DB) Claim(ctx context.Context, p ClaimParams) ([]ClaimedJob, error) {
 	var err error
 	if db.Dialect == Postgres && p.MaxPerUser <= 0 {
 		claimed, err = db.claimPipelined(ctx, p)
+		for i := range claimed {
+			if err == nil {
+				err = claimed[i].Load()
+			}
+		}
 	} else {
 		if p.Now.IsZero() {
 			p.Now = db.Now(ctx)
@@ -315,8 +344,9 @@ func readClaim(pl *pipeline, res []*pgconn.Result) ([]ClaimedJob, []Change, erro
 		var row claimRow
 		j := &row.Job
 		var started, docs *string
-		dsts := []any{&j.ID, &j.ProjectID, &j.UserID, &j.Status, &j.Priority, &j.ProjectData,
-			&j.CompanyIntelligencePack, &j.TotalDocuments, &j.CompletedDocuments, &j.QueuedAt, &j.StartedAt,
+		var project, company []byte
+		dsts := []any{&j.ID, &j.ProjectID, &j.UserID, &j.Status, &j.Priority, &project,
+			&company, &j.TotalDocuments, &j.CompletedDocuments, &j.QueuedAt, &j.StartedAt,
 			&j.RetryCount, &j.MaxRetries, &j.LockedBy, &j.LeaseExpiresAt, &j.FencingToken, &j.RunAt, &j.Version,
 			&j.RunNumber, &j.Instruction, &j.RequestedDocuments,
 			&row.ProjectName, &row.ProjectDescription, &started, &docs}
@@ -335,6 +365,11 @@ func readClaim(pl *pipeline, res []*pgconn.Result) ([]ClaimedJob, []Change, erro
 			row.Docs = *docs
 		}
 		out[i] = row.claimed()
+		// Copies: the result's buffers belong to the connection.
+		out[i].rawProject = append([]byte{}, project...)
+		if company != nil {
+			out[i].rawCompany = append([]byte{}, company...)
+		}
 	}
 	changes := make([]Change, len(out))
 	for i, c := range out {
