@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"dossier/jobs/documents/providertest"
 )
 
 // Issue 10, must show 4: every page a user reaches, with real data (the
@@ -69,13 +71,17 @@ const measure = `new Promise(resolve => requestAnimationFrame(() => requestAnima
 		if (r.width === 0) continue;
 		const cs = getComputedStyle(cell);
 		if (cell.scrollWidth > cell.clientWidth + 1 && cs.overflowX !== 'visible') { clipped.push('content cut: ' + name(cell)); continue; }
+		// Up the clipping ancestors: a scroller that reaches the cell shows
+		// it, and from there on what must be visible is the scroller's box.
+		let right = r.right;
 		for (let p = cell.parentElement; p && p !== document.documentElement; p = p.parentElement) {
 			const ox = getComputedStyle(p).overflowX;
 			if (ox === 'visible') continue;
 			const pr = p.getBoundingClientRect();
-			if (r.right <= pr.right + 1) continue;
+			if (right <= pr.right + 1) continue;
 			const reach = pr.left + p.clientLeft + p.scrollWidth - p.scrollLeft;
-			if (!['auto', 'scroll'].includes(ox) || r.right > reach + 1) { clipped.push(name(cell) + ' cut by ' + name(p)); break; }
+			if (!['auto', 'scroll'].includes(ox) || right > reach + 1) { clipped.push(name(cell) + ' cut by ' + name(p)); break; }
+			right = pr.right;
 		}
 		if (r.right > vw + 1 && !inScroller(cell)) clipped.push('past the window: ' + name(cell));
 	}
@@ -266,4 +272,44 @@ func TestLayoutNoSidewaysScrollAndNoClippedColumns(t *testing.T) {
 	cli(t, srv, "user", "promote", "--email", email)
 	act(t, ctx, "admin console", chromedp.Navigate(srv.URL+"/admin"), chromedp.WaitVisible(chromedp.CSS(`#main`)))
 	checkWidths(t, ctx, "admin console")
+}
+
+// wideDraft is a draft a model might stream: a wide table and a long URL.
+var wideDraft = "# Risk Register\n\nSee https://example.com/a/very/long/path/that/does/not/break/easily/anywhere-at-all/ever for the method.\n\n" +
+	"| Rank | Risk | Probability | Impact | Score | Band | Owner | Mitigation |\n|---|---|---|---|---|---|---|---|\n" +
+	"| 1 | Core claims system API cannot handle portal load at peak | 3 | 5 | 15 | High | Tomasz Nowak | Load-test the gateway in February; add a read cache for claim status |\n" +
+	"| 2 | Legacy claim history contains inconsistent records | 4 | 3 | 12 | Medium | Marco Rossi | Profile the data in week 2 and agree reconciliation rules |\n\n" +
+	"The end of the draft, still being written.\n"
+
+// A document's draft growing under its row (drafts, issue 11) fits a
+// phone and clips no column on a laptop, on the generate page and the job
+// page.
+func TestLayoutDraftsFit(t *testing.T) {
+	gate := providertest.NewChunkGate()
+	model := providertest.New()
+	t.Cleanup(model.Close)
+	const chunks = 20
+	model.SetStream(providertest.Stream{Content: func(string, int) string { return wideDraft }, Chunks: chunks, Gate: gate})
+	srv := startServer(t, map[string]string{
+		"GENERATOR": "openai", "OPENAI_BASE_URL": model.BaseURL(), "OPENAI_API_KEY": "test-key",
+		"OPENAI_MODEL": "test-model", "LLM_CONCURRENCY": "1",
+	})
+	t.Cleanup(func() { gate.Release(chunks) })
+	ctx := newBrowser(t)
+	email := signUp(t, ctx, srv)
+	token := tokenFor(t, srv, email)
+	projectID := exampleProject(t, ctx, srv)
+	jobID := apiDraftJob(t, srv, token, projectID, "project_charter") // it depends on nothing
+	gate.Release(chunks - 1) // all but the last: the document is still being written
+	if err := gate.WaitSent("project_charter", chunks-1, gateWait); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []struct{ what, path string }{
+		{"generate page with a draft", "/projects/" + projectID + "/generate"},
+		{"job page with a draft", "/jobs/" + jobID},
+	} {
+		act(t, ctx, p.what, chromedp.Navigate(srv.URL+p.path), chromedp.WaitVisible(chromedp.CSS(`#main`)))
+		waitFor(t, ctx, p.what+": the draft shows", `[...document.querySelectorAll('[data-draft-text]')].some(t => !t.hidden && t.innerText.includes('Legacy claim history'))`, gateWait)
+		checkWidths(t, ctx, p.what)
+	}
 }
