@@ -300,7 +300,7 @@ func TestLayoutDraftsFit(t *testing.T) {
 	token := tokenFor(t, srv, email)
 	projectID := exampleProject(t, ctx, srv)
 	jobID := apiDraftJob(t, srv, token, projectID, "project_charter") // it depends on nothing
-	gate.Release(chunks - 1) // all but the last: the document is still being written
+	gate.Release(chunks - 1)                                          // all but the last: the document is still being written
 	if err := gate.WaitSent("project_charter", chunks-1, gateWait); err != nil {
 		t.Fatal(err)
 	}
