@@ -299,8 +299,10 @@ func TestLayoutDraftsFit(t *testing.T) {
 	email := signUp(t, ctx, srv)
 	token := tokenFor(t, srv, email)
 	projectID := exampleProject(t, ctx, srv)
-	jobID := apiDraftJob(t, srv, token, projectID, "project_charter") // it depends on nothing
-	gate.Release(chunks - 1)                                          // all but the last: the document is still being written
+	// The charter depends on nothing, so its stream is the only one. All
+	// but its last chunk: the document is still being written.
+	jobID := apiDraftJob(t, srv, token, projectID, "project_charter")
+	gate.Release(chunks - 1)
 	if err := gate.WaitSent("project_charter", chunks-1, gateWait); err != nil {
 		t.Fatal(err)
 	}
