@@ -40,12 +40,40 @@ func arrayLiteral(a []string) string {
 			sb.WriteByte(',')
 		}
 		sb.WriteByte('"')
-		sb.WriteString(strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s))
+		sb.WriteString(arrayEscaper.Replace(s))
 		sb.WriteByte('"')
 	}
 	sb.WriteByte('}')
 	return sb.String()
 }
+
+// nullableArray is one column of a batch as a PostgreSQL array of text
+// elements (nil is NULL), cast to the column's type by the SQL.
+type nullableArray []*string
+
+// Value writes the array literal, for GORM's path.
+func (a nullableArray) Value() (driver.Value, error) { return a.literal(), nil }
+
+func (a nullableArray) literal() string {
+	var sb strings.Builder
+	sb.WriteByte('{')
+	for i, s := range a {
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		if s == nil {
+			sb.WriteString("NULL")
+			continue
+		}
+		sb.WriteByte('"')
+		sb.WriteString(arrayEscaper.Replace(*s))
+		sb.WriteByte('"')
+	}
+	sb.WriteByte('}')
+	return sb.String()
+}
+
+var arrayEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`)
 
 // pipeline is one connection's pipelined statements.
 type pipeline struct {
@@ -170,6 +198,8 @@ func pgText(a any) ([]byte, error) {
 		return pgText(*v)
 	case textArray:
 		return []byte(arrayLiteral(v)), nil
+	case nullableArray:
+		return []byte(v.literal()), nil
 	case []string:
 		return []byte(arrayLiteral(v)), nil
 	case driver.Valuer:

@@ -148,6 +148,27 @@ func TestTransitions(t *testing.T) {
 				assert.Equal(t, 1, late.RetryCount)
 			})
 
+			t.Run("commit stores text byte for byte, whatever it quotes", func(t *testing.T) {
+				// PostgreSQL receives a batch's columns as array literals:
+				// quotes, backslashes, braces, commas and the word NULL in
+				// a document must come back unchanged.
+				db := modelstest.Open(t, d)
+				f := newFixture(t, db)
+				c := f.claim(t, "w1", time.Now())
+				d := doc("a")
+				d.Title = `Quote " back\slash {brace}, NULL`
+				d.Markdown = "# \"NULL\"\n\n{a,b} \\ \\\" é ✓\nNULL\n"
+				_, art, err := db.CommitDocument(f.ctx, c.Lease(), d)
+				require.NoError(t, err)
+				assert.Equal(t, d.Title, art.Title)
+				assert.Equal(t, d.Markdown, art.Markdown)
+				d2 := doc("b")
+				d2.Markdown = "NULL"
+				_, art, err = db.CommitDocument(f.ctx, c.Lease(), d2)
+				require.NoError(t, err)
+				assert.Equal(t, "NULL", art.Markdown, "the text NULL is not a null")
+			})
+
 			t.Run("commit stores progress, the last one completes with a notification", func(t *testing.T) {
 				db := modelstest.Open(t, d)
 				f := newFixture(t, db)
