@@ -16,6 +16,7 @@ import (
 	"github.com/a-h/templ"
 	"github.com/gofiber/fiber/v2"
 
+	"dossier/jobs"
 	"dossier/jobs/documents"
 	"dossier/views/layouts"
 	"dossier/views/pages"
@@ -182,18 +183,24 @@ func (r *foregroundRun) stream(e *sse, shutdown <-chan struct{}) {
 	}
 }
 
-// generate writes the documents in order, each with the ones it depends
-// on, and stops at the first error or when ctx ends.
+// generate writes the documents one at a time in the order the jobs'
+// dependency scheduler gives (the one background runs use, with one slot:
+// the page shows them in order), each with the ones it depends on, and
+// stops at the first error or when ctx ends.
 func (r *foregroundRun) generate(ctx context.Context, out chan<- foregroundResult) {
+	index := make(map[string]int, len(r.order))
+	for i, t := range r.order {
+		index[t] = i
+	}
+	sched := jobs.NewScheduler(r.order, nil, 1)
 	done := map[string]documents.Document{}
-	for i, typ := range r.order {
+	for next := sched.Next(); len(next) > 0; next = sched.Next() {
+		typ := next[0]
 		req := r.base
 		req.Type = typ
-		if dt, ok := documents.Lookup(typ); ok {
-			for _, k := range r.order[:i] { // catalog order
-				if slices.Contains(dt.DependsOn, k) {
-					req.Dependencies = append(req.Dependencies, done[k])
-				}
+		for _, k := range r.order { // in the catalog's order
+			if slices.Contains(sched.Deps(typ), k) {
+				req.Dependencies = append(req.Dependencies, done[k])
 			}
 		}
 		start := time.Now()
@@ -202,7 +209,7 @@ func (r *foregroundRun) generate(ctx context.Context, out chan<- foregroundResul
 			return // the stream ended; nobody is listening
 		}
 		select {
-		case out <- foregroundResult{index: i, doc: doc, took: time.Since(start), err: err}:
+		case out <- foregroundResult{index: index[typ], doc: doc, took: time.Since(start), err: err}:
 		case <-ctx.Done():
 			return
 		}
@@ -210,6 +217,7 @@ func (r *foregroundRun) generate(ctx context.Context, out chan<- foregroundResul
 			return
 		}
 		done[typ] = doc
+		sched.Done(typ)
 	}
 }
 
