@@ -84,7 +84,7 @@ func benchDrafts(name, dbURL string, n int) {
 	open := func(id string) *instance {
 		db, err := models.Open(ctx, dbURL)
 		check(err)
-		b := events.NewBroker(events.Config{Loader: db.Snapshot, Instance: id})
+		b := events.NewBroker(events.Config{Loader: db.Snapshot, Sync: db.SyncSince, Board: db.JobBoard, Project: db.ProjectActivity, Instance: id})
 		check(b.Start(ctx))
 		br := events.NewPGBridge(db.URL, b, nil)
 		check(br.Start(ctx))
@@ -140,6 +140,7 @@ func benchDrafts(name, dbURL string, n int) {
 				return
 			}
 			defer conn.Close()
+			conn.SetDeadline(time.Now().Add(2 * time.Minute)) // never hang the bench
 			path := "/api/generation/jobs/stream/" + url.PathEscape(job.ID) + "?format=json"
 			if res.html {
 				path = "/events?view=" + url.QueryEscape("job:"+job.ID)
