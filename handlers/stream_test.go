@@ -51,6 +51,8 @@ type liveOptions struct {
 	idleWorkers time.Duration
 	// readTimeout is the server's ReadTimeout (default 30 s).
 	readTimeout time.Duration
+	// drafts is the server's draft hub (events_drafts_test.go).
+	drafts *events.DraftHub
 }
 
 func newLiveEnv(t *testing.T, db *models.DB, o liveOptions) *liveEnv {
@@ -64,7 +66,7 @@ func newLiveEnv(t *testing.T, db *models.DB, o liveOptions) *liveEnv {
 		require.NoError(t, e.bridge.Start(context.Background()))
 		require.Eventually(t, func() bool { return e.bridge.PID() != 0 }, 10*time.Second, 5*time.Millisecond)
 	}
-	e.srv = NewServer(Config{Heartbeat: cmp.Or(o.heartbeat, time.Second), ReadTimeout: o.readTimeout}, db, nil, e.broker, nil)
+	e.srv = NewServer(Config{Heartbeat: cmp.Or(o.heartbeat, time.Second), ReadTimeout: o.readTimeout, Drafts: o.drafts}, db, nil, e.broker, nil)
 	e.app = e.srv.App()
 	if o.idleWorkers > 0 {
 		e.app.Server().MaxIdleWorkerDuration = o.idleWorkers
