@@ -125,8 +125,12 @@
     return "Notification" in window;
   }
 
-  // One browser Notification per announcement across all tabs: the tabs
-  // take a Web Lock in turn, and the first leaves a mark the others see.
+  // One browser Notification per announcement across all tabs. The first
+  // tab to take the announcement's Web Lock raises it and keeps the lock
+  // for as long as its page lives: a tab that asks meanwhile skips. A tab
+  // that asks later finds the mark left in localStorage. (The mark alone
+  // is not enough: Chromium shows one tab's localStorage writes to another
+  // only after a moment, so two tabs could both find no mark.)
   function notifyOnce(data) {
     if (!notificationsSupported() || Notification.permission !== "granted") return;
     var key = "dossier-notified-" + data.id;
@@ -150,7 +154,11 @@
       }
     };
     if (navigator.locks && navigator.locks.request) {
-      navigator.locks.request("dossier-notify", function () { show(); });
+      navigator.locks.request(key, { ifAvailable: true }, function (lock) {
+        if (!lock) return;
+        show();
+        return new Promise(function () {}); // held until the page goes
+      });
     } else {
       show();
     }
