@@ -441,6 +441,22 @@
     if (v && cur && parseInt(v[1], 10) < parseInt(cur, 10)) e.preventDefault();
   });
 
+  // A response whose target the stream replaced while the request was in
+  // flight (Retry's card, swapped by the stream's newer card) is not swapped:
+  // htmx would first take the page's hx-preserve elements (a live draft)
+  // into its swap into the detached target, then drop them. The stream has
+  // already shown the newer state. htmx fires beforeSwap on the target,
+  // which no longer reaches the document, so the guard listens on it.
+  document.addEventListener("htmx:beforeRequest", function (e) {
+    var target = e.detail.target, xhr = e.detail.xhr;
+    if (!target || !target.addEventListener) return;
+    target.addEventListener("htmx:beforeSwap", function guard(ev) {
+      if (ev.detail.xhr !== xhr) return;
+      target.removeEventListener("htmx:beforeSwap", guard);
+      if (!document.documentElement.contains(target)) ev.detail.shouldSwap = false;
+    });
+  });
+
   // Cancel and Retry say what they are doing at once; the card the server
   // answers with (or the stream) confirms it.
   document.addEventListener("htmx:beforeRequest", function (e) {
