@@ -90,9 +90,12 @@ func hostileInDraft(t *testing.T, ctx context.Context) []string {
 func watchDraftGrow(t *testing.T, ctx context.Context, srv *Server, gate *providertest.ChunkGate, token, jobID string) {
 	t.Helper()
 	waitFor(t, ctx, "the charter is being written", `document.querySelector('[data-testid="job-doc-project_charter"]')?.dataset.status === 'generating'`, gateWait)
-	// Control: the inspection finds hostile markup when there is some.
-	value(t, ctx, "plant markup", chromedp.Evaluate[bool](`(() => { const t = document.querySelector('[data-testid="draft-project_charter"] [data-draft-text]');
-		const b = document.createElement('b'); b.setAttribute('onclick', 'x'); b.setAttribute('hx-get', '/x'); b.id = 'planted'; t.append(b); return true; })()`))
+	// Control: the inspection finds hostile markup when there is some. It
+	// is planted in a draft text element of its own, which no stream event
+	// targets: one planted in the live draft could be replaced by the
+	// stream's first draft event before the inspection reads it.
+	value(t, ctx, "plant markup", chromedp.Evaluate[bool](`(() => { const t = document.createElement('div'); t.setAttribute('data-draft-text', ''); t.hidden = true;
+		const b = document.createElement('b'); b.setAttribute('onclick', 'x'); b.setAttribute('hx-get', '/x'); t.id = 'planted'; t.append(b); document.body.append(t); return true; })()`))
 	if bad := hostileInDraft(t, ctx); len(bad) != 2 {
 		t.Fatalf("the inspection found %v in planted markup, want onclick and hx-get", bad)
 	}
