@@ -54,12 +54,16 @@ type versionJSON struct {
 	Instruction string `json:"instruction"`
 }
 
-func toDocumentJSON(v models.DocumentVersion) documentJSON {
+func newDocumentJSON(v models.DocumentVersion) documentJSON {
 	return documentJSON{DocumentType: v.DocumentType, Title: v.Title, ArtifactID: v.ID, Version: v.Version,
 		Source: v.Source, JobID: v.JobID, RunNumber: v.RunNumber, Author: v.AuthorName, CreatedAt: v.CreatedAt}
 }
 
-// docType reads and checks the :type parameter.
+func newVersionJSON(v models.DocumentVersion) versionJSON {
+	return versionJSON{documentJSON: newDocumentJSON(v), Instruction: v.Instruction}
+}
+
+// docTypeParam reads and checks the :type parameter.
 func docTypeParam(c *fiber.Ctx) (documents.DocType, error) {
 	dt, ok := documents.Lookup(c.Params("type"))
 	if !ok {
@@ -79,7 +83,7 @@ func (s *Server) documentsAPI(c *fiber.Ctx) error {
 	}
 	out := make([]documentJSON, len(vs))
 	for i, v := range vs {
-		out[i] = toDocumentJSON(v)
+		out[i] = newDocumentJSON(v)
 	}
 	return c.JSON(out)
 }
@@ -99,7 +103,7 @@ func (s *Server) versionsAPI(c *fiber.Ctx) error {
 	}
 	out := make([]versionJSON, len(vs))
 	for i, v := range vs {
-		out[i] = versionJSON{documentJSON: toDocumentJSON(v), Instruction: v.Instruction}
+		out[i] = newVersionJSON(v)
 	}
 	return c.JSON(out)
 }
@@ -126,7 +130,7 @@ func (s *Server) createVersionAPI(c *fiber.Ctx) error {
 	for _, v := range vs {
 		if v.ID == art.ID {
 			c.Location("/api/artifacts/" + art.ID)
-			return c.Status(fiber.StatusCreated).JSON(versionJSON{documentJSON: toDocumentJSON(v), Instruction: v.Instruction})
+			return c.Status(fiber.StatusCreated).JSON(newVersionJSON(v))
 		}
 	}
 	return fmt.Errorf("new version %s not found", art.ID)
