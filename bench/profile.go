@@ -124,8 +124,12 @@ func benchDossierOnce(base string) {
 		fmt.Fprintln(os.Stderr, "  statements logged for database", du)
 	}
 	var prof *os.File
+	pgss := os.Getenv("BENCH_PGSS") != ""
 	beforeRun = func(db *models.DB) {
 		check(db.ForTests().Exec(`SELECT 'bench: run starts'`).Error)
+		if pgss {
+			pgssReset(base)
+		}
 		if path := os.Getenv("BENCH_CPUPROFILE"); path != "" {
 			var err error
 			prof, err = os.Create(path)
@@ -139,7 +143,49 @@ func benchDossierOnce(base string) {
 			prof.Close()
 		}
 		check(db.ForTests().Exec(`SELECT 'bench: run ends'`).Error)
+		if pgss {
+			pgssReport(base, db.URL, n)
+		}
 	}
 	jps, commits := dossierRun(ctx, du, n)
 	progress("dossier %.0f jobs/s, %.3f write commits per job (%d jobs × 1 docs, concurrency %d)", jps, commits, n, dossierConcurrency)
+}
+
+// pgssReset and pgssReport are BENCH_PGSS=1 (with BENCH_ONLY=dossier): the
+// server's time per statement during the run, from pg_stat_statements
+// (which must be in shared_preload_libraries, with the extension created in
+// the base database and pg_stat_statements.track = all for the triggers'
+// statements).
+func pgssReset(base string) {
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, base)
+	check(err)
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, `SELECT pg_stat_statements_reset()`)
+	check(err)
+}
+
+func pgssReport(base, dbURL string, jobs int) {
+	ctx := context.Background()
+	u, err := url.Parse(dbURL)
+	check(err)
+	conn, err := pgx.Connect(ctx, base)
+	check(err)
+	defer conn.Close(ctx)
+	rows, err := conn.Query(ctx, `SELECT calls, total_exec_time, rows, left(regexp_replace(query, '\s+', ' ', 'g'), 110)
+		FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
+		WHERE d.datname = $1 ORDER BY total_exec_time DESC LIMIT 25`, strings.TrimPrefix(u.Path, "/"))
+	check(err)
+	defer rows.Close()
+	var total float64
+	for rows.Next() {
+		var calls, n int64
+		var ms float64
+		var q string
+		check(rows.Scan(&calls, &ms, &n, &q))
+		total += ms
+		progress("%7d calls %8.1f µs/job %7d rows  %s", calls, ms*1000/float64(jobs), n, q)
+	}
+	check(rows.Err())
+	progress("top statements: %.1f µs/job of execution", total*1000/float64(jobs))
 }
