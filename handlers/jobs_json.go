@@ -52,6 +52,20 @@ type JobJSON struct {
 	Version           int64          `json:"version"`
 	Instruction       string         `json:"instruction"`
 	IncludeDependents bool           `json:"includeDependents"`
+	// History is how the job's earlier runs ended, one entry per manual
+	// retry, oldest first; empty for a job never retried. The job page
+	// tells the same story.
+	History []JobEpisodeJSON `json:"history"`
+}
+
+// JobEpisodeJSON is one earlier end of a job and the retry that followed.
+type JobEpisodeJSON struct {
+	Status             string     `json:"status"`
+	EndedAt            *time.Time `json:"endedAt"`
+	RetriedAt          time.Time  `json:"retriedAt"`
+	CompletedDocuments int        `json:"completedDocuments"`
+	TotalDocuments     int        `json:"totalDocuments"`
+	Error              *string    `json:"error"`
 }
 
 // docTitle is a document type's catalog title.
@@ -75,6 +89,7 @@ func NewJobJSON(s *models.JobSnapshot) JobJSON {
 		CancelRequested: j.CancelRequestedAt != nil, Error: j.ErrorMessage, ErrorDetails: j.ErrorDetails,
 		Version: j.Version, RunNumber: j.RunNumber, Instruction: j.Instruction, IncludeDependents: j.IncludeDependents,
 		Documents: make([]JobDocumentJSON, 0, len(s.Documents)),
+		History:   make([]JobEpisodeJSON, 0, len(j.History)),
 	}
 	if j.Status == models.StatusQueued && j.RetryCount > 0 {
 		at := j.RunAt
@@ -82,6 +97,14 @@ func NewJobJSON(s *models.JobSnapshot) JobJSON {
 	}
 	if out.GeneratedArtifacts == nil {
 		out.GeneratedArtifacts = []string{}
+	}
+	for _, e := range j.History {
+		ep := JobEpisodeJSON{Status: e.Status, EndedAt: e.EndedAt, RetriedAt: e.RetriedAt,
+			CompletedDocuments: e.CompletedDocuments, TotalDocuments: e.TotalDocuments}
+		if e.Error != "" {
+			ep.Error = &e.Error
+		}
+		out.History = append(out.History, ep)
 	}
 	for _, d := range s.Documents {
 		out.Documents = append(out.Documents, JobDocumentJSON{

@@ -1,9 +1,11 @@
 package handlers
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -203,5 +205,74 @@ func TestMalformedJobIDsAreNotFound(t *testing.T) {
 		var list []JobJSON
 		decodeBody(t, resp, &list)
 		assert.Empty(t, list)
+	})
+}
+
+// A retried job's JSON tells its story, as its page does: each earlier end
+// (how far it got, why it failed) and when it was retried. A job never
+// retried has an empty history, not a missing one.
+func TestRetriedJobHistoryInJSON(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d models.Dialect) {
+		b := pagesSetup(t, d, nil)
+		c := b.apiClient(t)
+		ctx := t.Context()
+		p := c.project(t, "History")
+		resp := c.postJSON(t, "/api/generation/jobs", map[string]any{"projectId": p.ID, "documents": []string{"project_charter", "stakeholder_register"}})
+		require.Equal(t, http.StatusAccepted, resp.StatusCode)
+		var raw map[string]json.RawMessage
+		decodeBody(t, resp, &raw)
+		assert.JSONEq(t, `[]`, string(raw["history"]), "a new job's history is empty")
+		var id string
+		require.NoError(t, json.Unmarshal(raw["id"], &id))
+		path := "/api/generation/jobs/" + id
+
+		// Cancelled while queued, then retried.
+		require.Equal(t, http.StatusAccepted, c.postJSON(t, path+"/cancel", nil).StatusCode)
+		require.Equal(t, http.StatusAccepted, c.postJSON(t, path+"/retry", nil).StatusCode)
+
+		// That run writes one document and fails on the other with a
+		// passing problem; retried again.
+		claimed, err := b.db.Claim(ctx, models.ClaimParams{Worker: "w1", Limit: 1, Lease: time.Minute, Now: time.Now()})
+		require.NoError(t, err)
+		require.Len(t, claimed, 1)
+		lease := claimed[0].Lease()
+		now := time.Now()
+		_, _, err = b.db.CommitDocument(ctx, lease, models.DocumentResult{Type: "project_charter", Title: "Project Charter",
+			Markdown: "# Charter", Attempts: 1, StartedAt: now.Add(-time.Second), FinishedAt: now})
+		require.NoError(t, err)
+		_, err = b.db.FinishJob(ctx, lease, models.Outcome{Status: models.StatusFailed, Now: time.Now(),
+			Failures: []models.DocumentFailure{{Type: "stakeholder_register", Error: "the provider answered 503", Attempts: 3}}})
+		require.NoError(t, err)
+		failed, err := b.db.JobByID(ctx, id)
+		require.NoError(t, err)
+		require.Equal(t, models.StatusFailed, failed.Status)
+		require.NotNil(t, failed.ErrorMessage)
+		require.Equal(t, http.StatusAccepted, c.postJSON(t, path+"/retry", nil).StatusCode)
+
+		resp = c.get(t, path)
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		var job JobJSON
+		decodeBody(t, resp, &job)
+		assert.Equal(t, "queued", job.Status)
+		require.Len(t, job.History, 2)
+		cancelled, retriedFailure := job.History[0], job.History[1]
+		assert.Equal(t, "cancelled", cancelled.Status)
+		assert.Equal(t, 0, cancelled.CompletedDocuments)
+		assert.Equal(t, 2, cancelled.TotalDocuments)
+		assert.Nil(t, cancelled.Error, "a cancelled run has no error")
+		assert.NotNil(t, cancelled.EndedAt)
+		assert.Equal(t, "failed", retriedFailure.Status)
+		assert.Equal(t, 1, retriedFailure.CompletedDocuments, "how far the failed run got")
+		if assert.NotNil(t, retriedFailure.Error) {
+			assert.Equal(t, *failed.ErrorMessage, *retriedFailure.Error)
+		}
+		assert.False(t, retriedFailure.RetriedAt.Before(cancelled.RetriedAt), "oldest first")
+
+		// The list carries the same story.
+		resp = c.get(t, "/api/generation/jobs")
+		var list []JobJSON
+		decodeBody(t, resp, &list)
+		require.Len(t, list, 1)
+		assert.Equal(t, job.History, list[0].History)
 	})
 }
