@@ -44,6 +44,9 @@ type DB struct {
 	Dialect  Dialect
 	// URL is the PostgreSQL URL, kept for the dedicated LISTEN connection.
 	URL string
+	// prepared names the hot paths' statements that are prepared on each
+	// connection (job_pipeline.go).
+	prepared preparedNames
 }
 
 // ParseURL splits DATABASE_URL into a dialect and a driver DSN.

@@ -339,7 +339,7 @@ func (db *DB) commitPipelined(ctx context.Context, upd string, updArgs []any, or
 	stmts := append(db.documentStatements(order), db.endStatements(order)...)
 	var claimed []ClaimedJob
 	err := db.withPgx(ctx, func(c *pgx.Conn) error {
-		p := &pipeline{conn: c}
+		p := db.newPipeline(ctx, c)
 		if err := p.queue("BEGIN"); err != nil {
 			return err
 		}
@@ -594,9 +594,7 @@ func (db *DB) uuidCol(col string) string {
 // statements for the whole batch.
 func (db *DB) documentStatements(ok []jobValues) []statement {
 	var stmts []statement
-	var arts, done [][]any
-	var started, failed []string
-	var startArgs, failArgs []any
+	var arts, done, started, failed [][]any
 	for _, v := range ok {
 		w := v.w
 		now := w.Now.UTC()
@@ -606,12 +604,10 @@ func (db *DB) documentStatements(ok []jobValues) []statement {
 				d.FinishedAt.Sub(d.StartedAt).Milliseconds(), v.arts[i], d.PromptTokens, d.CompletionTokens})
 		}
 		for _, t := range w.Started {
-			started = append(started, "("+db.cast("text")+", "+db.cast("text")+", "+db.cast("timestamptz")+")")
-			startArgs = append(startArgs, w.Lease.JobID, t, now)
+			started = append(started, []any{w.Lease.JobID, t, now})
 		}
 		for _, f := range w.Failed {
-			failed = append(failed, "("+db.cast("text")+", "+db.cast("text")+", "+db.cast("int")+", "+db.cast("text")+", "+db.cast("text")+")")
-			failArgs = append(failArgs, w.Lease.JobID, f.Type, f.Attempts, f.Error, DocFailed)
+			failed = append(failed, []any{w.Lease.JobID, f.Type, f.Attempts, f.Error, DocFailed})
 		}
 		if o := w.End; o != nil {
 			status := DocFailed
@@ -619,8 +615,7 @@ func (db *DB) documentStatements(ok []jobValues) []statement {
 				status = DocPending
 			}
 			for _, f := range o.Failures {
-				failed = append(failed, "("+db.cast("text")+", "+db.cast("text")+", "+db.cast("int")+", "+db.cast("text")+", "+db.cast("text")+")")
-				failArgs = append(failArgs, w.Lease.JobID, f.Type, f.Attempts, f.Error, status)
+				failed = append(failed, []any{w.Lease.JobID, f.Type, f.Attempts, f.Error, status})
 			}
 		}
 	}
@@ -651,16 +646,18 @@ func (db *DB) documentStatements(ok []jobValues) []statement {
 		stmts = append(stmts, statement{what: "checkpoints", sql: q, args: doneArgs, want: int64(len(done))})
 	}
 	if len(started) > 0 {
-		q := `WITH v (job_id, type, now) AS (VALUES ` + strings.Join(started, ", ") + `)
+		cte, args := db.valuesCTE([]string{"job_id", "type", "now"}, []string{"text", "text", "timestamptz"}, started)
+		q := `WITH ` + cte + `
 			UPDATE job_documents AS d SET status = 'generating', started_at = v.now, error = NULL
 			FROM v WHERE d.job_id = ` + db.uuidCol("v.job_id") + ` AND d.document_type = v.type AND d.status <> 'completed'`
-		stmts = append(stmts, statement{what: "start documents", sql: q, args: startArgs, want: -1})
+		stmts = append(stmts, statement{what: "start documents", sql: q, args: args, want: -1})
 	}
 	if len(failed) > 0 {
-		q := `WITH v (job_id, type, attempts, err, status) AS (VALUES ` + strings.Join(failed, ", ") + `)
+		cte, args := db.valuesCTE([]string{"job_id", "type", "attempts", "err", "status"}, []string{"text", "text", "int", "text", "text"}, failed)
+		q := `WITH ` + cte + `
 			UPDATE job_documents AS d SET status = v.status, attempts = v.attempts, error = v.err
 			FROM v WHERE d.job_id = ` + db.uuidCol("v.job_id") + ` AND d.document_type = v.type AND d.status <> 'completed'`
-		stmts = append(stmts, statement{what: "failed documents", sql: q, args: failArgs, want: -1})
+		stmts = append(stmts, statement{what: "failed documents", sql: q, args: args, want: -1})
 	}
 	return stmts
 }
@@ -724,13 +721,12 @@ func (db *DB) endStatements(ok []jobValues) []statement {
 			sql: `UPDATE job_documents SET status = 'skipped' WHERE ` + cond + ` AND status IN ('pending', 'generating')`})
 	}
 	if len(notes) > 0 {
-		rows := make([]string, len(notes))
-		args := make([]any, 0, len(notes)*4)
+		rows := make([][]any, len(notes))
 		for i, n := range notes {
-			rows[i] = "(" + db.cast("text") + ", " + db.cast("text") + ", " + db.cast("text") + ", " + db.cast("timestamptz") + ")"
-			args = append(args, n.ID, *n.JobID, n.Kind, n.CreatedAt)
+			rows[i] = []any{n.ID, *n.JobID, n.Kind, n.CreatedAt}
 		}
-		q := `WITH v (id, job_id, kind, created) AS (VALUES ` + strings.Join(rows, ", ") + `)
+		cte, args := db.valuesCTE([]string{"id", "job_id", "kind", "created"}, []string{"text", "text", "text", "timestamptz"}, rows)
+		q := `WITH ` + cte + `
 			INSERT INTO notifications (id, user_id, job_id, kind, title, documents_done, documents_total, created_at)
 			SELECT ` + db.uuidCol("v.id") + `, j.user_id, j.id, v.kind, '', j.completed_documents, j.total_documents, v.created
 			FROM v JOIN document_generation_jobs j ON j.id = ` + db.uuidCol("v.job_id") + `

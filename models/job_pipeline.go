@@ -5,8 +5,10 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -77,9 +79,52 @@ var arrayEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`)
 
 // pipeline is one connection's pipelined statements.
 type pipeline struct {
+	ctx   context.Context
 	conn  *pgx.Conn
+	names *preparedNames
 	batch pgconn.Batch
 	n     int
+}
+
+// newPipeline starts a pipeline on c, whose statements with parameters are
+// prepared on the connection (once; later batches only bind and execute):
+// parsing and planning the claim and the commit's statements cost more
+// than executing them for a small batch. A prepared statement's plan is
+// re-planned with its parameters for its first executions, then PostgreSQL
+// keeps a generic plan if it costs no more (plan_cache_mode).
+func (db *DB) newPipeline(ctx context.Context, c *pgx.Conn) *pipeline {
+	return &pipeline{ctx: ctx, conn: c, names: &db.prepared}
+}
+
+// preparedNames names the statements the pipelines prepare. Statement
+// texts are a fixed set (batches pass arrays, not lists of placeholders);
+// past maxPrepared distinct texts, a new text runs unprepared, so that a
+// text that varied by mistake could not fill every connection with
+// statements.
+type preparedNames struct {
+	mu    sync.Mutex
+	names map[string]string
+}
+
+const maxPrepared = 64
+
+func (p *preparedNames) name(query string) (string, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if n, ok := p.names[query]; ok {
+		return n, true
+	}
+	if len(p.names) >= maxPrepared {
+		return "", false
+	}
+	if p.names == nil {
+		p.names = map[string]string{}
+	}
+	h := fnv.New64a()
+	h.Write([]byte(query))
+	n := "dossier_" + strconv.FormatUint(h.Sum64(), 36)
+	p.names[query] = n
+	return n, true
 }
 
 // withPgx runs fn on one connection of the pool, as pgx sees it.
@@ -112,7 +157,19 @@ func (p *pipeline) queue(query string, args ...any) error {
 		}
 		values[i] = v
 	}
-	p.batch.ExecParams(numbered(query), values, nil, nil, nil)
+	q := numbered(query)
+	if len(args) > 0 && p.names != nil {
+		if name, ok := p.names.name(q); ok {
+			// Prepare is a no-op for a statement this connection has.
+			if _, err := p.conn.Prepare(p.ctx, name, q); err != nil {
+				return fmt.Errorf("pipeline: prepare: %w", err)
+			}
+			p.batch.ExecPrepared(name, values, nil, nil)
+			p.n++
+			return nil
+		}
+	}
+	p.batch.ExecParams(q, values, nil, nil, nil)
 	p.n++
 	return nil
 }

@@ -290,7 +290,7 @@ func (db *DB) claimPostgres(tx *gorm.DB, p ClaimParams, ids []string) ([]Claimed
 func (db *DB) claimPipelined(ctx context.Context, p ClaimParams) ([]ClaimedJob, error) {
 	var out []ClaimedJob
 	err := db.withPgx(ctx, func(c *pgx.Conn) error {
-		pl := &pipeline{conn: c}
+		pl := db.newPipeline(ctx, c)
 		if err := pl.queue("BEGIN"); err != nil {
 			return err
 		}
