@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"gorm.io/gorm"
 
 	"dossier/models"
 	"dossier/models/modelstest"
@@ -96,17 +97,27 @@ func TestSyncPositions(t *testing.T) {
 			assert.Equal(t, 1, st.ActiveJobs)
 
 			// The finish and its notification: two changes in one
-			// transaction.
+			// transaction. PostgreSQL bumps the user once per transaction
+			// (migration 00008): both rows carry the one new position.
+			// SQLite bumps once per changed row.
 			_, err = db.FinishJob(ctx, lease, models.Outcome{Status: models.StatusCompleted, Now: now.Add(2 * time.Second),
 				Notify: models.NotifyCompleted})
 			require.NoError(t, err)
-			assert.Equal(t, int64(5), pos(ua.ID))
+			finished := int64(5)
+			if d == models.Postgres {
+				finished = 4
+			}
+			assert.Equal(t, finished, pos(ua.ID))
 			st, err = db.SyncSince(ctx, ua.ID, 3)
 			require.NoError(t, err)
 			require.Len(t, st.Jobs, 1)
 			assert.Equal(t, models.StatusCompleted, st.Jobs[0].Job.Status)
 			require.Len(t, st.Notifications, 1)
 			n := st.Notifications[0]
+			assert.Equal(t, finished, max(st.Jobs[0].Job.SyncPosition, n.SyncPosition), "the transaction's last stamp is the position")
+			if d == models.Postgres {
+				assert.Equal(t, st.Jobs[0].Job.SyncPosition, n.SyncPosition, "one position per transaction")
+			}
 			assert.Nil(t, n.ShownAt)
 			assert.Equal(t, 0, st.ActiveJobs)
 			assert.Equal(t, 1, st.Unread)
@@ -115,22 +126,34 @@ func TestSyncPositions(t *testing.T) {
 			ok, err := db.AckShown(ctx, ua.ID, n.ID, now)
 			require.NoError(t, err)
 			assert.True(t, ok)
-			assert.Equal(t, int64(6), pos(ua.ID))
+			assert.Equal(t, finished+1, pos(ua.ID))
 			ok, err = db.AckShown(ctx, ua.ID, n.ID, now)
 			require.NoError(t, err)
 			assert.False(t, ok, "a second acknowledgement changes nothing")
-			assert.Equal(t, int64(6), pos(ua.ID))
+			assert.Equal(t, finished+1, pos(ua.ID))
 			ok, err = db.AckShown(ctx, ub.ID, n.ID, now)
 			require.NoError(t, err)
 			assert.False(t, ok, "another user cannot acknowledge it")
 			require.NoError(t, db.MarkAllRead(ctx, ua.ID, now))
-			assert.Equal(t, int64(7), pos(ua.ID))
-			st, err = db.SyncSince(ctx, ua.ID, 6)
+			assert.Equal(t, finished+2, pos(ua.ID))
+			st, err = db.SyncSince(ctx, ua.ID, finished+1)
 			require.NoError(t, err)
 			require.Len(t, st.Notifications, 1)
 			assert.NotNil(t, st.Notifications[0].ReadAt)
 			assert.Empty(t, st.Jobs)
 			assert.Zero(t, st.Unread)
+
+			// A change of the user's own row in the transaction is not a
+			// bump: the job changed after it still moves the position.
+			before := pos(ua.ID)
+			require.NoError(t, db.ForTests().Transaction(func(tx *gorm.DB) error {
+				if err := tx.Exec(`UPDATE users SET name = 'Ann' WHERE id = ?`, ua.ID).Error; err != nil {
+					return err
+				}
+				return tx.Exec(`UPDATE document_generation_jobs SET error_message = 'seen' WHERE id = ?`, ja.ID).Error
+			}))
+			assert.Equal(t, before+1, pos(ua.ID))
+			assert.Equal(t, before+1, jobPos(ja.ID))
 
 			// Unknown, ahead and too old positions resync in full.
 			for _, since := range []int64{0, 99} {
