@@ -72,6 +72,7 @@ func (h *eventHub) JobStream(c *fiber.Ctx) error {
 		sub.Close()
 		return err
 	}
+	sub.OwnedBy(userID)
 
 	var last *models.JobSnapshot
 	var drafts *draftStream

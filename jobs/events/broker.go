@@ -437,9 +437,15 @@ func (b *Broker) OnCancel(fn func(jobID string)) {
 // state. Jobs whose version did not change deliver nothing.
 func (b *Broker) Resync(ctx context.Context) error {
 	b.mu.Lock()
-	jobs := make([]string, 0, len(b.byJob))
-	for id := range b.byJob {
-		jobs = append(jobs, id)
+	jobs := make(map[string]string, len(b.byJob)) // job → owner, "" if no subscription knows it
+	for id, subs := range b.byJob {
+		jobs[id] = ""
+		for s := range subs {
+			if s.owner != "" {
+				jobs[id] = s.owner
+				break
+			}
+		}
 	}
 	users := make([]string, 0, len(b.byUser))
 	for id := range b.byUser {
@@ -463,8 +469,8 @@ func (b *Broker) Resync(ctx context.Context) error {
 			}
 		}
 	}
-	for _, id := range jobs {
-		b.enqueue(Event{Kind: JobChanged, JobID: id})
+	for id, owner := range jobs {
+		b.enqueue(Event{Kind: JobChanged, JobID: id, UserID: owner})
 	}
 	return errors.Join(errs...)
 }
@@ -488,7 +494,8 @@ func (b *Broker) SubscribeUser(userID string) *Subscription {
 	return b.subscribe(b.byUser, userID)
 }
 
-// SubscribeJob subscribes to one job.
+// SubscribeJob subscribes to one job. Tell the subscription the job's
+// owner (OwnedBy) once it is checked.
 func (b *Broker) SubscribeJob(jobID string) *Subscription {
 	return b.subscribe(b.byJob, jobID)
 }

@@ -377,6 +377,35 @@ func TestResyncReloadsWatchedJobsAndUsers(t *testing.T) {
 	assert.Equal(t, int64(7), waitFor(t, job, 2*time.Second, version(7)).Snapshot.Job.Version)
 }
 
+// The events a resync makes up for watched jobs carry the owner that the
+// job's subscription was told (Event: a user's streams follow the user, and
+// an event without its user costs a load to learn it); a job whose
+// subscriber told nothing goes by the load, as before. Both are delivered.
+func TestResyncNamesTheOwnersOfWatchedJobs(t *testing.T) {
+	store := newFakeStore()
+	b := NewBroker(Config{Loader: store.load, Sync: (&fakeSync{jobs: map[string]models.Job{}}).load})
+	told := b.SubscribeJob("c")
+	defer told.Close()
+	told.OwnedBy("u")
+	untold := b.SubscribeJob("d")
+	defer untold.Close()
+	store.set("c", "u", 3, models.StatusProcessing)
+	store.set("d", "v", 4, models.StatusProcessing)
+
+	// Not started: the made-up events wait in the queue.
+	require.NoError(t, b.Resync(context.Background()))
+	b.mu.Lock()
+	c, d := b.pending["c"], b.pending["d"]
+	b.mu.Unlock()
+	assert.Equal(t, Event{Kind: JobChanged, JobID: "c", UserID: "u"}, c)
+	assert.Equal(t, Event{Kind: JobChanged, JobID: "d"}, d)
+
+	require.NoError(t, b.Start(context.Background()))
+	defer b.Stop()
+	assert.Equal(t, "u", waitFor(t, told, 2*time.Second, version(3)).Event.UserID)
+	assert.Equal(t, "v", waitFor(t, untold, 2*time.Second, version(4)).Event.UserID)
+}
+
 func TestSubscriptionsCloseOnce(t *testing.T) {
 	b := NewBroker(Config{Loader: newFakeStore().load})
 	s1, s2 := b.SubscribeUser("u"), b.SubscribeJob("j")

@@ -19,6 +19,9 @@ type Subscription struct {
 	// project is the project whose activity the subscriber shows (set
 	// under the broker's lock).
 	project string
+	// owner is the user whose job a job subscription follows, if the
+	// subscriber told it (set under the broker's lock).
+	owner string
 
 	mu     sync.Mutex
 	box    map[string]boxed
@@ -63,6 +66,16 @@ func (s *Subscription) Take() []Update {
 		out[i] = b.u
 	}
 	return out
+}
+
+// OwnedBy tells the broker whose job this job subscription follows, as the
+// subscriber checked it. A resync, which has no event to go by, then makes
+// up the job's event with its user, as every event should carry (Event):
+// without it, the job would be loaded just to learn whose it is.
+func (s *Subscription) OwnedBy(userID string) {
+	s.b.mu.Lock()
+	defer s.b.mu.Unlock()
+	s.owner = userID
 }
 
 // Close unsubscribes; it is safe to call more than once.
