@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -74,7 +75,9 @@ const maxBulk = 500
 
 // adminBulk retries or cancels exactly the checked jobs, each through the
 // same path as its owner's own retry or cancel (NOTIFY included). A job
-// whose state does not allow the action is left as it is and counted.
+// whose state does not allow the action is left as it is and counted; so is
+// a failed job that a retry cannot fix, which the API's retry refuses too
+// (409 not_retryable), with the reason.
 func (s *Server) adminBulk(c *fiber.Ctx) error {
 	action := c.FormValue("action")
 	if action != "retry" && action != "cancel" {
@@ -93,60 +96,110 @@ func (s *Server) adminBulk(c *fiber.Ctx) error {
 		return Errorf(fiber.StatusUnprocessableEntity, "validation_failed", "select at most %d jobs at once", maxBulk)
 	}
 	ctx := c.UserContext()
-	done, refused, missing := s.bulk(ctx, action, ids)
-	flash := bulkFlash(action, len(ids), done, refused, missing)
-	slog.Info("admin bulk action", "admin", currentUser(c).Email, "action", action, "selected", len(ids), "done", done, "refused", refused, "missing", missing)
+	res := s.bulk(ctx, action, ids)
+	slog.Info("admin bulk action", "admin", currentUser(c).Email, "action", action, "selected", len(ids),
+		"done", res.done, "refused", res.refused, "not_retryable", res.notRetryable(), "missing", res.missing)
 	if c.Get("HX-Request") != "true" {
 		return c.Redirect("/admin", fiber.StatusSeeOther)
 	}
-	vm, err := s.adminFailingVM(ctx, flash)
+	vm, err := s.adminFailingVM(ctx, res.flash(action, len(ids)))
 	if err != nil {
 		return err
 	}
 	return render(c, pages.AdminFailing(vm, csrfOf(c)))
 }
 
+// bulkResult counts what a bulk action did with the selected jobs.
+type bulkResult struct {
+	done, refused, missing int
+	// noRetry counts the failed jobs left alone because a retry cannot fix
+	// their failure, by the failure's plain sentence.
+	noRetry map[string]int
+}
+
+func (r bulkResult) notRetryable() int {
+	n := 0
+	for _, c := range r.noRetry {
+		n += c
+	}
+	return n
+}
+
 // bulk applies action to each job id as its owner would.
-func (s *Server) bulk(ctx context.Context, action string, ids []string) (done, refused, missing int) {
+func (s *Server) bulk(ctx context.Context, action string, ids []string) bulkResult {
+	res := bulkResult{noRetry: map[string]int{}}
 	for _, id := range ids {
 		job, err := s.db.JobByID(ctx, id)
 		if err != nil {
-			missing++
+			res.missing++
 			continue
 		}
 		switch action {
 		case "retry":
-			_, err = s.jobs.Retry(ctx, job.UserID, job.ID)
+			var why string
+			if why, err = s.noRetryReason(ctx, job); err == nil && why != "" {
+				res.noRetry[why]++
+				continue
+			}
+			if err == nil {
+				_, err = s.jobs.Retry(ctx, job.UserID, job.ID)
+			}
 		case "cancel":
 			_, err = s.jobs.Cancel(ctx, job.UserID, job.ID)
 		}
 		var active *models.ActiveJobError
 		switch {
 		case err == nil:
-			done++
+			res.done++
 		case errors.Is(err, models.ErrConflict), errors.As(err, &active):
-			refused++
+			res.refused++
 		case errors.Is(err, models.ErrNotFound):
-			missing++
+			res.missing++
 		default:
 			slog.Warn("admin bulk action", "action", action, "job", id, "err", err)
-			refused++
+			res.refused++
 		}
 	}
-	return done, refused, missing
+	return res
 }
 
-func bulkFlash(action string, selected, done, refused, missing int) string {
+// noRetryReason applies the API's retry rule (checkRetryable) to a job: ""
+// if a retry may help, else the failure's plain sentence.
+func (s *Server) noRetryReason(ctx context.Context, job *models.Job) (string, error) {
+	if job.Status != models.StatusFailed {
+		return "", nil
+	}
+	docs, err := s.db.JobDocuments(ctx, job.ID)
+	if err != nil {
+		return "", err
+	}
+	summary, noRetry := failureSummary(&models.JobSnapshot{Job: *job, Documents: docs})
+	if !noRetry {
+		return "", nil
+	}
+	return summary, nil
+}
+
+// flash says what the bulk action did, for the console.
+func (r bulkResult) flash(action string, selected int) string {
 	verb := map[string]string{"retry": "Retried", "cancel": "Cancelled"}[action]
 	if selected == 0 {
 		return "No job was selected."
 	}
-	msg := fmt.Sprintf("%s %d of %d selected jobs.", verb, done, selected)
-	if refused > 0 {
-		msg += fmt.Sprintf(" %d could not be %s in their current state.", refused, map[string]string{"retry": "retried", "cancel": "cancelled"}[action])
+	msg := fmt.Sprintf("%s %d of %d selected jobs.", verb, r.done, selected)
+	if n := r.notRetryable(); n > 0 {
+		reasons := make([]string, 0, len(r.noRetry))
+		for summary, c := range r.noRetry {
+			reasons = append(reasons, fmt.Sprintf("%s (%d)", summary, c))
+		}
+		sort.Strings(reasons)
+		msg += fmt.Sprintf(" Skipped %d that a retry cannot fix: %s.", n, strings.Join(reasons, "; "))
 	}
-	if missing > 0 {
-		msg += fmt.Sprintf(" %d no longer exist.", missing)
+	if r.refused > 0 {
+		msg += fmt.Sprintf(" %d could not be %s in their current state.", r.refused, map[string]string{"retry": "retried", "cancel": "cancelled"}[action])
+	}
+	if r.missing > 0 {
+		msg += fmt.Sprintf(" %d no longer exist.", r.missing)
 	}
 	return msg
 }

@@ -66,6 +66,13 @@ func TestAdminIsNotFoundForEveryoneElse(t *testing.T) {
 // queued for an automatic retry when retryAt is set.
 func (c *client) failJob(t *testing.T, msg string, retryAt *time.Time) *models.Job {
 	t.Helper()
+	return c.failJobWith(t, models.DocumentFailure{Type: "scope_statement", Error: msg, Attempts: 3}, retryAt)
+}
+
+// failJobWith is failJob with the document's failure as given.
+func (c *client) failJobWith(t *testing.T, failure models.DocumentFailure, retryAt *time.Time) *models.Job {
+	t.Helper()
+	msg := failure.Error
 	ctx := context.Background()
 	j := c.job(t, c.project(t, "P "+msg), "scope_statement")
 	js, err := c.b.db.Claim(ctx, models.ClaimParams{Worker: "w1", Limit: 1, Lease: time.Minute, Now: time.Now()})
@@ -78,7 +85,7 @@ func (c *client) failJob(t *testing.T, msg string, retryAt *time.Time) *models.J
 	}
 	out, err := c.b.db.FinishJob(ctx, js[0].Lease(), models.Outcome{
 		Status: status, RetryAt: retryAt, Now: time.Now(),
-		Failures: []models.DocumentFailure{{Type: "scope_statement", Error: msg, Attempts: 3}},
+		Failures: []models.DocumentFailure{failure},
 	})
 	require.NoError(t, err)
 	require.NotNil(t, out.ErrorMessage)
@@ -158,6 +165,45 @@ func TestAdminBulkRetryAndCancelChangeExactlyTheSelectedJobs(t *testing.T) {
 			"Content-Type", "application/x-www-form-urlencoded")
 		assert.Equal(t, http.StatusForbidden, resp.StatusCode)
 		assert.Equal(t, models.StatusQueued, status(q1))
+	})
+}
+
+// Bulk retry follows the API's rule: a failed job whose every failure no
+// retry can fix (here a rejected key) is skipped, not requeued, and the
+// console says how many and why; the others are retried as before.
+func TestAdminBulkRetrySkipsWhatNoRetryCanFix(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d models.Dialect) {
+		b := pagesSetup(t, d, nil)
+		admin, alice, bob := b.admin(t), b.user(t), b.user(t)
+		const why = "The model provider rejected the API key. Check OPENAI_API_KEY."
+		badKey := func(c *client) *models.Job {
+			return c.failJobWith(t, models.DocumentFailure{Type: "scope_statement", Attempts: 1, Permanent: true, Summary: why,
+				Error: `openai: the provider answered 401 Unauthorized: Incorrect API key provided (code "invalid_api_key")`}, nil)
+		}
+		k1, k2 := badKey(alice), badKey(bob)
+		outage := alice.failJob(t, "the provider answered 503", nil)
+		queued := bob.job(t, bob.project(t, "Quiet"), "scope_statement")
+
+		// The API refuses to retry a bad-key job: the rule the console follows.
+		resp := alice.postJSON(t, "/api/generation/jobs/"+k1.ID+"/retry", nil)
+		require.Equal(t, http.StatusConflict, resp.StatusCode)
+		require.Equal(t, "not_retryable", errorOf(t, resp).Error.Code)
+
+		resp = admin.postForm(t, "/admin/jobs/bulk", url.Values{"action": {"retry"}, "ids": {k1.ID, k2.ID, outage.ID, queued.ID}}, hx, "true")
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		result := testID(page(t, resp), "bulk-result").Text()
+		assert.Contains(t, result, "Retried 1 of 4 selected jobs.")
+		assert.Contains(t, result, "Skipped 2 that a retry cannot fix: Scope Statement: "+why+" (2).")
+		assert.Contains(t, result, "1 could not be retried in their current state.", "the queued one")
+
+		for j, want := range map[*models.Job]string{k1: models.StatusFailed, k2: models.StatusFailed, outage: models.StatusQueued, queued: models.StatusQueued} {
+			got, err := b.db.JobByID(context.Background(), j.ID)
+			require.NoError(t, err)
+			assert.Equal(t, want, got.Status, "job %s", j.ID)
+			if want == models.StatusFailed {
+				assert.Empty(t, got.History, "a skipped job was not retried, not even for a moment")
+			}
+		}
 	})
 }
 
