@@ -1,20 +1,16 @@
 package handlers
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"mime/multipart"
-	"net"
 	"net/http"
 	"net/url"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -393,31 +389,19 @@ func TestProjectsAPIValidation(t *testing.T) {
 func TestOversizedBody(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, d models.Dialect) {
 		b := setup(t, d) // the default 1 MiB limit
-		addr := strings.TrimPrefix(b.listen(t), "http://")
+		base := b.listen(t)
 		api, browser := b.apiClient(t), b.user(t)
 		for _, tc := range []struct {
-			name, path, contentType string
-			headers                 []string
+			name, path string
+			c          *client
+			headers    []string
 		}{
-			{"API", "/api/projects", "application/json", []string{"Authorization: Bearer " + api.token}},
-			{"form", "/projects", "application/x-www-form-urlencoded",
-				[]string{"Cookie: " + sessionCookie + "=" + browser.cookie, "X-CSRF-Token: " + browser.csrf, "Accept: application/json"}},
+			{"API", "/api/projects", api, []string{"Content-Type", "application/json"}},
+			{"form", "/projects", browser, []string{"Content-Type", "application/x-www-form-urlencoded", "Accept", "application/json"}},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
-				// Announce a body over the limit and send none of it: the
-				// server must refuse from the headers alone. (Streaming the
-				// body races the server's close: a reset can hide the answer.)
-				conn, err := net.Dial("tcp", addr)
-				require.NoError(t, err)
-				defer conn.Close()
-				req := "POST " + tc.path + " HTTP/1.1\r\nHost: " + addr + "\r\nContent-Type: " + tc.contentType +
-					"\r\nContent-Length: " + strconv.Itoa(1<<20+1) + "\r\n" + strings.Join(tc.headers, "\r\n") + "\r\n\r\n"
-				_, err = conn.Write([]byte(req))
-				require.NoError(t, err)
-				require.NoError(t, conn.SetReadDeadline(time.Now().Add(10*time.Second)))
-				resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
-				require.NoError(t, err)
-				defer resp.Body.Close()
+				// The server must refuse from the headers alone.
+				resp := tc.c.announce(t, base, http.MethodPost, tc.path, 1<<20+1, tc.headers...)
 				require.Equal(t, http.StatusRequestEntityTooLarge, resp.StatusCode)
 				assert.Equal(t, "body_too_large", errorOf(t, resp).Error.Code)
 			})
