@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	gojson "github.com/goccy/go-json"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/gorm"
@@ -53,19 +54,30 @@ type ClaimedJob struct {
 // call more than once.
 func (c *ClaimedJob) Load() error {
 	if c.rawProject != nil {
-		if err := c.ProjectData.Scan(c.rawProject); err != nil {
+		c.ProjectData = ProjectData{}
+		if err := decodeSnapshot(c.rawProject, &c.ProjectData); err != nil {
 			return fmt.Errorf("project data: %w", err)
 		}
 		c.rawProject = nil
 	}
 	if c.rawCompany != nil {
 		var pack CompanyPack
-		if err := pack.Scan(c.rawCompany); err != nil {
+		if err := decodeSnapshot(c.rawCompany, &pack); err != nil {
 			return fmt.Errorf("company pack: %w", err)
 		}
 		c.CompanyIntelligencePack, c.rawCompany = &pack, nil
 	}
 	return nil
+}
+
+// decodeSnapshot decodes a claimed job's project data or company pack. It
+// is the one JSON decode of every run, about 6 KB for a full project: with
+// encoding/json it was the largest part of a worker's CPU time per job
+// (135 µs of about 290 for a 1-document job with an instant generator);
+// goccy/go-json decodes the same into the same values (TestSnapshotDecode)
+// in a quarter of the time.
+func decodeSnapshot(raw []byte, dst any) error {
+	return gojson.Unmarshal(raw, dst)
 }
 
 // ClaimedDocument is one checkpoint of a claimed job.
