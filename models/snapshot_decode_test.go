@@ -44,6 +44,14 @@ func TestSnapshotDecode(t *testing.T) {
 		assert.Equal(t, want, got)
 		assert.NotEmpty(t, got.StrategicGoals)
 	})
+	t.Run("objectives", func(t *testing.T) {
+		var d ProjectData
+		require.NoError(t, json.Unmarshal([]byte(`{"objectives": [" \"Cut\" costs\u00e9", {"text": "Grow", "strategicGoals": ["Expand", "Keep"]}, {"text": ""}]}`), &d))
+		assert.Equal(t, []Objective{{Text: ` "Cut" costsé`}, {Text: "Grow", StrategicGoals: []string{"Expand", "Keep"}}, {}}, d.Objectives)
+		for _, bad := range []string{`[1]`, `[{"text": 1}]`, `["unterminated]`} {
+			assert.Error(t, json.Unmarshal([]byte(`{"objectives": `+bad+`}`), &d), bad)
+		}
+	})
 	for _, bad := range []string{`{"sponsor": }`, `{"objectives": [1]}`, `{"budget": "lots"}`, `[`} {
 		var want, got ProjectData
 		assert.Error(t, json.Unmarshal([]byte(bad), &want), bad)
