@@ -700,9 +700,13 @@ func (db *DB) endStatements(ok []jobValues) []statement {
 		if o == nil {
 			continue
 		}
-		if o.Status == StatusQueued {
+		switch o.Status {
+		case StatusQueued:
 			requeued = append(requeued, v.w.Lease.JobID)
-		} else {
+		case StatusCompleted:
+			// Decide completes a job only when every document is
+			// completed: there is nothing to skip.
+		default:
 			ended = append(ended, v.w.Lease.JobID)
 		}
 		if o.Notify != "" {
