@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"strings"
 	"syscall"
@@ -81,10 +82,16 @@ func benchCPU(base string) {
 	rjps := riverRun(ctx, ru, n)
 	drop()
 	per := func(d time.Duration) string { return fmt.Sprintf("%.0f µs", float64(d.Microseconds())/float64(n)) }
+	// ceiling is the jobs per second the machine's CPUs could give at the
+	// measured CPU per job if nothing waited (client and server share them).
+	ceiling := func(s [2]cpuSample) string {
+		total := (s[1].client - s[0].client) + (s[1].server - s[0].server)
+		return fmt.Sprintf("CPU-bound ceiling on %d CPUs %.0f jobs/s", runtime.NumCPU(), float64(runtime.NumCPU())*float64(n)/total.Seconds())
+	}
 	add("postgres", fmt.Sprintf("CPU per job, dossier (%d jobs × 1 docs)", n), "client "+per(dossier[1].client-dossier[0].client)+", server "+per(dossier[1].server-dossier[0].server),
-		fmt.Sprintf("%.0f jobs/s; bench process (rusage) and its database's backends (/proc)", djps))
+		fmt.Sprintf("%.0f jobs/s, %s; bench process (rusage) and its database's backends (/proc)", djps, ceiling(dossier)))
 	add("postgres", fmt.Sprintf("CPU per job, river (%d jobs)", n), "client "+per(river[1].client-river[0].client)+", server "+per(river[1].server-river[0].server),
-		fmt.Sprintf("%.0f jobs/s", rjps))
+		fmt.Sprintf("%.0f jobs/s, %s", rjps, ceiling(river)))
 }
 
 // benchDossierOnce is BENCH_ONLY=dossier: one Dossier round of the River
