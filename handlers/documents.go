@@ -177,6 +177,10 @@ func (s *Server) saveEdit(c *fiber.Ctx, req newVersionRequest) (*models.Artifact
 	case err != nil:
 		return nil, err
 	}
+	// The new version moved the user's position: every open tab of the
+	// user, here and on the other instances, catches up (the project
+	// page's library).
+	s.publishUser(art.UserID)
 	return art, nil
 }
 

@@ -250,7 +250,7 @@ func (s *Server) syncUpdate(ctx context.Context, userID string, since int64, vie
 			return nil, err
 		}
 	}
-	if view.Kind == "project" && (st.Reset || slices.ContainsFunc(st.Jobs, func(j models.JobSnapshot) bool { return j.Job.ProjectID == view.Arg })) {
+	if view.Kind == "project" && st.ChangesProject(view.Arg) {
 		a, err := s.db.ProjectActivity(ctx, userID, view.Arg)
 		if err != nil {
 			return nil, err

@@ -1,16 +1,20 @@
 package handlers
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/PuerkitoBio/goquery"
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -461,4 +465,75 @@ func TestUserStreamPushesTheProjectsRunsAndLibrary(t *testing.T) {
 	evs, _ = c.batch(streamWait)
 	assert.Equal(t, []string{"completed"}, runs(evs))
 	assert.Len(t, library(evs), 2)
+}
+
+// A saved edit is a change of the user's (migration 00009): the project
+// page's stream pushes the library with the new version, on the instance
+// that saved it and, through NOTIFY, on another; the runs are pushed with
+// it, and a page rendered before the save catches up on connecting.
+func TestSavedEditPushesTheProjectsLibrary(t *testing.T) {
+	edit := func(t *testing.T, saver, viewer *liveEnv) {
+		u, token := saver.signIn(uniqueEmail("edit-live"))
+		ctx := context.Background()
+		p := &models.Project{UserID: u.ID, Name: "Edited live"}
+		require.NoError(t, saver.db.CreateProject(ctx, p))
+		v1 := &models.Artifact{ID: uuid.NewString(), ProjectID: p.ID, UserID: u.ID, DocumentType: "risk_register",
+			Title: "Risk Register", Markdown: "# Risk Register\n", Version: 1, Source: models.SourceGenerated, CreatedAt: time.Now().UTC()}
+		require.NoError(t, saver.db.ForTests().Create(v1).Error)
+		pos, err := saver.db.SyncPosition(ctx, u.ID)
+		require.NoError(t, err)
+		view := fmt.Sprintf("/events?since=%d&view=project:%s", pos, p.ID)
+		c := dialSSE(t, viewer.addr, view, token)
+		evs, _ := c.batch(streamWait)
+		assert.Equal(t, []string{"badge", "bell", "sync"}, eventNames(evs))
+
+		body, err := json.Marshal(map[string]string{"markdown": "# Risk Register\n\nEdited.\n", "baseArtifactId": v1.ID})
+		require.NoError(t, err)
+		req, err := http.NewRequest(http.MethodPost, "http://"+saver.addr+"/api/projects/"+p.ID+"/documents/risk_register/versions", bytes.NewReader(body))
+		require.NoError(t, err)
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		require.Equal(t, http.StatusCreated, resp.StatusCode)
+
+		library := func(evs []sseEvent) string {
+			t.Helper()
+			i := slices.IndexFunc(evs, func(ev sseEvent) bool { return ev.Name == "library-"+p.ID })
+			require.GreaterOrEqual(t, i, 0, "no library in %v", eventNames(evs))
+			sec := evs[i].doc(t).Find("#project-library")
+			assert.Equal(t, "library-"+p.ID, sec.AttrOr("sse-swap", ""), "the swapped library listens again")
+			return strings.Join(strings.Fields(sec.Find("[data-testid=library-doc][data-type=risk_register]").Text()), " ")
+		}
+		evs, after := c.batch(streamWait)
+		assert.Equal(t, []string{"runs-" + p.ID, "library-" + p.ID, "sync"}, eventNames(evs))
+		doc := library(evs)
+		assert.Contains(t, doc, "Version 2")
+		assert.Contains(t, doc, "Edited by Test edit-live")
+		assert.Equal(t, strconv.FormatInt(pos+1, 10), after, "the save moved the position by one")
+		c.close()
+
+		// A page rendered before the save catches up on connecting; one
+		// rendered after it gets nothing of the project.
+		c = dialSSE(t, viewer.addr, view, token)
+		evs, _ = c.batch(streamWait)
+		assert.Contains(t, library(evs), "Version 2")
+		c.close()
+		c = dialSSE(t, viewer.addr, fmt.Sprintf("/events?since=%s&view=project:%s", after, p.ID), token)
+		evs, _ = c.batch(streamWait)
+		assert.Equal(t, []string{"badge", "bell", "sync"}, eventNames(evs))
+		c.close()
+	}
+	t.Run("sqlite", func(t *testing.T) {
+		e := newLiveEnv(t, liveSQLite(t), liveOptions{heartbeat: time.Second})
+		edit(t, e, e)
+	})
+	t.Run("postgres, saved on another instance", func(t *testing.T) {
+		modelstest.PostgresURL(t)
+		db := modelstest.Open(t, models.Postgres)
+		a := newLiveEnv(t, db, liveOptions{heartbeat: time.Second, instance: "a", bridge: true})
+		b := newLiveEnv(t, db, liveOptions{heartbeat: time.Second, instance: "b", bridge: true})
+		edit(t, a, b)
+	})
 }

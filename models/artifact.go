@@ -41,6 +41,10 @@ type Artifact struct {
 	// with, if any.
 	Instruction string
 	CreatedAt   time.Time
+	// SyncPosition is the owner's sync position when a user saved the
+	// version (models/sync.go); set by the database, never written. A
+	// version a job wrote has 0: its job's change carries it.
+	SyncPosition int64 `gorm:"->"`
 }
 
 // BeforeCreate makes a version without a source a generated one.
@@ -171,7 +175,8 @@ type NewEdit struct {
 // check that the base is the latest and the insert happen under the
 // project's version lock, and the unique (project, type, version) index
 // turns any race that slips past it into *StaleBaseError, never into a
-// silent overwrite.
+// silent overwrite. The insert moves the user's sync position (migration
+// 00009): tell the user's streams once it returns.
 func (db *DB) SaveEdit(ctx context.Context, in NewEdit) (*Artifact, error) {
 	var art *Artifact
 	err := db.g.WithContext(ctx).Transaction(func(tx *gorm.DB) error {

@@ -6,17 +6,17 @@ import (
 	"slices"
 )
 
-// Sync positions: every user-visible change to a user's jobs and
-// notifications bumps the user's counter (users.sync_position) in the same
+// Sync positions: every user-visible change to a user's jobs, notifications
+// and documents bumps the user's counter (users.sync_position) in the same
 // transaction, and stamps the changed row with the new value. Database
-// triggers do it (migration 00002), so no write path can forget it, and
-// lease renewals, which change nothing visible, do not count. A tab that has
-// seen everything up to position P catches up by reading the rows stamped
-// after P: each row carries its current state, so the catch-up is the
-// current state of what changed, not a log to replay. The user's row lock
-// serialises the user's changes, so positions follow commit order: a reader
-// that reads the counter first, then the rows, sees every change up to the
-// counter.
+// triggers do it (migrations 00002 and, for a version a user saves, 00009),
+// so no write path can forget it, and lease renewals, which change nothing
+// visible, do not count. A tab that has seen everything up to position P
+// catches up by reading the rows stamped after P: each row carries its
+// current state, so the catch-up is the current state of what changed, not
+// a log to replay. The user's row lock serialises the user's changes, so
+// positions follow commit order: a reader that reads the counter first,
+// then the rows, sees every change up to the counter.
 
 // SyncReplayLimit is how many changed rows a catch-up carries before it
 // gives way to a full resync.
@@ -39,6 +39,10 @@ type SyncState struct {
 	Jobs []JobSnapshot
 	// Notifications changed after From, in position order.
 	Notifications []Notification
+	// Libraries are the projects whose library gained a version after
+	// From that no job wrote (a user's edit), in position order. A job's
+	// versions come with the job's own change, in Jobs.
+	Libraries []string
 	// ActiveJobs and Unread are the badge and the bell at To.
 	ActiveJobs int
 	Unread     int
@@ -70,6 +74,7 @@ func (db *DB) SyncSince(ctx context.Context, userID string, since int64) (*SyncS
 	q := db.g.WithContext(ctx)
 	var jobs []Job
 	var notes []Notification
+	var edits []Artifact
 	if since <= 0 || since > to {
 		st.Reset = true
 	} else {
@@ -81,10 +86,15 @@ func (db *DB) SyncSince(ctx context.Context, userID string, since int64) (*SyncS
 			Limit(SyncReplayLimit + 1).Find(&notes).Error; err != nil {
 			return nil, fmt.Errorf("sync notifications: %w", err)
 		}
-		st.Reset = len(jobs)+len(notes) > SyncReplayLimit
+		// The condition on job_id is the partial index's (00009).
+		if err := q.Select("project_id", "sync_position").Where("user_id = ? AND job_id IS NULL AND sync_position > ?", userID, since).
+			Order("sync_position").Limit(SyncReplayLimit + 1).Find(&edits).Error; err != nil {
+			return nil, fmt.Errorf("sync edited documents: %w", err)
+		}
+		st.Reset = len(jobs)+len(notes)+len(edits) > SyncReplayLimit
 	}
 	if st.Reset {
-		jobs, notes = nil, nil
+		jobs, notes, edits = nil, nil, nil
 		if err := q.Where("user_id = ? AND status IN ?", userID, []string{StatusQueued, StatusProcessing}).
 			Order("sync_position").Limit(syncBoardLimit).Find(&jobs).Error; err != nil {
 			return nil, fmt.Errorf("sync active jobs: %w", err)
@@ -101,6 +111,11 @@ func (db *DB) SyncSince(ctx context.Context, userID string, since int64) (*SyncS
 		return nil, err
 	}
 	st.Notifications = notes
+	for _, a := range edits {
+		if !slices.Contains(st.Libraries, a.ProjectID) {
+			st.Libraries = append(st.Libraries, a.ProjectID)
+		}
+	}
 	if st.ActiveJobs, err = db.CountActiveJobs(ctx, userID); err != nil {
 		return nil, fmt.Errorf("sync active count: %w", err)
 	}
@@ -108,6 +123,14 @@ func (db *DB) SyncSince(ctx context.Context, userID string, since int64) (*SyncS
 		return nil, fmt.Errorf("sync unread: %w", err)
 	}
 	return st, nil
+}
+
+// ChangesProject reports whether the project's runs or library may differ
+// between From and To: a reset, a changed job of the project, or a version
+// a user saved in it.
+func (st *SyncState) ChangesProject(projectID string) bool {
+	return st.Reset || slices.Contains(st.Libraries, projectID) ||
+		slices.ContainsFunc(st.Jobs, func(j JobSnapshot) bool { return j.Job.ProjectID == projectID })
 }
 
 // JobBoard is the user's jobs as the live lists show them: the dashboard's

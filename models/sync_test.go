@@ -195,3 +195,85 @@ func newProject(t *testing.T, db *models.DB, userID string) *models.Project {
 	require.NoError(t, db.CreateProject(context.Background(), p))
 	return p
 }
+
+// A version a user saves is a change of its own (migration 00009): the
+// save moves the user's position in its transaction and stamps the
+// version, and a catch-up from before it names the project whose library
+// changed. A version a job writes moves nothing itself (its job's change
+// carries it), and a refused save moves nothing.
+func TestSyncPositionsOfDocumentEdits(t *testing.T) {
+	for _, d := range modelstest.Dialects(t) {
+		t.Run(modelstest.Name(d), func(t *testing.T) {
+			t.Parallel()
+			db := modelstest.Open(t, d)
+			ctx := context.Background()
+			pos := func(userID string) int64 {
+				p, err := db.SyncPosition(ctx, userID)
+				require.NoError(t, err)
+				return p
+			}
+			u, err := db.CreateUser(ctx, uuid.NewString()+"@example.com", "Ada", "x")
+			require.NoError(t, err)
+			other, err := db.CreateUser(ctx, uuid.NewString()+"@example.com", "Bob", "x")
+			require.NoError(t, err)
+			p := &models.Project{UserID: u.ID, Name: "Edited"}
+			require.NoError(t, db.CreateProject(ctx, p))
+			quiet := &models.Project{UserID: u.ID, Name: "Quiet"}
+			require.NoError(t, db.CreateProject(ctx, quiet))
+			j, _, err := db.CreateJob(ctx, models.NewJob{UserID: u.ID, ProjectID: p.ID, Documents: []string{"risk_register"}})
+			require.NoError(t, err)
+			require.Equal(t, int64(1), pos(u.ID))
+
+			// Written by the job: no bump of its own.
+			v1 := &models.Artifact{ID: uuid.NewString(), JobID: &j.ID, ProjectID: p.ID, UserID: u.ID, DocumentType: "risk_register",
+				Title: "Risks", Markdown: "# Risks\n", Version: 1, CreatedAt: time.Now().UTC()}
+			require.NoError(t, db.ForTests().Create(v1).Error)
+			assert.Equal(t, int64(1), pos(u.ID), "a job's version comes with its job's change")
+
+			v2, err := db.SaveEdit(ctx, models.NewEdit{UserID: u.ID, ProjectID: p.ID, DocumentType: "risk_register",
+				Markdown: "# Risks\n\nedited\n", BaseArtifactID: v1.ID})
+			require.NoError(t, err)
+			assert.Equal(t, int64(2), pos(u.ID), "the save moves the position")
+			assert.Zero(t, pos(other.ID), "only the owner's")
+			versions, err := db.DocumentVersions(ctx, u.ID, p.ID, "risk_register")
+			require.NoError(t, err)
+			require.Len(t, versions, 2)
+			assert.Equal(t, v2.ID, versions[0].ID)
+			assert.Equal(t, int64(2), versions[0].SyncPosition, "the saved version carries the position")
+			assert.Zero(t, versions[1].SyncPosition)
+
+			st, err := db.SyncSince(ctx, u.ID, 1)
+			require.NoError(t, err)
+			assert.False(t, st.Reset)
+			assert.Equal(t, int64(2), st.To)
+			assert.Empty(t, st.Jobs)
+			assert.Empty(t, st.Notifications)
+			assert.Equal(t, []string{p.ID}, st.Libraries, "the catch-up names the project whose library changed")
+			assert.True(t, st.ChangesProject(p.ID))
+			assert.False(t, st.ChangesProject(quiet.ID))
+			st, err = db.SyncSince(ctx, u.ID, 2)
+			require.NoError(t, err)
+			assert.Empty(t, st.Libraries, "nothing after the save")
+			assert.False(t, st.ChangesProject(p.ID))
+
+			// A stale save is refused in its transaction: no position moves.
+			_, err = db.SaveEdit(ctx, models.NewEdit{UserID: u.ID, ProjectID: p.ID, DocumentType: "risk_register",
+				Markdown: "# Risks\n\nlate\n", BaseArtifactID: v1.ID})
+			var stale *models.StaleBaseError
+			require.ErrorAs(t, err, &stale)
+			assert.Equal(t, int64(2), pos(u.ID))
+
+			// Two saves, one per project: both named, in position order.
+			_, err = db.SaveEdit(ctx, models.NewEdit{UserID: u.ID, ProjectID: p.ID, DocumentType: "risk_register",
+				Markdown: "# Risks\n\nagain\n", BaseArtifactID: v2.ID})
+			require.NoError(t, err)
+			q1 := &models.Artifact{ID: uuid.NewString(), ProjectID: quiet.ID, UserID: u.ID, DocumentType: "scope_statement",
+				Title: "Scope", Markdown: "# Scope\n", Version: 1, Source: models.SourceEdited, CreatedAt: time.Now().UTC()}
+			require.NoError(t, db.ForTests().Create(q1).Error)
+			st, err = db.SyncSince(ctx, u.ID, 2)
+			require.NoError(t, err)
+			assert.Equal(t, int64(4), st.To)
+			assert.Equal(t, []string{p.ID, quiet.ID}, st.Libraries)
+		})
+	}
+}

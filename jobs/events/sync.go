@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"slices"
 	"sync"
 
 	"dossier/models"
@@ -30,16 +31,17 @@ type SyncUpdate struct {
 	// Board is set when the lists may have changed; nil otherwise.
 	Board *models.JobBoard
 	// Projects holds, for each project a subscription here watches and
-	// the update changes a job of (or every watched one, on a reset), the
-	// project's activity, read after State.
+	// the update changes (a job of it, or a version a user saved in it;
+	// every watched one on a reset), the project's activity, read after
+	// State.
 	Projects map[string]*models.ProjectActivity
 	Cache    *sync.Map
 }
 
 // WatchProject makes the user's loads include the project's activity
-// (Config.Project) when one of its jobs changes. Call it before reading
-// the stream's starting state: a load whose state is read after that
-// includes the project.
+// (Config.Project) when one of its jobs changes or a user saves a version
+// of one of its documents. Call it before reading the stream's starting
+// state: a load whose state is read after that includes the project.
 func (s *Subscription) WatchProject(projectID string) {
 	s.b.mu.Lock()
 	defer s.b.mu.Unlock()
@@ -142,6 +144,11 @@ func mergeSync(old, u *SyncUpdate) *SyncUpdate {
 			st.Notifications = append(st.Notifications, x)
 		}
 	}
+	for _, id := range slices.Concat(a.Libraries, n.Libraries) {
+		if !slices.Contains(st.Libraries, id) {
+			st.Libraries = append(st.Libraries, id)
+		}
+	}
 	board := u.Board
 	if board == nil {
 		board = old.Board
@@ -237,7 +244,7 @@ func (b *Broker) processUser(ctx context.Context, userID string) {
 		subs = append(subs, s)
 	}
 	b.mu.Unlock()
-	if len(st.Jobs) == 0 && len(st.Notifications) == 0 && board == nil && !st.Reset {
+	if len(st.Jobs) == 0 && len(st.Notifications) == 0 && len(st.Libraries) == 0 && board == nil && !st.Reset {
 		return // nothing visible changed (a duplicate or late event)
 	}
 	u := &SyncUpdate{State: st, Board: board, Projects: projects, Cache: &sync.Map{}}
@@ -247,29 +254,24 @@ func (b *Broker) processUser(ctx context.Context, userID string) {
 }
 
 // loadProjects reads the activity of each project that a subscription of
-// the user watches and st changes a job of (every watched one on a reset).
-// The watches are read after st, so a subscription that watched before its
+// the user watches and st changes (models.SyncState.ChangesProject). The
+// watches are read after st, so a subscription that watched before its
 // stream read its own state is covered by one or the other.
 func (b *Broker) loadProjects(ctx context.Context, userID string, st *models.SyncState) (map[string]*models.ProjectActivity, error) {
 	if b.cfg.Project == nil {
 		return nil, nil
 	}
-	watched := map[string]bool{}
+	watched := map[string]struct{}{}
 	b.mu.Lock()
 	for s := range b.byUser[userID] {
 		if s.project != "" {
-			watched[s.project] = st.Reset
+			watched[s.project] = struct{}{}
 		}
 	}
 	b.mu.Unlock()
-	for _, j := range st.Jobs {
-		if _, ok := watched[j.Job.ProjectID]; ok {
-			watched[j.Job.ProjectID] = true
-		}
-	}
 	var out map[string]*models.ProjectActivity
-	for id, changed := range watched {
-		if !changed {
+	for id := range watched {
+		if !st.ChangesProject(id) {
 			continue
 		}
 		a, err := b.cfg.Project(ctx, userID, id)

@@ -18,7 +18,8 @@ type fakeSync struct {
 	mu     sync.Mutex
 	pos    int64
 	jobs   map[string]models.Job
-	since  []int64 // the positions loads started from
+	edits  map[string]int64 // project → position of a version a user saved
+	since  []int64          // the positions loads started from
 	boards int
 }
 
@@ -38,6 +39,11 @@ func (f *fakeSync) load(ctx context.Context, userID string, since int64) (*model
 	for _, j := range f.jobs {
 		if j.SyncPosition > since {
 			st.Jobs = append(st.Jobs, models.JobSnapshot{Job: j})
+		}
+	}
+	for p, pos := range f.edits {
+		if pos > since {
+			st.Libraries = append(st.Libraries, p)
 		}
 	}
 	return st, nil
@@ -203,4 +209,30 @@ func TestWatchedProjectsLoadWithTheirJobs(t *testing.T) {
 	}, 2*time.Second, time.Millisecond)
 	up = page.TakeSync()
 	require.Contains(t, up.Projects, "p1")
+
+	// A version the user saved in p1 changes no job, and still loads p1:
+	// its library changed. One saved in p2 loads nothing.
+	edit := func(projectID string) {
+		f.mu.Lock()
+		f.pos++
+		f.edits = map[string]int64{projectID: f.pos}
+		f.mu.Unlock()
+		b.Publish(Event{Kind: UserChanged, UserID: "u"})
+	}
+	mu.Lock()
+	before := loads["p1"]
+	mu.Unlock()
+	edit("p1")
+	up = takeSync(t, page)
+	assert.Empty(t, up.State.Jobs)
+	assert.Equal(t, []string{"p1"}, up.State.Libraries)
+	require.Contains(t, up.Projects, "p1")
+	edit("p2")
+	up = takeSync(t, page)
+	assert.Equal(t, []string{"p2"}, up.State.Libraries, "the update still moves the tab's position")
+	assert.Empty(t, up.Projects)
+	mu.Lock()
+	assert.Equal(t, before+1, loads["p1"])
+	assert.Zero(t, loads["p2"])
+	mu.Unlock()
 }
