@@ -13,6 +13,7 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"dossier/jobs/documents/providertest"
+	"dossier/models/modelstest"
 )
 
 // Issue 10, must show 3: documents as objects in the browser. The project
@@ -423,5 +424,76 @@ func TestUIPermanentFailureOffersNoRetry(t *testing.T) {
 	}
 	if job := fetchJob(t, ctx, jobID); job.Status != "failed" {
 		t.Fatalf("the job is %s after a refused retry", job.Status)
+	}
+}
+
+// A saved edit is a live change like a job's: with the project page open
+// in one tab, the document edited and saved in another, the first tab's
+// library shows the new version without a reload. On PostgreSQL the tabs
+// are on two instances, and the save reaches the page through NOTIFY.
+func TestUIEditReachesTheProjectPageInAnotherTab(t *testing.T) {
+	t.Run("one instance", func(t *testing.T) {
+		srv := startServer(t, map[string]string{"TEMPLATE_DELAY": "20ms"})
+		editReachesTheProjectPage(t, srv, srv)
+	})
+	t.Run("two instances", func(t *testing.T) {
+		url := modelstest.NewPostgresDB(t, modelstest.PostgresURL(t))
+		env := map[string]string{"DATABASE_URL": url, "TEMPLATE_DELAY": "20ms"}
+		viewer := startServerWith(t, serverOpts{env: env, args: []string{"--role", "web"}})
+		editor := startServerWith(t, serverOpts{env: env})
+		editReachesTheProjectPage(t, viewer, editor)
+	})
+}
+
+// editReachesTheProjectPage shows the project page from viewer and edits
+// on editor (the same database; the session cookie serves both, as
+// cookies ignore ports).
+func editReachesTheProjectPage(t *testing.T, viewer, editor *Server) {
+	page := newBrowser(t)
+	email := signUp(t, page, viewer)
+	token := tokenFor(t, viewer, email)
+	projectID := apiProject(t, viewer, token, "Edited live")
+	// The risk register (with the scope statement it reads).
+	waitAPI(t, viewer, token, apiJobCreate(t, viewer, token, projectID, "risk_register"), "completed")
+
+	act(t, page, "the project page", chromedp.Navigate(viewer.URL+"/projects/"+projectID), chromedp.WaitVisible(testid("project-library")))
+	waitFor(t, page, "the stream is live", `window.__dossierSynced === true`, 5*time.Second)
+	act(t, page, "mark the page", chromedp.Evaluate[chromedp.Void](`window.__samePage = true`))
+	riskRegister := func() libraryRow {
+		t.Helper()
+		lib := readLibrary(t, page)
+		i := slices.IndexFunc(lib, func(d libraryRow) bool { return d.Type == "risk_register" })
+		if i < 0 {
+			t.Fatalf("no risk register in the library: %+v", lib)
+		}
+		return lib[i]
+	}
+	if d := riskRegister(); d.Source != "Generated" || !strings.Contains(d.Text, "Version 1") {
+		t.Fatalf("before the edit the library shows the risk register as %+v", d)
+	}
+
+	edit := newTab(t, page)
+	act(t, edit, "edit the risk register in another tab",
+		chromedp.Navigate(editor.URL+"/projects/"+projectID+"/documents/risk_register/edit"),
+		chromedp.WaitVisible(testid("edit-markdown")),
+		chromedp.Evaluate[chromedp.Void](`(() => { const e = document.getElementById('edit-markdown'); e.focus(); e.setSelectionRange(e.value.length, e.value.length); })()`),
+		chromedp.SendKeys(testid("edit-markdown"), "\n\nEdited in another tab."),
+		chromedp.Click(testid("edit-save")),
+		chromedp.WaitVisible(testid("artifact-version")),
+	)
+	if v := value(t, edit, "version", chromedp.Text(testid("artifact-version"))); v != "Version 2" {
+		t.Fatalf("after saving, the editing tab shows %q", v)
+	}
+
+	waitFor(t, page, "the project page's library shows the edit", `(() => {
+		const d = document.querySelector('[data-testid="library-doc"][data-type="risk_register"]');
+		return d !== null && d.querySelector('[data-testid="library-doc-source"]').textContent.trim() === 'Edited' &&
+			d.textContent.includes('Version 2');
+	})()`, 10*time.Second)
+	if d := riskRegister(); !strings.Contains(d.Text, "by Uma Interface") {
+		t.Errorf("the library shows the risk register as %+v", d)
+	}
+	if !value(t, page, "no reload", chromedp.Evaluate[bool](`window.__samePage === true`)) {
+		t.Fatal("the project page was reloaded")
 	}
 }
