@@ -76,6 +76,12 @@ func (c *completer) close() {
 // by the completer until ctx ends: they are nobody's fault, and cost the
 // job nothing. Any other error is the write's own.
 func (c *completer) submit(ctx context.Context, w models.Write) (models.Committed, error) {
+	return c.enqueue(ctx, w).wait()
+}
+
+// enqueue queues w and returns at once; wait for its outcome. A run's
+// writes are committed in the order it enqueues them.
+func (c *completer) enqueue(ctx context.Context, w models.Write) *submission {
 	s := &submission{w: w, ctx: ctx, done: make(chan struct{})}
 	c.mu.Lock()
 	c.queue = append(c.queue, s)
@@ -84,6 +90,11 @@ func (c *completer) submit(ctx context.Context, w models.Write) (models.Committe
 	case c.wake <- struct{}{}:
 	default:
 	}
+	return s
+}
+
+// wait returns the submission's outcome once the completer has it.
+func (s *submission) wait() (models.Committed, error) {
 	<-s.done
 	return s.res, s.err
 }

@@ -367,11 +367,15 @@ type ack struct {
 }
 
 // writeAsync hands w to the group commit without waiting: the run goes on
-// taking results and starting documents while it commits. The outcome
-// arrives on acks (buffered so that it never blocks).
+// taking results and starting documents while it commits. The write is
+// queued before writeAsync returns, so a run's writes commit in the order
+// it made them (a document started after another failed, say, or the
+// current document moving on). The outcome arrives on acks (buffered so
+// that it never blocks).
 func (r *run) writeAsync(w models.Write, stored []result, acks chan<- ack) {
+	s := r.p.completer.enqueue(r.p.storeCtx, w)
 	go func() {
-		_, err := r.p.completer.submit(r.p.storeCtx, w)
+		_, err := s.wait()
 		acks <- ack{w: w, stored: stored, err: err}
 	}()
 }
