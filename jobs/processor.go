@@ -351,6 +351,12 @@ func (p *Processor) claimed(ended []string, jobs []models.ClaimedJob) {
 	}
 	p.mu.Unlock()
 	p.startClaimed(jobs, p.reserved, nil)
+	if len(jobs) < p.reserved && len(ended) > 0 {
+		// The batch freed slots it did not fill: its claim found fewer
+		// jobs, or was not made (a write of the batch lost its fence).
+		// Nothing else would wake the claim loop for them.
+		p.Trigger()
+	}
 }
 
 func (p *Processor) startRun(job *models.ClaimedJob) {
