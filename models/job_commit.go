@@ -185,7 +185,16 @@ func (db *DB) CommitAndClaim(ctx context.Context, writes []Write, claim *ClaimPa
 		}
 		res, got, err := db.commitOnce(ctx, batch, claim)
 		if err != nil {
-			return nil, nil, err
+			if pass == 0 {
+				return nil, nil, err
+			}
+			// The first pass is committed: its results stand, and only
+			// the writes written again fail (retrying the whole batch
+			// would store its documents twice, or refuse them).
+			for _, i := range pending {
+				out[i] = Committed{Err: err}
+			}
+			return out, claimed, nil
 		}
 		claimed, claim = append(claimed, got...), nil
 		var again []int
@@ -289,18 +298,21 @@ func (db *DB) commitOnce(ctx context.Context, writes []Write, claim *ClaimParams
 			if err := runStatements(tx, stmts); err != nil {
 				return err
 			}
+			// Why each unfenced write was refused is read in the same
+			// transaction: once it commits, an error reading it would
+			// fail a batch that is stored.
+			for i := range writes {
+				if out[i].Job.ID == "" {
+					if out[i].Err = refusal(tx, writes[i].Lease); !isRefusal(out[i].Err) {
+						return out[i].Err
+					}
+				}
+			}
 			return db.notify(tx, changes)
 		})
 	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("commit: %w", err)
-	}
-	for i := range writes {
-		if out[i].Job.ID == "" {
-			if out[i].Err = db.refusal(ctx, writes[i].Lease); out[i].Err != nil && !isRefusal(out[i].Err) {
-				return nil, nil, out[i].Err
-			}
-		}
 	}
 	return out, claimed, nil
 }
@@ -367,14 +379,21 @@ func (db *DB) commitPipelined(ctx context.Context, upd string, updArgs []any, or
 				// not an error of the batch.
 				return errFenceMissed
 			}
+			// The failed statement is the one with an error, or the
+			// first without a result (pgx gives a failed statement that
+			// returns no rows no result of its own).
+			failed := len(res)
 			for i, r := range res {
-				switch {
-				case r.Err == nil:
-				case i >= 2 && i < 2+len(stmts):
-					return fmt.Errorf("%s: %w", stmts[i-2].what, err)
-				case i >= 2:
-					return fmt.Errorf("claim jobs: %w", err)
+				if r.Err != nil {
+					failed = i
+					break
 				}
+			}
+			switch {
+			case failed >= 2 && failed < 2+len(stmts):
+				return fmt.Errorf("%s: %w", stmts[failed-2].what, err)
+			case failed >= 2:
+				return fmt.Errorf("claim jobs: %w", err)
 			}
 			return fmt.Errorf("update jobs: %w", err)
 		}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
+	"gorm.io/gorm"
 )
 
 // The job lifecycle in one place.
@@ -153,13 +154,18 @@ var errNotCancelled = errors.New("cancel not requested")
 // refusal explains why a fenced write matched no row: the lease is lost, or
 // the row's cancel state forbids the write.
 func (db *DB) refusal(ctx context.Context, l Lease) error {
+	return refusal(db.g.WithContext(ctx), l)
+}
+
+// refusal reads, in tx, why a fenced write of l was refused.
+func refusal(tx *gorm.DB, l Lease) error {
 	var row struct {
 		FencingToken      int64
 		LockedBy          *string
 		Status            string
 		CancelRequestedAt *time.Time
 	}
-	err := db.g.WithContext(ctx).Raw(`SELECT fencing_token, locked_by, status, cancel_requested_at
+	err := tx.Raw(`SELECT fencing_token, locked_by, status, cancel_requested_at
 		FROM document_generation_jobs WHERE id = ?`, l.JobID).Scan(&row).Error
 	if err != nil {
 		return fmt.Errorf("check lease: %w", err)
