@@ -289,6 +289,12 @@ func (db *DB) commitOnce(ctx context.Context, writes []Write, claim *ClaimParams
 		clear(out)
 		claimed = nil
 		err = db.g.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			if db.Dialect == Postgres {
+				lock := lockJobsUsers(jobIDs(order, false))
+				if err := tx.Exec(lock.sql, lock.args...).Error; err != nil {
+					return fmt.Errorf("lock users: %w", err)
+				}
+			}
 			var rows []JobHead
 			if err := tx.Raw(upd, updArgs...).Scan(&rows).Error; err != nil {
 				return fmt.Errorf("update jobs: %w", err)
@@ -355,6 +361,10 @@ func (db *DB) commitPipelined(ctx context.Context, upd string, updArgs []any, or
 		if err := p.queue("BEGIN"); err != nil {
 			return err
 		}
+		lock := lockJobsUsers(jobIDs(order, false))
+		if err := p.queue(lock.sql, lock.args...); err != nil {
+			return err
+		}
 		if err := p.queue(upd, updArgs...); err != nil {
 			return err
 		}
@@ -363,7 +373,7 @@ func (db *DB) commitPipelined(ctx context.Context, upd string, updArgs []any, or
 				return err
 			}
 		}
-		want := 2 + len(stmts)
+		want := 3 + len(stmts)
 		if claim != nil {
 			if err := queueClaim(p, *claim); err != nil {
 				return err
@@ -373,7 +383,7 @@ func (db *DB) commitPipelined(ctx context.Context, upd string, updArgs []any, or
 		res, err := p.send(ctx)
 		if err != nil {
 			p.rollback()
-			if len(res) > 1 && res[1].Err == nil && len(res[1].Rows) < len(order) {
+			if len(res) > 2 && res[2].Err == nil && len(res[2].Rows) < len(order) {
 				// A write without its fence made a later statement fail
 				// (its document is already stored, say): it is refused,
 				// not an error of the batch.
@@ -390,9 +400,11 @@ func (db *DB) commitPipelined(ctx context.Context, upd string, updArgs []any, or
 				}
 			}
 			switch {
-			case failed >= 2 && failed < 2+len(stmts):
-				return fmt.Errorf("%s: %w", stmts[failed-2].what, err)
-			case failed >= 2:
+			case failed == 1:
+				return fmt.Errorf("lock users: %w", err)
+			case failed >= 3 && failed < 3+len(stmts):
+				return fmt.Errorf("%s: %w", stmts[failed-3].what, err)
+			case failed >= 3:
 				return fmt.Errorf("claim jobs: %w", err)
 			}
 			return fmt.Errorf("update jobs: %w", err)
@@ -401,11 +413,11 @@ func (db *DB) commitPipelined(ctx context.Context, upd string, updArgs []any, or
 			p.rollback()
 			return fmt.Errorf("pipeline: %d results for %d statements", len(res), want)
 		}
-		rows := make([]JobHead, len(res[1].Rows))
+		rows := make([]JobHead, len(res[2].Rows))
 		for i := range rows {
 			h := &rows[i]
 			for col, dst := range []any{&h.ID, &h.UserID, &h.Status, &h.Version, &h.CompletedDocuments, &h.TotalDocuments} {
-				if err := p.scan(res[1], i, col, dst); err != nil {
+				if err := p.scan(res[2], i, col, dst); err != nil {
 					p.rollback()
 					return fmt.Errorf("update jobs: %w", err)
 				}
@@ -416,7 +428,7 @@ func (db *DB) commitPipelined(ctx context.Context, upd string, updArgs []any, or
 			return errFenceMissed
 		}
 		for i, st := range stmts {
-			if n := res[2+i].CommandTag.RowsAffected(); st.want >= 0 && n != st.want {
+			if n := res[3+i].CommandTag.RowsAffected(); st.want >= 0 && n != st.want {
 				p.rollback()
 				return fmt.Errorf("%s: %d of %d written: %w", st.what, n, st.want, ErrConflict)
 			}
@@ -424,7 +436,7 @@ func (db *DB) commitPipelined(ctx context.Context, upd string, updArgs []any, or
 		_, changes := fenced(order, rows, out)
 		if claim != nil {
 			var more []Change
-			if claimed, more, err = readClaim(p, res[2+len(stmts):]); err != nil {
+			if claimed, more, err = readClaim(p, res[3+len(stmts):]); err != nil {
 				p.rollback()
 				return err
 			}
@@ -643,7 +655,7 @@ func (db *DB) documentStatements(ok []jobValues) []statement {
 		// under the projects' version locks (taken in id order); the unique
 		// (job_id, document_type) makes each document exactly-once.
 		if db.Dialect == Postgres {
-			stmts = append(stmts, lockJobsProjects(jobIDs(ok)))
+			stmts = append(stmts, lockJobsProjects(jobIDs(ok, true)))
 		}
 		cte, artArgs := db.valuesCTE([]string{"id", "job_id", "type", "title", "markdown", "pt", "ct", "created", "instruction"},
 			[]string{"text", "text", "text", "text", "text", "int", "int", "timestamptz", "text"}, arts)
@@ -681,14 +693,28 @@ func (db *DB) documentStatements(ok []jobValues) []statement {
 	return stmts
 }
 
-func jobIDs(vs []jobValues) []string {
+// jobIDs lists the writes' jobs: those storing documents, or all.
+func jobIDs(vs []jobValues, withDocuments bool) []string {
 	out := make([]string, 0, len(vs))
 	for _, v := range vs {
-		if len(v.w.Documents) > 0 {
+		if !withDocuments || len(v.w.Documents) > 0 {
 			out = append(out, v.w.Lease.JobID)
 		}
 	}
 	return out
+}
+
+// lockJobsUsers takes the sync-position rows of the jobs' owners first, in
+// id order (PostgreSQL). The sync-position trigger would take them row by
+// row in the update's order, which differs between batches: two commits of
+// the same users (two instances, or a commit and a cancel) could deadlock,
+// and PostgreSQL would break the tie only after deadlock_timeout. The claim
+// never waits for these rows (it skips their users' jobs), so a commit
+// waits only for transactions that lock users in the same order.
+func lockJobsUsers(jobs []string) statement {
+	return statement{what: "lock users", want: -1, args: []any{textArray(jobs)},
+		sql: `SELECT id FROM users WHERE id IN (SELECT user_id FROM document_generation_jobs WHERE id = ANY(?::uuid[]))
+		ORDER BY id FOR NO KEY UPDATE`}
 }
 
 // lockJobsProjects takes the version locks of the jobs' projects, in id

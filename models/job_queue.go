@@ -236,6 +236,14 @@ func (r claimRow) claimed() ClaimedJob {
 
 // claimPostgresSQL claims, starts the first documents and reads what the
 // runs need, in one statement. A zero Now is the server's clock.
+//
+// The claim never waits for a lock. It skips the jobs another claim holds,
+// and the jobs of users whose sync-position row another transaction holds
+// (a group commit storing their jobs' writes, in this process or another,
+// or a tab's acknowledgement): those wait for the next claim. A claim that
+// waited for such a row while holding others (the trigger locks each
+// claimed job's owner) could deadlock with the commits, which lock their
+// users first, in id order (lockJobsUsers).
 func claimPostgresSQL(p ClaimParams, ids []string) (string, []any) {
 	var now any
 	if !p.Now.IsZero() {
@@ -248,11 +256,16 @@ func claimPostgresSQL(p ClaimParams, ids []string) (string, []any) {
 	}
 	args = append(args, p.Limit, p.PerJob, p.Worker, p.Lease.Microseconds())
 	return `WITH t AS (SELECT COALESCE(?::timestamptz, now()) AS now
-	), picked AS (
-		SELECT id FROM document_generation_jobs
+	), candidates AS (
+		SELECT id, user_id FROM document_generation_jobs
 		WHERE status = 'queued' AND run_at <= (SELECT now FROM t)` + filter + `
 		ORDER BY priority DESC, run_at, queued_at
 		LIMIT ?::int FOR UPDATE SKIP LOCKED
+	), owners AS (
+		SELECT id FROM users WHERE id IN (SELECT user_id FROM candidates)
+		FOR NO KEY UPDATE SKIP LOCKED
+	), picked AS (
+		SELECT c.id FROM candidates c JOIN owners o ON o.id = c.user_id
 	), start AS (
 		SELECT r.id, r.job_id, r.document_type, r.rn FROM (
 			SELECT d.id, d.job_id, d.document_type,

@@ -1,0 +1,62 @@
+package models_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"dossier/models"
+	"dossier/models/modelstest"
+)
+
+// The claim never waits for a user's sync-position row: while another
+// transaction holds it (a group commit of the user's jobs holds it until
+// it commits), the claim takes other users' jobs and leaves the user's for
+// the next claim. A claim that waited there, holding the rows of the users
+// it had claimed for, could deadlock with the commits.
+func TestClaimSkipsUsersWhoseRowIsHeld(t *testing.T) {
+	if !contains(modelstest.Dialects(t), models.Postgres) {
+		t.Skip("PostgreSQL only: SQLite has one writer")
+	}
+	ctx := context.Background()
+	db := modelstest.Open(t, models.Postgres)
+	job := func(name string) (*models.User, *models.Job) {
+		u, err := db.CreateUser(ctx, name+"@example.com", name, "x")
+		require.NoError(t, err)
+		j, _, err := db.CreateJob(ctx, models.NewJob{UserID: u.ID, ProjectID: newProject(t, db, u.ID).ID, Documents: []string{"project_charter"}})
+		require.NoError(t, err)
+		return u, j
+	}
+	ann, annJob := job("ann")
+	_, bobJob := job("bob")
+
+	tx := db.ForTests().Begin()
+	require.NoError(t, tx.Error)
+	defer tx.Rollback()
+	require.NoError(t, tx.Exec(`SELECT id FROM users WHERE id = ? FOR NO KEY UPDATE`, ann.ID).Error)
+
+	waitless, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	claimed, err := db.Claim(waitless, models.ClaimParams{Worker: "w1", Limit: 10, Lease: time.Minute})
+	require.NoError(t, err, "the claim does not wait for ann's row")
+	require.Len(t, claimed, 1)
+	assert.Equal(t, bobJob.ID, claimed[0].ID)
+
+	require.NoError(t, tx.Rollback().Error)
+	claimed, err = db.Claim(waitless, models.ClaimParams{Worker: "w1", Limit: 10, Lease: time.Minute})
+	require.NoError(t, err)
+	require.Len(t, claimed, 1)
+	assert.Equal(t, annJob.ID, claimed[0].ID, "ann's job is claimed once her row is free")
+}
+
+func contains[T comparable](xs []T, x T) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
