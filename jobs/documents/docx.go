@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
+	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/gomutex/godocx"
 	"github.com/gomutex/godocx/docx"
@@ -181,6 +184,17 @@ func (w *docxWriter) table(t *extast.Table) {
 	tbl := w.doc.AddTable()
 	tbl.Style("TableGrid")
 	tbl.Width(w.width, stypes.TableWidthDxa)
+	// The table's box spans the text width, its edges on the margins. In
+	// Word 2010 compatibility mode (godocx's template) and in LibreOffice,
+	// tblInd measures to the first cell's text, not to the table's edge,
+	// so an indent of 0 hangs the table a cell margin into the left margin
+	// and leaves that much short of the right one. The indent is the cell
+	// margin, and the cell margins are set here, not left to the style, so
+	// that the two stay equal.
+	pad := ctypes.NewTableWidth(cellMargin, stypes.TableWidthDxa)
+	zero := ctypes.NewTableWidth(0, stypes.TableWidthDxa)
+	tbl.CellMargin(zero, pad, zero, pad)
+	tbl.GetCT().TableProp.Indent = ctypes.NewTableWidth(cellMargin, stypes.TableWidthDxa)
 	widths, size := w.columnWidths(t)
 	tbl.Grid(widths...)
 	for r := t.FirstChild(); r != nil; r = r.NextSibling() {
@@ -322,84 +336,227 @@ func plainText(n ast.Node, src []byte) string {
 	return strings.TrimSpace(b.String())
 }
 
-// columnWidths shares the text width between a table's columns by how much
-// they hold, never giving a column less than its longest word needs, so
-// that words are not broken across lines. A table too wide for that at 9 pt
-// is set at 8 pt; if even that does not fit, only the columns with long
-// words give up room. It returns the widths and the font size.
+// cellMargin is a table cell's left and right margin, in twips (0.13 cm):
+// less than Word's 0.19 cm, which suits 11 pt text, because tables are set
+// at 8 or 9 pt and a register's eight columns would spend a sixth of the
+// page's width on margins.
+const cellMargin = 72
+
+// shortValue is the longest cell, in characters, that a column keeps on
+// one line: a number, a date, a band, a code, a short name.
+const shortValue = 16
+
+// air is the room a column gets beyond its text and cell margins, in
+// twips, for a font a little wider than the one measured.
+const air = 40
+
+// crowded is the share of the text width above which a table's needs at
+// 9 pt leave its text columns a word or two a line: such a table is set at
+// 8 pt (the example risk register's eight columns need 95% at 9 pt, 86%
+// at 8 pt).
+const crowded = 0.8
+
+// columnWidths reads a table's cells for shareColumns.
 func (w *docxWriter) columnWidths(t *extast.Table) ([]uint64, uint64) {
-	var longest, words []int // per column: longest cell, longest word (runes)
+	var head []string
+	var body [][]string
 	for r := t.FirstChild(); r != nil; r = r.NextSibling() {
-		col := 0
+		var row []string
 		for c := r.FirstChild(); c != nil; c = c.NextSibling() {
-			if col == len(longest) {
-				longest, words = append(longest, 0), append(words, 0)
-			}
-			s := plainText(c, w.src)
-			longest[col] = max(longest[col], len([]rune(s)))
-			for f := range strings.FieldsSeq(s) {
-				words[col] = max(words[col], len([]rune(f)))
-			}
-			col++
+			row = append(row, plainText(c, w.src))
+		}
+		if _, ok := r.(*extast.TableHeader); ok {
+			head = row
+		} else {
+			body = append(body, row)
 		}
 	}
-	n := len(longest)
+	return shareColumns(head, body, w.width)
+}
+
+// shareColumns shares the text width (twips) between a table's columns by
+// what they hold, and returns the widths, which add up to the text width,
+// and the font size in points. Every column needs room for its longest
+// word, header included (a header may wrap between words or after a
+// hyphen, never elsewhere in a word), and for its short values on one
+// line. Columns that hold only short values (numbers, bands, codes, dates)
+// get just that; the columns whose text wraps share the rest in proportion
+// to the length of their text (their longest cell), none below its need. A table whose needs at 9 pt leave
+// little to share (crowded) is set at 8 pt; if even that does not fit, the
+// columns that need the most give up room and only their longest words
+// break.
+func shareColumns(head []string, body [][]string, width int) ([]uint64, uint64) {
+	n := len(head)
+	for _, row := range body {
+		n = max(n, len(row))
+	}
 	if n == 0 {
 		return nil, 9
 	}
-	const padding = 260 // the cell's left and right margins, and a little air
-	textWidth := float64(w.width)
-	minimum := func(size uint64) ([]float64, float64) {
-		perChar := 15 * float64(size) // twips per (bold) character at that size, generously
-		out := make([]float64, n)
-		sum := 0.0
-		for i := range n {
-			out[i] = float64(words[i])*perChar + padding
-			sum += out[i]
-		}
-		return out, sum
-	}
 	size := uint64(9)
-	minW, minSum := minimum(size)
-	if minSum > textWidth {
+	need, text := columnNeeds(head, body, n, size)
+	if sum(need) > crowded*float64(width) {
 		size = 8
-		minW, minSum = minimum(size)
+		need, text = columnNeeds(head, body, n, size)
 	}
-	out := make([]uint64, n)
-	if minSum > textWidth {
-		// Short-word columns (scores, bands, ids) keep their minimum; the
-		// columns with long words share what is left.
-		var fixed, flexible float64
+	if sum(need) > float64(width) {
+		return twips(capWidths(need, float64(width)), width), size
+	}
+	if sum(text) == 0 {
+		// Nothing wraps: every column grows alike.
+		out := make([]float64, n)
 		for i := range n {
-			if words[i] <= 8 {
-				fixed += minW[i]
+			out[i] = need[i] * float64(width) / sum(need)
+		}
+		return twips(out, width), size
+	}
+	out := slices.Clone(need)
+	floored := make([]bool, n)
+	for {
+		left, share := float64(width), 0.0
+		for i := range n {
+			if text[i] == 0 || floored[i] {
+				left -= need[i]
 			} else {
-				flexible += minW[i]
+				share += text[i]
 			}
 		}
-		scale := max(textWidth-fixed, 0) / max(flexible, 1)
+		done := true
 		for i := range n {
-			if words[i] <= 8 {
-				out[i] = uint64(minW[i])
-			} else {
-				out[i] = uint64(minW[i] * scale)
+			if text[i] == 0 || floored[i] {
+				continue
+			}
+			out[i] = left * text[i] / share
+			if out[i] < need[i] {
+				out[i], floored[i], done = need[i], true, false
 			}
 		}
-		return out, size
+		if done {
+			return twips(out, width), size
+		}
 	}
-	// Every column gets its minimum, and the rest is shared by how much
-	// each column holds.
-	spare := textWidth - minSum
-	var weightSum float64
-	weight := make([]float64, n)
-	for i := range n {
-		weight[i] = float64(min(max(longest[i], 4), 60))
-		weightSum += weight[i]
+}
+
+// columnNeeds returns, per column, the width that breaks no word (twips,
+// cell margins included) and, for a column whose body text wraps at that
+// width, the length of its longest cell (twips on one line), which decides
+// the height of the tallest rows; 0 if none wraps.
+func columnNeeds(head []string, body [][]string, n int, size uint64) (need, text []float64) {
+	need, text = make([]float64, n), make([]float64, n)
+	for i := 0; i < len(head) && i < n; i++ {
+		need[i] = longestWord(head[i], size)
 	}
-	for i := range n {
-		out[i] = uint64(minW[i] + spare*weight[i]/weightSum)
+	for _, row := range body {
+		for i, s := range row {
+			if utf8.RuneCountInString(s) <= shortValue {
+				need[i] = max(need[i], textWidth(s, size))
+				continue
+			}
+			need[i] = max(need[i], longestWord(s, size))
+		}
 	}
-	return out, size
+	wraps := make([]bool, n)
+	for _, row := range body {
+		for i, s := range row {
+			l := textWidth(s, size)
+			text[i] = max(text[i], l)
+			wraps[i] = wraps[i] || l > need[i]
+		}
+	}
+	for i := range need {
+		need[i] += 2*cellMargin + air
+		if !wraps[i] {
+			text[i] = 0
+		}
+	}
+	return need, text
+}
+
+// longestWord is the width of s's widest unbreakable part at size points:
+// lines break at spaces and after hyphens ("Contact-" "centre"), in Word
+// and in LibreOffice alike.
+func longestWord(s string, size uint64) float64 {
+	w := 0.0
+	for f := range strings.FieldsSeq(s) {
+		for part := range strings.SplitAfterSeq(f, "-") {
+			w = max(w, textWidth(part, size))
+		}
+	}
+	return w
+}
+
+// capWidths gives every column its need up to a common cap, chosen so that
+// the widths fill the text width: the columns that need the most give up
+// room, the narrow ones keep theirs.
+func capWidths(need []float64, width float64) []float64 {
+	limit := math.Inf(1)
+	left := width
+	sorted := slices.Sorted(slices.Values(need))
+	for k, v := range sorted {
+		share := left / float64(len(sorted)-k)
+		if v > share {
+			limit = share
+			break
+		}
+		left -= v
+	}
+	out := make([]float64, len(need))
+	for i, v := range need {
+		out[i] = min(v, limit)
+	}
+	return out
+}
+
+// twips rounds widths down to whole twips and gives what rounding lost to
+// the widest column, so that they add up to total exactly.
+func twips(widths []float64, total int) []uint64 {
+	out := make([]uint64, len(widths))
+	used, widest := 0, 0
+	for i, v := range widths {
+		out[i] = uint64(v)
+		used += int(out[i])
+		if v > widths[widest] {
+			widest = i
+		}
+	}
+	out[widest] += uint64(max(total-used, 0))
+	return out
+}
+
+func sum(v []float64) float64 {
+	s := 0.0
+	for _, x := range v {
+		s += x
+	}
+	return s
+}
+
+// textWidth is s's width in twips at size points, measured as if set in
+// DejaVu Serif Bold: LibreOffice sets these documents in DejaVu Serif where
+// the template's theme font is missing, and it is wider than Calibri or
+// Times New Roman, so a word that fits here fits in Word too. Characters
+// outside ASCII count as a full em.
+func textWidth(s string, size uint64) float64 {
+	em := 0.0 // thousandths of an em
+	for _, r := range s {
+		if r >= ' ' && r <= '~' {
+			em += float64(advance[r-' '])
+		} else {
+			em += 1000
+		}
+	}
+	return em * float64(size) * 20 / 1000
+}
+
+// advance is DejaVu Serif Bold's advance width of the ASCII characters from
+// space to tilde, in thousandths of an em (the font's hmtx table).
+var advance = [95]uint16{
+	348, 439, 521, 838, 696, 950, 903, 306, 473, 473, 523, 838, 348, 415, 348, 365, //  !"#$%&'()*+,-./
+	696, 696, 696, 696, 696, 696, 696, 696, 696, 696, 369, 369, 838, 838, 838, 586, // 0123456789:;<=>?
+	1000, 776, 845, 796, 867, 762, 710, 854, 945, 468, 473, 869, 703, 1107, 914, 871, // @ABCDEFGHIJKLMNO
+	752, 871, 831, 722, 744, 872, 776, 1123, 776, 714, 730, 473, 365, 473, 838, 500, // PQRSTUVWXYZ[\]^_
+	500, 648, 699, 609, 699, 636, 430, 699, 727, 380, 362, 693, 380, 1058, 727, 667, // `abcdefghijklmno
+	699, 699, 527, 563, 462, 727, 581, 861, 596, 581, 568, 643, 364, 643, 838, //      pqrstuvwxyz{|}~
 }
 
 // indentFor lines a list item's continuation paragraph up with its text.
