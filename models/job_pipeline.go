@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"log/slog"
 	"strconv"
 	"strings"
 	"sync"
@@ -104,6 +105,7 @@ func (db *DB) newPipeline(ctx context.Context, c *pgx.Conn) *pipeline {
 type preparedNames struct {
 	mu    sync.Mutex
 	names map[string]string
+	full  bool // the limit was reached (and logged)
 }
 
 const maxPrepared = 64
@@ -115,6 +117,10 @@ func (p *preparedNames) name(query string) (string, bool) {
 		return n, true
 	}
 	if len(p.names) >= maxPrepared {
+		if !p.full {
+			p.full = true
+			slog.Warn("pipeline: more statement texts than prepared statements; the rest run unprepared", "limit", maxPrepared)
+		}
 		return "", false
 	}
 	if p.names == nil {
@@ -183,10 +189,27 @@ func (p *pipeline) send(ctx context.Context) ([]*pgconn.Result, error) {
 	res, err := p.conn.PgConn().ExecBatch(ctx, &batch).ReadAll()
 	for _, r := range res {
 		if r.Err != nil {
-			return res, r.Err
+			err = r.Err
+			break
 		}
 	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && isStalePrepared(pgErr) {
+		// The connection's prepared statements no longer fit the schema
+		// (another instance migrated it) or are gone: the connection is
+		// closed, so that the pool drops it and the retry prepares them
+		// on another.
+		p.conn.Close(context.Background())
+	}
 	return res, err
+}
+
+// isStalePrepared says a prepared statement of the connection cannot run:
+// its result type changed under it ("cached plan must not change result
+// type", after a migration of another instance) or it does not exist (a
+// pooler in front of PostgreSQL that does not keep prepared statements).
+func isStalePrepared(e *pgconn.PgError) bool {
+	return e.Code == "0A000" && strings.Contains(e.Message, "cached plan") || e.Code == "26000"
 }
 
 // rollback ends a failed pipelined transaction. A connection that cannot

@@ -60,3 +60,33 @@ func contains[T comparable](xs []T, x T) bool {
 	}
 	return false
 }
+
+// A connection whose prepared statements no longer fit the schema (another
+// instance's migration changed a column they return) is dropped: the commit
+// fails once as the infrastructure's fault, and the retry prepares afresh
+// on another connection.
+func TestStalePreparedStatementsAreDropped(t *testing.T) {
+	if !contains(modelstest.Dialects(t), models.Postgres) {
+		t.Skip("PostgreSQL only: SQLite runs no prepared pipelines")
+	}
+	ctx := context.Background()
+	db, err := models.Open(ctx, modelstest.URL(t, models.Postgres), models.Options{MaxConns: 1})
+	require.NoError(t, err)
+	t.Cleanup(func() { db.Close() })
+	f := newFixture(t, db)
+	c := f.claim(t, "w1", time.Now())
+	_, err = db.Commit(ctx, []models.Write{{Lease: c.Lease(), Documents: []models.DocumentResult{doc("a")}, Now: time.Now()}})
+	require.NoError(t, err)
+
+	require.NoError(t, db.ForTests().Exec(`ALTER TABLE document_generation_jobs ALTER COLUMN total_documents TYPE bigint`).Error)
+	w := []models.Write{{Lease: c.Lease(), Documents: []models.DocumentResult{doc("b")}, Now: time.Now()}}
+	res, err := db.Commit(ctx, w)
+	t.Logf("first commit after the migration: %v", err)
+	if err != nil {
+		assert.True(t, models.IsInfrastructure(err), "a stale prepared statement is retried, not the write's fault: %v", err)
+		res, err = db.Commit(ctx, w)
+	}
+	require.NoError(t, err)
+	require.NoError(t, res[0].Err)
+	assert.Equal(t, 2, res[0].Job.CompletedDocuments)
+}

@@ -195,7 +195,8 @@ func IsInfrastructure(err error) bool {
 		case pgErr.Code == "57P01", pgErr.Code == "57P02", pgErr.Code == "57P03", // shutdown, cannot connect now
 			pgErr.Code == "53300",                        // too many connections
 			pgErr.Code == "40001", pgErr.Code == "40P01", // serialization failure, deadlock
-			pgErr.Code == "55P03", pgErr.Code == "57014": // lock not available, statement timeout
+			pgErr.Code == "55P03", pgErr.Code == "57014", // lock not available, statement timeout
+			isStalePrepared(pgErr): // the connection is dropped; another prepares afresh
 			return true
 		}
 		return false
