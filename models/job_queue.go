@@ -3,9 +3,12 @@ package models
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	gojson "github.com/goccy/go-json"
@@ -405,7 +408,13 @@ func readClaim(pl *pipeline, res []*pgconn.Result) ([]ClaimedJob, []Change, erro
 }
 
 // notifyCommit sends the changes' NOTIFYs and the COMMIT of a pipelined
-// transaction, in one round trip.
+// transaction, in one round trip. When that round trip fails without the
+// server's answer (the connection dropped after the COMMIT left), whether
+// the transaction committed is unknown: it is read back (resolveCommit)
+// rather than guessed. Taking a committed batch for a failed one would
+// have the completer write it again: its documents then fail as
+// duplicates and its runs end on a storage error, and jobs it claimed wait
+// for their lease to expire.
 func (db *DB) notifyCommit(ctx context.Context, pl *pipeline, changes []Change) error {
 	if db.notifier != nil && len(changes) > 0 {
 		for _, n := range db.notifier(changes) {
@@ -415,16 +424,84 @@ func (db *DB) notifyCommit(ctx context.Context, pl *pipeline, changes []Change) 
 			}
 		}
 	}
-	if err := pl.queue("COMMIT"); err != nil {
+	fault := commitFault.Load()
+	end := "COMMIT"
+	if fault != nil && fault.rollback {
+		end = "ROLLBACK"
+	}
+	if err := pl.queue(end); err != nil {
 		pl.rollback()
 		return err
 	}
-	if _, err := pl.send(ctx); err != nil {
-		pl.rollback()
-		return fmt.Errorf("notify and commit: %w", err)
+	_, err := pl.send(ctx)
+	if err == nil && fault != nil {
+		commitFault.CompareAndSwap(fault, nil)
+		err = fmt.Errorf("%w (simulated)", io.ErrUnexpectedEOF)
 	}
-	return nil
+	var pgErr *pgconn.PgError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &pgErr):
+		pl.rollback()
+		return fmt.Errorf("notify and commit: %w", err) // the server refused it: not committed
+	}
+	pl.rollback()
+	// The caller's deadline may be what cut the round trip: the reading
+	// back gets its own.
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	committed, rerr := db.resolveCommit(rctx, changes)
+	switch {
+	case rerr != nil:
+		return fmt.Errorf("notify and commit: %w; whether it committed is unknown: %v", err, rerr)
+	case committed:
+		return nil
+	}
+	return fmt.Errorf("notify and commit (not committed): %w", err)
 }
+
+// resolveCommit reads whether a transaction whose COMMIT got no answer
+// committed: its first job change is there if the job's version reached
+// the one the transaction wrote (versions only grow, and the transaction
+// held the row until it ended). It reads on another connection, retrying
+// while the database is unreachable, until ctx ends.
+func (db *DB) resolveCommit(ctx context.Context, changes []Change) (bool, error) {
+	var probe *Change
+	for i := range changes {
+		if changes[i].Kind == "job" {
+			probe = &changes[i]
+			break
+		}
+	}
+	if probe == nil {
+		return false, nil // nothing was changed: nothing to lose
+	}
+	backoff := 20 * time.Millisecond
+	for {
+		var versions []int64
+		err := db.g.WithContext(ctx).Raw(`SELECT version FROM document_generation_jobs WHERE id = ?`, probe.JobID).Scan(&versions).Error
+		if err == nil {
+			return len(versions) == 1 && versions[0] >= probe.Version, nil
+		}
+		if !IsInfrastructure(err) || ctx.Err() != nil {
+			return false, err
+		}
+		select {
+		case <-ctx.Done():
+			return false, err
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, time.Second)
+	}
+}
+
+// commitFault, when set (by tests), makes the next pipelined COMMIT's
+// answer get lost after the server ran it, or after it rolled back
+// instead.
+var commitFault atomic.Pointer[lostCommit]
+
+type lostCommit struct{ rollback bool }
 
 // claimSQLite is the same claim in a few statements: SQLite has one writer,
 // so the transaction is the lock.

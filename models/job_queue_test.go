@@ -90,3 +90,38 @@ func TestStalePreparedStatementsAreDropped(t *testing.T) {
 	require.NoError(t, res[0].Err)
 	assert.Equal(t, 2, res[0].Job.CompletedDocuments)
 }
+
+// A COMMIT whose answer is lost is read back, not guessed: a committed
+// batch is reported committed (retrying it would store its documents
+// again, which the database refuses, and end the run on a storage error),
+// and one that did not commit is reported as the infrastructure's failure,
+// to be written again.
+func TestLostCommitAnswerIsReadBack(t *testing.T) {
+	if !contains(modelstest.Dialects(t), models.Postgres) {
+		t.Skip("PostgreSQL only: SQLite runs no pipelines")
+	}
+	ctx := context.Background()
+	db := modelstest.Open(t, models.Postgres)
+	f := newFixture(t, db)
+	c := f.claim(t, "w1", time.Now())
+
+	models.LoseNextCommitAck(false)
+	res, err := db.Commit(ctx, []models.Write{{Lease: c.Lease(), Documents: []models.DocumentResult{doc("a")}, Now: time.Now()}})
+	require.NoError(t, err, "the batch committed")
+	require.NoError(t, res[0].Err)
+	assert.Equal(t, 1, res[0].Job.CompletedDocuments)
+
+	models.LoseNextCommitAck(true)
+	w := []models.Write{{Lease: c.Lease(), Documents: []models.DocumentResult{doc("b")}, Now: time.Now()}}
+	_, err = db.Commit(ctx, w)
+	require.Error(t, err, "the batch rolled back")
+	assert.True(t, models.IsInfrastructure(err), "and is written again: %v", err)
+	res, err = db.Commit(ctx, w)
+	require.NoError(t, err)
+	require.NoError(t, res[0].Err)
+	assert.Equal(t, 2, res[0].Job.CompletedDocuments, "each document once")
+
+	arts, err := db.LatestDocuments(ctx, f.job.UserID, f.job.ProjectID)
+	require.NoError(t, err)
+	assert.Len(t, arts, 2)
+}

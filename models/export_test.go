@@ -1,0 +1,6 @@
+package models
+
+// LoseNextCommitAck makes the next pipelined COMMIT's answer get lost, as
+// when the connection drops after the COMMIT left: after the server
+// committed, or (rollback) after it rolled back instead.
+func LoseNextCommitAck(rollback bool) { commitFault.Store(&lostCommit{rollback: rollback}) }
