@@ -224,12 +224,21 @@ func (db *DB) SaveEdit(ctx context.Context, in NewEdit) (*Artifact, error) {
 // UPDATE, which does not block foreign-key checks of inserts that reference
 // the project; SQLite transactions are serialised already (one connection,
 // immediate transactions).
+//
+// It takes the owner's sync-position row first: every writer locks a
+// user's row before the user's projects' rows. The group commit does
+// (lockJobsUsers, then lockJobsProjects); a save or a new run that took the
+// project first, then the user's row in its sync-position trigger, could
+// deadlock with it.
 func lockProjectVersions(tx *gorm.DB, dialect Dialect, projectID string) error {
 	if dialect != Postgres {
 		return nil
 	}
-	var id string
-	err := tx.Raw(`SELECT id FROM projects WHERE id = ? FOR NO KEY UPDATE`, projectID).Scan(&id).Error
+	var ids []string
+	err := tx.Raw(`SELECT id FROM users WHERE id = (SELECT user_id FROM projects WHERE id = ?) FOR NO KEY UPDATE`, projectID).Scan(&ids).Error
+	if err == nil {
+		err = tx.Raw(`SELECT id FROM projects WHERE id = ? FOR NO KEY UPDATE`, projectID).Scan(&ids).Error
+	}
 	if err != nil {
 		return fmt.Errorf("lock project %s: %w", projectID, err)
 	}

@@ -718,7 +718,9 @@ func lockJobsUsers(jobs []string) statement {
 }
 
 // lockJobsProjects takes the version locks of the jobs' projects, in id
-// order so that concurrent batches and edits cannot deadlock (PostgreSQL).
+// order so that concurrent batches cannot deadlock (PostgreSQL). The batch
+// holds the projects' owners' rows already (lockJobsUsers), as a save or a
+// new run does before it locks its project (lockProjectVersions).
 func lockJobsProjects(jobs []string) statement {
 	return statement{what: "lock projects", want: -1, args: []any{textArray(jobs)},
 		sql: `SELECT id FROM projects WHERE id IN (SELECT project_id FROM document_generation_jobs WHERE id = ANY(?::uuid[]))

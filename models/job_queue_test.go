@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -124,4 +125,60 @@ func TestLostCommitAnswerIsReadBack(t *testing.T) {
 	arts, err := db.LatestDocuments(ctx, f.job.UserID, f.job.ProjectID)
 	require.NoError(t, err)
 	assert.Len(t, arts, 2)
+}
+
+// Every writer locks a user's sync-position row before the user's project:
+// a save of an edit waiting for a group commit of the same user's job on
+// the same project must not hold the project meanwhile (the commit locks
+// the user, then the project; the other order deadlocked).
+func TestSaveAndCommitLockInOneOrder(t *testing.T) {
+	if !contains(modelstest.Dialects(t), models.Postgres) {
+		t.Skip("PostgreSQL only: SQLite has one writer")
+	}
+	ctx := context.Background()
+	db := modelstest.Open(t, models.Postgres)
+	u, err := db.CreateUser(ctx, "ada@example.com", "Ada", "x")
+	require.NoError(t, err)
+	p := newProject(t, db, u.ID)
+	j, _, err := db.CreateJob(ctx, models.NewJob{UserID: u.ID, ProjectID: p.ID, Documents: []string{"risk_register"}})
+	require.NoError(t, err)
+	v1 := &models.Artifact{ID: uuid.NewString(), JobID: &j.ID, ProjectID: p.ID, UserID: u.ID, DocumentType: "risk_register",
+		Title: "Risks", Markdown: "# Risks\n", Version: 1, CreatedAt: time.Now().UTC()}
+	require.NoError(t, db.ForTests().Create(v1).Error)
+
+	// A commit of the user's job holds the user's row, as lockJobsUsers
+	// leaves it.
+	commit := db.ForTests().Begin()
+	require.NoError(t, commit.Error)
+	defer commit.Rollback()
+	require.NoError(t, commit.Exec(`SET LOCAL lock_timeout = '5s'`).Error)
+	require.NoError(t, commit.Exec(`SELECT id FROM users WHERE id = ? FOR NO KEY UPDATE`, u.ID).Error)
+
+	saved := make(chan error, 1)
+	go func() {
+		_, err := db.SaveEdit(ctx, models.NewEdit{UserID: u.ID, ProjectID: p.ID, DocumentType: "risk_register",
+			Markdown: "# Risks\n\nedited\n", BaseArtifactID: v1.ID})
+		saved <- err
+	}()
+	// Once the save waits for a lock, the commit goes on to the project.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var waiting int
+		require.NoError(t, db.ForTests().Raw(`SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&waiting).Error)
+		if waiting > 0 {
+			break
+		}
+		require.True(t, time.Now().Before(deadline), "the save never waited for the user's row")
+		time.Sleep(5 * time.Millisecond)
+	}
+	require.NoError(t, commit.Exec(`SELECT id FROM projects WHERE id = ? FOR NO KEY UPDATE`, p.ID).Error,
+		"the save does not hold the project while it waits for the user")
+	require.NoError(t, commit.Commit().Error)
+	select {
+	case err := <-saved:
+		require.NoError(t, err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("the save did not finish after the commit")
+	}
 }
