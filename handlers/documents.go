@@ -175,6 +175,10 @@ func (s *Server) saveEdit(c *fiber.Ctx, req newVersionRequest) (*models.Artifact
 	case errors.Is(err, models.ErrNotFound):
 		return nil, Errorf(fiber.StatusNotFound, "not_found", "the project has no %s yet", dt.Title)
 	case err != nil:
+		// The save may have committed all the same (its COMMIT's answer
+		// lost): the tabs catch up on whatever the position says, which
+		// costs nothing if it did not move.
+		s.publishUser(currentUser(c).ID)
 		return nil, err
 	}
 	// The new version moved the user's position: every open tab of the
