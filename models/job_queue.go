@@ -464,8 +464,9 @@ func (db *DB) notifyCommit(ctx context.Context, pl *pipeline, changes []Change) 
 // resolveCommit reads whether a transaction whose COMMIT got no answer
 // committed: its first job change is there if the job's version reached
 // the one the transaction wrote (versions only grow, and the transaction
-// held the row until it ended). It reads on another connection, retrying
-// while the database is unreachable, until ctx ends.
+// held the row until it ended). It reads on another connection, once the
+// transaction has ended, retrying while the database is unreachable, until
+// ctx ends.
 func (db *DB) resolveCommit(ctx context.Context, changes []Change) (bool, error) {
 	var probe *Change
 	for i := range changes {
@@ -480,7 +481,9 @@ func (db *DB) resolveCommit(ctx context.Context, changes []Change) (bool, error)
 	backoff := 20 * time.Millisecond
 	for {
 		var versions []int64
-		err := db.g.WithContext(ctx).Raw(`SELECT version FROM document_generation_jobs WHERE id = ?`, probe.JobID).Scan(&versions).Error
+		// FOR SHARE waits for the transaction, if the server still runs
+		// it (its COMMIT may be on its way), to end either way.
+		err := db.g.WithContext(ctx).Raw(`SELECT version FROM document_generation_jobs WHERE id = ? FOR SHARE`, probe.JobID).Scan(&versions).Error
 		if err == nil {
 			return len(versions) == 1 && versions[0] >= probe.Version, nil
 		}
