@@ -20,11 +20,11 @@ const (
 	UserChanged Kind = "user"
 )
 
-// Event names a change by ids only. UserID should be set: a user's streams
+// Event names a change by ids only, so it is small enough for a NOTIFY
+// payload (far below 8000 bytes). UserID should be set: a user's streams
 // follow the user's sync positions, and an event without it costs a job
-// load to learn the owner.: it is small enough for a NOTIFY payload
-// (far below 8000 bytes). Subscribers receive it with the state loaded once
-// per instance.
+// load to learn the owner. Subscribers receive it with the state loaded
+// once per instance.
 type Event struct {
 	Kind    Kind   `json:"k"`
 	JobID   string `json:"j"`
