@@ -160,6 +160,10 @@ func (s *Server) renderArtifact(c *fiber.Ctx, id string) error {
 				Date: v.CreatedAt.UTC().Format("2 Jan 2006, 15:04"), Current: v.ID == a.ID})
 		}
 	}
+	if vm.ProjectID != "" && vm.IsLatest() {
+		// The latest version: the stream tells the page of a newer one.
+		setView(c, documentView{ProjectID: vm.ProjectID, DocType: a.DocumentType, Version: a.Version}.view())
+	}
 	return s.widePage(c, a.Title, "projects", pages.Artifact(vm))
 }
 

@@ -228,6 +228,8 @@ func (s *Server) editDocumentPage(c *fiber.Ctx) error {
 	vm := pages.DocumentEditVM{ProjectID: p.ID, ProjectName: p.Name, DocType: dt.Key, TypeTitle: dt.Title,
 		BaseID: latest.ID, BaseVersion: latest.Version, Markdown: latest.Markdown, CSRF: csrfToken(c),
 		Preview: documents.RenderHTML(latest.Markdown)}
+	// The stream tells the editor of a version stored after its base.
+	setView(c, documentView{ProjectID: p.ID, DocType: dt.Key, Version: latest.Version, Editing: true}.view())
 	return s.page(c, "Edit "+dt.Title, "projects", pages.DocumentEdit(vm))
 }
 
@@ -265,6 +267,18 @@ func (s *Server) saveDocument(c *fiber.Ctx) error {
 		}
 		vm.Error = "The document was not saved: " + strings.Join(msgs, "; ") + "."
 	}
+	// The stream tells the form of versions newer than the one it already
+	// names: the conflict's, or the base's.
+	shown := documentView{ProjectID: p.ID, DocType: dt.Key, Version: vm.BaseVersion, Editing: true}
+	for _, v := range vs {
+		if v.ID == req.BaseArtifactID {
+			shown.Version = v.Version
+		}
+	}
+	if vm.ConflictID != "" {
+		shown.Version = vm.ConflictVersion
+	}
+	setView(c, shown.view())
 	c.Status(e.Status)
 	return s.page(c, "Edit "+dt.Title, "projects", pages.DocumentEdit(vm))
 }

@@ -200,8 +200,8 @@ func (h *eventHub) UserEvents(c *fiber.Ctx) error {
 	// Subscribe before reading, so that no change falls in between; then
 	// tell the broker where this stream's state stands.
 	sub := h.s.broker.SubscribeUser(userID)
-	if view.Kind == "project" {
-		sub.WatchProject(view.Arg)
+	if p := view.project(); p != "" {
+		sub.WatchProject(p)
 	}
 	first, err := h.s.syncUpdate(c.UserContext(), userID, since, view)
 	if err != nil {
@@ -250,12 +250,12 @@ func (s *Server) syncUpdate(ctx context.Context, userID string, since int64, vie
 			return nil, err
 		}
 	}
-	if view.Kind == "project" && st.ChangesProject(view.Arg) {
-		a, err := s.db.ProjectActivity(ctx, userID, view.Arg)
+	if p := view.project(); p != "" && st.ChangesProject(p) {
+		a, err := s.db.ProjectActivity(ctx, userID, p)
 		if err != nil {
 			return nil, err
 		}
-		up.Projects = map[string]*models.ProjectActivity{view.Arg: a}
+		up.Projects = map[string]*models.ProjectActivity{p: a}
 	}
 	if st.Reset && (view.Kind == "job" || view.Kind == "generate") {
 		snap, err := s.db.Snapshot(ctx, view.Arg)
@@ -285,6 +285,9 @@ type liveStream struct {
 	// ended: the follow-up is replaced only when that flips, not on every
 	// document (a block replaced under the pointer loses the click).
 	ended map[string]bool
+	// newerSent is the newest version the document view was told of (0:
+	// none): it is told again only of a later one.
+	newerSent int
 }
 
 // send writes the events that bring the tab to up's position: the badge
@@ -335,6 +338,11 @@ func (ls *liveStream) send(e *sse, up *events.SyncUpdate) error {
 			if err := e.event(ev.name, ev.data); err != nil {
 				return err
 			}
+		}
+	}
+	if ls.view.Kind == "document" {
+		if err := ls.sendNewerVersion(e, up); err != nil {
+			return err
 		}
 	}
 	for _, n := range st.Notifications {

@@ -48,7 +48,9 @@ func (s *Server) publishUser(userID string) {
 type liveView struct {
 	// Kind is dashboard, jobs (Arg: the status filter), job (Arg: the job
 	// id), generate (Arg: the id of the job shown), project (Arg: the
-	// project id: its runs and library), or "".
+	// project id: its runs and library), document (Arg:
+	// <project>:<type>:<version>[:edit], a document's page or editor
+	// showing that version: told of newer ones, see documentView), or "".
 	Kind, Arg string
 }
 
@@ -57,8 +59,53 @@ func parseView(s string) liveView {
 	switch kind {
 	case "dashboard", "jobs", "job", "generate", "project":
 		return liveView{Kind: kind, Arg: arg}
+	case "document":
+		if _, ok := parseDocumentView(arg); ok {
+			return liveView{Kind: kind, Arg: arg}
+		}
 	}
 	return liveView{}
+}
+
+// documentView is what a document view's page shows: which version of
+// which of the project's documents, and whether in the editor.
+type documentView struct {
+	ProjectID, DocType string
+	Version            int
+	Editing            bool
+}
+
+func (d documentView) view() liveView {
+	arg := d.ProjectID + ":" + d.DocType + ":" + strconv.Itoa(d.Version)
+	if d.Editing {
+		arg += ":edit"
+	}
+	return liveView{Kind: "document", Arg: arg}
+}
+
+func parseDocumentView(arg string) (documentView, bool) {
+	parts := strings.Split(arg, ":")
+	if len(parts) < 3 || len(parts) > 4 || parts[0] == "" || parts[1] == "" || (len(parts) == 4 && parts[3] != "edit") {
+		return documentView{}, false
+	}
+	v, err := strconv.Atoi(parts[2])
+	if err != nil || v < 1 {
+		return documentView{}, false
+	}
+	return documentView{ProjectID: parts[0], DocType: parts[1], Version: v, Editing: len(parts) == 4}, true
+}
+
+// project is the project whose activity the view shows or reads (its
+// runs and library, or one of its documents), or "".
+func (v liveView) project() string {
+	switch v.Kind {
+	case "project":
+		return v.Arg
+	case "document":
+		d, _ := parseDocumentView(v.Arg)
+		return d.ProjectID
+	}
+	return ""
 }
 
 func (v liveView) String() string {

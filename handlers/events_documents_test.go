@@ -1,0 +1,182 @@
+package handlers
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"dossier/models"
+	"dossier/models/modelstest"
+)
+
+// A document's page and its editor are told of a version stored after the
+// one they show: an edit saved elsewhere (here, and through NOTIFY on
+// another instance) or a run's version. Nothing is said while the latest
+// is the page's own version.
+func TestDocumentStreamTellsOfANewerVersion(t *testing.T) {
+	tell := func(t *testing.T, saver, viewer *liveEnv, withRun bool) {
+		u, token := saver.signIn(uniqueEmail("doc-live"))
+		ctx := context.Background()
+		p := &models.Project{UserID: u.ID, Name: "Newer versions"}
+		require.NoError(t, saver.db.CreateProject(ctx, p))
+		v1 := &models.Artifact{ID: uuid.NewString(), ProjectID: p.ID, UserID: u.ID, DocumentType: "risk_register",
+			Title: "Risk Register", Markdown: "# Risk Register\n", Version: 1, Source: models.SourceGenerated, CreatedAt: time.Now().UTC()}
+		require.NoError(t, saver.db.ForTests().Create(v1).Error)
+		pos, err := saver.db.SyncPosition(ctx, u.ID)
+		require.NoError(t, err)
+		view := func(version string) string {
+			return fmt.Sprintf("/events?since=%d&view=document:%s:risk_register:%s", pos, p.ID, version)
+		}
+		event := "newer-" + p.ID + "-risk_register"
+		banner := func(evs []sseEvent) (text, href, target string) {
+			t.Helper()
+			i := slices.IndexFunc(evs, func(ev sseEvent) bool { return ev.Name == event })
+			require.GreaterOrEqual(t, i, 0, "no %s in %v", event, eventNames(evs))
+			b := evs[i].doc(t).Find("[data-testid=newer-version-banner]")
+			require.Equal(t, 1, b.Length(), "the event is the region's content: %s", evs[i].Data)
+			link := b.Find("[data-testid=newer-version-link]")
+			return strings.Join(strings.Fields(b.Text()), " "), link.AttrOr("href", ""), link.AttrOr("target", "")
+		}
+
+		reader := dialSSE(t, viewer.addr, view("1"), token)
+		editor := dialSSE(t, viewer.addr, view("1:edit"), token)
+		for _, c := range []*sseClient{reader, editor} {
+			evs, _ := c.batch(streamWait)
+			assert.Equal(t, []string{"badge", "bell", "sync"}, eventNames(evs), "nothing newer than the page's version")
+		}
+
+		body, err := json.Marshal(map[string]string{"markdown": "# Risk Register\n\nEdited.\n", "baseArtifactId": v1.ID})
+		require.NoError(t, err)
+		req, err := http.NewRequest(http.MethodPost, "http://"+saver.addr+"/api/projects/"+p.ID+"/documents/risk_register/versions", bytes.NewReader(body))
+		require.NoError(t, err)
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		var v2 struct{ ArtifactID string }
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&v2))
+		resp.Body.Close()
+		require.Equal(t, http.StatusCreated, resp.StatusCode)
+		saved, err := saver.db.ArtifactForUser(ctx, u.ID, v2.ArtifactID)
+		require.NoError(t, err)
+		at := saved.CreatedAt.UTC().Format("15:04 UTC")
+
+		evs, _ := reader.batch(streamWait)
+		assert.Equal(t, []string{event, "sync"}, eventNames(evs), "the banner, not the library: the page is no project page")
+		text, href, target := banner(evs)
+		assert.Contains(t, text, "Version 2 was saved by "+u.Name+" at "+at+".")
+		assert.Contains(t, text, "This page shows version 1.")
+		assert.NotContains(t, text, "refused")
+		assert.Equal(t, "/artifacts/"+v2.ArtifactID, href)
+		assert.Empty(t, target, "reading, the link opens in place")
+
+		evs, _ = editor.batch(streamWait)
+		text, href, target = banner(evs)
+		assert.Contains(t, text, "Version 2 was saved by "+u.Name)
+		assert.Contains(t, text, "saving now will be refused as stale, and your text stays here")
+		assert.Equal(t, "/artifacts/"+v2.ArtifactID, href)
+		assert.Equal(t, "_blank", target, "editing, the link leaves the editor open")
+		editor.close()
+
+		// A page rendered before the save catches up on connecting; one
+		// showing version 2 hears nothing, though its project changed.
+		c := dialSSE(t, viewer.addr, view("1"), token)
+		evs, _ = c.batch(streamWait)
+		text, _, _ = banner(evs)
+		assert.Contains(t, text, "Version 2 was saved")
+		c.close()
+		c = dialSSE(t, viewer.addr, view("2"), token)
+		evs, _ = c.batch(streamWait)
+		assert.Equal(t, []string{"badge", "bell", "sync"}, eventNames(evs), "the page shows the latest")
+		c.close()
+
+		if !withRun {
+			return
+		}
+		// A run writes version 3: the reader, told of version 2, is told
+		// of it; the run's other changes say nothing again.
+		j, _, err := saver.db.CreateJob(ctx, models.NewJob{UserID: u.ID, ProjectID: p.ID, Documents: []string{"risk_register"}, MaxRetries: 1})
+		require.NoError(t, err)
+		dr := saver.drive(j)
+		dr.claim()
+		evs, _ = reader.batch(streamWait)
+		assert.NotContains(t, eventNames(evs), event, "version 2 again")
+		dr.commit("risk_register", "")
+		evs, _ = reader.batch(streamWait)
+		text, _, _ = banner(evs)
+		assert.Contains(t, text, "Version 3 was written by Run #1 at ")
+		assert.Contains(t, text, "This page shows version 1.")
+		dr.finish(models.StatusCompleted)
+		evs, _ = reader.batch(streamWait)
+		assert.NotContains(t, eventNames(evs), event, "version 3 again")
+	}
+	t.Run("sqlite", func(t *testing.T) {
+		e := newLiveEnv(t, liveSQLite(t), liveOptions{heartbeat: time.Second})
+		tell(t, e, e, true)
+	})
+	t.Run("postgres, saved on another instance", func(t *testing.T) {
+		modelstest.PostgresURL(t)
+		db := modelstest.Open(t, models.Postgres)
+		a := newLiveEnv(t, db, liveOptions{heartbeat: time.Second, instance: "a", bridge: true})
+		b := newLiveEnv(t, db, liveOptions{heartbeat: time.Second, instance: "b", bridge: true})
+		tell(t, a, b, false)
+	})
+}
+
+func TestNewerVersionSaysWhoAndWhen(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 11, 30, 15, 0, 0, 0, time.UTC)
+	ada, run := "Ada Lovelace", 4
+	shown := documentView{ProjectID: "p", DocType: "risk_register", Version: 2}
+	for _, tc := range []struct {
+		name   string
+		v      models.DocumentVersion
+		by, at string
+	}{
+		{"an edit today", models.DocumentVersion{Artifact: models.Artifact{Source: models.SourceEdited, CreatedAt: now.Add(-58 * time.Minute)}, AuthorName: &ada},
+			"saved by Ada Lovelace", "14:02 UTC"},
+		{"a run's version", models.DocumentVersion{Artifact: models.Artifact{Source: models.SourceGenerated, CreatedAt: now}, RunNumber: &run},
+			"written by Run #4", "15:00 UTC"},
+		{"a run retention removed, yesterday", models.DocumentVersion{Artifact: models.Artifact{Source: models.SourceGenerated, CreatedAt: now.Add(-20 * time.Hour)}},
+			"written by a run", "19:00 UTC on 29 Nov 2026"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.v.Version, tc.v.ID = 3, "a3"
+			vm := newerVersionVM(shown, tc.v, now)
+			assert.Equal(t, tc.by, vm.By)
+			assert.Equal(t, tc.at, vm.At)
+			assert.Equal(t, 3, vm.Version)
+			assert.Equal(t, 2, vm.Shown)
+		})
+	}
+}
+
+func TestDocumentViewsParse(t *testing.T) {
+	t.Parallel()
+	for s, want := range map[string]liveView{
+		"document:p1:risk_register:3":      {Kind: "document", Arg: "p1:risk_register:3"},
+		"document:p1:risk_register:3:edit": {Kind: "document", Arg: "p1:risk_register:3:edit"},
+		"document:p1:risk_register":        {},
+		"document:p1:risk_register:0":      {},
+		"document:p1:risk_register:x":      {},
+		"document:p1:risk_register:3:more": {},
+		"document::risk_register:3":        {},
+	} {
+		assert.Equal(t, want, parseView(s), s)
+	}
+	d := documentView{ProjectID: "p1", DocType: "risk_register", Version: 3, Editing: true}
+	assert.Equal(t, "p1", d.view().project())
+	back, ok := parseDocumentView(d.view().Arg)
+	assert.True(t, ok)
+	assert.Equal(t, d, back)
+}
