@@ -1,0 +1,131 @@
+package e2e
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"dossier/models/modelstest"
+)
+
+// A document open in one tab while a newer version is saved in another:
+// the page says which version arrived, from whom, with a link to it, and
+// keeps showing the text it had; an editor open on the old version says
+// too that saving now would be refused, keeps the unsaved text, and the
+// save is refused as stale. On PostgreSQL the open tabs are on one
+// instance and the save on another (it reaches them through NOTIFY).
+func TestUINewerVersionReachesAnOpenDocument(t *testing.T) {
+	t.Run("one instance", func(t *testing.T) {
+		srv := startServer(t, map[string]string{"TEMPLATE_DELAY": "20ms"})
+		newerVersionReachesAnOpenDocument(t, srv, srv)
+	})
+	t.Run("two instances", func(t *testing.T) {
+		url := modelstest.NewPostgresDB(t, modelstest.PostgresURL(t))
+		env := map[string]string{"DATABASE_URL": url, "TEMPLATE_DELAY": "20ms"}
+		viewer := startServerWith(t, serverOpts{env: env, args: []string{"--role", "web"}})
+		editor := startServerWith(t, serverOpts{env: env})
+		newerVersionReachesAnOpenDocument(t, viewer, editor)
+	})
+}
+
+// newerVersionReachesAnOpenDocument opens the document and its editor
+// from viewer and saves an edit on editor (the same database; the session
+// cookie serves both, as cookies ignore ports).
+func newerVersionReachesAnOpenDocument(t *testing.T, viewer, editor *Server) {
+	page := newBrowser(t)
+	email := signUp(t, page, viewer)
+	token := tokenFor(t, viewer, email)
+	projectID := apiProject(t, viewer, token, "Newer versions")
+	waitAPI(t, viewer, token, apiJobCreate(t, viewer, token, projectID, "risk_register"), "completed")
+	docURL := "/projects/" + projectID + "/documents/risk_register"
+
+	act(t, page, "the document page", chromedp.Navigate(viewer.URL+docURL), chromedp.WaitVisible(testid("artifact-body")))
+	waitFor(t, page, "the document's stream is live", `window.__dossierSynced === true`, 5*time.Second)
+	act(t, page, "mark the page", chromedp.Evaluate[chromedp.Void](`window.__samePage = true`))
+	if v := value(t, page, "version", chromedp.Text(testid("artifact-version"))); v != "Version 1" {
+		t.Fatalf("the document page shows %q", v)
+	}
+	if n := value(t, page, "banner before", chromedp.Evaluate[int](`document.querySelectorAll('[data-testid="newer-version-banner"]').length`)); n != 0 {
+		t.Fatalf("a newer-version banner before any newer version")
+	}
+
+	draft := newTab(t, page)
+	act(t, draft, "an edit left unsaved in a second tab",
+		chromedp.Navigate(viewer.URL+docURL+"/edit"),
+		chromedp.WaitVisible(testid("edit-markdown")),
+		chromedp.Evaluate[chromedp.Void](`(() => { const e = document.getElementById('edit-markdown'); e.focus(); e.setSelectionRange(e.value.length, e.value.length); })()`),
+		chromedp.SendKeys(testid("edit-markdown"), "\n\nMy unsaved draft."),
+	)
+	waitFor(t, draft, "the editor's stream is live", `window.__dossierSynced === true`, 5*time.Second)
+
+	saver := newTab(t, page)
+	act(t, saver, "save an edit in a third tab",
+		chromedp.Navigate(editor.URL+docURL+"/edit"),
+		chromedp.WaitVisible(testid("edit-markdown")),
+		chromedp.Evaluate[chromedp.Void](`(() => { const e = document.getElementById('edit-markdown'); e.focus(); e.setSelectionRange(e.value.length, e.value.length); })()`),
+		chromedp.SendKeys(testid("edit-markdown"), "\n\nEdited in another tab."),
+		chromedp.Click(testid("edit-save")),
+		chromedp.WaitVisible(testid("artifact-version")),
+	)
+	if v := value(t, saver, "version", chromedp.Text(testid("artifact-version"))); v != "Version 2" {
+		t.Fatalf("after saving, the saving tab shows %q", v)
+	}
+
+	// The document page: told, not changed.
+	waitFor(t, page, "the document page tells of version 2", `(() => {
+		const b = document.querySelector('[data-testid="newer-version"] [data-testid="newer-version-banner"]');
+		return b !== null && b.textContent.includes('was saved by Uma Interface');
+	})()`, 10*time.Second)
+	type bannerState struct {
+		Role, Live, Text, Href, Target, Version, Body string
+		SamePage                                      bool
+	}
+	read := func(ctx context.Context) bannerState {
+		t.Helper()
+		return value(t, ctx, "the banner", chromedp.Evaluate[bannerState](`(() => {
+			const r = document.querySelector('[data-testid="newer-version"]');
+			const a = r.querySelector('[data-testid="newer-version-link"]');
+			const v = document.querySelector('[data-testid="artifact-version"]');
+			const b = document.querySelector('[data-testid="artifact-body"]');
+			return {Role: r.getAttribute('role'), Live: r.getAttribute('aria-live'), Text: r.textContent.replace(/\s+/g, ' ').trim(),
+				Href: a.getAttribute('href'), Target: a.getAttribute('target') || '', Version: v ? v.textContent.trim() : '',
+				Body: b ? b.textContent : '', SamePage: window.__samePage === true};
+		})()`))
+	}
+	got := read(page)
+	if got.Role != "status" || got.Live != "polite" {
+		t.Errorf("the banner's region is role=%q aria-live=%q", got.Role, got.Live)
+	}
+	if !strings.HasPrefix(got.Text, "Version 2 was saved by Uma Interface at ") || !strings.Contains(got.Text, "This page shows version 1.") {
+		t.Errorf("the banner says %q", got.Text)
+	}
+	if !strings.HasPrefix(got.Href, "/artifacts/") || got.Target != "" {
+		t.Errorf("the banner links to %q (target %q)", got.Href, got.Target)
+	}
+	if got.Version != "Version 1" || strings.Contains(got.Body, "Edited in another tab.") || !got.SamePage {
+		t.Errorf("the page changed under the reader: %q, edit in the body %v, same page %v", got.Version, strings.Contains(got.Body, "Edited in another tab."), got.SamePage)
+	}
+	checkWidths(t, page, "document page with a newer version's banner")
+
+	// The editor: told that saving would be refused; the draft stays, and
+	// the save is refused with it.
+	waitFor(t, draft, "the editor tells of version 2", `(() => {
+		const b = document.querySelector('[data-testid="newer-version"] [data-testid="newer-version-banner"]');
+		return b !== null && b.textContent.includes('saving now will be refused as stale');
+	})()`, 10*time.Second)
+	got = read(draft)
+	if !strings.HasPrefix(got.Text, "Version 2 was saved by Uma Interface at ") || got.Target != "_blank" {
+		t.Errorf("the editor's banner says %q and opens its link in %q", got.Text, got.Target)
+	}
+	if v := value(t, draft, "the draft", chromedp.Value(testid("edit-markdown"))); !strings.HasSuffix(strings.TrimSpace(v), "My unsaved draft.") {
+		t.Errorf("the editor's text became %q", v)
+	}
+	checkWidths(t, draft, "document editor with a newer version's banner")
+	act(t, draft, "save the stale edit", chromedp.Click(testid("edit-save")), chromedp.WaitVisible(testid("edit-conflict")))
+	if v := value(t, draft, "the draft after the refusal", chromedp.Value(testid("edit-markdown"))); !strings.Contains(v, "My unsaved draft.") {
+		t.Errorf("after the refusal the editor holds %q", v)
+	}
+}
