@@ -49,8 +49,16 @@ const usage = `usage:
 
 func run(args []string, out io.Writer, getenv func(string) string) error {
 	cmd := "serve"
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+	if len(args) > 0 && (!strings.HasPrefix(args[0], "-") || args[0] == "-h" || args[0] == "--help") {
 		cmd, args = args[0], args[1:]
+	}
+	if cmd == "migrate" && len(args) > 0 {
+		// migrate takes no arguments: `migrate --help` must not migrate.
+		if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+			fmt.Fprintln(out, usage)
+			return nil
+		}
+		return fmt.Errorf("migrate takes no arguments, got %q\n%s", strings.Join(args, " "), usage)
 	}
 	switch cmd {
 	case "serve":

@@ -23,10 +23,11 @@ import (
 // of one per statement. Round trips are what a busy machine makes slow, and
 // every one of them is time during which the transaction holds its row locks
 // (the users' sync-position rows among them), which other transactions of
-// the same users wait for. Statements are sent with the extended protocol,
-// unnamed, with text parameters whose types the SQL's casts state: no
-// prepare round trip, no statement cache to churn when a batch's size
-// changes the text. SQLite keeps the GORM transactions.
+// the same users wait for. Parameters are text, typed by the SQL's casts,
+// and a batch passes each column as one array, so every statement has one
+// text whatever the batch's size: each is prepared once per connection
+// (newPipeline), then only bound and executed. SQLite keeps the GORM
+// transactions.
 
 // textArray is a list of ids passed as one PostgreSQL array parameter
 // (`= ANY(?::uuid[])`), where GORM would expand a slice into a list.
