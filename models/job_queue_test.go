@@ -19,9 +19,6 @@ import (
 // the next claim. A claim that waited there, holding the rows of the users
 // it had claimed for, could deadlock with the commits.
 func TestClaimSkipsUsersWhoseRowIsHeld(t *testing.T) {
-	if !contains(modelstest.Dialects(t), models.Postgres) {
-		t.Skip("PostgreSQL only: SQLite has one writer")
-	}
 	ctx := context.Background()
 	db := modelstest.Open(t, models.Postgres)
 	job := func(name string) (*models.User, *models.Job) {
@@ -53,23 +50,11 @@ func TestClaimSkipsUsersWhoseRowIsHeld(t *testing.T) {
 	assert.Equal(t, annJob.ID, claimed[0].ID, "ann's job is claimed once her row is free")
 }
 
-func contains[T comparable](xs []T, x T) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
-}
-
 // A connection whose prepared statements no longer fit the schema (another
 // instance's migration changed a column they return) is dropped: the commit
 // fails once as the infrastructure's fault, and the retry prepares afresh
 // on another connection.
 func TestStalePreparedStatementsAreDropped(t *testing.T) {
-	if !contains(modelstest.Dialects(t), models.Postgres) {
-		t.Skip("PostgreSQL only: SQLite runs no prepared pipelines")
-	}
 	ctx := context.Background()
 	db, err := models.Open(ctx, modelstest.URL(t, models.Postgres), models.Options{MaxConns: 1})
 	require.NoError(t, err)
@@ -98,9 +83,6 @@ func TestStalePreparedStatementsAreDropped(t *testing.T) {
 // and one that did not commit is reported as the infrastructure's failure,
 // to be written again.
 func TestLostCommitAnswerIsReadBack(t *testing.T) {
-	if !contains(modelstest.Dialects(t), models.Postgres) {
-		t.Skip("PostgreSQL only: SQLite runs no pipelines")
-	}
 	ctx := context.Background()
 	db := modelstest.Open(t, models.Postgres)
 	f := newFixture(t, db)
@@ -132,9 +114,6 @@ func TestLostCommitAnswerIsReadBack(t *testing.T) {
 // the same project must not hold the project meanwhile (the commit locks
 // the user, then the project; the other order deadlocked).
 func TestSaveAndCommitLockInOneOrder(t *testing.T) {
-	if !contains(modelstest.Dialects(t), models.Postgres) {
-		t.Skip("PostgreSQL only: SQLite has one writer")
-	}
 	ctx := context.Background()
 	db := modelstest.Open(t, models.Postgres)
 	u, err := db.CreateUser(ctx, "ada@example.com", "Ada", "x")

@@ -151,13 +151,8 @@ var ErrCancelRequested = errors.New("cancel requested")
 // requested (a stale event): the run hands the job back instead.
 var errNotCancelled = errors.New("cancel not requested")
 
-// refusal explains why a fenced write matched no row: the lease is lost, or
-// the row's cancel state forbids the write.
-func (db *DB) refusal(ctx context.Context, l Lease) error {
-	return refusal(db.g.WithContext(ctx), l)
-}
-
-// refusal reads, in tx, why a fenced write of l was refused.
+// refusal explains, read in tx, why a fenced write of l matched no row:
+// the lease is lost, or the row's cancel state forbids the write.
 func refusal(tx *gorm.DB, l Lease) error {
 	var row struct {
 		FencingToken      int64
