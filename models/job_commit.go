@@ -557,6 +557,11 @@ func (db *DB) updateJobsSQL(vals []jobValues) (string, []any) {
 			"err_mode", "err_msg", "err_det", "now", "no_cancel"},
 		[]string{"text", "bigint", "text", "int", "text", "int", "text", "timestamptz", "text",
 			"timestamptz", "int", "int", "text", "text", "timestamptz", "int"}, rows)
+	stamp := ""
+	if db.Dialect == Postgres {
+		stamp = `
+		sync_position = ` + syncStamp("j.user_id") + `,`
+	}
 	sb.WriteString("WITH " + cte + `
 	UPDATE document_generation_jobs AS j SET
 		status = v.status,
@@ -574,7 +579,7 @@ func (db *DB) updateJobsSQL(vals []jobValues) (string, []any) {
 		completed_at = CASE WHEN v.status IN ('completed', 'failed', 'cancelled') THEN v.now ELSE j.completed_at END,
 		error_message = CASE v.err_mode WHEN 0 THEN j.error_message WHEN 1 THEN NULL ELSE v.err_msg END,
 		error_details = CASE v.err_mode WHEN 0 THEN j.error_details WHEN 1 THEN NULL ELSE ` + db.jsonValue("v.err_det") + ` END,
-		version = j.version + 1,
+		version = j.version + 1,` + stamp + `
 		updated_at = v.now
 	FROM v
 	WHERE j.id = ` + db.uuidCol("v.id") + ` AND j.fencing_token = v.token AND j.locked_by = v.worker
@@ -711,10 +716,29 @@ func jobIDs(vs []jobValues, withDocuments bool) []string {
 // and PostgreSQL would break the tie only after deadlock_timeout. The claim
 // never waits for these rows (it skips their users' jobs), so a commit
 // waits only for transactions that lock users in the same order.
+//
+// It also bumps each owner's sync position, once per transaction as
+// dossier_sync_stamp does (users.sync_xact): the batch's statements then
+// stamp their rows from users.sync_position (syncStamp), and the row
+// triggers skip them (migration 00010). A user whose write turns out to be
+// refused has moved without a change: a position with nothing new is
+// harmless to a tab catching up.
 func lockJobsUsers(jobs []string) statement {
 	return statement{what: "lock users", want: -1, args: []any{textArray(jobs)},
-		sql: `SELECT id FROM users WHERE id IN (SELECT user_id FROM document_generation_jobs WHERE id = ANY(?::uuid[]))
-		ORDER BY id FOR NO KEY UPDATE`}
+		sql: `WITH l AS (
+			SELECT id FROM users WHERE id IN (SELECT user_id FROM document_generation_jobs WHERE id = ANY(?::uuid[]))
+			ORDER BY id FOR NO KEY UPDATE
+		)
+		UPDATE users u SET sync_position = u.sync_position + 1, sync_xact = pg_current_xact_id()
+		FROM l WHERE u.id = l.id AND u.sync_xact IS DISTINCT FROM pg_current_xact_id()`}
+}
+
+// syncStamp is the sync position a row of the batch's statements carries,
+// on PostgreSQL: its owner's, which lockJobsUsers bumped in the same
+// transaction. Only statements that follow lockJobsUsers use it; SQLite's
+// rows are stamped by its triggers.
+func syncStamp(userCol string) string {
+	return `(SELECT su.sync_position FROM users su WHERE su.id = ` + userCol + `)`
 }
 
 // lockJobsProjects takes the version locks of the jobs' projects, in id
@@ -777,9 +801,13 @@ func (db *DB) endStatements(ok []jobValues) []statement {
 			rows[i] = []any{n.ID, *n.JobID, n.Kind, n.CreatedAt}
 		}
 		cte, args := db.valuesCTE([]string{"id", "job_id", "kind", "created"}, []string{"text", "text", "text", "timestamptz"}, rows)
+		stampCol, stamp := "", ""
+		if db.Dialect == Postgres {
+			stampCol, stamp = ", sync_position", ", "+syncStamp("j.user_id")
+		}
 		q := `WITH ` + cte + `
-			INSERT INTO notifications (id, user_id, job_id, kind, title, documents_done, documents_total, created_at)
-			SELECT ` + db.uuidCol("v.id") + `, j.user_id, j.id, v.kind, '', j.completed_documents, j.total_documents, v.created
+			INSERT INTO notifications (id, user_id, job_id, kind, title, documents_done, documents_total, created_at` + stampCol + `)
+			SELECT ` + db.uuidCol("v.id") + `, j.user_id, j.id, v.kind, '', j.completed_documents, j.total_documents, v.created` + stamp + `
 			FROM v JOIN document_generation_jobs j ON j.id = ` + db.uuidCol("v.job_id") + `
 			ORDER BY v.id`
 		stmts = append(stmts, statement{what: "notify user", sql: q, args: args, want: -1})

@@ -244,9 +244,14 @@ func (r claimRow) claimed() ClaimedJob {
 // and the jobs of users whose sync-position row another transaction holds
 // (a group commit storing their jobs' writes, in this process or another,
 // or a tab's acknowledgement): those wait for the next claim. A claim that
-// waited for such a row while holding others (the trigger locks each
-// claimed job's owner) could deadlock with the commits, which lock their
-// users first, in id order (lockJobsUsers).
+// waited for such a row while holding others could deadlock with the
+// commits, which lock their users first, in id order (lockJobsUsers).
+//
+// The claim bumps the owners it locked (once per transaction, as
+// dossier_sync_stamp does) and stamps the claimed rows itself, so the row
+// trigger skips them (migration 00010). An owner bumped earlier in the
+// transaction (the group commit's lockJobsUsers) keeps its position, which
+// the statement's snapshot reads.
 func claimPostgresSQL(p ClaimParams, ids []string) (string, []any) {
 	var now any
 	if !p.Now.IsZero() {
@@ -267,6 +272,13 @@ func claimPostgresSQL(p ClaimParams, ids []string) (string, []any) {
 	), owners AS (
 		SELECT id FROM users WHERE id IN (SELECT user_id FROM candidates)
 		FOR NO KEY UPDATE SKIP LOCKED
+	), bumped AS (
+		UPDATE users u SET sync_position = u.sync_position + 1, sync_xact = pg_current_xact_id()
+		FROM owners o WHERE u.id = o.id AND u.sync_xact IS DISTINCT FROM pg_current_xact_id()
+		RETURNING u.id, u.sync_position
+	), positions AS (
+		SELECT o.id, COALESCE(b.sync_position, u.sync_position) AS pos
+		FROM owners o JOIN users u ON u.id = o.id LEFT JOIN bumped b ON b.id = o.id
 	), picked AS (
 		SELECT c.id FROM candidates c JOIN owners o ON o.id = c.user_id
 	), start AS (
@@ -287,7 +299,8 @@ func claimPostgresSQL(p ClaimParams, ids []string) (string, []any) {
 		    lease_expires_at = (SELECT now FROM t) + ?::bigint * interval '1 microsecond',
 		    fencing_token = j.fencing_token + 1, version = j.version + 1,
 		    started_at = COALESCE(j.started_at, (SELECT now FROM t)), updated_at = (SELECT now FROM t),
-		    current_document = (SELECT s.document_type FROM start s WHERE s.job_id = j.id AND s.rn = 1)
+		    current_document = (SELECT s.document_type FROM start s WHERE s.job_id = j.id AND s.rn = 1),
+		    sync_position = (SELECT p.pos FROM positions p WHERE p.id = j.user_id)
 		FROM picked WHERE j.id = picked.id
 		RETURNING ` + claimedColumns + `
 	)
@@ -347,6 +360,10 @@ func (db *DB) claimPipelined(ctx context.Context, p ClaimParams) ([]ClaimedJob, 
 	return out, nil
 }
 
+// claimProjectColumn is project_data's index in claimedColumns (then
+// company_intelligence_pack).
+const claimProjectColumn = 5
+
 // claimStatements is the number of statements queueClaim queues.
 const claimStatements = 2
 
@@ -368,13 +385,16 @@ func queueClaim(pl *pipeline, p ClaimParams) error {
 func readClaim(pl *pipeline, res []*pgconn.Result) ([]ClaimedJob, []Change, error) {
 	r := res[claimStatements-1]
 	out := make([]ClaimedJob, len(r.Rows))
+	if len(r.Rows) > 0 && (r.FieldDescriptions[claimProjectColumn].Format != pgx.TextFormatCode ||
+		r.FieldDescriptions[claimProjectColumn+1].Format != pgx.TextFormatCode) {
+		return nil, nil, fmt.Errorf("claim: the project snapshot is not in text format")
+	}
 	for i := range r.Rows {
 		var row claimRow
 		j := &row.Job
 		var started, docs *string
-		var project, company []byte
-		dsts := []any{&j.ID, &j.ProjectID, &j.UserID, &j.Status, &j.Priority, &project,
-			&company, &j.TotalDocuments, &j.CompletedDocuments, &j.QueuedAt, &j.StartedAt,
+		dsts := []any{&j.ID, &j.ProjectID, &j.UserID, &j.Status, &j.Priority, nil,
+			nil, &j.TotalDocuments, &j.CompletedDocuments, &j.QueuedAt, &j.StartedAt,
 			&j.RetryCount, &j.MaxRetries, &j.LockedBy, &j.LeaseExpiresAt, &j.FencingToken, &j.RunAt, &j.Version,
 			&j.RunNumber, &j.Instruction, &j.RequestedDocuments,
 			&row.ProjectName, &row.ProjectDescription, &started, &docs}
@@ -382,6 +402,9 @@ func readClaim(pl *pipeline, res []*pgconn.Result) ([]ClaimedJob, []Change, erro
 			return nil, nil, fmt.Errorf("claim: %d columns, %d expected", len(r.FieldDescriptions), len(dsts))
 		}
 		for col, dst := range dsts {
+			if dst == nil {
+				continue // the snapshot, below
+			}
 			if err := pl.scan(r, i, col, dst); err != nil {
 				return nil, nil, fmt.Errorf("claim: column %s: %w", r.FieldDescriptions[col].Name, err)
 			}
@@ -393,11 +416,10 @@ func readClaim(pl *pipeline, res []*pgconn.Result) ([]ClaimedJob, []Change, erro
 			row.Docs = *docs
 		}
 		out[i] = row.claimed()
-		// Copies: the result's buffers belong to the connection.
-		out[i].rawProject = append([]byte{}, project...)
-		if company != nil {
-			out[i].rawCompany = append([]byte{}, company...)
-		}
+		// The snapshot's JSON text, as received: the result's values are
+		// the caller's (pgconn copies them), and Load decodes them in the
+		// run's goroutine.
+		out[i].rawProject, out[i].rawCompany = r.Rows[i][claimProjectColumn], r.Rows[i][claimProjectColumn+1]
 	}
 	changes := make([]Change, len(out))
 	for i, c := range out {

@@ -277,3 +277,85 @@ func TestSyncPositionsOfDocumentEdits(t *testing.T) {
 		})
 	}
 }
+
+// The group commit and the claim stamp their own rows on PostgreSQL
+// (migration 00010: the row triggers skip them): one transaction that ends
+// a run, notifies its user and claims the user's next job moves the user's
+// position once, and every row it changed carries that position, as the
+// triggers would have stamped them. SQLite's triggers stamp each row. A
+// catch-up from before the transaction reads all of it.
+func TestCommitAndClaimStampTheirRows(t *testing.T) {
+	for _, d := range modelstest.Dialects(t) {
+		t.Run(modelstest.Name(d), func(t *testing.T) {
+			ctx := context.Background()
+			db := modelstest.Open(t, d)
+			u, err := db.CreateUser(ctx, "stamp@example.com", "Stamp", "x")
+			require.NoError(t, err)
+			// Both jobs are created first: the user's position has moved
+			// since the first job's stamp, so a claim that stamped it with
+			// the position before its own bump would differ from the old
+			// stamp, and the trigger would not correct it.
+			first, _, err := db.CreateJob(ctx, models.NewJob{UserID: u.ID, ProjectID: newProject(t, db, u.ID).ID, Documents: []string{"project_charter"}})
+			require.NoError(t, err)
+			second, _, err := db.CreateJob(ctx, models.NewJob{UserID: u.ID, ProjectID: newProject(t, db, u.ID).ID, Documents: []string{"project_charter"}})
+			require.NoError(t, err)
+			now := time.Now().UTC()
+			claimed, err := db.Claim(ctx, models.ClaimParams{Worker: "w1", Limit: 1, PerJob: 1, Lease: time.Minute, Now: now})
+			require.NoError(t, err)
+			require.Len(t, claimed, 1)
+			require.Equal(t, first.ID, claimed[0].ID, "the oldest job first")
+			before, err := db.SyncPosition(ctx, u.ID)
+			require.NoError(t, err)
+			j, err := db.JobByID(ctx, first.ID)
+			require.NoError(t, err)
+			assert.Equal(t, before, j.SyncPosition, "the claim stamps the job it claims with the position it moved to")
+
+			w := models.Write{Lease: claimed[0].Lease(), Now: now,
+				Documents: []models.DocumentResult{{Type: "project_charter", Title: "Charter", Markdown: "# Charter",
+					Attempts: 1, StartedAt: now, FinishedAt: now}},
+				End: &models.Outcome{Status: models.StatusCompleted, Now: now, Notify: models.NotifyCompleted}}
+			res, more, err := db.CommitAndClaim(ctx, []models.Write{w}, &models.ClaimParams{Worker: "w1", Limit: 1, PerJob: 1, Lease: time.Minute, Now: time.Now().UTC()})
+			require.NoError(t, err)
+			require.Len(t, res, 1)
+			require.NoError(t, res[0].Err)
+			after, err := db.SyncPosition(ctx, u.ID)
+			require.NoError(t, err)
+			if d == models.Postgres {
+				require.Len(t, more, 1, "the commit claims in its transaction on PostgreSQL")
+				assert.Equal(t, second.ID, more[0].ID)
+				assert.Equal(t, before+1, after, "one transaction, one bump")
+			} else {
+				assert.Greater(t, after, before)
+			}
+
+			st, err := db.SyncSince(ctx, u.ID, before)
+			require.NoError(t, err)
+			require.False(t, st.Reset)
+			assert.Equal(t, after, st.To)
+			got := map[string]int64{}
+			for _, sj := range st.Jobs {
+				got[sj.Job.ID] = sj.Job.SyncPosition
+			}
+			require.Contains(t, got, first.ID, "the ended job is read from the position before")
+			require.Len(t, st.Notifications, 1, "so is its notification")
+			note := st.Notifications[0].SyncPosition
+			if d == models.Postgres {
+				assert.Equal(t, map[string]int64{first.ID: after, second.ID: after}, got, "the ended job and the claimed one carry the transaction's position")
+				assert.Equal(t, after, note, "the notification too")
+			} else {
+				assert.Greater(t, got[first.ID], before)
+				assert.Greater(t, note, before)
+			}
+
+			// A write outside these statements is still stamped by the
+			// trigger.
+			require.NoError(t, db.ForTests().Exec(`UPDATE document_generation_jobs SET error_message = 'seen' WHERE id = ?`, first.ID).Error)
+			last, err := db.SyncPosition(ctx, u.ID)
+			require.NoError(t, err)
+			assert.Equal(t, after+1, last)
+			j, err = db.JobByID(ctx, first.ID)
+			require.NoError(t, err)
+			assert.Equal(t, last, j.SyncPosition)
+		})
+	}
+}
