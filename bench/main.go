@@ -154,9 +154,14 @@ func (f *fixture) jobs(n int, docs []string) []string {
 }
 
 func (f *fixture) processor(worker string, concurrency int, gen documents.Generator, docConcurrency int) *jobs.Processor {
+	return f.processorCapped(worker, concurrency, gen, docConcurrency, 0)
+}
+
+// processorCapped is processor with MAX_JOBS_PER_USER (0: no cap).
+func (f *fixture) processorCapped(worker string, concurrency int, gen documents.Generator, docConcurrency, maxPerUser int) *jobs.Processor {
 	p, err := jobs.NewProcessor(f.db, gen, f.broker, jobs.Config{
 		Worker: worker, Concurrency: concurrency, DocConcurrency: docConcurrency, SweepInterval: time.Second,
-		LeaseDuration: 30 * time.Second, Logger: slog.Default(),
+		LeaseDuration: 30 * time.Second, Logger: slog.Default(), MaxPerUser: maxPerUser,
 	})
 	check(err)
 	return p

@@ -76,7 +76,7 @@ func benchCPU(base string) {
 	riverBefore = func(u string) { s0 = sampleCPU(base, u) }
 	riverAfter = func(u string) { river = [2]cpuSample{s0, sampleCPU(base, u)} }
 	du, drop := newPostgresDB(base)
-	djps, _ := dossierRun(ctx, du, n)
+	djps, _ := dossierRun(ctx, du, n, envInt("BENCH_MAX_PER_USER", 0))
 	drop()
 	ru, drop := newPostgresDB(base)
 	rjps := riverRun(ctx, ru, n)
@@ -99,6 +99,8 @@ func benchCPU(base string) {
 // BENCH_CPUPROFILE=file writes a CPU profile of the run; BENCH_LOG_STATEMENTS=1
 // sets log_min_duration_statement = 0 on the fresh database (read the server log,
 // lines prefixed with its name, to count statements per job).
+// BENCH_MAX_PER_USER=n runs it (and BENCH_ONLY=cpu) with the fair claim's
+// cap.
 func benchDossierOnce(base string) {
 	ctx := context.Background()
 	n := envInt("BENCH_JOBS", 3000)
@@ -154,7 +156,7 @@ func benchDossierOnce(base string) {
 			pgssReport(base, db.URL, n)
 		}
 	}
-	jps, commits := dossierRun(ctx, du, n)
+	jps, commits := dossierRun(ctx, du, n, envInt("BENCH_MAX_PER_USER", 0))
 	progress("dossier %.0f jobs/s, %.3f write commits per job (%d jobs × 1 docs, concurrency %d)", jps, commits, n, dossierConcurrency)
 }
 

@@ -151,7 +151,7 @@ func NewProcessor(db *models.DB, gen documents.Generator, broker *events.Broker,
 		drafts:    newDrafter(cfg.Drafts, draftInterval),
 	}
 	p.completer = newCompleter(db, p.log, p.committed)
-	if db.Dialect == models.Postgres && cfg.MaxPerUser == 0 {
+	if db.Dialect == models.Postgres {
 		p.completer.claims = p
 	}
 	p.storeCtx, p.storeCancel = context.WithCancel(context.Background())

@@ -163,13 +163,13 @@ func (db *DB) Commit(ctx context.Context, writes []Write) ([]Committed, error) {
 }
 
 // CommitAndClaim is Commit that also claims jobs, in the same transaction,
-// for the slots the batch frees (PostgreSQL, when claim is not nil and the
-// claim is not the fair one): one transaction instead of two, and a worker
+// for the slots the batch frees (PostgreSQL, when claim is not nil; the
+// fair claim too, under its lock): one transaction instead of two, and a worker
 // that never waits between the end of its runs and the claim of the next.
 // The claim is made only if every write of the batch holds its fence. The
 // claimed jobs' project data is decoded by their Load, in their runs.
 func (db *DB) CommitAndClaim(ctx context.Context, writes []Write, claim *ClaimParams) ([]Committed, []ClaimedJob, error) {
-	if claim != nil && (db.Dialect != Postgres || claim.MaxPerUser > 0 || claim.Limit <= 0) {
+	if claim != nil && (db.Dialect != Postgres || claim.Limit <= 0) {
 		claim = nil
 	}
 	var claimed []ClaimedJob
@@ -375,10 +375,11 @@ func (db *DB) commitPipelined(ctx context.Context, upd string, updArgs []any, or
 		}
 		want := 3 + len(stmts)
 		if claim != nil {
-			if err := queueClaim(p, *claim); err != nil {
+			n, err := queueClaim(p, *claim)
+			if err != nil {
 				return err
 			}
-			want += claimStatements
+			want += n
 		}
 		res, err := p.send(ctx)
 		if err != nil {

@@ -141,7 +141,7 @@ func (db *DB) Claim(ctx context.Context, p ClaimParams) ([]ClaimedJob, error) {
 	p.Now = p.Now.UTC()
 	var claimed []ClaimedJob
 	var err error
-	if db.Dialect == Postgres && p.MaxPerUser <= 0 {
+	if db.Dialect == Postgres {
 		claimed, err = db.claimPipelined(ctx, p)
 		for i := range claimed {
 			if err == nil {
@@ -168,7 +168,7 @@ func sortClaimed(claimed []ClaimedJob) {
 	})
 }
 
-// claimTx is the claim in a GORM transaction: SQLite, and the fair claim.
+// claimTx is the claim in a GORM transaction, on SQLite.
 func (db *DB) claimTx(ctx context.Context, p ClaimParams, out *[]ClaimedJob) error {
 	var claimed []ClaimedJob
 	err := db.g.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -183,11 +183,7 @@ func (db *DB) claimTx(ctx context.Context, p ClaimParams, out *[]ClaimedJob) err
 			}
 		}
 		var err error
-		if db.Dialect == Postgres {
-			claimed, err = db.claimPostgres(tx, p, ids)
-		} else {
-			claimed, err = db.claimSQLite(tx, p, ids)
-		}
+		claimed, err = db.claimSQLite(tx, p, ids)
 		if err != nil {
 			return err
 		}
@@ -252,24 +248,16 @@ func (r claimRow) claimed() ClaimedJob {
 // trigger skips them (migration 00010). An owner bumped earlier in the
 // transaction (the group commit's lockJobsUsers) keeps its position, which
 // the statement's snapshot reads.
-func claimPostgresSQL(p ClaimParams, ids []string) (string, []any) {
+func claimPostgresSQL(p ClaimParams) (string, []any) {
 	var now any
 	if !p.Now.IsZero() {
 		now = p.Now
 	}
-	filter, args := "", []any{now}
-	if ids != nil {
-		filter = " AND id = ANY(?::uuid[])"
-		args = append(args, textArray(ids))
-	}
-	args = append(args, p.Limit, p.PerJob, p.Worker, p.Lease.Microseconds())
+	candidates, args := claimCandidatesSQL(p)
+	args = append([]any{now}, args...)
+	args = append(args, p.PerJob, p.Worker, p.Lease.Microseconds())
 	return `WITH t AS (SELECT COALESCE(?::timestamptz, now()) AS now
-	), candidates AS (
-		SELECT id, user_id FROM document_generation_jobs
-		WHERE status = 'queued' AND run_at <= (SELECT now FROM t)` + filter + `
-		ORDER BY priority DESC, run_at, queued_at
-		LIMIT ?::int FOR UPDATE SKIP LOCKED
-	), owners AS (
+	), ` + candidates + `, owners AS (
 		SELECT id FROM users WHERE id IN (SELECT user_id FROM candidates)
 		FOR NO KEY UPDATE SKIP LOCKED
 	), bumped AS (
@@ -311,19 +299,53 @@ func claimPostgresSQL(p ClaimParams, ids []string) (string, []any) {
 	FROM claimed c JOIN projects p ON p.id = c.project_id`, args
 }
 
-// claimPostgres is the claim inside a GORM transaction (the fair claim,
-// which picks its candidates first).
-func (db *DB) claimPostgres(tx *gorm.DB, p ClaimParams, ids []string) ([]ClaimedJob, error) {
-	q, args := claimPostgresSQL(p, ids)
-	var rows []claimRow
-	if err := tx.Raw(q, args...).Scan(&rows).Error; err != nil {
-		return nil, err
+// claimCandidatesSQL is the claim's candidates CTE: the first due queued
+// jobs in claim order, locked (skipping those another claim holds).
+//
+// With a per-user cap (MaxPerUser > 0, the fair claim), the candidates
+// are first the jobs that leave their users within the cap, counting the
+// users' processing jobs: among the first 4 × Limit due jobs of users
+// under the cap, in claim order. When they are fewer than Limit, the rest
+// are the next due jobs of anyone (the claim is work-conserving: capacity
+// nobody else waits for goes to the capped users). The caller holds
+// claimLockKey (queueClaim), so that the processing counts it reads are
+// not moving under it: the cap is exact across instances.
+func claimCandidatesSQL(p ClaimParams) (string, []any) {
+	if p.MaxPerUser <= 0 {
+		return `candidates AS (
+		SELECT id, user_id FROM document_generation_jobs
+		WHERE status = 'queued' AND run_at <= (SELECT now FROM t)
+		ORDER BY priority DESC, run_at, queued_at
+		LIMIT ?::int FOR UPDATE SKIP LOCKED
+	)`, []any{p.Limit}
 	}
-	out := make([]ClaimedJob, len(rows))
-	for i, r := range rows {
-		out[i] = r.claimed()
-	}
-	return out, nil
+	return `capped AS (
+		SELECT user_id FROM document_generation_jobs WHERE status = 'processing'
+		GROUP BY user_id HAVING count(*) >= ?::int
+	), pool AS (
+		SELECT id, user_id, priority, run_at, queued_at FROM document_generation_jobs
+		WHERE status = 'queued' AND run_at <= (SELECT now FROM t)
+		  AND user_id NOT IN (SELECT user_id FROM capped)
+		ORDER BY priority DESC, run_at, queued_at
+		LIMIT ?::int FOR UPDATE SKIP LOCKED
+	), fair AS (
+		SELECT r.id, r.user_id FROM (
+			SELECT q.id, q.user_id, q.priority, q.run_at, q.queued_at,
+			       row_number() OVER (PARTITION BY q.user_id ORDER BY q.priority DESC, q.run_at, q.queued_at) AS k,
+			       (SELECT count(*) FROM document_generation_jobs x
+			         WHERE x.status = 'processing' AND x.user_id = q.user_id) AS n
+			FROM pool q
+		) r WHERE r.n + r.k <= ?::int
+		ORDER BY r.priority DESC, r.run_at, r.queued_at
+		LIMIT ?::int
+	), fill AS (
+		SELECT id, user_id FROM document_generation_jobs
+		WHERE status = 'queued' AND run_at <= (SELECT now FROM t) AND id NOT IN (SELECT id FROM fair)
+		ORDER BY priority DESC, run_at, queued_at
+		LIMIT GREATEST(?::int - (SELECT count(*) FROM fair), 0) FOR UPDATE SKIP LOCKED
+	), candidates AS (
+		SELECT id, user_id FROM fair UNION ALL SELECT id, user_id FROM fill
+	)`, []any{p.MaxPerUser, p.Limit * 4, p.MaxPerUser, p.Limit, p.Limit}
 }
 
 // claimPipelined is the claim on PostgreSQL in two round trips: the claim,
@@ -335,7 +357,8 @@ func (db *DB) claimPipelined(ctx context.Context, p ClaimParams) ([]ClaimedJob, 
 		if err := pl.queue("BEGIN"); err != nil {
 			return err
 		}
-		if err := queueClaim(pl, p); err != nil {
+		n, err := queueClaim(pl, p)
+		if err != nil {
 			return err
 		}
 		res, err := pl.send(ctx)
@@ -343,9 +366,9 @@ func (db *DB) claimPipelined(ctx context.Context, p ClaimParams) ([]ClaimedJob, 
 			pl.rollback()
 			return err
 		}
-		if len(res) != 1+claimStatements {
+		if len(res) != 1+n {
 			pl.rollback()
-			return fmt.Errorf("pipeline: %d results for %d statements", len(res), 1+claimStatements)
+			return fmt.Errorf("pipeline: %d results for %d statements", len(res), 1+n)
 		}
 		var changes []Change
 		if out, changes, err = readClaim(pl, res[1:]); err != nil {
@@ -364,26 +387,35 @@ func (db *DB) claimPipelined(ctx context.Context, p ClaimParams) ([]ClaimedJob, 
 // company_intelligence_pack).
 const claimProjectColumn = 5
 
-// claimStatements is the number of statements queueClaim queues.
-const claimStatements = 2
-
-// queueClaim queues the claim in a pipelined transaction.
-func queueClaim(pl *pipeline, p ClaimParams) error {
+// queueClaim queues the claim in a pipelined transaction, and returns the
+// number of statements it queued (the last one returns the claimed jobs).
+func queueClaim(pl *pipeline, p ClaimParams) (int, error) {
+	n := 0
+	if p.MaxPerUser > 0 {
+		// The fair claim reads the users' processing counts: claims that
+		// read them at once would each see room under the cap. The lock is
+		// the transaction's, taken in its own statement so that the claim's
+		// snapshot is taken after it, and released by the commit.
+		if err := pl.queue(`SELECT pg_advisory_xact_lock(?::bigint)`, claimLockKey); err != nil {
+			return 0, err
+		}
+		n++
+	}
 	// The claim walks the claim index in its order and stops at the
 	// limit. Without statistics (a queue filled faster than autovacuum
 	// analyzes it) the planner would rather read every queued row and
 	// sort them, at every claim: O(queue) instead of O(limit).
 	if err := pl.queue("SET LOCAL enable_bitmapscan = off"); err != nil {
-		return err
+		return 0, err
 	}
-	q, args := claimPostgresSQL(p, nil)
-	return pl.queue(q, args...)
+	q, args := claimPostgresSQL(p)
+	return n + 2, pl.queue(q, args...)
 }
 
 // readClaim reads the claim's rows (the results of queueClaim's
 // statements) and the changes to announce.
 func readClaim(pl *pipeline, res []*pgconn.Result) ([]ClaimedJob, []Change, error) {
-	r := res[claimStatements-1]
+	r := res[len(res)-1]
 	out := make([]ClaimedJob, len(r.Rows))
 	if len(r.Rows) > 0 && (r.FieldDescriptions[claimProjectColumn].Format != pgx.TextFormatCode ||
 		r.FieldDescriptions[claimProjectColumn+1].Format != pgx.TextFormatCode) {
@@ -588,15 +620,9 @@ func (db *DB) claimSQLite(tx *gorm.DB, p ClaimParams, ids []string) ([]ClaimedJo
 }
 
 // fairCandidates picks the jobs to claim under the per-user cap, in claim
-// order.
+// order, on SQLite (whose one writer at a time makes the cap exact); the
+// PostgreSQL claim does the same in SQL (claimCandidatesSQL).
 func (db *DB) fairCandidates(tx *gorm.DB, p ClaimParams) ([]string, error) {
-	lockClause := ""
-	if db.Dialect == Postgres {
-		if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", claimLockKey).Error; err != nil {
-			return nil, err
-		}
-		lockClause = " FOR UPDATE SKIP LOCKED"
-	}
 	var ids []string
 	err := tx.Raw(`SELECT id FROM document_generation_jobs
 		WHERE status = 'queued' AND run_at <= ?
@@ -604,7 +630,7 @@ func (db *DB) fairCandidates(tx *gorm.DB, p ClaimParams) ([]string, error) {
 		    SELECT user_id FROM document_generation_jobs WHERE status = 'processing'
 		    GROUP BY user_id HAVING COUNT(*) >= ?)
 		ORDER BY priority DESC, run_at, queued_at
-		LIMIT ?`+lockClause, p.Now, p.MaxPerUser, p.Limit*4).Scan(&ids).Error
+		LIMIT ?`, p.Now, p.MaxPerUser, p.Limit*4).Scan(&ids).Error
 	if err != nil {
 		return nil, err
 	}
@@ -620,7 +646,7 @@ func (db *DB) fairCandidates(tx *gorm.DB, p ClaimParams) ([]string, error) {
 			q += ` AND id NOT IN ?`
 			args = append(args, ids)
 		}
-		q += ` ORDER BY priority DESC, run_at, queued_at LIMIT ?` + lockClause
+		q += ` ORDER BY priority DESC, run_at, queued_at LIMIT ?`
 		args = append(args, p.Limit-len(ids))
 		if err := tx.Raw(q, args...).Scan(&more).Error; err != nil {
 			return nil, err

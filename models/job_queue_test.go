@@ -2,6 +2,7 @@ package models_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -160,4 +161,66 @@ func TestSaveAndCommitLockInOneOrder(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the save did not finish after the commit")
 	}
+}
+
+// The fair claim (a per-user cap) runs in the group commit's transaction on
+// PostgreSQL, as the uncapped one does: the commit that frees a slot
+// claims for it at once, and the claim passes over a user at the cap while
+// another user's job waits, though the capped user's rank higher; with
+// room to spare and nobody else waiting, it claims the capped user's jobs
+// too (work-conserving).
+func TestFairClaimInTheGroupCommit(t *testing.T) {
+	db := modelstest.Open(t, models.Postgres)
+	ctx := context.Background()
+	newUser := func(name string) *models.User {
+		u, err := db.CreateUser(ctx, name+"@example.com", name, "x")
+		require.NoError(t, err)
+		return u
+	}
+	newJob := func(u *models.User, priority int) *models.Job {
+		p := &models.Project{UserID: u.ID, Name: fmt.Sprintf("%s %d", u.Name, priority)}
+		p.Name += " " + time.Now().Format(time.RFC3339Nano)
+		require.NoError(t, db.CreateProject(ctx, p))
+		j, _, err := db.CreateJob(ctx, models.NewJob{UserID: u.ID, ProjectID: p.ID, Documents: []string{"project_charter"}, Priority: priority})
+		require.NoError(t, err)
+		return j
+	}
+	busy, other := newUser("busy"), newUser("other")
+	first := newJob(busy, models.PriorityHigh)
+	claimed, err := db.Claim(ctx, models.ClaimParams{Worker: "w1", Limit: 1, PerJob: 1, Lease: time.Minute, MaxPerUser: 1, Now: time.Now()})
+	require.NoError(t, err)
+	require.Len(t, claimed, 1)
+	require.Equal(t, first.ID, claimed[0].ID)
+	busyNext := newJob(busy, models.PriorityHigh)
+	otherJob := newJob(other, models.PriorityLow)
+
+	// The busy user's running job reports progress (it does not end): the
+	// cap still holds, and the one slot goes to the other user.
+	now := time.Now().UTC()
+	cur := "project_charter"
+	w := models.Write{Lease: claimed[0].Lease(), Now: now, CurrentDocument: &cur}
+	fair := models.ClaimParams{Worker: "w1", Limit: 1, PerJob: 1, Lease: time.Minute, MaxPerUser: 1, Now: now}
+	res, more, err := db.CommitAndClaim(ctx, []models.Write{w}, &fair)
+	require.NoError(t, err)
+	require.NoError(t, res[0].Err)
+	require.Len(t, more, 1)
+	assert.Equal(t, otherJob.ID, more[0].ID, "the capped user is passed over while another waits")
+
+	// The busy user's job ends: its slot is free, and the same transaction
+	// claims its next job.
+	w = models.Write{Lease: claimed[0].Lease(), Now: now, Documents: []models.DocumentResult{{Type: "project_charter",
+		Title: "Charter", Markdown: "# Charter", Attempts: 1, StartedAt: now, FinishedAt: now}},
+		End: &models.Outcome{Status: models.StatusCompleted, Now: now}}
+	res, more, err = db.CommitAndClaim(ctx, []models.Write{w}, &fair)
+	require.NoError(t, err)
+	require.NoError(t, res[0].Err)
+	require.Len(t, more, 1)
+	assert.Equal(t, busyNext.ID, more[0].ID, "the freed slot is claimed in the commit")
+
+	// Nobody else waits: a capped user's jobs fill spare capacity.
+	third := newJob(busy, models.PriorityNormal)
+	more, err = db.Claim(ctx, models.ClaimParams{Worker: "w1", Limit: 3, PerJob: 1, Lease: time.Minute, MaxPerUser: 1, Now: time.Now()})
+	require.NoError(t, err)
+	require.Len(t, more, 1)
+	assert.Equal(t, third.ID, more[0].ID)
 }
