@@ -298,11 +298,17 @@ func (p *Processor) claim() {
 	}
 	ctx, cancel := context.WithTimeout(p.loopCtx, 10*time.Second)
 	defer cancel()
-	claimed, err := p.db.Claim(ctx, models.ClaimParams{
-		Worker: p.cfg.Worker, Limit: free, Lease: p.cfg.LeaseDuration,
-		MaxPerUser: p.cfg.MaxPerUser, PerJob: p.cfg.DocConcurrency, // Now: the database's clock, read by the claim itself
-	})
+	claimed, err := p.db.Claim(ctx, p.claimParams(free))
 	p.startClaimed(claimed, free, err)
+}
+
+// claimParams is a claim of up to limit jobs, the loop's or a group
+// commit's: the same cap and documents per job for both.
+func (p *Processor) claimParams(limit int) models.ClaimParams {
+	return models.ClaimParams{
+		Worker: p.cfg.Worker, Limit: limit, Lease: p.cfg.LeaseDuration,
+		MaxPerUser: p.cfg.MaxPerUser, PerJob: p.cfg.DocConcurrency, // Now: the database's clock, read by the claim itself
+	}
 }
 
 // startClaimed starts the runs of a claim of up to limit jobs.
@@ -338,7 +344,7 @@ func (p *Processor) reserve(ending int) (models.ClaimParams, bool) {
 		return models.ClaimParams{}, false
 	}
 	p.reserved = free
-	return models.ClaimParams{Worker: p.cfg.Worker, Limit: free, Lease: p.cfg.LeaseDuration, PerJob: p.cfg.DocConcurrency}, true
+	return p.claimParams(free), true
 }
 
 // claimed takes over the slots of the runs whose end the group commit

@@ -563,3 +563,22 @@ type panicky struct{}
 func (panicky) Generate(context.Context, documents.Request) (documents.Document, error) {
 	panic("template bug")
 }
+
+// The claim a group commit makes for the slots it frees is the claim loop's:
+// the same per-user cap (the fair claim) and documents per job.
+func TestGroupCommitClaimsUnderTheCap(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d models.Dialect) {
+		e := newEnv(t, d)
+		p, err := NewProcessor(e.db, nil, e.broker, Config{Worker: "w", Concurrency: 4, DocConcurrency: 3, MaxPerUser: 2, Logger: quietLogger()})
+		require.NoError(t, err)
+		got, ok := p.reserve(1)
+		require.True(t, ok)
+		defer p.claimed(nil, nil)
+		assert.Equal(t, p.claimParams(5), got, "four free slots and one the batch frees")
+		assert.Equal(t, 2, got.MaxPerUser)
+		assert.Equal(t, 3, got.PerJob)
+		if d == models.Postgres {
+			assert.NotNil(t, p.completer.claims, "the group commit claims on PostgreSQL, capped or not")
+		}
+	})
+}
