@@ -136,13 +136,13 @@ func (s *Server) bulk(ctx context.Context, action string, ids []string) bulkResu
 		}
 		switch action {
 		case "retry":
-			var why string
-			if why, err = s.noRetryReason(ctx, job); err == nil && why != "" {
-				res.noRetry[why]++
-				continue
-			}
-			if err == nil {
-				_, err = s.jobs.Retry(ctx, job.UserID, job.ID)
+			_, err = s.jobs.Retry(ctx, job.UserID, job.ID)
+			if errors.Is(err, models.ErrNotRetryable) {
+				var why string
+				if why, err = s.noRetryReason(ctx, job); err == nil {
+					res.noRetry[why]++
+					continue
+				}
 			}
 		case "cancel":
 			_, err = s.jobs.Cancel(ctx, job.UserID, job.ID)
@@ -163,19 +163,16 @@ func (s *Server) bulk(ctx context.Context, action string, ids []string) bulkResu
 	return res
 }
 
-// noRetryReason applies the API's retry rule (checkRetryable) to a job: ""
-// if a retry may help, else the failure's plain sentence.
+// noRetryReason is the plain sentence of the failure that refused a job's
+// retry (models.ErrNotRetryable), for the console.
 func (s *Server) noRetryReason(ctx context.Context, job *models.Job) (string, error) {
-	if job.Status != models.StatusFailed {
-		return "", nil
-	}
 	docs, err := s.db.JobDocuments(ctx, job.ID)
 	if err != nil {
 		return "", err
 	}
-	summary, noRetry := failureSummary(&models.JobSnapshot{Job: *job, Documents: docs})
-	if !noRetry {
-		return "", nil
+	summary, _ := failureSummary(&models.JobSnapshot{Job: *job, Documents: docs})
+	if summary == "" {
+		summary = "a retry cannot fix this failure"
 	}
 	return summary, nil
 }

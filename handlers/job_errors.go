@@ -8,23 +8,20 @@ import (
 
 // failureSummary reads a failed job's per-document failures (error_details)
 // as people read them: the first failed document's plain sentence, named,
-// and whether every failure is one that a retry cannot fix.
+// and whether a retry cannot fix them (models' rule, RetryCannotHelp).
 func failureSummary(snap *models.JobSnapshot) (summary string, noRetry bool) {
 	j := &snap.Job
 	if j.Status != models.StatusFailed || len(j.ErrorDetails) == 0 {
 		return "", false
 	}
-	noRetry = true
 	for _, d := range snap.Documents {
 		detail, ok := j.ErrorDetails[d.DocumentType].(map[string]any)
 		if !ok {
 			continue
 		}
-		if s, _ := detail["summary"].(string); s != "" && summary == "" {
+		if s, _ := detail["summary"].(string); s != "" {
 			summary = docTitle(d.DocumentType) + ": " + s
-		}
-		if permanent, _ := detail["permanent"].(bool); !permanent {
-			noRetry = false
+			break
 		}
 	}
 	if summary == "" {
@@ -32,21 +29,21 @@ func failureSummary(snap *models.JobSnapshot) (summary string, noRetry bool) {
 		// stays on offer.
 		return "", false
 	}
-	return summary, noRetry
+	return summary, j.RetryCannotHelp()
 }
 
-// checkRetryable refuses a retry that cannot succeed: 409 not_retryable,
-// with the plain sentence of the failure.
-func (s *Server) checkRetryable(c *fiber.Ctx) error {
+// notRetryable is the 409 of a retry the job's failure refuses
+// (models.ErrNotRetryable), with the failure's plain sentence.
+func (s *Server) notRetryable(c *fiber.Ctx) error {
 	snap, err := s.userSnapshot(c, c.Params("id"))
 	if err != nil {
 		return err
 	}
-	summary, noRetry := failureSummary(snap)
-	if !noRetry {
-		return nil
+	summary, _ := failureSummary(snap)
+	if summary != "" {
+		summary += " "
 	}
 	return &Error{Status: fiber.StatusConflict, Code: "not_retryable",
-		Message: "a retry cannot fix this failure. " + summary + " Fix the cause, then start a new generation.",
+		Message: "a retry cannot fix this failure. " + summary + "Fix the cause, then start a new generation.",
 		Extra:   map[string]any{"status": snap.Job.Status}}
 }

@@ -256,9 +256,6 @@ func (s *Server) CancelJob(c *fiber.Ctx) error {
 // request, a prompt over the context length) is refused with a 409 that
 // says so, as the page offers no Retry for it.
 func (s *Server) RetryJob(c *fiber.Ctx) error {
-	if err := s.checkRetryable(c); err != nil {
-		return err
-	}
 	snap, err := s.jobAction(c, s.jobs.Retry, "only a failed or cancelled job can be retried")
 	if err != nil {
 		return err
@@ -281,6 +278,8 @@ func (s *Server) jobAction(c *fiber.Ctx, action func(ctx context.Context, userID
 			e.Extra = map[string]any{"status": cur.Status}
 		}
 		return nil, e
+	case errors.Is(err, models.ErrNotRetryable):
+		return nil, s.notRetryable(c)
 	case errors.As(err, &active):
 		return nil, &Error{Status: fiber.StatusConflict, Code: "active_job",
 			Message: "this project already has a queued or processing job", Extra: map[string]any{"jobId": active.JobID}}

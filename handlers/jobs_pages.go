@@ -380,12 +380,6 @@ func (s *Server) cancelFromCard(c *fiber.Ctx) error {
 
 // retryFromCard is the card's Retry button: only missing documents run.
 func (s *Server) retryFromCard(c *fiber.Ctx) error {
-	var e *Error
-	if err := s.checkRetryable(c); errors.As(err, &e) && e.Code == "not_retryable" {
-		return s.cardConflict(c, "A retry cannot fix this failure. Fix the cause, then start a new generation.")
-	} else if err != nil {
-		return err
-	}
 	return s.cardAction(c, s.jobs.Retry, "Only a failed or cancelled job can be retried.")
 }
 
@@ -397,8 +391,11 @@ func (s *Server) cardAction(c *fiber.Ctx, action func(ctx context.Context, userI
 	var e *Error
 	if errors.As(err, &e) && e.Status == fiber.StatusConflict {
 		msg := conflict
-		if e.Code == "active_job" {
+		switch e.Code {
+		case "active_job":
 			msg = "This project already has another generation in progress."
+		case "not_retryable":
+			msg = "A retry cannot fix this failure. Fix the cause, then start a new generation."
 		}
 		return s.cardConflict(c, msg)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // RequestCancel cancels a queued job at once, or asks the worker running a
@@ -73,8 +74,9 @@ func (db *DB) RequestCancel(ctx context.Context, userID, id string, now time.Tim
 
 // RetryJob requeues a failed or cancelled job by hand. Completed documents
 // are kept; only the missing ones will be generated. It answers ErrConflict
-// when the job is active or completed, and *ActiveJobError when the project
-// has another active job.
+// when the job is active or completed, ErrNotRetryable when its failure is
+// one no retry can fix (RetryCannotHelp), and *ActiveJobError when the
+// project has another active job.
 func (db *DB) RetryJob(ctx context.Context, userID, id string, now time.Time) (*Job, error) {
 	if _, err := uuid.Parse(id); err != nil {
 		return nil, ErrNotFound
@@ -82,11 +84,20 @@ func (db *DB) RetryJob(ctx context.Context, userID, id string, now time.Time) (*
 	now = now.UTC()
 	var job Job
 	err := db.g.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Where("id = ? AND user_id = ?", id, userID).Take(&job).Error; err != nil {
+		q := tx.Where("id = ? AND user_id = ?", id, userID)
+		if db.Dialect == Postgres {
+			// The rule reads the failure the retry replaces: nothing may
+			// change it in between (SQLite has one writer at a time).
+			q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+		}
+		if err := q.Take(&job).Error; err != nil {
 			return notFound(err)
 		}
 		if job.Status != StatusFailed && job.Status != StatusCancelled {
 			return ErrConflict
+		}
+		if job.RetryCannotHelp() {
+			return ErrNotRetryable
 		}
 		history := append(job.History, job.episode(now))
 		res := tx.Exec(`UPDATE document_generation_jobs
@@ -111,7 +122,7 @@ func (db *DB) RetryJob(ctx context.Context, userID, id string, now time.Time) (*
 			{Kind: "job", JobID: job.ID, UserID: job.UserID, Version: job.Version}})
 	})
 	if err != nil {
-		if errors.Is(err, ErrNotFound) || errors.Is(err, ErrConflict) {
+		if errors.Is(err, ErrNotFound) || errors.Is(err, ErrConflict) || errors.Is(err, ErrNotRetryable) {
 			return nil, err
 		}
 		if IsUniqueViolation(err) {

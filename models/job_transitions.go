@@ -27,6 +27,37 @@ import (
 // that chooses the next status at the end of a run. The rescue of an
 // expired lease applies the same rules in SQL (retriesLeftSQL).
 
+// ErrNotRetryable refuses a manual retry that cannot succeed: every
+// document the job failed on failed permanently (a rejected key, a bad
+// request, a prompt over the context length). Fix the cause, then start a
+// new generation.
+var ErrNotRetryable = errors.New("a retry cannot fix this failure")
+
+// RetryCannotHelp is the manual-retry rule: a failed job whose recorded
+// failures (error_details) are all permanent, one of them at least with a
+// summary to show, is not retried. A failure without details (a storage
+// failure, an older job) may be retried. RetryJob applies it in the
+// retry's transaction; the pages use it to offer Retry or not.
+func (j *Job) RetryCannotHelp() bool {
+	if j.Status != StatusFailed || len(j.ErrorDetails) == 0 {
+		return false
+	}
+	summarised := false
+	for _, v := range j.ErrorDetails {
+		detail, ok := v.(map[string]any)
+		if !ok {
+			continue
+		}
+		if s, _ := detail["summary"].(string); s != "" {
+			summarised = true
+		}
+		if permanent, _ := detail["permanent"].(bool); !permanent {
+			return false
+		}
+	}
+	return summarised
+}
+
 // Job-row SQL fragments, one per transition.
 const (
 	// endLeaseSQL ends the holder's lease. Bumping the fencing token fences

@@ -131,6 +131,33 @@ func TestTransitions(t *testing.T) {
 				assert.Greater(t, j.Version, f.job.Version)
 			})
 
+			t.Run("a manual retry is refused when no retry can fix the failure", func(t *testing.T) {
+				db := modelstest.Open(t, d)
+				fail := func(permanent bool) *fixture {
+					f := newFixture(t, db)
+					c := f.claim(t, "w1", time.Now())
+					_, err := db.FinishJob(f.ctx, c.Lease(), models.Outcome{Status: models.StatusFailed, Now: time.Now(),
+						Failures: []models.DocumentFailure{{Type: "b", Error: "401", Summary: "The provider rejected the key.", Attempts: 1, Permanent: permanent}}})
+					require.NoError(t, err)
+					return f
+				}
+				f := fail(true)
+				j, err := db.JobByID(f.ctx, f.job.ID)
+				require.NoError(t, err)
+				assert.True(t, j.RetryCannotHelp())
+				_, err = db.RetryJob(f.ctx, f.job.UserID, f.job.ID, time.Now())
+				assert.ErrorIs(t, err, models.ErrNotRetryable)
+				j, err = db.JobByID(f.ctx, f.job.ID)
+				require.NoError(t, err)
+				assert.Equal(t, models.StatusFailed, j.Status, "refused: nothing changed")
+
+				f = fail(false)
+				j, err = db.RetryJob(f.ctx, f.job.UserID, f.job.ID, time.Now())
+				require.NoError(t, err, "a failure a retry may fix is retried")
+				assert.Equal(t, models.StatusQueued, j.Status)
+				assert.False(t, j.RetryCannotHelp())
+			})
+
 			t.Run("claim honours run_at", func(t *testing.T) {
 				db := modelstest.Open(t, d)
 				f := newFixture(t, db)
