@@ -260,15 +260,29 @@ func TestPermanentFailureThenManualRetry(t *testing.T) {
 		require.Len(t, notes, 1)
 		assert.Equal(t, "job_failed", notes[0].Kind)
 
+		// No retry can fix it: a manual retry is refused too (models' rule;
+		// the API answers 409 not_retryable), and the job stays failed.
+		_, err = e.client.Retry(ctx, u.ID, job.ID)
+		assert.ErrorIs(t, err, models.ErrNotRetryable)
+		cur, err := e.db.JobByID(ctx, job.ID)
+		require.NoError(t, err)
+		assert.Equal(t, models.StatusFailed, cur.Status)
+
+		// A failure a retry may fix, with no automatic retry left: the
+		// manual retry generates only what is missing.
+		gen.failFor["risk_register"] = []error{errRetryable, errRetryable}
+		job = e.job(u, e.project(u, "Again"), []string{"budget_estimate", "quality_plan"}, func(n *models.NewJob) { n.MaxRetries = 0 })
+		e.waitStatus(job.ID, models.StatusFailed, 20*time.Second)
+		assert.Equal(t, 2, gen.count("Again", "risk_register"), "two attempts, then the job fails")
 		_, err = e.client.Retry(ctx, u.ID, job.ID)
 		require.NoError(t, err)
 		_, err = e.client.Retry(ctx, u.ID, job.ID)
 		assert.ErrorIs(t, err, models.ErrConflict, "an active job can't be retried")
 		e.waitStatus(job.ID, models.StatusCompleted, 20*time.Second)
-		assert.Equal(t, 2, gen.count("Manual", "risk_register"))
-		assert.Equal(t, 1, gen.count("Manual", "budget_estimate"))
+		assert.Equal(t, 3, gen.count("Again", "risk_register"))
+		assert.Equal(t, 1, gen.count("Again", "budget_estimate"))
 		for _, typ := range []string{"scope_statement", "work_breakdown_structure", "quality_plan"} {
-			assert.Equal(t, 1, gen.count("Manual", typ), "%s was regenerated", typ)
+			assert.Equal(t, 1, gen.count("Again", typ), "%s was regenerated", typ)
 		}
 		_, err = e.client.Retry(ctx, u.ID, job.ID)
 		assert.ErrorIs(t, err, models.ErrConflict, "a completed job can't be retried")
