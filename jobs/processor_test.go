@@ -588,7 +588,7 @@ func TestGroupCommitClaimsUnderTheCap(t *testing.T) {
 		got, ok := p.reserve(1)
 		require.True(t, ok)
 		defer p.claimed(nil, nil)
-		assert.Equal(t, p.claimParams(5), got, "four free slots and one the batch frees")
+		assert.Equal(t, 5, got.Limit, "four free slots and one the batch frees")
 		assert.Equal(t, 2, got.MaxPerUser)
 		assert.Equal(t, 3, got.PerJob)
 		if d == models.Postgres {

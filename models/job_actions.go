@@ -25,6 +25,9 @@ func (db *DB) RequestCancel(ctx context.Context, userID, id string, now time.Tim
 	for range 3 {
 		var cancelled, requested []Ended
 		err := q.Transaction(func(tx *gorm.DB) error {
+			if err := db.lockOwner(tx, userID); err != nil {
+				return err
+			}
 			// Queued: ends at once.
 			if err := tx.Raw(`UPDATE document_generation_jobs
 				SET status = 'cancelled', cancel_requested_at = ?, completed_at = ?, version = version + 1, updated_at = ?
@@ -84,11 +87,18 @@ func (db *DB) RetryJob(ctx context.Context, userID, id string, now time.Time) (*
 	now = now.UTC()
 	var job Job
 	err := db.g.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		// The owner first (the lock order), then the job: the rule reads
+		// the failure the retry replaces, and nothing may change it in
+		// between (SQLite has one writer at a time). NO KEY UPDATE, not
+		// UPDATE, which would conflict with the key-share lock a stale
+		// commit's artifact insert takes on the job while holding the
+		// owner's row.
+		if err := db.lockOwner(tx, userID); err != nil {
+			return err
+		}
 		q := tx.Where("id = ? AND user_id = ?", id, userID)
 		if db.Dialect == Postgres {
-			// The rule reads the failure the retry replaces: nothing may
-			// change it in between (SQLite has one writer at a time).
-			q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+			q = q.Clauses(clause.Locking{Strength: "NO KEY UPDATE"})
 		}
 		if err := q.Take(&job).Error; err != nil {
 			return notFound(err)
@@ -155,4 +165,19 @@ func (db *DB) DeleteFinishedJobs(ctx context.Context, cutoff time.Time, batch in
 			return total, err
 		}
 	}
+}
+
+// lockOwner takes the user's sync-position row before the transaction
+// changes the user's jobs (PostgreSQL), as every write path does (README,
+// "Lock order"): the sync-stamp trigger would take it only after the job's
+// row, the reverse of the group commit's order (lockJobsUsers), and a
+// cancel or a retry racing a commit of the same user could deadlock.
+func (db *DB) lockOwner(tx *gorm.DB, userID string) error {
+	if db.Dialect != Postgres {
+		return nil
+	}
+	if _, err := uuid.Parse(userID); err != nil {
+		return ErrNotFound
+	}
+	return tx.Exec(`SELECT id FROM users WHERE id = ? FOR NO KEY UPDATE`, userID).Error
 }

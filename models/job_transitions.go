@@ -35,9 +35,11 @@ var ErrNotRetryable = errors.New("a retry cannot fix this failure")
 
 // RetryCannotHelp is the manual-retry rule: a failed job whose recorded
 // failures (error_details) are all permanent, one of them at least with a
-// summary to show, is not retried. A failure without details (a storage
-// failure, an older job) may be retried. RetryJob applies it in the
-// retry's transaction; the pages use it to offer Retry or not.
+// summary to show, is not retried. A failure that is not permanent, a
+// storage failure among them (its "storage" entry), makes a retry worth
+// trying, and so does a failure without details (an older job). RetryJob
+// applies it in the retry's transaction; the pages use it to offer Retry
+// or not.
 func (j *Job) RetryCannotHelp() bool {
 	if j.Status != StatusFailed || len(j.ErrorDetails) == 0 {
 		return false

@@ -155,7 +155,22 @@ func TestTransitions(t *testing.T) {
 				j, err = db.RetryJob(f.ctx, f.job.UserID, f.job.ID, time.Now())
 				require.NoError(t, err, "a failure a retry may fix is retried")
 				assert.Equal(t, models.StatusQueued, j.Status)
+
+				// A permanent failure with a storage failure: the storage
+				// may have recovered, and the retry is worth trying. (A
+				// database of its own: the retried job above is queued.)
+				db = modelstest.Open(t, d)
+				f = newFixture(t, db)
+				c := f.claim(t, "w1", time.Now())
+				_, err = db.FinishJob(f.ctx, c.Lease(), models.Outcome{Status: models.StatusFailed, Now: time.Now(),
+					Failures: []models.DocumentFailure{{Type: "b", Error: "401", Summary: "The provider rejected the key.", Attempts: 1, Permanent: true},
+						{Type: "storage", Error: "connection refused", Attempts: 3}}})
+				require.NoError(t, err)
+				j, err = db.JobByID(f.ctx, f.job.ID)
+				require.NoError(t, err)
 				assert.False(t, j.RetryCannotHelp())
+				_, err = db.RetryJob(f.ctx, f.job.UserID, f.job.ID, time.Now())
+				require.NoError(t, err)
 			})
 
 			t.Run("claim honours run_at", func(t *testing.T) {

@@ -359,3 +359,35 @@ func TestCommitAndClaimStampTheirRows(t *testing.T) {
 		})
 	}
 }
+
+// The group commit bumps its users before it stamps their rows: a tab that
+// has read the user's position after the job's claim (another job of the
+// user was created since) still reads the job's end and its notification
+// from that position. A commit that stamped without bumping would stamp
+// the position the tab has, and the trigger would skip the row.
+func TestGroupCommitStampsPastWhatATabHasSeen(t *testing.T) {
+	ctx := context.Background()
+	db := modelstest.Open(t, models.Postgres)
+	u, err := db.CreateUser(ctx, "seen@example.com", "Seen", "x")
+	require.NoError(t, err)
+	_, _, err = db.CreateJob(ctx, models.NewJob{UserID: u.ID, ProjectID: newProject(t, db, u.ID).ID, Documents: []string{"project_charter"}})
+	require.NoError(t, err)
+	now := time.Now().UTC()
+	claimed, err := db.Claim(ctx, models.ClaimParams{Worker: "w1", Limit: 1, PerJob: 1, Lease: time.Minute, Now: now})
+	require.NoError(t, err)
+	require.Len(t, claimed, 1)
+	_, _, err = db.CreateJob(ctx, models.NewJob{UserID: u.ID, ProjectID: newProject(t, db, u.ID).ID, Documents: []string{"project_charter"}})
+	require.NoError(t, err)
+	seen, err := db.SyncPosition(ctx, u.ID)
+	require.NoError(t, err)
+	res, err := db.Commit(ctx, []models.Write{{Lease: claimed[0].Lease(), Now: now,
+		Documents: []models.DocumentResult{{Type: "project_charter", Title: "C", Markdown: "# C", Attempts: 1, StartedAt: now, FinishedAt: now}},
+		End: &models.Outcome{Status: models.StatusCompleted, Now: now, Notify: models.NotifyCompleted}}})
+	require.NoError(t, err)
+	require.NoError(t, res[0].Err)
+	st, err := db.SyncSince(ctx, u.ID, seen)
+	require.NoError(t, err)
+	require.Len(t, st.Jobs, 1, "a tab at %d reads the ended job", seen)
+	assert.Equal(t, claimed[0].ID, st.Jobs[0].Job.ID)
+	require.Len(t, st.Notifications, 1, "and its notification")
+}

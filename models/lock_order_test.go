@@ -1,0 +1,191 @@
+package models_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"gorm.io/gorm"
+
+	"dossier/models"
+	"dossier/models/modelstest"
+)
+
+// The lock order on PostgreSQL (README, "Lock order"): a user's
+// sync-position row before the user's jobs. A group commit takes its users'
+// rows first (lockJobsUsers), then writes their jobs; a cancel, a retry or
+// the end of expired leases that locked a job first and its owner second
+// (the sync-stamp trigger) deadlocked with it. Each test holds the user's
+// row as a commit's first statement does, starts the action, waits until it
+// is blocked, then makes the commit's next write on the job: both must
+// finish, neither with a deadlock.
+
+// lockedLikeACommit opens a transaction that holds the user's row as the
+// group commit's first statement does.
+func lockedLikeACommit(t *testing.T, db *models.DB, userID string) *gorm.DB {
+	t.Helper()
+	commit := db.ForTests().Begin()
+	require.NoError(t, commit.Error)
+	t.Cleanup(func() { commit.Rollback() })
+	require.NoError(t, commit.Exec(`UPDATE users SET sync_position = sync_position + 1, sync_xact = pg_current_xact_id() WHERE id = ?`, userID).Error)
+	return commit
+}
+
+// waitForLockWait waits (with a deadline) until a backend of the database
+// waits for a lock.
+func waitForLockWait(t *testing.T, db *models.DB) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var waiting int
+		require.NoError(t, db.ForTests().Raw(`SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&waiting).Error)
+		if waiting > 0 {
+			return
+		}
+		require.True(t, time.Now().Before(deadline), "the action never waited for the commit's lock")
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func notDeadlock(t *testing.T, errs ...error) {
+	t.Helper()
+	for _, err := range errs {
+		var pgErr *pgconn.PgError
+		assert.False(t, errors.As(err, &pgErr) && pgErr.Code == "40P01", "deadlock: %v", err)
+	}
+}
+
+func lockOrderJob(t *testing.T, db *models.DB, email string) (*models.User, *models.Project, *models.Job) {
+	t.Helper()
+	ctx := context.Background()
+	u, err := db.CreateUser(ctx, email, "L", "x")
+	require.NoError(t, err)
+	p := newProject(t, db, u.ID)
+	j, _, err := db.CreateJob(ctx, models.NewJob{UserID: u.ID, ProjectID: p.ID, Documents: []string{"project_charter"}, MaxRetries: 3})
+	require.NoError(t, err)
+	return u, p, j
+}
+
+func TestCancelWaitsForACommitOfTheSameUser(t *testing.T) {
+	ctx := context.Background()
+	db := modelstest.Open(t, models.Postgres)
+	u, _, j := lockOrderJob(t, db, "cancel@example.com")
+	claimed, err := db.Claim(ctx, models.ClaimParams{Worker: "w", Limit: 1, PerJob: 1, Lease: time.Minute, Now: time.Now()})
+	require.NoError(t, err)
+	require.Len(t, claimed, 1)
+
+	commit := lockedLikeACommit(t, db, u.ID)
+	cancelled := make(chan error, 1)
+	go func() {
+		_, err := db.RequestCancel(ctx, u.ID, j.ID, time.Now())
+		cancelled <- err
+	}()
+	waitForLockWait(t, db)
+	err1 := commit.Exec(`UPDATE document_generation_jobs SET progress_percentage = 50, version = version + 1 WHERE id = ?`, j.ID).Error
+	require.NoError(t, commit.Commit().Error)
+	err2 := <-cancelled
+	notDeadlock(t, err1, err2)
+	require.NoError(t, err1)
+	require.NoError(t, err2, "the cancel lands after the commit")
+}
+
+func TestRetryWaitsForAStaleCommitOfTheSameUser(t *testing.T) {
+	ctx := context.Background()
+	db := modelstest.Open(t, models.Postgres)
+	u, p, j := lockOrderJob(t, db, "retry@example.com")
+	require.NoError(t, db.ForTests().Exec(`UPDATE document_generation_jobs SET status = 'failed', completed_at = now() WHERE id = ?`, j.ID).Error)
+
+	// A commit carrying a stale write of the failed job (its worker hung
+	// past its lease): it holds the owner, then inserts the document, whose
+	// foreign key takes a key-share lock on the job.
+	commit := lockedLikeACommit(t, db, u.ID)
+	retried := make(chan error, 1)
+	go func() {
+		_, err := db.RetryJob(ctx, u.ID, j.ID, time.Now())
+		retried <- err
+	}()
+	waitForLockWait(t, db)
+	err1 := commit.Exec(`INSERT INTO artifacts (id, job_id, project_id, user_id, document_type, title, markdown, version, created_at)
+		VALUES (gen_random_uuid(), ?, ?, ?, 'project_charter', 'C', '# C', 1, now())`, j.ID, p.ID, u.ID).Error
+	require.NoError(t, commit.Rollback().Error) // the fence refuses the stale write
+	err2 := <-retried
+	notDeadlock(t, err1, err2)
+	require.NoError(t, err1)
+	require.NoError(t, err2, "the retry lands after the commit")
+}
+
+func TestRescueWaitsForACommitOfTheSameUser(t *testing.T) {
+	ctx := context.Background()
+	db := modelstest.Open(t, models.Postgres)
+	u, _, j := lockOrderJob(t, db, "rescue@example.com")
+	claimed, err := db.Claim(ctx, models.ClaimParams{Worker: "w", Limit: 1, PerJob: 1, Lease: time.Minute, Now: time.Now()})
+	require.NoError(t, err)
+	require.Len(t, claimed, 1)
+
+	commit := lockedLikeACommit(t, db, u.ID)
+	rescued := make(chan error, 1)
+	go func() {
+		_, err := db.Rescue(ctx, time.Now().Add(2*time.Minute)) // the lease has expired
+		rescued <- err
+	}()
+	waitForLockWait(t, db)
+	err1 := commit.Exec(`UPDATE document_generation_jobs SET progress_percentage = 50, version = version + 1 WHERE id = ?`, j.ID).Error
+	require.NoError(t, commit.Commit().Error)
+	err2 := <-rescued
+	notDeadlock(t, err1, err2)
+	require.NoError(t, err1)
+	require.NoError(t, err2)
+	got, err := db.JobByID(ctx, j.ID)
+	require.NoError(t, err)
+	assert.Equal(t, models.StatusQueued, got.Status, "rescued after the commit")
+}
+
+// The fair claim serialises on claimLockKey across instances, so that the
+// processing counts it reads cannot move under it: a claim with the cap
+// waits while another transaction holds the lock, inside the group commit
+// too; a claim without the cap does not take it.
+func TestFairClaimTakesTheClaimLock(t *testing.T) {
+	ctx := context.Background()
+	db := modelstest.Open(t, models.Postgres)
+	u, _, _ := lockOrderJob(t, db, "fair-lock@example.com")
+	running, err := db.Claim(ctx, models.ClaimParams{Worker: "w", Limit: 1, PerJob: 1, Lease: time.Minute, Now: time.Now()})
+	require.NoError(t, err)
+	require.Len(t, running, 1)
+	for range 2 {
+		_, _, err = db.CreateJob(ctx, models.NewJob{UserID: u.ID, ProjectID: newProject(t, db, u.ID).ID, Documents: []string{"project_charter"}})
+		require.NoError(t, err)
+	}
+
+	holder := db.ForTests().Begin()
+	require.NoError(t, holder.Error)
+	t.Cleanup(func() { holder.Rollback() })
+	require.NoError(t, holder.Exec(`SELECT pg_advisory_xact_lock(7311002)`).Error)
+
+	fair := models.ClaimParams{Worker: "w", Limit: 1, PerJob: 1, Lease: time.Minute, MaxPerUser: 1, Now: time.Now()}
+	short, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	defer cancel()
+	_, err = db.Claim(short, fair)
+	assert.Error(t, err, "the fair claim waits for the lock")
+	short2, cancel2 := context.WithTimeout(ctx, 300*time.Millisecond)
+	defer cancel2()
+	cur := "project_charter"
+	progress := models.Write{Lease: running[0].Lease(), Now: time.Now(), CurrentDocument: &cur}
+	_, _, err = db.CommitAndClaim(short2, []models.Write{progress}, &fair)
+	assert.Error(t, err, "and so does the fair claim of a group commit")
+
+	unfair := fair
+	unfair.MaxPerUser = 0
+	got, err := db.Claim(ctx, unfair)
+	require.NoError(t, err, "a claim without the cap does not take the lock")
+	assert.Len(t, got, 1)
+
+	require.NoError(t, holder.Rollback().Error)
+	got, err = db.Claim(ctx, fair)
+	require.NoError(t, err)
+	assert.Len(t, got, 1, "once the lock is free")
+}
