@@ -256,7 +256,11 @@ func claimPostgresSQL(p ClaimParams) (string, []any) {
 	candidates, args := claimCandidatesSQL(p)
 	args = append([]any{now}, args...)
 	args = append(args, p.PerJob, p.Worker, p.Lease.Microseconds())
-	return `WITH t AS (SELECT COALESCE(?::timestamptz, now()) AS now
+	with := "WITH"
+	if p.MaxPerUser > 0 {
+		with = "WITH RECURSIVE"
+	}
+	return with + ` t AS (SELECT COALESCE(?::timestamptz, now()) AS now
 	), ` + candidates + `, owners AS (
 		SELECT id FROM users WHERE id IN (SELECT user_id FROM candidates)
 		FOR NO KEY UPDATE SKIP LOCKED
@@ -302,14 +306,18 @@ func claimPostgresSQL(p ClaimParams) (string, []any) {
 // claimCandidatesSQL is the claim's candidates CTE: the first due queued
 // jobs in claim order, locked (skipping those another claim holds).
 //
-// With a per-user cap (MaxPerUser > 0, the fair claim), the candidates
-// are first the jobs that leave their users within the cap, counting the
-// users' processing jobs: among the first 4 × Limit due jobs of users
-// under the cap, in claim order. When they are fewer than Limit, the rest
-// are the next due jobs of anyone (the claim is work-conserving: capacity
-// nobody else waits for goes to the capped users). The caller holds
-// claimLockKey (queueClaim), so that the processing counts it reads are
-// not moving under it: the cap is exact across instances.
+// With a per-user cap (MaxPerUser > 0, the fair claim), the candidates are
+// first each user's first due jobs that keep the user within the cap,
+// counting the user's processing jobs, in claim order across users; when
+// they are fewer than Limit, the rest are the next due jobs of anyone (the
+// claim is work-conserving: capacity nobody else waits for goes to the
+// capped users). The users with queued jobs are read from the per-user
+// queue index (idx_generation_jobs_user_queue, migration 00011) one index
+// probe each, and each user's first jobs from the same index: a user with
+// thousands of queued jobs ahead of everyone else's costs the claim no more
+// than one with a few. The caller holds claimLockKey (queueClaim), so that
+// the processing counts it reads are not moving under it: the cap is exact
+// across instances. The statement must be WITH RECURSIVE (claimPostgresSQL).
 func claimCandidatesSQL(p ClaimParams) (string, []any) {
 	if p.MaxPerUser <= 0 {
 		return `candidates AS (
@@ -319,25 +327,28 @@ func claimCandidatesSQL(p ClaimParams) (string, []any) {
 		LIMIT ?::int FOR UPDATE SKIP LOCKED
 	)`, []any{p.Limit}
 	}
-	return `capped AS (
-		SELECT user_id FROM document_generation_jobs WHERE status = 'processing'
-		GROUP BY user_id HAVING count(*) >= ?::int
+	return `queued_users(user_id) AS (
+		(SELECT user_id FROM document_generation_jobs WHERE status = 'queued' ORDER BY user_id LIMIT 1)
+		UNION ALL
+		SELECT (SELECT x.user_id FROM document_generation_jobs x
+		         WHERE x.status = 'queued' AND x.user_id > q.user_id ORDER BY x.user_id LIMIT 1)
+		FROM queued_users q WHERE q.user_id IS NOT NULL
 	), pool AS (
-		SELECT id, user_id, priority, run_at, queued_at FROM document_generation_jobs
-		WHERE status = 'queued' AND run_at <= (SELECT now FROM t)
-		  AND user_id NOT IN (SELECT user_id FROM capped)
-		ORDER BY priority DESC, run_at, queued_at
-		LIMIT ?::int FOR UPDATE SKIP LOCKED
+		SELECT c.id, c.user_id, c.priority, c.run_at, c.queued_at
+		FROM queued_users u
+		CROSS JOIN LATERAL (
+			SELECT ?::int - count(*) AS room FROM document_generation_jobs r
+			WHERE r.status = 'processing' AND r.user_id = u.user_id
+		) n
+		CROSS JOIN LATERAL (
+			SELECT j.id, j.user_id, j.priority, j.run_at, j.queued_at FROM document_generation_jobs j
+			WHERE j.status = 'queued' AND j.user_id = u.user_id AND j.run_at <= (SELECT now FROM t)
+			ORDER BY j.priority DESC, j.run_at, j.queued_at
+			LIMIT GREATEST(n.room, 0) FOR UPDATE SKIP LOCKED
+		) c
+		WHERE u.user_id IS NOT NULL
 	), fair AS (
-		SELECT r.id, r.user_id FROM (
-			SELECT q.id, q.user_id, q.priority, q.run_at, q.queued_at,
-			       row_number() OVER (PARTITION BY q.user_id ORDER BY q.priority DESC, q.run_at, q.queued_at) AS k,
-			       (SELECT count(*) FROM document_generation_jobs x
-			         WHERE x.status = 'processing' AND x.user_id = q.user_id) AS n
-			FROM pool q
-		) r WHERE r.n + r.k <= ?::int
-		ORDER BY r.priority DESC, r.run_at, r.queued_at
-		LIMIT ?::int
+		SELECT id, user_id FROM pool ORDER BY priority DESC, run_at, queued_at LIMIT ?::int
 	), fill AS (
 		SELECT id, user_id FROM document_generation_jobs
 		WHERE status = 'queued' AND run_at <= (SELECT now FROM t) AND id NOT IN (SELECT id FROM fair)
@@ -345,7 +356,7 @@ func claimCandidatesSQL(p ClaimParams) (string, []any) {
 		LIMIT GREATEST(?::int - (SELECT count(*) FROM fair), 0) FOR UPDATE SKIP LOCKED
 	), candidates AS (
 		SELECT id, user_id FROM fair UNION ALL SELECT id, user_id FROM fill
-	)`, []any{p.MaxPerUser, p.Limit * 4, p.MaxPerUser, p.Limit, p.Limit}
+	)`, []any{p.MaxPerUser, p.Limit, p.Limit}
 }
 
 // claimPipelined is the claim on PostgreSQL in two round trips: the claim,
@@ -621,20 +632,22 @@ func (db *DB) claimSQLite(tx *gorm.DB, p ClaimParams, ids []string) ([]ClaimedJo
 
 // fairCandidates picks the jobs to claim under the per-user cap, in claim
 // order, on SQLite (whose one writer at a time makes the cap exact); the
-// PostgreSQL claim does the same in SQL (claimCandidatesSQL).
+// PostgreSQL claim does the same in SQL (claimCandidatesSQL). First each
+// user's first jobs that keep the user within the cap, counting the user's
+// processing jobs, in claim order across users; then, with room to spare,
+// anyone's next due jobs (work-conserving). SQLite reads every due job of
+// the queue for it, which an embedded single instance's queue affords.
 func (db *DB) fairCandidates(tx *gorm.DB, p ClaimParams) ([]string, error) {
 	var ids []string
-	err := tx.Raw(`SELECT id FROM document_generation_jobs
-		WHERE status = 'queued' AND run_at <= ?
-		  AND user_id NOT IN (
-		    SELECT user_id FROM document_generation_jobs WHERE status = 'processing'
-		    GROUP BY user_id HAVING COUNT(*) >= ?)
+	err := tx.Raw(`SELECT id FROM (
+			SELECT j.id, j.priority, j.run_at, j.queued_at,
+			       row_number() OVER (PARTITION BY j.user_id ORDER BY j.priority DESC, j.run_at, j.queued_at) AS k,
+			       (SELECT COUNT(*) FROM document_generation_jobs r
+			         WHERE r.status = 'processing' AND r.user_id = j.user_id) AS n
+			FROM document_generation_jobs j WHERE j.status = 'queued' AND j.run_at <= ?
+		) WHERE n + k <= ?
 		ORDER BY priority DESC, run_at, queued_at
-		LIMIT ?`, p.Now, p.MaxPerUser, p.Limit*4).Scan(&ids).Error
-	if err != nil {
-		return nil, err
-	}
-	ids, err = capPerUser(tx, ids, p.MaxPerUser, p.Limit)
+		LIMIT ?`, p.Now, p.MaxPerUser, p.Limit).Scan(&ids).Error
 	if err != nil {
 		return nil, err
 	}
@@ -657,55 +670,6 @@ func (db *DB) fairCandidates(tx *gorm.DB, p ClaimParams) ([]string, error) {
 		ids = []string{}
 	}
 	return ids, nil
-}
-
-// capPerUser keeps, in order, the candidates that leave each user within max
-// processing jobs, up to limit.
-func capPerUser(tx *gorm.DB, ids []string, max, limit int) ([]string, error) {
-	if len(ids) == 0 {
-		return ids, nil
-	}
-	var rows []struct {
-		ID, UserID string
-	}
-	if err := tx.Raw(`SELECT id, user_id FROM document_generation_jobs WHERE id IN ?`, ids).Scan(&rows).Error; err != nil {
-		return nil, err
-	}
-	owner := make(map[string]string, len(rows))
-	users := map[string]bool{}
-	for _, r := range rows {
-		owner[r.ID] = r.UserID
-		users[r.UserID] = true
-	}
-	var running []struct {
-		UserID string
-		N      int
-	}
-	userList := make([]string, 0, len(users))
-	for u := range users {
-		userList = append(userList, u)
-	}
-	if err := tx.Raw(`SELECT user_id, COUNT(*) AS n FROM document_generation_jobs
-		WHERE status = 'processing' AND user_id IN ? GROUP BY user_id`, userList).Scan(&running).Error; err != nil {
-		return nil, err
-	}
-	count := map[string]int{}
-	for _, r := range running {
-		count[r.UserID] = r.N
-	}
-	out := ids[:0:0]
-	for _, id := range ids {
-		u := owner[id]
-		if count[u] >= max {
-			continue
-		}
-		count[u]++
-		out = append(out, id)
-		if len(out) == limit {
-			break
-		}
-	}
-	return out, nil
 }
 
 // LeaseState is what a heartbeat learns about one of the worker's jobs.

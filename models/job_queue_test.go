@@ -224,3 +224,47 @@ func TestFairClaimInTheGroupCommit(t *testing.T) {
 	require.Len(t, more, 1)
 	assert.Equal(t, third.ID, more[0].ID)
 }
+
+// The cap holds however many jobs a capped user has queued ahead of the
+// others: with a cap of one and two free slots, a user with eight
+// high-priority jobs gets one slot and a user with one low-priority job
+// the other. (The claim used to look for fair picks among the first
+// 4 × Limit due jobs only, all of them the first user's here, and gave
+// the second slot to the first user while the other waited.)
+func TestFairClaimPassesOverACappedUserWhileOthersWait(t *testing.T) {
+	for _, d := range modelstest.Dialects(t) {
+		t.Run(modelstest.Name(d), func(t *testing.T) {
+			ctx := context.Background()
+			db := modelstest.Open(t, d)
+			busy, err := db.CreateUser(ctx, "busy@example.com", "Busy", "x")
+			require.NoError(t, err)
+			other, err := db.CreateUser(ctx, "other@example.com", "Other", "x")
+			require.NoError(t, err)
+			newJob := func(u *models.User, priority int) *models.Job {
+				p := &models.Project{UserID: u.ID, Name: uuid.NewString()}
+				require.NoError(t, db.CreateProject(ctx, p))
+				j, _, err := db.CreateJob(ctx, models.NewJob{UserID: u.ID, ProjectID: p.ID, Documents: []string{"project_charter"}, Priority: priority})
+				require.NoError(t, err)
+				return j
+			}
+			for range 8 {
+				newJob(busy, models.PriorityHigh)
+			}
+			waiting := newJob(other, models.PriorityLow)
+			got, err := db.Claim(ctx, models.ClaimParams{Worker: "w", Limit: 2, PerJob: 1, Lease: time.Minute, MaxPerUser: 1, Now: time.Now()})
+			require.NoError(t, err)
+			require.Len(t, got, 2)
+			owners := map[string]int{}
+			for _, c := range got {
+				owners[c.UserID]++
+			}
+			assert.Equal(t, map[string]int{busy.ID: 1, other.ID: 1}, owners)
+			assert.Contains(t, []string{got[0].ID, got[1].ID}, waiting.ID)
+
+			// Nobody else waits now: the busy user's jobs fill the slots.
+			more, err := db.Claim(ctx, models.ClaimParams{Worker: "w", Limit: 3, PerJob: 1, Lease: time.Minute, MaxPerUser: 1, Now: time.Now()})
+			require.NoError(t, err)
+			assert.Len(t, more, 3)
+		})
+	}
+}
