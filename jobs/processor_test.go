@@ -3,6 +3,7 @@ package jobs
 import (
 	"context"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -594,5 +595,61 @@ func TestGroupCommitClaimsUnderTheCap(t *testing.T) {
 		if d == models.Postgres {
 			assert.NotNil(t, p.completer.claims, "the group commit claims on PostgreSQL, capped or not")
 		}
+	})
+}
+
+// gatedGen returns at once except for the projects in gates, which wait
+// until their gate closes.
+type gatedGen struct {
+	mu    sync.Mutex
+	gates map[string]chan struct{}
+}
+
+func (g *gatedGen) Generate(ctx context.Context, req documents.Request) (documents.Document, error) {
+	g.mu.Lock()
+	gate := g.gates[req.ProjectName]
+	g.mu.Unlock()
+	if gate != nil {
+		select {
+		case <-gate:
+		case <-ctx.Done():
+			return documents.Document{}, ctx.Err()
+		}
+	}
+	return documents.Document{Type: req.Type, Title: req.Type, Markdown: "# " + req.Type + "\n\nFor " + req.ProjectName + ".\n"}, nil
+}
+
+// A running processor keeps the per-user cap in every claim, the group
+// commit's included: with two slots and a cap of one, while the busy
+// user's first job runs, the slot another job's end frees goes to a third
+// user's low-priority job, not to the busy user's next, higher-priority
+// one. Once nobody else waits, the busy user's next job takes the spare
+// slot (work-conserving) though its first still runs.
+func TestProcessorKeepsTheCapWhenACommitFreesASlot(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d models.Dialect) {
+		e := newEnv(t, d)
+		one := []string{"project_charter"}
+		busy, b, c := e.user("busy"), e.user("b"), e.user("c")
+		high := func(n *models.NewJob) { n.Priority = models.PriorityHigh }
+		low := func(n *models.NewJob) { n.Priority = models.PriorityLow }
+		a1ID := e.job(busy, e.project(busy, "A1"), one, high).ID
+		a2 := e.job(busy, e.project(busy, "A2"), one, high)
+		b1 := e.job(b, e.project(b, "B1"), one, low)
+		c1 := e.job(c, e.project(c, "C1"), one, low)
+		gate := make(chan struct{})
+		gen := &gatedGen{gates: map[string]chan struct{}{"A1": gate}}
+		e.processor(gen, func(cfg *Config) { cfg.Concurrency = 2; cfg.MaxPerUser = 1 })
+
+		e.waitStatus(b1.ID, models.StatusCompleted, 20*time.Second)
+		gotC := e.waitStatus(c1.ID, models.StatusCompleted, 20*time.Second)
+		gotA2 := e.waitStatus(a2.ID, models.StatusCompleted, 20*time.Second)
+		require.NotNil(t, gotC.StartedAt)
+		require.NotNil(t, gotA2.StartedAt)
+		assert.True(t, gotC.StartedAt.Before(*gotA2.StartedAt),
+			"B1's slot goes to C1 while A1 runs (C1 claimed %s); A2 takes the slot C1 frees (claimed %s)", gotC.StartedAt, gotA2.StartedAt)
+		a1, err := e.db.JobByID(context.Background(), a1ID)
+		require.NoError(t, err)
+		assert.Equal(t, models.StatusProcessing, a1.Status, "A1 ran throughout")
+		close(gate)
 	})
 }
