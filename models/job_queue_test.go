@@ -141,17 +141,7 @@ func TestSaveAndCommitLockInOneOrder(t *testing.T) {
 		saved <- err
 	}()
 	// Once the save waits for a lock, the commit goes on to the project.
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		var waiting int
-		require.NoError(t, db.ForTests().Raw(`SELECT count(*) FROM pg_stat_activity
-			WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&waiting).Error)
-		if waiting > 0 {
-			break
-		}
-		require.True(t, time.Now().Before(deadline), "the save never waited for the user's row")
-		time.Sleep(5 * time.Millisecond)
-	}
+	waitForLockWait(t, db)
 	require.NoError(t, commit.Exec(`SELECT id FROM projects WHERE id = ? FOR NO KEY UPDATE`, p.ID).Error,
 		"the save does not hold the project while it waits for the user")
 	require.NoError(t, commit.Commit().Error)

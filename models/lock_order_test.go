@@ -71,76 +71,77 @@ func lockOrderJob(t *testing.T, db *models.DB, email string) (*models.User, *mod
 	return u, p, j
 }
 
-func TestCancelWaitsForACommitOfTheSameUser(t *testing.T) {
-	ctx := context.Background()
-	db := modelstest.Open(t, models.Postgres)
-	u, _, j := lockOrderJob(t, db, "cancel@example.com")
-	claimed, err := db.Claim(ctx, models.ClaimParams{Worker: "w", Limit: 1, PerJob: 1, Lease: time.Minute, Now: time.Now()})
-	require.NoError(t, err)
-	require.Len(t, claimed, 1)
-
-	commit := lockedLikeACommit(t, db, u.ID)
-	cancelled := make(chan error, 1)
-	go func() {
-		_, err := db.RequestCancel(ctx, u.ID, j.ID, time.Now())
-		cancelled <- err
-	}()
+// raceACommit holds the user's row as a commit's first statement does,
+// starts action, waits until it is blocked, then makes the commit's next
+// write (next) and commits (or rolls back, a refused stale write). Both
+// must finish, neither with a deadlock.
+func raceACommit(t *testing.T, db *models.DB, userID string, action func() error, next func(commit *gorm.DB) error, commitIt bool) {
+	t.Helper()
+	commit := lockedLikeACommit(t, db, userID)
+	done := make(chan error, 1)
+	go func() { done <- action() }()
 	waitForLockWait(t, db)
-	err1 := commit.Exec(`UPDATE document_generation_jobs SET progress_percentage = 50, version = version + 1 WHERE id = ?`, j.ID).Error
-	require.NoError(t, commit.Commit().Error)
-	err2 := <-cancelled
+	err1 := next(commit)
+	if commitIt {
+		require.NoError(t, commit.Commit().Error)
+	} else {
+		require.NoError(t, commit.Rollback().Error)
+	}
+	err2 := <-done
 	notDeadlock(t, err1, err2)
 	require.NoError(t, err1)
-	require.NoError(t, err2, "the cancel lands after the commit")
+	require.NoError(t, err2, "the action lands after the commit")
+}
+
+func claimOne(t *testing.T, db *models.DB) {
+	t.Helper()
+	claimed, err := db.Claim(context.Background(), models.ClaimParams{Worker: "w", Limit: 1, PerJob: 1, Lease: time.Minute, Now: time.Now()})
+	require.NoError(t, err)
+	require.Len(t, claimed, 1)
+}
+
+func progressWrite(jobID string) func(commit *gorm.DB) error {
+	return func(commit *gorm.DB) error {
+		return commit.Exec(`UPDATE document_generation_jobs SET progress_percentage = 50, version = version + 1 WHERE id = ?`, jobID).Error
+	}
+}
+
+func TestCancelWaitsForACommitOfTheSameUser(t *testing.T) {
+	db := modelstest.Open(t, models.Postgres)
+	u, _, j := lockOrderJob(t, db, "cancel@example.com")
+	claimOne(t, db)
+	raceACommit(t, db, u.ID, func() error {
+		_, err := db.RequestCancel(context.Background(), u.ID, j.ID, time.Now())
+		return err
+	}, progressWrite(j.ID), true)
 }
 
 func TestRetryWaitsForAStaleCommitOfTheSameUser(t *testing.T) {
-	ctx := context.Background()
 	db := modelstest.Open(t, models.Postgres)
 	u, p, j := lockOrderJob(t, db, "retry@example.com")
 	require.NoError(t, db.ForTests().Exec(`UPDATE document_generation_jobs SET status = 'failed', completed_at = now() WHERE id = ?`, j.ID).Error)
-
 	// A commit carrying a stale write of the failed job (its worker hung
 	// past its lease): it holds the owner, then inserts the document, whose
-	// foreign key takes a key-share lock on the job.
-	commit := lockedLikeACommit(t, db, u.ID)
-	retried := make(chan error, 1)
-	go func() {
-		_, err := db.RetryJob(ctx, u.ID, j.ID, time.Now())
-		retried <- err
-	}()
-	waitForLockWait(t, db)
-	err1 := commit.Exec(`INSERT INTO artifacts (id, job_id, project_id, user_id, document_type, title, markdown, version, created_at)
-		VALUES (gen_random_uuid(), ?, ?, ?, 'project_charter', 'C', '# C', 1, now())`, j.ID, p.ID, u.ID).Error
-	require.NoError(t, commit.Rollback().Error) // the fence refuses the stale write
-	err2 := <-retried
-	notDeadlock(t, err1, err2)
-	require.NoError(t, err1)
-	require.NoError(t, err2, "the retry lands after the commit")
+	// foreign key takes a key-share lock on the job; the fence then refuses
+	// the write and the batch rolls back.
+	raceACommit(t, db, u.ID, func() error {
+		_, err := db.RetryJob(context.Background(), u.ID, j.ID, time.Now())
+		return err
+	}, func(commit *gorm.DB) error {
+		return commit.Exec(`INSERT INTO artifacts (id, job_id, project_id, user_id, document_type, title, markdown, version, created_at)
+			VALUES (gen_random_uuid(), ?, ?, ?, 'project_charter', 'C', '# C', 1, now())`, j.ID, p.ID, u.ID).Error
+	}, false)
 }
 
 func TestRescueWaitsForACommitOfTheSameUser(t *testing.T) {
-	ctx := context.Background()
 	db := modelstest.Open(t, models.Postgres)
 	u, _, j := lockOrderJob(t, db, "rescue@example.com")
-	claimed, err := db.Claim(ctx, models.ClaimParams{Worker: "w", Limit: 1, PerJob: 1, Lease: time.Minute, Now: time.Now()})
-	require.NoError(t, err)
-	require.Len(t, claimed, 1)
-
-	commit := lockedLikeACommit(t, db, u.ID)
-	rescued := make(chan error, 1)
-	go func() {
-		_, err := db.Rescue(ctx, time.Now().Add(2*time.Minute)) // the lease has expired
-		rescued <- err
-	}()
-	waitForLockWait(t, db)
-	err1 := commit.Exec(`UPDATE document_generation_jobs SET progress_percentage = 50, version = version + 1 WHERE id = ?`, j.ID).Error
-	require.NoError(t, commit.Commit().Error)
-	err2 := <-rescued
-	notDeadlock(t, err1, err2)
-	require.NoError(t, err1)
-	require.NoError(t, err2)
-	got, err := db.JobByID(ctx, j.ID)
+	claimOne(t, db)
+	raceACommit(t, db, u.ID, func() error {
+		_, err := db.Rescue(context.Background(), time.Now().Add(2*time.Minute)) // the lease has expired
+		return err
+	}, progressWrite(j.ID), true)
+	got, err := db.JobByID(context.Background(), j.ID)
 	require.NoError(t, err)
 	assert.Equal(t, models.StatusQueued, got.Status, "rescued after the commit")
 }

@@ -382,7 +382,7 @@ func TestGroupCommitStampsPastWhatATabHasSeen(t *testing.T) {
 	require.NoError(t, err)
 	res, err := db.Commit(ctx, []models.Write{{Lease: claimed[0].Lease(), Now: now,
 		Documents: []models.DocumentResult{{Type: "project_charter", Title: "C", Markdown: "# C", Attempts: 1, StartedAt: now, FinishedAt: now}},
-		End: &models.Outcome{Status: models.StatusCompleted, Now: now, Notify: models.NotifyCompleted}}})
+		End:       &models.Outcome{Status: models.StatusCompleted, Now: now, Notify: models.NotifyCompleted}}})
 	require.NoError(t, err)
 	require.NoError(t, res[0].Err)
 	st, err := db.SyncSince(ctx, u.ID, seen)
