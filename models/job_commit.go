@@ -375,7 +375,7 @@ func (db *DB) commitPipelined(ctx context.Context, upd string, updArgs []any, or
 		}
 		want := 3 + len(stmts)
 		if claim != nil {
-			n, err := queueClaim(p, *claim)
+			n, err := queueClaim(p, *claim, true)
 			if err != nil {
 				return err
 			}

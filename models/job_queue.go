@@ -346,18 +346,24 @@ func claimCandidatesSQL(p ClaimParams) (string, []any) {
 			ORDER BY j.priority DESC, j.run_at, j.queued_at
 			LIMIT GREATEST(n.room, 0) FOR UPDATE SKIP LOCKED
 		) c
-		WHERE u.user_id IS NOT NULL
+		WHERE u.user_id IS NOT NULL AND ` + claimLocked + `
 	), fair AS (
 		SELECT id, user_id FROM pool ORDER BY priority DESC, run_at, queued_at LIMIT ?::int
 	), fill AS (
 		SELECT id, user_id FROM document_generation_jobs
 		WHERE status = 'queued' AND run_at <= (SELECT now FROM t) AND id NOT IN (SELECT id FROM fair)
+		  AND ` + claimLocked + `
 		ORDER BY priority DESC, run_at, queued_at
 		LIMIT GREATEST(?::int - (SELECT count(*) FROM fair), 0) FOR UPDATE SKIP LOCKED
 	), candidates AS (
 		SELECT id, user_id FROM fair UNION ALL SELECT id, user_id FROM fill
 	)`, []any{p.MaxPerUser, p.Limit, p.Limit}
 }
+
+// claimLocked is the fair claim's condition that the transaction holds
+// claimLockKey: a group commit that tried it and found it taken
+// (queueClaim) set dossier.claim_locked to false, and claims nothing.
+const claimLocked = `(SELECT current_setting('dossier.claim_locked', true)) IS DISTINCT FROM 'false'`
 
 // claimPipelined is the claim on PostgreSQL in two round trips: the claim,
 // then its NOTIFY with the COMMIT.
@@ -368,7 +374,7 @@ func (db *DB) claimPipelined(ctx context.Context, p ClaimParams) ([]ClaimedJob, 
 		if err := pl.queue("BEGIN"); err != nil {
 			return err
 		}
-		n, err := queueClaim(pl, p)
+		n, err := queueClaim(pl, p, false)
 		if err != nil {
 			return err
 		}
@@ -400,14 +406,26 @@ const claimProjectColumn = 5
 
 // queueClaim queues the claim in a pipelined transaction, and returns the
 // number of statements it queued (the last one returns the claimed jobs).
-func queueClaim(pl *pipeline, p ClaimParams) (int, error) {
+//
+// inCommit says the claim is a group commit's: the transaction holds its
+// users' rows, and must not wait for another instance's fair claim while it
+// does (saves, acknowledgements and commits of those users would wait with
+// it). It only tries the claim lock, and when another transaction holds it,
+// the claim claims nothing (claimLocked) and the commit goes on; the
+// processor's claim loop, woken for the slots the commit freed, claims in
+// a transaction of its own, which waits for the lock holding nothing.
+func queueClaim(pl *pipeline, p ClaimParams, inCommit bool) (int, error) {
 	n := 0
 	if p.MaxPerUser > 0 {
 		// The fair claim reads the users' processing counts: claims that
 		// read them at once would each see room under the cap. The lock is
 		// the transaction's, taken in its own statement so that the claim's
 		// snapshot is taken after it, and released by the commit.
-		if err := pl.queue(`SELECT pg_advisory_xact_lock(?::bigint)`, claimLockKey); err != nil {
+		lock := `SELECT pg_advisory_xact_lock(?::bigint)`
+		if inCommit {
+			lock = `SELECT set_config('dossier.claim_locked', pg_try_advisory_xact_lock(?::bigint)::text, true)`
+		}
+		if err := pl.queue(lock, claimLockKey); err != nil {
 			return 0, err
 		}
 		n++
