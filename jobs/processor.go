@@ -119,8 +119,11 @@ type Processor struct {
 	mu       sync.Mutex
 	running  map[string]*run
 	draining bool
-	started  bool
-	stopped  bool
+	// lookAgain is the delay before the claim looks again for due jobs
+	// it passed over (passedOver).
+	lookAgain time.Duration
+	started   bool
+	stopped   bool
 
 	loopCtx    context.Context
 	loopCancel context.CancelFunc
@@ -300,6 +303,30 @@ func (p *Processor) claim() {
 	defer cancel()
 	claimed, err := p.db.Claim(ctx, p.claimParams(free))
 	p.startClaimed(claimed, free, err)
+	if err == nil && len(claimed) < free {
+		p.passedOver(ctx)
+	}
+}
+
+// passedOver looks again, shortly, when a claim left slots free while due
+// jobs remain: on PostgreSQL the claim skips the jobs whose owner's row
+// another transaction holds (a commit of another instance, a tab's
+// acknowledgement, a save) rather than wait for it, and nothing else would
+// wake the loop for them before the sweep. The delay doubles while it
+// keeps happening, up to the sweep's interval.
+func (p *Processor) passedOver(ctx context.Context) {
+	if p.db.Dialect != models.Postgres {
+		return // SQLite's claim skips nothing
+	}
+	due, err := p.db.HasDueJobs(ctx)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if err != nil || !due {
+		p.lookAgain = 0
+		return
+	}
+	p.lookAgain = min(max(2*p.lookAgain, 10*time.Millisecond), p.cfg.SweepInterval)
+	time.AfterFunc(p.lookAgain, p.Trigger)
 }
 
 // claimParams is a claim of up to limit jobs, the loop's or a group

@@ -653,3 +653,26 @@ func TestProcessorKeepsTheCapWhenACommitFreesASlot(t *testing.T) {
 		close(gate)
 	})
 }
+
+// A claim passes over a due job whose owner's sync-position row another
+// transaction holds (it never waits for one); the processor looks again
+// shortly, not at the next sweep: the job runs soon after the row is free,
+// with the sweep a minute away.
+func TestClaimLooksAgainForJobsItPassedOver(t *testing.T) {
+	e := newEnv(t, models.Postgres)
+	u := e.user("held")
+	job := e.job(u, e.project(u, "Held"), []string{"project_charter"}, nil)
+
+	holder := e.db.ForTests().Begin()
+	require.NoError(t, holder.Error)
+	t.Cleanup(func() { holder.Rollback() })
+	require.NoError(t, holder.Exec(`SELECT id FROM users WHERE id = ? FOR NO KEY UPDATE`, u.ID).Error)
+
+	gen := newFakeGen()
+	e.processor(gen, func(c *Config) { c.SweepInterval = time.Minute })
+	// The start's claim passes the job over while the row is held.
+	require.Never(t, func() bool { return gen.total() > 0 }, 300*time.Millisecond, 20*time.Millisecond,
+		"the job ran while its owner's row was held")
+	require.NoError(t, holder.Rollback().Error)
+	e.waitStatus(job.ID, models.StatusCompleted, 10*time.Second)
+}

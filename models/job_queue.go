@@ -690,6 +690,21 @@ func (db *DB) fairCandidates(tx *gorm.DB, p ClaimParams) ([]string, error) {
 	return ids, nil
 }
 
+// HasDueJobs says whether a queued job is due by the database's clock. A
+// claim that filled fewer slots than it had while due jobs remain passed
+// some over: another transaction held them, or held their owner's
+// sync-position row (a commit of another instance, a tab's acknowledgement,
+// a save), and the claim never waits for those.
+func (db *DB) HasDueJobs(ctx context.Context) (bool, error) {
+	var due bool
+	q := `SELECT EXISTS (SELECT 1 FROM document_generation_jobs WHERE status = 'queued' AND run_at <= now())`
+	if db.Dialect != Postgres {
+		q = `SELECT EXISTS (SELECT 1 FROM document_generation_jobs WHERE status = 'queued' AND run_at <= ?)`
+		return due, db.g.WithContext(ctx).Raw(q, time.Now().UTC()).Scan(&due).Error
+	}
+	return due, db.g.WithContext(ctx).Raw(q).Scan(&due).Error
+}
+
 // LeaseState is what a heartbeat learns about one of the worker's jobs.
 type LeaseState struct {
 	ID                string
