@@ -234,10 +234,9 @@ func lockProjectVersions(tx *gorm.DB, dialect Dialect, projectID string) error {
 	if dialect != Postgres {
 		return nil
 	}
-	var ids []string
-	err := tx.Raw(`SELECT id FROM users WHERE id = (SELECT user_id FROM projects WHERE id = ?) FOR NO KEY UPDATE`, projectID).Scan(&ids).Error
+	err := lockUsers(tx, dialect, `SELECT user_id FROM projects WHERE id = ?`, projectID)
 	if err == nil {
-		err = tx.Raw(`SELECT id FROM projects WHERE id = ? FOR NO KEY UPDATE`, projectID).Scan(&ids).Error
+		err = tx.Exec(`SELECT id FROM projects WHERE id = ? FOR NO KEY UPDATE`, projectID).Error
 	}
 	if err != nil {
 		return fmt.Errorf("lock project %s: %w", projectID, err)

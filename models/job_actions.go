@@ -168,16 +168,24 @@ func (db *DB) DeleteFinishedJobs(ctx context.Context, cutoff time.Time, batch in
 }
 
 // lockOwner takes the user's sync-position row before the transaction
-// changes the user's jobs (PostgreSQL), as every write path does (README,
-// "Lock order"): the sync-stamp trigger would take it only after the job's
-// row, the reverse of the group commit's order (lockJobsUsers), and a
-// cancel or a retry racing a commit of the same user could deadlock.
+// changes the user's jobs: the sync-stamp trigger would take it only after
+// the job's row, the reverse of the group commit's order (lockJobsUsers),
+// and a cancel or a retry racing a commit of the same user could deadlock.
 func (db *DB) lockOwner(tx *gorm.DB, userID string) error {
-	if db.Dialect != Postgres {
-		return nil
-	}
 	if _, err := uuid.Parse(userID); err != nil {
 		return ErrNotFound
 	}
-	return tx.Exec(`SELECT id FROM users WHERE id = ? FOR NO KEY UPDATE`, userID).Error
+	return lockUsers(tx, db.Dialect, "?", userID)
+}
+
+// lockUsers takes the sync-position rows of the users owners names (a
+// placeholder or a sub-query), in id order, on PostgreSQL: every write path
+// locks a user's row before the user's projects and jobs (README, "Lock
+// order"). The group commit's lockJobsUsers does the same in its pipeline,
+// and bumps the positions too.
+func lockUsers(tx *gorm.DB, dialect Dialect, owners string, args ...any) error {
+	if dialect != Postgres {
+		return nil
+	}
+	return tx.Exec(`SELECT id FROM users WHERE id IN (`+owners+`) ORDER BY id FOR NO KEY UPDATE`, args...).Error
 }

@@ -771,13 +771,10 @@ func (db *DB) endLeases(ctx context.Context, where string, args []any, now time.
 	}
 	var ended []Ended
 	err := db.g.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if db.Dialect == Postgres {
-			// The owners first, in id order (the lock order): the trigger
-			// would lock each after its job's row.
-			if err := tx.Exec(`SELECT id FROM users WHERE id IN (
-				SELECT user_id FROM document_generation_jobs WHERE `+where+`) ORDER BY id FOR NO KEY UPDATE`, args...).Error; err != nil {
-				return err
-			}
+		// The owners first (the lock order): the trigger would lock each
+		// after its job's row.
+		if err := lockUsers(tx, db.Dialect, `SELECT user_id FROM document_generation_jobs WHERE `+where, args...); err != nil {
+			return err
 		}
 		q := `UPDATE document_generation_jobs SET ` + endLeaseSQL + `,
 			status = CASE WHEN cancel_requested_at IS NOT NULL THEN 'cancelled'
