@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-
-	"dossier/models/modelstest"
 )
 
 // A document open in one tab while a newer version is saved in another:
@@ -18,17 +16,7 @@ import (
 // save is refused as stale. On PostgreSQL the open tabs are on one
 // instance and the save on another (it reaches them through NOTIFY).
 func TestUINewerVersionReachesAnOpenDocument(t *testing.T) {
-	t.Run("one instance", func(t *testing.T) {
-		srv := startServer(t, map[string]string{"TEMPLATE_DELAY": "20ms"})
-		newerVersionReachesAnOpenDocument(t, srv, srv)
-	})
-	t.Run("two instances", func(t *testing.T) {
-		url := modelstest.NewPostgresDB(t, modelstest.PostgresURL(t))
-		env := map[string]string{"DATABASE_URL": url, "TEMPLATE_DELAY": "20ms"}
-		viewer := startServerWith(t, serverOpts{env: env, args: []string{"--role", "web"}})
-		editor := startServerWith(t, serverOpts{env: env})
-		newerVersionReachesAnOpenDocument(t, viewer, editor)
-	})
+	onOneAndTwoInstances(t, newerVersionReachesAnOpenDocument)
 }
 
 // newerVersionReachesAnOpenDocument opens the document and its editor

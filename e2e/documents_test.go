@@ -432,16 +432,24 @@ func TestUIPermanentFailureOffersNoRetry(t *testing.T) {
 // library shows the new version without a reload. On PostgreSQL the tabs
 // are on two instances, and the save reaches the page through NOTIFY.
 func TestUIEditReachesTheProjectPageInAnotherTab(t *testing.T) {
+	onOneAndTwoInstances(t, editReachesTheProjectPage)
+}
+
+// onOneAndTwoInstances runs fn with a viewer and an editor server: one
+// server (SQLite) for both, then, on PostgreSQL, a web-only viewer and a
+// worker editor on one database, whose changes reach the viewer through
+// NOTIFY.
+func onOneAndTwoInstances(t *testing.T, fn func(t *testing.T, viewer, editor *Server)) {
 	t.Run("one instance", func(t *testing.T) {
 		srv := startServer(t, map[string]string{"TEMPLATE_DELAY": "20ms"})
-		editReachesTheProjectPage(t, srv, srv)
+		fn(t, srv, srv)
 	})
 	t.Run("two instances", func(t *testing.T) {
 		url := modelstest.NewPostgresDB(t, modelstest.PostgresURL(t))
 		env := map[string]string{"DATABASE_URL": url, "TEMPLATE_DELAY": "20ms"}
 		viewer := startServerWith(t, serverOpts{env: env, args: []string{"--role", "web"}})
 		editor := startServerWith(t, serverOpts{env: env})
-		editReachesTheProjectPage(t, viewer, editor)
+		fn(t, viewer, editor)
 	})
 }
 

@@ -25,15 +25,8 @@ import (
 // is the page's own version.
 func TestDocumentStreamTellsOfANewerVersion(t *testing.T) {
 	tell := func(t *testing.T, saver, viewer *liveEnv, withRun bool) {
-		u, token := saver.signIn(uniqueEmail("doc-live"))
+		u, token, p, v1, pos := saver.seedRiskRegister(uniqueEmail("doc-live"), "Newer versions")
 		ctx := context.Background()
-		p := &models.Project{UserID: u.ID, Name: "Newer versions"}
-		require.NoError(t, saver.db.CreateProject(ctx, p))
-		v1 := &models.Artifact{ID: uuid.NewString(), ProjectID: p.ID, UserID: u.ID, DocumentType: "risk_register",
-			Title: "Risk Register", Markdown: "# Risk Register\n", Version: 1, Source: models.SourceGenerated, CreatedAt: time.Now().UTC()}
-		require.NoError(t, saver.db.ForTests().Create(v1).Error)
-		pos, err := saver.db.SyncPosition(ctx, u.ID)
-		require.NoError(t, err)
 		view := func(version string) string {
 			return fmt.Sprintf("/events?since=%d&view=document:%s:risk_register:%s", pos, p.ID, version)
 		}
@@ -55,19 +48,8 @@ func TestDocumentStreamTellsOfANewerVersion(t *testing.T) {
 			assert.Equal(t, []string{"badge", "bell", "sync"}, eventNames(evs), "nothing newer than the page's version")
 		}
 
-		body, err := json.Marshal(map[string]string{"markdown": "# Risk Register\n\nEdited.\n", "baseArtifactId": v1.ID})
-		require.NoError(t, err)
-		req, err := http.NewRequest(http.MethodPost, "http://"+saver.addr+"/api/projects/"+p.ID+"/documents/risk_register/versions", bytes.NewReader(body))
-		require.NoError(t, err)
-		req.Header.Set("Authorization", "Bearer "+token)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
-		require.NoError(t, err)
-		var v2 struct{ ArtifactID string }
-		require.NoError(t, json.NewDecoder(resp.Body).Decode(&v2))
-		resp.Body.Close()
-		require.Equal(t, http.StatusCreated, resp.StatusCode)
-		saved, err := saver.db.ArtifactForUser(ctx, u.ID, v2.ArtifactID)
+		v2 := saver.saveRiskRegister(token, p.ID, v1.ID)
+		saved, err := saver.db.ArtifactForUser(ctx, u.ID, v2)
 		require.NoError(t, err)
 		at := saved.CreatedAt.UTC().Format("15:04 UTC")
 
@@ -77,14 +59,14 @@ func TestDocumentStreamTellsOfANewerVersion(t *testing.T) {
 		assert.Contains(t, text, "Version 2 was saved by "+u.Name+" at "+at+".")
 		assert.Contains(t, text, "This page shows version 1.")
 		assert.NotContains(t, text, "refused")
-		assert.Equal(t, "/artifacts/"+v2.ArtifactID, href)
+		assert.Equal(t, "/artifacts/"+v2, href)
 		assert.Empty(t, target, "reading, the link opens in place")
 
 		evs, _ = editor.batch(streamWait)
 		text, href, target = banner(evs)
 		assert.Contains(t, text, "Version 2 was saved by "+u.Name)
 		assert.Contains(t, text, "saving now will be refused as stale, and your text stays here")
-		assert.Equal(t, "/artifacts/"+v2.ArtifactID, href)
+		assert.Equal(t, "/artifacts/"+v2, href)
 		assert.Equal(t, "_blank", target, "editing, the link leaves the editor open")
 		editor.close()
 
@@ -179,4 +161,40 @@ func TestDocumentViewsParse(t *testing.T) {
 	back, ok := parseDocumentView(d.view().Arg)
 	assert.True(t, ok)
 	assert.Equal(t, d, back)
+}
+
+// seedRiskRegister signs a user in and gives them a project with version 1
+// of its risk register (as a run would store it), and the user's sync
+// position after it.
+func (e *liveEnv) seedRiskRegister(email, project string) (*models.User, string, *models.Project, *models.Artifact, int64) {
+	e.t.Helper()
+	u, token := e.signIn(email)
+	ctx := context.Background()
+	p := &models.Project{UserID: u.ID, Name: project}
+	require.NoError(e.t, e.db.CreateProject(ctx, p))
+	v1 := &models.Artifact{ID: uuid.NewString(), ProjectID: p.ID, UserID: u.ID, DocumentType: "risk_register",
+		Title: "Risk Register", Markdown: "# Risk Register\n", Version: 1, Source: models.SourceGenerated, CreatedAt: time.Now().UTC()}
+	require.NoError(e.t, e.db.ForTests().Create(v1).Error)
+	pos, err := e.db.SyncPosition(ctx, u.ID)
+	require.NoError(e.t, err)
+	return u, token, p, v1, pos
+}
+
+// saveRiskRegister saves an edit of the project's risk register over the
+// API, based on base, and returns the new version's artifact id.
+func (e *liveEnv) saveRiskRegister(token, projectID, base string) string {
+	e.t.Helper()
+	body, err := json.Marshal(map[string]string{"markdown": "# Risk Register\n\nEdited.\n", "baseArtifactId": base})
+	require.NoError(e.t, err)
+	req, err := http.NewRequest(http.MethodPost, "http://"+e.addr+"/api/projects/"+projectID+"/documents/risk_register/versions", bytes.NewReader(body))
+	require.NoError(e.t, err)
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(e.t, err)
+	defer resp.Body.Close()
+	var v2 struct{ ArtifactID string }
+	require.NoError(e.t, json.NewDecoder(resp.Body).Decode(&v2))
+	require.Equal(e.t, http.StatusCreated, resp.StatusCode)
+	return v2.ArtifactID
 }

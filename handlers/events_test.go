@@ -1,9 +1,7 @@
 package handlers
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -14,7 +12,6 @@ import (
 	"time"
 
 	"github.com/PuerkitoBio/goquery"
-	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -473,30 +470,13 @@ func TestUserStreamPushesTheProjectsRunsAndLibrary(t *testing.T) {
 // it, and a page rendered before the save catches up on connecting.
 func TestSavedEditPushesTheProjectsLibrary(t *testing.T) {
 	edit := func(t *testing.T, saver, viewer *liveEnv) {
-		u, token := saver.signIn(uniqueEmail("edit-live"))
-		ctx := context.Background()
-		p := &models.Project{UserID: u.ID, Name: "Edited live"}
-		require.NoError(t, saver.db.CreateProject(ctx, p))
-		v1 := &models.Artifact{ID: uuid.NewString(), ProjectID: p.ID, UserID: u.ID, DocumentType: "risk_register",
-			Title: "Risk Register", Markdown: "# Risk Register\n", Version: 1, Source: models.SourceGenerated, CreatedAt: time.Now().UTC()}
-		require.NoError(t, saver.db.ForTests().Create(v1).Error)
-		pos, err := saver.db.SyncPosition(ctx, u.ID)
-		require.NoError(t, err)
+		_, token, p, v1, pos := saver.seedRiskRegister(uniqueEmail("edit-live"), "Edited live")
 		view := fmt.Sprintf("/events?since=%d&view=project:%s", pos, p.ID)
 		c := dialSSE(t, viewer.addr, view, token)
 		evs, _ := c.batch(streamWait)
 		assert.Equal(t, []string{"badge", "bell", "sync"}, eventNames(evs))
 
-		body, err := json.Marshal(map[string]string{"markdown": "# Risk Register\n\nEdited.\n", "baseArtifactId": v1.ID})
-		require.NoError(t, err)
-		req, err := http.NewRequest(http.MethodPost, "http://"+saver.addr+"/api/projects/"+p.ID+"/documents/risk_register/versions", bytes.NewReader(body))
-		require.NoError(t, err)
-		req.Header.Set("Authorization", "Bearer "+token)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
-		require.NoError(t, err)
-		resp.Body.Close()
-		require.Equal(t, http.StatusCreated, resp.StatusCode)
+		saver.saveRiskRegister(token, p.ID, v1.ID)
 
 		library := func(evs []sseEvent) string {
 			t.Helper()
