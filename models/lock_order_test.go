@@ -174,11 +174,13 @@ func TestFairClaimTakesTheClaimLock(t *testing.T) {
 	defer cancel()
 	_, err = db.Claim(short, fair)
 	assert.Error(t, err, "the fair claim waits for the lock")
-	short2, cancel2 := context.WithTimeout(ctx, 300*time.Millisecond)
+	// A deadline far beyond a commit's time even on a loaded machine: a
+	// commit that waited for the lock would reach it and fail.
+	bounded, cancel2 := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel2()
 	cur := "project_charter"
 	progress := models.Write{Lease: running[0].Lease(), Now: time.Now(), CurrentDocument: &cur}
-	res, got, err := db.CommitAndClaim(short2, []models.Write{progress}, &fair)
+	res, got, err := db.CommitAndClaim(bounded, []models.Write{progress}, &fair)
 	require.NoError(t, err, "a group commit does not wait for the lock")
 	require.NoError(t, res[0].Err, "its writes are stored")
 	assert.Empty(t, got, "and it claims nothing")
