@@ -330,16 +330,15 @@ func (b *Broker) process(ctx context.Context, ev Event) {
 		b.processUser(ctx, ev.UserID)
 		return
 	}
+	// The job stays in flight until its update is in every mailbox: a
+	// newer change loaded by another worker meanwhile could otherwise reach
+	// a reader first and be overwritten by this older one.
+	defer b.release(ev.JobID)
 	lctx, cancel := context.WithTimeout(ctx, b.cfg.LoadTimeout)
 	snap, err := b.cfg.Loader(lctx, ev.JobID)
 	cancel()
 
 	b.mu.Lock()
-	delete(b.inflight, ev.JobID)
-	if _, more := b.pending[ev.JobID]; more {
-		b.queue = append(b.queue, ev.JobID)
-		defer b.signal()
-	}
 	if err != nil {
 		b.mu.Unlock()
 		if !errors.Is(err, models.ErrNotFound) && ctx.Err() == nil {
@@ -379,6 +378,21 @@ func (b *Broker) process(ctx context.Context, ev Event) {
 	b.mu.Unlock()
 	for _, s := range subs {
 		s.put(u)
+	}
+}
+
+// release ends the load of key (a job, or a user with Sync) and queues it
+// again if a change came in meanwhile.
+func (b *Broker) release(key string) {
+	b.mu.Lock()
+	delete(b.inflight, key)
+	_, more := b.pending[key]
+	if more {
+		b.queue = append(b.queue, key)
+	}
+	b.mu.Unlock()
+	if more {
+		b.signal()
 	}
 }
 

@@ -3,6 +3,7 @@ package events
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -202,7 +203,7 @@ func TestSlowSubscriberDoesNotDelayAnother(t *testing.T) {
 		select {
 		case <-fast.Ready():
 		case <-deadline:
-			t.Fatalf("fast subscriber saw %d jobs at their final version", len(got))
+			t.Fatalf("fast subscriber saw %d of %d jobs, at versions %v; want all at %d", len(got), jobs, got, rounds)
 		}
 	}
 	// The slow one holds one entry per job, the latest: bounded memory.
@@ -219,6 +220,70 @@ func TestSlowSubscriberDoesNotDelayAnother(t *testing.T) {
 	for _, u := range ups {
 		assert.Equal(t, int64(rounds), u.Snapshot.Job.Version)
 	}
+}
+
+// A job's next change waits for its previous update to reach every mailbox:
+// with two workers, a newer version loaded while the older one was still on
+// its way could reach a reader first, and the older one would then replace
+// it for good (the failure TestSlowSubscriberDoesNotDelayAnother met in CI).
+func TestUpdatesOfAJobReachReadersInOrder(t *testing.T) {
+	store := newFakeStore()
+	b := startBroker(t, Config{Loader: store.load, Workers: 2})
+	sub := b.SubscribeUser("u")
+	defer sub.Close()
+	entered, gate := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	b.Observe(func(u Update) {
+		if u.Event.JobID == "j" && u.Snapshot.Job.Version == 1 {
+			once.Do(func() { close(entered) })
+			<-gate // the first worker stops between loading v1 and delivering it
+		}
+	})
+
+	store.set("j", "u", 1, models.StatusProcessing)
+	b.Publish(Event{Kind: JobChanged, JobID: "j", UserID: "u", Version: 1})
+	select {
+	case <-entered:
+	case <-time.After(5 * time.Second):
+		t.Fatal("v1 was never loaded")
+	}
+	store.set("j", "u", 2, models.StatusProcessing)
+	b.Publish(Event{Kind: JobChanged, JobID: "j", UserID: "u", Version: 2})
+	// k is queued after j's v2, and only the second worker is free: once k
+	// is delivered, that worker has passed j's v2, had it been queued.
+	store.set("k", "u", 1, models.StatusProcessing)
+	b.Publish(Event{Kind: JobChanged, JobID: "k", UserID: "u", Version: 1})
+	var seen []int64 // j's versions, in the order the reader got them
+	// drain reads sub until done says so, failing at the deadline.
+	drain := func(what string, done func(k bool) bool) {
+		t.Helper()
+		deadline := time.After(5 * time.Second)
+		k := false
+		for {
+			for _, u := range sub.Take() {
+				switch u.Event.JobID {
+				case "j":
+					seen = append(seen, u.Snapshot.Job.Version)
+				case "k":
+					k = true
+				}
+			}
+			if done(k) {
+				return
+			}
+			select {
+			case <-sub.Ready():
+			case <-deadline:
+				t.Fatalf("%s: j's versions seen so far: %v", what, seen)
+			}
+		}
+	}
+	drain("k", func(k bool) bool { return k })
+	assert.Empty(t, seen, "j's v2 was delivered while v1 was still on its way")
+
+	close(gate)
+	drain("j at v2", func(bool) bool { return len(seen) > 0 && seen[len(seen)-1] >= 2 })
+	assert.True(t, slices.IsSorted(seen), "versions of j reached the reader out of order: %v", seen)
 }
 
 func allAt(m map[string]int64, v int64) bool {

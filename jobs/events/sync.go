@@ -199,6 +199,7 @@ func (b *Broker) enqueueUser(userID string) {
 // to the user's subscriptions.
 func (b *Broker) processUser(ctx context.Context, userID string) {
 	key := "u:" + userID
+	defer b.release(key) // after the fan-out, as in process
 	b.mu.Lock()
 	c := b.users[userID]
 	var since int64
@@ -223,11 +224,6 @@ func (b *Broker) processUser(ctx context.Context, userID string) {
 	}
 
 	b.mu.Lock()
-	delete(b.inflight, key)
-	if _, more := b.pending[key]; more {
-		b.queue = append(b.queue, key)
-		defer b.signal()
-	}
 	c = b.users[userID]
 	if err != nil || c == nil {
 		b.mu.Unlock()
