@@ -84,6 +84,7 @@ type Broker struct {
 	pending   map[string]Event // job → latest change not yet loaded
 	queue     []string         // jobs in pending and not in flight, FIFO
 	inflight  map[string]bool
+	retries   map[string]time.Duration // key → delay of the next retry of its failed load
 	delivered map[string]delivery
 	byUser    map[string]map[*Subscription]struct{}
 	byJob     map[string]map[*Subscription]struct{}
@@ -128,6 +129,7 @@ func NewBroker(cfg Config) *Broker {
 		log:       cfg.Logger,
 		pending:   map[string]Event{},
 		inflight:  map[string]bool{},
+		retries:   map[string]time.Duration{},
 		delivered: map[string]delivery{},
 		byUser:    map[string]map[*Subscription]struct{}{},
 		byJob:     map[string]map[*Subscription]struct{}{},
@@ -342,10 +344,14 @@ func (b *Broker) process(ctx context.Context, ev Event) {
 	if err != nil {
 		b.mu.Unlock()
 		if !errors.Is(err, models.ErrNotFound) && ctx.Err() == nil {
-			b.log.Warn("events: load job snapshot", "job", ev.JobID, "err", err)
+			// The change is still to deliver, and nothing else may come
+			// to carry it (a job's last change): it is loaded again, later.
+			delay := b.retryLater(ctx, ev.JobID, func() { b.enqueue(ev) })
+			b.log.Warn("events: load job snapshot", "job", ev.JobID, "err", err, "retry_in", delay)
 		}
 		return
 	}
+	delete(b.retries, ev.JobID)
 	v := snap.Job.Version
 	if d, ok := b.delivered[ev.JobID]; ok && v <= d.version {
 		b.mu.Unlock() // stale or already delivered
@@ -394,6 +400,24 @@ func (b *Broker) release(key string) {
 	if more {
 		b.signal()
 	}
+}
+
+// retryLater runs again, after a delay that doubles while the loads of key
+// keep failing (from 100 ms up to 5 s), a load that failed; it returns the
+// delay. A success forgets the delay (delete(b.retries, key)). A load that
+// comes meanwhile for another reason does the same work: the retry then
+// finds it delivered, or coalesces with it.
+func (b *Broker) retryLater(ctx context.Context, key string, again func()) time.Duration {
+	b.mu.Lock()
+	d := min(max(2*b.retries[key], 100*time.Millisecond), 5*time.Second)
+	b.retries[key] = d
+	b.mu.Unlock()
+	time.AfterFunc(d, func() {
+		if ctx.Err() == nil { // the broker is not stopped
+			again()
+		}
+	})
+	return d
 }
 
 // prune forgets delivered versions of jobs that ended a while ago, so that

@@ -71,14 +71,20 @@ func (s *Subscription) Synced(pos int64) {
 		b.mu.Unlock()
 		return
 	}
-	if !c.synced || pos < c.pos {
+	// A stream that read its state before the cursor's position (it
+	// subscribed while another stream of the user was starting) lowers
+	// the cursor, and a load from there covers what it has not seen. A
+	// load already under way from the higher position does not raise the
+	// cursor past it (processUser).
+	lowered := c.synced && pos < c.pos
+	if !c.synced || lowered {
 		c.pos = pos
 	}
 	c.synced = true
 	dirty := c.dirty
 	c.dirty = false
 	b.mu.Unlock()
-	if dirty {
+	if dirty || lowered {
 		b.enqueueUser(s.key)
 	}
 }
@@ -214,7 +220,7 @@ func (b *Broker) processUser(ctx context.Context, userID string) {
 	if c != nil {
 		lctx, cancel := context.WithTimeout(ctx, b.cfg.LoadTimeout)
 		st, err = b.cfg.Sync(lctx, userID, since)
-		if err == nil && b.cfg.Board != nil && b.listsChanged(userID, st) {
+		if err == nil && b.cfg.Board != nil && b.listsChanged(c, st) {
 			board, err = b.cfg.Board(lctx, userID)
 		}
 		if err == nil {
@@ -228,12 +234,21 @@ func (b *Broker) processUser(ctx context.Context, userID string) {
 	if err != nil || c == nil {
 		b.mu.Unlock()
 		if c != nil && ctx.Err() == nil && !errors.Is(err, models.ErrNotFound) {
-			b.log.Warn("events: load sync state", "user", userID, "err", err)
+			// The change is still to deliver: nothing else may come for
+			// this user to carry it. The load is made again, later.
+			delay := b.retryLater(ctx, key, func() { b.enqueueUser(userID) })
+			b.log.Warn("events: load sync state", "user", userID, "err", err, "retry_in", delay)
 		}
 		return
 	}
-	if st.To > c.pos {
+	delete(b.retries, key)
+	if st.To > c.pos && c.pos >= since {
+		// Not when a stream lowered the cursor during the load (Synced):
+		// the next load starts from there.
 		c.pos = st.To
+	}
+	for _, j := range st.Jobs {
+		c.statuses[j.Job.ID] = j.Job.Status
 	}
 	subs := make([]*Subscription, 0, len(b.byUser[userID]))
 	for s := range b.byUser[userID] {
@@ -283,20 +298,19 @@ func (b *Broker) loadProjects(ctx context.Context, userID string, st *models.Syn
 }
 
 // listsChanged reports whether st adds a job or changes a job's status, as
-// far as this instance has delivered, and remembers the new statuses.
-func (b *Broker) listsChanged(userID string, st *models.SyncState) bool {
+// far as this instance has delivered. processUser records the statuses once
+// the update is delivered: a load that fails must not make its retry think
+// the lists are already shown.
+func (b *Broker) listsChanged(c *userCursor, st *models.SyncState) bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	c := b.users[userID]
-	if c == nil {
-		return false
+	if st.Reset {
+		return true
 	}
-	changed := st.Reset
 	for _, j := range st.Jobs {
 		if c.statuses[j.Job.ID] != j.Job.Status {
-			c.statuses[j.Job.ID] = j.Job.Status
-			changed = true
+			return true
 		}
 	}
-	return changed
+	return false
 }

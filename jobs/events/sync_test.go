@@ -2,7 +2,10 @@ package events
 
 import (
 	"context"
+	"errors"
+	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -235,4 +238,135 @@ func TestWatchedProjectsLoadWithTheirJobs(t *testing.T) {
 	assert.Equal(t, before+1, loads["p1"])
 	assert.Zero(t, loads["p2"])
 	mu.Unlock()
+}
+
+// Two streams of a user that start together read their states at different
+// positions. The one that tells the lower position after a load from the
+// higher one began must still get what lies between: the cursor goes back
+// for it, and the load under way does not move it forward again (a change
+// missed there would be missed for good: a job shown running after it
+// ended).
+func TestAStreamBehindTheCursorGetsWhatItMissed(t *testing.T) {
+	f := &fakeSync{jobs: map[string]models.Job{}}
+	gate := make(chan struct{})
+	began := make(chan int64, 8)
+	var first sync.Once
+	load := func(ctx context.Context, userID string, since int64) (*models.SyncState, error) {
+		began <- since
+		first.Do(func() { <-gate }) // the first load stops until the test lets it go
+		return f.load(ctx, userID, since)
+	}
+	b := startBroker(t, Config{Loader: newFakeStore().load, Sync: load})
+	early := b.SubscribeUser("u") // read its state at 0
+	defer early.Close()
+	late := b.SubscribeUser("u") // reads its state after x changed
+	defer late.Close()
+
+	x := f.change("x", models.StatusCompleted) // position 1
+	late.Synced(x)
+	f.change("y", models.StatusProcessing) // position 2
+	b.Publish(Event{Kind: JobChanged, JobID: "y", UserID: "u"})
+	select {
+	case since := <-began:
+		require.Equal(t, x, since, "the load starts at the only stream's position")
+	case <-time.After(5 * time.Second):
+		t.Fatal("no load began")
+	}
+	early.Synced(0) // told while the load from 1 is under way
+	close(gate)
+
+	// early must get x, from a load that starts at its position.
+	deadline := time.After(5 * time.Second)
+	got := map[string]bool{}
+	for !got["x"] {
+		select {
+		case <-early.Ready():
+		case <-deadline:
+			t.Fatalf("the stream behind never got x; it got %v", got)
+		}
+		if up := early.TakeSync(); up != nil {
+			for _, j := range up.State.Jobs {
+				got[j.Job.ID] = true
+			}
+		}
+	}
+	// And later loads go on from the top.
+	f.change("z", models.StatusQueued)
+	b.Publish(Event{Kind: JobChanged, JobID: "z", UserID: "u"})
+	waitJob := func(sub *Subscription, id string) {
+		t.Helper()
+		deadline := time.After(5 * time.Second)
+		for {
+			if up := sub.TakeSync(); up != nil && slices.ContainsFunc(up.State.Jobs, func(j models.JobSnapshot) bool { return j.Job.ID == id }) {
+				return
+			}
+			select {
+			case <-sub.Ready():
+			case <-deadline:
+				t.Fatalf("%s never arrived", id)
+			}
+		}
+	}
+	waitJob(early, "z")
+	waitJob(late, "z")
+}
+
+// A load that fails is made again, later: nothing else may come to carry
+// the change (a job's last one). A board that failed to load is loaded by
+// the retry: the failed attempt does not count its statuses as shown.
+func TestAFailedLoadIsMadeAgain(t *testing.T) {
+	f := &fakeSync{jobs: map[string]models.Job{}}
+	var boardCalls atomic.Int64
+	board := func(ctx context.Context, userID string) (*models.JobBoard, error) {
+		if boardCalls.Add(1) == 1 {
+			return nil, errors.New("connection reset")
+		}
+		return f.board(ctx, userID)
+	}
+	b := startBroker(t, Config{Loader: newFakeStore().load, Sync: f.load, Board: board})
+	sub := b.SubscribeUser("u")
+	defer sub.Close()
+	sub.Synced(0)
+
+	f.change("a", models.StatusCompleted)
+	b.Publish(Event{Kind: JobChanged, JobID: "a", UserID: "u"})
+	up := takeSyncWithin(t, sub, 5*time.Second)
+	require.Len(t, up.State.Jobs, 1)
+	assert.Equal(t, models.StatusCompleted, up.State.Jobs[0].Job.Status)
+	assert.NotNil(t, up.Board, "the retry loads the lists the failed attempt did not")
+	assert.GreaterOrEqual(t, boardCalls.Load(), int64(2))
+}
+
+// A job's load that fails is made again too, for job subscriptions.
+func TestAFailedJobLoadIsMadeAgain(t *testing.T) {
+	store := newFakeStore()
+	var calls atomic.Int64
+	load := func(ctx context.Context, id string) (*models.JobSnapshot, error) {
+		if calls.Add(1) == 1 {
+			return nil, errors.New("connection reset")
+		}
+		return store.load(ctx, id)
+	}
+	b := startBroker(t, Config{Loader: load})
+	sub := b.SubscribeJob("j")
+	defer sub.Close()
+	store.set("j", "u", 1, models.StatusCompleted)
+	b.Publish(Event{Kind: JobChanged, JobID: "j", UserID: "u", Version: 1})
+	u := waitFor(t, sub, 5*time.Second, version(1))
+	assert.Equal(t, models.StatusCompleted, u.Snapshot.Job.Status)
+}
+
+func takeSyncWithin(t *testing.T, sub *Subscription, within time.Duration) *SyncUpdate {
+	t.Helper()
+	deadline := time.After(within)
+	for {
+		if up := sub.TakeSync(); up != nil {
+			return up
+		}
+		select {
+		case <-sub.Ready():
+		case <-deadline:
+			t.Fatal("no sync update")
+		}
+	}
 }
