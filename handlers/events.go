@@ -227,6 +227,9 @@ func (h *eventHub) UserEvents(c *fiber.Ctx) error {
 			return false, drafts.synced(e, first)
 		},
 		applySync: func(e *sse, up *events.SyncUpdate) (bool, error) {
+			if ls.behind(up) {
+				return false, nil // nor its drafts' reset
+			}
 			if err := ls.send(e, up); err != nil {
 				return false, err
 			}
@@ -288,6 +291,18 @@ type liveStream struct {
 	// newerSent is the newest version the document view was told of (0:
 	// none): it is told again only of a later one.
 	newerSent int
+	// sent is whether a state was sent: pos is the tab's position from then.
+	sent bool
+}
+
+// behind reports whether up was read at a position before the state this
+// stream sent: a load the broker began before the tab opened, delivered to
+// it because it subscribed meanwhile. Every row of up is stamped at or
+// before its position, so the tab's state already covers them, and up's
+// counts and lists are older than the tab's: sending them would turn the
+// badge, the bell or the lists back until the next change.
+func (ls *liveStream) behind(up *events.SyncUpdate) bool {
+	return ls.sent && up.State.To < ls.pos
 }
 
 // send writes the events that bring the tab to up's position: the badge
@@ -297,6 +312,10 @@ type liveStream struct {
 // one twice is harmless.
 func (ls *liveStream) send(e *sse, up *events.SyncUpdate) error {
 	st := up.State
+	if ls.behind(up) {
+		return nil
+	}
+	ls.sent = true
 	if st.Reset {
 		clear(ls.seen)
 	}
