@@ -70,7 +70,7 @@ type DraftHub struct {
 	mu       sync.Mutex
 	docs     map[string]map[string]*draftText // job → document type → text
 	byJob    map[string]map[*DraftSub]struct{}
-	outbound func(Draft)
+	outbound func(Draft)          // called with mu held: see attach
 	asked    map[string]time.Time // job:type → last resend request, to pace them
 	closed   bool
 }
@@ -102,37 +102,41 @@ func (h *DraftHub) Instance() string { return h.cfg.Instance }
 // Publish applies a draft written by this instance and sends it to the
 // subscribers here and, with a bridge, to the other instances. It never
 // blocks.
+//
+// The bridge gets d before h.mu is released, as it gets resend answers and
+// requests: its queue then holds a draft's messages in the order the hub
+// applied them. Handed over after the unlock, a delta could be queued ahead
+// of a resend answer copied before it, and the other instances, applying
+// the answer (offset 0) last, would cut the draft back.
 func (h *DraftHub) Publish(d Draft) {
 	if !h.Enabled() {
 		return
 	}
 	d.Origin = h.cfg.Instance
 	h.mu.Lock()
-	out := h.outbound
+	defer h.mu.Unlock()
 	h.apply(d, true)
-	h.mu.Unlock()
-	if out != nil {
-		out(d)
+	if h.outbound != nil {
+		h.outbound(d)
 	}
 }
 
-// receive applies a draft message from another instance.
+// receive applies a draft message from another instance. A resend request
+// is answered with copies of this instance's drafts, handed to the bridge
+// before h.mu is released (see Publish).
 func (h *DraftHub) receive(d Draft) {
 	if !h.Enabled() {
 		return
 	}
 	h.mu.Lock()
-	var resend []Draft
-	if d.Op == DraftResend {
-		resend = h.localDrafts(d.JobID)
-	} else {
+	defer h.mu.Unlock()
+	if d.Op != DraftResend {
 		h.apply(d, false)
+		return
 	}
-	out := h.outbound
-	h.mu.Unlock()
-	if out != nil {
-		for _, r := range resend {
-			out(r)
+	if h.outbound != nil {
+		for _, r := range h.localDrafts(d.JobID) {
+			h.outbound(r)
 		}
 	}
 }
@@ -280,7 +284,10 @@ func (h *DraftHub) Expire(now time.Time) {
 	}
 }
 
-// attach makes Publish hand drafts to send (the bridge).
+// attach makes Publish hand drafts to send (the bridge). send is called with
+// h.mu held, so that the bridge queues drafts in the order they were applied:
+// it must not block, nor take h.mu (DraftBridge.send only queues, under a
+// lock of its own that is never held while taking h.mu).
 func (h *DraftHub) attach(send func(Draft)) {
 	h.mu.Lock()
 	defer h.mu.Unlock()

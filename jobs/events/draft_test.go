@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -181,3 +182,61 @@ func TestDraftPayloadsStayUnderTheNotifyLimit(t *testing.T) {
 }
 
 func jsonUnmarshal(s string, v any) error { return json.Unmarshal([]byte(s), v) }
+
+// A resend answer is a copy of the draft from offset 0: it must reach the
+// bridge before any delta applied after the copy was made. Handed over after
+// the hub's lock was released, it could follow a delta that continues it
+// (the flusher publishing meanwhile), and the other instances, applying it
+// last, cut the draft back to the copy.
+func TestDraftResendAnswerReachesTheBridgeBeforeALaterDelta(t *testing.T) {
+	t.Parallel()
+	a := NewDraftHub(DraftConfig{Instance: "a"})
+	var mu sync.Mutex
+	var queue []Draft // what a's bridge sends, in order
+	var answering atomic.Bool
+	flushed := make(chan struct{})
+	a.attach(func(d Draft) {
+		if answering.CompareAndSwap(true, false) {
+			// a's flusher publishes the next delta while the answer is on
+			// its way to the bridge: at once if nothing holds it back,
+			// else as soon as it can.
+			flush := func() { a.Publish(delta("j1", "charter", 1, 10, "abc")); close(flushed) }
+			if a.mu.TryLock() {
+				a.mu.Unlock()
+				flush()
+			} else {
+				go flush()
+			}
+		}
+		mu.Lock()
+		queue = append(queue, d)
+		mu.Unlock()
+	})
+	a.Publish(delta("j1", "charter", 1, 0, "0123456789"))
+	answering.Store(true)
+	a.receive(Draft{Op: DraftResend, JobID: "j1", Origin: "b"})
+	select {
+	case <-flushed:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the delta was never published")
+	}
+
+	// b applies what a's bridge sent, in order.
+	b := NewDraftHub(DraftConfig{Instance: "b"})
+	sub, _ := b.Subscribe("j1")
+	defer sub.Close()
+	mu.Lock()
+	require.Len(t, queue, 3)
+	for _, d := range queue {
+		b.receive(d)
+	}
+	mu.Unlock()
+	want, _ := a.Text("j1", "charter")
+	require.Equal(t, "0123456789abc", want)
+	got, _ := b.Text("j1", "charter")
+	assert.Equal(t, want, got, "the resend answer overtook nothing")
+	<-sub.Ready()
+	texts := map[string]string{}
+	replay(t, texts, sub.Take())
+	assert.Equal(t, want, texts["charter"], "b's readers see a's draft")
+}
