@@ -30,6 +30,8 @@ const (
 type drafter struct {
 	hub      *events.DraftHub
 	interval time.Duration
+	// publish is hub.Publish; a test holds it to force an interleaving.
+	publish func(events.Draft)
 	// minBytes and maxWait pace a slow model's updates (draftMinBytes,
 	// draftMaxWait); zero publishes at every tick.
 	minBytes int
@@ -43,7 +45,7 @@ type drafter struct {
 }
 
 func newDrafter(hub *events.DraftHub, interval time.Duration) *drafter {
-	return &drafter{hub: hub, interval: interval, minBytes: draftMinBytes, maxWait: draftMaxWait, writers: map[*draftWriter]struct{}{}, stop: make(chan struct{})}
+	return &drafter{hub: hub, publish: hub.Publish, interval: interval, minBytes: draftMinBytes, maxWait: draftMaxWait, writers: map[*draftWriter]struct{}{}, stop: make(chan struct{})}
 }
 
 // start runs the ticker, unless drafts are off.
@@ -74,7 +76,9 @@ func (d *drafter) loop() {
 	}
 }
 
-// flush publishes every buffer's gathered text.
+// flush publishes every buffer's gathered text. Each writer's pub is held
+// from take to Publish, so that finish or drop, waiting for it, cannot
+// publish first.
 func (d *drafter) flush() {
 	d.mu.Lock()
 	ws := make([]*draftWriter, 0, len(d.writers))
@@ -84,9 +88,11 @@ func (d *drafter) flush() {
 	d.mu.Unlock()
 	now := time.Now()
 	for _, w := range ws {
+		w.pub.Lock()
 		if m, ok := w.take(now, d.minBytes, d.maxWait); ok {
-			d.hub.Publish(m)
+			d.publish(m)
 		}
+		w.pub.Unlock()
 	}
 }
 
@@ -107,6 +113,13 @@ func (d *drafter) open(jobID, userID, docType string) *draftWriter {
 type draftWriter struct {
 	d              *drafter
 	job, user, typ string
+
+	// pub is held from making a message to publishing it, so that the
+	// writer's messages reach the hub in the order they were made: a drop
+	// or the final text published ahead of a flush's delta would be undone
+	// by it (the draft back after its drop, or missing its end). It is not
+	// mu: write, the model's stream, never waits on the hub.
+	pub sync.Mutex
 
 	mu      sync.Mutex
 	epoch   int64
@@ -182,6 +195,8 @@ func (w *draftWriter) finish(markdown string) {
 	if w == nil {
 		return
 	}
+	w.pub.Lock()
+	defer w.pub.Unlock()
 	w.mu.Lock()
 	if w.ended || w.epoch == 0 {
 		w.mu.Unlock()
@@ -201,7 +216,7 @@ func (w *draftWriter) finish(markdown string) {
 	w.mu.Unlock()
 	w.d.forget(w)
 	if send {
-		w.d.hub.Publish(m)
+		w.d.publish(m)
 	}
 }
 
@@ -210,12 +225,14 @@ func (w *draftWriter) drop() {
 	if w == nil {
 		return
 	}
+	w.pub.Lock()
+	defer w.pub.Unlock()
 	w.mu.Lock()
 	w.ended = true
 	epoch := w.epoch
 	w.mu.Unlock()
 	w.d.forget(w)
-	w.d.hub.Publish(events.Draft{Op: events.DraftDrop, JobID: w.job, UserID: w.user, Type: w.typ, Epoch: epoch})
+	w.d.publish(events.Draft{Op: events.DraftDrop, JobID: w.job, UserID: w.user, Type: w.typ, Epoch: epoch})
 }
 
 func (d *drafter) forget(w *draftWriter) {

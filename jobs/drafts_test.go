@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -168,4 +169,66 @@ func TestDraftWriterGathersASlowModelsText(t *testing.T) {
 	require.True(t, ok, "a second after the last update, what came goes")
 	assert.Equal(t, "then little", m.Delta)
 	assert.Equal(t, len("# Risks\n")+len("a few words")+draftMinBytes, m.Offset)
+}
+
+// A writer's end (finish or drop) runs while a flush is between taking its
+// delta and publishing it; it must not publish first. The final text
+// published first is a gap to the hub, then the flush's delta lands: the
+// draft lacks its end. A drop published before an offset-0 delta finds no
+// draft, then the delta brings the draft back, to linger until it expires.
+func TestDraftWriterEndDoesNotOvertakeAFlush(t *testing.T) {
+	t.Parallel()
+	// overtake runs end while the next flush is about to publish: at once
+	// if nothing holds it back, else as soon as it can.
+	overtake := func(t *testing.T, d *drafter, w *draftWriter, end func()) {
+		t.Helper()
+		ended := make(chan struct{})
+		var flushing atomic.Bool
+		flushing.Store(true)
+		publish := d.publish
+		d.publish = func(m events.Draft) {
+			if flushing.CompareAndSwap(true, false) {
+				run := func() { end(); close(ended) }
+				if w.pub.TryLock() {
+					w.pub.Unlock()
+					run()
+				} else {
+					go run()
+				}
+			}
+			publish(m)
+		}
+		d.flush()
+		select {
+		case <-ended:
+		case <-time.After(5 * time.Second):
+			t.Fatal("the draft never ended")
+		}
+	}
+
+	t.Run("finish", func(t *testing.T) {
+		t.Parallel()
+		hub := events.NewDraftHub(events.DraftConfig{Instance: "w"})
+		d := newDrafter(hub, time.Hour) // ticks by hand
+		d.minBytes = 0
+		w := d.open("j1", "u1", "charter")
+		w.attempt(1)
+		w.write("# Charter\n")
+		d.flush()
+		w.write("Body")
+		overtake(t, d, w, func() { w.finish("# Charter\nBody\n") })
+		text, _ := hub.Text("j1", "charter")
+		assert.Equal(t, "# Charter\nBody\n", text, "the draft ends with the stored text")
+	})
+	t.Run("drop", func(t *testing.T) {
+		t.Parallel()
+		hub := events.NewDraftHub(events.DraftConfig{Instance: "w"})
+		d := newDrafter(hub, time.Hour)
+		w := d.open("j1", "u1", "charter")
+		w.attempt(1)
+		w.write("# Charter\n")
+		overtake(t, d, w, w.drop) // the flush's delta is the epoch's offset 0
+		_, ok := hub.Text("j1", "charter")
+		assert.False(t, ok, "a dropped draft does not come back")
+	})
 }
