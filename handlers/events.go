@@ -203,6 +203,9 @@ func (h *eventHub) UserEvents(c *fiber.Ctx) error {
 	if p := view.project(); p != "" {
 		sub.WatchProject(p)
 	}
+	if view.Kind == "job" || view.Kind == "generate" {
+		sub.WatchJob(view.Arg)
+	}
 	first, err := h.s.syncUpdate(c.UserContext(), userID, since, view)
 	if err != nil {
 		sub.Close()

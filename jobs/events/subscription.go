@@ -19,6 +19,9 @@ type Subscription struct {
 	// project is the project whose activity the subscriber shows (set
 	// under the broker's lock).
 	project string
+	// job is the job whose page the subscriber shows, to add to a reset
+	// (set under the broker's lock).
+	job string
 	// owner is the user whose job a job subscription follows, if the
 	// subscriber told it (set under the broker's lock).
 	owner string

@@ -48,6 +48,16 @@ func (s *Subscription) WatchProject(projectID string) {
 	s.project = projectID
 }
 
+// WatchJob makes the user's loads include the job when they are a reset: a
+// reset carries only the user's active jobs, and the job page or generate
+// page showing this one would otherwise keep the state it had before the
+// job ended. Call it before reading the stream's starting state.
+func (s *Subscription) WatchJob(jobID string) {
+	s.b.mu.Lock()
+	defer s.b.mu.Unlock()
+	s.job = jobID
+}
+
 type userCursor struct {
 	pos    int64
 	synced bool // some subscription has told its position
@@ -220,6 +230,9 @@ func (b *Broker) processUser(ctx context.Context, userID string) {
 	if c != nil {
 		lctx, cancel := context.WithTimeout(ctx, b.cfg.LoadTimeout)
 		st, err = b.cfg.Sync(lctx, userID, since)
+		if err == nil && st.Reset {
+			err = b.addWatchedJobs(lctx, userID, st)
+		}
 		if err == nil && b.cfg.Board != nil && b.listsChanged(c, st) {
 			board, err = b.cfg.Board(lctx, userID)
 		}
@@ -262,6 +275,32 @@ func (b *Broker) processUser(ctx context.Context, userID string) {
 	for _, s := range subs {
 		s.putSync(u)
 	}
+}
+
+// addWatchedJobs adds to a reset the jobs that subscriptions of the user
+// watch (WatchJob) and the reset does not carry.
+func (b *Broker) addWatchedJobs(ctx context.Context, userID string, st *models.SyncState) error {
+	var ids []string
+	b.mu.Lock()
+	for s := range b.byUser[userID] {
+		if s.job != "" && !slices.Contains(ids, s.job) && !slices.ContainsFunc(st.Jobs, func(j models.JobSnapshot) bool { return j.Job.ID == s.job }) {
+			ids = append(ids, s.job)
+		}
+	}
+	b.mu.Unlock()
+	for _, id := range ids {
+		snap, err := b.cfg.Loader(ctx, id)
+		switch {
+		case errors.Is(err, models.ErrNotFound):
+			continue
+		case err != nil:
+			return err
+		}
+		if snap.Job.UserID == userID {
+			st.Jobs = append(st.Jobs, *snap)
+		}
+	}
+	return nil
 }
 
 // loadProjects reads the activity of each project that a subscription of

@@ -370,3 +370,38 @@ func takeSyncWithin(t *testing.T, sub *Subscription, within time.Duration) *Sync
 		}
 	}
 }
+
+// A reset carries only the user's active jobs: a job page whose job ended
+// within it would keep showing the job running. The job a subscription
+// watches is added to the reset (and only to a reset, and only the user's).
+func TestAResetCarriesTheWatchedJob(t *testing.T) {
+	store := newFakeStore()
+	store.set("x", "u", 7, models.StatusCompleted)
+	store.set("theirs", "someone-else", 3, models.StatusCompleted)
+	var pos atomic.Int64
+	load := func(ctx context.Context, userID string, since int64) (*models.SyncState, error) {
+		to := pos.Add(1)
+		return &models.SyncState{UserID: userID, From: since, To: to, Reset: to == 1}, nil
+	}
+	b := startBroker(t, Config{Loader: store.load, Sync: load})
+	page := b.SubscribeUser("u")
+	defer page.Close()
+	page.WatchJob("x")
+	stranger := b.SubscribeUser("u") // a page showing another user's job id
+	defer stranger.Close()
+	stranger.WatchJob("theirs")
+	page.Synced(0)
+	stranger.Synced(0)
+
+	b.Publish(Event{Kind: UserChanged, UserID: "u"})
+	up := takeSyncWithin(t, page, 5*time.Second)
+	require.True(t, up.State.Reset)
+	require.Len(t, up.State.Jobs, 1, "the watched job, not another user's")
+	assert.Equal(t, "x", up.State.Jobs[0].Job.ID)
+	assert.Equal(t, models.StatusCompleted, up.State.Jobs[0].Job.Status)
+
+	loads := store.loads.Load()
+	b.Publish(Event{Kind: UserChanged, UserID: "u"})
+	require.Eventually(t, func() bool { return pos.Load() == 2 }, 5*time.Second, time.Millisecond)
+	assert.Equal(t, loads, store.loads.Load(), "a load that is not a reset reads no job")
+}
