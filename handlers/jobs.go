@@ -82,8 +82,11 @@ func (s *Server) startJob(c *fiber.Ctx, u *models.User, req createJobRequest) (*
 		fields["priority"] = `must be "high", "normal" or "low"`
 	}
 	key := strings.TrimSpace(c.Get("Idempotency-Key"))
-	if len(key) > 255 {
+	switch {
+	case len(key) > 255:
 		fields["Idempotency-Key"] = "must be at most 255 characters"
+	case !storableText(key):
+		fields["Idempotency-Key"] = "must be UTF-8 text without NUL characters"
 	}
 	req.Instruction = strings.TrimSpace(req.Instruction)
 	switch {
@@ -91,6 +94,8 @@ func (s *Server) startJob(c *fiber.Ctx, u *models.User, req createJobRequest) (*
 		fields["instruction"] = fmt.Sprintf("must be at most %d characters", documents.MaxInstructionChars)
 	case strings.ContainsRune(req.Instruction, 0):
 		fields["instruction"] = "must not contain NUL characters"
+	case !utf8.ValidString(req.Instruction):
+		fields["instruction"] = "must be UTF-8 text" // a form sends its bytes as they are
 	}
 	if len(fields) > 0 {
 		return nil, false, ValidationError(fields)

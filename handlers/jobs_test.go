@@ -39,13 +39,27 @@ func TestCreateJobAPI(t *testing.T) {
 		assert.Equal(t, 0, job.Progress)
 		assert.Equal(t, 2, job.MaxRetries)
 
-		// The same Idempotency-Key replays the same job.
-		resp = c.postJSON(t, "/api/generation/jobs", map[string]any{"projectId": p.ID}, "Idempotency-Key", "abc-1")
+		// The same Idempotency-Key with the same body replays the same job.
+		resp = c.postJSON(t, "/api/generation/jobs", map[string]any{"projectId": p.ID, "documents": []string{"budget_estimate"}, "priority": "high"}, "Idempotency-Key", "abc-1")
 		require.Equal(t, http.StatusAccepted, resp.StatusCode)
 		assert.Equal(t, "true", resp.Header.Get("Idempotent-Replayed"))
 		var replay JobJSON
 		decodeBody(t, resp, &replay)
 		assert.Equal(t, job.ID, replay.ID)
+		// With another body, it is refused, not replayed: what the second
+		// request asked for would be dropped silently.
+		for _, other := range []map[string]any{
+			{"projectId": p.ID},
+			{"projectId": p.ID, "documents": []string{"risk_register"}, "priority": "high"},
+			{"projectId": p.ID, "documents": []string{"budget_estimate"}, "priority": "low"},
+			{"projectId": p.ID, "documents": []string{"budget_estimate"}, "priority": "high", "instruction": "Shorter."},
+		} {
+			resp = c.postJSON(t, "/api/generation/jobs", other, "Idempotency-Key", "abc-1")
+			require.Equal(t, http.StatusConflict, resp.StatusCode, "%v", other)
+			var e apiError
+			decodeBody(t, resp, &e)
+			assert.Equal(t, "idempotency_key_reused", e.Error.Code)
+		}
 
 		// A second job for the project: 409 with the active job's id.
 		resp = c.postJSON(t, "/api/generation/jobs", map[string]any{"projectId": p.ID})

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/google/uuid"
 
 	"dossier/models"
 	"dossier/views/pages"
@@ -96,7 +95,7 @@ func (s *Server) createToken(c *fiber.Ctx) error {
 func (s *Server) revokeToken(c *fiber.Ctx) error {
 	u := currentUser(c)
 	ctx := c.UserContext()
-	if _, err := uuid.Parse(c.Params("id")); err != nil {
+	if !models.IsID(c.Params("id")) {
 		return ErrNotFound
 	}
 	if err := s.db.RevokeAPIToken(ctx, u.ID, c.Params("id")); err != nil {

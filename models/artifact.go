@@ -67,7 +67,7 @@ type DocumentVersion struct {
 // ArtifactForUser returns the artifact if the user owns it.
 func (db *DB) ArtifactForUser(ctx context.Context, userID, id string) (*Artifact, error) {
 	var a Artifact
-	if _, err := uuid.Parse(id); err != nil {
+	if !IsID(id) {
 		return nil, ErrNotFound
 	}
 	if err := db.g.WithContext(ctx).Where("id = ? AND user_id = ?", id, userID).Take(&a).Error; err != nil {
@@ -116,7 +116,7 @@ const versionColumns = `SELECT a.*, j.run_number AS run_number, u.name AS author
 // LatestDocuments returns the latest version of each of the project's
 // documents, oldest first: the project's library.
 func (db *DB) LatestDocuments(ctx context.Context, userID, projectID string) ([]DocumentVersion, error) {
-	if _, err := uuid.Parse(projectID); err != nil {
+	if !IsID(projectID) {
 		return nil, nil
 	}
 	var vs []DocumentVersion
@@ -134,7 +134,7 @@ func (db *DB) LatestDocuments(ctx context.Context, userID, projectID string) ([]
 // DocumentVersions returns every version of one of the project's
 // documents, newest first.
 func (db *DB) DocumentVersions(ctx context.Context, userID, projectID, docType string) ([]DocumentVersion, error) {
-	if _, err := uuid.Parse(projectID); err != nil {
+	if !IsID(projectID) {
 		return nil, nil
 	}
 	var vs []DocumentVersion

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -135,7 +136,7 @@ var (
 	// ErrConflict is returned when a job's state does not allow the action.
 	ErrConflict = errors.New("conflict")
 	// ErrIdempotencyMismatch is returned when an idempotency key is reused
-	// for another project.
+	// for a different request (replayed).
 	ErrIdempotencyMismatch = errors.New("idempotency key reused for a different request")
 )
 
@@ -171,10 +172,7 @@ type NewJob struct {
 func (db *DB) CreateJob(ctx context.Context, in NewJob) (job *Job, replay bool, err error) {
 	if in.IdempotencyKey != "" {
 		if j, err := db.jobByIdempotencyKey(ctx, in.UserID, in.IdempotencyKey); err == nil {
-			if j.ProjectID != in.ProjectID {
-				return nil, false, ErrIdempotencyMismatch
-			}
-			return j, true, nil
+			return replayed(j, in)
 		} else if !errors.Is(err, ErrNotFound) {
 			return nil, false, err
 		}
@@ -229,13 +227,30 @@ func (db *DB) CreateJob(ctx context.Context, in NewJob) (job *Job, replay bool, 
 	// the same idempotency key won the race.
 	if in.IdempotencyKey != "" {
 		if j, err := db.jobByIdempotencyKey(ctx, in.UserID, in.IdempotencyKey); err == nil {
-			return j, true, nil
+			return replayed(j, in)
 		}
 	}
 	if active, err := db.ActiveJobForProject(ctx, in.ProjectID); err == nil {
 		return nil, false, &ActiveJobError{JobID: active.ID}
 	}
 	return nil, false, fmt.Errorf("create job: %w", err)
+}
+
+// replayed answers a request whose idempotency key names job j: j itself
+// when the request is the one that created it, ErrIdempotencyMismatch when
+// it asks for something else (another project, documents, priority,
+// instruction or dependents). The project data is not compared: a request
+// without data of its own snapshots the project as it is, which may have
+// changed since.
+func replayed(j *Job, in NewJob) (*Job, bool, error) {
+	same := j.ProjectID == in.ProjectID && j.Priority == in.Priority &&
+		slices.Equal([]string(j.RequestedDocuments), in.Requested) &&
+		slices.Equal([]string(j.DocumentsToGenerate), in.Documents) &&
+		j.Instruction == in.Instruction && j.IncludeDependents == in.IncludeDependents
+	if !same {
+		return nil, false, ErrIdempotencyMismatch
+	}
+	return j, true, nil
 }
 
 func (db *DB) jobByIdempotencyKey(ctx context.Context, userID, key string) (*Job, error) {
@@ -260,7 +275,7 @@ func (db *DB) ActiveJobForProject(ctx context.Context, projectID string) (*Job, 
 // JobByID returns a job regardless of owner; for the processor only.
 func (db *DB) JobByID(ctx context.Context, id string) (*Job, error) {
 	var j Job
-	if _, err := uuid.Parse(id); err != nil {
+	if !IsID(id) {
 		return nil, ErrNotFound
 	}
 	if err := db.g.WithContext(ctx).Where("id = ?", id).Take(&j).Error; err != nil {
@@ -295,7 +310,7 @@ func (db *DB) Jobs(ctx context.Context, userID string, f JobFilter) ([]Job, erro
 		q = q.Where("status IN ?", f.Statuses)
 	}
 	if f.ProjectID != "" {
-		if _, err := uuid.Parse(f.ProjectID); err != nil {
+		if !IsID(f.ProjectID) {
 			return nil, nil // no project has that id
 		}
 		q = q.Where("project_id = ?", f.ProjectID)

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/google/uuid"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 )
@@ -14,7 +13,7 @@ import (
 // RequestCancel cancels a queued job at once, or asks the worker running a
 // processing job to stop. It answers ErrConflict for a job that has ended.
 func (db *DB) RequestCancel(ctx context.Context, userID, id string, now time.Time) (*Job, error) {
-	if _, err := uuid.Parse(id); err != nil {
+	if !IsID(id) {
 		return nil, ErrNotFound
 	}
 	now = now.UTC()
@@ -81,7 +80,7 @@ func (db *DB) RequestCancel(ctx context.Context, userID, id string, now time.Tim
 // one no retry can fix (RetryCannotHelp), and *ActiveJobError when the
 // project has another active job.
 func (db *DB) RetryJob(ctx context.Context, userID, id string, now time.Time) (*Job, error) {
-	if _, err := uuid.Parse(id); err != nil {
+	if !IsID(id) {
 		return nil, ErrNotFound
 	}
 	now = now.UTC()
@@ -172,7 +171,7 @@ func (db *DB) DeleteFinishedJobs(ctx context.Context, cutoff time.Time, batch in
 // the job's row, the reverse of the group commit's order (lockJobsUsers),
 // and a cancel or a retry racing a commit of the same user could deadlock.
 func (db *DB) lockOwner(tx *gorm.DB, userID string) error {
-	if _, err := uuid.Parse(userID); err != nil {
+	if !IsID(userID) {
 		return ErrNotFound
 	}
 	return lockUsers(tx, db.Dialect, "?", userID)

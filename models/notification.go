@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"time"
-
-	"github.com/google/uuid"
 )
 
 // Notification is a persisted message to a user, such as "documents ready".
@@ -74,7 +72,7 @@ func (db *DB) Unshown(ctx context.Context, userID string) ([]Notification, error
 // reports whether this was the first acknowledgement; another user's
 // notification is never touched.
 func (db *DB) AckShown(ctx context.Context, userID, id string, now time.Time) (bool, error) {
-	if _, err := uuid.Parse(id); err != nil {
+	if !IsID(id) {
 		return false, nil
 	}
 	res := db.g.WithContext(ctx).Exec(`UPDATE notifications SET shown_at = ?

@@ -49,7 +49,7 @@ func (db *DB) UpdateProject(ctx context.Context, p *Project) error {
 // ProjectForUser returns the project if the user owns it, else ErrNotFound.
 func (db *DB) ProjectForUser(ctx context.Context, userID, id string) (*Project, error) {
 	var p Project
-	if _, err := uuid.Parse(id); err != nil {
+	if !IsID(id) {
 		return nil, ErrNotFound
 	}
 	if err := db.g.WithContext(ctx).Where("id = ? AND user_id = ?", id, userID).Take(&p).Error; err != nil {

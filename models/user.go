@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 )
@@ -39,6 +40,12 @@ func (db *DB) CreateUser(ctx context.Context, email, name, passwordHash string) 
 
 // UserByEmail finds a user by email, case-insensitively.
 func (db *DB) UserByEmail(ctx context.Context, email string) (*User, error) {
+	if !utf8.ValidString(email) || strings.IndexByte(email, 0) >= 0 {
+		// No account has such an address (sign-up refuses it), and
+		// PostgreSQL would refuse the query: a login form posting it gets
+		// the answer of any unknown address.
+		return nil, ErrNotFound
+	}
 	var u User
 	err := db.g.WithContext(ctx).Where("lower(email) = ?", strings.ToLower(strings.TrimSpace(email))).Take(&u).Error
 	if err != nil {
