@@ -3,6 +3,7 @@ package handlers
 import (
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -318,7 +319,9 @@ func (s *Server) diffDocument(c *fiber.Ctx) error {
 }
 
 // regenerateDocument starts a job that rewrites the document (and, if
-// asked, its dependents) with the instruction, then shows the job.
+// asked, its dependents) with the instruction, then shows the job. A field
+// the job refuses (an instruction over the limit) shows the form again, on
+// the page it was sent from, with the message and the text kept.
 func (s *Server) regenerateDocument(c *fiber.Ctx) error {
 	p, err := s.project(c)
 	if err != nil {
@@ -328,20 +331,71 @@ func (s *Server) regenerateDocument(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	// Browsers send a textarea's line breaks as CRLF, while its maxlength
+	// counts each as one character: the limit applies to the text as typed.
+	form := pages.RegenerateFormVM{ProjectID: p.ID, DocType: dt.Key, TypeTitle: dt.Title, ArtifactID: c.FormValue("artifactId"),
+		CSRF: csrfToken(c), Instruction: normalizeNewlines(c.FormValue("instruction")), IncludeDependents: c.FormValue("includeDependents") != ""}
 	job, _, err := s.startJob(c, currentUser(c), createJobRequest{
-		ProjectID: p.ID, Documents: []string{dt.Key}, Instruction: c.FormValue("instruction"),
-		IncludeDependents: c.FormValue("includeDependents") != "",
+		ProjectID: p.ID, Documents: []string{dt.Key}, Instruction: form.Instruction,
+		IncludeDependents: form.IncludeDependents,
 	})
 	var e *Error
 	if errors.As(err, &e) && e.Code == "active_job" {
 		if id, ok := e.Extra["jobId"].(string); ok {
-			return c.Redirect("/jobs/"+id, fiber.StatusSeeOther)
+			return hxRedirect(c, "/jobs/"+id)
 		}
+	}
+	if errors.As(err, &e) && e.Status == fiber.StatusUnprocessableEntity {
+		return s.regenerateFormError(c, form, e)
 	}
 	if err != nil {
 		return err
 	}
-	return c.Redirect("/jobs/"+job.ID, fiber.StatusSeeOther)
+	return hxRedirect(c, "/jobs/"+job.ID)
+}
+
+// regenerateFormError answers a refused regenerate form with a 422: the
+// instruction's message beside it, any other field's above the form. htmx
+// gets the form's section; a plain post, the page the form was on (the
+// version it names, else the latest), as a GET shows it.
+func (s *Server) regenerateFormError(c *fiber.Ctx, form pages.RegenerateFormVM, e *Error) error {
+	form.Errors = map[string]string{}
+	var others []string
+	for k, m := range e.Fields {
+		if k == "instruction" {
+			form.Errors[k] = m
+		} else {
+			others = append(others, k+" "+m)
+		}
+	}
+	switch {
+	case len(others) > 0:
+		sort.Strings(others)
+		form.Error = "The document was not regenerated: " + strings.Join(others, "; ") + "."
+	case len(e.Fields) == 0:
+		form.Error = "The document was not regenerated: " + e.Message + "."
+	}
+	c.Status(fiber.StatusUnprocessableEntity)
+	if isPartial(c) {
+		return render(c, pages.RegenerateForm(form))
+	}
+	_, _, vs, err := s.latestVersion(c)
+	if err != nil {
+		return err
+	}
+	id := vs[0].ID
+	for _, v := range vs {
+		if v.ID == form.ArtifactID {
+			id = v.ID
+		}
+	}
+	c.SetUserContext(pages.WithRegenerateForm(c.UserContext(), form))
+	return s.renderArtifact(c, id)
+}
+
+// normalizeNewlines turns CRLF and lone CR line breaks into LF.
+func normalizeNewlines(s string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
 }
 
 // ---- The project page's library and runs ------------------------------------
