@@ -103,12 +103,12 @@ func artifactFileName(a *models.Artifact) string { return slugify(a.Title, a.Doc
 // artifactPage shows the document inside the app, with its provenance and
 // the other documents of its job.
 func (s *Server) artifactPage(c *fiber.Ctx) error {
-	return s.renderArtifact(c, c.Params("id"))
+	return s.renderArtifact(c, c.Params("id"), nil)
 }
 
 // renderArtifact renders one version of a document: its provenance, its
 // version history, the compare form, editing and regeneration.
-func (s *Server) renderArtifact(c *fiber.Ctx, id string) error {
+func (s *Server) renderArtifact(c *fiber.Ctx, id string, refused *pages.RegenerateFormVM) error {
 	d, err := s.loadArtifactID(c, id)
 	if err != nil {
 		return err
@@ -119,7 +119,8 @@ func (s *Server) renderArtifact(c *fiber.Ctx, id string) error {
 	}
 	a := d.artifact
 	vm := pages.ArtifactVM{
-		ID: a.ID, Title: a.Title, TypeTitle: docTitle(a.DocumentType), Version: a.Version,
+		Refused: refused,
+		ID:      a.ID, Title: a.Title, TypeTitle: docTitle(a.DocumentType), Version: a.Version,
 		Created: a.CreatedAt.UTC().Format("2 Jan 2006, 15:04 UTC"), CreatedISO: a.CreatedAt.UTC().Format(time.RFC3339),
 		PromptTokens: a.PromptTokens, CompletionTokens: a.CompletionTokens,
 		Body: documents.RenderHTML(a.Markdown), RelatedFromJob: fromJob,

@@ -217,7 +217,7 @@ func (s *Server) documentPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.renderArtifact(c, vs[0].ID)
+	return s.renderArtifact(c, vs[0].ID, nil)
 }
 
 func (s *Server) editDocumentPage(c *fiber.Ctx) error {
@@ -237,7 +237,7 @@ func (s *Server) editDocumentPage(c *fiber.Ctx) error {
 // saveDocument is the edit form's submit: a new version and back to the
 // document, or the form again with the conflict or the error.
 func (s *Server) saveDocument(c *fiber.Ctx) error {
-	req := newVersionRequest{Markdown: strings.ReplaceAll(c.FormValue("markdown"), "\r\n", "\n"), BaseArtifactID: c.FormValue("baseArtifactId")}
+	req := newVersionRequest{Markdown: normalizeNewlines(c.FormValue("markdown")), BaseArtifactID: c.FormValue("baseArtifactId")}
 	_, err := s.saveEdit(c, req)
 	if err == nil {
 		return c.Redirect("/projects/"+c.Params("id")+"/documents/"+c.Params("type"), fiber.StatusSeeOther)
@@ -380,7 +380,11 @@ func (s *Server) regenerateFormError(c *fiber.Ctx, form pages.RegenerateFormVM, 
 		return render(c, pages.RegenerateForm(form))
 	}
 	_, _, vs, err := s.latestVersion(c)
-	if err != nil {
+	var missing *Error
+	switch {
+	case errors.As(err, &missing) && missing.Status == fiber.StatusNotFound:
+		return e // no version to show the form on (a post made by hand): the 422 itself
+	case err != nil:
 		return err
 	}
 	id := vs[0].ID
@@ -389,8 +393,7 @@ func (s *Server) regenerateFormError(c *fiber.Ctx, form pages.RegenerateFormVM, 
 			id = v.ID
 		}
 	}
-	c.SetUserContext(pages.WithRegenerateForm(c.UserContext(), form))
-	return s.renderArtifact(c, id)
+	return s.renderArtifact(c, id, &form)
 }
 
 // normalizeNewlines turns CRLF and lone CR line breaks into LF.
