@@ -44,7 +44,7 @@ func (s *Server) adminPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	failing, err := s.adminFailingVM(ctx, "")
+	failing, err := s.adminFailingVM(ctx, s.takeFlash(c, "/admin"))
 	if err != nil {
 		return err
 	}
@@ -100,6 +100,7 @@ func (s *Server) adminBulk(c *fiber.Ctx) error {
 	slog.Info("admin bulk action", "admin", currentUser(c).Email, "action", action, "selected", len(ids),
 		"done", res.done, "refused", res.refused, "not_retryable", res.notRetryable(), "missing", res.missing)
 	if c.Get("HX-Request") != "true" {
+		s.setFlash(c, "/admin", res.flash(action, len(ids)))
 		return c.Redirect("/admin", fiber.StatusSeeOther)
 	}
 	vm, err := s.adminFailingVM(ctx, res.flash(action, len(ids)))

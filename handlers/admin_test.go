@@ -145,6 +145,7 @@ func TestAdminBulkRetryAndCancelChangeExactlyTheSelectedJobs(t *testing.T) {
 		resp = admin.postForm(t, "/admin/jobs/bulk", url.Values{"action": {"cancel"}, "ids": {r2.ID}})
 		require.Equal(t, http.StatusSeeOther, resp.StatusCode)
 		assert.Equal(t, "/admin", resp.Header.Get("Location"))
+		assert.Contains(t, testID(admin.followFlash(t, resp), "bulk-result").Text(), "Cancelled 1 of 1 selected jobs.")
 		assert.Equal(t, models.StatusCancelled, status(r2))
 		for _, j := range []*models.Job{f1, f3, r1, q1} {
 			assert.Equal(t, models.StatusQueued, status(j), "job %s must stay queued", j.ID)

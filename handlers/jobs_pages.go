@@ -268,6 +268,7 @@ func (s *Server) jobPage(c *fiber.Ctx) error {
 		return err
 	}
 	vm := jobVM(snap, time.Now())
+	vm.Notice = s.takeFlash(c, "/jobs/"+snap.Job.ID)
 	setView(c, liveView{Kind: "job", Arg: snap.Job.ID})
 	return s.page(c, vm.ProjectName+" · Job", "jobs", pages.JobPage(vm))
 }
@@ -409,16 +410,19 @@ func (s *Server) cardAction(c *fiber.Ctx, action func(ctx context.Context, userI
 }
 
 // cardConflict answers a card action the job's state does not allow: the
-// current card and a notice (a plain form post goes back to the job page).
+// current card and a notice (a plain form post goes back to the job page,
+// which shows the notice: setFlash).
 func (s *Server) cardConflict(c *fiber.Ctx, msg string) error {
 	cur, err := s.userSnapshot(c, c.Params("id"))
 	if err != nil {
 		return err
 	}
-	c.Status(fiber.StatusConflict)
 	if c.Get("HX-Request") != "true" {
-		return c.Redirect("/jobs/"+cur.Job.ID, fiber.StatusSeeOther)
+		path := "/jobs/" + cur.Job.ID
+		s.setFlash(c, path, msg)
+		return c.Redirect(path, fiber.StatusSeeOther)
 	}
+	c.Status(fiber.StatusConflict)
 	if err := render(c, partials.JobProgress(jobCardVM(cur, time.Now()))); err != nil {
 		return err
 	}

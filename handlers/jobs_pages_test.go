@@ -249,10 +249,14 @@ func TestCardCancelAndRetry(t *testing.T) {
 		other := b.user(t)
 		assert.Equal(t, http.StatusNotFound, other.do(t, http.MethodPost, "/jobs/"+j.ID+"/cancel", nil, hx, "true", "X-CSRF-Token", other.csrf).StatusCode)
 
-		// A plain form post goes back to the job page.
+		// A plain form post goes back to the job page, which says why it
+		// was refused, once.
 		resp = c.postForm(t, "/jobs/"+j.ID+"/retry", url.Values{})
 		assert.Equal(t, http.StatusSeeOther, resp.StatusCode)
 		assert.Equal(t, "/jobs/"+j.ID, resp.Header.Get("Location"))
+		notice := c.followFlash(t, resp)
+		assert.Contains(t, testID(notice, "action-notice").Text(), "Only a failed or cancelled job can be retried.")
+		assert.Zero(t, testID(page(t, c.get(t, "/jobs/"+j.ID)), "action-notice").Length(), "nothing to say without a refused post")
 	})
 }
 

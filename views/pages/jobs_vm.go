@@ -117,6 +117,9 @@ type JobsTab struct {
 
 // JobVM is the /jobs/:id page.
 type JobVM struct {
+	// Notice is why a card action posted without scripts was refused, shown
+	// once on the page it lands on.
+	Notice      string
 	Card        partials.JobCardVM
 	ProjectID   string
 	ProjectName string
