@@ -215,6 +215,15 @@ func IsInfrastructure(err error) bool {
 	if err == nil || errors.Is(err, ErrLeaseLost) || errors.Is(err, ErrCancelRequested) {
 		return false
 	}
+	// A connection that could not be made is the database's trouble,
+	// whatever the server said: it refused connections for a while
+	// (ALLOW_CONNECTIONS false, 55000), an authentication that fails
+	// during a password rotation (28P01). Checked before the SQLSTATE
+	// list, which the server's answer would otherwise meet first.
+	var connErr *pgconn.ConnectError
+	if errors.As(err, &connErr) {
+		return true
+	}
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
 		switch {
@@ -229,11 +238,10 @@ func IsInfrastructure(err error) bool {
 		}
 		return false
 	}
-	var connErr *pgconn.ConnectError
 	var netErr net.Error
 	var opErr *net.OpError
 	switch {
-	case errors.As(err, &connErr), errors.As(err, &netErr), errors.As(err, &opErr):
+	case errors.As(err, &netErr), errors.As(err, &opErr):
 		return true
 	case errors.Is(err, driver.ErrBadConn), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
 		errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE),
