@@ -198,7 +198,13 @@ func (db *DB) migrate(ctx context.Context, sqlDB *sql.DB) (int, error) {
 	if db.Dialect == SQLite {
 		dialect = goose.DialectSQLite3
 	}
-	var opts []goose.ProviderOption
+	// Migration numbers were not always committed in their order (00004
+	// and 00005 landed before 00002 and 00003), so a database an older
+	// build migrated can lack a number below its version. goose refuses
+	// that by default and the instance could not start; each migration
+	// only adds to what the ones before it made, so the missing ones are
+	// applied, in order, after the others.
+	opts := []goose.ProviderOption{goose.WithAllowOutofOrder(true)}
 	if db.Dialect == Postgres {
 		// Several instances may start at once; a session lock serialises
 		// their migrations.

@@ -2,13 +2,18 @@ package models_test
 
 import (
 	"context"
+	"io/fs"
 	"sort"
+	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 
+	"github.com/pressly/goose/v3"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"dossier/migrations"
 	"dossier/models"
 	"dossier/models/modelstest"
 )
@@ -109,5 +114,47 @@ func TestNowIsTheDatabaseClock(t *testing.T) {
 		got := db.Now(context.Background())
 		assert.WithinDuration(t, time.Now(), got, 5*time.Second, d)
 		assert.Equal(t, time.UTC, got.Location())
+	}
+}
+
+// A database an older build migrated can lack migrations numbered below its
+// version: 00004 and 00005 were committed before 00002 and 00003. The
+// current build applies the missing ones instead of refusing to start, and
+// ends with the schema of a fresh database.
+func TestMigrateAppliesMigrationsAnOlderBuildLacked(t *testing.T) {
+	ctx := context.Background()
+	for _, d := range modelstest.Dialects(t) {
+		t.Run(modelstest.Name(d), func(t *testing.T) {
+			for _, older := range [][]string{{"00001", "00004"}, {"00001", "00004", "00005"}, {"00001", "00002", "00004", "00005"}} {
+				db, err := models.Connect(ctx, modelstest.URL(t, d))
+				require.NoError(t, err)
+				defer db.Close()
+				sqlDB, err := db.ForTests().DB()
+				require.NoError(t, err)
+				dir := map[models.Dialect]string{models.Postgres: "postgres", models.SQLite: "sqlite"}[d]
+				subset := fstest.MapFS{}
+				entries, err := fs.ReadDir(migrations.FS, dir)
+				require.NoError(t, err)
+				for _, e := range entries {
+					for _, v := range older {
+						if strings.HasPrefix(e.Name(), v+"_") {
+							b, err := fs.ReadFile(migrations.FS, dir+"/"+e.Name())
+							require.NoError(t, err)
+							subset[e.Name()] = &fstest.MapFile{Data: b}
+						}
+					}
+				}
+				require.Len(t, subset, len(older))
+				dialect := map[models.Dialect]goose.Dialect{models.Postgres: goose.DialectPostgres, models.SQLite: goose.DialectSQLite3}[d]
+				p, err := goose.NewProvider(dialect, sqlDB, subset)
+				require.NoError(t, err)
+				_, err = p.Up(ctx)
+				require.NoError(t, err, "the older build's migrations")
+
+				require.NoError(t, db.Migrate(ctx), "after %v", older)
+				fresh := modelstest.Open(t, d)
+				assert.Equal(t, columns(t, fresh), columns(t, db), "after %v, the schema of a fresh database", older)
+			}
+		})
 	}
 }
