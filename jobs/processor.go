@@ -519,22 +519,29 @@ func (p *Processor) sweep() {
 // cleanupLockKey makes one instance run the cleanup on PostgreSQL.
 const cleanupLockKey = 7311003
 
-// cleanup is the daily cron entry: delete old terminal jobs, keep artifacts.
+// cleanup is the daily cron entry: delete old terminal jobs (keeping their
+// artifacts), expired sessions and old notifications.
 func (p *Processor) cleanup() {
 	if _, err := p.Cleanup(p.loopCtx); err != nil && p.loopCtx.Err() == nil {
 		p.log.Error("cleanup", "err", err)
 	}
 }
 
-// Cleanup deletes terminal jobs older than the retention, in batches, on one
-// instance at a time. It returns the number deleted.
+// Cleanup deletes terminal jobs older than the retention, expired sessions,
+// and notifications older than the retention that are read or whose job is
+// gone, in batches, on one instance at a time. It returns the number of jobs
+// deleted.
 func (p *Processor) Cleanup(ctx context.Context) (int64, error) {
 	var n int64
 	_, err := p.db.WithAdvisoryLock(ctx, cleanupLockKey, func(ctx context.Context) error {
 		var err error
-		n, err = p.db.DeleteFinishedJobs(ctx, time.Now().Add(-p.cfg.Retention), 500)
+		cutoff := time.Now().Add(-p.cfg.Retention)
+		n, err = p.db.DeleteFinishedJobs(ctx, cutoff, 500)
 		if _, serr := p.db.DeleteExpiredSessions(ctx); serr != nil && err == nil {
 			err = serr
+		}
+		if _, nerr := p.db.DeleteOldNotifications(ctx, cutoff, 500); nerr != nil && err == nil {
+			err = nerr
 		}
 		return err
 	})

@@ -3,10 +3,12 @@ package jobs
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -386,6 +388,18 @@ func TestCleanupKeepsArtifacts(t *testing.T) {
 		recent := e.job(u, e.project(u, "Recent"), []string{"project_charter"}, nil)
 		e.waitStatus(recent.ID, models.StatusCompleted, 10*time.Second)
 		require.NoError(t, e.db.ForTests().Exec(`UPDATE document_generation_jobs SET completed_at = ? WHERE id = ?`, time.Now().Add(-2*time.Hour), old.ID).Error)
+		// Notifications past the retention go when they are read or their
+		// job is gone; an unread one about a job still there stays, and so
+		// does a recent one.
+		twoHoursAgo, now := time.Now().Add(-2*time.Hour).UTC(), time.Now().UTC()
+		require.NoError(t, e.db.ForTests().Exec(`UPDATE notifications SET created_at = ? WHERE job_id IN (?, ?)`, twoHoursAgo, old.ID, recent.ID).Error)
+		require.NoError(t, e.db.ForTests().Exec(`UPDATE notifications SET read_at = ? WHERE job_id = ?`, now, recent.ID).Error)
+		unreadOld := models.Notification{ID: uuid.NewString(), UserID: u.ID, JobID: &recent.ID, Kind: "job_completed", CreatedAt: twoHoursAgo}
+		readNew := models.Notification{ID: uuid.NewString(), UserID: u.ID, JobID: &recent.ID, Kind: "job_completed", CreatedAt: now, ReadAt: &now}
+		require.NoError(t, e.db.ForTests().Create(&[]models.Notification{unreadOld, readNew}).Error)
+		var before int64
+		require.NoError(t, e.db.ForTests().Model(&models.Notification{}).Count(&before).Error)
+		require.EqualValues(t, 4, before, "one per finished job, and the two above")
 
 		n, err := p.Cleanup(ctx)
 		require.NoError(t, err)
@@ -397,6 +411,11 @@ func TestCleanupKeepsArtifacts(t *testing.T) {
 		var arts int64
 		require.NoError(t, e.db.ForTests().Model(&models.Artifact{}).Count(&arts).Error)
 		assert.EqualValues(t, 2, arts, "artifacts stay")
+		var left []string
+		require.NoError(t, e.db.ForTests().Model(&models.Notification{}).Order("id").Pluck("id", &left).Error)
+		want := []string{unreadOld.ID, readNew.ID}
+		slices.Sort(want)
+		assert.Equal(t, want, left)
 	})
 }
 
