@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/glebarez/sqlite"
+	_ "github.com/jackc/pgx/v5/stdlib" // "pgx", for the migrations' pool
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
 	"gorm.io/driver/postgres"
@@ -194,6 +195,20 @@ func (db *DB) migrate(ctx context.Context, sqlDB *sql.DB) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	if db.Dialect == Postgres {
+		// The app's statement timeout (withTimeouts) would fail a
+		// migration that rewrites or indexes a large table, and the
+		// instance could not start: migrations get a pool of their own
+		// without it. The lock timeout stays: a migration queued behind
+		// a long transaction would otherwise hold every query behind it.
+		mdb, err := sql.Open("pgx", migrationDSN(db.URL))
+		if err != nil {
+			return 0, fmt.Errorf("migrations: %w", err)
+		}
+		defer mdb.Close()
+		mdb.SetMaxOpenConns(2)
+		sqlDB = mdb
+	}
 	dialect := goose.DialectPostgres
 	if db.Dialect == SQLite {
 		dialect = goose.DialectSQLite3
@@ -223,6 +238,19 @@ func (db *DB) migrate(ctx context.Context, sqlDB *sql.DB) (int, error) {
 		return 0, fmt.Errorf("apply migrations: %w", err)
 	}
 	return len(res), nil
+}
+
+// migrationDSN is url for the migrations' connections: the app's timeouts
+// but no statement timeout, unless the URL sets one.
+func migrationDSN(url string) string {
+	if strings.Contains(url, "://") && !strings.Contains(url, "statement_timeout=") {
+		sep := "?"
+		if strings.Contains(url, "?") {
+			sep = "&"
+		}
+		url += sep + "statement_timeout=0"
+	}
+	return withTimeouts(url)
 }
 
 // withTimeouts bounds statements, lock waits and idle transactions on the

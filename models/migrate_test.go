@@ -2,6 +2,7 @@ package models_test
 
 import (
 	"context"
+	"database/sql"
 	"io/fs"
 	"sort"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"testing/fstest"
 	"time"
 
+	_ "github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -157,4 +159,30 @@ func TestMigrateAppliesMigrationsAnOlderBuildLacked(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Migrations run without the app's statement timeout (a migration that
+// rewrites or indexes a large table takes longer than 30 s, and the
+// instance could not start), with its lock timeout, and with whatever the
+// URL sets itself.
+func TestMigrationsRunWithoutTheStatementTimeout(t *testing.T) {
+	base := modelstest.PostgresURL(t)
+	ctx := context.Background()
+	show := func(url, setting string) string {
+		t.Helper()
+		db, err := sql.Open("pgx", url)
+		require.NoError(t, err)
+		defer db.Close()
+		var v string
+		require.NoError(t, db.QueryRowContext(ctx, "SHOW "+setting).Scan(&v))
+		return v
+	}
+	m := models.MigrationDSN(base)
+	assert.Equal(t, "0", show(m, "statement_timeout"))
+	assert.Equal(t, "10s", show(m, "lock_timeout"))
+	sep := "?"
+	if strings.Contains(base, "?") {
+		sep = "&"
+	}
+	assert.Equal(t, "5s", show(models.MigrationDSN(base+sep+"statement_timeout=5000"), "statement_timeout"), "the URL's own setting wins")
 }
