@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -150,13 +151,17 @@ func (w *docxWriter) chart(n *ast.FencedCodeBlock) bool {
 }
 
 // list writes each item as a paragraph on a numbering instance of its own,
-// so that every numbered list starts at 1.
+// so that every numbered list starts at 1; one that goes on from another
+// number (a list a code block interrupted: "2. Build") is numbered in its
+// text, since a numbering instance here always starts at 1.
 func (w *docxWriter) list(l *ast.List, depth int) {
 	abstract := 2 // bullets
 	if l.IsOrdered() {
 		abstract = 1
 	}
 	num := w.doc.NewListInstance(abstract)
+	number := l.IsOrdered() && l.Start != 1
+	n := l.Start
 	for item := l.FirstChild(); item != nil; item = item.NextSibling() {
 		first := true
 		for c := item.FirstChild(); c != nil; c = c.NextSibling() {
@@ -164,9 +169,14 @@ func (w *docxWriter) list(l *ast.List, depth int) {
 			case *ast.Paragraph, *ast.TextBlock:
 				p := w.doc.AddEmptyParagraph()
 				p.Style("List Paragraph")
-				if first {
+				switch {
+				case first && number:
+					p.Indent(indentFor(depth))
+					p.AddText(strconv.Itoa(n) + ". ")
+					n++
+				case first:
 					p.Numbering(num, min(depth, 8))
-				} else {
+				default:
 					p.Indent(indentFor(depth))
 				}
 				w.inlines(p, c, style{})
@@ -261,11 +271,12 @@ func (w *docxWriter) inlines(p *docx.Paragraph, parent ast.Node, st style) {
 		case *ast.Image:
 			w.run(p, plainText(n, w.src), st)
 		case *ast.RawHTML:
-			segs := n.Segments
-			for i := 0; i < segs.Len(); i++ {
-				seg := segs.At(i)
-				w.run(p, string(seg.Value(w.src)), st)
+			raw := rawHTML(n, w.src)
+			if IsLineBreakTag(raw) {
+				p.AddRun().AddBreak(nil) // a line break, as on the page
+				continue
 			}
+			w.run(p, raw, st)
 		default:
 			w.inlines(p, n, st)
 		}

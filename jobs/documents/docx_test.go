@@ -151,3 +151,16 @@ func outline(md string) (headings []string, cell string) {
 	})
 	return headings, cell
 }
+
+// A numbered list that goes on from another number keeps it in the .docx
+// (numbered in its text), and a <br> in a table cell is a line break there,
+// as on the page, not the tag's text.
+func TestDOCXKeepsListNumbersAndLineBreaks(t *testing.T) {
+	b, err := DOCX("1. Plan\n\n```\nmake\n```\n\n2. Build\n3. Ship\n\n| Step |\n|---|\n| Weekly review<br>Escalate |\n")
+	require.NoError(t, err)
+	x := documentXML(t, b)
+	assert.Contains(t, x, ">2. </w:t>")
+	assert.Contains(t, x, ">3. </w:t>")
+	assert.Contains(t, x, "<w:br")
+	assert.NotContains(t, x, "&lt;br&gt;")
+}

@@ -256,8 +256,21 @@ func retryAfter(h http.Header, now time.Time) time.Duration {
 
 // titleOf takes the first level-1 heading, else the catalog title.
 func titleOf(md, fallback string) string {
+	fence := "" // the fence of the code block the line is in, if any
 	for line := range strings.SplitSeq(md, "\n") {
-		if rest, ok := strings.CutPrefix(strings.TrimSpace(line), "# "); ok {
+		trimmed := strings.TrimSpace(line)
+		if f := codeFence(trimmed); f != "" && (fence == "" || strings.HasPrefix(trimmed, fence) && strings.TrimLeft(trimmed, fence[:1]) == "") {
+			if fence == "" {
+				fence = f
+			} else {
+				fence = ""
+			}
+			continue
+		}
+		if fence != "" {
+			continue // "# rm -rf build" in a shell block is not a heading
+		}
+		if rest, ok := strings.CutPrefix(trimmed, "# "); ok {
 			t := strings.TrimSpace(strings.TrimRight(strings.TrimSpace(rest), "#"))
 			t = strings.Trim(unescapeTitle(t), "*_ ")
 			if t != "" {
@@ -269,4 +282,16 @@ func titleOf(md, fallback string) string {
 		}
 	}
 	return fallback
+}
+
+// codeFence returns the fence a line opens or closes (``` or ~~~, three or
+// more), or "".
+func codeFence(line string) string {
+	for _, c := range []string{"`", "~"} {
+		n := len(line) - len(strings.TrimLeft(line, c))
+		if n >= 3 {
+			return line[:n]
+		}
+	}
+	return ""
 }

@@ -444,6 +444,10 @@ func TestTitleOf(t *testing.T) {
 	assert.Equal(t, "Risk Register: X", titleOf("intro\n# Risk Register: X #\nbody", "fallback"))
 	assert.Equal(t, "A | B", titleOf(`# **A \| B**`, "fallback"))
 	assert.Equal(t, "fallback", titleOf("## Only h2\n#nospace", "fallback"))
+	// A comment in a code block is not the title, whatever the fence.
+	assert.Equal(t, "Scope", titleOf("## Intro\n```sh\n# rm -rf build and retry\n```\n# Scope\n", "fallback"))
+	assert.Equal(t, "Scope", titleOf("~~~~\n# not this\n~~~\n# nor this\n~~~~\n# Scope", "fallback"))
+	assert.Equal(t, "fallback", titleOf("```\n# unclosed block", "fallback"))
 }
 
 func TestTruncateKeepsRunes(t *testing.T) {

@@ -3,6 +3,7 @@ package documents
 import (
 	"bytes"
 	"regexp"
+	"strings"
 	"sync"
 
 	"github.com/microcosm-cc/bluemonday"
@@ -25,12 +26,15 @@ var (
 		extension.NewTable(extension.WithTableCellAlignMethod(extension.TableCellAlignAttribute)),
 		extension.Strikethrough,
 		extension.Linkify,
-	), goldmark.WithRendererOptions(renderer.WithNodeRenderers(util.Prioritized(altText{}, 100))))
+	), goldmark.WithRendererOptions(renderer.WithNodeRenderers(util.Prioritized(altText{}, 100), util.Prioritized(lineBreakTag{}, 100))))
 
 	policy = sync.OnceValue(func() *bluemonday.Policy {
 		p := bluemonday.UGCPolicy() // no data-* attributes, no on*, safe URL schemes only
 		p.AllowAttrs("class").Matching(regexp.MustCompile(`^language-[A-Za-z0-9_+-]{1,32}$`)).OnElements("code")
 		p.AllowAttrs("align").Matching(regexp.MustCompile(`^(left|right|center)$`)).OnElements("th", "td")
+		// A numbered list interrupted by a code block or a table goes on
+		// from its number ("2. Build"), not from 1 again.
+		p.AllowAttrs("start").Matching(bluemonday.Integer).OnElements("ol")
 		p.RequireNoReferrerOnLinks(true)
 		return p
 	})
@@ -48,6 +52,36 @@ func (altText) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
 		}
 		return ast.WalkSkipChildren, nil
 	})
+}
+
+// lineBreakTag renders an inline <br> (in any of its spellings) as a line
+// break and omits any other raw HTML, as goldmark does by default. Models
+// write <br> in table cells, where Markdown has no line break of its own;
+// omitted, it glued the cell's lines into one word.
+type lineBreakTag struct{}
+
+func (lineBreakTag) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
+	reg.Register(ast.KindRawHTML, func(w util.BufWriter, source []byte, n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if entering && IsLineBreakTag(rawHTML(n.(*ast.RawHTML), source)) {
+			w.WriteString("<br>")
+		}
+		return ast.WalkSkipChildren, nil
+	})
+}
+
+var brTag = regexp.MustCompile(`(?i)^<br\s*/?>$`)
+
+// IsLineBreakTag reports whether raw is an HTML line break: <br>, <br/>,
+// <BR />.
+func IsLineBreakTag(raw string) bool { return brTag.MatchString(raw) }
+
+func rawHTML(n *ast.RawHTML, source []byte) string {
+	var b strings.Builder
+	for i := 0; i < n.Segments.Len(); i++ {
+		seg := n.Segments.At(i)
+		b.Write(seg.Value(source))
+	}
+	return b.String()
 }
 
 // RenderHTML converts Markdown to sanitised HTML, safe to embed in a page.
