@@ -256,16 +256,27 @@ func nextVersion(tx *gorm.DB, projectID, docType string) (int, error) {
 	return v, nil
 }
 
-// nextRunNumber is the project's next run number, under the same lock.
+// nextRunNumber takes the project's next run number from its counter
+// (projects.last_run_number, migration 00012), under the same lock: the
+// cleanup removes old jobs, and numbers read from the jobs left would be
+// given again. The counter never goes below a number a job holds.
 func nextRunNumber(tx *gorm.DB, dialect Dialect, projectID string) (int, error) {
 	if err := lockProjectVersions(tx, dialect, projectID); err != nil {
 		return 0, err
 	}
-	var n int
-	err := tx.Raw(`SELECT COALESCE(MAX(run_number), 0) + 1 FROM document_generation_jobs
-		WHERE project_id = ?`, projectID).Scan(&n).Error
-	if err != nil {
-		return 0, fmt.Errorf("next run number: %w", err)
+	greatest := "GREATEST"
+	if dialect == SQLite {
+		greatest = "MAX" // SQLite's scalar max
 	}
-	return n, nil
+	var n []int
+	err := tx.Raw(`UPDATE projects SET last_run_number = `+greatest+`(last_run_number,
+		    (SELECT COALESCE(MAX(run_number), 0) FROM document_generation_jobs WHERE project_id = ?)) + 1
+		WHERE id = ? RETURNING last_run_number`, projectID, projectID).Scan(&n).Error
+	switch {
+	case err != nil:
+		return 0, fmt.Errorf("next run number: %w", err)
+	case len(n) == 0:
+		return 0, fmt.Errorf("next run number: project %s: %w", projectID, ErrNotFound)
+	}
+	return n[0], nil
 }

@@ -169,6 +169,14 @@ func TestRunNumbersPerProject(t *testing.T) {
 			assert.Equal(t, "shorter", got.Instruction)
 			assert.True(t, got.IncludeDependents)
 			assert.Equal(t, models.StringList{"risk_register"}, got.RequestedDocuments)
+
+			// The cleanup removes finished jobs; the numbers go on.
+			require.NoError(t, f.db.ForTests().Exec(`UPDATE document_generation_jobs SET completed_at = ?`, time.Now().Add(-time.Hour)).Error)
+			removed, err := f.db.DeleteFinishedJobs(ctx, time.Now(), 100)
+			require.NoError(t, err)
+			require.EqualValues(t, 3, removed)
+			assert.Equal(t, 3, create(f.project, models.NewJob{}).RunNumber, "not Run #1 again")
+			assert.Equal(t, 2, create(other, models.NewJob{}).RunNumber)
 		})
 	}
 }
