@@ -24,6 +24,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/gofiber/fiber/v2"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"dossier/handlers"
@@ -258,6 +259,12 @@ func serve(args []string, getenv func(string) string) error {
 	if *addr != "" {
 		cfg.Addr = *addr
 	}
+	// Signals first: from here on a SIGTERM, even one that arrives while
+	// the process starts, takes the graceful path instead of the default
+	// action that kills the process with its leases held.
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, syscall.SIGINT, syscall.SIGTERM)
+	defer signal.Stop(stop)
 	if path := sqliteDBPath(cfg.DatabaseURL); path != "" {
 		// One process per SQLite file (sqlitelock.go): the web and the
 		// worker sides share live progress and cancels through memory.
@@ -317,6 +324,9 @@ func serve(args []string, getenv func(string) string) error {
 		defer draftBridge.Stop()
 	}
 
+	// The processor is created here and started only once every listener
+	// is bound: a start that fails (a taken ADDR or METRICS_ADDR) must not
+	// have claimed jobs it then leaves processing until their leases expire.
 	var processor *jobs.Processor
 	if *role != "web" {
 		processor, err = jobs.NewProcessor(db, limited, broker, jobs.Config{
@@ -327,9 +337,6 @@ func serve(args []string, getenv func(string) string) error {
 			PriorDuration: priorDuration(cfg), Logger: logger, Drafts: drafts,
 		})
 		if err != nil {
-			return err
-		}
-		if err := processor.Start(ctx); err != nil {
 			return err
 		}
 	}
@@ -353,20 +360,45 @@ func serve(args []string, getenv func(string) string) error {
 		defer stopMetrics()
 	}
 
-	stop := make(chan os.Signal, 1)
-	signal.Notify(stop, syscall.SIGINT, syscall.SIGTERM)
-
 	var server *handlers.Server
-	shutdownHTTP := func() {}
-	listenErr := make(chan error, 1)
+	var app *fiber.App
+	var ln net.Listener
 	if *role != "worker" {
 		server = handlers.NewServer(handlers.Config{
 			CookieSecure: cfg.CookieSecure, BackgroundGeneration: cfg.BackgroundGeneration, MaxRetries: cfg.MaxRetries,
 			Heartbeat: cfg.SSEHeartbeat, MetricsToken: cfg.MetricsToken, MetricsElsewhere: cfg.MetricsAddr != "",
 			InstanceTimeout: heartbeat.Timeout(), TrustedProxies: cfg.TrustedProxies, Drafts: drafts,
 		}, db, client, broker, limited)
-		app := server.App()
-		go func() { listenErr <- app.Listen(cfg.Addr) }()
+		app = server.App()
+		// Bound here, served below: the network is the app's (Fiber's
+		// Listen would use the same).
+		ln, err = net.Listen(app.Config().Network, cfg.Addr)
+		if err != nil {
+			return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+		}
+		defer ln.Close() // unless served: the HTTP shutdown closes it first
+	}
+
+	select {
+	case sig := <-stop:
+		// Stopped while starting: nothing claimed, nothing to drain.
+		logger.Info("shutting down before the start completed", "signal", sig.String())
+		return nil
+	default:
+	}
+	if processor != nil {
+		if err := processor.Start(ctx); err != nil {
+			return err
+		}
+		// Every return from here releases the leases before the heartbeat,
+		// the listeners and the database go (Stop is idempotent).
+		defer processor.Stop()
+	}
+
+	shutdownHTTP := func() {}
+	listenErr := make(chan error, 1)
+	if app != nil {
+		go func() { listenErr <- app.Listener(ln) }()
 		logger.Info("dossier listening", "addr", "http://"+cfg.Addr, "database", db.Dialect, "generator", cfg.Generator, "role", *role)
 		httpDone := make(chan struct{})
 		started := false
@@ -395,9 +427,6 @@ func serve(args []string, getenv func(string) string) error {
 	case sig := <-stop:
 		logger.Info("shutting down", "signal", sig.String(), "timeout", cfg.ShutdownTimeout)
 	case err := <-listenErr:
-		if processor != nil {
-			processor.Stop()
-		}
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
 	shutdownHTTP()

@@ -1,0 +1,161 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"net"
+	"os"
+	"os/exec"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"dossier/jobs/documents/providertest"
+	"dossier/models"
+)
+
+// runToExit runs dossier with the arguments and waits, at most within, for
+// it to exit; it returns the exit code and everything it wrote. A process
+// still running at the deadline is killed and fails the test.
+func runToExit(t *testing.T, env []string, within time.Duration, args ...string) (int, string) {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	cmd.Env = append(os.Environ(), env...)
+	out := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	require.NoError(t, cmd.Start())
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		var exit *exec.ExitError
+		if errors.As(err, &exit) {
+			return exit.ExitCode(), out.String()
+		}
+		require.NoError(t, err)
+		return 0, out.String()
+	case <-time.After(within):
+		cmd.Process.Kill()
+		<-done
+		t.Fatalf("dossier %v still running after %s:\n%s", args, within, out.String())
+		return 0, ""
+	}
+}
+
+// A start that fails on a taken port (METRICS_ADDR for a worker, ADDR for
+// web+worker) exits non-zero without having claimed a job: the queued job
+// is still queued, no retry spent, and the model was never called. The
+// processor used to start before the listeners were bound, and the error
+// returned without stopping it, leaving the claimed job processing until
+// its lease expired and the sweep spent a retry on it.
+func TestTakenPortClaimsNothing(t *testing.T) {
+	provider := providertest.New()
+	defer provider.Close()
+	provider.Hold() // a claimed job's first call would wait here
+	env := postgresEnv(t, provider, "SWEEP_INTERVAL=100ms")
+	web := start(t, env, "--role", "web")
+	_, jobID := setupJob(t, env, web)
+
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer taken.Close()
+	db, err := models.Connect(context.Background(), envValue(env, "DATABASE_URL"))
+	require.NoError(t, err)
+	defer db.Close()
+	for _, tc := range []struct {
+		name string
+		env  []string
+		args []string
+		want string
+		// holdExit makes the failed start's exit take seconds: its
+		// heartbeat's row removal waits (5 s) for the test's lock on the
+		// instances table, ample time for a claim to land had the
+		// processor been started.
+		holdExit bool
+	}{
+		{"worker, METRICS_ADDR taken", []string{"METRICS_ADDR=" + taken.Addr().String()}, []string{"serve", "--role", "worker"}, "METRICS_ADDR", true},
+		{"all, ADDR taken", []string{"ADDR=" + taken.Addr().String()}, []string{"serve"}, "listen on", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.holdExit {
+				tx := db.ForTests().Begin()
+				require.NoError(t, tx.Exec(`LOCK TABLE instances IN EXCLUSIVE MODE`).Error)
+				defer tx.Rollback()
+			}
+			code, out := runToExit(t, append(append([]string(nil), env...), tc.env...), 30*time.Second, tc.args...)
+			assert.NotZero(t, code, out)
+			assert.Contains(t, out, tc.want)
+
+			j, err := db.JobByID(context.Background(), jobID)
+			require.NoError(t, err)
+			assert.Equal(t, models.StatusQueued, j.Status, "the job was not claimed")
+			assert.Zero(t, j.RetryCount, "no retry spent")
+			assert.Zero(t, provider.Total(), "the model was never called")
+		})
+	}
+}
+
+// A SIGTERM that arrives while the process starts ends it gracefully (exit
+// 0, nothing claimed) once the start reaches the point where it would have
+// started the processor. The signal handler used to be registered only
+// after the start, so that such a signal killed the process. The start is
+// held in its migrations, behind the test's hold of their advisory lock,
+// until the signal is sent.
+func TestSIGTERMWhileStarting(t *testing.T) {
+	provider := providertest.New()
+	defer provider.Close()
+	env := postgresEnv(t, provider)
+	ctx := context.Background()
+	db, err := models.Connect(ctx, envValue(env, "DATABASE_URL"))
+	require.NoError(t, err)
+	defer db.Close()
+	sqlDB, err := db.ForTests().DB()
+	require.NoError(t, err)
+	holder, err := sqlDB.Conn(ctx)
+	require.NoError(t, err)
+	defer holder.Close()
+	const gooseLockID = 4097083626 // goose's lock.DefaultLockID
+	_, err = holder.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, gooseLockID)
+	require.NoError(t, err)
+
+	cmd := exec.Command(binary, "serve", "--role", "worker")
+	cmd.Env = append(os.Environ(), env...)
+	out := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	require.NoError(t, cmd.Start())
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			cmd.Process.Kill()
+			<-done
+		}
+	})
+	// The process is in its start once it has tried for the lock.
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		var n int
+		require.NoError(t, db.ForTests().Raw(`SELECT COUNT(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND pid <> pg_backend_pid() AND query LIKE '%pg_try_advisory_lock%'`).Scan(&n).Error)
+		if n > 0 {
+			break
+		}
+		require.True(t, time.Now().Before(deadline), "the start never reached its migrations:\n%s", out.String())
+		<-time.After(20 * time.Millisecond)
+	}
+	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+	_, err = holder.ExecContext(ctx, `SELECT pg_advisory_unlock($1)`, gooseLockID)
+	require.NoError(t, err)
+
+	select {
+	case err := <-done:
+		require.NoError(t, err, "exit status 0:\n%s", out.String())
+	case <-time.After(30 * time.Second):
+		t.Fatalf("dossier did not exit after SIGTERM:\n%s", out.String())
+	}
+	assert.Contains(t, out.String(), "shutting down before the start completed")
+	assert.NotContains(t, out.String(), "worker running")
+}
