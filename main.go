@@ -262,7 +262,7 @@ func serve(args []string, getenv func(string) string) error {
 	// Signals first: from here on a SIGTERM, even one that arrives while
 	// the process starts, takes the graceful path instead of the default
 	// action that kills the process with its leases held.
-	stop := make(chan os.Signal, 1)
+	stop := make(chan os.Signal, 2) // room for the second signal, below
 	signal.Notify(stop, syscall.SIGINT, syscall.SIGTERM)
 	defer signal.Stop(stop)
 	if path := sqliteDBPath(cfg.DatabaseURL); path != "" {
@@ -426,6 +426,14 @@ func serve(args []string, getenv func(string) string) error {
 	select {
 	case sig := <-stop:
 		logger.Info("shutting down", "signal", sig.String(), "timeout", cfg.ShutdownTimeout)
+		// A second signal is the operator declining to wait for the drain:
+		// exit at once. The leases are not released; the sweep requeues
+		// their jobs when they expire, as after a crash.
+		go func() {
+			sig := <-stop
+			logger.Warn("second signal: exiting now, without draining; running jobs resume elsewhere when their leases expire", "signal", sig.String())
+			os.Exit(1)
+		}()
 	case err := <-listenErr:
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}

@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -53,7 +54,8 @@ func runToExit(t *testing.T, env []string, within time.Duration, args ...string)
 // its lease expired and the sweep spent a retry on it.
 func TestTakenPortClaimsNothing(t *testing.T) {
 	provider := providertest.New()
-	defer provider.Close()
+	// Closed after the processes' cleanups: a held call ends with them.
+	t.Cleanup(provider.Close)
 	provider.Hold() // a claimed job's first call would wait here
 	env := postgresEnv(t, provider, "SWEEP_INTERVAL=100ms")
 	web := start(t, env, "--role", "web")
@@ -158,4 +160,43 @@ func TestSIGTERMWhileStarting(t *testing.T) {
 	}
 	assert.Contains(t, out.String(), "shutting down before the start completed")
 	assert.NotContains(t, out.String(), "worker running")
+}
+
+// A second SIGTERM during the graceful shutdown exits at once, with status
+// 1, instead of waiting out SHUTDOWN_TIMEOUT (it used to be ignored). The
+// lease is not released: the job stays processing until it expires.
+func TestSecondSIGTERMExitsAtOnce(t *testing.T) {
+	provider := providertest.New()
+	// Closed after the process's cleanup: a held call ends with it.
+	t.Cleanup(provider.Close)
+	provider.Hold() // the job's first document never finishes by itself
+	env := postgresEnv(t, provider, "SHUTDOWN_TIMEOUT=2m", "LEASE_DURATION=30s")
+	p := start(t, env)
+	_, jobID := setupJob(t, env, p)
+	_, err := provider.WaitForCalls(1, 20*time.Second)
+	require.NoError(t, err)
+
+	require.NoError(t, p.cmd.Process.Signal(syscall.SIGTERM))
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(p.out.String(), "shutting down") {
+		require.True(t, time.Now().Before(deadline), "no shutdown after SIGTERM:\n%s", p.out.String())
+		<-time.After(20 * time.Millisecond)
+	}
+	require.NoError(t, p.cmd.Process.Signal(syscall.SIGTERM))
+	select {
+	case err := <-p.done:
+		var exit *exec.ExitError
+		require.ErrorAs(t, err, &exit)
+		assert.Equal(t, 1, exit.ExitCode())
+	case <-time.After(15 * time.Second):
+		t.Fatalf("the second SIGTERM did not end the drain:\n%s", p.out.String())
+	}
+	assert.Contains(t, p.out.String(), "second signal")
+
+	db, err := models.Connect(context.Background(), envValue(env, "DATABASE_URL"))
+	require.NoError(t, err)
+	defer db.Close()
+	j, err := db.JobByID(context.Background(), jobID)
+	require.NoError(t, err)
+	assert.Equal(t, models.StatusProcessing, j.Status, "left to its lease")
 }
