@@ -38,6 +38,17 @@ func TestConfigDefaults(t *testing.T) {
 	assert.False(t, c.DraftStreaming)
 }
 
+// SHUTDOWN_TIMEOUT=0 and LLM_MAX_RETRY_AFTER=0 are accepted and stay 0
+// (no drain; no Retry-After waited in process), not the defaults.
+func TestConfigZeroWaitsStayZero(t *testing.T) {
+	c, err := LoadConfig(envOf(map[string]string{"SHUTDOWN_TIMEOUT": "0", "LLM_MAX_RETRY_AFTER": "0s"}))
+	require.NoError(t, err)
+	assert.Zero(t, c.ShutdownTimeout)
+	assert.Zero(t, c.LLMMaxRetryAfter)
+	assert.Equal(t, time.Duration(-1), zeroMeansNone(0), "passed on as none")
+	assert.Equal(t, 25*time.Second, zeroMeansNone(25*time.Second))
+}
+
 func TestConfigRejectsBadValuesNamingTheVariable(t *testing.T) {
 	for _, tc := range []struct{ name, value string }{
 		{"ADDR", "nowhere"},

@@ -332,8 +332,8 @@ func serve(args []string, getenv func(string) string) error {
 		processor, err = jobs.NewProcessor(db, limited, broker, jobs.Config{
 			Worker: instance, Concurrency: cfg.WorkerConcurrency, DocConcurrency: cfg.LLMConcurrency,
 			MaxPerUser: cfg.MaxJobsPerUser, SweepInterval: cfg.SweepInterval, LeaseDuration: cfg.LeaseDuration,
-			Retention: cfg.JobRetention, ShutdownTimeout: cfg.ShutdownTimeout,
-			Retry:         documents.RetryPolicy{MaxRetryAfter: cfg.LLMMaxRetryAfter},
+			Retention: cfg.JobRetention, ShutdownTimeout: zeroMeansNone(cfg.ShutdownTimeout),
+			Retry:         documents.RetryPolicy{MaxRetryAfter: zeroMeansNone(cfg.LLMMaxRetryAfter)},
 			PriorDuration: priorDuration(cfg), Logger: logger, Drafts: drafts,
 		})
 		if err != nil {
@@ -452,6 +452,17 @@ func newGenerator(cfg Config) (documents.Generator, error) {
 		})
 	}
 	return documents.NewTemplateGenerator(cfg.TemplateDelay), nil
+}
+
+// zeroMeansNone passes an operator's 0 for SHUTDOWN_TIMEOUT or
+// LLM_MAX_RETRY_AFTER (no drain; no Retry-After waited in process) to
+// jobs.Config and documents.RetryPolicy, which take a zero for their default
+// and a negative duration for none.
+func zeroMeansNone(d time.Duration) time.Duration {
+	if d == 0 {
+		return -1
+	}
+	return d
 }
 
 // priorDuration is the expected time of a document with no history yet.

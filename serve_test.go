@@ -200,3 +200,68 @@ func TestSecondSIGTERMExitsAtOnce(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, models.StatusProcessing, j.Status, "left to its lease")
 }
+
+// SHUTDOWN_TIMEOUT=0 means no drain: SIGTERM aborts the in-flight document
+// and releases the job at once, without spending a retry. 0 used to become
+// the 25 s default while the log said timeout=0s.
+func TestShutdownTimeoutZeroReleasesAtOnce(t *testing.T) {
+	provider := providertest.New()
+	// Closed after the process's cleanup: a held call ends with it.
+	t.Cleanup(provider.Close)
+	provider.Hold() // the job's first document never finishes by itself
+	env := postgresEnv(t, provider, "SHUTDOWN_TIMEOUT=0", "LEASE_DURATION=30s")
+	p := start(t, env)
+	_, jobID := setupJob(t, env, p)
+	_, err := provider.WaitForCalls(1, 20*time.Second)
+	require.NoError(t, err)
+
+	require.NoError(t, p.cmd.Process.Signal(syscall.SIGTERM))
+	select {
+	case err := <-p.done:
+		require.NoError(t, err, "exit status 0")
+	case <-time.After(15 * time.Second): // the abort grace is 3 s; the default drain 25 s
+		t.Fatalf("dossier drained with SHUTDOWN_TIMEOUT=0:\n%s", p.out.String())
+	}
+	assert.Contains(t, p.out.String(), "timeout=0s")
+
+	db, err := models.Connect(context.Background(), envValue(env, "DATABASE_URL"))
+	require.NoError(t, err)
+	defer db.Close()
+	j, err := db.JobByID(context.Background(), jobID)
+	require.NoError(t, err)
+	assert.Equal(t, models.StatusQueued, j.Status, "released for another instance")
+	assert.Zero(t, j.RetryCount)
+}
+
+// LLM_MAX_RETRY_AFTER=0 means no Retry-After is waited in process: a 429
+// asking for 90 s hands the job over to the job-level retry at once (one
+// model call, retry_count 1, run_at after the provider's time). 0 used to
+// become the 2 minute default, so the run held its slot for 90 s, twice.
+func TestMaxRetryAfterZeroHandsOverAtOnce(t *testing.T) {
+	provider := providertest.New()
+	t.Cleanup(provider.Close)
+	provider.FailRetryAfter("project_charter", 429, "90")
+	env := postgresEnv(t, provider, "LLM_MAX_RETRY_AFTER=0")
+	p := start(t, env)
+	before := time.Now()
+	_, jobID := setupJob(t, env, p)
+
+	db, err := models.Connect(context.Background(), envValue(env, "DATABASE_URL"))
+	require.NoError(t, err)
+	defer db.Close()
+	deadline := time.Now().Add(20 * time.Second)
+	var j *models.Job
+	for {
+		j, err = db.JobByID(context.Background(), jobID)
+		require.NoError(t, err)
+		if j.RetryCount > 0 {
+			break
+		}
+		require.True(t, time.Now().Before(deadline), "no job-level retry within 20 s: %s %+v", j.Status, provider.CallCounts())
+		<-time.After(50 * time.Millisecond)
+	}
+	assert.Equal(t, models.StatusQueued, j.Status)
+	assert.Equal(t, 1, j.RetryCount)
+	assert.Equal(t, 1, provider.Calls("project_charter"), "the 429 was not retried in process")
+	assert.False(t, j.RunAt.Before(before.Add(90*time.Second)), "run_at %s honours the provider's 90 s", j.RunAt)
+}

@@ -71,6 +71,9 @@ func (c *Config) defaults() error {
 	c.HeartbeatInterval = cmp.Or(c.HeartbeatInterval, min(c.LeaseDuration/3, 3*time.Second))
 	c.Retention = cmp.Or(c.Retention, 720*time.Hour)
 	c.CleanupSpec = cmp.Or(c.CleanupSpec, "@daily")
+	// Zero takes the default, as everywhere here; a negative timeout is no
+	// drain at all (SHUTDOWN_TIMEOUT=0): Stop aborts the runs at once and
+	// releases their leases.
 	c.ShutdownTimeout = cmp.Or(c.ShutdownTimeout, 25*time.Second)
 	c.JobRetryBase = cmp.Or(c.JobRetryBase, 10*time.Second)
 	c.JobRetryMax = cmp.Or(c.JobRetryMax, 10*time.Minute)

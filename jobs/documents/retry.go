@@ -22,7 +22,9 @@ type RetryPolicy struct {
 	// MaxRetryAfter is the longest provider-requested wait honoured in
 	// process. A longer Retry-After gives up with the retryable error so the
 	// job-level retry (with its own run_at) takes over instead of holding a
-	// worker slot. Default 2m.
+	// worker slot. Default 2m. Negative honours none (LLM_MAX_RETRY_AFTER=0):
+	// every Retry-After hands over at once, while a retryable error without
+	// one is still retried here after the backoff.
 	MaxRetryAfter time.Duration
 	// Jitter randomises a backoff delay. Nil means "equal jitter": a uniform
 	// delay between half and all of the backoff. Tests pass an identity.
@@ -83,7 +85,7 @@ func (p RetryPolicy) Generate(ctx context.Context, g Generator, req Request, onA
 			return Document{}, attempt, err
 		}
 		ra := RetryAfter(err)
-		if ra > p.MaxRetryAfter {
+		if ra > 0 && ra > p.MaxRetryAfter {
 			return Document{}, attempt, err
 		}
 		delay := max(ra, p.Jitter(p.backoff(attempt)))

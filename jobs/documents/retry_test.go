@@ -148,3 +148,31 @@ func TestRetryPolicyCancelledBeforeStart(t *testing.T) {
 	assert.Equal(t, 0, attempts)
 	assert.Equal(t, 0, g.calls)
 }
+
+// A negative MaxRetryAfter (LLM_MAX_RETRY_AFTER=0) honours no Retry-After:
+// a 429 asking for 90 s hands over after one attempt, without waiting,
+// while a retryable error without a Retry-After is still retried after the
+// backoff. A zero MaxRetryAfter is the 2 minute default (it used to be
+// what LLM_MAX_RETRY_AFTER=0 became, so a 90 s wait was held in process).
+func TestRetryPolicyNoRetryAfterInProcess(t *testing.T) {
+	t.Parallel()
+	boom := errors.New("429")
+	none := RetryPolicy{BaseDelay: time.Millisecond, MaxDelay: time.Millisecond, MaxRetryAfter: -1, Jitter: identity}
+
+	g := &scriptedGenerator{errs: []error{Retryable(boom, 90*time.Second)}}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, attempts, err := none.Generate(ctx, g, Request{}, nil)
+	require.Error(t, err)
+	assert.NoError(t, ctx.Err(), "handed over at once, not after a wait")
+	assert.True(t, IsRetryable(err), "the job-level retry takes over")
+	assert.Equal(t, 90*time.Second, RetryAfter(err))
+	assert.Equal(t, 1, attempts)
+
+	g = &scriptedGenerator{errs: []error{Retryable(boom, 0)}}
+	_, attempts, err = none.Generate(context.Background(), g, Request{}, nil)
+	require.NoError(t, err)
+	assert.Equal(t, 2, attempts, "no Retry-After: retried in process")
+
+	assert.Equal(t, 2*time.Minute, RetryPolicy{}.withDefaults().MaxRetryAfter)
+}
