@@ -175,8 +175,8 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	if r.err != nil {
 		return c, r.err
 	}
-	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
-		return c, &configError{"ADDR", fmt.Sprintf("must be host:port, got %q", c.Addr)}
+	if err := checkAddr(c.Addr); err != nil {
+		return c, &configError{"ADDR", err.Error()}
 	}
 	if c.MetricsAddr != "" {
 		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
@@ -202,4 +202,26 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		return c, &configError{"GENERATOR", fmt.Sprintf("must be template or openai, got %q", c.Generator)}
 	}
 	return c, nil
+}
+
+// checkAddr is the check ADDR and the --addr flag share: host:port, as
+// net.Listen takes it.
+func checkAddr(addr string) error {
+	if _, _, err := net.SplitHostPort(addr); err != nil {
+		return fmt.Errorf("must be host:port, got %q", addr)
+	}
+	return nil
+}
+
+// SetAddr overrides ADDR with the --addr flag, checked as ADDR is: a flag
+// that skipped the check used to log "listening http://3000" and then fail.
+func (c *Config) SetAddr(addr string) error {
+	if err := checkAddr(addr); err != nil {
+		return fmt.Errorf("--addr %w", err)
+	}
+	if addr == c.MetricsAddr {
+		return fmt.Errorf("--addr must differ from METRICS_ADDR")
+	}
+	c.Addr = addr
+	return nil
 }

@@ -1,10 +1,10 @@
 // Dossier generates a project's documents from its data and a company
 // intelligence pack, as durable server-side background jobs.
 //
-//	dossier [serve] [--role web|worker|all]   web and worker (default)
-//	dossier migrate                           apply migrations and exit
+//	dossier [serve] [--role web|worker|all] [--addr HOST:PORT]   web and worker (default)
+//	dossier migrate                                              apply migrations and exit
 //	dossier user create --email E --password P [--name N] [--admin]
-//	dossier user promote --email E            make an administrator
+//	dossier user promote --email E                               make an administrator
 //	dossier token create --email E [--name N]
 package main
 
@@ -42,7 +42,7 @@ func main() {
 }
 
 const usage = `usage:
-  dossier [serve] [--role web|worker|all]
+  dossier [serve] [--role web|worker|all] [--addr HOST:PORT]
   dossier migrate
   dossier user create --email E --password P [--name N] [--admin]
   dossier user promote --email E
@@ -249,15 +249,28 @@ func serve(args []string, getenv func(string) string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if fs.NArg() > 0 {
+		// `serve worker`, for --role worker, used to start web and worker.
+		return fmt.Errorf("serve takes no arguments, got %q%s", strings.Join(fs.Args(), " "), roleHint(fs.Arg(0)))
+	}
 	if *role != "web" && *role != "worker" && *role != "all" {
 		return fmt.Errorf("--role must be web, worker or all, got %q", *role)
+	}
+	addrSet := false
+	fs.Visit(func(f *flag.Flag) { addrSet = addrSet || f.Name == "addr" })
+	if addrSet && *role == "worker" {
+		// Refused like --role web on SQLite: a flag that would be ignored
+		// misleads whoever reads the command line.
+		return fmt.Errorf("--addr has no use with --role worker, which serves no HTTP (METRICS_ADDR serves its /metrics)")
 	}
 	cfg, err := LoadConfig(getenv)
 	if err != nil {
 		return err
 	}
-	if *addr != "" {
-		cfg.Addr = *addr
+	if addrSet {
+		if err := cfg.SetAddr(*addr); err != nil {
+			return err
+		}
 	}
 	// Signals first: from here on a SIGTERM, even one that arrives while
 	// the process starts, takes the graceful path instead of the default
@@ -442,6 +455,15 @@ func serve(args []string, getenv func(string) string) error {
 		processor.Stop() // drain until SHUTDOWN_TIMEOUT, then release the leases
 	}
 	return nil
+}
+
+// roleHint suggests --role for a stray argument that names a role.
+func roleHint(arg string) string {
+	switch arg {
+	case "web", "worker", "all":
+		return fmt.Sprintf(" (did you mean --role %s?)", arg)
+	}
+	return ""
 }
 
 func newGenerator(cfg Config) (documents.Generator, error) {

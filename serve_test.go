@@ -265,3 +265,31 @@ func TestMaxRetryAfterZeroHandsOverAtOnce(t *testing.T) {
 	assert.Equal(t, 1, provider.Calls("project_charter"), "the 429 was not retried in process")
 	assert.False(t, j.RunAt.Before(before.Add(90*time.Second)), "run_at %s honours the provider's 90 s", j.RunAt)
 }
+
+// serve refuses what it used to ignore or pass unchecked, with one line and
+// status 1 (the status of every other usage error), before it starts
+// anything: a stray argument (`serve worker` started web and worker), an
+// --addr that is not host:port (it logged "listening http://3000", then
+// failed), --addr with --role worker (silently ignored), and --addr equal
+// to METRICS_ADDR (checked for ADDR only).
+func TestServeRefusesBadArguments(t *testing.T) {
+	metrics := freeAddr(t)
+	env := []string{"DATABASE_URL=sqlite:" + t.TempDir() + "/a.db", "ADDR=" + freeAddr(t), "METRICS_ADDR=" + metrics}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"serve", "worker"}, `serve takes no arguments, got "worker" (did you mean --role worker?)`},
+		{[]string{"serve", "--role", "web", "now", "please"}, `serve takes no arguments, got "now please"`},
+		{[]string{"serve", "--addr", "3000"}, `--addr must be host:port, got "3000"`},
+		{[]string{"serve", "--addr", ""}, `--addr must be host:port, got ""`},
+		{[]string{"serve", "--role", "worker", "--addr", "127.0.0.1:0"}, "--addr has no use with --role worker, which serves no HTTP (METRICS_ADDR serves its /metrics)"},
+		{[]string{"serve", "--addr", metrics}, "--addr must differ from METRICS_ADDR"},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			code, out := runToExit(t, env, 10*time.Second, tc.args...)
+			assert.Equal(t, 1, code, out)
+			assert.Equal(t, "dossier: "+tc.want, strings.TrimSpace(out), "one line")
+		})
+	}
+}
