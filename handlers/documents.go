@@ -235,7 +235,9 @@ func (s *Server) editDocumentPage(c *fiber.Ctx) error {
 }
 
 // saveDocument is the edit form's submit: a new version and back to the
-// document, or the form again with the conflict or the error.
+// document, or the form again with the conflict or the error. The form
+// posts multipart/form-data (URL-encoding would take a long non-Latin
+// document past the body limit); c.FormValue reads either encoding.
 func (s *Server) saveDocument(c *fiber.Ctx) error {
 	req := newVersionRequest{Markdown: normalizeNewlines(c.FormValue("markdown")), BaseArtifactID: c.FormValue("baseArtifactId")}
 	_, err := s.saveEdit(c, req)
@@ -284,7 +286,8 @@ func (s *Server) saveDocument(c *fiber.Ctx) error {
 	return s.page(c, "Edit "+dt.Title, "projects", pages.DocumentEdit(vm))
 }
 
-// previewDocument renders the editor's Markdown through the sanitizer.
+// previewDocument renders the editor's Markdown through the sanitizer. htmx
+// posts it multipart, as the form is (see saveDocument).
 func (s *Server) previewDocument(c *fiber.Ctx) error {
 	if _, err := s.project(c); err != nil {
 		return err

@@ -72,7 +72,8 @@ func (s *Server) authenticate(c *fiber.Ctx) error {
 // and sign-up included, which have no session yet), then cookie-authenticated
 // ones without the session's
 // token, sent by htmx in the X-CSRF-Token header (hx-headers) or by plain
-// forms in the _csrf field. Bearer requests need none: browsers never send
+// forms in the _csrf field, URL-encoded or multipart (the document editor's):
+// c.FormValue reads both. Bearer requests need none: browsers never send
 // them on their own.
 func (s *Server) csrf(c *fiber.Ctx) error {
 	switch c.Method() {
