@@ -318,7 +318,30 @@ func (s *Server) diffDocument(c *fiber.Ctx) error {
 		return Errorf(fiber.StatusNotFound, "not_found", "choose two versions of this document")
 	}
 	return render(c, pages.VersionDiff(pages.VersionDiffVM{From: from.Version, To: to.Version,
-		Lines: documents.LineDiff(from.Markdown, to.Markdown)}))
+		Lines: lineDiff(from.Markdown, to.Markdown)}))
+}
+
+// lineDiff is documents.LineDiff on texts that both end in a newline. The
+// line mode compares whole lines, terminator included, so "b" at the end of
+// one text and "b\n" in the other differ: an unchanged last line showed as
+// removed and added whenever one version lacked the final newline (an edit
+// saved from the textarea usually does, a generated version does not).
+// Equal texts are no lines at all, which the page says as "identical"
+// (LineDiff would give one "… n unchanged lines").
+func lineDiff(from, to string) []documents.DiffLine {
+	from, to = withFinalNewline(from), withFinalNewline(to)
+	if from == to {
+		return nil
+	}
+	return documents.LineDiff(from, to)
+}
+
+// withFinalNewline ends a non-empty text with a newline.
+func withFinalNewline(s string) string {
+	if s == "" || strings.HasSuffix(s, "\n") {
+		return s
+	}
+	return s + "\n"
 }
 
 // regenerateDocument starts a job that rewrites the document (and, if

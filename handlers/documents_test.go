@@ -13,6 +13,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/PuerkitoBio/goquery"
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -249,5 +250,50 @@ func TestDocumentEditSavesLongCJKTextAsMultipart(t *testing.T) {
 		resp = c.browserPost(t, base, form.AttrOr("action", ""), "multipart/form-data",
 			orderedForm{{"baseArtifactId", v1.ID}, {"markdown", "# Forged\n"}})
 		assert.Equal(t, http.StatusForbidden, resp.StatusCode)
+	})
+}
+
+// A missing final newline must not make an unchanged last line look
+// changed: "a\nb" to "a\nb\nc" adds c and nothing else.
+func TestLineDiffIgnoresAMissingFinalNewline(t *testing.T) {
+	for _, tc := range []struct {
+		name, from, to string
+		want           []string
+	}{
+		{"line added after a last line without newline", "a\nb", "a\nb\nc", []string{" a", " b", "+c"}},
+		{"last line removed, newline with it", "a\nb\nc\n", "a\nb", []string{" a", " b", "-c"}},
+		{"only the final newline differs", "a\nb\n", "a\nb", nil},
+		{"from nothing", "", "a", []string{"+a"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []string
+			for _, l := range lineDiff(tc.from, tc.to) {
+				got = append(got, l.Op+l.Text)
+			}
+			assert.Equal(t, tc.want, got)
+		})
+	}
+
+	// And on the diff route, between two stored versions.
+	forEachDialect(t, func(t *testing.T, d models.Dialect) {
+		b := setup(t, d)
+		c := b.user(t)
+		ctx := context.Background()
+		p := &models.Project{UserID: c.user.ID, Name: "Diff"}
+		require.NoError(t, b.db.CreateProject(ctx, p))
+		var ids []string
+		for i, md := range []string{"a\nb", "a\nb\nc"} {
+			a := &models.Artifact{ID: uuid.NewString(), ProjectID: p.ID, UserID: c.user.ID, DocumentType: "risk_register",
+				Title: "Risk Register", Markdown: md, Version: i + 1, Source: models.SourceGenerated, CreatedAt: time.Now().UTC()}
+			require.NoError(t, b.db.ForTests().Create(a).Error)
+			ids = append(ids, a.ID)
+		}
+		resp := c.get(t, "/projects/"+p.ID+"/documents/risk_register/diff?from="+ids[0]+"&to="+ids[1], "HX-Request", "true")
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		var got []string
+		testID(page(t, resp), "diff-line").Each(func(_ int, s *goquery.Selection) {
+			got = append(got, s.AttrOr("data-op", "")+strings.TrimSpace(s.Contents().Last().Text()))
+		})
+		assert.Equal(t, []string{" a", " b", "+c"}, got)
 	})
 }
