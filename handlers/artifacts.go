@@ -246,14 +246,10 @@ func (s *Server) jobArtifactsZip(c *fiber.Ctx) error {
 // and .docx.
 func writeArtifactsZip(ctx context.Context, buf *bytes.Buffer, arts []models.Artifact, project *models.Project, job *models.Job) error {
 	zw := zip.NewWriter(buf)
-	used := map[string]int{}
+	names := zipBaseNames(arts)
 	for i := range arts {
 		a := &arts[i]
-		base := artifactFileName(a)
-		if n := used[base]; n > 0 {
-			base = fmt.Sprintf("%s-%d", base, n+1) // two documents with one title
-		}
-		used[artifactFileName(a)]++
+		base := names[i]
 		var html bytes.Buffer
 		if err := pages.ArtifactPrint(printVM(&artifactDetails{artifact: a, project: project, job: job})).Render(ctx, &html); err != nil {
 			return err
@@ -276,6 +272,34 @@ func writeArtifactsZip(ctx context.Context, buf *bytes.Buffer, arts []models.Art
 		}
 	}
 	return zw.Close()
+}
+
+// zipBaseNames names each artifact's files in the zip: its single-download
+// name, or for a second document with that name the name with the first
+// free suffix, -2, -3…. A suffixed name can be another document's own
+// ("Plan", "Plan", "Plan 2"), and counting each base's uses gave "plan-2"
+// twice; so every document's own name is reserved first and a suffix skips
+// whatever is taken, which keeps the names distinct and leaves each
+// document with a unique title under its single download's name.
+func zipBaseNames(arts []models.Artifact) []string {
+	taken := map[string]bool{}
+	for i := range arts {
+		taken[artifactFileName(&arts[i])] = true
+	}
+	given := map[string]bool{}
+	names := make([]string, len(arts))
+	for i := range arts {
+		base := artifactFileName(&arts[i])
+		name := base
+		if given[name] {
+			for n := 2; taken[name]; n++ {
+				name = fmt.Sprintf("%s-%d", base, n)
+			}
+		}
+		given[name], taken[name] = true, true
+		names[i] = name
+	}
+	return names
 }
 
 // artifactDetails is an artifact with what its views show around it.

@@ -374,6 +374,44 @@ func TestArtifactsZip(t *testing.T) {
 	})
 }
 
+// Every entry of the zip has its own name, though titles collide and a
+// suffixed name can be another document's own: "Plan", "Plan", "Plan 2"
+// gave plan, plan-2 and plan-2 again. A document with a unique title keeps
+// its single download's name.
+func TestArtifactsZipNamesAreDistinct(t *testing.T) {
+	for _, tc := range []struct {
+		titles []string
+		want   []string
+	}{
+		{[]string{"Plan", "Plan", "Plan 2"}, []string{"plan", "plan-3", "plan-2"}},
+		{[]string{"Plan 2", "Plan", "Plan"}, []string{"plan-2", "plan", "plan-3"}},
+		{[]string{"Plan", "Plan", "Plan", "Plan 3", "plan-2"}, []string{"plan", "plan-4", "plan-5", "plan-3", "plan-2"}},
+	} {
+		t.Run(strings.Join(tc.titles, ","), func(t *testing.T) {
+			var arts []models.Artifact
+			for _, title := range tc.titles {
+				arts = append(arts, models.Artifact{ID: uuid.NewString(), DocumentType: "project_charter", Title: title,
+					Markdown: "# " + title + "\n", Version: 1, CreatedAt: time.Now().UTC()})
+			}
+			var buf bytes.Buffer
+			require.NoError(t, writeArtifactsZip(context.Background(), &buf, arts, nil, nil))
+			zr, err := zip.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+			require.NoError(t, err)
+			var names, want []string
+			seen := map[string]bool{}
+			for _, f := range zr.File {
+				assert.False(t, seen[f.Name], "duplicate entry %s", f.Name)
+				seen[f.Name] = true
+				names = append(names, f.Name)
+			}
+			for _, base := range tc.want {
+				want = append(want, base+".md", base+".html", base+".docx")
+			}
+			assert.Equal(t, want, names)
+		})
+	}
+}
+
 func TestArtifactsZipOfJobWithoutDocuments(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, d models.Dialect) {
 		b := setup(t, d)
