@@ -299,9 +299,11 @@ func (s *Server) previewDocument(c *fiber.Ctx) error {
 	return render(c, pages.DocumentPreview(documents.RenderHTML(md)))
 }
 
-// diffDocument is the compare fragment between two versions.
+// diffDocument is the compare fragment between two versions for htmx, and
+// a page with it for the compare form sent without scripts, which loads
+// this URL itself.
 func (s *Server) diffDocument(c *fiber.Ctx) error {
-	_, _, vs, err := s.latestVersion(c)
+	p, dt, vs, err := s.latestVersion(c)
 	if err != nil {
 		return err
 	}
@@ -317,8 +319,12 @@ func (s *Server) diffDocument(c *fiber.Ctx) error {
 	if from == nil || to == nil {
 		return Errorf(fiber.StatusNotFound, "not_found", "choose two versions of this document")
 	}
-	return render(c, pages.VersionDiff(pages.VersionDiffVM{From: from.Version, To: to.Version,
-		Lines: lineDiff(from.Markdown, to.Markdown)}))
+	diff := pages.VersionDiffVM{From: from.Version, To: to.Version, Lines: lineDiff(from.Markdown, to.Markdown)}
+	if isPartial(c) {
+		return render(c, pages.VersionDiff(diff))
+	}
+	return s.page(c, "Compare versions of "+dt.Title, "projects", pages.VersionDiffPage(pages.VersionDiffPageVM{
+		ProjectID: p.ID, ProjectName: p.Name, DocType: dt.Key, TypeTitle: dt.Title, FromID: from.ID, ToID: to.ID, Diff: diff}))
 }
 
 // lineDiff is documents.LineDiff on texts that both end in a newline. The

@@ -297,3 +297,49 @@ func TestLineDiffIgnoresAMissingFinalNewline(t *testing.T) {
 		assert.Equal(t, []string{" a", " b", "+c"}, got)
 	})
 }
+
+// The compare form works without scripts: a GET to the diff route with the
+// two versions chosen, which answers a page with the diff; htmx still gets
+// the fragment alone.
+func TestCompareFormWorksWithoutScripts(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d models.Dialect) {
+		b := setup(t, d)
+		c := b.user(t)
+		p, v1 := docProject(t, b, c)
+		doc := "/projects/" + p.ID + "/documents/risk_register"
+		resp := c.postForm(t, doc+"/edit", url.Values{"markdown": {"# Risk Register: Documents\n\nNew line.\n\nKeep this line.\n"}, "baseArtifactId": {v1.ID}})
+		require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+
+		pg := page(t, c.get(t, doc))
+		form := testID(pg, "compare-form")
+		require.Equal(t, 1, form.Length())
+		assert.Equal(t, "get", strings.ToLower(form.AttrOr("method", "")))
+		assert.Equal(t, doc+"/diff", form.AttrOr("action", ""), "the form loads the diff route")
+		assert.Equal(t, doc+"/diff", form.AttrOr("hx-get", ""), "htmx still swaps the fragment in")
+		fields := formValues(pg, `[data-testid="compare-form"]`)
+		versions, err := b.db.DocumentVersions(context.Background(), c.user.ID, p.ID, "risk_register")
+		require.NoError(t, err)
+		assert.Equal(t, orderedForm{{"from", versions[1].ID}, {"to", versions[0].ID}}, fields, "version 1 to version 2 preselected")
+
+		// The browser's GET of the action with the fields: a whole page.
+		q := url.Values{}
+		for _, kv := range fields {
+			q.Add(kv[0], kv[1])
+		}
+		resp = c.get(t, form.AttrOr("action", "")+"?"+q.Encode())
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		pg = page(t, resp)
+		assert.Equal(t, 1, pg.Find("body[sse-connect]").Length(), "the page is the full layout")
+		assert.Equal(t, 1, testID(pg, "version-diff-page").Length())
+		assert.Contains(t, testID(pg, "version-diff").Text(), "Changes from version 1 to version 2")
+		assert.Contains(t, pg.Find(`[data-op="+"]`).Text(), "New line.")
+		assert.Equal(t, "/artifacts/"+versions[0].ID, testID(pg, "diff-open-to").AttrOr("href", ""))
+
+		// htmx gets the fragment alone, to swap in.
+		resp = c.get(t, form.AttrOr("action", "")+"?"+q.Encode(), "HX-Request", "true")
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		raw, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		assert.True(t, strings.HasPrefix(strings.TrimSpace(string(raw)), `<div id="version-diff"`), "the fragment alone")
+	})
+}
