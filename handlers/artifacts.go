@@ -41,8 +41,11 @@ func (s *Server) ArtifactRoutes(r fiber.Router) {
 
 // artifactJSON is an artifact as the API returns it.
 type artifactJSON struct {
-	ID               string    `json:"id"`
-	JobID            *string   `json:"jobId"`
+	ID    string  `json:"id"`
+	JobID *string `json:"jobId"`
+	// Source says whether a run wrote it or a user saved it: jobId is null
+	// for both an edit and a run's version whose job the cleanup removed.
+	Source           string    `json:"source"`
 	ProjectID        string    `json:"projectId"`
 	DocumentType     string    `json:"documentType"`
 	Title            string    `json:"title"`
@@ -59,7 +62,7 @@ func (s *Server) artifactAPI(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(artifactJSON{
-		ID: a.ID, JobID: a.JobID, ProjectID: a.ProjectID, DocumentType: a.DocumentType,
+		ID: a.ID, JobID: a.JobID, Source: a.Source, ProjectID: a.ProjectID, DocumentType: a.DocumentType,
 		Title: a.Title, Markdown: a.Markdown, CreatedAt: a.CreatedAt, Version: a.Version,
 		PromptTokens: a.PromptTokens, CompletionTokens: a.CompletionTokens,
 	})

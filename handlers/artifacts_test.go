@@ -212,6 +212,7 @@ func TestArtifactAPI(t *testing.T) {
 		var got struct {
 			ID               string    `json:"id"`
 			JobID            string    `json:"jobId"`
+			Source           string    `json:"source"`
 			ProjectID        string    `json:"projectId"`
 			DocumentType     string    `json:"documentType"`
 			Title            string    `json:"title"`
@@ -224,6 +225,7 @@ func TestArtifactAPI(t *testing.T) {
 		decodeBody(t, resp, &got)
 		assert.Equal(t, a.ID, got.ID)
 		assert.Equal(t, g.job.ID, got.JobID)
+		assert.Equal(t, "generated", got.Source, "a run wrote it")
 		assert.Equal(t, g.project.ID, got.ProjectID)
 		assert.Equal(t, "budget_estimate", got.DocumentType)
 		assert.Equal(t, a.Title, got.Title)
