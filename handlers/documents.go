@@ -256,13 +256,13 @@ func (s *Server) saveDocument(c *fiber.Ctx) error {
 		BaseID: req.BaseArtifactID, BaseVersion: vs[0].Version, Markdown: req.Markdown, CSRF: csrfToken(c),
 		Preview: documents.RenderHTML(req.Markdown)}
 	if e.Status == fiber.StatusConflict {
+		// The form comes back on top of the version that refused it: the
+		// person has seen it is there (the notice links it), and saving
+		// now makes the next version from their text, the newer one
+		// staying readable. With the stale base, the button would only
+		// be refused again.
 		vm.ConflictID, vm.ConflictVersion = vs[0].ID, vs[0].Version
-		vm.BaseVersion = vs[0].Version - 1
-		for _, v := range vs {
-			if v.ID == req.BaseArtifactID {
-				vm.BaseVersion = v.Version
-			}
-		}
+		vm.BaseID, vm.BaseVersion = vs[0].ID, vs[0].Version
 	} else {
 		var msgs []string
 		for k, m := range e.Fields {
@@ -270,16 +270,15 @@ func (s *Server) saveDocument(c *fiber.Ctx) error {
 		}
 		vm.Error = "The document was not saved: " + strings.Join(msgs, "; ") + "."
 	}
-	// The stream tells the form of versions newer than the one it already
-	// names: the conflict's, or the base's.
+	// The stream tells the form of versions newer than the one it is now
+	// based on: the conflict's, or the base's.
 	shown := documentView{ProjectID: p.ID, DocType: dt.Key, Version: vm.BaseVersion, Editing: true}
-	for _, v := range vs {
-		if v.ID == req.BaseArtifactID {
-			shown.Version = v.Version
+	if vm.ConflictID == "" {
+		for _, v := range vs {
+			if v.ID == req.BaseArtifactID {
+				shown.Version = v.Version
+			}
 		}
-	}
-	if vm.ConflictID != "" {
-		shown.Version = vm.ConflictVersion
 	}
 	setView(c, shown.view())
 	c.Status(e.Status)

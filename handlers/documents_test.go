@@ -119,11 +119,23 @@ func TestDocumentPagesEditPreviewDiffAndDownloads(t *testing.T) {
 		pg = page(t, resp)
 		assert.Equal(t, 1, testID(pg, "edit-conflict").Length())
 		assert.Contains(t, testID(pg, "edit-markdown").Text(), "# Mine")
+		// The form comes back on top of the version that refused it, so
+		// that its button saves: as version 3, version 2 staying readable.
+		assert.Contains(t, testID(pg, "edit-save").Text(), "Save as version 3")
+		rebased := pg.Find(`input[name="baseArtifactId"]`).AttrOr("value", "")
+		assert.NotEqual(t, v1.ID, rebased)
+		resp = c.postForm(t, doc+"/edit", url.Values{"markdown": {"# Risk Register: Documents\n\nMine, merged.\n"}, "baseArtifactId": {rebased}})
+		require.Equal(t, http.StatusSeeOther, resp.StatusCode, "the conflict's form saves")
+		merged, err := b.db.DocumentVersions(context.Background(), c.user.ID, p.ID, "risk_register")
+		require.NoError(t, err)
+		require.Len(t, merged, 3)
+		assert.Equal(t, 3, merged[0].Version)
+		assert.Equal(t, rebased, merged[1].ID, "on top of the version that refused the first save")
 
 		// The diff between the two versions.
 		versions, err := b.db.DocumentVersions(context.Background(), c.user.ID, p.ID, "risk_register")
 		require.NoError(t, err)
-		resp = c.get(t, doc+"/diff?from="+versions[1].ID+"&to="+versions[0].ID, "HX-Request", "true")
+		resp = c.get(t, doc+"/diff?from="+versions[2].ID+"&to="+versions[1].ID, "HX-Request", "true")
 		require.Equal(t, http.StatusOK, resp.StatusCode)
 		pg = page(t, resp)
 		added := pg.Find(`[data-op="+"]`).Text()
