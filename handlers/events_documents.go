@@ -49,7 +49,7 @@ func newerVersionVM(d documentView, v models.DocumentVersion, now time.Time) par
 	case v.RunNumber != nil:
 		vm.By = fmt.Sprintf("written by Run #%d", *v.RunNumber)
 	default:
-		vm.By = "written by a run" // retention removed the job
+		vm.By = "written by a run" // a version older than the run counter (migration 00013)
 	}
 	at := v.CreatedAt.UTC()
 	vm.At, vm.AtISO = at.Format("15:04 UTC"), at.Format(time.RFC3339)

@@ -382,7 +382,8 @@ func TestCleanupKeepsArtifacts(t *testing.T) {
 		ctx := context.Background()
 		u := e.user("clean")
 		gen := newFakeGen()
-		old := e.job(u, e.project(u, "Old"), []string{"project_charter"}, nil)
+		oldProject := e.project(u, "Old")
+		old := e.job(u, oldProject, []string{"project_charter"}, nil)
 		p := e.processor(gen, func(c *Config) { c.Retention = time.Hour })
 		e.waitStatus(old.ID, models.StatusCompleted, 10*time.Second)
 		recent := e.job(u, e.project(u, "Recent"), []string{"project_charter"}, nil)
@@ -411,6 +412,13 @@ func TestCleanupKeepsArtifacts(t *testing.T) {
 		var arts int64
 		require.NoError(t, e.db.ForTests().Model(&models.Artifact{}).Count(&arts).Error)
 		assert.EqualValues(t, 2, arts, "artifacts stay")
+		vs, err := e.db.DocumentVersions(ctx, u.ID, oldProject.ID, "project_charter")
+		require.NoError(t, err)
+		require.Len(t, vs, 1)
+		assert.Nil(t, vs[0].JobID, "its job is gone")
+		if assert.NotNil(t, vs[0].RunNumber, "the version keeps its run number") {
+			assert.Equal(t, old.RunNumber, *vs[0].RunNumber)
+		}
 		var left []string
 		require.NoError(t, e.db.ForTests().Model(&models.Notification{}).Order("id").Pluck("id", &left).Error)
 		want := []string{unreadOld.ID, readNew.ID}

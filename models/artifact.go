@@ -58,8 +58,9 @@ func (a *Artifact) BeforeCreate(*gorm.DB) error {
 // DocumentVersion is an artifact with what a version list shows beside it.
 type DocumentVersion struct {
 	Artifact
-	// RunNumber is the job's per-project number; nil for edits and once
-	// retention has removed the job.
+	// RunNumber is the job's per-project number; nil for edits. Once
+	// retention has removed the job, the number the cleanup kept on the
+	// artifact (kept_run_number, migration 00013).
 	RunNumber  *int
 	AuthorName *string
 }
@@ -109,7 +110,7 @@ func (db *DB) ProjectArtifacts(ctx context.Context, userID, projectID string) ([
 	return as, nil
 }
 
-const versionColumns = `SELECT a.*, j.run_number AS run_number, u.name AS author_name FROM artifacts a
+const versionColumns = `SELECT a.*, COALESCE(j.run_number, a.kept_run_number) AS run_number, u.name AS author_name FROM artifacts a
 	LEFT JOIN document_generation_jobs j ON j.id = a.job_id
 	LEFT JOIN users u ON u.id = a.author_id `
 

@@ -145,19 +145,38 @@ func (db *DB) RetryJob(ctx context.Context, userID, id string, now time.Time) (*
 }
 
 // DeleteFinishedJobs removes terminal jobs that ended before cutoff, in
-// batches, leaving their artifacts in place (job_id becomes NULL).
+// batches, leaving their artifacts in place (job_id becomes NULL; the run
+// number is kept on them).
 func (db *DB) DeleteFinishedJobs(ctx context.Context, cutoff time.Time, batch int) (int64, error) {
 	var total int64
 	for {
-		res := db.g.WithContext(ctx).Exec(`DELETE FROM document_generation_jobs WHERE id IN (
-			SELECT id FROM document_generation_jobs
-			WHERE status IN ('completed', 'failed', 'cancelled') AND completed_at < ?
-			LIMIT ?)`, cutoff.UTC(), batch)
-		if res.Error != nil {
-			return total, fmt.Errorf("delete finished jobs: %w", res.Error)
+		var n int64
+		err := db.g.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			var ids []string
+			if err := tx.Raw(`SELECT id FROM document_generation_jobs
+				WHERE status IN ('completed', 'failed', 'cancelled') AND completed_at < ?
+				LIMIT ?`, cutoff.UTC(), batch).Scan(&ids).Error; err != nil {
+				return err
+			}
+			if len(ids) == 0 {
+				return nil
+			}
+			// The versions the runs wrote keep their "Run #N" (the
+			// foreign key sets their job_id to NULL).
+			if err := tx.Exec(`UPDATE artifacts SET kept_run_number = (
+				SELECT j.run_number FROM document_generation_jobs j WHERE j.id = artifacts.job_id AND j.run_number > 0)
+				WHERE job_id IN ?`, ids).Error; err != nil {
+				return err
+			}
+			res := tx.Exec(`DELETE FROM document_generation_jobs WHERE id IN ?`, ids)
+			n = res.RowsAffected
+			return res.Error
+		})
+		if err != nil {
+			return total, fmt.Errorf("delete finished jobs: %w", err)
 		}
-		total += res.RowsAffected
-		if res.RowsAffected < int64(batch) {
+		total += n
+		if n < int64(batch) {
 			return total, nil
 		}
 		if err := ctx.Err(); err != nil {
