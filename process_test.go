@@ -227,7 +227,10 @@ func envValue(env []string, key string) string {
 
 // A worker killed mid-job: the restarted process resumes from the
 // checkpoints, each document exists exactly once, and the model was called
-// at most once more than the number of documents.
+// at most twice more than the number of documents: the crash loses the call
+// in flight (LLM_CONCURRENCY=1) and, since a run starts the next document
+// while the last one commits, a document finished whose commit had not
+// landed yet (seen once on a loaded machine, 12 calls).
 func TestCrashRecoverySIGKILL(t *testing.T) {
 	provider := providertest.New()
 	defer provider.Close()
@@ -245,7 +248,7 @@ func TestCrashRecoverySIGKILL(t *testing.T) {
 	require.Equal(t, "completed", done.Status)
 	assert.Equal(t, 10, done.CompletedDocuments)
 	checkExactlyOnce(t, envValue(env, "DATABASE_URL"), jobID, 10)
-	assert.LessOrEqual(t, provider.Total(), 11, "the model was called at most once more than the number of documents")
+	assert.LessOrEqual(t, provider.Total(), 12, "the model was called at most twice more than the number of documents")
 	assert.GreaterOrEqual(t, provider.Total(), 10)
 }
 
