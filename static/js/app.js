@@ -111,13 +111,28 @@
   // A page left for another must let go of its stream at once. Otherwise the
   // browser may keep the old page (back/forward cache) with its connection
   // open, and after a few navigations every connection the origin gets over
-  // HTTP/1.1 (six) is held by a hidden page: the app hangs. A page restored
-  // from that cache reloads, for a fresh state and a new stream.
+  // HTTP/1.1 (six) is held by a hidden page: the app hangs.
+  //
+  // A page restored from that cache is kept as it was (an editor's unsaved
+  // text, a form that answered a POST: a reload would lose the one and post
+  // the other again), and its stream is opened again: the stream that
+  // pagehide closed is handed to htmx-ext-sse's own error path, which
+  // builds a new one from the sse-connect attribute (whose since=P brings
+  // whatever changed meanwhile) and listens again for every sse-swap. A
+  // stream that was already closed by an error when the page was left has
+  // its reconnect pending (the timer resumes with the page): it is left to
+  // it, so that the page never gets two.
+  var closedByPagehide = null;
   window.addEventListener("pagehide", function () {
+    var last = sources[sources.length - 1];
+    closedByPagehide = last && last.readyState !== EventSource.CLOSED ? last : null;
     sources.forEach(function (s) { s.close(); });
   });
   window.addEventListener("pageshow", function (e) {
-    if (e.persisted) window.location.reload();
+    var s = closedByPagehide;
+    closedByPagehide = null;
+    if (!e.persisted || !s || s !== sources[sources.length - 1] || typeof s.onerror !== "function") return;
+    s.onerror(new Event("error"));
   });
 
   // ---- Browser notifications ------------------------------------------------------

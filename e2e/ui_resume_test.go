@@ -1,0 +1,91 @@
+package e2e
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// A page restored from the back/forward cache keeps what the user typed
+// in it, and its live regions follow the stream again. The editor holds
+// unsaved text; the user follows a nav link and comes Back: the text is
+// there, the page was not reloaded (a marker set before leaving survives),
+// and a job started after the return shows in the header's badge, then
+// leaves it when it ends.
+func TestUIBackForwardRestoreKeepsTextAndStream(t *testing.T) {
+	srv, model := gatedServer(t, serverOpts{})
+	ctx := newBrowser(t)
+	email := signUp(t, ctx, srv)
+	token := tokenFor(t, srv, email)
+	projectID := apiProject(t, srv, token, "Back and forward")
+	first := apiJobCreate(t, srv, token, projectID, "project_charter")
+	release(t, model, 1)
+	waitAPI(t, srv, token, first, "completed")
+
+	act(t, ctx, "the editor",
+		chromedp.Navigate(srv.URL+"/projects/"+projectID+"/documents/project_charter/edit"),
+		chromedp.WaitVisible(testid("edit-markdown")),
+		chromedp.Evaluate[chromedp.Void](`(() => { const e = document.getElementById('edit-markdown'); e.focus(); e.setSelectionRange(e.value.length, e.value.length); })()`),
+		chromedp.SendKeys(testid("edit-markdown"), "\n\nMy unsaved draft."),
+	)
+	waitFor(t, ctx, "the editor's stream is live", `window.__dossierSynced === true`, 5*time.Second)
+	act(t, ctx, "mark the page", chromedp.Evaluate[chromedp.Void](`window.__samePage = true`))
+
+	act(t, ctx, "follow a nav link",
+		chromedp.Click(chromedp.CSS(`nav[aria-label="Main"] a[href="/jobs"]`)),
+		chromedp.WaitVisible(testid("jobs-page")),
+	)
+	act(t, ctx, "come back", chromedp.Evaluate[chromedp.Void](`history.back()`))
+	pollThroughNavigations(t, ctx, "the editor is back", `document.querySelector('[data-testid="edit-markdown"]') !== null && document.readyState === 'complete'`, 10*time.Second)
+	if !value(t, ctx, "no reload", chromedp.Evaluate[bool](`window.__samePage === true`)) {
+		how := value(t, ctx, "how the page came", chromedp.Evaluate[string](`performance.getEntriesByType('navigation')[0]?.type || ''`))
+		t.Fatalf("on Back the editor was loaded again (%s), not kept as it was: the back/forward cache restored it and the page reloaded, or it was not cached", how)
+	}
+	if v := value(t, ctx, "the draft", chromedp.Evaluate[string](`document.getElementById("edit-markdown").value`)); !strings.HasSuffix(strings.TrimSpace(v), "My unsaved draft.") {
+		t.Fatalf("after Back the editor holds %q", v)
+	}
+	pollThroughNavigations(t, ctx, "the stream is open again", `window.__dossierOpenEventSources === 1`, 10*time.Second)
+
+	// The live regions follow the stream again.
+	second := apiJobCreate(t, srv, token, projectID, "project_charter")
+	pollThroughNavigations(t, ctx, "the badge counts the new job", `document.getElementById('job-badge')?.dataset.active === '1'`, 10*time.Second)
+	release(t, model, 1)
+	waitAPI(t, srv, token, second, "completed")
+	pollThroughNavigations(t, ctx, "the badge lets it go", `document.getElementById('job-badge')?.dataset.active === '0'`, 10*time.Second)
+	if !value(t, ctx, "still no reload", chromedp.Evaluate[bool](`window.__samePage === true`)) {
+		t.Fatal("the editor was reloaded")
+	}
+	if v := value(t, ctx, "the draft at the end", chromedp.Evaluate[string](`document.getElementById("edit-markdown").value`)); !strings.Contains(v, "My unsaved draft.") {
+		t.Fatalf("the editor's text became %q", v)
+	}
+}
+
+// pollThroughNavigations polls a JavaScript condition up to within, like
+// waitFor, but by plain evaluations: it outlives a page being replaced
+// under it (a reload destroys the context an evaluation runs in; a failed
+// one is tried again), and works on a page restored from the back/forward
+// cache, where chromedp's Poll and element queries wait for a document
+// load that never comes.
+func pollThroughNavigations(t *testing.T, ctx context.Context, step, expr string, within time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	var last error
+	for {
+		c, cancel := context.WithTimeout(ctx, 2*time.Second)
+		ok, err := chromedp.Run(c, chromedp.Evaluate[bool](expr))
+		cancel()
+		if err == nil && ok {
+			return
+		}
+		last = err
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within %s (last error: %v)", step, within, last)
+		}
+		<-tick.C
+	}
+}
