@@ -89,3 +89,29 @@ func pollThroughNavigations(t *testing.T, ctx context.Context, step, expr string
 		<-tick.C
 	}
 }
+
+// A tab whose session ended elsewhere (logged out in another tab) does not
+// say "Reconnecting…" for ever: when its stream is cut and refused, it goes
+// to the login page, which would bring it back to where it was.
+func TestUISessionEndedTabGoesToLogin(t *testing.T) {
+	srv := startServer(t, nil)
+	ctx := newBrowser(t)
+	signUp(t, ctx, srv)
+	act(t, ctx, "the jobs page", chromedp.Navigate(srv.URL+"/jobs?status=active"), chromedp.WaitVisible(testid("jobs-page")))
+	waitFor(t, ctx, "the stream is live", `window.__dossierSynced === true`, 5*time.Second)
+
+	other := newTab(t, ctx)
+	act(t, other, "log out in another tab",
+		chromedp.Navigate(srv.URL+"/"),
+		chromedp.WaitVisible(testid("user-menu")),
+		chromedp.Click(chromedp.CSS(`[data-testid="user-menu"] summary`)),
+		chromedp.Click(testid("logout")),
+		chromedp.WaitVisible(testid("login-form")),
+	)
+
+	// The stream is cut (the server restarts) and refused when it comes back.
+	srv.kill(t)
+	srv = srv.restart(t)
+	pollThroughNavigations(t, ctx, "the tab reaches the login page",
+		`location.pathname === '/login' && new URLSearchParams(location.search).get('next') === '/jobs?status=active' && document.querySelector('[data-testid="login-form"]') !== null`, 30*time.Second)
+}

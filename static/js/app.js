@@ -108,6 +108,48 @@
   document.addEventListener("htmx:sseOpen", streamUp);
   document.addEventListener("htmx:sseError", streamDown);
 
+  // A stream the server refused (closed, not dropped) may mean the session
+  // has ended: logged out in another tab, or expired. /events then answers
+  // 401 for good, and htmx would retry it for ever under "Reconnecting…".
+  // Ask a cheap authenticated endpoint: on 401 the page goes to the login
+  // page, which brings the user back here. A page with unsaved edits stays
+  // (leaving would lose them) and says so; logging in again in another tab
+  // lets its stream, still retried, come back.
+  var checkingSession = false, toldSessionEnded = false;
+  function checkSession() {
+    if (checkingSession || !window.fetch) return;
+    checkingSession = true;
+    fetch("/api/document-types", { credentials: "same-origin", redirect: "manual", headers: { Accept: "application/json" } })
+      .then(function (r) {
+        if (r.status !== 401 && r.type !== "opaqueredirect") return;
+        if (hasUnsavedEdits()) {
+          if (toldSessionEnded) return;
+          toldSessionEnded = true;
+          errorToast("Your session has ended. Log in again in another tab to save your changes; this page keeps them.");
+          return;
+        }
+        window.location.assign("/login?next=" + encodeURIComponent(window.location.pathname + window.location.search));
+      })
+      .catch(function () {}) // the server is down: htmx keeps retrying
+      .then(function () { checkingSession = false; });
+  }
+  document.addEventListener("htmx:sseError", function (e) {
+    var source = e.detail && e.detail.source;
+    if (source && source.readyState === EventSource.CLOSED) checkSession();
+  });
+
+  // The page holds edits not saved yet: a textarea or a text field of a
+  // form that posts differs from what the page was rendered with, or a
+  // form is marked data-dirty.
+  function hasUnsavedEdits() {
+    if (document.querySelector("form[data-dirty]")) return true;
+    var fields = document.querySelectorAll('form[method="post"] textarea, form[method="post"] input:not([type]), form[method="post"] input[type="text"], form[method="post"] input[type="email"], form[method="post"] input[type="url"], form[method="post"] input[type="number"], form[method="post"] input[type="date"]');
+    for (var i = 0; i < fields.length; i++) {
+      if (fields[i].value !== fields[i].defaultValue) return true;
+    }
+    return false;
+  }
+
   // A page left for another must let go of its stream at once. Otherwise the
   // browser may keep the old page (back/forward cache) with its connection
   // open, and after a few navigations every connection the origin gets over
