@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"context"
+	"fmt"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -114,4 +116,57 @@ func TestUISessionEndedTabGoesToLogin(t *testing.T) {
 	srv = srv.restart(t)
 	pollThroughNavigations(t, ctx, "the tab reaches the login page",
 		`location.pathname === '/login' && new URLSearchParams(location.search).get('next') === '/jobs?status=active' && document.querySelector('[data-testid="login-form"]') !== null`, 30*time.Second)
+}
+
+// A notification made two days ago and never shown (no visible tab
+// acknowledged it) is announced by a toast, but raises no browser
+// Notification: its mark, which keeps the Notification to one, is kept a
+// day only, so the Notification may well have been raised already. A
+// fresh one, on the same page, raises its own.
+func TestUIOldAnnouncementRaisesNoBrowserNotification(t *testing.T) {
+	srv := startServer(t, map[string]string{"TEMPLATE_DELAY": "20ms"})
+	email := fmt.Sprintf("old-%d@example.com", time.Now().UnixNano())
+	cli(t, srv, "user", "create", "--email", email, "--password", password, "--name", "Old News")
+	token := tokenFor(t, srv, email)
+	projectID := apiProject(t, srv, token, "Old news")
+	old := apiJobCreate(t, srv, token, projectID, "project_charter")
+	waitAPI(t, srv, token, old, "completed")
+	fresh := apiJobCreate(t, srv, token, projectID, "project_charter")
+	waitAPI(t, srv, token, fresh, "completed")
+	twoDaysAgo := time.Now().UTC().Add(-48 * time.Hour).Format("2006-01-02 15:04:05.000000000-07:00")
+	sqlite(t, srv, fmt.Sprintf(`UPDATE notifications SET created_at = '%s' WHERE job_id = '%s'`, twoDaysAgo, old))
+
+	ctx := newBrowser(t)
+	grantNotifications(t, ctx, srv)
+	logIn(t, ctx, srv, email)
+	waitFor(t, ctx, "both toasts show", `document.querySelectorAll('[data-testid="toast"]').length === 2 &&
+		Array.from(document.querySelectorAll('[data-testid="toast"]')).every(t => t.__acked === true)`, 5*time.Second)
+	age := value(t, ctx, "the old toast's age", chromedp.Evaluate[float64](fmt.Sprintf(`(Date.now() - parseInt(document.querySelector('[data-testid="toast"][data-tag="job-%s"]').dataset.created, 10)) / 36e5`, old)))
+	if age < 47 || age > 49 {
+		t.Fatalf("the old toast says it was made %.1f hours ago; want 48", age)
+	}
+	waitFor(t, ctx, "the fresh one raises a browser notification", fmt.Sprintf(`window.__dossierNotifications.some(n => n.tag === 'job-%s')`, fresh), 5*time.Second)
+	tags := value(t, ctx, "browser notifications", chromedp.Evaluate[[]string](`window.__dossierNotifications.map(n => n.tag)`))
+	if len(tags) != 1 {
+		t.Fatalf("browser notifications %q; want one, for job-%s only", tags, fresh)
+	}
+	if marked := value(t, ctx, "the old one's mark", chromedp.Evaluate[bool](`(() => {
+		for (let i = 0; i < localStorage.length; i++) if (localStorage.key(i).startsWith('dossier-notified-') && localStorage.key(i) !== 'dossier-notified-' + document.querySelector('[data-testid="toast"][data-tag="job-`+fresh+`"]').dataset.announce) return true;
+		return false;
+	})()`)); marked {
+		t.Fatal("the old announcement left a mark: it went to raise a browser notification")
+	}
+}
+
+// sqlite runs a statement on the server's SQLite database.
+func sqlite(t *testing.T, srv *Server, stmt string) {
+	t.Helper()
+	path, ok := strings.CutPrefix(srv.DatabaseURL, "sqlite:")
+	if !ok {
+		t.Fatalf("not a SQLite database: %s", srv.DatabaseURL)
+	}
+	out, err := exec.Command("sqlite3", "-cmd", ".timeout 10000", path, stmt).CombinedOutput()
+	if err != nil {
+		t.Fatalf("sqlite3 %q: %v\n%s", stmt, err, out)
+	}
 }

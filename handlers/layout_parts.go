@@ -24,6 +24,7 @@ func notificationToast(n models.Notification) templ.Component {
 	title, body, link := notificationWords(n)
 	return partials.Toast(partials.ToastVM{
 		NotificationID: n.ID, JobID: *n.JobID, Status: strings.TrimPrefix(n.Kind, "job_"), Title: title, Body: body, URL: link,
+		Created: n.CreatedAt,
 	})
 }
 

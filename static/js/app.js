@@ -222,12 +222,13 @@
   }
 
   // Marks of notifications shown more than a day ago are forgotten.
+  var MARK_MS = 864e5;
   function pruneMarks() {
     try {
       var ls = window.localStorage;
       for (var i = ls.length - 1; i >= 0; i--) {
         var k = ls.key(i);
-        if (k && k.indexOf("dossier-notified-") === 0 && Date.now() - parseInt(ls.getItem(k), 10) > 864e5) ls.removeItem(k);
+        if (k && k.indexOf("dossier-notified-") === 0 && Date.now() - parseInt(ls.getItem(k), 10) > MARK_MS) ls.removeItem(k);
       }
     } catch (e) {}
   }
@@ -391,7 +392,11 @@
       acknowledge(id); // again, in case the first one was lost
       return;
     }
-    notifyOnce({
+    // An announcement older than the marks' lifetime may have raised its
+    // browser Notification already, its mark since forgotten: the toast
+    // alone shows it.
+    var created = parseInt(toast.getAttribute("data-created"), 10);
+    if (!(created > 0 && Date.now() - created > MARK_MS)) notifyOnce({
       id: id, tag: toast.getAttribute("data-tag"), title: toast.getAttribute("data-title"),
       body: toast.getAttribute("data-body"), url: toast.getAttribute("data-url"),
     });

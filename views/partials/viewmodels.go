@@ -7,6 +7,7 @@ import (
 	"hash/fnv"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // JobCardVM is a job's live progress card.
@@ -86,6 +87,10 @@ type ToastVM struct {
 	Body   string
 	// URL is where the toast's link goes, as "/jobs/<id>".
 	URL string
+	// Created is when the notification was made. The page raises no
+	// browser Notification for one older than the marks that keep it to
+	// one across tabs (a day): the toast alone shows.
+	Created time.Time
 }
 
 // Humanize turns a document type key into words: "risk_register" becomes
