@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 )
 
@@ -168,5 +169,41 @@ func sqlite(t *testing.T, srv *Server, stmt string) {
 	out, err := exec.Command("sqlite3", "-cmd", ".timeout 10000", path, stmt).CombinedOutput()
 	if err != nil {
 		t.Fatalf("sqlite3 %q: %v\n%s", stmt, err, out)
+	}
+}
+
+// Clicking a browser Notification in a tab that holds unsaved edits opens
+// the job in a new tab: the editor and its text stay.
+func TestUINotificationClickKeepsUnsavedEdits(t *testing.T) {
+	srv := startServer(t, map[string]string{"TEMPLATE_DELAY": "20ms"})
+	ctx := newBrowser(t)
+	grantNotifications(t, ctx, srv)
+	email := signUp(t, ctx, srv)
+	token := tokenFor(t, srv, email)
+	projectID := apiProject(t, srv, token, "Click")
+	act(t, ctx, "leave the app while the job runs", chromedp.Navigate("about:blank"))
+	jobID := apiJobCreate(t, srv, token, projectID, "project_charter")
+	waitAPI(t, srv, token, jobID, "completed")
+
+	// The editor's page announces the ending, and raises the Notification.
+	editURL := srv.URL + "/projects/" + projectID + "/documents/project_charter/edit"
+	act(t, ctx, "the editor", chromedp.Navigate(editURL), chromedp.WaitVisible(testid("edit-markdown")))
+	waitFor(t, ctx, "a browser notification", fmt.Sprintf(`window.__dossierNotifications.some(n => n.tag === 'job-%s')`, jobID), 5*time.Second)
+	act(t, ctx, "type without saving",
+		chromedp.Evaluate[chromedp.Void](`(() => { const e = document.getElementById('edit-markdown'); e.focus(); e.setSelectionRange(e.value.length, e.value.length); })()`),
+		chromedp.SendKeys(testid("edit-markdown"), "\n\nNot saved yet."),
+		chromedp.Evaluate[chromedp.Void](`window.__samePage = true`),
+	)
+
+	opened := chromedp.WaitNewTarget(ctx, func(info *target.Info) bool { return strings.HasSuffix(info.URL, "/jobs/"+jobID) })
+	act(t, ctx, "click the notification", chromedp.Evaluate[chromedp.Void](`window.__dossierNotifications[0].notification.onclick()`))
+	select {
+	case <-opened:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no tab opened on the job")
+	}
+	got := value(t, ctx, "the editor after the click", chromedp.Evaluate[string](`window.__samePage === true ? document.getElementById('edit-markdown').value : 'left: ' + location.href`))
+	if !strings.Contains(got, "Not saved yet.") {
+		t.Fatalf("after the click the tab holds %q", got)
 	}
 }

@@ -200,10 +200,18 @@
       }
       try {
         var n = new Notification(data.title, { body: data.body, tag: data.tag });
-        window.__dossierNotifications.push({ title: data.title, body: data.body, tag: data.tag, url: data.url });
+        var hook = { title: data.title, body: data.body, tag: data.tag, url: data.url };
+        Object.defineProperty(hook, "notification", { value: n }); // for tests to click
+        window.__dossierNotifications.push(hook);
+        // A click opens the job in this tab, unless the tab holds edits
+        // not saved yet (an editor's text): then in a new one.
         n.onclick = function () {
-          window.focus();
-          if (data.url) window.location.assign(data.url);
+          if (data.url && hasUnsavedEdits()) {
+            window.open(data.url, "_blank", "noopener");
+          } else {
+            window.focus();
+            if (data.url) window.location.assign(data.url);
+          }
           n.close();
         };
       } catch (e) {
