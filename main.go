@@ -263,7 +263,18 @@ func serve(args []string, getenv func(string) string) error {
 		// misleads whoever reads the command line.
 		return fmt.Errorf("--addr has no use with --role worker, which serves no HTTP (METRICS_ADDR serves its /metrics)")
 	}
-	cfg, err := LoadConfig(getenv)
+	env := getenv
+	if addrSet {
+		// --addr overrides ADDR: a value of ADDR it replaces must not stop
+		// the start.
+		env = func(k string) string {
+			if k == "ADDR" {
+				return ""
+			}
+			return getenv(k)
+		}
+	}
+	cfg, err := LoadConfig(env)
 	if err != nil {
 		return err
 	}

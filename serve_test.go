@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"strings"
@@ -291,5 +292,40 @@ func TestServeRefusesBadArguments(t *testing.T) {
 			assert.Equal(t, 1, code, out)
 			assert.Equal(t, "dossier: "+tc.want, strings.TrimSpace(out), "one line")
 		})
+	}
+}
+
+// --addr overrides ADDR, whose value then does not matter: an ADDR the
+// check would refuse does not stop a start that names its own address.
+func TestAddrFlagOverridesABadADDR(t *testing.T) {
+	addr := freeAddr(t)
+	cmd := exec.Command(binary, "serve", "--addr", addr)
+	cmd.Env = append(os.Environ(), "DATABASE_URL=sqlite:"+t.TempDir()+"/a.db", "ADDR=not-an-address")
+	out := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	require.NoError(t, cmd.Start())
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		<-done
+	})
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if resp, err := http.Get("http://" + addr + "/healthz"); err == nil {
+			resp.Body.Close()
+			assert.Equal(t, http.StatusOK, resp.StatusCode)
+			return
+		}
+		select {
+		case err := <-done:
+			done <- err
+			t.Fatalf("dossier exited: %v\n%s", err, out.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("dossier did not serve on --addr %s:\n%s", addr, out.String())
+		}
+		<-time.After(20 * time.Millisecond)
 	}
 }
