@@ -232,6 +232,9 @@ func (s *Server) logout(c *fiber.Ctx) error {
 			return err
 		}
 	}
+	if sess := currentSession(c); sess != nil {
+		s.sessionStreams.end(sess.ID) // the session's other tabs stop receiving
+	}
 	s.clearSessionCookie(c)
 	if isJSONRequest(c) || wantsJSON(c) {
 		return c.SendStatus(fiber.StatusNoContent)

@@ -74,6 +74,8 @@ type Server struct {
 	gen documents.Generator
 	// done closes at shutdown, so that streams end and never hold it up.
 	done chan struct{}
+	// sessionStreams ends a session's streams when it logs out.
+	sessionStreams *sessionStreams
 	// admin pushes the operator console's live part to administrators.
 	admin *adminFeed
 	// Log-in failures per client address and per account; sign-ups per
@@ -111,7 +113,7 @@ func NewServer(cfg Config, db *models.DB, jobs Jobs, broker *events.Broker, gen 
 		cfg.AdminRefresh = 2 * time.Second
 	}
 	s := &Server{
-		cfg: cfg, db: db, jobs: jobs, broker: broker, gen: gen, done: make(chan struct{}),
+		cfg: cfg, db: db, jobs: jobs, broker: broker, gen: gen, done: make(chan struct{}), sessionStreams: newSessionStreams(),
 		loginByAddr:    newWindowLimiter(cfg.LoginRate, time.Minute),
 		loginByAccount: newWindowLimiter(cfg.LoginAccountRate, cfg.LoginAccountWindow),
 		signupByAddr:   newWindowLimiter(cfg.LoginRate, time.Minute),

@@ -7,6 +7,7 @@ import (
 	"net"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -123,7 +124,13 @@ func (s *Server) runStream(c *fiber.Ctx, st stream) error {
 	c.Status(fiber.StatusOK)
 
 	heartbeat, shutdown, conn := s.cfg.Heartbeat, s.done, c.Context().Conn()
+	var loggedOut <-chan struct{} // nil for a token's stream: never ends by a logout
+	forget := func() {}
+	if sess := currentSession(c); sess != nil {
+		loggedOut, forget = s.sessionStreams.add(strings.Clone(sess.ID))
+	}
 	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
+		defer forget()
 		defer func() {
 			if r := recover(); r != nil {
 				slog.Error("sse stream panicked", "panic", r, "stack", string(debug.Stack()))
@@ -176,6 +183,8 @@ func (s *Server) runStream(c *fiber.Ctx, st stream) error {
 		for {
 			select {
 			case <-shutdown:
+				return
+			case <-loggedOut:
 				return
 			case <-tick.C:
 				if peerClosed(conn) || e.comment("ping") != nil || e.flush() != nil {
