@@ -94,15 +94,17 @@ func command(t *testing.T, env []string, args ...string) string {
 	return stdout.String()
 }
 
-func start(t *testing.T, env []string, args ...string) *proc {
+// launch starts dossier with the arguments and env (added to this
+// process's): killed at the test's end if still running, its output logged
+// if the test failed.
+func launch(t *testing.T, env []string, args ...string) *proc {
 	t.Helper()
-	addr := freeAddr(t)
-	cmd := exec.Command(binary, append([]string{"serve"}, args...)...)
-	cmd.Env = append(append(os.Environ(), env...), "ADDR="+addr)
+	cmd := exec.Command(binary, args...)
+	cmd.Env = append(os.Environ(), env...)
 	out := &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	require.NoError(t, cmd.Start())
-	p := &proc{t: t, cmd: cmd, out: out, url: "http://" + addr, done: make(chan error, 1)}
+	p := &proc{t: t, cmd: cmd, out: out, done: make(chan error, 1)}
 	go func() { p.done <- cmd.Wait() }()
 	t.Cleanup(func() {
 		if cmd.ProcessState == nil {
@@ -113,6 +115,27 @@ func start(t *testing.T, env []string, args ...string) *proc {
 			t.Logf("dossier output:\n%s", out.String())
 		}
 	})
+	return p
+}
+
+// waitOutput waits, at most within, for the process to write want.
+func (p *proc) waitOutput(want string, within time.Duration) {
+	p.t.Helper()
+	deadline := time.Now().Add(within)
+	for !strings.Contains(p.out.String(), want) {
+		require.True(p.t, time.Now().Before(deadline), "dossier never wrote %q:\n%s", want, p.out.String())
+		<-time.After(20 * time.Millisecond)
+	}
+}
+
+// start runs `dossier serve` with the arguments on a free ADDR and waits
+// until it answers /healthz.
+func start(t *testing.T, env []string, args ...string) *proc {
+	t.Helper()
+	addr := freeAddr(t)
+	p := launch(t, append(env[:len(env):len(env)], "ADDR="+addr), append([]string{"serve"}, args...)...)
+	p.url = "http://" + addr
+	out := p.out
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
 		if resp, err := http.Get(p.url + "/healthz"); err == nil {
@@ -338,34 +361,18 @@ func TestWebAndWorkerRoles(t *testing.T) {
 	defer provider.Close()
 	env := postgresEnv(t, provider, "SWEEP_INTERVAL=1h")
 
-	worker := exec.Command(binary, "serve", "--role", "worker")
-	worker.Env = append(os.Environ(), env...)
-	var wout syncBuffer
-	worker.Stdout, worker.Stderr = &wout, &wout
-	require.NoError(t, worker.Start())
-	wdone := make(chan error, 1)
-	go func() { wdone <- worker.Wait() }()
-	t.Cleanup(func() {
-		if worker.ProcessState == nil {
-			worker.Process.Kill()
-			<-wdone
-		}
-	})
+	worker := launch(t, env, "serve", "--role", "worker")
 	// The worker is up once its LISTEN connection is: wait for its log line.
-	deadline := time.Now().Add(20 * time.Second)
-	for !strings.Contains(wout.String(), "worker running") {
-		require.True(t, time.Now().Before(deadline), "worker did not start: %s", wout.String())
-		<-time.After(20 * time.Millisecond)
-	}
+	worker.waitOutput("worker running", 20*time.Second)
 
 	web := start(t, env, "--role", "web")
 	token, jobID := setupJob(t, env, web)
 	done := web.waitJob(token, jobID, 30*time.Second, func(j jobView) bool { return j.Status == "completed" })
 	assert.Equal(t, 10, done.CompletedDocuments)
 
-	require.NoError(t, worker.Process.Signal(syscall.SIGTERM))
+	require.NoError(t, worker.cmd.Process.Signal(syscall.SIGTERM))
 	select {
-	case err := <-wdone:
+	case err := <-worker.done:
 		assert.NoError(t, err)
 	case <-time.After(30 * time.Second):
 		t.Fatal("worker did not exit after SIGTERM")

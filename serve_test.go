@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net"
 	"net/http"
-	"os"
 	"os/exec"
 	"strings"
 	"syscall"
@@ -24,25 +23,17 @@ import (
 // still running at the deadline is killed and fails the test.
 func runToExit(t *testing.T, env []string, within time.Duration, args ...string) (int, string) {
 	t.Helper()
-	cmd := exec.Command(binary, args...)
-	cmd.Env = append(os.Environ(), env...)
-	out := &syncBuffer{}
-	cmd.Stdout, cmd.Stderr = out, out
-	require.NoError(t, cmd.Start())
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
+	p := launch(t, env, args...)
 	select {
-	case err := <-done:
+	case err := <-p.done:
 		var exit *exec.ExitError
 		if errors.As(err, &exit) {
-			return exit.ExitCode(), out.String()
+			return exit.ExitCode(), p.out.String()
 		}
 		require.NoError(t, err)
-		return 0, out.String()
+		return 0, p.out.String()
 	case <-time.After(within):
-		cmd.Process.Kill()
-		<-done
-		t.Fatalf("dossier %v still running after %s:\n%s", args, within, out.String())
+		t.Fatalf("dossier %v still running after %s:\n%s", args, within, p.out.String())
 		return 0, ""
 	}
 }
@@ -124,19 +115,8 @@ func TestSIGTERMWhileStarting(t *testing.T) {
 	_, err = holder.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, gooseLockID)
 	require.NoError(t, err)
 
-	cmd := exec.Command(binary, "serve", "--role", "worker")
-	cmd.Env = append(os.Environ(), env...)
-	out := &syncBuffer{}
-	cmd.Stdout, cmd.Stderr = out, out
-	require.NoError(t, cmd.Start())
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	t.Cleanup(func() {
-		if cmd.ProcessState == nil {
-			cmd.Process.Kill()
-			<-done
-		}
-	})
+	p := launch(t, env, "serve", "--role", "worker")
+	cmd, out, done := p.cmd, p.out, p.done
 	// The process is in its start once it has tried for the lock.
 	deadline := time.Now().Add(20 * time.Second)
 	for {
@@ -178,11 +158,7 @@ func TestSecondSIGTERMExitsAtOnce(t *testing.T) {
 	require.NoError(t, err)
 
 	require.NoError(t, p.cmd.Process.Signal(syscall.SIGTERM))
-	deadline := time.Now().Add(20 * time.Second)
-	for !strings.Contains(p.out.String(), "shutting down") {
-		require.True(t, time.Now().Before(deadline), "no shutdown after SIGTERM:\n%s", p.out.String())
-		<-time.After(20 * time.Millisecond)
-	}
+	p.waitOutput("shutting down", 20*time.Second)
 	require.NoError(t, p.cmd.Process.Signal(syscall.SIGTERM))
 	select {
 	case err := <-p.done:
@@ -299,17 +275,7 @@ func TestServeRefusesBadArguments(t *testing.T) {
 // check would refuse does not stop a start that names its own address.
 func TestAddrFlagOverridesABadADDR(t *testing.T) {
 	addr := freeAddr(t)
-	cmd := exec.Command(binary, "serve", "--addr", addr)
-	cmd.Env = append(os.Environ(), "DATABASE_URL=sqlite:"+t.TempDir()+"/a.db", "ADDR=not-an-address")
-	out := &syncBuffer{}
-	cmd.Stdout, cmd.Stderr = out, out
-	require.NoError(t, cmd.Start())
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		<-done
-	})
+	p := launch(t, []string{"DATABASE_URL=sqlite:" + t.TempDir() + "/a.db", "ADDR=not-an-address"}, "serve", "--addr", addr)
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		if resp, err := http.Get("http://" + addr + "/healthz"); err == nil {
@@ -318,13 +284,12 @@ func TestAddrFlagOverridesABadADDR(t *testing.T) {
 			return
 		}
 		select {
-		case err := <-done:
-			done <- err
-			t.Fatalf("dossier exited: %v\n%s", err, out.String())
+		case err := <-p.done:
+			t.Fatalf("dossier exited: %v\n%s", err, p.out.String())
 		default:
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("dossier did not serve on --addr %s:\n%s", addr, out.String())
+			t.Fatalf("dossier did not serve on --addr %s:\n%s", addr, p.out.String())
 		}
 		<-time.After(20 * time.Millisecond)
 	}

@@ -219,26 +219,21 @@ func (h *eventHub) UserEvents(c *fiber.Ctx) error {
 	if u.IsAdmin {
 		admin, leaveAdmin = h.s.admin.subscribe()
 	}
+	// apply sends an update and its drafts; an update the stream is ahead
+	// of sends nothing, nor its drafts' reset.
+	apply := func(e *sse, up *events.SyncUpdate) (bool, error) {
+		if sent, err := ls.send(e, up); err != nil || !sent {
+			return false, err
+		}
+		return false, drafts.synced(e, up)
+	}
 	return h.s.runStream(c, stream{
-		sub:    sub,
-		admin:  admin,
-		drafts: drafts,
-		start: func(e *sse) (bool, error) {
-			if err := ls.send(e, first); err != nil {
-				return false, err
-			}
-			return false, drafts.synced(e, first)
-		},
-		applySync: func(e *sse, up *events.SyncUpdate) (bool, error) {
-			if ls.behind(up) {
-				return false, nil // nor its drafts' reset
-			}
-			if err := ls.send(e, up); err != nil {
-				return false, err
-			}
-			return false, drafts.synced(e, up)
-		},
-		closed: leaveAdmin,
+		sub:       sub,
+		admin:     admin,
+		drafts:    drafts,
+		start:     func(e *sse) (bool, error) { return apply(e, first) },
+		applySync: apply,
+		closed:    leaveAdmin,
 	})
 }
 
@@ -312,11 +307,12 @@ func (ls *liveStream) behind(up *events.SyncUpdate) bool {
 // and the bell, the lists of the view (when they may have changed), each
 // changed job's fragments, the announcements, and last a sync
 // event carrying the position. Every fragment is a whole state, so sending
-// one twice is harmless.
-func (ls *liveStream) send(e *sse, up *events.SyncUpdate) error {
+// one twice is harmless. It sends nothing, and reports so, for an update
+// the stream is ahead of (behind).
+func (ls *liveStream) send(e *sse, up *events.SyncUpdate) (sent bool, err error) {
 	st := up.State
 	if ls.behind(up) {
-		return nil
+		return false, nil
 	}
 	ls.sent = true
 	if st.Reset {
@@ -325,19 +321,19 @@ func (ls *liveStream) send(e *sse, up *events.SyncUpdate) error {
 	if st.ActiveJobs != ls.active {
 		ls.active = st.ActiveJobs
 		if err := e.event("badge", badgeBytes(ls.active)); err != nil {
-			return err
+			return true, err
 		}
 	}
 	if st.Unread != ls.unread {
 		ls.unread = st.Unread
 		if err := e.event("bell", renderBytes(layouts.BellCount(ls.unread))); err != nil {
-			return err
+			return true, err
 		}
 	}
 	if up.Board != nil && ls.view.lists() {
 		for _, ev := range ls.h.listEvents(up, ls.view) {
 			if err := e.event(ev.name, ev.data); err != nil {
-				return err
+				return true, err
 			}
 		}
 	}
@@ -349,7 +345,7 @@ func (ls *liveStream) send(e *sse, up *events.SyncUpdate) error {
 		}
 		ls.seen[key] = snap.Job.SyncPosition
 		if err := ls.sendJob(e, snap); err != nil {
-			return err
+			return true, err
 		}
 	}
 	if a := up.Projects[ls.view.Arg]; a != nil && ls.view.Kind == "project" && (st.To > ls.projectAt || st.Reset) {
@@ -358,13 +354,13 @@ func (ls *liveStream) send(e *sse, up *events.SyncUpdate) error {
 		ls.projectAt = st.To
 		for _, ev := range ls.h.projectEvents(up, a) {
 			if err := e.event(ev.name, ev.data); err != nil {
-				return err
+				return true, err
 			}
 		}
 	}
 	if ls.view.Kind == "document" {
 		if err := ls.sendNewerVersion(e, up); err != nil {
-			return err
+			return true, err
 		}
 	}
 	for _, n := range st.Notifications {
@@ -380,7 +376,7 @@ func (ls *liveStream) send(e *sse, up *events.SyncUpdate) error {
 			err = e.event("shown", []byte(n.ID))
 		}
 		if err != nil {
-			return err
+			return true, err
 		}
 	}
 	ls.pos = max(ls.pos, st.To)
@@ -388,7 +384,7 @@ func (ls *liveStream) send(e *sse, up *events.SyncUpdate) error {
 		ls.pos = st.To
 	}
 	pos := strconv.FormatInt(ls.pos, 10)
-	return e.eventWithID("sync", pos, []byte(pos))
+	return true, e.eventWithID("sync", pos, []byte(pos))
 }
 
 // sendJob writes a changed job's fragments: its card wherever it shows,

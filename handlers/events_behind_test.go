@@ -22,7 +22,8 @@ func TestAStreamIgnoresAnUpdateOlderThanItsState(t *testing.T) {
 	send := func(st models.SyncState) string {
 		t.Helper()
 		buf.Reset()
-		require.NoError(t, ls.send(e, &events.SyncUpdate{State: &st}))
+		_, err := ls.send(e, &events.SyncUpdate{State: &st})
+		require.NoError(t, err)
 		require.NoError(t, e.flush())
 		return buf.String()
 	}

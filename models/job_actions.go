@@ -148,8 +148,7 @@ func (db *DB) RetryJob(ctx context.Context, userID, id string, now time.Time) (*
 // batches, leaving their artifacts in place (job_id becomes NULL; the run
 // number is kept on them).
 func (db *DB) DeleteFinishedJobs(ctx context.Context, cutoff time.Time, batch int) (int64, error) {
-	var total int64
-	for {
+	return inBatches(ctx, batch, "delete finished jobs", func() (int64, error) {
 		var n int64
 		err := db.g.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 			var ids []string
@@ -172,8 +171,19 @@ func (db *DB) DeleteFinishedJobs(ctx context.Context, cutoff time.Time, batch in
 			n = res.RowsAffected
 			return res.Error
 		})
+		return n, err
+	})
+}
+
+// inBatches runs one batch of a cleanup (which reports how many rows it
+// removed) until a batch removes fewer than batch rows, or ctx ends; it
+// returns the total removed.
+func inBatches(ctx context.Context, batch int, what string, one func() (int64, error)) (int64, error) {
+	var total int64
+	for {
+		n, err := one()
 		if err != nil {
-			return total, fmt.Errorf("delete finished jobs: %w", err)
+			return total, fmt.Errorf("%s: %w", what, err)
 		}
 		total += n
 		if n < int64(batch) {

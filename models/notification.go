@@ -113,22 +113,12 @@ func (db *DB) withProjectNames(ctx context.Context, ns []Notification) error {
 // good, linking to job pages that no longer exist. An unread one about a
 // job that is still there stays. It returns the number removed.
 func (db *DB) DeleteOldNotifications(ctx context.Context, cutoff time.Time, batch int) (int64, error) {
-	var total int64
-	for {
+	return inBatches(ctx, batch, "delete old notifications", func() (int64, error) {
 		res := db.g.WithContext(ctx).Exec(`DELETE FROM notifications WHERE id IN (
 			SELECT n.id FROM notifications n
 			WHERE n.created_at < ? AND (n.read_at IS NOT NULL OR n.job_id IS NULL
 			   OR NOT EXISTS (SELECT 1 FROM document_generation_jobs j WHERE j.id = n.job_id))
 			LIMIT ?)`, cutoff.UTC(), batch)
-		if res.Error != nil {
-			return total, fmt.Errorf("delete old notifications: %w", res.Error)
-		}
-		total += res.RowsAffected
-		if res.RowsAffected < int64(batch) {
-			return total, nil
-		}
-		if err := ctx.Err(); err != nil {
-			return total, err
-		}
-	}
+		return res.RowsAffected, res.Error
+	})
 }
