@@ -98,6 +98,28 @@ func newerVersionReachesAnOpenDocument(t *testing.T, viewer, editor *Server) {
 	}
 	checkWidths(t, page, "document page with a newer version's banner")
 
+	// The stream reopens (as after a dropped connection): the banner is not
+	// written again with the same version, or a screen reader would read
+	// the live region out a second time.
+	act(t, page, "reopen the stream", chromedp.Evaluate[chromedp.Void](`(() => {
+		window.__newerChanges = 0;
+		new MutationObserver(() => window.__newerChanges++).observe(document.querySelector('[data-testid="newer-version"]'),
+			{childList: true, subtree: true, characterData: true, attributes: true});
+		window.__sourcesBefore = window.__dossierEventSources;
+		window.__dossierSynced = false;
+		const b = document.body, u = new URL(b.getAttribute('sse-connect'), location.href);
+		u.searchParams.set('since', '0'); // from the start: the whole state again
+		b.setAttribute('sse-connect', u.pathname + u.search);
+		window.dispatchEvent(new PageTransitionEvent('pagehide', {persisted: true}));
+		window.dispatchEvent(new PageTransitionEvent('pageshow', {persisted: true}));
+	})()`))
+	waitFor(t, page, "the reopened stream's first batch", `window.__dossierEventSources > window.__sourcesBefore && window.__dossierSynced === true`, 10*time.Second)
+	if n := value(t, page, "changes to the banner", chromedp.Evaluate[int](`window.__newerChanges`)); n != 0 {
+		t.Errorf("the reopened stream rewrote the banner of the same version (%d changes)", n)
+	}
+	if again := read(page); again.Text != got.Text {
+		t.Errorf("after the reconnect the banner says %q, before %q", again.Text, got.Text)
+	}
 	// The editor: told that saving would be refused; the draft stays, and
 	// the save is refused with it.
 	waitFor(t, draft, "the editor tells of version 2", `(() => {
@@ -116,4 +138,18 @@ func newerVersionReachesAnOpenDocument(t *testing.T, viewer, editor *Server) {
 	if v := value(t, draft, "the draft after the refusal", chromedp.Value(testid("edit-markdown"))); !strings.Contains(v, "My unsaved draft.") {
 		t.Errorf("after the refusal the editor holds %q", v)
 	}
+
+	// A later version is still told.
+	act(t, saver, "save version 3",
+		chromedp.Navigate(editor.URL+docURL+"/edit"),
+		chromedp.WaitVisible(testid("edit-markdown")),
+		chromedp.Evaluate[chromedp.Void](`(() => { const e = document.getElementById('edit-markdown'); e.focus(); e.setSelectionRange(e.value.length, e.value.length); })()`),
+		chromedp.SendKeys(testid("edit-markdown"), " Again."),
+		chromedp.Click(testid("edit-save")),
+		chromedp.WaitVisible(testid("artifact-version")),
+	)
+	waitFor(t, page, "the document page tells of version 3", `(() => {
+		const b = document.querySelector('[data-testid="newer-version"] [data-testid="newer-version-banner"]');
+		return b !== null && b.getAttribute('data-version') === '3' && b.textContent.includes('Version 3 was saved');
+	})()`, 10*time.Second)
 }

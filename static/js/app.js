@@ -503,6 +503,17 @@
       e.detail.shouldSwap = false;
     }
   });
+  // A document page's newer-version banner is a live region: a stream that
+  // starts over (a reconnect that replays the whole state) tells of the
+  // version it already shows, and writing it again would have a screen
+  // reader read it out twice. Only a later version is written.
+  document.addEventListener("htmx:sseBeforeMessage", function (e) {
+    var target = e.target;
+    if (!target || target.id !== "newer-version") return;
+    var v = /data-version="(\d+)"/.exec(e.detail.data || "");
+    var shown = target.querySelector("[data-version]");
+    if (v && shown && parseInt(v[1], 10) <= parseInt(shown.getAttribute("data-version"), 10)) e.preventDefault();
+  });
   document.addEventListener("htmx:sseBeforeMessage", function (e) {
     var target = e.target;
     if (!target || target.getAttribute("data-testid") !== "job-card") return;
