@@ -159,7 +159,7 @@ func TestArtifactPage(t *testing.T) {
 		assert.Equal(t, risk.Title, strings.TrimSpace(article.Find("h1").First().Text()))
 		var ranked *goquery.Selection
 		article.Find("table").EachWithBreak(func(_ int, tbl *goquery.Selection) bool {
-			if strings.Contains(tbl.Find("thead").Text(), "Probability") {
+			if strings.Contains(tbl.Find("thead").Text(), "Mitigation") {
 				ranked = tbl
 				return false
 			}

@@ -201,11 +201,12 @@ func (w *docxWriter) table(t *extast.Table) {
 	// and leaves that much short of the right one. The indent is the cell
 	// margin, and the cell margins are set here, not left to the style, so
 	// that the two stay equal.
-	pad := ctypes.NewTableWidth(cellMargin, stypes.TableWidthDxa)
+	widths, size := w.columnWidths(t)
+	margin := cellMargin(size)
+	pad := ctypes.NewTableWidth(margin, stypes.TableWidthDxa)
 	zero := ctypes.NewTableWidth(0, stypes.TableWidthDxa)
 	tbl.CellMargin(zero, pad, zero, pad)
-	tbl.GetCT().TableProp.Indent = ctypes.NewTableWidth(cellMargin, stypes.TableWidthDxa)
-	widths, size := w.columnWidths(t)
+	tbl.GetCT().TableProp.Indent = ctypes.NewTableWidth(margin, stypes.TableWidthDxa)
 	tbl.Grid(widths...)
 	for r := t.FirstChild(); r != nil; r = r.NextSibling() {
 		_, header := r.(*extast.TableHeader)
@@ -347,11 +348,17 @@ func plainText(n ast.Node, src []byte) string {
 	return strings.TrimSpace(b.String())
 }
 
-// cellMargin is a table cell's left and right margin, in twips (0.13 cm):
-// less than Word's 0.19 cm, which suits 11 pt text, because tables are set
-// at 8 or 9 pt and a register's eight columns would spend a sixth of the
-// page's width on margins.
-const cellMargin = 72
+// cellMargin is a table cell's left and right margin, in twips, for a
+// table set at size points: Word's own 108 (0.19 cm) for a table that
+// fits at 9 pt, so that ordinary tables look as Word's do; 72 (0.13 cm)
+// for a crowded table set at 8 pt, where a register's eight columns would
+// otherwise spend a sixth of the page's width on margins.
+func cellMargin(size uint64) int {
+	if size < 9 {
+		return 72
+	}
+	return 108
+}
 
 // shortValue is the longest cell, in characters, that a column keeps on
 // one line: a number, a date, a band, a code, a short name.
@@ -475,7 +482,7 @@ func columnNeeds(head []string, body [][]string, n int, size uint64) (need, text
 		}
 	}
 	for i := range need {
-		need[i] += 2*cellMargin + air
+		need[i] += 2*float64(cellMargin(size)) + air
 		if !wraps[i] {
 			text[i] = 0
 		}

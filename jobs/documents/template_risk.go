@@ -9,7 +9,7 @@ import (
 // where exposure is highest, and shows who carries that exposure.
 func writeRisks(f *facts, d *doc) {
 	rf := f.risks
-	d.para(fmt.Sprintf("Scoring rule: probability and impact are rated 1–5; score = probability × impact (1–25). Bands: **High** %d–25, **Medium** %d–%d, **Low** 1–%d. Risks are ranked by score; equal scores keep the order in which they were raised.",
+	d.para(fmt.Sprintf("Scoring rule: probability (P) and impact (I) are rated 1–5; score = P × I (1–25). Bands: **High** %d–25, **Medium** %d–%d, **Low** 1–%d. Risks are ranked by score; equal scores keep the order in which they were raised.",
 		highBand, mediumBand, highBand-1, mediumBand-1))
 	if len(rf.ranked) == 0 {
 		d.para("Risks: " + notProvided + " Hold a risk workshop with the Scope Statement in hand before the plan is approved.")
@@ -25,7 +25,7 @@ func writeRisks(f *facts, d *doc) {
 	)
 
 	d.h(2, "Risks ranked by score")
-	t := newTable("Rank", "Risk", "Probability", "Impact", "Score", "Band", "Owner", "Mitigation").right(2, 3, 4)
+	t := newTable("Rank", "Risk", "P", "I", "Score", "Band", "Owner", "Mitigation").right(2, 3, 4)
 	for i, r := range rf.ranked {
 		t.row(strconv.Itoa(i+1), escOr(r.Description, notProvided), strconv.Itoa(r.Probability), strconv.Itoa(r.Impact),
 			strconv.Itoa(r.Score), band(r.Score), escOr(r.Owner, "_Unassigned_"), escOr(r.Mitigation, notProvided))
@@ -39,7 +39,7 @@ func writeRisks(f *facts, d *doc) {
 	for _, r := range rf.ranked {
 		grid[r.Probability][r.Impact]++
 	}
-	h := newTable("Probability ↓ / Impact →", "1", "2", "3", "4", "5").right(1, 2, 3, 4, 5)
+	h := newTable("P ↓ / I →", "1", "2", "3", "4", "5").right(1, 2, 3, 4, 5)
 	for p := 5; p >= 1; p-- {
 		row := []string{strconv.Itoa(p)}
 		for i := 1; i <= 5; i++ {
