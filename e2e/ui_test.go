@@ -528,48 +528,16 @@ func requestsStillFlow(t *testing.T, ctx context.Context) {
 func TestUIForegroundGenerationStreamsIntoThePage(t *testing.T) {
 	srv, model := gatedServer(t, serverOpts{env: map[string]string{"BACKGROUND_GENERATION": "off"}})
 	ctx := newBrowser(t)
-	signUp(t, ctx, srv)
-	projectID := exampleProject(t, ctx, srv)
-	act(t, ctx, "open the generate page",
-		chromedp.Navigate(srv.URL+"/projects/"+projectID+"/generate"),
-		chromedp.WaitVisible(testid("foreground-form")),
-	)
-	// Only the risk register: its scope statement comes along.
-	act(t, ctx, "choose the risk register",
-		chromedp.Click(testid("select-all")),
-		chromedp.Click(testid("doc-risk_register")),
-	)
-	if n := value(t, ctx, "selected", chromedp.Text(testid("selected-count"))); n != "2 documents" {
-		t.Fatalf("selected %q; want the risk register and its scope statement", n)
-	}
-	// The page loads for as long as the generation runs, so do not wait for
-	// the load event: poll the streamed document instead.
-	act(t, ctx, "generate now",
-		chromedp.Evaluate[chromedp.Void](`document.querySelector('[data-testid="start-foreground"]').click()`),
-		chromedp.WaitReady(testid("fg-results")),
-	)
-	leaving := `(() => { const e = new Event('beforeunload', {cancelable: true}); window.dispatchEvent(e); return e.defaultPrevented; })()`
-	release(t, model, 1)
-	waitFor(t, ctx, "the first document shows while the second is written",
-		`document.querySelectorAll('[data-testid="fg-doc"]').length === 1 &&
-		 getComputedStyle(Array.from(document.querySelectorAll('[data-testid="fg-step"]')).pop()).display !== 'none' &&
-		 Array.from(document.querySelectorAll('[data-testid="fg-step"]')).pop().dataset.kind === 'working'`, 10*time.Second)
-	if !value(t, ctx, "leaving mid-run", chromedp.Evaluate[bool](leaving)) {
-		t.Fatal("leaving mid-run does not warn")
-	}
-	if h := value(t, ctx, "heading mid-run", chromedp.Text(testid("fg-heading"))); h != "Generating 2 documents" {
-		t.Fatalf("the heading mid-run says %q", h)
-	}
+	startForeground(t, ctx, srv, model)
 	screenshot(t, ctx, "mid-run")
 	release(t, model, 1)
 	waitFor(t, ctx, "the run finishes",
 		`Array.from(document.querySelectorAll('[data-testid="fg-step"]')).pop()?.dataset.kind === 'done'`, 10*time.Second)
 	waitFor(t, ctx, "the heading says it is done", `document.querySelector('[data-testid="fg-heading"]').textContent.trim() === '2 documents generated'`, 5*time.Second)
-	if value(t, ctx, "leaving at the end", chromedp.Evaluate[bool](leaving)) {
+	if value(t, ctx, "leaving at the end", chromedp.Evaluate[bool](leavingWarns)) {
 		t.Fatal("leaving a finished run still warns")
 	}
-	visible := value(t, ctx, "visible steps", chromedp.Evaluate[int](`Array.from(document.querySelectorAll('[data-testid="fg-step"]')).filter(e => getComputedStyle(e).display !== 'none').length`))
-	if visible != 1 {
+	if visible := value(t, ctx, "visible steps", chromedp.Evaluate[int](visibleSteps)); visible != 1 {
 		t.Fatalf("%d status lines visible; only the last should be", visible)
 	}
 	titles := value(t, ctx, "documents", chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll('[data-testid="fg-doc"] summary > span:first-child')).map(e => e.textContent.trim())`))
@@ -601,5 +569,99 @@ func TestUIForegroundGenerationStreamsIntoThePage(t *testing.T) {
 	screenshot(t, ctx, "done")
 	if n := value(t, ctx, "jobs", chromedp.Evaluate[int](`fetch('/api/generation/jobs').then(r => r.json()).then(j => j.length)`, chromedp.EvalAwaitPromise)); n != 0 {
 		t.Fatalf("%d jobs were queued in foreground mode", n)
+	}
+}
+
+// A server killed mid-run (SIGKILL, as a crash would) ends neither the
+// page's load nor its stream in Chromium: the page would say "Generating…"
+// and warn before leaving for ever. The stream beats, and the page's
+// watchdog notices when the beats stop: it says that the connection was
+// lost and what to do, keeps the documents it has, and lets the user leave.
+func TestUIForegroundGenerationSaysWhenTheServerIsGone(t *testing.T) {
+	srv, model := gatedServer(t, serverOpts{env: map[string]string{"BACKGROUND_GENERATION": "off"}})
+	ctx := newBrowser(t)
+	startForeground(t, ctx, srv, model)
+	// While the server is there, its beats keep the watchdog quiet past
+	// its deadline (4 beats).
+	beat := value(t, ctx, "heartbeat", chromedp.Evaluate[int](`Number(document.querySelector('[data-testid="foreground-page"]').dataset.heartbeatMs) || 0`))
+	if beat <= 0 {
+		t.Fatal("the page is not told how often the server beats")
+	}
+	waitFor(t, ctx, "the run outlives the watchdog's deadline", fmt.Sprintf(`performance.now() > %d`, 5*beat), 30*time.Second)
+	if kind := value(t, ctx, "status mid-run", chromedp.Evaluate[string](`Array.from(document.querySelectorAll('[data-testid="fg-step"]')).pop().dataset.kind`)); kind != "working" {
+		t.Fatalf("the status line is %q while the server is still there", kind)
+	}
+
+	srv.kill(t)
+	waitFor(t, ctx, "the page says the connection was lost", `(() => {
+		const s = Array.from(document.querySelectorAll('[data-testid="fg-step"]')).pop();
+		return s.dataset.kind === 'lost' && getComputedStyle(s).display !== 'none';
+	})()`, 30*time.Second)
+	status := value(t, ctx, "status line", chromedp.Evaluate[string](`Array.from(document.querySelectorAll('[data-testid="fg-step"]')).pop().textContent`))
+	for _, want := range []string{"connection to the server was lost", "download the ones you keep", "Reload the page"} {
+		if !strings.Contains(status, want) {
+			t.Fatalf("the status line does not say %q: %q", want, status)
+		}
+	}
+	if value(t, ctx, "leaving once the connection is lost", chromedp.Evaluate[bool](leavingWarns)) {
+		t.Fatal("leaving still warns once the connection is lost")
+	}
+	if h := value(t, ctx, "heading", chromedp.Text(testid("fg-heading"))); h != "Connection lost" {
+		t.Fatalf("the heading says %q", h)
+	}
+	if visible := value(t, ctx, "visible steps", chromedp.Evaluate[int](visibleSteps)); visible != 1 {
+		t.Fatalf("%d status lines visible; only the last should be, not the one saying Generating", visible)
+	}
+	if n := value(t, ctx, "documents", chromedp.Evaluate[int](`document.querySelectorAll('[data-testid="fg-doc"]').length`)); n != 1 {
+		t.Fatalf("%d documents shown; the one written before the server went is kept", n)
+	}
+	if state := value(t, ctx, "ready state", chromedp.Evaluate[string](`document.readyState`)); state == "loading" {
+		t.Fatal("the page is still loading")
+	}
+	screenshot(t, ctx, "connection-lost")
+}
+
+// leavingWarns is whether leaving the page would ask first.
+const leavingWarns = `(() => { const e = new Event('beforeunload', {cancelable: true}); window.dispatchEvent(e); return e.defaultPrevented; })()`
+
+// visibleSteps counts the foreground page's status lines on screen.
+const visibleSteps = `Array.from(document.querySelectorAll('[data-testid="fg-step"]')).filter(e => getComputedStyle(e).display !== 'none').length`
+
+// startForeground signs up, saves the example project and starts a
+// foreground generation of the risk register (and its scope statement) on
+// a server with BACKGROUND_GENERATION=off, then lets the first document
+// finish: the page shows it while the second is written, and leaving warns.
+func startForeground(t *testing.T, ctx context.Context, srv *Server, model *providertest.Provider) {
+	t.Helper()
+	signUp(t, ctx, srv)
+	projectID := exampleProject(t, ctx, srv)
+	act(t, ctx, "open the generate page",
+		chromedp.Navigate(srv.URL+"/projects/"+projectID+"/generate"),
+		chromedp.WaitVisible(testid("foreground-form")),
+	)
+	// Only the risk register: its scope statement comes along.
+	act(t, ctx, "choose the risk register",
+		chromedp.Click(testid("select-all")),
+		chromedp.Click(testid("doc-risk_register")),
+	)
+	if n := value(t, ctx, "selected", chromedp.Text(testid("selected-count"))); n != "2 documents" {
+		t.Fatalf("selected %q; want the risk register and its scope statement", n)
+	}
+	// The page loads for as long as the generation runs, so do not wait for
+	// the load event: poll the streamed document instead.
+	act(t, ctx, "generate now",
+		chromedp.Evaluate[chromedp.Void](`document.querySelector('[data-testid="start-foreground"]').click()`),
+		chromedp.WaitReady(testid("fg-results")),
+	)
+	release(t, model, 1)
+	waitFor(t, ctx, "the first document shows while the second is written",
+		`document.querySelectorAll('[data-testid="fg-doc"]').length === 1 &&
+		 getComputedStyle(Array.from(document.querySelectorAll('[data-testid="fg-step"]')).pop()).display !== 'none' &&
+		 Array.from(document.querySelectorAll('[data-testid="fg-step"]')).pop().dataset.kind === 'working'`, 10*time.Second)
+	if !value(t, ctx, "leaving mid-run", chromedp.Evaluate[bool](leavingWarns)) {
+		t.Fatal("leaving mid-run does not warn")
+	}
+	if h := value(t, ctx, "heading mid-run", chromedp.Text(testid("fg-heading"))); h != "Generating 2 documents" {
+		t.Fatalf("the heading mid-run says %q", h)
 	}
 }

@@ -27,11 +27,9 @@ import (
 // is streamed as HTML while the documents are written one after another, and
 // its request's lifetime is the generation's: when the user leaves, the next
 // write fails (or the socket peek sees the client's FIN) and the generator's
-// context is cancelled. Nothing is stored as a job.
-
-// foregroundPoll is how often the stream checks that the client is still
-// there while a document is being written.
-const foregroundPoll = time.Second
+// context is cancelled. Nothing is stored as a job. While a document is
+// being written, the stream beats (cfg.ForegroundHeartbeat): the page's
+// watchdog (foreground.js) says the connection was lost when the beats stop.
 
 // foregroundStream is GET /projects/:id/generate/stream?docs=a&docs=b.
 func (s *Server) foregroundStream(c *fiber.Ctx) error {
@@ -58,7 +56,8 @@ func (s *Server) foregroundStream(c *fiber.Ctx) error {
 	}
 
 	// Render the page around the stream now, while c is valid.
-	vm := pages.ForegroundVM{ProjectID: project.ID, ProjectName: project.Name}
+	beat := s.cfg.ForegroundHeartbeat
+	vm := pages.ForegroundVM{ProjectID: project.ID, ProjectName: project.Name, HeartbeatMS: int(beat.Milliseconds())}
 	for _, k := range order {
 		vm.Titles = append(vm.Titles, docTitle(k))
 	}
@@ -73,7 +72,7 @@ func (s *Server) foregroundStream(c *fiber.Ctx) error {
 		return errors.New("foreground page: stream marker missing")
 	}
 	run := &foregroundRun{
-		gen: s.gen, order: order, titles: vm.Titles, head: head, tail: tail,
+		gen: s.gen, order: order, titles: vm.Titles, head: head, tail: tail, beat: beat,
 		base: documents.Request{ProjectName: project.Name, Description: project.Description,
 			Project: project.Data, Company: project.CompanyIntelligencePack},
 	}
@@ -88,7 +87,7 @@ func (s *Server) foregroundStream(c *fiber.Ctx) error {
 				slog.Error("foreground generation panicked", "panic", r, "stack", string(debug.Stack()))
 			}
 		}()
-		run.stream(&sse{w: w, conn: conn, timeout: writeTimeout(foregroundPoll)}, shutdown)
+		run.stream(&sse{w: w, conn: conn, timeout: writeTimeout(beat)}, shutdown)
 	})
 	return nil
 }
@@ -101,6 +100,8 @@ type foregroundRun struct {
 	order      []string
 	titles     []string
 	head, tail []byte
+	// beat is the heartbeat's interval.
+	beat time.Duration
 }
 
 // foregroundResult is one document's outcome.
@@ -137,8 +138,8 @@ func (r *foregroundRun) stream(e *sse, shutdown <-chan struct{}) {
 		return
 	}
 	started := time.Now()
-	poll := time.NewTicker(foregroundPoll)
-	defer poll.Stop()
+	beat := time.NewTicker(r.beat)
+	defer beat.Stop()
 	for {
 		select {
 		case res := <-results:
@@ -170,10 +171,11 @@ func (r *foregroundRun) stream(e *sse, shutdown <-chan struct{}) {
 			if !write(renderBytes(pages.ForegroundDocView(doc)), r.step(done, "working", "Generating "+r.titles[done]+"…")) {
 				return
 			}
-		case <-poll.C:
-			// A newline is invisible in the page; writing it is how a
-			// client that went away without a FIN shows.
-			if peerClosed(e.conn) || !write([]byte("\n")) {
+		case <-beat.C:
+			// The beat is invisible in the page; it tells the page the
+			// server is still there, and writing it is how a client that
+			// went away without a FIN shows.
+			if peerClosed(e.conn) || !write([]byte(pages.StreamBeat)) {
 				return
 			}
 		case <-shutdown:

@@ -16,6 +16,7 @@ import (
 
 	"dossier/jobs/documents"
 	"dossier/models"
+	"dossier/views/pages"
 )
 
 // fgGenerator is a fake generator for the foreground mode: it records each
@@ -170,4 +171,51 @@ func TestForegroundStreamOnlyWhenTheSwitchIsOff(t *testing.T) {
 	p = c.project(t, "Relaunch")
 	assert.Equal(t, http.StatusUnprocessableEntity, c.get(t, "/projects/"+p.ID+"/generate/stream?docs=poem").StatusCode)
 	assert.Equal(t, http.StatusNotFound, off.user(t).get(t, "/projects/"+p.ID+"/generate/stream").StatusCode)
+}
+
+// While a document is written, the stream beats: an invisible comment
+// every ForegroundHeartbeat, which tells the page's watchdog (foreground.js)
+// the server is still there. The page is told the interval.
+func TestForegroundStreamBeatsWhileADocumentIsWritten(t *testing.T) {
+	gen := newFGGenerator(0) // the first document blocks until cancelled
+	b := pagesSetup(t, models.SQLite, gen, foregroundOff, func(c *Config) { c.ForegroundHeartbeat = 20 * time.Millisecond })
+	base := b.listen(t)
+	c := b.user(t)
+	p := c.project(t, "Relaunch")
+
+	resp := getStream(t, base, c, "/projects/"+p.ID+"/generate/stream?docs=scope_statement")
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	const beats = 3
+	seen := make(chan string, 1)
+	go func() {
+		var got []byte
+		buf := make([]byte, 512)
+		for strings.Count(string(got), pages.StreamBeat) < beats {
+			n, err := resp.Body.Read(buf)
+			got = append(got, buf[:n]...)
+			if err != nil {
+				break
+			}
+		}
+		seen <- string(got)
+	}()
+	var body string
+	select {
+	case body = <-seen:
+	case <-time.After(5 * time.Second):
+		resp.Body.Close()
+		t.Fatalf("fewer than %d beats within 5s:\n%s", beats, <-seen)
+	}
+	require.GreaterOrEqual(t, strings.Count(body, pages.StreamBeat), beats, body)
+	assert.Equal(t, []string{"scope_statement"}, gen.called(), "the beats come while the document is written")
+	head, beating, ok := strings.Cut(body, pages.StreamBeat)
+	require.True(t, ok)
+	doc, err := goquery.NewDocumentFromReader(strings.NewReader(head))
+	require.NoError(t, err)
+	assert.Equal(t, "20", testID(doc, "foreground-page").AttrOr("data-heartbeat-ms", ""))
+	assert.Equal(t, "working", testID(doc, "fg-step").Last().AttrOr("data-kind", ""), "the beats follow the status line")
+	assert.Empty(t, strings.TrimSpace(strings.ReplaceAll(beating, pages.StreamBeat, "")), "nothing but beats while the document is written")
+	lost := doc.Find("template[data-fg-lost]")
+	require.Equal(t, 1, lost.Length(), "the page carries what it shows when the beats stop")
+	assert.Contains(t, lost.Text(), "The connection to the server was lost")
 }

@@ -32,6 +32,12 @@ type Config struct {
 	SessionTTL time.Duration
 	// Heartbeat is the SSE keep-alive interval (15 s in production).
 	Heartbeat time.Duration
+	// ForegroundHeartbeat is how often the foreground page's stream writes
+	// a beat, and checks that the client is still there. A server killed
+	// mid-run ends neither the page's load nor its stream in Chromium, so
+	// the page counts the connection lost after a few missed beats.
+	// Default 2s.
+	ForegroundHeartbeat time.Duration
 	// ReadTimeout bounds reading a request (30 s by default).
 	ReadTimeout time.Duration
 	// BodyLimit caps request bodies.
@@ -90,6 +96,9 @@ func NewServer(cfg Config, db *models.DB, jobs Jobs, broker *events.Broker, gen 
 	}
 	if cfg.Heartbeat == 0 {
 		cfg.Heartbeat = 15 * time.Second
+	}
+	if cfg.ForegroundHeartbeat == 0 {
+		cfg.ForegroundHeartbeat = 2 * time.Second
 	}
 	if cfg.ReadTimeout == 0 {
 		cfg.ReadTimeout = 30 * time.Second

@@ -2,8 +2,9 @@
 // streamed while the documents are written, so this script is loaded
 // inside it, not deferred: deferred scripts run only once the page has
 // finished loading, which here is when the generation ends. It warns before
-// leaving a run in progress (leaving stops it and loses the documents), and
-// gives the page its final heading when the run ends.
+// leaving a run in progress (leaving stops it and loses the documents),
+// gives the page its final heading when the run ends, and says so when the
+// connection to the server is lost.
 (function () {
   "use strict";
 
@@ -34,10 +35,62 @@
     return true;
   }
 
+  // The watchdog. While a document is written the server writes a beat (a
+  // comment) every data-heartbeat-ms. A server that is killed, or a network
+  // that drops, ends neither the page's load nor the stream in Chromium:
+  // silence is the only sign. After MISSED beats without a byte, the page
+  // stops loading and says that the connection was lost.
+  var MISSED = 4;
+  var root = document.querySelector('[data-testid="foreground-page"]');
+  var beat = parseInt(root ? root.getAttribute("data-heartbeat-ms") : "", 10);
+  var lastSeen = Date.now();
+  var lastCheck = lastSeen;
+  var watchdog = null;
+
+  function heard(records) {
+    for (var i = 0; i < records.length; i++) {
+      var added = records[i].addedNodes;
+      if (added.length) lastSeen = Date.now();
+      for (var j = 0; j < added.length; j++) {
+        var n = added[j];
+        if (n.nodeType === Node.COMMENT_NODE && n.data === "beat" && n.parentNode) n.parentNode.removeChild(n);
+      }
+    }
+  }
+
+  function check() {
+    var now = Date.now();
+    // A timer this late means the page itself was asleep (a throttled tab,
+    // a suspended laptop): judge the stream from now on, not from then.
+    if (now - lastCheck > 2 * beat) lastSeen = now;
+    lastCheck = now;
+    if (!running()) {
+      clearInterval(watchdog);
+      return;
+    }
+    if (now - lastSeen > MISSED * beat) lost();
+  }
+
+  function lost() {
+    clearInterval(watchdog);
+    // Ending the load closes the request, so that a server that is still
+    // there after all stops the run rather than write to nobody.
+    if (window.stop) window.stop();
+    var template = document.querySelector("template[data-fg-lost]");
+    var results = document.querySelector('[data-testid="fg-results"]');
+    if (template && results) results.appendChild(template.content.cloneNode(true));
+    settle();
+  }
+
   if (!window.MutationObserver) return;
-  var observer = new MutationObserver(function () {
-    if (settle()) observer.disconnect();
+  var observer = new MutationObserver(function (records) {
+    heard(records);
+    if (settle()) {
+      observer.disconnect();
+      clearInterval(watchdog);
+    }
   });
   observer.observe(document.documentElement, { childList: true, subtree: true });
   document.addEventListener("DOMContentLoaded", settle);
+  if (beat > 0) watchdog = setInterval(check, beat);
 })();

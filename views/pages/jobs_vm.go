@@ -200,6 +200,9 @@ func (n NotificationItem) Status() string { return strings.TrimPrefix(n.Kind, "j
 type ForegroundVM struct {
 	ProjectID, ProjectName string
 	Titles                 []string
+	// HeartbeatMS is the stream's beat interval, in milliseconds: the
+	// page's watchdog counts the connection lost after a few missed beats.
+	HeartbeatMS int
 }
 
 // ForegroundDoc is one document that the foreground run finished.
@@ -219,7 +222,8 @@ type ForegroundDoc struct {
 type ForegroundStep struct {
 	Text        string
 	Done, Total int
-	// Kind is working, done or failed.
+	// Kind is working, done or failed (and lost, which only the page's
+	// script shows: ForegroundLostView).
 	Kind string
 	// Heading replaces the page's heading when the run ends, or "".
 	Heading string
