@@ -305,10 +305,11 @@ func (ls *liveStream) behind(up *events.SyncUpdate) bool {
 
 // send writes the events that bring the tab to up's position: the badge
 // and the bell, the lists of the view (when they may have changed), each
-// changed job's fragments, the announcements, and last a sync
-// event carrying the position. Every fragment is a whole state, so sending
-// one twice is harmless. It sends nothing, and reports so, for an update
-// the stream is ahead of (behind).
+// changed job's fragments, the announcements (on a resync, with the list
+// of every one still unshown), and last a sync event carrying the
+// position. Every fragment is a whole state, so sending one twice is
+// harmless. It sends nothing, and reports so, for an update the stream is
+// ahead of (behind).
 func (ls *liveStream) send(e *sse, up *events.SyncUpdate) (sent bool, err error) {
 	st := up.State
 	if ls.behind(up) {
@@ -379,12 +380,33 @@ func (ls *liveStream) send(e *sse, up *events.SyncUpdate) (sent bool, err error)
 			return true, err
 		}
 	}
+	if st.Reset && st.AllUnshown {
+		if err := e.event("unshown", unshownIDs(st.Notifications)); err != nil {
+			return true, err
+		}
+	}
 	ls.pos = max(ls.pos, st.To)
 	if st.Reset {
 		ls.pos = st.To
 	}
 	pos := strconv.FormatInt(ls.pos, 10)
 	return true, e.eventWithID("sync", pos, []byte(pos))
+}
+
+// unshownIDs is the data of the unshown event: the JSON array of the ids
+// of the notifications no tab has shown. A resync carries no shown event
+// for what another tab acknowledged while this one was away; the tab drops
+// every announcement it holds that is not in this list. (Never empty data:
+// an event without data is not dispatched.)
+func unshownIDs(ns []models.Notification) []byte {
+	ids := []string{}
+	for _, n := range ns {
+		if n.ShownAt == nil && n.ReadAt == nil {
+			ids = append(ids, n.ID)
+		}
+	}
+	b, _ := json.Marshal(ids)
+	return b
 }
 
 // sendJob writes a changed job's fragments: its card wherever it shows,

@@ -108,7 +108,7 @@ func TestMidJobClientGetsTheCurrentStateFirst(t *testing.T) {
 	// Without a position, the user stream resyncs in full.
 	card := dialSSE(t, e.addr, "/events", token)
 	evs, pos := card.batch(streamWait)
-	assert.Equal(t, []string{"badge", "bell", "job-" + j.ID, "sync"}, eventNames(evs))
+	assert.Equal(t, []string{"badge", "bell", "job-" + j.ID, "unshown", "sync"}, eventNames(evs))
 	assert.Contains(t, evs[0].doc(t).Find("[data-testid=job-badge]").Text(), "1 generation in progress")
 	assert.Equal(t, "50%", evs[2].doc(t).Find("[data-testid=job-percent]").Text())
 	want, err := e.db.SyncPosition(context.Background(), u.ID)
@@ -242,7 +242,8 @@ func TestUserStreamFollowsPositions(t *testing.T) {
 
 	c := dialSSE(t, e.addr, "/events?since=0", token)
 	evs, pos := c.batch(streamWait)
-	assert.Equal(t, []string{"badge", "bell", "sync"}, eventNames(evs))
+	assert.Equal(t, []string{"badge", "bell", "unshown", "sync"}, eventNames(evs))
+	assert.Equal(t, "[]", evs[2].Data, "nothing unshown")
 	assert.True(t, evs[0].doc(t).Find("#job-badge").HasClass("hidden"), "hidden at 0")
 	assert.Equal(t, "0", pos)
 
@@ -252,7 +253,7 @@ func TestUserStreamFollowsPositions(t *testing.T) {
 	dr := e.drive(j)
 	dr.publish(j)
 	evs, pos = c.batch(streamWait)
-	assert.Equal(t, []string{"badge", "job-" + j.ID, "sync"}, eventNames(evs))
+	assert.Equal(t, []string{"badge", "job-" + j.ID, "unshown", "sync"}, eventNames(evs), "a load from 0 is a resync")
 	assert.Equal(t, "1", pos)
 	card := evs[1].doc(t).Find("#job-" + j.ID)
 	assert.Equal(t, "job-card", card.AttrOr("data-testid", ""))
@@ -295,7 +296,8 @@ func TestUserStreamFollowsPositions(t *testing.T) {
 	c.close()
 	c = dialSSE(t, e.addr, "/events", token)
 	evs, _ = c.batch(streamWait)
-	assert.Equal(t, []string{"badge", "bell", "announce", "sync"}, eventNames(evs), "a resync announces what no tab has shown")
+	assert.Equal(t, []string{"badge", "bell", "announce", "unshown", "sync"}, eventNames(evs), "a resync announces what no tab has shown")
+	assert.Equal(t, `["`+nid+`"]`, evs[3].Data, "and lists it")
 
 	// A tab acknowledges it: every stream hears it was shown.
 	ack := e.post("/notifications/"+nid+"/shown", token)
@@ -314,10 +316,13 @@ func TestUserStreamFollowsPositions(t *testing.T) {
 	assert.Equal(t, []string{"badge", "bell", "shown", "sync"}, eventNames(evs))
 	assert.Equal(t, "6", pos)
 	c.close()
-	// A position ahead of the user's (another database, say) resyncs.
+	// A position ahead of the user's (another database, say) resyncs. A
+	// resync tells no tab what was shown, only what was not: a tab that
+	// holds the announcement drops it.
 	c = dialSSE(t, e.addr, "/events?since=999", token)
 	evs, pos = c.batch(streamWait)
-	assert.Equal(t, []string{"badge", "bell", "sync"}, eventNames(evs), "nothing live, nothing unshown")
+	assert.Equal(t, []string{"badge", "bell", "unshown", "sync"}, eventNames(evs), "nothing live")
+	assert.Equal(t, "[]", evs[2].Data, "nothing unshown")
 	assert.Equal(t, "6", pos)
 }
 
@@ -380,7 +385,7 @@ func TestUserStreamResyncAfterBridgeLoss(t *testing.T) {
 	dr.lease = js[0].Lease()
 	require.NoError(t, e.broker.Resync(context.Background()))
 	evs, pos := c.batch(streamWait)
-	assert.Equal(t, []string{"badge", "job-" + old.ID, "sync"}, eventNames(evs))
+	assert.Equal(t, []string{"badge", "job-" + old.ID, "unshown", "sync"}, eventNames(evs), "a load from 0 is a resync")
 	assert.Equal(t, "2", pos)
 	require.NoError(t, e.broker.Resync(context.Background()))
 	fresh := e.newJob(u.ID, "project_charter")

@@ -39,6 +39,12 @@ type SyncState struct {
 	Jobs []JobSnapshot
 	// Notifications changed after From, in position order.
 	Notifications []Notification
+	// AllUnshown says, on a reset, that Notifications holds every
+	// notification no tab had shown at To (there were no more than
+	// SyncReplayLimit). A tab may then drop the announcements it shows
+	// that are not among them: another tab acknowledged them while this
+	// one could not hear it.
+	AllUnshown bool
 	// Libraries are the projects whose library gained a version after
 	// From that no job wrote (a user's edit), in position order. A job's
 	// versions come with the job's own change, in Jobs.
@@ -100,9 +106,11 @@ func (db *DB) SyncSince(ctx context.Context, userID string, since int64) (*SyncS
 			return nil, fmt.Errorf("sync active jobs: %w", err)
 		}
 		if err := q.Where("user_id = ? AND shown_at IS NULL", userID).Order("sync_position").
-			Limit(SyncReplayLimit).Find(&notes).Error; err != nil {
+			Limit(SyncReplayLimit + 1).Find(&notes).Error; err != nil {
 			return nil, fmt.Errorf("sync unshown notifications: %w", err)
 		}
+		st.AllUnshown = len(notes) <= SyncReplayLimit
+		notes = notes[:min(len(notes), SyncReplayLimit)]
 	}
 	if st.Jobs, err = db.snapshotsOf(ctx, jobs, true); err != nil {
 		return nil, err

@@ -391,3 +391,51 @@ func TestGroupCommitStampsPastWhatATabHasSeen(t *testing.T) {
 	assert.Equal(t, claimed[0].ID, st.Jobs[0].Job.ID)
 	require.Len(t, st.Notifications, 1, "and its notification")
 }
+
+// A resync carries the notifications no tab has shown, and says whether
+// they are all of them: a tab drops an announcement it holds that a
+// complete list leaves out (another tab showed it), never one past the
+// replay limit.
+func TestAResyncSaysWhetherItListsEveryUnshownNotification(t *testing.T) {
+	for _, d := range modelstest.Dialects(t) {
+		t.Run(string(d), func(t *testing.T) {
+			ctx := context.Background()
+			db, err := models.Open(ctx, modelstest.URL(t, d))
+			require.NoError(t, err)
+			t.Cleanup(func() { db.Close() })
+			u, err := db.CreateUser(ctx, "unshown@example.com", "Una", "x")
+			require.NoError(t, err)
+			notify := func() string {
+				id := uuid.NewString()
+				require.NoError(t, db.ForTests().Exec(`INSERT INTO notifications (id, user_id, kind, title, created_at) VALUES (?, ?, ?, '', ?)`,
+					id, u.ID, models.NotifyCompleted, time.Now().UTC()).Error)
+				return id
+			}
+			first, second := notify(), notify()
+			ok, err := db.AckShown(ctx, u.ID, first, time.Now())
+			require.NoError(t, err)
+			require.True(t, ok)
+
+			st, err := db.SyncSince(ctx, u.ID, 0)
+			require.NoError(t, err)
+			require.True(t, st.Reset)
+			assert.True(t, st.AllUnshown)
+			require.Len(t, st.Notifications, 1)
+			assert.Equal(t, second, st.Notifications[0].ID, "the shown one is not listed")
+
+			for range models.SyncReplayLimit {
+				notify()
+			}
+			st, err = db.SyncSince(ctx, u.ID, 0)
+			require.NoError(t, err)
+			assert.False(t, st.AllUnshown, "one more than the limit")
+			assert.Len(t, st.Notifications, models.SyncReplayLimit)
+			assert.Equal(t, second, st.Notifications[0].ID, "the oldest first")
+
+			st, err = db.SyncSince(ctx, u.ID, 1)
+			require.NoError(t, err)
+			require.True(t, st.Reset, "too far behind")
+			assert.False(t, st.AllUnshown)
+		})
+	}
+}

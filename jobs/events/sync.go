@@ -125,6 +125,11 @@ func (s *Subscription) putSync(u *SyncUpdate) {
 // mergeSync folds a later update into an earlier one that was not taken:
 // the range spans both, each row keeps its latest stamp, and the counts and
 // lists are the later ones (the earlier lists when the later has none).
+// A later reset carries every notification still unshown: the earlier
+// update's unshown ones that it does not carry were shown since (or lie
+// past the replay limit, and the next page announces them), and are
+// dropped, so that the merged update neither announces them again nor
+// counts them among the unshown (SyncState.AllUnshown).
 func mergeSync(old, u *SyncUpdate) *SyncUpdate {
 	if old == nil {
 		return u
@@ -132,6 +137,7 @@ func mergeSync(old, u *SyncUpdate) *SyncUpdate {
 	a, n := old.State, u.State
 	st := &models.SyncState{
 		UserID: n.UserID, From: min(a.From, n.From), To: max(a.To, n.To), Reset: a.Reset || n.Reset,
+		AllUnshown: (n.Reset && n.AllUnshown) || (!n.Reset && a.Reset && a.AllUnshown),
 		ActiveJobs: n.ActiveJobs, Unread: n.Unread,
 	}
 	jobs := map[string]int{}
@@ -147,8 +153,14 @@ func mergeSync(old, u *SyncUpdate) *SyncUpdate {
 			st.Jobs = append(st.Jobs, j)
 		}
 	}
+	earlier := a.Notifications
+	if n.Reset {
+		earlier = slices.DeleteFunc(slices.Clone(earlier), func(x models.Notification) bool {
+			return x.ShownAt == nil && x.ReadAt == nil
+		})
+	}
 	notes := map[string]int{}
-	for _, list := range [][]models.Notification{a.Notifications, n.Notifications} {
+	for _, list := range [][]models.Notification{earlier, n.Notifications} {
 		for _, x := range list {
 			if i, ok := notes[x.ID]; ok {
 				if x.SyncPosition >= st.Notifications[i].SyncPosition {

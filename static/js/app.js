@@ -8,8 +8,9 @@
 // One SSE connection per tab is opened by htmx (sse-connect on <body>); this
 // script never opens another. It wraps htmx.createEventSource to count the
 // connections (a test hook) and to hear the events that have no element to
-// swap: "sync" (the position the tab has reached) and "shown" (another tab
-// has shown an announcement). Everything the page shows of a job arrives
+// swap: "sync" (the position the tab has reached), "shown" (another tab
+// has shown an announcement) and "unshown" (after a resync, every
+// announcement still unshown). Everything the page shows of a job arrives
 // from the server as whole fragments; this script keeps no state timers.
 (function () {
   "use strict";
@@ -50,6 +51,7 @@
     sources.push(source);
     source.addEventListener("sync", onSync);
     source.addEventListener("shown", onShown);
+    source.addEventListener("unshown", onUnshown);
     return source;
   };
   // __dossierOpenEventSources counts the connections not closed.
@@ -437,6 +439,21 @@
   function onShown(event) {
     var toast = document.getElementById("toast-" + event.data);
     if (toast && !toast.__acked) toast.remove();
+  }
+
+  // A resync (a reconnect from a position the server cannot resume, or a
+  // load the broker had to start over) sends no "shown" for what another
+  // tab acknowledged meanwhile: it lists instead every announcement no tab
+  // has shown. One this tab holds that is not listed was shown elsewhere.
+  function onUnshown(event) {
+    var ids;
+    try { ids = JSON.parse(event.data); } catch (e) { return; }
+    if (!Array.isArray(ids)) return;
+    var unshown = {};
+    ids.forEach(function (id) { unshown[id] = true; });
+    document.querySelectorAll("[data-announce]").forEach(function (toast) {
+      if (!toast.__acked && !unshown[toast.getAttribute("data-announce")]) toast.remove();
+    });
   }
 
   // Shows an error of the page itself (not of a job) as a toast.

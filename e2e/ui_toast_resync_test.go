@@ -1,0 +1,128 @@
+package e2e
+
+import (
+	"fmt"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// A tab in the background holds an announcement's toast; its stream is
+// down (a dropped connection) when the visible tab shows the announcement
+// and acknowledges it, so it never hears the "shown" event. When its
+// stream comes back, the toast goes, and an ending announced meanwhile
+// that no tab has shown is announced to it. So it is whether the stream
+// resumes from the tab's position or cannot (no position, one ahead of
+// the user's, or more than 200 changes behind): a resync replays only
+// what is still unshown, not what was shown.
+func TestUIToastShownElsewhereGoesWhenTheStreamComesBack(t *testing.T) {
+	srv := startServer(t, map[string]string{"TEMPLATE_DELAY": "20ms"})
+	front := newBrowser(t)
+	email := signUp(t, front, srv)
+	token := tokenFor(t, srv, email)
+	projectID := apiProject(t, srv, token, "Back again")
+	act(t, front, "leave the app", chromedp.Navigate("about:blank"))
+	back := backgroundTab(t, front)
+	act(t, back, "the jobs list", chromedp.Navigate(srv.URL+"/jobs"), chromedp.WaitReady(testid("jobs-page")))
+	waitFor(t, back, "its stream is live", `window.__dossierSynced === true`, 5*time.Second)
+	if v := value(t, back, "visibility", chromedp.Evaluate[string](`document.visibilityState`)); v != "hidden" {
+		t.Fatalf("the background tab is %q", v)
+	}
+
+	toasts := func() []string {
+		return value(t, back, "the toasts", chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll('[data-announce]')).map(t => t.dataset.tag)`))
+	}
+	for _, tc := range []struct {
+		name string
+		// behind does what the tab misses besides the acknowledgement.
+		behind func(t *testing.T)
+		// since is the position the stream comes back from: "" keeps
+		// the tab's, "none" drops it.
+		since string
+	}{
+		{name: "from the tab's position"},
+		{name: "from no position", since: "none"},
+		{name: "from a position ahead of the user's", since: "1000000000"},
+		{name: "from more than 200 changes behind", behind: func(t *testing.T) {
+			at := time.Now().UTC().Format("2006-01-02 15:04:05.000000000-07:00")
+			sqlite(t, srv, fmt.Sprintf(`INSERT INTO notifications (id, user_id, kind, title, created_at, shown_at, read_at)
+				SELECT lower(hex(randomblob(16))), u.id, 'job_completed', 'Old news', '%[1]s', '%[1]s', '%[1]s'
+				FROM users u, (WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 201) SELECT i FROM n)
+				WHERE u.email = '%[2]s'`, at, email))
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			shown := apiJobCreate(t, srv, token, projectID, "project_charter")
+			waitAPI(t, srv, token, shown, "completed")
+			waitFor(t, back, "the hidden tab holds the toast", fmt.Sprintf(`document.querySelector('[data-announce][data-tag="job-%s"]') !== null`, shown), 5*time.Second)
+			id := value(t, back, "its notification", chromedp.Evaluate[string](fmt.Sprintf(`document.querySelector('[data-announce][data-tag="job-%s"]').dataset.announce`, shown)))
+
+			act(t, back, "the stream drops", chromedp.Evaluate[chromedp.Void](`window.dispatchEvent(new PageTransitionEvent('pagehide', {persisted: true}))`))
+			waitFor(t, back, "the stream is closed", `window.__dossierOpenEventSources === 0`, 5*time.Second)
+			act(t, front, "a page in the visible tab", chromedp.Navigate(srv.URL+"/jobs"), chromedp.WaitReady(testid("jobs-page")))
+			waitFor(t, front, "it shows the toast and acknowledges it", fmt.Sprintf(`document.querySelector('[data-announce][data-tag="job-%s"]')?.__acked === true`, shown), 5*time.Second)
+			waitShown(t, srv, id)
+			act(t, front, "leave the app", chromedp.Navigate("about:blank"))
+
+			unshown := apiJobCreate(t, srv, token, projectID, "project_charter")
+			waitAPI(t, srv, token, unshown, "completed")
+			if tc.behind != nil {
+				tc.behind(t)
+			}
+
+			act(t, back, "the stream comes back", chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(() => {
+				window.__sourcesBefore = window.__dossierEventSources;
+				window.__dossierSynced = false;
+				const since = %q, b = document.body, u = new URL(b.getAttribute('sse-connect'), location.href);
+				if (since === 'none') u.searchParams.delete('since');
+				else if (since !== '') u.searchParams.set('since', since);
+				b.setAttribute('sse-connect', u.pathname + u.search);
+				window.dispatchEvent(new PageTransitionEvent('pageshow', {persisted: true}));
+			})()`, tc.since)))
+			waitFor(t, back, "the stream's first batch", `window.__dossierEventSources > window.__sourcesBefore && window.__dossierSynced === true`, 10*time.Second)
+			want := "job-" + unshown
+			for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+				got := toasts()
+				if len(got) == 1 && got[0] == want {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("the tab holds the toasts %q; want only %q (%q was shown in the other tab)", got, want, "job-"+shown)
+				}
+			}
+
+			// The visible tab shows that one too: the hidden tab hears it.
+			act(t, front, "a page in the visible tab", chromedp.Navigate(srv.URL+"/jobs"), chromedp.WaitReady(testid("jobs-page")))
+			waitFor(t, back, "the hidden tab drops the toast", `document.querySelector('[data-announce]') === null`, 5*time.Second)
+			act(t, front, "leave the app", chromedp.Navigate("about:blank"))
+		})
+	}
+}
+
+// waitShown waits until the notification is marked shown in the server's
+// SQLite database: the acknowledgement has landed.
+func waitShown(t *testing.T, srv *Server, id string) {
+	t.Helper()
+	path, ok := strings.CutPrefix(srv.DatabaseURL, "sqlite:")
+	if !ok {
+		t.Fatalf("not a SQLite database: %s", srv.DatabaseURL)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		out, err := exec.Command("sqlite3", "-cmd", ".timeout 10000", path,
+			fmt.Sprintf(`SELECT count(*) FROM notifications WHERE id = '%s' AND shown_at IS NOT NULL`, id)).CombinedOutput()
+		if err != nil {
+			t.Fatalf("sqlite3: %v\n%s", err, out)
+		}
+		if strings.TrimSpace(string(out)) == "1" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("notification %s is not marked shown", id)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
