@@ -41,14 +41,20 @@
   window.__dossierNotifications = [];
   window.__dossierEventSources = 0;
 
-  var sources = [];
+  // sources are the connections not known to be closed (a closed one is
+  // let go when the next opens, or when the page is left); latest is the
+  // last one opened, closed or not.
+  var sources = [], latest = null;
+  function notClosed(s) { return s.readyState !== EventSource.CLOSED; }
   var createEventSource = htmx.createEventSource || function (url) {
     return new EventSource(url, { withCredentials: true });
   };
   htmx.createEventSource = function (url) {
     var source = createEventSource(url);
     window.__dossierEventSources++;
+    sources = sources.filter(notClosed);
     sources.push(source);
+    latest = source;
     source.addEventListener("sync", onSync);
     source.addEventListener("shown", onShown);
     source.addEventListener("unshown", onUnshown);
@@ -56,9 +62,7 @@
   };
   // __dossierOpenEventSources counts the connections not closed.
   Object.defineProperty(window, "__dossierOpenEventSources", {
-    get: function () {
-      return sources.filter(function (s) { return s.readyState !== EventSource.CLOSED; }).length;
-    },
+    get: function () { return sources.filter(notClosed).length; },
   });
 
   // ---- Sync position ----------------------------------------------------------------
@@ -168,14 +172,14 @@
   // it, so that the page never gets two.
   var closedByPagehide = null;
   window.addEventListener("pagehide", function () {
-    var last = sources[sources.length - 1];
-    closedByPagehide = last && last.readyState !== EventSource.CLOSED ? last : null;
+    closedByPagehide = latest && notClosed(latest) ? latest : null;
     sources.forEach(function (s) { s.close(); });
+    sources = [];
   });
   window.addEventListener("pageshow", function (e) {
     var s = closedByPagehide;
     closedByPagehide = null;
-    if (!e.persisted || !s || s !== sources[sources.length - 1] || typeof s.onerror !== "function") return;
+    if (!e.persisted || !s || s !== latest || typeof s.onerror !== "function") return;
     s.onerror(new Event("error"));
   });
 
@@ -544,15 +548,26 @@
   // htmx would first take the page's hx-preserve elements (a live draft)
   // into its swap into the detached target, then drop them. The stream has
   // already shown the newer state. htmx fires beforeSwap on the target,
-  // which no longer reaches the document, so the guard listens on it.
-  document.addEventListener("htmx:beforeRequest", function (e) {
-    var target = e.detail.target, xhr = e.detail.xhr;
-    if (!target || !target.addEventListener) return;
-    target.addEventListener("htmx:beforeSwap", function guard(ev) {
+  // which no longer reaches the document, so the guard listens on it. It
+  // is set when the request is sent (after every listener could cancel
+  // it), and removed when the request ends (afterRequest, on the element
+  // that made it, detached or not), whether a swap came (beforeSwap) or
+  // not (no answer, a redirect).
+  document.addEventListener("htmx:beforeSend", function (e) {
+    var target = e.detail.target, elt = e.detail.elt, xhr = e.detail.xhr;
+    if (!target || !target.addEventListener || !elt || !elt.addEventListener) return;
+    var guard = function (ev) {
+      if (ev.detail.xhr === xhr && !document.documentElement.contains(target)) ev.detail.shouldSwap = false;
+    };
+    var done = function (ev) {
       if (ev.detail.xhr !== xhr) return;
       target.removeEventListener("htmx:beforeSwap", guard);
-      if (!document.documentElement.contains(target)) ev.detail.shouldSwap = false;
-    });
+      elt.removeEventListener("htmx:afterRequest", done);
+      elt.removeEventListener("htmx:onLoadError", done);
+    };
+    target.addEventListener("htmx:beforeSwap", guard);
+    elt.addEventListener("htmx:afterRequest", done);
+    elt.addEventListener("htmx:onLoadError", done);
   });
 
   // Cancel and Retry say what they are doing at once; the card the server
