@@ -198,11 +198,23 @@ func (db *DB) claimTx(ctx context.Context, p ClaimParams, out *[]ClaimedJob) err
 }
 
 // claimedColumns are the job columns a run needs: not its output (the
-// generated artifacts, the error details).
-const claimedColumns = `j.id, j.project_id, j.user_id, j.status, j.priority, j.project_data,
-	j.company_intelligence_pack, j.total_documents, j.completed_documents, j.queued_at, j.started_at,
+// generated artifacts, the error details). The snapshot (project_data,
+// company_intelligence_pack) comes between claimedHead and claimedTail.
+const (
+	claimedHead = `j.id, j.project_id, j.user_id, j.status, j.priority`
+	claimedTail = `j.total_documents, j.completed_documents, j.queued_at, j.started_at,
 	j.retry_count, j.max_retries, j.locked_by, j.lease_expires_at, j.fencing_token, j.run_at, j.version,
 	j.run_number, j.instruction, j.requested_documents`
+	claimedColumns = claimedHead + `, j.project_data, j.company_intelligence_pack, ` + claimedTail
+)
+
+// claimedSnapshot is the snapshot as the PostgreSQL claim sends it: the
+// JSON text kept beside the job (job_snapshots, migration 00014), sent as
+// stored; printed from the jsonb only for a job that has none.
+const claimedSnapshot = `COALESCE(s.project_text,
+	    (SELECT x.project_data::text FROM document_generation_jobs x WHERE x.id = c.id)) AS project_data,
+	  COALESCE(s.company_text,
+	    (SELECT x.company_intelligence_pack::text FROM document_generation_jobs x WHERE x.id = c.id)) AS company_intelligence_pack`
 
 type claimRow struct {
 	Job
@@ -294,13 +306,15 @@ func claimPostgresSQL(p ClaimParams) (string, []any) {
 		    current_document = (SELECT s.document_type FROM start s WHERE s.job_id = j.id AND s.rn = 1),
 		    sync_position = (SELECT p.pos FROM positions p WHERE p.id = j.user_id)
 		FROM picked WHERE j.id = picked.id
-		RETURNING ` + claimedColumns + `
+		RETURNING ` + claimedHead + `, ` + claimedTail + `
 	)
-	SELECT c.*, p.name AS project_name, p.description AS project_description,
+	SELECT ` + strings.ReplaceAll(claimedHead, "j.", "c.") + `, ` + claimedSnapshot + `,
+	       ` + strings.ReplaceAll(claimedTail, "j.", "c.") + `,
+	       p.name AS project_name, p.description AS project_description,
 	       (SELECT string_agg(m.document_type, ',') FROM marked m WHERE m.job_id = c.id) AS started,
 	       (SELECT string_agg(d.document_type || ':' || d.status || ':' || d.wave, ',' ORDER BY d.position)
 	          FROM job_documents d WHERE d.job_id = c.id) AS docs
-	FROM claimed c JOIN projects p ON p.id = c.project_id`, args
+	FROM claimed c JOIN projects p ON p.id = c.project_id LEFT JOIN job_snapshots s ON s.job_id = c.id`, args
 }
 
 // claimCandidatesSQL is the claim's candidates CTE: the first due queued

@@ -258,3 +258,52 @@ func TestFairClaimPassesOverACappedUserWhileOthersWait(t *testing.T) {
 		})
 	}
 }
+
+// The claim sends each job's snapshot as the JSON text kept beside it
+// (job_snapshots, migration 00014), written with the job, instead of
+// printing the jsonb in the serial group commit; a job without that text
+// (its row lost) is claimed from its jsonb all the same.
+func TestClaimSendsTheSnapshotTextKeptWithTheJob(t *testing.T) {
+	ctx := context.Background()
+	db := modelstest.Open(t, models.Postgres)
+	u, err := db.CreateUser(ctx, "snap@example.com", "Snap", "x")
+	require.NoError(t, err)
+	create := func(sponsor string, company *models.CompanyPack) *models.Job {
+		j, _, err := db.CreateJob(ctx, models.NewJob{UserID: u.ID, ProjectID: newProject(t, db, u.ID).ID,
+			ProjectData: models.ProjectData{Sponsor: sponsor, Manager: "Mia"}, Company: company, Documents: []string{"project_charter"}})
+		require.NoError(t, err)
+		return j
+	}
+	kept := create("Sam", &models.CompanyPack{CompanyName: "Acme"})
+	lost := create("Lou", &models.CompanyPack{CompanyName: "Bolt"})
+	none := create("Nia", nil)
+
+	type row struct{ Same bool }
+	var rows []row
+	require.NoError(t, db.ForTests().Raw(`SELECT s.project_text::jsonb = j.project_data
+		AND s.company_text::jsonb IS NOT DISTINCT FROM j.company_intelligence_pack AS same
+		FROM document_generation_jobs j JOIN job_snapshots s ON s.job_id = j.id ORDER BY j.queued_at`).Scan(&rows).Error)
+	require.Equal(t, []row{{true}, {true}, {true}}, rows, "every job's text is written with it, and says what its jsonb says")
+
+	// Marks that only the kept text carries: the claim must send it as stored.
+	require.NoError(t, db.ForTests().Exec(`UPDATE job_snapshots SET project_text = '{"sponsor": "from the text", "manager": "Mia"}',
+		company_text = '{"companyName": "Acme (text)"}' WHERE job_id = ?`, kept.ID).Error)
+	require.NoError(t, db.ForTests().Exec(`DELETE FROM job_snapshots WHERE job_id = ?`, lost.ID).Error)
+
+	claimed, err := db.Claim(ctx, models.ClaimParams{Worker: "w1", Limit: 10, Lease: time.Minute})
+	require.NoError(t, err)
+	require.Len(t, claimed, 3)
+	got := map[string]models.ClaimedJob{}
+	for _, c := range claimed {
+		require.NoError(t, c.Load())
+		got[c.ID] = c
+	}
+	assert.Equal(t, "from the text", got[kept.ID].ProjectData.Sponsor)
+	require.NotNil(t, got[kept.ID].CompanyIntelligencePack)
+	assert.Equal(t, "Acme (text)", got[kept.ID].CompanyIntelligencePack.CompanyName)
+	assert.Equal(t, "Lou", got[lost.ID].ProjectData.Sponsor, "a job without its text is claimed from its jsonb")
+	require.NotNil(t, got[lost.ID].CompanyIntelligencePack)
+	assert.Equal(t, "Bolt", got[lost.ID].CompanyIntelligencePack.CompanyName)
+	assert.Equal(t, "Nia", got[none.ID].ProjectData.Sponsor)
+	assert.Nil(t, got[none.ID].CompanyIntelligencePack, "no company pack stays none")
+}
