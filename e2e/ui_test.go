@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -576,7 +577,9 @@ func TestUIForegroundGenerationStreamsIntoThePage(t *testing.T) {
 // page's load nor its stream in Chromium: the page would say "Generating…"
 // and warn before leaving for ever. The stream beats, and the page's
 // watchdog notices when the beats stop: it says that the connection was
-// lost and what to do, keeps the documents it has, and lets the user leave.
+// lost and what to do, keeps the documents it has, and lets the user leave;
+// when the beats return (a stall, not a crash) it takes that back, and
+// after a longer silence it gives up the load.
 func TestUIForegroundGenerationSaysWhenTheServerIsGone(t *testing.T) {
 	srv, model := gatedServer(t, serverOpts{env: map[string]string{"BACKGROUND_GENERATION": "off"}})
 	ctx := newBrowser(t)
@@ -592,11 +595,33 @@ func TestUIForegroundGenerationSaysWhenTheServerIsGone(t *testing.T) {
 		t.Fatalf("the status line is %q while the server is still there", kind)
 	}
 
-	srv.kill(t)
-	waitFor(t, ctx, "the page says the connection was lost", `(() => {
+	// A stall that ends (the server frozen, as a network that drops for a
+	// while would look): the page says the connection was lost, then, when
+	// the beats come back, takes it back and goes on.
+	const lostShown = `(() => {
 		const s = Array.from(document.querySelectorAll('[data-testid="fg-step"]')).pop();
 		return s.dataset.kind === 'lost' && getComputedStyle(s).display !== 'none';
+	})()`
+	if err := srv.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, "the page says the connection was lost while the server is frozen", lostShown, 30*time.Second)
+	if err := srv.cmd.Process.Signal(syscall.SIGCONT); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, "the page takes it back when the beats return", `(() => {
+		const s = Array.from(document.querySelectorAll('[data-testid="fg-step"]')).pop();
+		return s.dataset.kind === 'working' && document.querySelectorAll('[data-kind="lost"]').length === 0;
 	})()`, 30*time.Second)
+	if h := value(t, ctx, "heading after the stall", chromedp.Text(testid("fg-heading"))); h == "Connection lost" {
+		t.Fatal("the heading still says the connection was lost")
+	}
+	if !value(t, ctx, "leaving after the stall", chromedp.Evaluate[bool](leavingWarns)) {
+		t.Fatal("leaving no longer warns though the run goes on")
+	}
+
+	srv.kill(t)
+	waitFor(t, ctx, "the page says the connection was lost", lostShown, 30*time.Second)
 	status := value(t, ctx, "status line", chromedp.Evaluate[string](`Array.from(document.querySelectorAll('[data-testid="fg-step"]')).pop().textContent`))
 	for _, want := range []string{"connection to the server was lost", "download the ones you keep", "Reload the page"} {
 		if !strings.Contains(status, want) {
@@ -615,9 +640,8 @@ func TestUIForegroundGenerationSaysWhenTheServerIsGone(t *testing.T) {
 	if n := value(t, ctx, "documents", chromedp.Evaluate[int](`document.querySelectorAll('[data-testid="fg-doc"]').length`)); n != 1 {
 		t.Fatalf("%d documents shown; the one written before the server went is kept", n)
 	}
-	if state := value(t, ctx, "ready state", chromedp.Evaluate[string](`document.readyState`)); state == "loading" {
-		t.Fatal("the page is still loading")
-	}
+	// Longer silence: the page gives up the load.
+	waitFor(t, ctx, "the page stops loading", `document.readyState !== 'loading'`, 60*time.Second)
 	screenshot(t, ctx, "connection-lost")
 }
 

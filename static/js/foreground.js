@@ -39,23 +39,34 @@
   // comment) every data-heartbeat-ms. A server that is killed, or a network
   // that drops, ends neither the page's load nor the stream in Chromium:
   // silence is the only sign. After MISSED beats without a byte, the page
-  // stops loading and says that the connection was lost.
+  // says that the connection was lost (and no longer warns before leaving),
+  // but keeps listening: a network that comes back (a Wi-Fi roam, a VPN
+  // reconnecting) brings the stream back, the line goes and the run goes
+  // on. After ABORT beats of silence the page gives up the load, which
+  // closes the request, so that a server still there after all stops the
+  // run rather than write to nobody.
   var MISSED = 4;
+  var ABORT = 15;
   var root = document.querySelector('[data-testid="foreground-page"]');
   var beat = parseInt(root ? root.getAttribute("data-heartbeat-ms") : "", 10);
   var lastSeen = Date.now();
   var lastCheck = lastSeen;
   var watchdog = null;
+  var lostLine = null; // the "connection lost" status line while it shows
+  var lostAt = 0;
+  var before = null; // the heading and lede it replaced
 
   function heard(records) {
     for (var i = 0; i < records.length; i++) {
       var added = records[i].addedNodes;
-      if (added.length) lastSeen = Date.now();
       for (var j = 0; j < added.length; j++) {
         var n = added[j];
+        if (lostLine && (n === lostLine || lostLine.contains(n))) continue; // the page's own line
+        lastSeen = Date.now();
         if (n.nodeType === Node.COMMENT_NODE && n.data === "beat" && n.parentNode) n.parentNode.removeChild(n);
       }
     }
+    if (lostLine && lastSeen > lostAt) recovered();
   }
 
   function check() {
@@ -64,6 +75,10 @@
     // a suspended laptop): judge the stream from now on, not from then.
     if (now - lastCheck > 2 * beat) lastSeen = now;
     lastCheck = now;
+    if (lostLine) {
+      if (now - lastSeen > ABORT * beat) giveUp();
+      return;
+    }
     if (!running()) {
       clearInterval(watchdog);
       return;
@@ -71,20 +86,46 @@
     if (now - lastSeen > MISSED * beat) lost();
   }
 
+  function text(testid) {
+    var el = document.querySelector('[data-testid="' + testid + '"]');
+    return el ? el.textContent : null;
+  }
+
+  function restore(testid, value) {
+    var el = document.querySelector('[data-testid="' + testid + '"]');
+    if (el && value !== null) el.textContent = value;
+  }
+
   function lost() {
-    clearInterval(watchdog);
-    // Ending the load closes the request, so that a server that is still
-    // there after all stops the run rather than write to nobody.
-    if (window.stop) window.stop();
     var template = document.querySelector("template[data-fg-lost]");
     var results = document.querySelector('[data-testid="fg-results"]');
-    if (template && results) results.appendChild(template.content.cloneNode(true));
+    if (!template || !results) return;
+    before = { heading: text("fg-heading"), lede: text("fg-lede") };
+    var line = template.content.cloneNode(true);
+    lostLine = line.firstElementChild;
+    lostAt = Date.now();
+    results.appendChild(line);
     settle();
+  }
+
+  // The stream came back: the run goes on as before.
+  function recovered() {
+    if (lostLine.parentNode) lostLine.parentNode.removeChild(lostLine);
+    lostLine = null;
+    restore("fg-heading", before.heading);
+    restore("fg-lede", before.lede);
+    settle(); // the server may have ended the run meanwhile
+  }
+
+  function giveUp() {
+    clearInterval(watchdog);
+    if (window.stop) window.stop();
   }
 
   if (!window.MutationObserver) return;
   var observer = new MutationObserver(function (records) {
     heard(records);
+    if (lostLine) return; // the page's own line ends nothing
     if (settle()) {
       observer.disconnect();
       clearInterval(watchdog);
