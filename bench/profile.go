@@ -151,6 +151,12 @@ func benchDossierOnce(base string) {
 			pprof.StopCPUProfile()
 			prof.Close()
 		}
+		if path := os.Getenv("BENCH_MEMPROFILE"); path != "" {
+			f, err := os.Create(path)
+			check(err)
+			check(pprof.Lookup("allocs").WriteTo(f, 0))
+			check(f.Close())
+		}
 		check(db.ForTests().Exec(`SELECT 'bench: run ends'`).Error)
 		if pgss {
 			pgssReport(base, db.URL, n)
