@@ -523,7 +523,8 @@ func (p *Processor) sweep() {
 const cleanupLockKey = 7311003
 
 // cleanup is the daily cron entry: delete old terminal jobs (keeping their
-// artifacts), expired sessions and old notifications.
+// artifacts), expired sessions, old notifications and completed jobs'
+// snapshot text.
 func (p *Processor) cleanup() {
 	if _, err := p.Cleanup(p.loopCtx); err != nil && p.loopCtx.Err() == nil {
 		p.log.Error("cleanup", "err", err)
@@ -531,9 +532,9 @@ func (p *Processor) cleanup() {
 }
 
 // Cleanup deletes terminal jobs older than the retention, expired sessions,
-// and notifications older than the retention that are read or whose job is
-// gone, in batches, on one instance at a time. It returns the number of jobs
-// deleted.
+// notifications older than the retention that are read or whose job is
+// gone, and the claim's snapshot text of completed jobs, in batches, on one
+// instance at a time. It returns the number of jobs deleted.
 func (p *Processor) Cleanup(ctx context.Context) (int64, error) {
 	var n int64
 	_, err := p.db.WithAdvisoryLock(ctx, cleanupLockKey, func(ctx context.Context) error {
@@ -545,6 +546,9 @@ func (p *Processor) Cleanup(ctx context.Context) (int64, error) {
 		}
 		if _, nerr := p.db.DeleteOldNotifications(ctx, cutoff, 500); nerr != nil && err == nil {
 			err = nerr
+		}
+		if _, serr := p.db.DeleteCompletedSnapshots(ctx, 500); serr != nil && err == nil {
+			err = serr
 		}
 		return err
 	})

@@ -175,6 +175,24 @@ func (db *DB) DeleteFinishedJobs(ctx context.Context, cutoff time.Time, batch in
 	})
 }
 
+// DeleteCompletedSnapshots removes, in batches, the snapshot text that the
+// claim reads (job_snapshots, PostgreSQL) of completed jobs: nothing claims
+// a completed job again, and the text would double its snapshot's space
+// until the job itself goes (JOB_RETENTION). A failed or cancelled job
+// keeps its text for a retry (without it, the claim reads the jsonb). It
+// returns the number removed; SQLite has nothing to remove.
+func (db *DB) DeleteCompletedSnapshots(ctx context.Context, batch int) (int64, error) {
+	if db.Dialect != Postgres {
+		return 0, nil
+	}
+	return inBatches(ctx, batch, "delete completed snapshots", func() (int64, error) {
+		res := db.g.WithContext(ctx).Exec(`DELETE FROM job_snapshots WHERE job_id IN (
+			SELECT s.job_id FROM job_snapshots s JOIN document_generation_jobs j ON j.id = s.job_id
+			WHERE j.status = 'completed' LIMIT ?)`, batch)
+		return res.RowsAffected, res.Error
+	})
+}
+
 // inBatches runs one batch of a cleanup (which reports how many rows it
 // removed) until a batch removes fewer than batch rows, or ctx ends; it
 // returns the total removed.

@@ -307,3 +307,33 @@ func TestClaimSendsTheSnapshotTextKeptWithTheJob(t *testing.T) {
 	assert.Equal(t, "Nia", got[none.ID].ProjectData.Sponsor)
 	assert.Nil(t, got[none.ID].CompanyIntelligencePack, "no company pack stays none")
 }
+
+// The cleanup removes the snapshot text of completed jobs, which nothing
+// claims again, in batches; a failed job keeps its text for a retry, and
+// an active one for its claim.
+func TestCleanupRemovesTheSnapshotTextOfCompletedJobs(t *testing.T) {
+	ctx := context.Background()
+	db := modelstest.Open(t, models.Postgres)
+	u, err := db.CreateUser(ctx, "clean@example.com", "Clean", "x")
+	require.NoError(t, err)
+	var ids []string
+	for range 5 {
+		j, _, err := db.CreateJob(ctx, models.NewJob{UserID: u.ID, ProjectID: newProject(t, db, u.ID).ID,
+			ProjectData: models.ProjectData{Sponsor: "Sam"}, Documents: []string{"project_charter"}})
+		require.NoError(t, err)
+		ids = append(ids, j.ID)
+	}
+	// Three completed, one failed, one still queued.
+	require.NoError(t, db.ForTests().Exec(`UPDATE document_generation_jobs SET status = 'completed', completed_at = now() WHERE id IN ?`, ids[:3]).Error)
+	require.NoError(t, db.ForTests().Exec(`UPDATE document_generation_jobs SET status = 'failed', completed_at = now() WHERE id = ?`, ids[3]).Error)
+
+	n, err := db.DeleteCompletedSnapshots(ctx, 2)
+	require.NoError(t, err)
+	assert.Equal(t, int64(3), n, "in batches of 2, until a batch is short")
+	var kept []string
+	require.NoError(t, db.ForTests().Raw(`SELECT job_id FROM job_snapshots ORDER BY job_id`).Scan(&kept).Error)
+	assert.ElementsMatch(t, ids[3:], kept)
+	n, err = db.DeleteCompletedSnapshots(ctx, 2)
+	require.NoError(t, err)
+	assert.Zero(t, n)
+}
