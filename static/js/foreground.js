@@ -54,19 +54,24 @@
   var watchdog = null;
   var lostLine = null; // the "connection lost" status line while it shows
   var lostAt = 0;
+  var final = false; // the load has ended: the stream cannot come back
   var before = null; // the heading and lede it replaced
 
+  // heard reads what the stream added: only nodes in the results, where
+  // the stream writes, count (the page's own changes, such as the heading,
+  // the lost line or a toast, are not the server's bytes).
   function heard(records) {
+    var results = document.querySelector('[data-testid="fg-results"]');
     for (var i = 0; i < records.length; i++) {
       var added = records[i].addedNodes;
       for (var j = 0; j < added.length; j++) {
         var n = added[j];
-        if (lostLine && (n === lostLine || lostLine.contains(n))) continue; // the page's own line
+        if (!results || !results.contains(n) || (lostLine && (n === lostLine || lostLine.contains(n)))) continue;
         lastSeen = Date.now();
         if (n.nodeType === Node.COMMENT_NODE && n.data === "beat" && n.parentNode) n.parentNode.removeChild(n);
       }
     }
-    if (lostLine && lastSeen > lostAt) recovered();
+    if (lostLine && !final && lastSeen > lostAt) recovered();
   }
 
   function check() {
@@ -97,6 +102,7 @@
   }
 
   function lost() {
+    if (lostLine) return;
     var template = document.querySelector("template[data-fg-lost]");
     var results = document.querySelector('[data-testid="fg-results"]');
     if (!template || !results) return;
@@ -118,12 +124,23 @@
   }
 
   function giveUp() {
+    final = true;
     clearInterval(watchdog);
+    if (observer) observer.disconnect();
     if (window.stop) window.stop();
   }
 
+  // The load ended (the stream closed) without the run's last step: the
+  // connection was cut, for good.
+  function loadEnded() {
+    if (settle() || !running()) return;
+    lost();
+    giveUp();
+  }
+
+  var observer = null;
   if (!window.MutationObserver) return;
-  var observer = new MutationObserver(function (records) {
+  observer = new MutationObserver(function (records) {
     heard(records);
     if (lostLine) return; // the page's own line ends nothing
     if (settle()) {
@@ -132,6 +149,6 @@
     }
   });
   observer.observe(document.documentElement, { childList: true, subtree: true });
-  document.addEventListener("DOMContentLoaded", settle);
+  document.addEventListener("DOMContentLoaded", loadEnded);
   if (beat > 0) watchdog = setInterval(check, beat);
 })();
