@@ -185,11 +185,19 @@ func (db *DB) DeleteCompletedSnapshots(ctx context.Context, batch int) (int64, e
 	if db.Dialect != Postgres {
 		return 0, nil
 	}
+	// Keyset over job_snapshots' key: each batch goes on from the last one,
+	// instead of reading again the rows the earlier batches passed over.
+	after := "00000000-0000-0000-0000-000000000000"
 	return inBatches(ctx, batch, "delete completed snapshots", func() (int64, error) {
-		res := db.g.WithContext(ctx).Exec(`DELETE FROM job_snapshots WHERE job_id IN (
+		var ids []string
+		err := db.g.WithContext(ctx).Raw(`DELETE FROM job_snapshots WHERE job_id IN (
 			SELECT s.job_id FROM job_snapshots s JOIN document_generation_jobs j ON j.id = s.job_id
-			WHERE j.status = 'completed' LIMIT ?)`, batch)
-		return res.RowsAffected, res.Error
+			WHERE s.job_id > ?::uuid AND j.status = 'completed' ORDER BY s.job_id LIMIT ?)
+			RETURNING job_id`, after, batch).Scan(&ids).Error
+		for _, id := range ids {
+			after = max(after, id)
+		}
+		return int64(len(ids)), err
 	})
 }
 

@@ -211,10 +211,10 @@ const (
 // claimedSnapshot is the snapshot as the PostgreSQL claim sends it: the
 // JSON text kept beside the job (job_snapshots, migration 00014), sent as
 // stored; printed from the jsonb only for a job that has none.
-const claimedSnapshot = `COALESCE(s.project_text,
-	    (SELECT x.project_data::text FROM document_generation_jobs x WHERE x.id = c.id)) AS project_data,
-	  COALESCE(s.company_text,
-	    (SELECT x.company_intelligence_pack::text FROM document_generation_jobs x WHERE x.id = c.id)) AS company_intelligence_pack`
+const claimedSnapshot = `CASE WHEN s.job_id IS NULL
+	    THEN (SELECT x.project_data::text FROM document_generation_jobs x WHERE x.id = c.id) ELSE s.project_text END AS project_data,
+	  CASE WHEN s.job_id IS NULL
+	    THEN (SELECT x.company_intelligence_pack::text FROM document_generation_jobs x WHERE x.id = c.id) ELSE s.company_text END AS company_intelligence_pack`
 
 type claimRow struct {
 	Job
