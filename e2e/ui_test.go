@@ -535,6 +535,9 @@ func TestUIForegroundGenerationStreamsIntoThePage(t *testing.T) {
 	waitFor(t, ctx, "the run finishes",
 		`Array.from(document.querySelectorAll('[data-testid="fg-step"]')).pop()?.dataset.kind === 'done'`, 10*time.Second)
 	waitFor(t, ctx, "the heading says it is done", `document.querySelector('[data-testid="fg-heading"]').textContent.trim() === '2 documents generated'`, 5*time.Second)
+	if title := value(t, ctx, "tab title", chromedp.Evaluate[string](`document.title`)); !strings.HasPrefix(title, "2 documents generated · ") {
+		t.Errorf("the tab's title says %q once the run is done", title)
+	}
 	if value(t, ctx, "leaving at the end", chromedp.Evaluate[bool](leavingWarns)) {
 		t.Fatal("leaving a finished run still warns")
 	}
@@ -616,6 +619,9 @@ func TestUIForegroundGenerationSaysWhenTheServerIsGone(t *testing.T) {
 	if h := value(t, ctx, "heading after the stall", chromedp.Text(testid("fg-heading"))); h == "Connection lost" {
 		t.Fatal("the heading still says the connection was lost")
 	}
+	if title := value(t, ctx, "tab title after the stall", chromedp.Evaluate[string](`document.title`)); !strings.HasPrefix(title, "Generating · ") {
+		t.Errorf("the tab's title says %q after the stall", title)
+	}
 	if !value(t, ctx, "leaving after the stall", chromedp.Evaluate[bool](leavingWarns)) {
 		t.Fatal("leaving no longer warns though the run goes on")
 	}
@@ -633,6 +639,9 @@ func TestUIForegroundGenerationSaysWhenTheServerIsGone(t *testing.T) {
 	}
 	if h := value(t, ctx, "heading", chromedp.Text(testid("fg-heading"))); h != "Connection lost" {
 		t.Fatalf("the heading says %q", h)
+	}
+	if title := value(t, ctx, "tab title", chromedp.Evaluate[string](`document.title`)); !strings.HasPrefix(title, "Connection lost · ") {
+		t.Errorf("the tab's title says %q once the connection is lost", title)
 	}
 	if visible := value(t, ctx, "visible steps", chromedp.Evaluate[int](visibleSteps)); visible != 1 {
 		t.Fatalf("%d status lines visible; only the last should be, not the one saying Generating", visible)

@@ -29,7 +29,12 @@
     var heading = document.querySelector('[data-testid="fg-heading"]');
     if (!s || !heading || running()) return false;
     var text = s.getAttribute("data-heading");
-    if (text) heading.textContent = text;
+    if (text) {
+      heading.textContent = text;
+      // The tab's title said "Generating · <project>": it says the end too.
+      var at = document.title.indexOf(" · ");
+      if (at >= 0) document.title = text + document.title.slice(at);
+    }
     var lede = document.querySelector('[data-testid="fg-lede"]');
     if (lede) lede.textContent = "These documents are shown on this page only and were not saved: download the ones you keep.";
     return true;
@@ -106,7 +111,7 @@
     var template = document.querySelector("template[data-fg-lost]");
     var results = document.querySelector('[data-testid="fg-results"]');
     if (!template || !results) return;
-    before = { heading: text("fg-heading"), lede: text("fg-lede") };
+    before = { heading: text("fg-heading"), lede: text("fg-lede"), title: document.title };
     var line = template.content.cloneNode(true);
     lostLine = line.firstElementChild;
     lostAt = Date.now();
@@ -120,6 +125,7 @@
     lostLine = null;
     restore("fg-heading", before.heading);
     restore("fg-lede", before.lede);
+    document.title = before.title;
     settle(); // the server may have ended the run meanwhile
   }
 
