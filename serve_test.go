@@ -147,15 +147,7 @@ func TestSIGTERMWhileStarting(t *testing.T) {
 // 1, instead of waiting out SHUTDOWN_TIMEOUT (it used to be ignored). The
 // lease is not released: the job stays processing until it expires.
 func TestSecondSIGTERMExitsAtOnce(t *testing.T) {
-	provider := providertest.New()
-	// Closed after the process's cleanup: a held call ends with it.
-	t.Cleanup(provider.Close)
-	provider.Hold() // the job's first document never finishes by itself
-	env := postgresEnv(t, provider, "SHUTDOWN_TIMEOUT=2m", "LEASE_DURATION=30s")
-	p := start(t, env)
-	_, jobID := setupJob(t, env, p)
-	_, err := provider.WaitForCalls(1, 20*time.Second)
-	require.NoError(t, err)
+	p, env, jobID := heldRun(t, "SHUTDOWN_TIMEOUT=2m", "LEASE_DURATION=30s")
 
 	require.NoError(t, p.cmd.Process.Signal(syscall.SIGTERM))
 	p.waitOutput("shutting down", 20*time.Second)
@@ -182,15 +174,7 @@ func TestSecondSIGTERMExitsAtOnce(t *testing.T) {
 // and releases the job at once, without spending a retry. 0 used to become
 // the 25 s default while the log said timeout=0s.
 func TestShutdownTimeoutZeroReleasesAtOnce(t *testing.T) {
-	provider := providertest.New()
-	// Closed after the process's cleanup: a held call ends with it.
-	t.Cleanup(provider.Close)
-	provider.Hold() // the job's first document never finishes by itself
-	env := postgresEnv(t, provider, "SHUTDOWN_TIMEOUT=0", "LEASE_DURATION=30s")
-	p := start(t, env)
-	_, jobID := setupJob(t, env, p)
-	_, err := provider.WaitForCalls(1, 20*time.Second)
-	require.NoError(t, err)
+	p, env, jobID := heldRun(t, "SHUTDOWN_TIMEOUT=0", "LEASE_DURATION=30s")
 
 	require.NoError(t, p.cmd.Process.Signal(syscall.SIGTERM))
 	select {
@@ -293,4 +277,21 @@ func TestAddrFlagOverridesABadADDR(t *testing.T) {
 		}
 		<-time.After(20 * time.Millisecond)
 	}
+}
+
+// heldRun starts dossier on PostgreSQL with settings, and a job whose first
+// document is being written: its model call is held and never finishes by
+// itself. It returns the process, its environment and the job's id.
+func heldRun(t *testing.T, settings ...string) (*proc, []string, string) {
+	t.Helper()
+	provider := providertest.New()
+	// Closed after the process's cleanup: a held call ends with it.
+	t.Cleanup(provider.Close)
+	provider.Hold()
+	env := postgresEnv(t, provider, settings...)
+	p := start(t, env)
+	_, jobID := setupJob(t, env, p)
+	_, err := provider.WaitForCalls(1, 20*time.Second)
+	require.NoError(t, err)
+	return p, env, jobID
 }

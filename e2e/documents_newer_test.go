@@ -50,14 +50,19 @@ func newerVersionReachesAnOpenDocument(t *testing.T, viewer, editor *Server) {
 	waitFor(t, draft, "the editor's stream is live", `window.__dossierSynced === true`, 5*time.Second)
 
 	saver := newTab(t, page)
-	act(t, saver, "save an edit in a third tab",
-		chromedp.Navigate(editor.URL+docURL+"/edit"),
-		chromedp.WaitVisible(testid("edit-markdown")),
-		chromedp.Evaluate[chromedp.Void](`(() => { const e = document.getElementById('edit-markdown'); e.focus(); e.setSelectionRange(e.value.length, e.value.length); })()`),
-		chromedp.SendKeys(testid("edit-markdown"), "\n\nEdited in another tab."),
-		chromedp.Click(testid("edit-save")),
-		chromedp.WaitVisible(testid("artifact-version")),
-	)
+	// save saves an edit that appends text, in the third tab, on the editor's instance.
+	save := func(what, text string) {
+		t.Helper()
+		act(t, saver, what,
+			chromedp.Navigate(editor.URL+docURL+"/edit"),
+			chromedp.WaitVisible(testid("edit-markdown")),
+			chromedp.Evaluate[chromedp.Void](`(() => { const e = document.getElementById('edit-markdown'); e.focus(); e.setSelectionRange(e.value.length, e.value.length); })()`),
+			chromedp.SendKeys(testid("edit-markdown"), text),
+			chromedp.Click(testid("edit-save")),
+			chromedp.WaitVisible(testid("artifact-version")),
+		)
+	}
+	save("save an edit in a third tab", "\n\nEdited in another tab.")
 	if v := value(t, saver, "version", chromedp.Text(testid("artifact-version"))); v != "Version 2" {
 		t.Fatalf("after saving, the saving tab shows %q", v)
 	}
@@ -140,14 +145,7 @@ func newerVersionReachesAnOpenDocument(t *testing.T, viewer, editor *Server) {
 	}
 
 	// A later version is still told.
-	act(t, saver, "save version 3",
-		chromedp.Navigate(editor.URL+docURL+"/edit"),
-		chromedp.WaitVisible(testid("edit-markdown")),
-		chromedp.Evaluate[chromedp.Void](`(() => { const e = document.getElementById('edit-markdown'); e.focus(); e.setSelectionRange(e.value.length, e.value.length); })()`),
-		chromedp.SendKeys(testid("edit-markdown"), " Again."),
-		chromedp.Click(testid("edit-save")),
-		chromedp.WaitVisible(testid("artifact-version")),
-	)
+	save("save version 3", " Again.")
 	waitFor(t, page, "the document page tells of version 3", `(() => {
 		const b = document.querySelector('[data-testid="newer-version"] [data-testid="newer-version-banner"]');
 		return b !== null && b.getAttribute('data-version') === '3' && b.textContent.includes('Version 3 was saved');
