@@ -14,6 +14,7 @@ import (
 	"github.com/pressly/goose/v3"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"gorm.io/gorm"
 
 	"dossier/migrations"
 	"dossier/models"
@@ -189,4 +190,34 @@ func TestMigrationsRunWithoutTheStatementTimeout(t *testing.T) {
 		sep = "&"
 	}
 	assert.Equal(t, "5s", show(models.MigrationDSN(base+sep+"statement_timeout=5000"), "statement_timeout"), "the URL's own setting wins")
+}
+
+// The app's connections never JIT-compile a statement: PostgreSQL decides
+// by the planner's cost estimate, and the claim's estimate grows with the
+// queue (with 12,000 jobs queued every claim was compiled, 60 to 80 ms
+// each). A cost over any threshold must still plan and run without JIT.
+func TestAppConnectionsDoNotCompileStatements(t *testing.T) {
+	db := modelstest.Open(t, models.Postgres)
+	g := db.ForTests()
+	// pg_jit_available() is false where jit is off: asked on a connection
+	// with the server's own settings.
+	plain, err := sql.Open("pgx", modelstest.PostgresURL(t))
+	require.NoError(t, err)
+	defer plain.Close()
+	var available bool
+	require.NoError(t, plain.QueryRow(`SELECT pg_jit_available()`).Scan(&available))
+	if !available {
+		t.Skip("this PostgreSQL server has no JIT (built without LLVM): nothing to turn off")
+	}
+	err = g.Transaction(func(tx *gorm.DB) error {
+		require.NoError(t, tx.Exec(`SET LOCAL jit_above_cost = 0`).Error)
+		var plan string
+		require.NoError(t, tx.Raw(`EXPLAIN (ANALYZE, FORMAT JSON) SELECT sum(g) FROM generate_series(1, 1000) g`).Row().Scan(&plan))
+		assert.NotContains(t, plan, `"JIT"`, "the statement was JIT-compiled")
+		return nil
+	})
+	require.NoError(t, err)
+	var jit string
+	require.NoError(t, g.Raw(`SHOW jit`).Scan(&jit).Error)
+	assert.Equal(t, "off", jit)
 }
