@@ -89,6 +89,9 @@ func main() {
 	if base := firstNonEmpty(os.Getenv("BENCH_DATABASE_URL"), os.Getenv("TEST_DATABASE_URL")); base != "" && part("river") {
 		benchRiverRatio(base)
 	}
+	if base := firstNonEmpty(os.Getenv("BENCH_DATABASE_URL"), os.Getenv("TEST_DATABASE_URL")); base != "" && part("deep") {
+		benchDeepQueue(base) // river.go
+	}
 	if base := firstNonEmpty(os.Getenv("BENCH_DATABASE_URL"), os.Getenv("TEST_DATABASE_URL")); base != "" && os.Getenv("BENCH_ONLY") == "dossier" {
 		benchDossierOnce(base) // profile.go
 	}
@@ -366,7 +369,7 @@ func newPostgresDB(base string) (string, func()) {
 }
 
 // part reports whether BENCH_ONLY (a comma-separated list of parts:
-// throughput, trigger, graph, streams, drafts, river) selects any of names;
+// throughput, trigger, graph, streams, drafts, river, deep) selects any of names;
 // empty selects every part. BENCH_DB (sqlite or postgres) narrows the
 // per-database parts to one database.
 func part(names ...string) bool {

@@ -208,6 +208,26 @@ func benchRiverRatio(base string) {
 
 var ratioLine, ratioConfig, graphLine string
 
+// benchDeepQueue runs both queues once more with four times the ratio's
+// jobs queued before they start, interleaved: a queue's cost must not grow
+// with its depth. (It did: with 12,000 jobs queued, PostgreSQL's cost
+// estimate of the claim passed jit_above_cost, every claim was
+// JIT-compiled, 60 to 80 ms each, and the queue ran 4 times slower; the
+// app's connections now turn JIT off.)
+func benchDeepQueue(base string) {
+	ctx := context.Background()
+	const n = 12000
+	du, drop := newPostgresDB(base)
+	d, _ := dossierRun(ctx, du, n, 0)
+	drop()
+	ru, drop := newPostgresDB(base)
+	r := riverRun(ctx, ru, n)
+	drop()
+	progress("deep queue: dossier %.0f jobs/s, river %.0f jobs/s", d, r)
+	add("postgres", fmt.Sprintf("deep queue, %d jobs × 1 docs: dossier, river", n), fmt.Sprintf("%.0f, %.0f (ratio %.3f)", d, r, d/r),
+		"jobs/s, one run each, all jobs queued before the start; configurations as in the ratio line")
+}
+
 // spread formats min, median and max.
 func spread(xs []float64, format string) string {
 	s := append([]float64(nil), xs...)
