@@ -551,6 +551,17 @@ func TestRescueCountsRetriesAndFailsPoisonJobs(t *testing.T) {
 		assert.Equal(t, 2, j.RetryCount)
 		require.NotNil(t, j.ErrorMessage)
 		assert.Contains(t, *j.ErrorMessage, "stopped responding")
+		// The user is told, once (the rounds that requeued it told
+		// nobody), as by any other failure: a toast on their next page.
+		ns, err := e.db.Notifications(ctx, u.ID, 10)
+		require.NoError(t, err)
+		require.Len(t, ns, 1, "a job failed by the rescue leaves a notification")
+		assert.Equal(t, models.NotifyFailed, ns[0].Kind)
+		require.NotNil(t, ns[0].JobID)
+		assert.Equal(t, job.ID, *ns[0].JobID)
+		unshown, err := e.db.Unshown(ctx, u.ID)
+		require.NoError(t, err)
+		assert.Len(t, unshown, 1)
 	})
 }
 

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	gojson "github.com/goccy/go-json"
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/gorm"
@@ -807,15 +808,27 @@ func (db *DB) endLeases(ctx context.Context, where string, args []any, now time.
 		if len(ended) == 0 {
 			return nil
 		}
-		var requeued, over []string
+		var requeued, over, failed []string
 		changes := make([]Change, 0, len(ended)*2)
 		for _, e := range ended {
 			changes = append(changes, Change{Kind: "job", JobID: e.ID, UserID: e.UserID, Version: e.Version})
 			if e.Status == StatusQueued {
 				requeued = append(requeued, e.ID)
 				changes = append(changes, Change{Kind: "queued", JobID: e.ID, UserID: e.UserID, Version: e.Version})
-			} else {
-				over = append(over, e.ID)
+				continue
+			}
+			over = append(over, e.ID)
+			if e.Status == StatusFailed {
+				failed = append(failed, e.ID)
+			}
+		}
+		// A job that failed here (its worker died once too often) tells
+		// its user, as every other failure does (the run's end write).
+		for _, id := range failed {
+			if err := tx.Exec(`INSERT INTO notifications (id, user_id, job_id, kind, title, documents_done, documents_total, created_at)
+				SELECT `+db.uuidCol("?")+`, j.user_id, j.id, ?, '', j.completed_documents, j.total_documents, ?
+				FROM document_generation_jobs j WHERE j.id = `+db.uuidCol("?"), uuid.NewString(), NotifyFailed, now, id).Error; err != nil {
+				return fmt.Errorf("notify user: %w", err)
 			}
 		}
 		if len(requeued) > 0 {
