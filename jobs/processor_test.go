@@ -376,6 +376,67 @@ func TestShutdownReleasesLeases(t *testing.T) {
 	})
 }
 
+// The daily cleanup chooses old finished jobs while a user retries one of
+// them: the retry wins (the user got 202), and the job is not deleted
+// under it.
+func TestCleanupSparesAJobBeingRetried(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, models.Postgres)
+	ctx := context.Background()
+	g := e.db.ForTests()
+	u := e.user("retried")
+	job := e.job(u, e.project(u, "Old"), []string{"project_charter"}, nil)
+	old := time.Now().Add(-800 * time.Hour)
+	require.NoError(t, g.Exec(`UPDATE document_generation_jobs SET status = 'failed', completed_at = ?, error_message = 'x' WHERE id = ?`, old, job.ID).Error)
+	require.NoError(t, g.Exec(`UPDATE job_documents SET status = 'failed' WHERE job_id = ?`, job.ID).Error)
+
+	// Hold the job's documents: the retry stops after it requeued the
+	// job's row, before it commits.
+	hold := g.Begin()
+	t.Cleanup(func() { hold.Rollback() })
+	require.NoError(t, hold.Exec(`SELECT 1 FROM job_documents WHERE job_id = ? FOR UPDATE`, job.ID).Error)
+	waiting := func() int {
+		var n int
+		require.NoError(t, g.Raw(`SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&n).Error)
+		return n
+	}
+	retried := make(chan error, 1)
+	go func() { _, err := e.client.Retry(ctx, u.ID, job.ID); retried <- err }()
+	require.Eventually(t, func() bool { return waiting() >= 1 }, 10*time.Second, 5*time.Millisecond, "the retry waits on the documents")
+
+	type result struct {
+		n   int64
+		err error
+	}
+	cleaned := make(chan result, 1)
+	go func() {
+		n, err := e.db.DeleteFinishedJobs(ctx, time.Now().Add(-720*time.Hour), 500)
+		cleaned <- result{n, err}
+	}()
+	// The cleanup either passes the job over at once, or waits on its row.
+	var r result
+	var done bool
+	require.Eventually(t, func() bool {
+		select {
+		case r = <-cleaned:
+			done = true
+			return true
+		default:
+			return waiting() >= 2
+		}
+	}, 10*time.Second, 5*time.Millisecond)
+	require.NoError(t, hold.Commit().Error)
+	require.NoError(t, <-retried, "the retry succeeds")
+	if !done {
+		r = <-cleaned
+	}
+	require.NoError(t, r.err)
+	assert.EqualValues(t, 0, r.n, "nothing to delete: the only old job is being retried")
+	j, err := e.db.JobByID(ctx, job.ID)
+	require.NoError(t, err, "the job the user retried still exists")
+	assert.Equal(t, models.StatusQueued, j.Status)
+}
+
 func TestCleanupKeepsArtifacts(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, d models.Dialect) {
 		e := newEnv(t, d)

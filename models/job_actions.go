@@ -151,10 +151,18 @@ func (db *DB) DeleteFinishedJobs(ctx context.Context, cutoff time.Time, batch in
 	return inBatches(ctx, batch, "delete finished jobs", func() (int64, error) {
 		var n int64
 		err := db.g.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			// The rows are locked as they are chosen, skipping any that
+			// a retry is requeueing at this moment: the retry's 202 must
+			// not be followed by the job's deletion. (SQLite's write
+			// transactions do not overlap.)
+			lock := ""
+			if db.Dialect == Postgres {
+				lock = " FOR UPDATE SKIP LOCKED"
+			}
 			var ids []string
 			if err := tx.Raw(`SELECT id FROM document_generation_jobs
 				WHERE status IN ('completed', 'failed', 'cancelled') AND completed_at < ?
-				LIMIT ?`, cutoff.UTC(), batch).Scan(&ids).Error; err != nil {
+				LIMIT ?`+lock, cutoff.UTC(), batch).Scan(&ids).Error; err != nil {
 				return err
 			}
 			if len(ids) == 0 {
