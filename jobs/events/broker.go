@@ -251,6 +251,9 @@ func (b *Broker) enqueue(ev Event) {
 	if !b.watched(ev) {
 		// Nobody here watches the job: loading it would be wasted. A
 		// subscriber that comes later reads the current state itself.
+		// A retry's delay (its loads failed while a subscriber was
+		// there) goes with the last subscriber.
+		delete(b.retries, ev.JobID)
 		b.mu.Unlock()
 		return
 	}

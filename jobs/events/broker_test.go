@@ -3,6 +3,7 @@ package events
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -519,4 +520,59 @@ func TestStartStopContract(t *testing.T) {
 		waitFor(t, sub, 2*time.Second, version(1))
 		b.Stop()
 	})
+}
+
+// A job or user whose loads failed while someone watched keeps a retry
+// delay; once nobody watches it, the delay goes (a long-lived process
+// would otherwise keep one entry per job and user that met an outage).
+func TestRetryDelaysGoWithTheirSubscribers(t *testing.T) {
+	failed := make(chan string, 16)
+	down := func(key string) error {
+		select {
+		case failed <- key:
+		default:
+		}
+		return fmt.Errorf("database down")
+	}
+	b := startBroker(t, Config{
+		Logger: slog.New(slog.DiscardHandler),
+		Loader: func(_ context.Context, id string) (*models.JobSnapshot, error) { return nil, down(id) },
+		Sync: func(_ context.Context, userID string, _ int64) (*models.SyncState, error) {
+			return nil, down("u:" + userID)
+		},
+	})
+	retries := func() int {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		return len(b.retries)
+	}
+	waitFailed := func(key string) {
+		t.Helper()
+		deadline := time.After(5 * time.Second)
+		for {
+			select {
+			case k := <-failed:
+				if k == key {
+					return
+				}
+			case <-deadline:
+				t.Fatalf("no failed load of %s", key)
+			}
+		}
+	}
+
+	job := b.SubscribeJob("j")
+	b.Publish(Event{Kind: JobChanged, JobID: "j", UserID: "v", Version: 1})
+	waitFailed("j")
+	require.Eventually(t, func() bool { return retries() == 1 }, 5*time.Second, time.Millisecond, "the failed load waits to be made again")
+	job.Close()
+	require.Eventually(t, func() bool { return retries() == 0 }, 5*time.Second, 5*time.Millisecond, "the job's delay outlived its subscriber")
+
+	user := b.SubscribeUser("u")
+	user.Synced(0)
+	b.Publish(Event{Kind: JobChanged, JobID: "k", UserID: "u", Version: 1})
+	waitFailed("u:u")
+	require.Eventually(t, func() bool { return retries() >= 1 }, 5*time.Second, time.Millisecond)
+	user.Close()
+	require.Eventually(t, func() bool { return retries() == 0 }, 5*time.Second, 5*time.Millisecond, "the user's delay outlived their streams")
 }

@@ -203,6 +203,7 @@ func (b *Broker) enqueueUser(userID string) {
 	b.mu.Lock()
 	c := b.users[userID]
 	if c == nil {
+		delete(b.retries, key) // a retry's delay goes with the user's last stream
 		b.mu.Unlock()
 		return
 	}
@@ -256,6 +257,9 @@ func (b *Broker) processUser(ctx context.Context, userID string) {
 
 	b.mu.Lock()
 	c = b.users[userID]
+	if c == nil {
+		delete(b.retries, key)
+	}
 	if err != nil || c == nil {
 		b.mu.Unlock()
 		if c != nil && ctx.Err() == nil && !errors.Is(err, models.ErrNotFound) {
