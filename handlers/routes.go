@@ -42,6 +42,7 @@ func (s *Server) App() *fiber.App {
 	})
 	app.Use(recover.New())
 	app.Use(securityHeaders)
+	app.Use(refuseEncodedBodies)
 	app.Use(compress.New(compress.Config{Next: isStream}))
 	app.Use(etag.New(etag.Config{Next: func(c *fiber.Ctx) bool { return isStream(c) || c.Method() != fiber.MethodGet }}))
 

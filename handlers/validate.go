@@ -71,7 +71,24 @@ func decodeJSON(c *fiber.Ctx, dst any) error {
 	if !isJSONRequest(c) {
 		return Errorf(fiber.StatusBadRequest, "bad_request", "send the body as JSON with Content-Type: application/json")
 	}
-	return decodeJSONBytes(c.Body(), dst)
+	// The bytes as received (c.Body() would unpack a compressed body,
+	// which refuseEncodedBodies has already refused).
+	return decodeJSONBytes(c.Request().Body(), dst)
+}
+
+// refuseEncodedBodies answers 415 to a request that says its body is
+// compressed (a Content-Encoding other than identity). Fiber's c.Body()
+// unpacks gzip, deflate and brotli bodies whole, with no limit of its own,
+// and BODY_LIMIT bounds only the bytes received: a 200 KB gzip of
+// repeated bytes, sent to /login without signing in, made the server
+// allocate a gigabyte. No client of the app compresses its requests.
+func refuseEncodedBodies(c *fiber.Ctx) error {
+	enc := strings.TrimSpace(c.Get(fiber.HeaderContentEncoding))
+	if enc == "" || strings.EqualFold(enc, "identity") || len(c.Request().Body()) == 0 {
+		return c.Next()
+	}
+	return Errorf(fiber.StatusUnsupportedMediaType, "unsupported_encoding",
+		"compressed request bodies are not accepted: send the body without Content-Encoding")
 }
 
 // decodeJSONBytes is decodeJSON for a body that did not come from the
@@ -79,6 +96,10 @@ func decodeJSON(c *fiber.Ctx, dst any) error {
 func decodeJSONBytes(body []byte, dst any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return Errorf(fiber.StatusBadRequest, "bad_request", "the body is empty; send a JSON object")
+	}
+	if !utf8.Valid(body) {
+		// encoding/json would store U+FFFD in place of each bad byte.
+		return notUTF8(body)
 	}
 	// First pass: is it JSON at all? Numbers stay exact, so that 3.5 can be
 	// told apart from 3 where an integer is expected.
@@ -107,6 +128,91 @@ func decodeJSONBytes(body []byte, dst any) error {
 		return &Error{Status: fiber.StatusUnprocessableEntity, Code: "validation_failed", Message: "a value is out of range: " + strings.TrimPrefix(err.Error(), "json: ")}
 	}
 	return nil
+}
+
+// notUTF8 is the error of a JSON body that is not UTF-8: a 422 naming the
+// field whose key or value holds the first bad byte, or a 400 when the bad
+// byte is outside any string (then the body is not JSON either).
+func notUTF8(body []byte) error {
+	bad := 0
+	for bad < len(body) {
+		r, size := utf8.DecodeRune(body[bad:])
+		if r == utf8.RuneError && size <= 1 {
+			break
+		}
+		bad += size
+	}
+	type level struct {
+		object bool
+		key    string // the member being read (objects)
+		index  int    // the next element's index (arrays)
+		wait   bool   // an object waits for a key
+	}
+	var stack []level
+	path := func() string {
+		var sb strings.Builder
+		for _, l := range stack {
+			if l.object {
+				if sb.Len() > 0 {
+					sb.WriteByte('.')
+				}
+				sb.WriteString(l.key)
+			} else {
+				fmt.Fprintf(&sb, "[%d]", l.index)
+			}
+		}
+		return sb.String()
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	for {
+		start := dec.InputOffset()
+		tok, err := dec.Token()
+		if err != nil {
+			break
+		}
+		if dec.InputOffset() > int64(bad) && start <= int64(bad) {
+			if _, isString := tok.(string); isString {
+				if len(stack) > 0 && stack[len(stack)-1].object && stack[len(stack)-1].wait {
+					stack[len(stack)-1].key = tok.(string) // the key itself
+				}
+				field := path()
+				if field == "" {
+					field = "body"
+				}
+				return ValidationError(map[string]string{field: "must be UTF-8 text"})
+			}
+		}
+		top := len(stack) - 1
+		switch v := tok.(type) {
+		case json.Delim:
+			switch v {
+			case '{':
+				stack = append(stack, level{object: true, wait: true})
+				continue
+			case '[':
+				stack = append(stack, level{})
+				continue
+			default:
+				stack = stack[:top]
+				top--
+			}
+		case string:
+			if top >= 0 && stack[top].object && stack[top].wait {
+				stack[top].key, stack[top].wait = v, false
+				continue
+			}
+		}
+		// A value ended: its object waits for the next key, its array
+		// moves to the next element.
+		if top >= 0 {
+			if stack[top].object {
+				stack[top].wait = true
+			} else {
+				stack[top].index++
+			}
+		}
+	}
+	return Errorf(fiber.StatusBadRequest, "bad_request", "malformed JSON: the body is not UTF-8 at byte %d", bad)
 }
 
 func malformed(err error) error {
