@@ -147,3 +147,20 @@ func TestJSONBodiesThatAreNotUTF8(t *testing.T) {
 	require.ErrorAs(t, err, &e)
 	assert.Equal(t, http.StatusBadRequest, e.Status, "a bad byte outside any string")
 }
+
+// An amount out of range says so: a figure over the limit was told it
+// "must be zero or more", and one no float holds (1e400) got a message
+// naming Go's struct fields.
+func TestAmountsOutOfRangeSaySo(t *testing.T) {
+	b := pagesSetup(t, models.SQLite, nil)
+	c := b.user(t)
+	for _, amount := range []string{"1e308", "-1", "1e400"} {
+		resp := c.postJSON(t, "/api/projects", `{"name":"Money","data":{"budget":{"amount":`+amount+`}}}`)
+		require.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode, amount)
+		e := errorOf(t, resp).Error
+		msg := e.Fields["data.budget.amount"]
+		assert.NotEmpty(t, msg, "%s: %v", amount, e.Fields)
+		assert.NotContains(t, msg, "zero or more", amount)
+		assert.NotContains(t, e.Message+msg, "Go struct", amount)
+	}
+}

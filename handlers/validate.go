@@ -124,7 +124,13 @@ func decodeJSONBytes(body []byte, dst any) error {
 	}
 	if err := json.Unmarshal(body, dst); err != nil {
 		// checkTypes accepted it, so this is a value Go cannot hold, such
-		// as a number too large for its field.
+		// as a number too large for its field (1e400).
+		var ute *json.UnmarshalTypeError
+		if errors.As(err, &ute) && ute.Field != "" {
+			e := ValidationError(map[string]string{ute.Field: "is out of range"})
+			e.Extra = map[string]any{"fieldCount": 1}
+			return e
+		}
 		return &Error{Status: fiber.StatusUnprocessableEntity, Code: "validation_failed", Message: "a value is out of range: " + strings.TrimPrefix(err.Error(), "json: ")}
 	}
 	return nil

@@ -82,12 +82,15 @@ type BenefitInput struct {
 // limit and every list a count limit, so neither a stored project nor a
 // document written from it can grow without bound.
 const (
-	MaxNameChars  = 200  // names, owners, roles, dates, currency
-	MaxTextChars  = 5000 // descriptions and list items
-	MaxItems      = 200  // entries per list
-	MaxPeople     = 100  // people on one deliverable
-	MaxMonths     = 600  // a benefit starting 50 years out is a typo
-	maxAmount     = 1e15 // beyond this a money figure is a typo, not a plan
+	MaxNameChars = 200  // names, owners, roles, dates, currency
+	MaxTextChars = 5000 // descriptions and list items
+	MaxItems     = 200  // entries per list
+	MaxPeople    = 100  // people on one deliverable
+	MaxMonths    = 600  // a benefit starting 50 years out is a typo
+	maxAmount    = 1e15 // beyond this a money figure is a typo, not a plan
+	// amountRange is the message of an amount out of range: a figure over
+	// maxAmount was told it "must be zero or more".
+	amountRange   = "must be a number from 0 to 1,000,000,000,000,000"
 	maxEffortDays = 10000
 )
 
@@ -202,7 +205,7 @@ func (d *DataInput) Validate(fe *FieldErrors, prefix string, pack *CompanyPack) 
 			case v == nil:
 				fe.Add(p+"annualValue", "is required")
 			case !finite(*v) || *v < 0 || *v > maxAmount:
-				fe.Add(p+"annualValue", "must be zero or more")
+				fe.Add(p+"annualValue", amountRange)
 			}
 			if m := x.StartsAfterMonths; m != nil && (*m < 0 || *m > MaxMonths) {
 				fe.Add(p+"startsAfterMonths", fmt.Sprintf("must be a whole number of months from 0 to %d", MaxMonths))
@@ -489,7 +492,7 @@ func checkMoney(fe *FieldErrors, prefix string, m *MoneyInput, positive bool) {
 	if a := m.Amount; a != nil {
 		switch {
 		case !finite(*a) || *a < 0 || *a > maxAmount:
-			fe.Add(prefix+"amount", "must be zero or more")
+			fe.Add(prefix+"amount", amountRange)
 		case positive && *a == 0:
 			fe.Add(prefix+"amount", "must be more than zero")
 		}
