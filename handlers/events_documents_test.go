@@ -145,19 +145,21 @@ func TestNewerVersionSaysWhoAndWhen(t *testing.T) {
 
 func TestDocumentViewsParse(t *testing.T) {
 	t.Parallel()
+	const p1 = "0b6c1f55-6b0a-4a39-9d7a-0d1c4d7b2a11"
 	for s, want := range map[string]liveView{
-		"document:p1:risk_register:3":      {Kind: "document", Arg: "p1:risk_register:3"},
-		"document:p1:risk_register:3:edit": {Kind: "document", Arg: "p1:risk_register:3:edit"},
-		"document:p1:risk_register":        {},
-		"document:p1:risk_register:0":      {},
-		"document:p1:risk_register:x":      {},
-		"document:p1:risk_register:3:more": {},
-		"document::risk_register:3":        {},
+		"document:" + p1 + ":risk_register:3":      {Kind: "document", Arg: p1 + ":risk_register:3"},
+		"document:" + p1 + ":risk_register:3:edit": {Kind: "document", Arg: p1 + ":risk_register:3:edit"},
+		"document:" + p1 + ":risk_register":        {},
+		"document:" + p1 + ":risk_register:0":      {},
+		"document:" + p1 + ":risk_register:x":      {},
+		"document:" + p1 + ":risk_register:3:more": {},
+		"document::risk_register:3":                {},
+		"document:p1:risk_register:3":              {}, // not an id
 	} {
 		assert.Equal(t, want, parseView(s), s)
 	}
-	d := documentView{ProjectID: "p1", DocType: "risk_register", Version: 3, Editing: true}
-	assert.Equal(t, "p1", d.view().project())
+	d := documentView{ProjectID: p1, DocType: "risk_register", Version: 3, Editing: true}
+	assert.Equal(t, p1, d.view().project())
 	back, ok := parseDocumentView(d.view().Arg)
 	assert.True(t, ok)
 	assert.Equal(t, d, back)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -184,21 +185,16 @@ var jobTabs = []struct{ key, label string }{
 func (s *Server) jobsPage(c *fiber.Ctx) error {
 	u := currentUser(c)
 	filter := c.Query("status")
+	if !knownJobsFilter(filter) {
+		return Errorf(fiber.StatusNotFound, "not_found", "unknown status filter %q", filter)
+	}
 	vm := pages.JobsVM{Filter: filter}
-	known := false
 	for _, t := range jobTabs {
 		href := "/jobs"
 		if t.key != "" {
 			href += "?status=" + t.key
 		}
 		vm.Tabs = append(vm.Tabs, pages.JobsTab{Key: cmpOr(t.key, "all"), Label: t.label, Href: href, Current: t.key == filter})
-		known = known || t.key == filter
-	}
-	for _, st := range jobStatuses {
-		known = known || st == filter
-	}
-	if !known {
-		return Errorf(fiber.StatusNotFound, "not_found", "unknown status filter %q", filter)
 	}
 	board, err := s.db.JobBoard(c.UserContext(), u.ID)
 	if err != nil {
@@ -207,6 +203,17 @@ func (s *Server) jobsPage(c *fiber.Ctx) error {
 	jobsLists(&vm, board, time.Now())
 	setView(c, liveView{Kind: "jobs", Arg: filter})
 	return s.page(c, "Jobs", "jobs", pages.Jobs(vm))
+}
+
+// knownJobsFilter reports whether the jobs page (and its stream's view)
+// knows the status filter: a tab's, or a job status.
+func knownJobsFilter(filter string) bool {
+	for _, t := range jobTabs {
+		if t.key == filter {
+			return true
+		}
+	}
+	return slices.Contains(jobStatuses, filter)
 }
 
 // jobsLists fills the jobs page's cards and rows for its filter from the

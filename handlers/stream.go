@@ -45,6 +45,9 @@ type sse struct {
 // event writes one named event; data may span lines, each becoming its own
 // data: line. It buffers; call flush.
 func (e *sse) event(name string, data []byte) error {
+	if !fieldsFit(name, "") {
+		return nil
+	}
 	if name != "" {
 		e.w.WriteString("event: ")
 		e.w.WriteString(name)
@@ -71,8 +74,25 @@ func (e *sse) event(name string, data []byte) error {
 // eventWithID writes one named event with an id: the browser's
 // Last-Event-ID from then on.
 func (e *sse) eventWithID(name, id string, data []byte) error {
+	if !fieldsFit(name, id) {
+		return nil
+	}
 	e.w.WriteString("id: " + id + "\n")
 	return e.event(name, data)
+}
+
+// fieldsFit reports whether an event's name and id fit on their field's
+// line. Unlike data, they cannot be split: a line break in one would end
+// the field and let the rest write fields and events of its own. None
+// should get here (views are checked, ids are positions); one that does is
+// a bug, logged, and its event is dropped rather than the stream ended,
+// which the browser would reconnect to the same URL and the same event.
+func fieldsFit(name, id string) bool {
+	if !strings.ContainsAny(name, "\r\n") && !strings.ContainsAny(id, "\r\n") {
+		return true
+	}
+	slog.Error("sse event dropped: a line break in its name or id", "event", name, "id", id)
+	return false
 }
 
 // comment writes a comment line, which clients ignore: the heartbeat.

@@ -8,6 +8,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"dossier/jobs/events"
+	"dossier/models"
 )
 
 // The page side of the sync protocol (README, "Live sync"). A page reads
@@ -54,17 +55,27 @@ type liveView struct {
 	Kind, Arg string
 }
 
+// parseView reads a stream's ?view=, which anyone can write: only a view a
+// page could have named passes, and anything else is no view (the header
+// and job cards only). Its ids end up in event names, where a line break
+// would start fields of the caller's choosing.
 func parseView(s string) liveView {
 	kind, arg, _ := strings.Cut(s, ":")
+	ok := false
 	switch kind {
-	case "dashboard", "jobs", "job", "generate", "project":
-		return liveView{Kind: kind, Arg: arg}
+	case "dashboard":
+		ok = arg == ""
+	case "jobs":
+		ok = knownJobsFilter(arg)
+	case "job", "generate", "project":
+		ok = models.IsID(arg)
 	case "document":
-		if _, ok := parseDocumentView(arg); ok {
-			return liveView{Kind: kind, Arg: arg}
-		}
+		_, ok = parseDocumentView(arg)
 	}
-	return liveView{}
+	if !ok {
+		return liveView{}
+	}
+	return liveView{Kind: kind, Arg: arg}
 }
 
 // documentView is what a document view's page shows: which version of
@@ -85,7 +96,7 @@ func (d documentView) view() liveView {
 
 func parseDocumentView(arg string) (documentView, bool) {
 	parts := strings.Split(arg, ":")
-	if len(parts) < 3 || len(parts) > 4 || parts[0] == "" || parts[1] == "" || (len(parts) == 4 && parts[3] != "edit") {
+	if len(parts) < 3 || len(parts) > 4 || !models.IsID(parts[0]) || parts[1] == "" || (len(parts) == 4 && parts[3] != "edit") {
 		return documentView{}, false
 	}
 	v, err := strconv.Atoi(parts[2])

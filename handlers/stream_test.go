@@ -376,6 +376,40 @@ func TestStreamHeadersAndRetryHint(t *testing.T) {
 	assert.Equal(t, "3000", first.Retry, "the retry hint comes first")
 }
 
+// An event's name and id are one line each: the writer drops an event
+// whose name or id holds a line break, which would end the field and write
+// fields and events of its own; the events around it go out as ever. Data
+// may hold line breaks: each line is a data line.
+func TestTheWriterNeverLetsANameOrIDBreakItsLine(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, id, data, want string
+	}{
+		{"job-1", "", "<p>a</p>", "event: job-1\ndata: <p>a</p>\n\n"},
+		{"sync", "7", "7", "id: 7\nevent: sync\ndata: 7\n\n"},
+		{"", "", "a\r\nb\rc\nd", "data: a\ndata: b\ndata: c\ndata: d\n\n"},
+		{"runs-zz\nevent: announce\ndata: <img src=x>\n", "", "<p>runs</p>", ""},
+		{"runs-zz\revent: announce", "", "x", ""},
+		{"runs-zz\r\n", "", "x", ""},
+		{"sync", "7\ndata: x", "7", ""},
+		{"sync", "7\r", "7", ""},
+		{"sync\n", "7", "7", ""},
+	} {
+		var out strings.Builder
+		e := &sse{w: bufio.NewWriter(&out)}
+		var err error
+		if tc.id == "" {
+			err = e.event(tc.name, []byte(tc.data))
+		} else {
+			err = e.eventWithID(tc.name, tc.id, []byte(tc.data))
+		}
+		require.NoError(t, err, "a dropped event does not end the stream")
+		require.NoError(t, e.event("after", []byte("ok")))
+		require.NoError(t, e.flush())
+		assert.Equal(t, tc.want+"event: after\ndata: ok\n\n", out.String(), "name %q, id %q", tc.name, tc.id)
+	}
+}
+
 func TestStreamRefusesAnonymousAndForeignJobs(t *testing.T) {
 	e := newLiveEnv(t, liveSQLite(t), liveOptions{})
 	owner, _ := e.signIn("owner@example.com")
