@@ -34,15 +34,17 @@ func currentSession(c *fiber.Ctx) *models.Session {
 }
 
 // authenticate resolves the caller from `Authorization: Bearer` or the
-// session cookie. A bad bearer token is a 401; a stale cookie is ignored.
+// session cookie. A bad bearer token is a 401; a stale cookie is ignored,
+// and so is an Authorization header of another scheme (Basic, from a proxy
+// in front, say): the request goes on as one without it, and requireUser
+// refuses it where a user is needed.
 func (s *Server) authenticate(c *fiber.Ctx) error {
 	ctx := c.UserContext()
-	if h := c.Get(fiber.HeaderAuthorization); h != "" {
-		token, ok := strings.CutPrefix(h, "Bearer ")
-		if !ok || strings.TrimSpace(token) == "" {
-			return &Error{Status: fiber.StatusUnauthorized, Code: "unauthorized", Message: "Authorization must be \"Bearer <token>\""}
+	if token, bearer := bearerToken(c.Get(fiber.HeaderAuthorization)); bearer {
+		if token == "" {
+			return errNotBearer
 		}
-		u, err := s.db.UserByAPIToken(ctx, strings.TrimSpace(token))
+		u, err := s.db.UserByAPIToken(ctx, token)
 		if errors.Is(err, models.ErrNotFound) {
 			return &Error{Status: fiber.StatusUnauthorized, Code: "unauthorized", Message: "the API token is invalid or revoked"}
 		}
@@ -68,19 +70,33 @@ func (s *Server) authenticate(c *fiber.Ctx) error {
 	return c.Next()
 }
 
+// bearerToken reads an Authorization header: whether its scheme is Bearer,
+// which RFC 7235 compares without regard to case (bearer, BEARER), and if
+// so its token.
+func bearerToken(h string) (token string, bearer bool) {
+	scheme, rest, _ := strings.Cut(h, " ")
+	if !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	return strings.TrimSpace(rest), true
+}
+
+var errNotBearer = &Error{Status: fiber.StatusUnauthorized, Code: "unauthorized", Message: "Authorization must be \"Bearer <token>\""}
+
 // csrf refuses unsafe requests that a browser sent from another site (log-in
 // and sign-up included, which have no session yet), then cookie-authenticated
 // ones without the session's
 // token, sent by htmx in the X-CSRF-Token header (hx-headers) or by plain
 // forms in the _csrf field, URL-encoded or multipart (the document editor's):
 // c.FormValue reads both. Bearer requests need none: browsers never send
-// them on their own.
+// them on their own. They do send Basic credentials on their own, so a
+// request with another scheme is checked like any other.
 func (s *Server) csrf(c *fiber.Ctx) error {
 	switch c.Method() {
 	case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions:
 		return c.Next()
 	}
-	if c.Get(fiber.HeaderAuthorization) == "" && crossOrigin(c) {
+	if _, bearer := bearerToken(c.Get(fiber.HeaderAuthorization)); !bearer && crossOrigin(c) {
 		return errCrossOrigin
 	}
 	sess := currentSession(c)
@@ -124,12 +140,16 @@ func crossOrigin(c *fiber.Ctx) bool {
 }
 
 // requireUser stops anonymous requests: 401 JSON for the API, a redirect to
-// the login page for pages.
+// the login page for pages. An API request that sent credentials of
+// another scheme is told which one the API takes.
 func (s *Server) requireUser(c *fiber.Ctx) error {
 	if currentUser(c) != nil {
 		return c.Next()
 	}
 	if wantsJSON(c) || c.Get("Accept") == "text/event-stream" {
+		if c.Get(fiber.HeaderAuthorization) != "" {
+			return errNotBearer
+		}
 		return ErrUnauthorized
 	}
 	next := url.QueryEscape(c.OriginalURL())
