@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/utils"
+	"github.com/valyala/fasthttp"
 
 	"dossier/models"
 )
@@ -48,22 +50,7 @@ func toError(err error) *Error {
 	}
 	var fe *fiber.Error
 	if errors.As(err, &fe) {
-		code := strings.ToLower(strings.ReplaceAll(fiber.ErrNotFound.Message, " ", "_"))
-		switch fe.Code {
-		case fiber.StatusRequestEntityTooLarge:
-			code = "body_too_large"
-		case fiber.StatusNotFound:
-			code = "not_found"
-		case fiber.StatusMethodNotAllowed:
-			code = "method_not_allowed"
-		case fiber.StatusTooManyRequests:
-			code = "rate_limited"
-		case fiber.StatusBadRequest:
-			code = "bad_request"
-		default:
-			code = strings.ToLower(strings.ReplaceAll(fiber.ErrInternalServerError.Message, " ", "_"))
-		}
-		return &Error{Status: fe.Code, Code: code, Message: fe.Message}
+		return &Error{Status: fe.Code, Code: statusCode(fe.Code), Message: fe.Message}
 	}
 	if errors.Is(err, models.ErrNotFound) {
 		return ErrNotFound
@@ -71,9 +58,64 @@ func toError(err error) *Error {
 	return nil
 }
 
+// statusCodes names the statuses whose API code is not the status's own
+// name in snake case.
+var statusCodes = map[int]string{
+	fiber.StatusRequestEntityTooLarge:       "body_too_large",
+	fiber.StatusTooManyRequests:             "rate_limited",
+	fiber.StatusRequestHeaderFieldsTooLarge: "header_too_large",
+}
+
+// statusCode is the error code of a *fiber.Error, which Fiber and fasthttp
+// raise with any status (the server's own 408 and 431 among them): the
+// status's name in snake case (request_timeout, method_not_allowed,
+// internal_server_error) unless statusCodes names it otherwise, or
+// client_error/server_error for a status without a name.
+func statusCode(status int) string {
+	if code, ok := statusCodes[status]; ok {
+		return code
+	}
+	words := strings.FieldsFunc(strings.ToLower(utils.StatusMessage(status)), func(r rune) bool {
+		return r < 'a' || r > 'z'
+	})
+	switch {
+	case len(words) > 0:
+		return strings.Join(words, "_")
+	case status >= 500:
+		return "server_error"
+	default:
+		return "client_error"
+	}
+}
+
+// localUnread marks a request that fasthttp could not read: a header over
+// its read buffer (431), a body that arrived slower than ReadTimeout (408).
+const localUnread = "unread"
+
+// markUnread wraps the fasthttp server's error handler, through which
+// fasthttp hands Fiber's ErrorHandler the requests it could not read. By
+// then it has reset the request, path and headers included; the mark tells
+// wantsJSON not to trust what is left.
+func markUnread(next func(*fasthttp.RequestCtx, error)) func(*fasthttp.RequestCtx, error) {
+	return func(ctx *fasthttp.RequestCtx, err error) {
+		if len(ctx.Request.Header.RawHeaders()) == 0 {
+			ctx.SetUserValue(localUnread, true)
+		}
+		next(ctx, err)
+	}
+}
+
 // wantsJSON reports whether the client should get the JSON error shape
 // rather than an HTML page.
 func wantsJSON(c *fiber.Ctx) bool {
+	if c.Locals(localUnread) != nil {
+		// fasthttp could not read the request (see App) and reset it:
+		// the path is a placeholder "/", and no header is left to say
+		// what the client takes. The API's error shape is the one
+		// DESIGN.md documents, and a script cannot parse a page; a
+		// browser shows the JSON as text.
+		return true
+	}
 	if strings.HasPrefix(c.Path(), "/api/") {
 		return true
 	}

@@ -40,6 +40,7 @@ func (s *Server) App() *fiber.App {
 		TrustedProxies:          proxyStrings(s.cfg.TrustedProxies),
 		// SSE streams must not be cut by a write timeout.
 	})
+	app.Server().ErrorHandler = markUnread(app.Server().ErrorHandler)
 	app.Use(recover.New())
 	app.Use(securityHeaders)
 	app.Use(refuseEncodedBodies)
