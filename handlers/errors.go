@@ -35,6 +35,8 @@ func Errorf(status int, code, format string, args ...any) *Error {
 var (
 	ErrUnauthorized = &Error{Status: fiber.StatusUnauthorized, Code: "unauthorized", Message: "sign in or send Authorization: Bearer <token>"}
 	ErrNotFound     = &Error{Status: fiber.StatusNotFound, Code: "not_found", Message: "not found"}
+
+	errMethodNotAllowed = &Error{Status: fiber.StatusMethodNotAllowed, Code: "method_not_allowed", Message: "this address does not take that method; the Allow header lists the ones it does"}
 )
 
 // ValidationError is a 422 with per-field messages.
@@ -50,6 +52,12 @@ func toError(err error) *Error {
 	}
 	var fe *fiber.Error
 	if errors.As(err, &fe) {
+		switch fe.Code {
+		case fiber.StatusNotFound: // the router's "Cannot GET /path"
+			return ErrNotFound
+		case fiber.StatusMethodNotAllowed:
+			return errMethodNotAllowed
+		}
 		return &Error{Status: fe.Code, Code: statusCode(fe.Code), Message: fe.Message}
 	}
 	if errors.Is(err, models.ErrNotFound) {

@@ -144,17 +144,21 @@ func checkStreamEvent(t *testing.T, name string, data []byte) {
 
 // undocumentedError reports whether errs say only that the document lacks
 // the path, for an error answer that is not an API route's: a page asked for
-// JSON (status 400 or more), or an unknown path under /api/ (404).
+// JSON (status 400 or more), an unknown path under /api/ (404), or a method
+// the path does not take (405, which the document cannot list).
 func undocumentedError(target string, status int, errs []*vErrors.ValidationError) bool {
 	if len(errs) == 0 || status < 400 {
 		return false
 	}
 	for _, e := range errs {
-		if !e.IsPathMissingError() {
+		switch {
+		case e.IsPathMissingError():
+		case e.IsOperationMissingError() && status == http.StatusMethodNotAllowed:
+		default:
 			return false
 		}
 	}
-	return !strings.HasPrefix(target, "/api/") || status == http.StatusNotFound
+	return !strings.HasPrefix(target, "/api/") || status == http.StatusNotFound || status == http.StatusMethodNotAllowed
 }
 
 func describe(errs []*vErrors.ValidationError) string {

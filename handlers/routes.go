@@ -75,6 +75,9 @@ func (s *Server) App() *fiber.App {
 	s.DashboardRoutes(r)
 	s.NotificationRoutes(r)
 
-	app.Use(func(c *fiber.Ctx) error { return ErrNotFound })
+	// No catch-all: Fiber's router answers a path that no route matches
+	// with 404, and one that routes of other methods match with 405 and an
+	// Allow header naming them (a GET route takes HEAD too); a catch-all
+	// would answer both with 404. errorHandler shapes both.
 	return app
 }

@@ -1,0 +1,68 @@
+package handlers
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"dossier/models"
+)
+
+// A known path called with a method it does not take is a 405 that names
+// the methods it does take, not a 404 that says the caller's own project
+// does not exist. An unknown path is still a 404, and a GET route still
+// answers HEAD.
+func TestWrongMethodIsMethodNotAllowed(t *testing.T) {
+	t.Parallel()
+	b := setup(t, models.SQLite)
+	c := b.apiClient(t)
+	p := c.project(t, "Mine")
+
+	for _, tc := range []struct {
+		method, path string
+		allow        string
+	}{
+		{http.MethodDelete, "/api/projects/" + p.ID, "GET, HEAD"},
+		{http.MethodPut, "/api/generation/jobs", "GET, HEAD, POST"},
+		{http.MethodPatch, "/api/projects", "GET, HEAD, POST"},
+	} {
+		resp := c.do(t, tc.method, tc.path, nil)
+		require.Equal(t, http.StatusMethodNotAllowed, resp.StatusCode, "%s %s", tc.method, tc.path)
+		assert.Equal(t, tc.allow, resp.Header.Get("Allow"), "%s %s", tc.method, tc.path)
+		e := errorOf(t, resp)
+		assert.Equal(t, "method_not_allowed", e.Error.Code)
+		assert.NotEmpty(t, e.Error.Message)
+	}
+
+	resp := c.do(t, http.MethodHead, "/api/projects/"+p.ID, nil)
+	assert.Equal(t, http.StatusOK, resp.StatusCode, "a GET route answers HEAD")
+
+	for _, method := range []string{http.MethodGet, http.MethodDelete} {
+		resp := c.do(t, method, "/api/no-such-thing", nil)
+		require.Equal(t, http.StatusNotFound, resp.StatusCode, method)
+		assert.Empty(t, resp.Header.Get("Allow"), method)
+		assert.Equal(t, "not_found", errorOf(t, resp).Error.Code, method)
+	}
+}
+
+// A page's path called with a method it does not take gets the error page
+// with status 405 and Allow.
+func TestWrongMethodOnAPageIsMethodNotAllowed(t *testing.T) {
+	t.Parallel()
+	b := setup(t, models.SQLite)
+	c := b.user(t)
+	p := c.project(t, "Mine")
+
+	resp := c.do(t, http.MethodDelete, "/projects/"+p.ID, nil, "X-CSRF-Token", c.csrf)
+	require.Equal(t, http.StatusMethodNotAllowed, resp.StatusCode)
+	assert.Equal(t, "GET, HEAD, POST", resp.Header.Get("Allow"))
+	doc := page(t, resp)
+	assert.Equal(t, 1, testID(doc, "error-page").Length())
+	assert.Contains(t, testID(doc, "error-message").Text(), "Allow")
+
+	resp = c.do(t, http.MethodDelete, "/no/such/page", nil, "X-CSRF-Token", c.csrf)
+	require.Equal(t, http.StatusNotFound, resp.StatusCode)
+	assert.Equal(t, 1, testID(page(t, resp), "error-page").Length())
+}
