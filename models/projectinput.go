@@ -82,15 +82,12 @@ type BenefitInput struct {
 // limit and every list a count limit, so neither a stored project nor a
 // document written from it can grow without bound.
 const (
-	MaxNameChars = 200  // names, owners, roles, dates, currency
-	MaxTextChars = 5000 // descriptions and list items
-	MaxItems     = 200  // entries per list
-	MaxPeople    = 100  // people on one deliverable
-	MaxMonths    = 600  // a benefit starting 50 years out is a typo
-	maxAmount    = 1e15 // beyond this a money figure is a typo, not a plan
-	// amountRange is the message of an amount out of range: a figure over
-	// maxAmount was told it "must be zero or more".
-	amountRange   = "must be a number from 0 to 1,000,000,000,000,000"
+	MaxNameChars  = 200  // names, owners, roles, dates, currency
+	MaxTextChars  = 5000 // descriptions and list items
+	MaxItems      = 200  // entries per list
+	MaxPeople     = 100  // people on one deliverable
+	MaxMonths     = 600  // a benefit starting 50 years out is a typo
+	maxAmount     = 1e15 // beyond this a money figure is a typo, not a plan
 	maxEffortDays = 10000
 )
 
@@ -204,8 +201,8 @@ func (d *DataInput) Validate(fe *FieldErrors, prefix string, pack *CompanyPack) 
 			switch v := x.AnnualValue; {
 			case v == nil:
 				fe.Add(p+"annualValue", "is required")
-			case !finite(*v) || *v < 0 || *v > maxAmount:
-				fe.Add(p+"annualValue", amountRange)
+			case amountOutOfRange(*v) != "":
+				fe.Add(p+"annualValue", amountOutOfRange(*v))
 			}
 			if m := x.StartsAfterMonths; m != nil && (*m < 0 || *m > MaxMonths) {
 				fe.Add(p+"startsAfterMonths", fmt.Sprintf("must be a whole number of months from 0 to %d", MaxMonths))
@@ -491,8 +488,8 @@ func checkMoney(fe *FieldErrors, prefix string, m *MoneyInput, positive bool) {
 	m.Currency = strings.ToUpper(strings.TrimSpace(m.Currency))
 	if a := m.Amount; a != nil {
 		switch {
-		case !finite(*a) || *a < 0 || *a > maxAmount:
-			fe.Add(prefix+"amount", amountRange)
+		case amountOutOfRange(*a) != "":
+			fe.Add(prefix+"amount", amountOutOfRange(*a))
 		case positive && *a == 0:
 			fe.Add(prefix+"amount", "must be more than zero")
 		}
@@ -538,4 +535,18 @@ func nonZero(n int) *int {
 		return nil
 	}
 	return &n
+}
+
+// amountOutOfRange is the message for a money figure that is not one, or ""
+// (a figure over the limit was told it "must be zero or more").
+func amountOutOfRange(v float64) string {
+	switch {
+	case !finite(v):
+		return "must be a number"
+	case v < 0:
+		return "must be zero or more"
+	case v > maxAmount:
+		return "must be at most 1,000,000,000,000,000"
+	}
+	return ""
 }
