@@ -131,6 +131,9 @@ func wantsJSON(c *fiber.Ctx) bool {
 		return true
 	}
 	accept := c.Get(fiber.HeaderAccept)
+	if strings.Contains(accept, "text/event-stream") {
+		return true // a stream's client (EventSource, curl -N) renders no page
+	}
 	return strings.Contains(accept, "application/json") && !strings.Contains(accept, "text/html")
 }
 

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -65,4 +66,16 @@ func TestWrongMethodOnAPageIsMethodNotAllowed(t *testing.T) {
 	resp = c.do(t, http.MethodDelete, "/no/such/page", nil, "X-CSRF-Token", c.csrf)
 	require.Equal(t, http.StatusNotFound, resp.StatusCode)
 	assert.Equal(t, 1, testID(page(t, resp), "error-page").Length())
+}
+
+// A stream refused before it starts answers in the error shape: its client
+// (EventSource, curl -N) renders no page.
+func TestARefusedStreamAnswersInTheErrorShape(t *testing.T) {
+	b := pagesSetup(t, models.SQLite, nil)
+	for _, path := range []string{"/events", "/api/generation/jobs/stream/" + uuid.NewString()} {
+		resp := b.anon().do(t, http.MethodGet, path, nil, "Accept", "text/event-stream")
+		require.Equal(t, http.StatusUnauthorized, resp.StatusCode, path)
+		assert.Contains(t, resp.Header.Get("Content-Type"), "application/json", path)
+		assert.Equal(t, "unauthorized", errorOf(t, resp).Error.Code, path)
+	}
 }
