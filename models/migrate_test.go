@@ -199,15 +199,20 @@ func TestMigrationsRunWithoutTheStatementTimeout(t *testing.T) {
 func TestAppConnectionsDoNotCompileStatements(t *testing.T) {
 	db := modelstest.Open(t, models.Postgres)
 	g := db.ForTests()
-	// pg_jit_available() is false where jit is off: asked on a connection
-	// with the server's own settings.
+	var jit string
+	require.NoError(t, g.Raw(`SHOW jit`).Scan(&jit).Error)
+	assert.Equal(t, "off", jit)
+	// Whether a statement would be compiled is asked on a connection with
+	// the server's own settings (pg_jit_available() is false where jit is
+	// off); a server built without LLVM compiles nothing either way.
 	plain, err := sql.Open("pgx", modelstest.PostgresURL(t))
 	require.NoError(t, err)
 	defer plain.Close()
 	var available bool
 	require.NoError(t, plain.QueryRow(`SELECT pg_jit_available()`).Scan(&available))
 	if !available {
-		t.Skip("this PostgreSQL server has no JIT (built without LLVM): nothing to turn off")
+		t.Log("this PostgreSQL server has no JIT (built without LLVM): only the setting is checked")
+		return
 	}
 	err = g.Transaction(func(tx *gorm.DB) error {
 		require.NoError(t, tx.Exec(`SET LOCAL jit_above_cost = 0`).Error)
@@ -217,7 +222,4 @@ func TestAppConnectionsDoNotCompileStatements(t *testing.T) {
 		return nil
 	})
 	require.NoError(t, err)
-	var jit string
-	require.NoError(t, g.Raw(`SHOW jit`).Scan(&jit).Error)
-	assert.Equal(t, "off", jit)
 }
