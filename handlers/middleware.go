@@ -146,7 +146,7 @@ func (s *Server) requireUser(c *fiber.Ctx) error {
 	if currentUser(c) != nil {
 		return c.Next()
 	}
-	if wantsJSON(c) || c.Get("Accept") == "text/event-stream" {
+	if wantsJSON(c) { // the API, and streams (Accept: text/event-stream)
 		if c.Get(fiber.HeaderAuthorization) != "" {
 			return errNotBearer
 		}

@@ -176,19 +176,18 @@ func notUTF8(body []byte) error {
 		if err != nil {
 			break
 		}
-		if dec.InputOffset() > int64(bad) && start <= int64(bad) {
-			if _, isString := tok.(string); isString {
-				if len(stack) > 0 && stack[len(stack)-1].object && stack[len(stack)-1].wait {
-					stack[len(stack)-1].key = tok.(string) // the key itself
-				}
-				field := path()
-				if field == "" {
-					field = "body"
-				}
-				return ValidationError(map[string]string{field: "must be UTF-8 text"})
-			}
-		}
 		top := len(stack) - 1
+		awaitsKey := top >= 0 && stack[top].object && stack[top].wait
+		if str, isString := tok.(string); isString && start <= int64(bad) && dec.InputOffset() > int64(bad) {
+			if awaitsKey {
+				stack[top].key = str // the key itself
+			}
+			field := path()
+			if field == "" {
+				field = "body"
+			}
+			return ValidationError(map[string]string{field: "must be UTF-8 text"})
+		}
 		switch v := tok.(type) {
 		case json.Delim:
 			switch v {
@@ -203,7 +202,7 @@ func notUTF8(body []byte) error {
 				top--
 			}
 		case string:
-			if top >= 0 && stack[top].object && stack[top].wait {
+			if awaitsKey {
 				stack[top].key, stack[top].wait = v, false
 				continue
 			}

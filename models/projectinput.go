@@ -201,8 +201,10 @@ func (d *DataInput) Validate(fe *FieldErrors, prefix string, pack *CompanyPack) 
 			switch v := x.AnnualValue; {
 			case v == nil:
 				fe.Add(p+"annualValue", "is required")
-			case amountOutOfRange(*v) != "":
-				fe.Add(p+"annualValue", amountOutOfRange(*v))
+			default:
+				if msg := amountOutOfRange(*v); msg != "" {
+					fe.Add(p+"annualValue", msg)
+				}
 			}
 			if m := x.StartsAfterMonths; m != nil && (*m < 0 || *m > MaxMonths) {
 				fe.Add(p+"startsAfterMonths", fmt.Sprintf("must be a whole number of months from 0 to %d", MaxMonths))
@@ -487,9 +489,9 @@ func checkMoney(fe *FieldErrors, prefix string, m *MoneyInput, positive bool) {
 	}
 	m.Currency = strings.ToUpper(strings.TrimSpace(m.Currency))
 	if a := m.Amount; a != nil {
-		switch {
-		case amountOutOfRange(*a) != "":
-			fe.Add(prefix+"amount", amountOutOfRange(*a))
+		switch msg := amountOutOfRange(*a); {
+		case msg != "":
+			fe.Add(prefix+"amount", msg)
 		case positive && *a == 0:
 			fe.Add(prefix+"amount", "must be more than zero")
 		}
