@@ -12,6 +12,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"runtime/debug"
+	"slices"
 	"sync"
 	"time"
 
@@ -534,24 +535,36 @@ func (p *Processor) cleanup() {
 // Cleanup deletes terminal jobs older than the retention, expired sessions,
 // notifications older than the retention that are read or whose job is
 // gone, and the claim's snapshot text of completed jobs, in batches, on one
-// instance at a time. It returns the number of jobs deleted.
+// instance at a time. The owners of removed jobs and notifications are
+// told (their open tabs resync: the badge, the bell and the lists stop
+// showing what is gone). It returns the number of jobs deleted.
 func (p *Processor) Cleanup(ctx context.Context) (int64, error) {
 	var n int64
+	var owners []string
 	_, err := p.db.WithAdvisoryLock(ctx, cleanupLockKey, func(ctx context.Context) error {
 		var err error
 		cutoff := time.Now().Add(-p.cfg.Retention)
-		n, err = p.db.DeleteFinishedJobs(ctx, cutoff, 500)
+		n, owners, err = p.db.DeleteFinishedJobs(ctx, cutoff, 500)
 		if _, serr := p.db.DeleteExpiredSessions(ctx); serr != nil && err == nil {
 			err = serr
 		}
-		if _, nerr := p.db.DeleteOldNotifications(ctx, cutoff, 500); nerr != nil && err == nil {
+		_, more, nerr := p.db.DeleteOldNotifications(ctx, cutoff, 500)
+		if nerr != nil && err == nil {
 			err = nerr
+		}
+		for _, u := range more {
+			if !slices.Contains(owners, u) {
+				owners = append(owners, u)
+			}
 		}
 		if _, serr := p.db.DeleteCompletedSnapshots(ctx, 500); serr != nil && err == nil {
 			err = serr
 		}
 		return err
 	})
+	for _, u := range owners {
+		p.deliver(events.Event{Kind: events.UserChanged, UserID: u})
+	}
 	if n > 0 {
 		p.log.Info("cleanup removed finished jobs", "count", n)
 	}

@@ -410,7 +410,7 @@ func TestCleanupSparesAJobBeingRetried(t *testing.T) {
 	}
 	cleaned := make(chan result, 1)
 	go func() {
-		n, err := e.db.DeleteFinishedJobs(ctx, time.Now().Add(-720*time.Hour), 500)
+		n, _, err := e.db.DeleteFinishedJobs(ctx, time.Now().Add(-720*time.Hour), 500)
 		cleaned <- result{n, err}
 	}()
 	// The cleanup either passes the job over at once, or waits on its row.

@@ -172,7 +172,7 @@ func TestRunNumbersPerProject(t *testing.T) {
 
 			// The cleanup removes finished jobs; the numbers go on.
 			require.NoError(t, f.db.ForTests().Exec(`UPDATE document_generation_jobs SET completed_at = ?`, time.Now().Add(-time.Hour)).Error)
-			removed, err := f.db.DeleteFinishedJobs(ctx, time.Now(), 100)
+			removed, _, err := f.db.DeleteFinishedJobs(ctx, time.Now(), 100)
 			require.NoError(t, err)
 			require.EqualValues(t, 3, removed)
 			assert.Equal(t, 3, create(f.project, models.NewJob{}).RunNumber, "not Run #1 again")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
@@ -146,27 +147,52 @@ func (db *DB) RetryJob(ctx context.Context, userID, id string, now time.Time) (*
 
 // DeleteFinishedJobs removes terminal jobs that ended before cutoff, in
 // batches, leaving their artifacts in place (job_id becomes NULL; the run
-// number is kept on them).
-func (db *DB) DeleteFinishedJobs(ctx context.Context, cutoff time.Time, batch int) (int64, error) {
-	return inBatches(ctx, batch, "delete finished jobs", func() (int64, error) {
+// number is kept on them). It returns the number removed and their owners,
+// whose open tabs resync (removedFor).
+func (db *DB) DeleteFinishedJobs(ctx context.Context, cutoff time.Time, batch int) (int64, []string, error) {
+	owners := map[string]bool{}
+	n, err := inBatches(ctx, batch, "delete finished jobs", func() (int64, error) {
 		var n int64
+		var users []string
 		err := db.g.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-			// The rows are locked as they are chosen, skipping any that
-			// a retry is requeueing at this moment: the retry's 202 must
-			// not be followed by the job's deletion. (SQLite's write
-			// transactions do not overlap.)
+			const terminal = `status IN ('completed', 'failed', 'cancelled') AND completed_at < ?`
+			var candidates []string
+			if err := tx.Raw(`SELECT id FROM document_generation_jobs WHERE `+terminal+` LIMIT ?`,
+				cutoff.UTC(), batch).Scan(&candidates).Error; err != nil {
+				return err
+			}
+			if len(candidates) == 0 {
+				return nil
+			}
+			// The owners first (removedFor), then the rows, locked as they
+			// are chosen, skipping any that a retry is requeueing at this
+			// moment: the retry's 202 must not be followed by the job's
+			// deletion. (SQLite's write transactions do not overlap.)
+			if err := tx.Raw(`SELECT DISTINCT user_id FROM document_generation_jobs WHERE id IN ?`, candidates).
+				Scan(&users).Error; err != nil {
+				return err
+			}
+			if err := db.lockUsers(tx, users); err != nil {
+				return err
+			}
 			lock := ""
 			if db.Dialect == Postgres {
 				lock = " FOR UPDATE SKIP LOCKED"
 			}
-			var ids []string
-			if err := tx.Raw(`SELECT id FROM document_generation_jobs
-				WHERE status IN ('completed', 'failed', 'cancelled') AND completed_at < ?
-				LIMIT ?`+lock, cutoff.UTC(), batch).Scan(&ids).Error; err != nil {
+			var rows []struct{ ID, UserID string }
+			if err := tx.Raw(`SELECT id, user_id FROM document_generation_jobs WHERE id IN ? AND `+terminal+lock,
+				candidates, cutoff.UTC()).Scan(&rows).Error; err != nil {
 				return err
 			}
-			if len(ids) == 0 {
+			if len(rows) == 0 {
 				return nil
+			}
+			ids, users := make([]string, len(rows)), users[:0]
+			for i, r := range rows {
+				ids[i] = r.ID
+				if !slices.Contains(users, r.UserID) {
+					users = append(users, r.UserID)
+				}
 			}
 			// The versions the runs wrote keep their "Run #N" (the
 			// foreign key sets their job_id to NULL).
@@ -176,11 +202,20 @@ func (db *DB) DeleteFinishedJobs(ctx context.Context, cutoff time.Time, batch in
 				return err
 			}
 			res := tx.Exec(`DELETE FROM document_generation_jobs WHERE id IN ?`, ids)
+			if res.Error != nil {
+				return res.Error
+			}
 			n = res.RowsAffected
-			return res.Error
+			return db.removedFor(tx, users)
 		})
+		if err == nil && n > 0 {
+			for _, u := range users {
+				owners[u] = true
+			}
+		}
 		return n, err
 	})
+	return n, mapKeys(owners), err
 }
 
 // DeleteCompletedSnapshots removes, in batches, the snapshot text that the

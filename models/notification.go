@@ -3,7 +3,10 @@ package models
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
+
+	"gorm.io/gorm"
 )
 
 // Notification is a persisted message to a user, such as "documents ready".
@@ -111,14 +114,68 @@ func (db *DB) withProjectNames(ctx context.Context, ns []Notification) error {
 // before cutoff that are read or whose job is gone (the cleanup removes
 // finished jobs after the same retention): they would otherwise pile up for
 // good, linking to job pages that no longer exist. An unread one about a
-// job that is still there stays. It returns the number removed.
-func (db *DB) DeleteOldNotifications(ctx context.Context, cutoff time.Time, batch int) (int64, error) {
-	return inBatches(ctx, batch, "delete old notifications", func() (int64, error) {
-		res := db.g.WithContext(ctx).Exec(`DELETE FROM notifications WHERE id IN (
-			SELECT n.id FROM notifications n
-			WHERE n.created_at < ? AND (n.read_at IS NOT NULL OR n.job_id IS NULL
-			   OR NOT EXISTS (SELECT 1 FROM document_generation_jobs j WHERE j.id = n.job_id))
-			LIMIT ?)`, cutoff.UTC(), batch)
-		return res.RowsAffected, res.Error
+// job that is still there stays. It returns the number removed and their
+// owners, whose open tabs resync (removedFor).
+func (db *DB) DeleteOldNotifications(ctx context.Context, cutoff time.Time, batch int) (int64, []string, error) {
+	owners := map[string]bool{}
+	n, err := inBatches(ctx, batch, "delete old notifications", func() (int64, error) {
+		var n int64
+		var users []string
+		err := db.g.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			var candidates []string
+			if err := tx.Raw(`SELECT n.id FROM notifications n
+				WHERE n.created_at < ? AND (n.read_at IS NOT NULL OR n.job_id IS NULL
+				   OR NOT EXISTS (SELECT 1 FROM document_generation_jobs j WHERE j.id = n.job_id))
+				LIMIT ?`, cutoff.UTC(), batch).Scan(&candidates).Error; err != nil {
+				return err
+			}
+			if len(candidates) == 0 {
+				return nil
+			}
+			if err := tx.Raw(`SELECT DISTINCT user_id FROM notifications WHERE id IN ?`, candidates).
+				Scan(&users).Error; err != nil {
+				return err
+			}
+			// The owners first (removedFor), then the rows, skipping
+			// those a tab is marking read at this moment (that statement
+			// goes on to the owner's row: waiting for it here could
+			// deadlock). A candidate stays one: its job cannot come back,
+			// and a read one stays read.
+			if err := db.lockUsers(tx, users); err != nil {
+				return err
+			}
+			lock := ""
+			if db.Dialect == Postgres {
+				lock = " FOR UPDATE SKIP LOCKED"
+			}
+			var rows []struct{ ID, UserID string }
+			if err := tx.Raw(`SELECT id, user_id FROM notifications WHERE id IN ?`+lock, candidates).
+				Scan(&rows).Error; err != nil {
+				return err
+			}
+			if len(rows) == 0 {
+				return nil
+			}
+			ids, users := make([]string, len(rows)), users[:0]
+			for i, r := range rows {
+				ids[i] = r.ID
+				if !slices.Contains(users, r.UserID) {
+					users = append(users, r.UserID)
+				}
+			}
+			res := tx.Exec(`DELETE FROM notifications WHERE id IN ?`, ids)
+			if res.Error != nil {
+				return res.Error
+			}
+			n = res.RowsAffected
+			return db.removedFor(tx, users)
+		})
+		if err == nil && n > 0 {
+			for _, u := range users {
+				owners[u] = true
+			}
+		}
+		return n, err
 	})
+	return n, mapKeys(owners), err
 }

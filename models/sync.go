@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"slices"
+
+	"gorm.io/gorm"
 )
 
 // Sync positions: every user-visible change to a user's jobs, notifications
@@ -71,17 +73,26 @@ func (db *DB) SyncPosition(ctx context.Context, userID string) (int64, error) {
 // position is read first, then the rows: every change up to To is in them
 // (rows changed after To may be too, stamped later; a tab applies each row
 // once per stamp).
+//
+// A tab behind the user's last removal (the cleanup deleting old jobs or
+// notifications, which leaves no row to catch up from) gets a reset.
 func (db *DB) SyncSince(ctx context.Context, userID string, since int64) (*SyncState, error) {
-	to, err := db.SyncPosition(ctx, userID)
-	if err != nil {
-		return nil, err
+	var heads []struct{ SyncPosition, SyncRemovedAt int64 }
+	if err := db.g.WithContext(ctx).Raw(`SELECT sync_position, sync_removed_at FROM users WHERE id = ?`, userID).
+		Scan(&heads).Error; err != nil {
+		return nil, fmt.Errorf("sync position: %w", err)
 	}
+	if len(heads) == 0 {
+		return nil, ErrNotFound
+	}
+	to := heads[0].SyncPosition
 	st := &SyncState{UserID: userID, From: since, To: to}
 	q := db.g.WithContext(ctx)
 	var jobs []Job
 	var notes []Notification
 	var edits []Artifact
-	if since <= 0 || since > to {
+	var err error
+	if since <= 0 || since > to || since < heads[0].SyncRemovedAt {
 		st.Reset = true
 	} else {
 		if err := q.Where("user_id = ? AND sync_position > ?", userID, since).Order("sync_position").
@@ -236,4 +247,53 @@ func (db *DB) ProjectActivity(ctx context.Context, userID, projectID string) (*P
 		return nil, fmt.Errorf("project library: %w", err)
 	}
 	return a, nil
+}
+
+// lockUsers takes the users' rows in id order (PostgreSQL), before a
+// cleanup locks any row of theirs: the order every transaction that
+// changes several users' rows keeps (lockJobsUsers), so that none can
+// deadlock with another.
+func (db *DB) lockUsers(tx *gorm.DB, users []string) error {
+	if db.Dialect != Postgres || len(users) == 0 {
+		return nil
+	}
+	var locked []string
+	if err := tx.Raw(`SELECT id FROM users WHERE id IN ? ORDER BY id FOR NO KEY UPDATE`, users).Scan(&locked).Error; err != nil {
+		return fmt.Errorf("lock users: %w", err)
+	}
+	return nil
+}
+
+// removedFor records, in the transaction that removes rows of these users,
+// that their open tabs cannot catch up by rows: it bumps each one's
+// position and marks it as a removal (users.sync_removed_at, migration
+// 00016), so that a tab behind it gets a reset (SyncSince). The other
+// instances hear of it from the transaction's NOTIFY; the caller tells its
+// own once it is committed.
+func (db *DB) removedFor(tx *gorm.DB, users []string) error {
+	if len(users) == 0 {
+		return nil
+	}
+	xact := ""
+	if db.Dialect == Postgres {
+		xact = ", sync_xact = pg_current_xact_id()"
+	}
+	if err := tx.Exec(`UPDATE users SET sync_position = sync_position + 1, sync_removed_at = sync_position + 1`+xact+`
+		WHERE id IN ?`, users).Error; err != nil {
+		return fmt.Errorf("sync removal: %w", err)
+	}
+	changes := make([]Change, len(users))
+	for i, u := range users {
+		changes[i] = Change{Kind: "user", UserID: u}
+	}
+	return db.notify(tx, changes)
+}
+
+func mapKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
 }
