@@ -36,7 +36,8 @@ var (
 	ErrUnauthorized = &Error{Status: fiber.StatusUnauthorized, Code: "unauthorized", Message: "sign in or send Authorization: Bearer <token>"}
 	ErrNotFound     = &Error{Status: fiber.StatusNotFound, Code: "not_found", Message: "not found"}
 
-	errMethodNotAllowed = &Error{Status: fiber.StatusMethodNotAllowed, Code: "method_not_allowed", Message: "this address does not take that method; the Allow header lists the ones it does"}
+	errMethodNotImplemented = &Error{Status: fiber.StatusNotImplemented, Code: "method_not_implemented", Message: "this server does not implement that method"}
+	errMethodNotAllowed     = &Error{Status: fiber.StatusMethodNotAllowed, Code: "method_not_allowed", Message: "this address does not take that method; the Allow header lists the ones it does"}
 )
 
 // ValidationError is a 422 with per-field messages.
@@ -57,6 +58,10 @@ func toError(err error) *Error {
 			return ErrNotFound
 		case fiber.StatusMethodNotAllowed:
 			return errMethodNotAllowed
+		case fiber.StatusRequestTimeout: // fasthttp's ReadTimeout
+			return &Error{Status: fe.Code, Code: statusCode(fe.Code), Message: "the request did not arrive in time; send it again"}
+		case fiber.StatusRequestHeaderFieldsTooLarge: // past fasthttp's read buffer
+			return &Error{Status: fe.Code, Code: statusCode(fe.Code), Message: "the request's headers are too large (at most 4 KB in all)"}
 		}
 		return &Error{Status: fe.Code, Code: statusCode(fe.Code), Message: fe.Message}
 	}

@@ -144,8 +144,9 @@ func checkStreamEvent(t *testing.T, name string, data []byte) {
 
 // undocumentedError reports whether errs say only that the document lacks
 // the path, for an error answer that is not an API route's: a page asked for
-// JSON (status 400 or more), an unknown path under /api/ (404), or a method
-// the path does not take (405, which the document cannot list).
+// JSON (status 400 or more), an unknown path under /api/ (404), a method
+// the path does not take (405, which the document cannot list), or a method
+// the server does not implement at all (501).
 func undocumentedError(target string, status int, errs []*vErrors.ValidationError) bool {
 	if len(errs) == 0 || status < 400 {
 		return false
@@ -153,12 +154,13 @@ func undocumentedError(target string, status int, errs []*vErrors.ValidationErro
 	for _, e := range errs {
 		switch {
 		case e.IsPathMissingError():
-		case e.IsOperationMissingError() && status == http.StatusMethodNotAllowed:
+		case e.IsOperationMissingError() && (status == http.StatusMethodNotAllowed || status == http.StatusNotImplemented):
 		default:
 			return false
 		}
 	}
-	return !strings.HasPrefix(target, "/api/") || status == http.StatusNotFound || status == http.StatusMethodNotAllowed
+	return !strings.HasPrefix(target, "/api/") || status == http.StatusNotFound || status == http.StatusMethodNotAllowed ||
+		status == http.StatusNotImplemented
 }
 
 func describe(errs []*vErrors.ValidationError) string {

@@ -3,6 +3,7 @@ package handlers
 import (
 	"io/fs"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/etag"
 	"github.com/gofiber/fiber/v2/middleware/filesystem"
 	"github.com/gofiber/fiber/v2/middleware/recover"
+	"github.com/valyala/fasthttp"
 
 	"dossier/static"
 )
@@ -41,6 +43,7 @@ func (s *Server) App() *fiber.App {
 		// SSE streams must not be cut by a write timeout.
 	})
 	app.Server().ErrorHandler = markUnread(app.Server().ErrorHandler)
+	app.Server().Handler = s.refuseUnknownMethods(app, app.Server().Handler)
 	app.Use(recover.New())
 	app.Use(securityHeaders)
 	app.Use(refuseEncodedBodies)
@@ -80,4 +83,24 @@ func (s *Server) App() *fiber.App {
 	// Allow header naming them (a GET route takes HEAD too); a catch-all
 	// would answer both with 404. errorHandler shapes both.
 	return app
+}
+
+// refuseUnknownMethods answers a method Fiber does not know (FOO, PROPFIND)
+// with 501 in the error shape, with the security headers. Fiber answers it
+// itself, before any middleware and outside the error handler, with a
+// plain-text 400.
+func (s *Server) refuseUnknownMethods(app *fiber.App, next fasthttp.RequestHandler) fasthttp.RequestHandler {
+	methods := app.Config().RequestMethods
+	return func(ctx *fasthttp.RequestCtx) {
+		if slices.Contains(methods, string(ctx.Method())) {
+			next(ctx)
+			return
+		}
+		c := app.AcquireCtx(ctx)
+		defer app.ReleaseCtx(c)
+		setSecurityHeaders(&ctx.Response.Header)
+		if err := s.errorHandler(c, errMethodNotImplemented); err != nil {
+			ctx.Error("method not implemented", fiber.StatusNotImplemented)
+		}
+	}
 }

@@ -48,6 +48,29 @@ func TestWrongMethodIsMethodNotAllowed(t *testing.T) {
 	}
 }
 
+// A method the server does not know at all is a 501 in the error shape (a
+// page for a browser), with the security headers: Fiber answered it itself,
+// past every middleware, with a plain-text 400.
+func TestUnknownMethodIsNotImplemented(t *testing.T) {
+	t.Parallel()
+	b := setup(t, models.SQLite)
+	c := b.apiClient(t)
+	for _, method := range []string{"FOO", "PROPFIND"} {
+		resp := c.do(t, method, "/api/projects", nil)
+		require.Equal(t, http.StatusNotImplemented, resp.StatusCode, method)
+		assert.Equal(t, "nosniff", resp.Header.Get("X-Content-Type-Options"), method)
+		assert.NotEmpty(t, resp.Header.Get("Content-Security-Policy"), method)
+		e := errorOf(t, resp)
+		assert.Equal(t, "method_not_implemented", e.Error.Code, method)
+		assert.NotEmpty(t, e.Error.Message)
+	}
+	resp := b.anon().do(t, "FOO", "/", nil, "Accept", "text/html")
+	require.Equal(t, http.StatusNotImplemented, resp.StatusCode)
+	doc := page(t, resp)
+	assert.Equal(t, 1, testID(doc, "error-page").Length(), "a browser gets the error page")
+	assert.Equal(t, "Not supported", testID(doc, "error-heading").Text())
+}
+
 // A page's path called with a method it does not take gets the error page
 // with status 405 and Allow.
 func TestWrongMethodOnAPageIsMethodNotAllowed(t *testing.T) {
@@ -61,6 +84,7 @@ func TestWrongMethodOnAPageIsMethodNotAllowed(t *testing.T) {
 	assert.Equal(t, "GET, HEAD, POST", resp.Header.Get("Allow"))
 	doc := page(t, resp)
 	assert.Equal(t, 1, testID(doc, "error-page").Length())
+	assert.Equal(t, "Not possible at this address", testID(doc, "error-heading").Text(), "not the generic heading")
 	assert.Contains(t, testID(doc, "error-message").Text(), "Allow")
 
 	resp = c.do(t, http.MethodDelete, "/no/such/page", nil, "X-CSRF-Token", c.csrf)

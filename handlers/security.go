@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"github.com/gofiber/fiber/v2"
+	"github.com/valyala/fasthttp"
 )
 
 // contentSecurityPolicy allows the app's own scripts, styles, images and
@@ -18,11 +19,14 @@ const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 
 // without CSP 2), no referrer to other sites, and nosniff (JSON included).
 // A handler may replace any of them after this runs.
 func securityHeaders(c *fiber.Ctx) error {
-	h := &c.Response().Header
+	setSecurityHeaders(&c.Response().Header)
+	return c.Next()
+}
+
+func setSecurityHeaders(h *fasthttp.ResponseHeader) {
 	h.Set(fiber.HeaderContentSecurityPolicy, contentSecurityPolicy)
 	h.Set(fiber.HeaderXFrameOptions, "SAMEORIGIN")
 	h.Set(fiber.HeaderReferrerPolicy, "same-origin")
 	h.Set(fiber.HeaderXContentTypeOptions, "nosniff")
 	h.Set("Cross-Origin-Opener-Policy", "same-origin")
-	return c.Next()
 }
