@@ -13,7 +13,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"dossier/jobs/documents"
+	"dossier/jobs/events"
 	"dossier/models"
+	"dossier/models/modelstest"
 )
 
 // sample reads one series from the default registry: a histogram's sample
@@ -145,4 +147,103 @@ func TestQueueDepthCollector(t *testing.T) {
 	assert.Equal(t, 1.0, read()["queued"], "cached: no second query within MaxAge")
 	c.maxAge = 0
 	assert.Equal(t, 2.0, read()["queued"])
+}
+
+// cancelOnReturn requests its job's cancel in the database (as a user's
+// cancel does, without its event) just before it returns the document of
+// type typ: the cancel lands between the document and the write that
+// stores it, so the commit refuses the write.
+type cancelOnReturn struct {
+	next  documents.Generator
+	db    *models.DB
+	typ   string
+	jobID string // set before the processor starts
+}
+
+func (g *cancelOnReturn) Generate(ctx context.Context, req documents.Request) (documents.Document, error) {
+	doc, err := g.next.Generate(ctx, req)
+	if err == nil && req.Type == g.typ {
+		if uerr := g.db.ForTests().Exec(`UPDATE document_generation_jobs SET cancel_requested_at = ? WHERE id = ?`, time.Now(), g.jobID).Error; uerr != nil {
+			return documents.Document{}, uerr
+		}
+	}
+	return doc, err
+}
+
+// A document whose write the commit refused, because the job's cancel was
+// requested just before it committed, is not counted as generated, and its
+// live draft is dropped (not left as if its link followed); the run whose
+// last write was refused is counted by the status the commit gave the job
+// (cancelled), not the one the run wrote (completed). With one document,
+// the refused write is the run's last (its end); with two, the first
+// document's write is refused and the run then ends the job cancelled.
+//
+// Not parallel: the counters are the process's, and the deltas are exact.
+func TestMetricsCountWhatACancelledJobStored(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		docs   []string
+		cancel string // the document after which the cancel is requested
+	}{
+		{"last write", []string{"project_charter"}, "project_charter"},
+		{"earlier write", []string{"scope_statement", "risk_register"}, "scope_statement"},
+	} {
+		for _, d := range modelstest.Dialects(t) {
+			t.Run(tc.name+"/"+modelstest.Name(d), func(t *testing.T) {
+				e := newEnv(t, d)
+				u := e.user("cancelled-metrics")
+				job := e.job(u, e.project(u, "Cancelled metrics"), tc.docs, nil)
+				gen := &cancelOnReturn{next: newFakeGen(), db: e.db, typ: tc.cancel, jobID: job.ID}
+				hub := events.NewDraftHub(events.DraftConfig{Instance: "w"})
+				sub, _ := hub.Subscribe(job.ID)
+				defer sub.Close()
+
+				finished := func(status string) float64 {
+					return sample(t, "dossier_jobs_finished_total", map[string]string{"status": status})
+				}
+				generated := func(typ string) float64 {
+					return sample(t, "dossier_documents_generated_total", map[string]string{"type": typ})
+				}
+				duration := func(typ string) float64 {
+					return sample(t, "dossier_document_duration_seconds", map[string]string{"type": typ})
+				}
+				completedBefore, cancelledBefore := finished(models.StatusCompleted), finished(models.StatusCancelled)
+				generatedBefore, durationBefore := map[string]float64{}, map[string]float64{}
+				for _, typ := range tc.docs {
+					generatedBefore[typ], durationBefore[typ] = generated(typ), duration(typ)
+				}
+
+				// No heartbeat within the test: the run learns of the
+				// cancel from the commit alone.
+				p := e.processor(gen, func(c *Config) {
+					c.LeaseDuration, c.HeartbeatInterval = time.Minute, 30*time.Second
+					c.Drafts = hub
+				})
+				e.waitStatus(job.ID, models.StatusCancelled, 20*time.Second)
+				p.Stop() // the run has returned: its metrics and drafts are final
+
+				assert.Empty(t, artifactCounts(t, e.db), "nothing was stored")
+				assert.Equal(t, 0.0, finished(models.StatusCompleted)-completedBefore, "finished{completed}")
+				assert.Equal(t, 1.0, finished(models.StatusCancelled)-cancelledBefore, "finished{cancelled}")
+				for _, typ := range tc.docs {
+					assert.Equal(t, 0.0, generated(typ)-generatedBefore[typ], "documents_generated{%s}", typ)
+					assert.Equal(t, 0.0, duration(typ)-durationBefore[typ], "document_duration{%s}", typ)
+				}
+
+				// The refused document's draft was dropped as not stored:
+				// viewers empty it (a committed drop would leave it shown
+				// until a link that never comes).
+				assert.Empty(t, hub.Current(job.ID), "no draft is left")
+				last := map[string]events.Draft{}
+				for _, m := range sub.Take() {
+					last[m.Type] = m
+				}
+				require.Contains(t, last, tc.cancel, "the refused document had a draft")
+				for typ, m := range last {
+					assert.Equal(t, events.DraftDrop, m.Op, "%s: the draft's last message", typ)
+					assert.False(t, m.Committed, "%s: dropped as not stored", typ)
+				}
+			})
+		}
+	}
 }

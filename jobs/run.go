@@ -48,6 +48,9 @@ type result struct {
 	started  time.Time
 	finished time.Time
 	err      error
+	// draft is the document's live draft (nil when drafts are off), ended
+	// with the document's text; dropped if the document is not stored.
+	draft *draftWriter
 }
 
 // execute is a loop over the scheduler: start what is ready, and for the
@@ -145,7 +148,7 @@ func (r *run) execute() {
 		if len(started) > 0 {
 			cur = started[0]
 		}
-		if !r.write(models.Write{Lease: r.lease, Started: more, CurrentDocument: &cur, Now: time.Now()}, sched) {
+		if !r.write(models.Write{Lease: r.lease, Started: more, CurrentDocument: &cur, Now: time.Now()}, nil, sched) {
 			r.waitOut(results, sched)
 			return
 		}
@@ -161,14 +164,7 @@ func (r *run) execute() {
 	pending := 0
 	committed := func(a ack) bool {
 		pending--
-		if !r.settle(a.w, a.err, sched) {
-			return false
-		}
-		for _, res := range a.stored {
-			p.drafts.committed(job.ID, job.UserID, res.typ)
-			observeDocument(res.typ, res.finished.Sub(res.started))
-		}
-		return true
+		return r.settled(a.w, a.stored, a.res, a.err, sched)
 	}
 	stop := func() {
 		r.waitOut(results, sched)
@@ -246,6 +242,8 @@ func (r *run) execute() {
 						Instruction: instructionFor(&job.Job, res.typ),
 					})
 					stored = append(stored, res)
+				} else {
+					res.draft.drop() // not stored: the job ends cancelled
 				}
 			}
 		}
@@ -270,6 +268,9 @@ func (r *run) execute() {
 				return // the new holder carries on
 			}
 			if o.Status == models.StatusCancelled {
+				for _, res := range stored {
+					res.draft.drop()
+				}
 				w, stored = models.Write{Lease: r.lease, Now: now}, nil // nothing more is stored
 			}
 			w.End, ended = &o, true
@@ -284,13 +285,9 @@ func (r *run) execute() {
 			r.writeAsync(w, stored, acks)
 			continue
 		}
-		if !r.write(w, sched) {
+		if !r.write(w, stored, sched) {
 			stop()
 			return
-		}
-		for _, res := range stored {
-			p.drafts.committed(job.ID, job.UserID, res.typ)
-			observeDocument(res.typ, res.finished.Sub(res.started))
 		}
 		break
 	}
@@ -302,7 +299,7 @@ func (r *run) execute() {
 			r.log.Info("lease lost; abandoning the run")
 			return
 		}
-		r.write(models.Write{Lease: r.lease, End: &o, Now: o.Now}, sched)
+		r.write(models.Write{Lease: r.lease, End: &o, Now: o.Now}, nil, sched)
 	}
 }
 
@@ -320,6 +317,7 @@ func (r *run) generate(t string, req documents.Request, out chan<- result) {
 			res.err = documents.Permanentf("the generator crashed: %v", v)
 		}
 		endDraft(draft, res)
+		res.draft = draft
 		res.finished = time.Now()
 		out <- res
 	}()
@@ -349,20 +347,45 @@ func (r *run) plan(sched *Scheduler, failures []models.DocumentFailure) models.P
 		Backoff: r.p.jobRetryDelay(r.job.RetryCount), Now: time.Now()}
 }
 
-// write hands w to the group commit and waits for it. It reports whether
-// the run may go on. A refused write stops the run: a lost lease ends it
-// with nothing more written (the new holder carries on); a requested cancel
-// lets in-flight calls return, then ends the job cancelled. Any other
-// error ends the run by the storage rule (a retry counted).
-func (r *run) write(w models.Write, sched *Scheduler) bool {
-	_, err := r.p.completer.submit(r.p.storeCtx, w)
-	return r.settle(w, err, sched)
+// write hands w, which carries the documents of stored, to the group commit
+// and waits for it. It reports whether the run may go on. A refused write
+// stops the run: a lost lease ends it with nothing more written (the new
+// holder carries on); a requested cancel lets in-flight calls return, then
+// ends the job cancelled. Any other error ends the run by the storage rule
+// (a retry counted).
+func (r *run) write(w models.Write, stored []result, sched *Scheduler) bool {
+	c, err := r.p.completer.submit(r.p.storeCtx, w)
+	return r.settled(w, stored, c, err, sched)
+}
+
+// settled applies the outcome of w (see settle), then that of its
+// documents, the results in stored. Only documents that were stored are
+// counted, and their drafts give way to their links; the drafts of the
+// others are dropped (epoch by epoch: a later attempt's draft stays). The
+// commit's result says what was stored, not the write: a write may be
+// refused (the job's cancel was requested, the lease lost), and a run's
+// last write, refused for a requested cancel, is written again by the
+// group commit as the job's cancel, without its documents, and reports no
+// error.
+func (r *run) settled(w models.Write, stored []result, c models.Committed, err error, sched *Scheduler) bool {
+	ok := r.settle(w, c, err, sched)
+	kept := err == nil && len(c.Artifacts) == len(w.Documents)
+	for _, res := range stored {
+		if kept {
+			r.p.drafts.committed(r.job.ID, r.job.UserID, res.typ)
+			observeDocument(res.typ, res.finished.Sub(res.started))
+		} else {
+			res.draft.drop()
+		}
+	}
+	return ok
 }
 
 // ack is the outcome of a write sent without waiting (writeAsync).
 type ack struct {
 	w      models.Write
 	stored []result
+	res    models.Committed
 	err    error
 }
 
@@ -375,17 +398,19 @@ type ack struct {
 func (r *run) writeAsync(w models.Write, stored []result, acks chan<- ack) {
 	s := r.p.completer.enqueue(r.p.storeCtx, w)
 	go func() {
-		_, err := s.wait()
-		acks <- ack{w: w, stored: stored, err: err}
+		c, err := s.wait()
+		acks <- ack{w: w, stored: stored, res: c, err: err}
 	}()
 }
 
-// settle applies a write's outcome; see write.
-func (r *run) settle(w models.Write, err error, sched *Scheduler) bool {
+// settle applies a write's outcome, c or err; see write.
+func (r *run) settle(w models.Write, c models.Committed, err error, sched *Scheduler) bool {
 	switch {
 	case err == nil:
 		if w.End != nil {
-			observeFinished(w.End.Status, w.End.RetryAt != nil)
+			// The job's status as committed: a run ending while its cancel
+			// was requested ends it cancelled, whatever it wrote.
+			observeFinished(c.Job.Status, c.Job.Status == w.End.Status && w.End.RetryAt != nil)
 		}
 		return true
 	case errors.Is(err, models.ErrLeaseLost):
@@ -410,7 +435,7 @@ func (r *run) settle(w models.Write, err error, sched *Scheduler) bool {
 		plan := r.plan(sched, nil)
 		plan.StorageError = err.Error()
 		if o, ok := models.Decide(r.job.RetryCount, r.job.MaxRetries, plan, models.CauseStorage); ok {
-			r.write(models.Write{Lease: r.lease, End: &o, Now: o.Now}, sched)
+			r.write(models.Write{Lease: r.lease, End: &o, Now: o.Now}, nil, sched)
 		}
 		return false
 	}
