@@ -289,12 +289,15 @@ func serve(args []string, getenv func(string) string) error {
 	stop := make(chan os.Signal, 2) // room for the second signal, below
 	signal.Notify(stop, syscall.SIGINT, syscall.SIGTERM)
 	defer signal.Stop(stop)
+	// On SQLite one process serves the web and runs the jobs: they share
+	// live progress and cancels through memory. The dialect decides, not
+	// the file: an in-memory database is the process's own, which no
+	// other process sees.
+	if dialect, _, _ := models.ParseURL(cfg.DatabaseURL); dialect == models.SQLite && *role != "all" {
+		return fmt.Errorf("--role %s needs PostgreSQL: on SQLite one process serves the web and runs the jobs (--role all)", *role)
+	}
 	if path := sqliteDBPath(cfg.DatabaseURL); path != "" {
-		// One process per SQLite file (sqlitelock.go): the web and the
-		// worker sides share live progress and cancels through memory.
-		if *role != "all" {
-			return fmt.Errorf("--role %s needs PostgreSQL: on SQLite one process serves the web and runs the jobs (--role all)", *role)
-		}
+		// One process per SQLite file (sqlitelock.go).
 		lock, err := lockSQLite(path, "serve")
 		if err != nil {
 			return err

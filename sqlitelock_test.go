@@ -95,14 +95,17 @@ func TestSecondProcessOnSQLiteRefused(t *testing.T) {
 }
 
 // --role web or worker split live progress across processes, which SQLite
-// cannot carry: refused with one line.
+// cannot carry: refused with one line, on a file and on an in-memory
+// database (which no other process would even see; it used to start).
 func TestRolesRefusedOnSQLite(t *testing.T) {
-	env := []string{"DATABASE_URL=sqlite:" + filepath.Join(t.TempDir(), "d.db"), "ADDR=" + freeAddr(t)}
-	for _, role := range []string{"web", "worker"} {
-		r := runToEnd(t, env, "serve", "--role", role)
-		assert.Equal(t, 1, r.code, role)
-		line := oneLine(t, r.stderr)
-		assert.Contains(t, line, "--role "+role+" needs PostgreSQL", role)
+	for _, url := range []string{"sqlite:" + filepath.Join(t.TempDir(), "d.db"), "sqlite::memory:", "sqlite:file:d?mode=memory&cache=shared"} {
+		env := []string{"DATABASE_URL=" + url, "ADDR=" + freeAddr(t)}
+		for _, role := range []string{"web", "worker"} {
+			r := runToEnd(t, env, "serve", "--role", role)
+			assert.Equal(t, 1, r.code, "%s %s", url, role)
+			line := oneLine(t, r.stderr)
+			assert.Contains(t, line, "--role "+role+" needs PostgreSQL", "%s %s", url, role)
+		}
 	}
 }
 
