@@ -9,6 +9,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -63,7 +64,7 @@ func run(args []string, out io.Writer, getenv func(string) string) error {
 	}
 	switch cmd {
 	case "serve":
-		return serve(args, getenv)
+		return serve(args, out, getenv)
 	case "migrate":
 		return migrate(out, getenv)
 	case "user":
@@ -75,6 +76,22 @@ func run(args []string, out io.Writer, getenv func(string) string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown command %q\n%s", cmd, usage)
+}
+
+// parseFlags parses a command's flags. --help (or -h) prints them on out
+// and is no error: help is true, and the command stops there and exits 0
+// (it used to print them and exit 1 with "flag: help requested"). A bad
+// flag prints them on stderr, as before, and is the error.
+func parseFlags(fs *flag.FlagSet, args []string, out io.Writer) (help bool, err error) {
+	var buf bytes.Buffer
+	fs.SetOutput(&buf)
+	err = fs.Parse(args)
+	if errors.Is(err, flag.ErrHelp) {
+		_, err = out.Write(buf.Bytes())
+		return true, err
+	}
+	os.Stderr.Write(buf.Bytes())
+	return false, err
 }
 
 // openDB connects and migrates for a one-shot command (user, token). On
@@ -148,7 +165,7 @@ func userCommand(args []string, out io.Writer, getenv func(string) string) error
 	password := fs.String("password", "", "password, at least 8 characters")
 	name := fs.String("name", "", "display name (default: the email's local part)")
 	admin := fs.Bool("admin", false, "make the user an administrator (the /admin console)")
-	if err := fs.Parse(args[1:]); err != nil {
+	if help, err := parseFlags(fs, args[1:], out); help || err != nil {
 		return err
 	}
 	if !strings.Contains(*email, "@") {
@@ -189,7 +206,7 @@ func userCommand(args []string, out io.Writer, getenv func(string) string) error
 func promoteCommand(args []string, out io.Writer, getenv func(string) string) error {
 	fs := flag.NewFlagSet("user promote", flag.ContinueOnError)
 	email := fs.String("email", "", "the user's email address")
-	if err := fs.Parse(args); err != nil {
+	if help, err := parseFlags(fs, args, out); help || err != nil {
 		return err
 	}
 	if *email == "" {
@@ -218,7 +235,7 @@ func tokenCommand(args []string, out io.Writer, getenv func(string) string) erro
 	fs := flag.NewFlagSet("token create", flag.ContinueOnError)
 	email := fs.String("email", "", "the user's email address")
 	name := fs.String("name", "cli", "a name for the token")
-	if err := fs.Parse(args[1:]); err != nil {
+	if help, err := parseFlags(fs, args[1:], out); help || err != nil {
 		return err
 	}
 	db, closeDB, err := openDB(getenv)
@@ -242,11 +259,11 @@ func tokenCommand(args []string, out io.Writer, getenv func(string) string) erro
 	return nil
 }
 
-func serve(args []string, getenv func(string) string) error {
+func serve(args []string, out io.Writer, getenv func(string) string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	role := fs.String("role", "all", "web, worker or all")
 	addr := fs.String("addr", "", "listen address (overrides ADDR)")
-	if err := fs.Parse(args); err != nil {
+	if help, err := parseFlags(fs, args, out); help || err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {

@@ -34,3 +34,39 @@ func TestHelpAndMigrateArguments(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "migrate takes no arguments")
 }
+
+// A command's --help (or -h) prints its flags on stdout and exits 0; it
+// used to print them and exit 1 with "flag: help requested". It touches no
+// database. A bad flag is still an error.
+func TestSubcommandHelp(t *testing.T) {
+	dbPath := filepath.Join(t.TempDir(), "dossier.db")
+	getenv := func(k string) string {
+		if k == "DATABASE_URL" {
+			return "sqlite:" + dbPath
+		}
+		return ""
+	}
+	for _, c := range []struct {
+		args []string
+		flag string
+	}{
+		{[]string{"serve", "--help"}, "-role"},
+		{[]string{"serve", "-h"}, "-addr"},
+		{[]string{"--role", "web", "--help"}, "-role"},
+		{[]string{"user", "create", "--help"}, "-password"},
+		{[]string{"user", "create", "--email", "a@example.com", "-h"}, "-admin"},
+		{[]string{"user", "promote", "--help"}, "-email"},
+		{[]string{"token", "create", "--help"}, "-name"},
+	} {
+		var out bytes.Buffer
+		require.NoError(t, run(c.args, &out, getenv), "%v", c.args)
+		assert.Contains(t, out.String(), c.flag, "%v", c.args)
+	}
+	_, err := os.Stat(dbPath)
+	assert.True(t, os.IsNotExist(err), "no database was created: %v", err)
+
+	var out bytes.Buffer
+	err = run([]string{"token", "create", "--bogus"}, &out, getenv)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "flag provided but not defined: -bogus")
+}
