@@ -34,8 +34,8 @@ type Config struct {
 	DocConcurrency int
 	// MaxPerUser caps one user's running jobs while others wait; 0: no cap.
 	MaxPerUser int
-	// SweepInterval is the cron sweep that claims due jobs and rescues
-	// expired leases.
+	// SweepInterval is the period of the cron sweep that claims due jobs
+	// and rescues expired leases, honoured exactly (every).
 	SweepInterval time.Duration
 	// LeaseDuration is a running job's lease; heartbeats renew it.
 	LeaseDuration time.Duration
@@ -91,6 +91,8 @@ func (c *Config) defaults() error {
 		return errors.New("jobs: HeartbeatInterval must be shorter than LeaseDuration")
 	case c.MaxPerUser < 0:
 		return errors.New("jobs: MaxPerUser must not be negative")
+	case c.SweepInterval < 0:
+		return errors.New("jobs: SweepInterval must not be negative")
 	}
 	return nil
 }
@@ -115,6 +117,7 @@ type Processor struct {
 
 	trigger chan struct{}
 	cron    *cron.Cron
+	sweepID cron.EntryID
 
 	// claimMu makes claims one at a time (the claim loop's, or a group
 	// commit's), so that two never count the same free slot.
@@ -182,9 +185,7 @@ func (p *Processor) Start(ctx context.Context) error {
 
 	logger := cronLogger{p.log}
 	p.cron = cron.New(cron.WithChain(cron.Recover(logger), cron.SkipIfStillRunning(logger)), cron.WithLogger(logger))
-	if _, err := p.cron.AddFunc(fmt.Sprintf("@every %s", p.cfg.SweepInterval), p.sweep); err != nil {
-		return fmt.Errorf("jobs: sweep schedule: %w", err)
-	}
+	p.sweepID = p.cron.Schedule(every(p.cfg.SweepInterval), cron.FuncJob(p.sweep))
 	if _, err := p.cron.AddFunc(p.cfg.CleanupSpec, p.cleanup); err != nil {
 		return fmt.Errorf("jobs: cleanup schedule: %w", err)
 	}
@@ -502,9 +503,23 @@ func (p *Processor) heartbeat() {
 	}
 }
 
+// every is the sweep's schedule: exactly d after each pass began. cron's
+// "@every" (ConstantDelaySchedule) rounds d down to whole seconds, at
+// least one, and fires on whole seconds: SWEEP_INTERVAL=100ms swept once a
+// second, and 2500ms every 2 s.
+type every time.Duration
+
+func (e every) Next(t time.Time) time.Time { return t.Add(time.Duration(e)) }
+
+// minSweepTimeout is the least time a sweep pass gets for its statements,
+// whatever the interval: the claim's 10 s. (The interval itself gave a
+// 100ms sweep a 100 ms deadline; SkipIfStillRunning keeps passes from
+// overlapping.)
+const minSweepTimeout = 10 * time.Second
+
 // sweep is the cron entry: rescue expired leases, then claim.
 func (p *Processor) sweep() {
-	ctx, cancel := context.WithTimeout(p.loopCtx, p.cfg.SweepInterval)
+	ctx, cancel := context.WithTimeout(p.loopCtx, max(p.cfg.SweepInterval, minSweepTimeout))
 	defer cancel()
 	rescued, err := p.db.Rescue(ctx, p.db.Now(ctx))
 	if err != nil {

@@ -292,6 +292,42 @@ func TestPermanentFailureThenManualRetry(t *testing.T) {
 	})
 }
 
+// The sweep runs every SweepInterval as configured: robfig/cron's "@every"
+// ran 100ms once a second, and 1500ms every second at whole seconds. Its
+// schedule is the interval exactly; and a lease that has run out before
+// the start is rescued by the first sweep, an interval later, not earlier.
+func TestSweepHonoursItsInterval(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d models.Dialect) {
+		for _, interval := range []time.Duration{100 * time.Millisecond, 1500 * time.Millisecond, 2500 * time.Millisecond} {
+			t.Run(interval.String(), func(t *testing.T) {
+				e := newEnv(t, d)
+				ctx := context.Background()
+				u := e.user("sweep")
+				job := e.job(u, e.project(u, "Sweep"), []string{"project_charter"}, nil)
+				// A dead worker holds it. The claim takes queued jobs only:
+				// the sweep's rescue alone brings it back.
+				claimed, err := e.db.Claim(ctx, models.ClaimParams{Worker: "dead-worker", Limit: 1, Lease: time.Hour})
+				require.NoError(t, err)
+				require.Len(t, claimed, 1)
+				require.NoError(t, e.db.ForTests().Exec(`UPDATE document_generation_jobs SET lease_expires_at = ? WHERE id = ?`,
+					time.Now().Add(-time.Minute), job.ID).Error)
+
+				start := time.Now()
+				p := e.processor(newFakeGen(), func(cfg *Config) { cfg.SweepInterval = interval })
+				at := time.Date(2026, 11, 30, 12, 0, 0, 123_456_789, time.UTC)
+				assert.Equal(t, at.Add(interval), p.cron.Entry(p.sweepID).Schedule.Next(at), "the next pass is an interval after the last")
+				if interval < time.Second {
+					return // the rest waits for a pass
+				}
+				e.waitJob(job.ID, interval+10*time.Second, "the rescue", func(j *models.Job) bool {
+					return j.RetryCount > 0 || deref(j.LockedBy) != "dead-worker"
+				})
+				assert.GreaterOrEqual(t, time.Since(start), interval-100*time.Millisecond, "rescued before the first sweep")
+			})
+		}
+	})
+}
+
 func TestExpiredLeaseIsRescuedAndStaleWriteFenced(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, d models.Dialect) {
 		e := newEnv(t, d)
