@@ -56,7 +56,7 @@ func run(args []string, out io.Writer, getenv func(string) string) error {
 	}
 	if cmd == "migrate" && len(args) > 0 {
 		// migrate takes no arguments: `migrate --help` must not migrate.
-		if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		if isHelp(args[0]) {
 			fmt.Fprintln(out, usage)
 			return nil
 		}
@@ -153,12 +153,20 @@ func migrate(out io.Writer, getenv func(string) string) error {
 	return nil
 }
 
+// isHelp says an argument asks for a command's usage.
+func isHelp(arg string) bool { return arg == "-h" || arg == "--help" || arg == "help" }
+
 func userCommand(args []string, out io.Writer, getenv func(string) string) error {
 	if len(args) > 0 && args[0] == "promote" {
 		return promoteCommand(args[1:], out, getenv)
 	}
+	const userUsage = "usage: dossier user create --email E --password P [--name N] [--admin]\n       dossier user promote --email E"
+	if len(args) > 0 && isHelp(args[0]) {
+		fmt.Fprintln(out, userUsage)
+		return nil
+	}
 	if len(args) == 0 || args[0] != "create" {
-		return fmt.Errorf("usage: dossier user create --email E --password P [--name N] [--admin]\n       dossier user promote --email E")
+		return errors.New(userUsage)
 	}
 	fs := flag.NewFlagSet("user create", flag.ContinueOnError)
 	email := fs.String("email", "", "email address")
@@ -229,8 +237,13 @@ func promoteCommand(args []string, out io.Writer, getenv func(string) string) er
 }
 
 func tokenCommand(args []string, out io.Writer, getenv func(string) string) error {
+	const tokenUsage = "usage: dossier token create --email E [--name N]"
+	if len(args) > 0 && isHelp(args[0]) {
+		fmt.Fprintln(out, tokenUsage)
+		return nil
+	}
 	if len(args) == 0 || args[0] != "create" {
-		return fmt.Errorf("usage: dossier token create --email E [--name N]")
+		return errors.New(tokenUsage)
 	}
 	fs := flag.NewFlagSet("token create", flag.ContinueOnError)
 	email := fs.String("email", "", "the user's email address")

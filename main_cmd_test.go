@@ -57,6 +57,8 @@ func TestSubcommandHelp(t *testing.T) {
 		{[]string{"user", "create", "--email", "a@example.com", "-h"}, "-admin"},
 		{[]string{"user", "promote", "--help"}, "-email"},
 		{[]string{"token", "create", "--help"}, "-name"},
+		{[]string{"user", "--help"}, "user promote"},
+		{[]string{"token", "-h"}, "token create"},
 	} {
 		var out bytes.Buffer
 		require.NoError(t, run(c.args, &out, getenv), "%v", c.args)
