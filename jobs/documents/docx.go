@@ -1,9 +1,11 @@
 package documents
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
+	stdhtml "html"
 	"math"
 	"slices"
 	"strconv"
@@ -16,7 +18,9 @@ import (
 	"github.com/gomutex/godocx/wml/stypes"
 	"github.com/yuin/goldmark/ast"
 	extast "github.com/yuin/goldmark/extension/ast"
+	"github.com/yuin/goldmark/renderer/html"
 	"github.com/yuin/goldmark/text"
+	"github.com/yuin/goldmark/util"
 )
 
 // DOCX writes a document's Markdown as a Word file: headings, paragraphs,
@@ -242,12 +246,12 @@ func (w *docxWriter) inlines(p *docx.Paragraph, parent ast.Node, st style) {
 	for n := parent.FirstChild(); n != nil; n = n.NextSibling() {
 		switch n := n.(type) {
 		case *ast.Text:
-			w.run(p, string(n.Segment.Value(w.src)), st)
+			w.run(p, textValue(n, w.src), st)
 			if n.HardLineBreak() || n.SoftLineBreak() {
 				w.run(p, " ", st)
 			}
 		case *ast.String:
-			w.run(p, string(n.Value), st)
+			w.run(p, stringValue(n), st)
 		case *ast.Emphasis:
 			inner := st
 			if n.Level >= 2 {
@@ -265,7 +269,9 @@ func (w *docxWriter) inlines(p *docx.Paragraph, parent ast.Node, st style) {
 			inner.code = true
 			w.run(p, plainText(n, w.src), inner)
 		case *ast.Link:
-			w.link(p, plainText(n, w.src), string(n.Destination))
+			// The destination as the page's href has it: escapes and
+			// references resolved ("?a=1&amp;b=2" is "?a=1&b=2").
+			w.link(p, plainText(n, w.src), string(util.URLEscape(n.Destination, true)))
 		case *ast.AutoLink:
 			url := string(n.URL(w.src))
 			w.link(p, string(n.Label(w.src)), url)
@@ -320,7 +326,45 @@ func (w *docxWriter) link(p *docx.Paragraph, label, url string) {
 	p.AddLink(label, url).Color("1D4ED8").Underline(stypes.UnderlineSingle)
 }
 
-// plainText is the text of a node and its descendants.
+// textValue is a text node's text as the page shows it. Its segment is the
+// Markdown source, so backslash escapes ("ERP\_v2", "C\#") and entity and
+// numeric references ("R&amp;D", "&copy;", "&#169;") are still in it; they
+// are resolved here as goldmark's HTML writer resolves them, in one pass, so
+// that an escaped reference ("\&amp;", which esc writes for a user's
+// literal "&amp;") stays literal. Raw text (a code span's) is kept as is.
+func textValue(t *ast.Text, src []byte) string {
+	if t.IsRaw() {
+		return string(t.Segment.Value(src))
+	}
+	return unescapeMarkdown(t.Segment.Value(src))
+}
+
+// stringValue is a String node's text, resolved as the HTML writer does
+// unless it is code or raw.
+func stringValue(s *ast.String) string {
+	if s.IsCode() || s.IsRaw() {
+		return string(s.Value)
+	}
+	return unescapeMarkdown(s.Value)
+}
+
+// unescapeMarkdown resolves backslash escapes and character references in
+// inline text with goldmark's own HTML writer (the page's), then turns the
+// HTML it wrote back into text: the writer escapes every &, <, > and " it
+// writes, so unescaping its output gives exactly the resolved text.
+func unescapeMarkdown(v []byte) string {
+	if !bytes.ContainsAny(v, "\\&\x00") {
+		return string(v)
+	}
+	var b bytes.Buffer
+	bw := bufio.NewWriter(&b)
+	html.DefaultWriter.Write(bw, v)
+	bw.Flush() //nolint:errcheck // a bytes.Buffer does not fail
+	return stdhtml.UnescapeString(b.String())
+}
+
+// plainText is the text of a node and its descendants, as the page shows
+// it: escapes and references resolved, code spans verbatim.
 func plainText(n ast.Node, src []byte) string {
 	var b strings.Builder
 	ast.Walk(n, func(c ast.Node, entering bool) (ast.WalkStatus, error) { //nolint:errcheck // the walker never fails
@@ -329,12 +373,12 @@ func plainText(n ast.Node, src []byte) string {
 		}
 		switch c := c.(type) {
 		case *ast.Text:
-			b.Write(c.Segment.Value(src))
+			b.WriteString(textValue(c, src))
 			if c.SoftLineBreak() || c.HardLineBreak() {
 				b.WriteByte(' ')
 			}
 		case *ast.String:
-			b.Write(c.Value)
+			b.WriteString(stringValue(c))
 		case *ast.CodeSpan:
 			for t := c.FirstChild(); t != nil; t = t.NextSibling() {
 				if tx, ok := t.(*ast.Text); ok {

@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"html"
 	"io"
 	"os"
 	"os/exec"
@@ -163,4 +164,104 @@ func TestDOCXKeepsListNumbersAndLineBreaks(t *testing.T) {
 	assert.Contains(t, x, ">3. </w:t>")
 	assert.Contains(t, x, "<w:br")
 	assert.NotContains(t, x, "&lt;br&gt;")
+}
+
+// escapedMarkdown is what the template generator writes for user text (esc
+// backslash-escapes _ * [ ] # | and an & that looks like a reference) and
+// what a model writes (entities): the .docx must show the text the page
+// shows, not the Markdown source.
+const escapedMarkdown = "# Budget Estimate: ERP\\_v2 rollout (C\\#)\n\n" +
+	"Vendor \\[TBC\\] may slip \\*again\\*: R&amp;D &copy; &#8364;5 &#x41;, a literal \\&amp; and `a\\_b &amp;` as code.\n\n" +
+	"- **ERP\\_v2** see [the R&amp;D \\[wiki\\]](https://example.com/?a=1&amp;b=2) or <https://example.com/x_y>\n\n" +
+	"| Work package | Note |\n|---|---|\n| ERP\\_v2 \\| cutover | C\\# &amp; F\\# |\n\n" +
+	"Setext \\_heading\\_\n===\n"
+
+// escapedText is escapedMarkdown's text as the page shows it, paragraph by
+// paragraph (table cells one a line).
+var escapedText = []string{
+	"Budget Estimate: ERP_v2 rollout (C#)",
+	"Vendor [TBC] may slip *again*: R&D © €5 A, a literal &amp; and a\\_b &amp; as code.",
+	"ERP_v2 see the R&D [wiki] or https://example.com/x_y",
+	"ERP_v2 | cutover",
+	"C# & F#",
+	"Setext _heading_",
+}
+
+var (
+	paraEnd = regexp.MustCompile(`</w:p>`)
+	xmlTag  = regexp.MustCompile(`<[^>]*>`)
+)
+
+// docxText is the text of word/document.xml, a line per paragraph.
+func docxText(x string) string {
+	x = paraEnd.ReplaceAllString(x, "\n")
+	return html.UnescapeString(xmlTag.ReplaceAllString(x, ""))
+}
+
+// zipEntry is a file of a .docx.
+func zipEntry(t *testing.T, b []byte, name string) string {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+	require.NoError(t, err)
+	rc, err := zr.Open(name)
+	require.NoError(t, err)
+	defer rc.Close()
+	x, err := io.ReadAll(rc)
+	require.NoError(t, err)
+	return string(x)
+}
+
+func TestDOCXResolvesEscapesAndEntities(t *testing.T) {
+	b, err := DOCX(escapedMarkdown)
+	require.NoError(t, err)
+	got := strings.Split(docxText(documentXML(t, b)), "\n")
+	for _, want := range escapedText {
+		assert.Contains(t, got, want)
+	}
+	assert.NotContains(t, strings.Join(got, "\n"), "ERP\\_v2", "a backslash escape is Markdown, not text")
+	rels := zipEntry(t, b, "word/_rels/document.xml.rels")
+	assert.Contains(t, rels, `Target="https://example.com/?a=1&amp;b=2"`, "the link goes where the page's does")
+	assert.NotContains(t, rels, "&amp;amp;")
+
+	// Every element's text: headings, table cells and link labels.
+	for md, want := range map[string]string{
+		"## 3\\. Cost \\& C\\#":               "3. Cost & C#",
+		"[C\\# &lt;guide&gt;](https://x.org)": "C# <guide>",
+		"| A\\_B |\n|---|\n| x\\*y |":         "x*y",
+		"![alt \\_text\\_](https://x.org/i)":  "alt _text_",
+		"`C\\#` stays":                        "C\\# stays",
+	} {
+		b, err := DOCX(md)
+		require.NoError(t, err, md)
+		assert.Contains(t, strings.Split(docxText(documentXML(t, b)), "\n"), want, md)
+	}
+}
+
+// LibreOffice reads the same text out of the .docx.
+func TestDOCXEscapesInLibreOffice(t *testing.T) {
+	soffice, err := exec.LookPath("soffice")
+	if err != nil {
+		if officeRequired() {
+			t.Fatal("DOSSIER_REQUIRE_OFFICE=1 but soffice is not on PATH (apt-get install libreoffice-writer)")
+		}
+		t.Skip("SKIPPED LOUDLY: soffice (LibreOffice) not found; the .docx was not opened in LibreOffice")
+	}
+	b, err := DOCX(escapedMarkdown)
+	require.NoError(t, err)
+	dir := t.TempDir()
+	f := filepath.Join(dir, "escaped.docx")
+	require.NoError(t, os.WriteFile(f, b, 0o644))
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, soffice, "-env:UserInstallation=file://"+filepath.Join(dir, "profile"),
+		"--headless", "--norestore", "--convert-to", "txt:Text", "--outdir", dir, f).CombinedOutput()
+	require.NoError(t, err, "soffice: %s", out)
+	txt, err := os.ReadFile(filepath.Join(dir, "escaped.txt"))
+	require.NoError(t, err, "soffice: %s", out)
+	got := squash(strings.TrimPrefix(string(txt), "\uFEFF"))
+	for _, want := range escapedText {
+		assert.Contains(t, got, squash(want))
+	}
+	assert.NotContains(t, got, "ERP\\_v2")
+	assert.NotContains(t, got, "&copy;")
 }
