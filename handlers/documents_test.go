@@ -355,3 +355,26 @@ func TestCompareFormWorksWithoutScripts(t *testing.T) {
 		assert.True(t, strings.HasPrefix(strings.TrimSpace(string(raw)), `<div id="version-diff"`), "the fragment alone")
 	})
 }
+
+// An edited version's title is its first heading's text as the page shows
+// it: a "#" that ends the heading is the title's ("C#"), escapes are
+// resolved and emphasis counts by its text.
+func TestDocumentEditTitleKeepsATrailingHash(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d models.Dialect) {
+		b := setup(t, d)
+		c := b.apiClient(t)
+		p, v1 := docProject(t, b, c)
+		base := "/api/projects/" + p.ID + "/documents/risk_register/versions"
+		resp := c.postJSON(t, base, map[string]any{"markdown": "# **Risk Register**: Migrate to C\\#\n\nBody.\n", "baseArtifactId": v1.ID})
+		require.Equal(t, http.StatusCreated, resp.StatusCode)
+		var v2 map[string]any
+		decodeBody(t, resp, &v2)
+		assert.Equal(t, "Risk Register: Migrate to C#", v2["title"])
+
+		resp = c.postJSON(t, base, map[string]any{"markdown": "# Risk Register: Migrate to F#\n", "baseArtifactId": v2["artifactId"]})
+		require.Equal(t, http.StatusCreated, resp.StatusCode)
+		var v3 map[string]any
+		decodeBody(t, resp, &v3)
+		assert.Equal(t, "Risk Register: Migrate to F#", v3["title"])
+	})
+}

@@ -379,6 +379,9 @@ func plainText(n ast.Node, src []byte) string {
 			}
 		case *ast.String:
 			b.WriteString(stringValue(c))
+		case *ast.AutoLink:
+			// A bare or <…> link has no text children: its label is its text.
+			b.Write(c.Label(src))
 		case *ast.CodeSpan:
 			for t := c.FirstChild(); t != nil; t = t.NextSibling() {
 				if tx, ok := t.(*ast.Text); ok {

@@ -14,6 +14,8 @@ import (
 
 	"github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/option"
+	"github.com/yuin/goldmark/ast"
+	"github.com/yuin/goldmark/text"
 )
 
 // OpenAIConfig configures a generator for any OpenAI-compatible
@@ -254,44 +256,26 @@ func retryAfter(h http.Header, now time.Time) time.Duration {
 	return 0
 }
 
-// titleOf takes the first level-1 heading, else the catalog title.
+// titleOf is the text of the document's first level-1 heading (ATX or
+// setext), else fallback. The Markdown is parsed as the page parses it, so
+// a "#" at the end of a heading is the title's unless a space sets it apart
+// as a closing sequence ("C#", "C\#"), emphasis, code and links count by
+// their text ("**Charter**: Foo" is "Charter: Foo"), escapes and character
+// references are resolved, and a "# comment" in a code block is no heading.
 func titleOf(md, fallback string) string {
-	fence := "" // the fence of the code block the line is in, if any
-	for line := range strings.SplitSeq(md, "\n") {
-		trimmed := strings.TrimSpace(line)
-		if f := codeFence(trimmed); f != "" && (fence == "" || strings.HasPrefix(trimmed, fence) && strings.TrimLeft(trimmed, fence[:1]) == "") {
-			if fence == "" {
-				fence = f
-			} else {
-				fence = ""
-			}
+	src := []byte(md)
+	root := markdown.Parser().Parse(text.NewReader(src))
+	for n := root.FirstChild(); n != nil; n = n.NextSibling() {
+		h, ok := n.(*ast.Heading)
+		if !ok || h.Level != 1 {
 			continue
 		}
-		if fence != "" {
-			continue // "# rm -rf build" in a shell block is not a heading
-		}
-		if rest, ok := strings.CutPrefix(trimmed, "# "); ok {
-			t := strings.TrimSpace(strings.TrimRight(strings.TrimSpace(rest), "#"))
-			t = strings.Trim(unescapeTitle(t), "*_ ")
-			if t != "" {
-				if r := []rune(t); len(r) > 200 {
-					t = string(r[:200])
-				}
-				return t
+		if t := clean(plainText(h, src)); t != "" {
+			if r := []rune(t); len(r) > 200 {
+				t = string(r[:200])
 			}
+			return t
 		}
 	}
 	return fallback
-}
-
-// codeFence returns the fence a line opens or closes (``` or ~~~, three or
-// more), or "".
-func codeFence(line string) string {
-	for _, c := range []string{"`", "~"} {
-		n := len(line) - len(strings.TrimLeft(line, c))
-		if n >= 3 {
-			return line[:n]
-		}
-	}
-	return ""
 }

@@ -450,6 +450,36 @@ func TestTitleOf(t *testing.T) {
 	assert.Equal(t, "fallback", titleOf("```\n# unclosed block", "fallback"))
 }
 
+// A title is its heading's text as the page shows it: a "#" ends a heading
+// only after a space, emphasis and links count by their text, escapes and
+// references are resolved.
+func TestTitleOfReadsTheHeadingAsMarkdown(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ md, want string }{
+		{"# Budget Estimate: Migrate to C\\#\n\nbody", "Budget Estimate: Migrate to C#"},
+		{"# Budget Estimate: Migrate to C#", "Budget Estimate: Migrate to C#"},
+		{"# Migrate to C# #", "Migrate to C#"},
+		{"# Migrate to C# ##   ", "Migrate to C#"},
+		{"# Migrate to C\\# #", "Migrate to C#"},
+		{"# **Charter**: Foo", "Charter: Foo"},
+		{"# *Scope* of `ERP_v2` and [the wiki](https://example.com)", "Scope of ERP_v2 and the wiki"},
+		{"# ERP\\_v2 rollout (C\\#) \\[TBC\\]", "ERP_v2 rollout (C#) [TBC]"},
+		{"# R&amp;D &copy; &#8364;", "R&D © €"},
+		{"# A literal \\&amp;", "A literal &amp;"},
+		{"# See https://example.com/a_b", "See https://example.com/a_b"},
+		{"# `a\\_b` stays", "a\\_b stays"},
+		{"Project Charter: Foo\n===\n\n# Later", "Project Charter: Foo"},
+		{"Intro\n\nSubtitle\n---\n\nCharter\n=======\nbody", "Charter"},
+		{"## Only h2\n\n    # indented code, not a heading\n", "fallback"},
+		{"#\n\n# **\u200b**\n\n# Second", "Second"},
+		{"> # Quoted\n\n# Real", "Real"},
+	} {
+		assert.Equal(t, c.want, titleOf(c.md, "fallback"), c.md)
+		assert.Equal(t, c.want, TitleOf(c.md, "fallback"), c.md)
+	}
+	assert.Len(t, []rune(titleOf("# "+strings.Repeat("é", 300), "")), 200)
+}
+
 func TestTruncateKeepsRunes(t *testing.T) {
 	t.Parallel()
 	s := strings.Repeat("é", 10) // 2 bytes each
