@@ -10,9 +10,11 @@ import (
 )
 
 // Budget rules, stated in the budget estimate:
-//   - labour = total effort × day rate. The day rate comes from an assumption
-//     such as "A blended day rate of EUR 850 applies", else defaultDayRate in
-//     the budget currency;
+//   - a work package's labour = its effort × day rate, rounded to whole
+//     currency units; total labour is the sum of those amounts, so that the
+//     labour table adds up. The day rate (kept to the cent, as it is shown)
+//     comes from an assumption such as "A blended day rate of EUR 850
+//     applies", else defaultDayRate in the budget currency;
 //   - contingency % = average risk score ÷ 25 × 20%, so a register of
 //     maximal risks (every score 25) reserves 20% and no risks reserve 0%;
 //   - amounts are rounded to whole currency units.
@@ -81,7 +83,7 @@ func estimate(d models.ProjectData, wbs []workPackage, rf riskFigures) budgetFig
 		b.rateStated = true
 	}
 	if ok {
-		b.rate, b.rateSource, b.rateCurrency = rate, esc(src), cur
+		b.rate, b.rateSource, b.rateCurrency = hundredths(rate), esc(src), cur
 		if b.currency == "" {
 			b.currency = cur
 		} else if cur != "" && cur != b.currency {
@@ -91,7 +93,9 @@ func estimate(d models.ProjectData, wbs []workPackage, rf riskFigures) budgetFig
 		b.rate = defaultDayRate
 	}
 	b.effort = totalEffort(wbs)
-	b.labour = math.Round(b.effort * b.rate)
+	for _, wp := range wbs {
+		b.labour += b.cost(wp.Effort)
+	}
 	b.contPct = rf.average() / maxScore * maxContingencyPct
 	b.contingency = math.Round(b.labour * b.contPct / 100)
 	b.total = b.labour + b.contingency
@@ -102,6 +106,17 @@ func estimate(d models.ProjectData, wbs []workPackage, rf riskFigures) budgetFig
 }
 
 func (b budgetFigures) money(x float64) string { return fmtMoney(x, b.currency) }
+
+// cost is the labour cost of effort days at the day rate, rounded to whole
+// currency units (halves up). It is worked out in hundredths of a day and
+// cents, the precision both are shown in, so that the shown effort times
+// the shown rate is the shown cost with no binary rounding in between
+// (1.15 days at 10 is 11.5, so 12).
+func (b budgetFigures) cost(effort float64) float64 {
+	days := int64(math.Round(effort * 100))
+	cents := int64(math.Round(b.rate * 100))
+	return float64((days*cents + 5000) / 10000)
+}
 
 // rateText shows the day rate to the cent when it has cents.
 func (b budgetFigures) rateText() string {

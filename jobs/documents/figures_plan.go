@@ -13,7 +13,10 @@ import (
 // each take 20% of the deliverable's effort rounded to the nearest half day;
 // N.2 "Build" takes the rest, so the parts always add up to the whole.
 // Efforts that are negative or not numbers count as 0 and are flagged; a
-// single deliverable is capped at maxEffort days.
+// single deliverable is capped at maxEffort days. Efforts are kept to a
+// hundredth of a day (flagged where that rounds one), the precision every
+// document shows them in, so that the effort a reader sees is the effort
+// that is priced and scheduled.
 const (
 	planShare   = 0.2
 	verifyShare = 0.2
@@ -60,12 +63,16 @@ func breakDown(in []models.Deliverable) ([]workPackage, []string) {
 			e = maxEffort
 		case e == 0:
 			notes = append(notes, fmt.Sprintf("%s: no effort estimate provided.", wp.Name))
+		case hundredths(e) != e:
+			notes = append(notes, fmt.Sprintf("%s: effort of %s days is counted as %s (efforts are kept to a hundredth of a day).",
+				wp.Name, strconv.FormatFloat(e, 'f', -1, 64), fmtDays(hundredths(e))))
 		}
+		e = hundredths(e)
 		wp.Effort = e
 		p, v := halfDays(e*planShare), halfDays(e*verifyShare)
 		wp.Parts = [3]subPackage{
 			{ID: id + ".1", Name: "Plan and design", Effort: p},
-			{ID: id + ".2", Name: "Build", Effort: math.Max(e-p-v, 0)},
+			{ID: id + ".2", Name: "Build", Effort: hundredths(math.Max(e-p-v, 0))},
 			{ID: id + ".3", Name: "Verify and accept", Effort: v},
 		}
 		out = append(out, wp)
@@ -73,10 +80,15 @@ func breakDown(in []models.Deliverable) ([]workPackage, []string) {
 	return out, notes
 }
 
+// hundredths rounds x to a hundredth.
+func hundredths(x float64) float64 { return math.Round(x*100) / 100 }
+
+// totalEffort adds the work packages' efforts, in whole hundredths of a
+// day so that no floating-point remainder shows in a total.
 func totalEffort(wbs []workPackage) float64 {
-	var t float64
+	var t int64
 	for _, wp := range wbs {
-		t += wp.Effort
+		t += int64(math.Round(wp.Effort * 100))
 	}
-	return t
+	return float64(t) / 100
 }

@@ -124,8 +124,10 @@ func fmtNum(x float64, decimals int) string {
 	return b.String()
 }
 
-// fmtDays formats an effort in person-days, to at most one decimal.
-func fmtDays(x float64) string { return fmtNum(x, 1) }
+// fmtDays formats an effort in person-days, to at most two decimals, the
+// precision efforts are kept in (hundredths): 2.25 days shows as 2.25, not
+// 2.2, so that the shown effort is the priced one.
+func fmtDays(x float64) string { return fmtNum(x, 2) }
 
 // fmtPct formats a percentage to one decimal.
 func fmtPct(x float64) string { return fmtNum(x, 1) + "%" }

@@ -153,7 +153,7 @@ func computedFigures(f *facts) string {
 		line("- Schedule: not computable (a valid start date and deliverables are needed).")
 	}
 	bf := f.budget
-	line("- Budget: %s person-days at %s a day = %s labour; contingency %s = %s; total estimate %s.",
+	line("- Budget: %s person-days at %s a day, each work package's cost rounded to whole units: %s labour; contingency %s = %s; total estimate %s.",
 		fmtDays(bf.effort), bf.rateText(), bf.money(bf.labour), fmtPct(bf.contPct), bf.money(bf.contingency), bf.money(bf.total))
 	if bf.hasBudget {
 		line("  - Approved budget %s: %s.", bf.money(bf.budget), headroomText(bf))

@@ -6,7 +6,7 @@ import "fmt"
 // so the money follows the work and the risk rather than a guess.
 func writeBudget(f *facts, d *doc) {
 	b := f.budget
-	d.para(fmt.Sprintf("Rules: labour = effort × day rate. Contingency = average risk score ÷ 25 × %.0f%%, so a register where every risk scores 25 reserves %.0f%% and an empty one reserves nothing. Amounts are rounded to whole currency units.",
+	d.para(fmt.Sprintf("Rules: each work package's labour = its effort × day rate, rounded to whole currency units; total labour is the sum of those amounts. Contingency = average risk score ÷ 25 × %.0f%%, so a register where every risk scores 25 reserves %.0f%% and an empty one reserves nothing. Amounts are rounded to whole currency units.",
 		maxContingencyPct, maxContingencyPct))
 
 	d.h(2, "Day rate")
@@ -31,7 +31,7 @@ func writeBudget(f *facts, d *doc) {
 	} else {
 		t := newTable("WBS ID", "Work package", "Effort (days)", "Cost").right(2, 3)
 		for _, wp := range f.wbs {
-			t.row(wp.ID, wp.Name, fmtDays(wp.Effort), b.money(wp.Effort*b.rate))
+			t.row(wp.ID, wp.Name, fmtDays(wp.Effort), b.money(b.cost(wp.Effort)))
 		}
 		t.row(" ", "**Total labour**", "**"+fmtDays(b.effort)+"**", "**"+b.money(b.labour)+"**")
 		t.write(d)
