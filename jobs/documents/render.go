@@ -48,7 +48,7 @@ type altText struct{}
 func (altText) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
 	reg.Register(ast.KindImage, func(w util.BufWriter, source []byte, n ast.Node, entering bool) (ast.WalkStatus, error) {
 		if entering {
-			w.WriteString(htmlEscape(string(n.Text(source))))
+			w.WriteString(htmlEscape(plainText(n, source)))
 		}
 		return ast.WalkSkipChildren, nil
 	})

@@ -119,3 +119,12 @@ func TestRenderDropsExternalImages(t *testing.T) {
 		t.Fatalf("external image kept: %s", out)
 	}
 }
+
+// An image shows as its alt text read as Markdown, as the .docx shows it:
+// escapes and character references resolved, not printed.
+func TestRenderShowsAnImagesAltTextResolved(t *testing.T) {
+	out := RenderHTML(`![ERP\_v2 R&amp;D](https://tracker.example/p.png)`)
+	if !strings.Contains(out, "ERP_v2 R&amp;D") || strings.Contains(out, `\_`) || strings.Contains(out, "&amp;amp;") {
+		t.Fatalf("alt text not resolved: %s", out)
+	}
+}
