@@ -98,6 +98,16 @@ func TestDocumentPagesEditPreviewDiffAndDownloads(t *testing.T) {
 		assert.Equal(t, 2, testID(pg, "library-doc").Length())
 		assert.Equal(t, 1, testID(pg, "project-runs").Length())
 
+		// The preview is no live region (the whole document, read out after
+		// every pause in typing); a polite status line is.
+		pg = page(t, c.get(t, doc+"/edit"))
+		preview := testID(pg, "edit-preview")
+		require.Equal(t, 1, preview.Length())
+		assert.Equal(t, 0, preview.Closest("[aria-live]").Length(), "the preview is not live")
+		status := testID(pg, "edit-preview-status")
+		assert.Equal(t, "polite", status.AttrOr("aria-live", ""))
+		assert.Equal(t, "status", status.AttrOr("role", ""))
+
 		// Preview is sanitised.
 		resp := c.postForm(t, doc+"/preview", url.Values{"markdown": {"# Hi\n\n**bold** [x](javascript:alert(1))\n\n<script>alert(1)</script>\n"}})
 		require.Equal(t, http.StatusOK, resp.StatusCode)

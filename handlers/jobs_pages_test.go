@@ -116,6 +116,21 @@ func TestGeneratePageOffersTheCatalogWithDependencies(t *testing.T) {
 		assert.Contains(t, testID(doc, "start-generation").Text(), "Start background generation")
 		assert.Equal(t, 0, testID(doc, "job-card").Length())
 
+		// The group of documents is named (aria-labelledby: its heading
+		// shares a row with "Select all", so it is no first-child legend),
+		// and one live region speaks for it: the notes by each document
+		// are not live (one click can add eleven).
+		fs := form.Find("fieldset").First()
+		label := doc.Find("#" + fs.AttrOr("aria-labelledby", "missing"))
+		assert.Equal(t, "Documents", strings.TrimSpace(label.Text()), "the fieldset's name")
+		assert.Equal(t, 0, fs.Find("legend").Length(), "no legend out of place")
+		assert.Equal(t, len(documents.Catalog()), fs.Find("[data-auto-note]").Length())
+		assert.Equal(t, 0, fs.Find("[data-auto-note][aria-live]").Length())
+		live := fs.Find(`[aria-live]`)
+		require.Equal(t, 1, live.Length())
+		assert.Equal(t, 1, live.Find("[data-selected-count]").Length())
+		assert.Equal(t, 1, live.Find("[data-auto-summary]").Length())
+
 		other := b.user(t)
 		assert.Equal(t, http.StatusNotFound, other.get(t, "/projects/"+p.ID+"/generate").StatusCode)
 	})
@@ -221,6 +236,8 @@ func TestCardCancelAndRetry(t *testing.T) {
 		assert.Equal(t, "cancelled", card.AttrOr("data-status", ""))
 		assert.Equal(t, "job-"+j.ID, card.AttrOr("sse-swap", ""))
 		assert.Equal(t, 1, testID(doc, "job-retry").Length())
+		// htmx gives the focus back after a swap by id only.
+		assert.Equal(t, "job-"+j.ID+"-retry", testID(doc, "job-retry").AttrOr("id", ""))
 
 		// Cancelling again is a conflict: the current card, and a notice.
 		resp = c.do(t, http.MethodPost, "/jobs/"+j.ID+"/cancel", nil, hx, "true", "X-CSRF-Token", c.csrf)
@@ -241,8 +258,13 @@ func TestCardCancelAndRetry(t *testing.T) {
 		doc = page(t, resp)
 		assert.Equal(t, "processing", doc.Find("#job-"+j.ID).AttrOr("data-status", ""))
 		assert.Equal(t, "Cancelling…", strings.TrimSpace(testID(doc, "job-cancel").Text()))
+		// Cancel's id, and focusable: it takes the focus over from Cancel.
+		assert.Equal(t, "job-"+j.ID+"-cancel", testID(doc, "job-cancel").AttrOr("id", ""))
+		assert.Equal(t, "true", testID(doc, "job-cancel").AttrOr("aria-disabled", ""))
 		_, disabled := testID(doc, "job-cancel").Attr("disabled")
-		assert.True(t, disabled)
+		assert.False(t, disabled, "a disabled button cannot keep the focus")
+		_, hxPost := testID(doc, "job-cancel").Attr("hx-post")
+		assert.False(t, hxPost, "Cancelling… does nothing")
 
 		// Without CSRF, or as someone else: refused.
 		assert.Equal(t, http.StatusForbidden, c.do(t, http.MethodPost, "/jobs/"+j.ID+"/retry", nil, hx, "true").StatusCode)

@@ -37,6 +37,11 @@ func TestTokens(t *testing.T) {
 		assert.Contains(t, rows.Text(), "CI pipeline")
 		assert.Contains(t, rows.Text(), token[:len(models.TokenPrefix)+6])
 		assert.Contains(t, rows.Text(), "Never")
+		// The form that had the focus is swapped away: the new token takes it.
+		_, autofocus := testID(doc, "token-value").Attr("autofocus")
+		assert.True(t, autofocus)
+		rowID := strings.TrimPrefix(rows.AttrOr("id", ""), "token-")
+		assert.Equal(t, "token-"+rowID+"-revoke", testID(doc, "token-revoke").AttrOr("id", ""))
 
 		// The token works on the API, and is never shown again.
 		api := &client{b: b, token: token}
@@ -86,6 +91,10 @@ func TestTokens(t *testing.T) {
 		_, revoked := row.Attr("data-revoked")
 		assert.True(t, revoked)
 		assert.Contains(t, row.Text(), "Revoked")
+		// The Revoke button's id, focusable from script, so the focus stays.
+		badge := row.Find("#token-" + id + "-revoke")
+		assert.Equal(t, "Revoked", strings.TrimSpace(badge.Text()))
+		assert.Equal(t, "-1", badge.AttrOr("tabindex", ""))
 
 		resp = api.get(t, "/api/projects")
 		require.Equal(t, http.StatusUnauthorized, resp.StatusCode)

@@ -321,6 +321,18 @@
     if (xhr && (xhr.status === 422 || xhr.status === 409) && e.detail.target) focusFormErrors(e.detail.target);
   });
 
+  // The editor's preview is not a live region (it would read the whole
+  // document out after every pause in typing); its status line says, once
+  // per swap, that it changed. Emptied first, so the same words are said
+  // again.
+  document.addEventListener("htmx:afterSwap", function (e) {
+    if (!e.detail.target || e.detail.target.id !== "edit-preview") return;
+    var status = document.getElementById("edit-preview-status");
+    if (!status) return;
+    status.textContent = "";
+    setTimeout(function () { status.textContent = "Preview updated"; }, 100);
+  });
+
   // ---- Toasts ---------------------------------------------------------------------
   var TOAST_MS = 6000;
 
@@ -571,15 +583,19 @@
   });
 
   // Cancel and Retry say what they are doing at once; the card the server
-  // answers with (or the stream) confirms it.
+  // answers with (or the stream) confirms it. They are marked aria-disabled,
+  // not disabled: a disabled button loses the focus (hx-sync drops a second
+  // press).
   document.addEventListener("htmx:beforeRequest", function (e) {
     var el = e.detail.elt;
     if (!el || !el.matches) return;
     if (el.matches('[data-testid="job-cancel"]')) {
       el.setAttribute("data-label", el.textContent);
+      el.setAttribute("aria-disabled", "true");
       el.textContent = "Cancelling…";
     } else if (el.matches('[data-testid="job-retry"]')) {
       el.setAttribute("data-label", el.textContent);
+      el.setAttribute("aria-disabled", "true");
       el.textContent = "Retrying…";
     }
   });
@@ -587,8 +603,32 @@
     var el = e.detail.elt;
     if (!e.detail.successful && el && el.hasAttribute && el.hasAttribute("data-label")) {
       el.textContent = el.getAttribute("data-label");
+      el.removeAttribute("aria-disabled");
     }
   });
+
+  // htmx gives the focus back after a swap to the element of the same id
+  // (the card's controls have ids). When the swap takes that control away
+  // (Cancel when the job ends, Retry when it starts again), the focus goes
+  // to what the card offers now, not to the top of the page.
+  var focusedCard = null;
+  function noteCardFocus() {
+    var a = document.activeElement;
+    var c = a && a.closest && a.closest('[data-testid="job-card"]');
+    focusedCard = c && c.id ? c.id : null;
+  }
+  function keepCardFocus() {
+    var id = focusedCard;
+    focusedCard = null;
+    var a = document.activeElement;
+    if (!id || (a && a !== document.body)) return;
+    var to = document.getElementById(id + "-cancel") || document.getElementById(id + "-retry") || document.getElementById(id + "-link");
+    if (to) to.focus({ preventScroll: true });
+  }
+  document.addEventListener("htmx:beforeSwap", noteCardFocus);
+  document.addEventListener("htmx:sseBeforeMessage", noteCardFocus);
+  document.addEventListener("htmx:afterSwap", keepCardFocus);
+  document.addEventListener("htmx:sseMessage", keepCardFocus);
 
   // The title shows the progress of the jobs running on this page, as
   // "(40%) Generating… | Dossier", and goes back when they end.
@@ -704,8 +744,10 @@
     el.classList.toggle("hidden", !text);
   }
 
+  // checkWithDeps returns how many documents it checked.
   function checkWithDeps(form, box, reason, seen) {
     var all = byKey(form);
+    var added = 0;
     seen = seen || {};
     deps(box).forEach(function (k) {
       var dep = all[k];
@@ -713,10 +755,20 @@
       seen[k] = true;
       if (!dep.checked) {
         dep.checked = true;
+        added++;
         note(dep, "Added: " + reason + " needs it");
       }
-      checkWithDeps(form, dep, reason, seen);
+      added += checkWithDeps(form, dep, reason, seen);
     });
+    return added;
+  }
+
+  // The notes by each document are not live regions (one click can write a
+  // dozen); what a click added is said once, in the selected-count line,
+  // which is.
+  function summarize(form, text) {
+    var el = form.querySelector("[data-auto-summary]");
+    if (el) el.textContent = text || "";
   }
 
   function uncheckDependents(form, key, seen) {
@@ -752,11 +804,16 @@
     if (!form) return;
     if (e.target.matches("[data-select-all]")) {
       formDocs(form).forEach(function (b) { b.checked = e.target.checked; note(b, ""); });
+      summarize(form, "");
     } else if (e.target.matches("input[data-doc]")) {
       var box = e.target;
       note(box, "");
-      if (box.checked) checkWithDeps(form, box, box.getAttribute("data-title") || "a selected document");
+      var added = 0;
+      var reason = box.getAttribute("data-title") || "a selected document";
+      if (box.checked) added = checkWithDeps(form, box, reason);
       else uncheckDependents(form, box.getAttribute("data-doc"));
+      summarize(form, added === 0 ? "" :
+        "Added " + (added === 1 ? "1 document" : added + " documents") + " that " + reason + " needs.");
     }
     refreshForm(form);
   });
