@@ -16,11 +16,10 @@ import (
 // Accessibility of the live parts: focus that survives the swaps, and live
 // regions that say a little once rather than a lot every time.
 
-// focusLog records, on every swap (the stream's or a response's), whether
-// the element the test focused first, or an element of the same id, has
-// the focus. It keys by the id the element has when the log starts
-// (job-<id>-cancel) and by data-testid within the card, so that a page
-// without ids fails the check instead of the query.
+// focusLog records, after every swap (the stream's or a response's) and
+// every focusout, what the card's Cancel button says and whether it has the
+// focus. It finds the button by data-testid, not by id, so a card without
+// ids fails the check rather than the query.
 const focusLog = `(() => {
 	window.__focus = [];
 	const card = () => document.getElementById('job-%[1]s');
@@ -30,7 +29,7 @@ const focusLog = `(() => {
 		window.__focus.push({why, status: c ? c.dataset.status : '', cancel: b ? b.textContent.trim() : '',
 			onCancel: !!b && document.activeElement === b, active: document.activeElement ? document.activeElement.tagName + '#' + document.activeElement.id : ''});
 	};
-	document.addEventListener('htmx:afterSwap', (e) => record('swap:' + (e.detail.target && e.detail.target.id) + ':' + (e.detail.xhr ? 'xhr' : '')));
+	document.addEventListener('htmx:afterSwap', (e) => record('swap:' + e.target.id + (e.detail.xhr ? ':xhr' : '')));
 	document.addEventListener('focusout', (e) => window.__focus.push({why: 'focusout:' + e.target.id + ':' + e.target.textContent.trim() + ':' + e.target.disabled}));
 	document.addEventListener('htmx:sseMessage', () => record('sse'));
 })()`
