@@ -342,6 +342,18 @@ func TestJobPageTimelineLinksFinishedDocumentsOfAFailedJob(t *testing.T) {
 		assert.Equal(t, "/events?since="+fmt.Sprint(position(t, b.db, c.user.ID))+"&view=job:"+j.ID, doc.Find("body").AttrOr("sse-connect", ""))
 		assert.Equal(t, 1, live.Find(`[data-testid="job-timeline"]`).Length())
 		assert.Equal(t, "/api/generation/jobs/"+j.ID+"/artifacts.zip", testID(doc, "job-zip").AttrOr("href", ""))
+		// The stream swaps the head and the timeline: every link in them has
+		// an id (htmx gives the focus back after a swap by id only), unique
+		// on the page.
+		seen := map[string]bool{}
+		doc.Find(`[data-testid="job-head"] a, [data-testid="job-timeline-live"] a, [data-testid="job-card"] a, [data-testid="job-card"] button`).Each(func(_ int, a *goquery.Selection) {
+			id := a.AttrOr("id", "")
+			if assert.NotEmpty(t, id, "a live control without an id: %s", a.Text()) {
+				assert.False(t, seen[id], "id %s twice", id)
+				seen[id] = true
+			}
+		})
+		assert.Equal(t, "job-"+j.ID+"-timeline-project_charter-link", testID(doc, "timeline-doc-link").First().AttrOr("id", ""))
 
 		charter := testID(doc, "timeline-doc-project_charter")
 		assert.Equal(t, "completed", charter.AttrOr("data-status", ""))
