@@ -172,8 +172,8 @@ func (db *DB) DeleteFinishedJobs(ctx context.Context, cutoff time.Time, batch in
 				Scan(&users).Error; err != nil {
 				return err
 			}
-			if err := db.lockUsers(tx, users); err != nil {
-				return err
+			if err := lockUsers(tx, db.Dialect, "?", users); err != nil {
+				return fmt.Errorf("lock users: %w", err)
 			}
 			lock := ""
 			if db.Dialect == Postgres {

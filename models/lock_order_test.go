@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -197,4 +198,59 @@ func TestFairClaimTakesTheClaimLock(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, res[0].Err)
 	assert.Len(t, got, 1, "once the lock is free, the commit claims")
+}
+
+// Mark-all-read and a tab's acknowledgement of one toast, of the same user,
+// while a commit holds the user's row: both take the owner's row before any
+// notification. (They took it after, through the sync-stamp trigger: the
+// mark-all-read held the first notification and the owner, the
+// acknowledgement held the second and waited for the owner, and the
+// mark-all-read then waited for the second: a deadlock, every time.)
+func TestMarkAllReadAndAckShownDoNotDeadlock(t *testing.T) {
+	db := modelstest.Open(t, models.Postgres)
+	ctx := context.Background()
+	u, err := db.CreateUser(ctx, "bell@example.com", "B", "x")
+	require.NoError(t, err)
+	var ids []string
+	for i := range 2 {
+		id := uuid.NewString()
+		require.NoError(t, db.ForTests().Exec(`INSERT INTO notifications (id, user_id, kind, title, created_at) VALUES (?, ?, 'job_completed', '', ?)`,
+			id, u.ID, time.Now().Add(time.Duration(i)*time.Second)).Error)
+		ids = append(ids, id)
+	}
+	commit := lockedLikeACommit(t, db, u.ID)
+	marked := make(chan error, 1)
+	go func() { marked <- db.MarkAllRead(ctx, u.ID, time.Now()) }()
+	waitForLockWaits(t, db, 1)
+	acked := make(chan error, 1)
+	go func() {
+		_, err := db.AckShown(ctx, u.ID, ids[1], time.Now())
+		acked <- err
+	}()
+	waitForLockWaits(t, db, 2)
+	require.NoError(t, commit.Commit().Error)
+	err1, err2 := <-marked, <-acked
+	notDeadlock(t, err1, err2)
+	require.NoError(t, err1)
+	require.NoError(t, err2)
+	unread, err := db.CountUnread(ctx, u.ID)
+	require.NoError(t, err)
+	assert.Zero(t, unread)
+}
+
+// waitForLockWaits waits (with a deadline) until n backends of the
+// database wait for a lock.
+func waitForLockWaits(t *testing.T, db *models.DB, n int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var waiting int
+		require.NoError(t, db.ForTests().Raw(`SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&waiting).Error)
+		if waiting >= n {
+			return
+		}
+		require.True(t, time.Now().Before(deadline), "%d backends never waited for a lock", n)
+		time.Sleep(5 * time.Millisecond)
+	}
 }

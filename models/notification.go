@@ -78,18 +78,36 @@ func (db *DB) AckShown(ctx context.Context, userID, id string, now time.Time) (b
 	if !IsID(id) {
 		return false, nil
 	}
-	res := db.g.WithContext(ctx).Exec(`UPDATE notifications SET shown_at = ?
-		WHERE id = ? AND user_id = ? AND shown_at IS NULL`, now.UTC(), id, userID)
-	if res.Error != nil {
-		return false, fmt.Errorf("acknowledge notification: %w", res.Error)
+	var first bool
+	err := db.g.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		// The owner's row first (lockOwner), as every write path takes it:
+		// the sync-stamp trigger would take it after the notification's,
+		// and a mark-all-read of the same user, which goes on to this
+		// notification holding the owner, would deadlock with it.
+		if err := db.lockOwner(tx, userID); err != nil {
+			return err
+		}
+		res := tx.Exec(`UPDATE notifications SET shown_at = ?
+			WHERE id = ? AND user_id = ? AND shown_at IS NULL`, now.UTC(), id, userID)
+		first = res.RowsAffected == 1
+		return res.Error
+	})
+	if err != nil {
+		return false, fmt.Errorf("acknowledge notification: %w", err)
 	}
-	return res.RowsAffected == 1, nil
+	return first, nil
 }
 
 // MarkAllRead marks every notification of the user as read.
 func (db *DB) MarkAllRead(ctx context.Context, userID string, now time.Time) error {
-	return db.g.WithContext(ctx).Exec(`UPDATE notifications SET read_at = ?, shown_at = COALESCE(shown_at, ?)
-		WHERE user_id = ? AND read_at IS NULL`, now.UTC(), now.UTC(), userID).Error
+	return db.g.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		// The owner's row first, as in AckShown.
+		if err := db.lockOwner(tx, userID); err != nil {
+			return err
+		}
+		return tx.Exec(`UPDATE notifications SET read_at = ?, shown_at = COALESCE(shown_at, ?)
+			WHERE user_id = ? AND read_at IS NULL`, now.UTC(), now.UTC(), userID).Error
+	})
 }
 
 // withProjectNames fills in each notification's project name, which its
@@ -141,8 +159,8 @@ func (db *DB) DeleteOldNotifications(ctx context.Context, cutoff time.Time, batc
 			// goes on to the owner's row: waiting for it here could
 			// deadlock). A candidate stays one: its job cannot come back,
 			// and a read one stays read.
-			if err := db.lockUsers(tx, users); err != nil {
-				return err
+			if err := lockUsers(tx, db.Dialect, "?", users); err != nil {
+				return fmt.Errorf("lock users: %w", err)
 			}
 			lock := ""
 			if db.Dialect == Postgres {

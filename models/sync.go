@@ -249,21 +249,6 @@ func (db *DB) ProjectActivity(ctx context.Context, userID, projectID string) (*P
 	return a, nil
 }
 
-// lockUsers takes the users' rows in id order (PostgreSQL), before a
-// cleanup locks any row of theirs: the order every transaction that
-// changes several users' rows keeps (lockJobsUsers), so that none can
-// deadlock with another.
-func (db *DB) lockUsers(tx *gorm.DB, users []string) error {
-	if db.Dialect != Postgres || len(users) == 0 {
-		return nil
-	}
-	var locked []string
-	if err := tx.Raw(`SELECT id FROM users WHERE id IN ? ORDER BY id FOR NO KEY UPDATE`, users).Scan(&locked).Error; err != nil {
-		return fmt.Errorf("lock users: %w", err)
-	}
-	return nil
-}
-
 // removedFor records, in the transaction that removes rows of these users,
 // that their open tabs cannot catch up by rows: it bumps each one's
 // position and marks it as a removal (users.sync_removed_at, migration
