@@ -157,8 +157,12 @@ func formInput(f pages.ProjectForm, fields *models.FieldErrors) models.ProjectIn
 		path := pages.RowField("objectives", r.Key, "goals")
 		for _, g := range strings.FieldsFunc(r.Goals, func(c rune) bool { return c == ',' || c == ';' || c == ' ' }) {
 			n, err := strconv.Atoi(g)
+			if len(goals) == 0 {
+				fields.Add(path, "the company pack has no strategic goals yet: add them to the company pack first, then list their numbers here")
+				break
+			}
 			if err != nil || n < 1 || n > len(goals) {
-				fields.Add(path, fmt.Sprintf("list the numbers of strategic goals in the company pack, from 1 to %d, such as 1, 3", len(goals)))
+				fields.Add(path, goalNumbersMessage(len(goals)))
 				break
 			}
 			o.StrategicGoals = append(o.StrategicGoals, goals[n-1])
@@ -265,4 +269,16 @@ func orZero[T any](p *T) T {
 		return zero
 	}
 	return *p
+}
+
+// goalNumbersMessage asks for the numbers of the pack's n (1 or more)
+// strategic goals, with an example within them.
+func goalNumbersMessage(n int) string {
+	switch n {
+	case 1:
+		return "the company pack has one strategic goal: enter 1, or leave this empty"
+	case 2:
+		return "list the numbers of strategic goals in the company pack, from 1 to 2, such as 1, 2"
+	}
+	return fmt.Sprintf("list the numbers of strategic goals in the company pack, from 1 to %d, such as 1, 3", n)
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/PuerkitoBio/goquery"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -186,6 +187,11 @@ func TestProjectFormValidation(t *testing.T) {
 					"data.risks[0].probability": "1 to 5", "data.risks[0].impact": "1 to 5",
 					"data.stakeholders[0].interest": "1 to 5", "data.stakeholders[0].influence": "1 to 5",
 				}},
+			{"goals without any in the pack", orderedForm{{"name", "P"}, {"data.objectives[0].text", "Grow"}, {"data.objectives[0].goals", "1"}},
+				map[string]string{"data.objectives[0].goals": "The company pack has no strategic goals yet: add them to the company pack first"}},
+			{"goals past the pack's", orderedForm{{"name", "P"}, {"companyIntelligencePack.strategicGoals", "Grow\nKeep"},
+				{"data.objectives[0].text", "Grow"}, {"data.objectives[0].goals", "3"}},
+				map[string]string{"data.objectives[0].goals": "from 1 to 2, such as 1, 2"}},
 			{"rows need names", orderedForm{{"name", "P"}, {"data.deliverables[0].effortDays", "-1"}, {"data.milestones[x].date", "soon"}},
 				map[string]string{"data.deliverables[0].name": "Is required", "data.deliverables[0].effortDays": "zero or more",
 					"data.milestones[0].name": "Is required", "data.milestones[0].date": "YYYY-MM-DD"}},
@@ -207,6 +213,7 @@ func TestProjectFormValidation(t *testing.T) {
 					inv, _ := ctl.Attr("aria-invalid")
 					assert.Equal(t, "true", inv, field)
 				}
+				assertSummaryLinksResolve(t, doc)
 				for _, kv := range tc.form {
 					ctl := doc.Find(`input[name="` + kv[0] + `"]`)
 					if ctl.Length() == 1 {
@@ -219,6 +226,57 @@ func TestProjectFormValidation(t *testing.T) {
 				assert.Empty(t, ps)
 			})
 		}
+	})
+}
+
+// assertSummaryLinksResolve checks that every link of the form's error
+// summary leads to an element of the page.
+func assertSummaryLinksResolve(t *testing.T, doc *goquery.Document) {
+	t.Helper()
+	testID(doc, "form-errors").Find("a").Each(func(_ int, a *goquery.Selection) {
+		href := a.AttrOr("href", "")
+		require.True(t, strings.HasPrefix(href, "#"), "summary link %q", href)
+		assert.Equal(t, 1, doc.Find(`[id="`+href[1:]+`"]`).Length(), "the summary's %q (%s) leads nowhere", a.Text(), href)
+	})
+}
+
+// An error of one item of a list (a deliverable it depends on, a
+// milestone's required deliverable, a line of a list) is summarised with a
+// link to the list's control, which shows it; an objective's own error
+// links to its text.
+func TestProjectFormErrorSummaryLinksItems(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d models.Dialect) {
+		b := setup(t, d)
+		c := b.user(t)
+		resp := c.submit(t, "/projects", orderedForm{{"_csrf", c.csrf}, {"name", "P"},
+			{"data.scopeIn", "fine\n" + strings.Repeat("x", models.MaxTextChars+1)},
+			{"data.deliverables[0].name", "Portal"}, {"data.deliverables[0].dependsOn", "Nothing here\nOther"},
+			{"data.milestones[0].name", "Launch"}, {"data.milestones[0].requires", "Ghost"},
+			{"data.objectives[0].text", strings.Repeat("o", models.MaxTextChars+1)}, {"data.objectives[0].goals", ""},
+		})
+		require.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode)
+		doc := page(t, resp)
+		links := map[string]string{}
+		testID(doc, "form-errors").Find("a").Each(func(_ int, a *goquery.Selection) {
+			links[a.Text()] = a.AttrOr("href", "")
+		})
+		want := map[string]string{
+			"Deliverable 1 depends on": "#f-data-deliverables-0--dependsOn",
+			"Milestone 1 requires":     "#f-data-milestones-0--requires",
+			"In scope, line 2":         "#f-data-scopeIn",
+			"Objective 1":              "#f-data-objectives-0--text",
+		}
+		for label, href := range want {
+			found := false
+			for text, h := range links {
+				if strings.HasPrefix(text, label+":") {
+					found = true
+					assert.Equal(t, href, h, text)
+				}
+			}
+			assert.True(t, found, "no summary line for %s in %v", label, links)
+		}
+		assertSummaryLinksResolve(t, doc)
 	})
 }
 

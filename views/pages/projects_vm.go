@@ -215,14 +215,19 @@ var fieldLabels = map[string]string{
 }
 
 // FieldLabel names a field for people: data.risks[0].impact → "Risk 1 impact".
+// A line of a plain list: data.scopeIn[1] → "In scope, line 2".
 func FieldLabel(path string) string {
-	if m := rowPath.FindStringSubmatch(path); m != nil {
+	if m := rowPath.FindStringSubmatch(path); m != nil && listLabels[m[1]] != "" {
 		i, _ := strconv.Atoi(m[2])
 		label := cmp.Or(listLabels[m[1]], m[1]) + " " + strconv.Itoa(i+1)
 		if m[3] != "" {
 			label += " " + cmp.Or(fieldLabels[m[3]], m[3])
 		}
 		return label
+	}
+	if m := lineItem.FindStringSubmatch(path); m != nil {
+		i, _ := strconv.Atoi(m[2])
+		return FieldLabel(m[1]) + ", line " + strconv.Itoa(i+1)
 	}
 	if l, ok := fieldLabels[path]; ok {
 		return l
@@ -264,9 +269,36 @@ func ErrorItems(errs map[string]string) []components.ErrorItem {
 	})
 	items := make([]components.ErrorItem, 0, len(keys))
 	for _, k := range keys {
-		items = append(items, components.ErrorItem{Field: k, Message: FieldLabel(k) + ": " + errs[k]})
+		items = append(items, components.ErrorItem{Field: k, Control: errorControl(k), Message: FieldLabel(k) + ": " + errs[k]})
 	}
 	return items
+}
+
+var (
+	trailingItem = regexp.MustCompile(`\[\d+\]$`)
+	lineItem     = regexp.MustCompile(`^(.+)\[(\d+)\]$`)
+	objectiveRow = regexp.MustCompile(`^data\.objectives\[\d+\]$`)
+)
+
+// errorControl is the name of the form control that shows the error of the
+// key, where it is not the key itself: an item of a list shows on the
+// list's control (data.deliverables[0].dependsOn[1] on
+// data.deliverables[0].dependsOn, data.scopeIn[2] on data.scopeIn), as
+// firstError picks it; an objective's own error on its text and its
+// strategic goals on its "Serves goals" field, as the form shows them.
+func errorControl(key string) string {
+	c := key
+	if objectiveRow.MatchString(c) {
+		return c + ".text"
+	}
+	c = trailingItem.ReplaceAllString(c, "")
+	if m := rowPath.FindStringSubmatch(c); m != nil && m[1] == "data.objectives" && m[3] == "strategicGoals" {
+		c = strings.TrimSuffix(c, "strategicGoals") + "goals"
+	}
+	if c == key {
+		return ""
+	}
+	return c
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
