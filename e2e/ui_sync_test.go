@@ -648,3 +648,36 @@ func TestUISyncAcrossInstances(t *testing.T) {
 		endsBetweenPages(t, ctx, web, model, token, jobID)
 	})
 }
+
+// A user with nothing yet keeps the dashboard open and starts a job
+// elsewhere (here the API, as another tab or a script would): the job
+// shows in In progress and the welcome goes; when it ends it is listed
+// under Recent.
+func TestUISyncJobAppearsOnAnEmptyDashboard(t *testing.T) {
+	srv, model := gatedServer(t, serverOpts{})
+	ctx := newBrowser(t)
+	email := signUp(t, ctx, srv)
+	act(t, ctx, "the empty dashboard", chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(testid("create-first-project")))
+	waitFor(t, ctx, "the dashboard's stream is live", `window.__dossierSynced === true`, 5*time.Second)
+	visible := func(sel string) string {
+		return fmt.Sprintf(`(() => { const e = document.querySelector('%s'); return e !== null && e.getClientRects().length > 0; })()`, sel)
+	}
+	if value(t, ctx, "In progress before", chromedp.Evaluate[bool](visible(`[data-testid="active-jobs"]`))) {
+		t.Error("an empty dashboard shows an empty In progress")
+	}
+
+	token := tokenFor(t, srv, email)
+	projectID := apiProject(t, srv, token, "From a script")
+	jobID := apiJobCreate(t, srv, token, projectID, "project_charter")
+	waitFor(t, ctx, "the job shows on the dashboard", visible(`[data-testid="dash-active"] #job-`+jobID), 5*time.Second)
+	waitFor(t, ctx, "the welcome goes", `!`+visible(`[data-testid="create-first-project"]`), time.Second)
+
+	release(t, model, 1)
+	waitFor(t, ctx, "the ended job is listed under Recent", visible(fmt.Sprintf(`[data-testid="dash-recent"] [data-testid="job-row"][data-id="%s"][data-status="completed"]`, jobID)), 5*time.Second)
+	if value(t, ctx, "In progress after", chromedp.Evaluate[bool](visible(`[data-testid="active-jobs"]`))) {
+		t.Error("In progress still shows with nothing running")
+	}
+	if value(t, ctx, "the welcome after", chromedp.Evaluate[bool](visible(`[data-testid="create-first-project"]`))) {
+		t.Error("the welcome came back with a job listed")
+	}
+}
