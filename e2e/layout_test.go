@@ -14,10 +14,10 @@ import (
 
 // Issue 10, must show 4: every page a user reaches, with real data (the
 // full example project, a finished job with all twelve documents, a
-// document with two versions and their diff, a thin project), at two
+// document with two versions and their diff, a thin project), at these
 // widths:
 //
-//   - 390 px (a phone): the page does not scroll sideways:
+//   - 320, 360 and 390 px (phones): the page does not scroll sideways:
 //     document.documentElement.scrollWidth <= clientWidth. A wide table may
 //     scroll inside its own box; the page may not.
 //   - 1366 px (a laptop): no table column is clipped. A cell counts as
@@ -59,9 +59,12 @@ const measure = `new Promise(resolve => requestAnimationFrame(() => requestAnima
 		.filter(e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.right > vw + 1 && getComputedStyle(e).position !== 'fixed'; })
 		.filter(e => !inScroller(e)).slice(0, 6).map(name);
 	// Text that runs out of its box (a long unbreakable word) is named by
-	// its parent.
+	// its parent. Screen-reader text (sr-only, clipped to nothing) is not
+	// on screen.
 	const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
 	for (let n; (n = walker.nextNode()) && wide.length < 10;) {
+		const ps = getComputedStyle(n.parentElement);
+		if (ps.position === 'absolute' && ps.overflow === 'hidden' && n.parentElement.getBoundingClientRect().width <= 1) continue;
 		const range = document.createRange(); range.selectNodeContents(n);
 		if (range.getBoundingClientRect().right > vw + 1 && !inScroller(n.parentElement)) wide.push('text in ' + name(n.parentElement));
 	}
@@ -90,13 +93,14 @@ const measure = `new Promise(resolve => requestAnimationFrame(() => requestAnima
 	resolve({scrollWidth: de.scrollWidth, clientWidth: de.clientWidth, wide, clipped: clipped.slice(0, 6), scrolling});
 })))`
 
-// checkWidths checks the page in the tab at 390 and at 1366 px.
+// checkWidths checks the page in the tab at 320, 360 and 390 px (small and
+// common phones) and at 1366 px.
 func checkWidths(t *testing.T, ctx context.Context, what string) {
 	t.Helper()
 	waitFor(t, ctx, what+": loaded", `document.readyState === 'complete' && document.querySelector('#main') !== null`, 10*time.Second)
 	for _, w := range []struct {
 		px, h int64
-	}{{390, 844}, {1366, 900}} {
+	}{{320, 700}, {360, 700}, {390, 844}, {1366, 900}} {
 		act(t, ctx, fmt.Sprintf("%s at %d px", what, w.px), chromedp.EmulateViewport(w.px, w.h))
 		m := value(t, ctx, fmt.Sprintf("%s: measure at %d px", what, w.px), chromedp.Evaluate[widthCheck](measure, chromedp.EvalAwaitPromise))
 		if m.ScrollWidth > m.ClientWidth {
@@ -313,5 +317,78 @@ func TestLayoutDraftsFit(t *testing.T) {
 		act(t, ctx, p.what, chromedp.Navigate(srv.URL+p.path), chromedp.WaitVisible(chromedp.CSS(`#main`)))
 		waitFor(t, ctx, p.what+": the draft shows", `[...document.querySelectorAll('[data-draft-text]')].some(t => !t.hidden && t.innerText.includes('Legacy claim history'))`, gateWait)
 		checkWidths(t, ctx, p.what)
+	}
+}
+
+// headerCheck is what the header measures at one width: the page's widths
+// and the header's controls that reach past the window's edges.
+type headerCheck struct {
+	ScrollWidth int      `json:"scrollWidth"`
+	ClientWidth int      `json:"clientWidth"`
+	Out         []string `json:"out"`
+	BadgeCount  string   `json:"badgeCount"`
+}
+
+const measureHeader = `new Promise(resolve => requestAnimationFrame(() => requestAnimationFrame(() => {
+	const de = document.documentElement, vw = de.clientWidth;
+	const bar = document.querySelector('body > header'), out = [];
+	for (const e of bar.querySelectorAll('a, summary, [data-testid="user-menu"]')) {
+		const r = e.getBoundingClientRect();
+		if (r.width === 0 || getComputedStyle(e).display === 'none') continue;
+		if (r.left < -0.5 || r.right > vw + 0.5) out.push((e.dataset.testid || e.tagName.toLowerCase()) + ' "' + e.textContent.trim().replace(/\s+/g, ' ') + '" at ' + Math.round(r.left) + '..' + Math.round(r.right));
+	}
+	// Nor do the controls overlap (a squeezed link runs under the next).
+	const boxes = Array.from(bar.querySelectorAll('nav a, [data-testid="job-badge"], [data-testid="bell"], summary'))
+		.filter(e => getComputedStyle(e).display !== 'none').map(e => {
+			const r = e.getBoundingClientRect(), w = Math.max(r.width, e.scrollWidth);
+			return {e, left: r.left, right: r.left + w};
+		});
+	for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+		const a = boxes[i], b = boxes[j];
+		if (a.left < b.right - 0.5 && b.left < a.right - 0.5) out.push('overlap: ' + (a.e.dataset.testid || a.e.textContent.trim()) + ' and ' + (b.e.dataset.testid || b.e.textContent.trim().replace(/\s+/g, ' ')));
+	}
+	// The badge's count as a sighted user sees it: its text outside the
+	// 1-px sr-only boxes.
+	const badge = document.querySelector('[data-testid="job-badge"]');
+	let badgeCount = '';
+	if (badge && getComputedStyle(badge).display !== 'none') {
+		const walker = document.createTreeWalker(badge, NodeFilter.SHOW_TEXT);
+		for (let n; (n = walker.nextNode());) { if (n.parentElement.getBoundingClientRect().width > 1) badgeCount += n.textContent; }
+		badgeCount = badgeCount.trim();
+	}
+	resolve({scrollWidth: de.scrollWidth, clientWidth: vw, out, badgeCount});
+})))`
+
+// On a small phone (320 and 360 px) with a generation running, the header
+// fits: the badge (its count visible), the bell and the user menu are on
+// screen and the page does not scroll sideways.
+func TestLayoutHeaderFitsSmallPhones(t *testing.T) {
+	srv, model := gatedServer(t, serverOpts{})
+	t.Cleanup(func() { model.Release(100) }) // before the server stops: no wait for the held documents
+	ctx := newBrowser(t)
+	signUp(t, ctx, srv)
+	projectID := exampleProject(t, ctx, srv)
+	jobID := startGeneration(t, ctx, srv, projectID)
+	for _, p := range []struct{ what, path string }{
+		{"jobs", "/jobs"},
+		{"dashboard", "/"},
+		{"projects", "/projects"},
+		{"job page", "/jobs/" + jobID},
+		{"notifications", "/notifications"},
+	} {
+		act(t, ctx, p.what, chromedp.Navigate(srv.URL+p.path), chromedp.WaitVisible(chromedp.CSS(`#main`)))
+		waitFor(t, ctx, p.what+": the badge shows the job", `document.querySelector('[data-testid="job-badge"]')?.dataset.active === '1'`, 5*time.Second)
+		for _, px := range []int64{320, 360, 390} {
+			act(t, ctx, fmt.Sprintf("%s at %d px", p.what, px), chromedp.EmulateViewport(px, 700))
+			m := value(t, ctx, "measure the header", chromedp.Evaluate[headerCheck](measureHeader, chromedp.EvalAwaitPromise))
+			if m.ScrollWidth > m.ClientWidth || len(m.Out) > 0 {
+				t.Errorf("%s at %d px with a job running: scrollWidth %d, clientWidth %d; off screen: %v", p.what, px, m.ScrollWidth, m.ClientWidth, m.Out)
+				screenshot(t, ctx, fmt.Sprintf("header-%s-%d", strings.ReplaceAll(p.what, " ", "-"), px))
+			}
+			if m.BadgeCount != "1" {
+				t.Errorf("%s at %d px: the badge shows %q, want its count 1", p.what, px, m.BadgeCount)
+			}
+		}
+		act(t, ctx, "desktop viewport", chromedp.EmulateViewport(1280, 900))
 	}
 }

@@ -14,8 +14,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/accessibility"
 	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
 
@@ -244,4 +246,31 @@ func narrow(t *testing.T, ctx context.Context, fn func()) {
 		t.Errorf("content overflows a 390 px screen: %v", wide)
 	}
 	fn()
+}
+
+// accessibleName is the name Chromium's accessibility tree gives the
+// element of the selector: what a screen reader announces.
+func accessibleName(t *testing.T, ctx context.Context, selector string) string {
+	t.Helper()
+	const group = "accessible-name"
+	defer chromedp.Call(ctx, runtime.ReleaseObjectGroup, runtime.ReleaseObjectGroupParams{ObjectGroup: group})
+	el, err := chromedp.Call(ctx, runtime.Evaluate, runtime.EvaluateParams{Expression: "document.querySelector(" + jsString(selector) + ")", ObjectGroup: group})
+	if err != nil || el.Result.ObjectID == "" {
+		t.Fatalf("find %s: %v", selector, err)
+	}
+	no := false
+	tree, err := chromedp.Call(ctx, accessibility.GetPartialAXTree, accessibility.GetPartialAXTreeParams{ObjectID: el.Result.ObjectID, FetchRelatives: &no})
+	if err != nil || len(tree.Nodes) == 0 || tree.Nodes[0].Name == nil {
+		t.Fatalf("the accessibility node of %s: %v", selector, err)
+	}
+	var name string
+	if err := json.Unmarshal(tree.Nodes[0].Name.Value, &name); err != nil {
+		t.Fatalf("the accessible name of %s: %v", selector, err)
+	}
+	return name
+}
+
+func jsString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
 }

@@ -45,6 +45,9 @@ func TestUIGenerateLeaveAndGetNotified(t *testing.T) {
 	jobID := startGeneration(t, ctx, srv, projectID)
 
 	waitFor(t, ctx, "the card shows the job running", cardIs(jobID, "processing"), 10*time.Second)
+	if name := accessibleName(t, ctx, `[data-testid="bell"]`); name != "Notifications" {
+		t.Errorf("the bell with nothing unread is announced as %q, want \"Notifications\"", name)
+	}
 	note := value(t, ctx, "background note", chromedp.Text(testid("background-note")))
 	if !strings.Contains(note, "Generation continues in the background") {
 		t.Fatalf("the generate page does not say the job runs in the background: %q", note)
@@ -92,6 +95,10 @@ func TestUIGenerateLeaveAndGetNotified(t *testing.T) {
 	}
 	if bell := value(t, ctx, "bell", chromedp.Text(testid("bell-count"))); bell != "1" {
 		t.Fatalf("the bell shows %q", bell)
+	}
+	// A screen reader hears the count too, from the swapped bell.
+	if name := accessibleName(t, ctx, `[data-testid="bell"]`); name != "Notifications (1 unread)" {
+		t.Errorf("the bell is announced as %q, want \"Notifications (1 unread)\"", name)
 	}
 	screenshot(t, ctx, "dashboard-done-toast")
 

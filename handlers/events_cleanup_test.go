@@ -43,7 +43,7 @@ func TestCleanupResyncsTheOwnersTabs(t *testing.T) {
 
 			c := dialSSE(t, b.addr, "/events?view=dashboard", token)
 			evs, pos := c.batch(streamWait)
-			require.Equal(t, "1", strings.TrimSpace(eventNamed(t, evs, "bell").doc(t).Find("#bell-count").Text()))
+			require.Equal(t, "1", strings.TrimSpace(eventNamed(t, evs, "bell").doc(t).Find("[data-testid=bell-count]").Text()))
 			assert.Contains(t, eventNamed(t, evs, "dash-recent").Data, j.ID, "the ended job is listed")
 			otherPos, err := db.SyncPosition(ctx, other.ID)
 			require.NoError(t, err)
@@ -61,7 +61,7 @@ func TestCleanupResyncsTheOwnersTabs(t *testing.T) {
 
 			evs, after := c.batch(streamWait)
 			assert.NotEqual(t, pos, after, "the removal moved the position")
-			bell := eventNamed(t, evs, "bell").doc(t).Find("#bell-count")
+			bell := eventNamed(t, evs, "bell").doc(t).Find("[data-testid=bell-count]")
 			assert.Equal(t, "0", strings.TrimSpace(bell.Text()), "the removed notification no longer counts")
 			assert.NotContains(t, eventNamed(t, evs, "dash-recent").Data, j.ID, "the removed job leaves the list")
 			assert.Equal(t, "[]", eventNamed(t, evs, "unshown").Data)
@@ -71,7 +71,7 @@ func TestCleanupResyncsTheOwnersTabs(t *testing.T) {
 			c.close()
 			c = dialSSE(t, b.addr, "/events?view=dashboard&since="+pos, token)
 			evs, _ = c.batch(streamWait)
-			assert.Equal(t, "0", strings.TrimSpace(eventNamed(t, evs, "bell").doc(t).Find("#bell-count").Text()))
+			assert.Equal(t, "0", strings.TrimSpace(eventNamed(t, evs, "bell").doc(t).Find("[data-testid=bell-count]").Text()))
 			assert.NotContains(t, eventNamed(t, evs, "dash-recent").Data, j.ID)
 			c.close()
 

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/PuerkitoBio/goquery"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -25,6 +26,13 @@ func TestNotificationsPageListsAndMarksRead(t *testing.T) {
 
 		doc := page(t, c.get(t, "/projects"))
 		assert.Equal(t, "2", strings.TrimSpace(testID(doc, "bell-count").Text()), "the bell counts the unread")
+		// A screen reader hears the link's text, count included: no
+		// aria-label replaces it, and the number on the bell is for the eye.
+		bell := testID(doc, "bell")
+		_, labelled := bell.Attr("aria-label")
+		assert.False(t, labelled, "the bell's aria-label would hide its count")
+		assert.Equal(t, "true", testID(doc, "bell-count").AttrOr("aria-hidden", ""))
+		assert.Equal(t, "Notifications (2 unread)", spokenText(bell))
 
 		resp := c.get(t, "/notifications")
 		require.Equal(t, http.StatusOK, resp.StatusCode)
@@ -67,8 +75,17 @@ func TestNotificationsPageListsAndMarksRead(t *testing.T) {
 		doc = page(t, c.get(t, "/notifications"))
 		assert.Equal(t, "false", testID(doc, "notification").First().AttrOr("data-unread", ""))
 		assert.Contains(t, testID(doc, "bell-count").AttrOr("class", ""), "hidden")
+		assert.Equal(t, "Notifications", spokenText(testID(doc, "bell")), "nothing unread, nothing said")
 		assert.Equal(t, 0, doc.Find("[data-mark-read]").Length())
 
 		assert.Equal(t, 1, testID(page(t, b.user(t).get(t, "/notifications")), "empty-state").Length())
 	})
+}
+
+// spokenText is the text of the selection without what is hidden from
+// screen readers (aria-hidden, hidden), its white space collapsed.
+func spokenText(sel *goquery.Selection) string {
+	c := sel.Clone()
+	c.Find(`[aria-hidden="true"], .hidden, [hidden]`).Remove()
+	return strings.Join(strings.Fields(c.Text()), " ")
 }

@@ -21,3 +21,9 @@ func unread(n int) string {
 	}
 	return strconv.Itoa(n)
 }
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+// unreadText is the bell's count for a screen reader, after the link's
+// "Notifications".
+func unreadText(n int) string { return "(" + strconv.Itoa(n) + " unread)" }
