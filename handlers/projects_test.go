@@ -280,6 +280,29 @@ func TestProjectFormErrorSummaryLinksItems(t *testing.T) {
 	})
 }
 
+// An error about a whole list (more items than allowed) links to the
+// list's section.
+func TestProjectFormErrorSummaryLinksAList(t *testing.T) {
+	b := setup(t, models.SQLite)
+	c := b.user(t)
+	form := orderedForm{{"_csrf", c.csrf}, {"name", "P"}}
+	for i := range models.MaxItems + 1 {
+		form = append(form, [2]string{fmt.Sprintf("data.deliverables[%d].name", i), fmt.Sprintf("D%d", i)})
+	}
+	resp := c.submit(t, "/projects", form)
+	require.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode)
+	doc := page(t, resp)
+	var href string
+	testID(doc, "form-errors").Find("a").Each(func(_ int, a *goquery.Selection) {
+		if strings.Contains(a.Text(), "at most") {
+			href = a.AttrOr("href", "")
+		}
+	})
+	require.NotEmpty(t, href, "a summary line for the list")
+	assert.Equal(t, 1, doc.Find(href).Length(), "%s leads to the deliverables", href)
+	assertSummaryLinksResolve(t, doc)
+}
+
 func TestProjectImport(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, d models.Dialect) {
 		b := setup(t, d)
