@@ -1,8 +1,10 @@
 package handlers
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -82,11 +84,35 @@ func (s *Server) documentsAPI(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	vs = inCatalogOrder(vs)
 	out := make([]documentJSON, len(vs))
 	for i, v := range vs {
 		out[i] = newDocumentJSON(v)
 	}
 	return c.JSON(out)
+}
+
+// inCatalogOrder is the latest versions in catalog order, the order a
+// reader expects whatever was written last (the store gives them oldest
+// first): the library API and the project page's library both list them
+// so. A type the catalog does not know comes last, by key. The slice given
+// is not changed (the live updates share theirs between streams).
+func inCatalogOrder(vs []models.DocumentVersion) []models.DocumentVersion {
+	order := map[string]int{}
+	for i, k := range documents.Keys() {
+		order[k] = i
+	}
+	rank := func(typ string) int {
+		if i, ok := order[typ]; ok {
+			return i
+		}
+		return len(order)
+	}
+	out := slices.Clone(vs)
+	slices.SortStableFunc(out, func(a, b models.DocumentVersion) int {
+		return cmp.Or(cmp.Compare(rank(a.DocumentType), rank(b.DocumentType)), strings.Compare(a.DocumentType, b.DocumentType))
+	})
+	return out
 }
 
 func (s *Server) versionsAPI(c *fiber.Ctx) error {
@@ -447,12 +473,8 @@ func (s *Server) libraryVM(c *fiber.Ctx, projectID string) (partials.LibraryVM, 
 // live updates (events.go) both render it.
 func libraryOf(projectID string, vs []models.DocumentVersion) partials.LibraryVM {
 	vm := partials.LibraryVM{ProjectID: projectID}
-	order := map[string]int{}
-	for i, k := range documents.Keys() {
-		order[k] = i
-	}
 	docs := make([]partials.LibraryDoc, 0, len(vs))
-	for _, v := range vs {
+	for _, v := range inCatalogOrder(vs) {
 		d := partials.LibraryDoc{Type: v.DocumentType, Title: v.Title, TypeTitle: docTitle(v.DocumentType), Version: v.Version,
 			Source: v.Source, Date: v.CreatedAt.UTC().Format("2 Jan 2006, 15:04 UTC"), DateISO: v.CreatedAt.UTC().Format(time.RFC3339)}
 		switch {
@@ -462,12 +484,6 @@ func libraryOf(projectID string, vs []models.DocumentVersion) partials.LibraryVM
 			d.By, d.RunJobID = fmt.Sprintf("Run #%d", *v.RunNumber), *v.JobID
 		}
 		docs = append(docs, d)
-	}
-	// Catalog order: the order a reader expects, whatever was written last.
-	for i := 1; i < len(docs); i++ {
-		for j := i; j > 0 && order[docs[j].Type] < order[docs[j-1].Type]; j-- {
-			docs[j], docs[j-1] = docs[j-1], docs[j]
-		}
 	}
 	vm.Documents = docs
 	return vm

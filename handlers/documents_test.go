@@ -86,6 +86,45 @@ func TestDocumentVersionsAPI(t *testing.T) {
 	})
 }
 
+// The library API lists the latest versions in catalog order, as the
+// OpenAPI document says and the project page shows them: an edit to the
+// scope statement, written after the risk register, leaves it before the
+// register (the store gives them oldest first).
+func TestDocumentsAPIListsTheLibraryInCatalogOrder(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d models.Dialect) {
+		b := setup(t, d)
+		c := b.apiClient(t)
+		p, _ := docProject(t, b, c)
+		base := "/api/projects/" + p.ID + "/documents"
+		scope, err := b.db.DocumentVersions(context.Background(), c.user.ID, p.ID, "scope_statement")
+		require.NoError(t, err)
+		require.Len(t, scope, 1)
+		time.Sleep(10 * time.Millisecond) // the edit is written last, whatever the clock's grain
+		resp := c.postJSON(t, base+"/scope_statement/versions", map[string]any{"markdown": "# Scope Statement: Documents\n\nEdited.\n", "baseArtifactId": scope[0].ID})
+		require.Equal(t, http.StatusCreated, resp.StatusCode)
+
+		latest, err := b.db.LatestDocuments(context.Background(), c.user.ID, p.ID)
+		require.NoError(t, err)
+		require.Len(t, latest, 2)
+		require.Equal(t, "scope_statement", latest[1].DocumentType, "the store gives the edited document last")
+
+		var lib []map[string]any
+		resp = c.get(t, base)
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		decodeBody(t, resp, &lib)
+		require.Len(t, lib, 2)
+		assert.Equal(t, "scope_statement", lib[0]["documentType"], "catalog order")
+		assert.Equal(t, "edited", lib[0]["source"])
+		assert.Equal(t, "risk_register", lib[1]["documentType"])
+
+		// The page's library, from the same versions, in the same order.
+		page := libraryOf(p.ID, latest)
+		require.Len(t, page.Documents, 2)
+		assert.Equal(t, []string{"scope_statement", "risk_register"}, []string{page.Documents[0].Type, page.Documents[1].Type})
+		assert.Equal(t, "risk_register", latest[0].DocumentType, "the versions given are not reordered")
+	})
+}
+
 func TestDocumentPagesEditPreviewDiffAndDownloads(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, d models.Dialect) {
 		b := setup(t, d)
