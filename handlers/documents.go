@@ -398,9 +398,10 @@ func (s *Server) regenerateDocument(c *fiber.Ctx) error {
 	})
 	var e *Error
 	if errors.As(err, &e) && e.Code == "active_job" {
-		if id, ok := e.Extra["jobId"].(string); ok {
-			return hxRedirect(c, "/jobs/"+id)
-		}
+		// Not a redirect to that job: it would drop the instruction without
+		// a word. The form comes back with it, saying why, linking the job.
+		form.ActiveJobID, _ = e.Extra["jobId"].(string)
+		return s.regenerateFormError(c, form, e)
 	}
 	if errors.As(err, &e) && e.Status == fiber.StatusUnprocessableEntity {
 		return s.regenerateFormError(c, form, e)
@@ -411,10 +412,12 @@ func (s *Server) regenerateDocument(c *fiber.Ctx) error {
 	return hxRedirect(c, "/jobs/"+job.ID)
 }
 
-// regenerateFormError answers a refused regenerate form with a 422: the
-// instruction's message beside it, any other field's above the form. htmx
-// gets the form's section; a plain post, the page the form was on (the
-// version it names, else the latest), as a GET shows it.
+// regenerateFormError answers a refused regenerate form with the error's
+// status (a 422, or the 409 of a generation already in progress): the
+// instruction's message beside it, any other field's, or the generation in
+// progress, above the form. htmx gets the form's section; a plain post,
+// the page the form was on (the version it names, else the latest), as a
+// GET shows it.
 func (s *Server) regenerateFormError(c *fiber.Ctx, form pages.RegenerateFormVM, e *Error) error {
 	form.Errors = map[string]string{}
 	var others []string
@@ -426,13 +429,20 @@ func (s *Server) regenerateFormError(c *fiber.Ctx, form pages.RegenerateFormVM, 
 		}
 	}
 	switch {
+	case e.Code == "active_job":
+		form.Error = "This project already has a generation in progress, so the document was not regenerated. "
+		if strings.TrimSpace(form.Instruction) != "" {
+			form.Error += "Your instruction is kept below: send it again once that generation has finished."
+		} else {
+			form.Error += "Send the form again once that generation has finished."
+		}
 	case len(others) > 0:
 		sort.Strings(others)
 		form.Error = "The document was not regenerated: " + strings.Join(others, "; ") + "."
 	case len(e.Fields) == 0:
 		form.Error = "The document was not regenerated: " + e.Message + "."
 	}
-	c.Status(fiber.StatusUnprocessableEntity)
+	c.Status(e.Status)
 	if isPartial(c) {
 		return render(c, pages.RegenerateForm(form))
 	}

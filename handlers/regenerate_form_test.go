@@ -123,3 +123,86 @@ func TestRegenerateRefusesAnOverlongInstructionInTheForm(t *testing.T) {
 		assert.Equal(t, "/jobs/"+js[0].ID, resp.Header.Get("HX-Redirect"))
 	})
 }
+
+// A regenerate form sent while the project has a generation in progress is
+// refused where it was sent: a 409 with the form, the instruction kept in
+// it and a message linking the generation in progress (not a redirect to
+// that job, which dropped the instruction without a word); for htmx the
+// form's section. No second job is created. The API answers the same
+// regeneration with 409 active_job naming the job.
+func TestRegenerateWhileAGenerationIsInProgressKeepsTheInstruction(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d models.Dialect) {
+		b := pagesSetup(t, d, nil)
+		c := b.user(t)
+		p, _ := docProject(t, b, c)
+		docs := "/projects/" + p.ID + "/documents/"
+		resp := c.postForm(t, docs+"risk_register/regenerate", url.Values{"instruction": {"Shorter"}})
+		require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+		js, err := b.db.Jobs(context.Background(), c.user.ID, models.JobFilter{ProjectID: p.ID})
+		require.NoError(t, err)
+		require.Len(t, js, 1)
+		active := js[0]
+
+		scope, err := b.db.DocumentVersions(context.Background(), c.user.ID, p.ID, "scope_statement")
+		require.NoError(t, err)
+		require.Len(t, scope, 1)
+		typed := "Add a section on data migration.\nKeep it short."
+		form := url.Values{"instruction": {strings.ReplaceAll(typed, "\n", "\r\n")}, "includeDependents": {"1"}, "artifactId": {scope[0].ID}}
+
+		check := func(t *testing.T, pg *goquery.Document) {
+			t.Helper()
+			msg := testID(pg, "regenerate-error")
+			require.Equal(t, 1, msg.Length(), "the form says why")
+			assert.Contains(t, msg.Text(), "This project already has a generation in progress")
+			assert.Contains(t, msg.Text(), "not regenerated")
+			assert.Equal(t, "/jobs/"+active.ID, testID(pg, "regenerate-active-job").AttrOr("href", ""), "it links the generation in progress")
+			area := testID(pg, "regenerate-instruction")
+			assert.Equal(t, "textarea", goquery.NodeName(area))
+			assert.Equal(t, typed, area.Text(), "the instruction is kept")
+			_, checked := testID(pg, "regenerate-dependents").Attr("checked")
+			assert.True(t, checked, "the checkbox is kept")
+		}
+
+		// A plain post: the page the form was on, with the form.
+		resp = c.postForm(t, docs+"scope_statement/regenerate", form)
+		require.Equal(t, http.StatusConflict, resp.StatusCode, "not a redirect to the job in progress")
+		assert.Empty(t, resp.Header.Get("Location"))
+		pg := page(t, resp)
+		assert.Equal(t, 0, testID(pg, "error-page").Length(), "not the generic error page")
+		art := testID(pg, "artifact-page")
+		require.Equal(t, 1, art.Length(), "the document's page")
+		assert.Equal(t, scope[0].ID, art.AttrOr("data-id", ""), "the version the form was on")
+		check(t, pg)
+
+		// htmx: the form's section, swapped in place (409 swaps, app.js).
+		resp = c.postForm(t, docs+"scope_statement/regenerate", form, "HX-Request", "true")
+		require.Equal(t, http.StatusConflict, resp.StatusCode)
+		assert.Empty(t, resp.Header.Get("HX-Redirect"))
+		pg = page(t, resp)
+		assert.Equal(t, 0, testID(pg, "artifact-page").Length(), "a fragment")
+		assert.Equal(t, "regenerate", testID(pg, "regenerate").AttrOr("id", ""), "the form's hx-target")
+		check(t, pg)
+
+		js, err = b.db.Jobs(context.Background(), c.user.ID, models.JobFilter{ProjectID: p.ID})
+		require.NoError(t, err)
+		require.Len(t, js, 1, "no second job")
+		assert.Equal(t, active.ID, js[0].ID)
+
+		// The API's regeneration: 409 active_job with the job's id.
+		token, _, err := b.db.CreateAPIToken(context.Background(), c.user.ID, "test")
+		require.NoError(t, err)
+		api := &client{b: b, user: c.user, token: token}
+		resp = api.postJSON(t, "/api/generation/jobs", map[string]any{"projectId": p.ID, "documents": []string{"scope_statement"},
+			"instruction": typed, "includeDependents": true})
+		require.Equal(t, http.StatusConflict, resp.StatusCode)
+		var conflict struct {
+			Error struct {
+				Code  string `json:"code"`
+				JobID string `json:"jobId"`
+			} `json:"error"`
+		}
+		decodeBody(t, resp, &conflict)
+		assert.Equal(t, "active_job", conflict.Error.Code)
+		assert.Equal(t, active.ID, conflict.Error.JobID)
+	})
+}
