@@ -3,6 +3,7 @@ package handlers
 import (
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"dossier/jobs/documents"
@@ -193,14 +194,24 @@ type draftRender struct {
 	epoch  int64
 	html   documents.DraftHTML
 	closed []string // html's closed blocks on one line
-	used   time.Time
+	// gen names the text's rendering since it last started again (a new
+	// attempt, or a text that does not continue the last: the stored text
+	// sent whole); unique in the process, so that a stream can tell that
+	// the blocks it has shown are no longer the first ones.
+	gen  uint64
+	used time.Time
 }
 
 var pageDraftRenders = &draftRenders{m: map[string]*draftRender{}}
 
-// render returns the closed blocks' HTML (shared: read only) and the open
-// block's HTML of the draft's text.
-func (r *draftRenders) render(key string, epoch int64, text string) ([]string, string) {
+// draftRenderGens numbers the renderings (draftRender.gen).
+var draftRenderGens atomic.Uint64
+
+// render returns the closed blocks' HTML (shared: read only), the open
+// block's HTML of the draft's text, and the rendering's gen: while it
+// stays the same, each call's closed blocks begin with the previous
+// call's.
+func (r *draftRenders) render(key string, epoch int64, text string) ([]string, string, uint64) {
 	now := time.Now()
 	r.mu.Lock()
 	if now.Sub(r.swept) > time.Minute {
@@ -223,20 +234,18 @@ func (r *draftRenders) render(key string, epoch int64, text string) ([]string, s
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.used = now
-	if d.epoch != epoch {
-		d.epoch, d.html, d.closed = epoch, documents.DraftHTML{}, nil
+	if d.gen == 0 || d.epoch != epoch || !strings.HasPrefix(text, d.html.Text()) {
+		// A new attempt, or a text that does not continue the last one
+		// within the attempt (a resend, the stored text sent whole when it
+		// differs before its end): its blocks are rendered again, into a
+		// new slice (streams may still hold the old one).
+		d.epoch, d.html, d.closed, d.gen = epoch, documents.DraftHTML{}, nil, draftRenderGens.Add(1)
 	}
 	d.html.Update(text)
 	for i := len(d.closed); i < len(d.html.Closed()); i++ {
 		d.closed = append(d.closed, oneLine(d.html.Closed()[i]))
 	}
-	if len(d.closed) > len(d.html.Closed()) { // started again
-		d.closed = append([]string(nil), d.html.Closed()...)
-		for i, c := range d.closed {
-			d.closed[i] = oneLine(c)
-		}
-	}
-	return d.closed, oneLine(d.html.Open())
+	return d.closed, oneLine(d.html.Open()), d.gen
 }
 
 // oneLine turns line ends outside <pre> into spaces, which render alike:

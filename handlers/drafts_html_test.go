@@ -270,3 +270,36 @@ func TestGrowOps(t *testing.T) {
 		assert.Equal(t, tc.ops, ops, "%q → %q", tc.prev, tc.next)
 	}
 }
+
+// Within one attempt, the draft's text may start again with a text that
+// differs before its end: the stored document sent whole, with a chart
+// inserted under its heading. The blocks rendered before are not the first
+// blocks of the new text: the render starts again and the tab gets the
+// draft whole (it used to keep the old blocks and append, showing the
+// heading after the chart twice and no chart).
+func TestDraftPageSameAttemptRewriteStartsAgain(t *testing.T) {
+	job := "job-rewrite"
+	p := newDraftPage(t, job, "schedule")
+	d := &pageDrafts{jobID: job, docs: map[string]*pageDraft{}}
+	draft := "# Schedule\n\n## Timeline\n\nPhase one starts in May.\n\n## Milestones\n\nGo live"
+	stored := "# Schedule\n\n## Timeline\n\n```chart\nFIGURE\n```\n\nPhase one starts in May.\n\n## Milestones\n\nGo live in June.\n"
+	for _, text := range []string{draft, stored} {
+		var b strings.Builder
+		d.grow(&b, "schedule", events.Draft{Epoch: 7, Delta: text}, time.Time{})
+		p.apply(b.String())
+		require.Equal(t, want(t, p.id, text), shape(p.doc.Find("#"+p.id), false), text)
+	}
+
+	// The render alone, as a fresh one renders the stored text.
+	r := &draftRenders{m: map[string]*draftRender{}}
+	closed1, _, gen1 := r.render("k", 7, draft)
+	closed, open, gen := r.render("k", 7, stored)
+	fresh := &draftRenders{m: map[string]*draftRender{}}
+	wantClosed, wantOpen, _ := fresh.render("k", 7, stored)
+	assert.Equal(t, wantClosed, closed)
+	assert.Equal(t, wantOpen, open)
+	assert.NotEqual(t, gen1, gen, "a new rendering")
+	assert.Len(t, closed1, 4, "the earlier call's blocks are left as they were")
+	_, _, gen2 := r.render("k", 7, stored+"More.\n")
+	assert.Equal(t, gen, gen2, "a text that continues the last keeps its rendering")
+}

@@ -58,6 +58,7 @@ type pageDraft struct {
 	epoch  int64
 	n      int    // bytes of the text shown
 	closed int    // closed blocks shown
+	gen    uint64 // the rendering they came from (draftRender.gen)
 	open   string // the open block's HTML as shown
 	at     time.Time
 }
@@ -193,11 +194,11 @@ func (d *pageDrafts) grow(b *strings.Builder, typ string, dr events.Draft, now t
 			return st.at.Add(d.wait)
 		}
 	}
-	closed, open := pageDraftRenders.render(d.jobID+"\x00"+typ, dr.Epoch, dr.Delta)
+	closed, open, gen := pageDraftRenders.render(d.jobID+"\x00"+typ, dr.Epoch, dr.Delta)
 	id := "#" + partials.DraftTextID(d.jobID, typ)
-	next := &pageDraft{epoch: dr.Epoch, n: len(dr.Delta), closed: len(closed), open: open, at: now}
+	next := &pageDraft{epoch: dr.Epoch, n: len(dr.Delta), closed: len(closed), open: open, gen: gen, at: now}
 	d.docs[typ] = next
-	if st == nil || st.epoch != dr.Epoch || st.closed > len(closed) {
+	if st == nil || st.epoch != dr.Epoch || st.gen != gen || st.closed > len(closed) {
 		writeOOB(b, "div", "innerHTML", id, blocksHTML(closed, open))
 		return time.Time{}
 	}

@@ -22,6 +22,10 @@ const (
 	draftMaxWait  = time.Second
 )
 
+// draftExpireEvery is how often the drafter expires the hub's drafts that
+// had no news for the hub's Idle time (see DraftHub.Expire).
+const draftExpireEvery = 15 * time.Second
+
 // drafter is the worker side of live drafts. A generator hands each piece of
 // text to a document's draftWriter, which only appends to a buffer; a
 // ticker publishes what the buffers gathered, one delta per document per
@@ -36,6 +40,11 @@ type drafter struct {
 	// draftMaxWait); zero publishes at every tick.
 	minBytes int
 	maxWait  time.Duration
+	// expireEvery is the pace of the hub's expiry (draftExpireEvery). A
+	// DraftBridge expires the hub too, but only on PostgreSQL: without
+	// it (SQLite) a draft never dropped (its worker's run gone without
+	// ending it) would otherwise stay in memory for good.
+	expireEvery time.Duration
 
 	mu      sync.Mutex
 	writers map[*draftWriter]struct{}
@@ -45,7 +54,7 @@ type drafter struct {
 }
 
 func newDrafter(hub *events.DraftHub, interval time.Duration) *drafter {
-	return &drafter{hub: hub, publish: hub.Publish, interval: interval, minBytes: draftMinBytes, maxWait: draftMaxWait, writers: map[*draftWriter]struct{}{}, stop: make(chan struct{})}
+	return &drafter{hub: hub, publish: hub.Publish, interval: interval, minBytes: draftMinBytes, maxWait: draftMaxWait, expireEvery: draftExpireEvery, writers: map[*draftWriter]struct{}{}, stop: make(chan struct{})}
 }
 
 // start runs the ticker, unless drafts are off.
@@ -66,12 +75,16 @@ func (d *drafter) loop() {
 	defer d.wg.Done()
 	t := time.NewTicker(d.interval)
 	defer t.Stop()
+	x := time.NewTicker(d.expireEvery)
+	defer x.Stop()
 	for {
 		select {
 		case <-d.stop:
 			return
 		case <-t.C:
 			d.flush()
+		case now := <-x.C:
+			d.hub.Expire(now)
 		}
 	}
 }
@@ -121,12 +134,16 @@ type draftWriter struct {
 	// mu: write, the model's stream, never waits on the hub.
 	pub sync.Mutex
 
-	mu      sync.Mutex
-	epoch   int64
-	sent    int             // bytes published in this epoch
-	pending strings.Builder // written, not yet published
-	started bool            // the epoch's offset-0 message is due or sent
-	leading bool            // still skipping leading white space
+	mu    sync.Mutex
+	epoch int64
+	// text is what was written in this epoch: its first sent bytes were
+	// published, the rest is pending. finish compares the stored document
+	// with all of it, not only with the pending tail: the stored text may
+	// differ before the tail (a figure inserted under its heading).
+	text    strings.Builder
+	sent    int  // bytes published in this epoch
+	started bool // the epoch's offset-0 message is due or sent
+	leading bool // still skipping leading white space
 	ended   bool
 	at      time.Time // last published
 }
@@ -141,7 +158,7 @@ func (w *draftWriter) attempt(int) {
 	defer w.mu.Unlock()
 	w.epoch = time.Now().UnixNano()
 	w.sent = 0
-	w.pending.Reset()
+	w.text.Reset()
 	w.started = false
 	w.leading = true
 }
@@ -162,7 +179,7 @@ func (w *draftWriter) write(text string) {
 		}
 		w.leading = false
 	}
-	w.pending.WriteString(text)
+	w.text.WriteString(text)
 }
 
 // take returns the delta gathered since the last tick, once it holds
@@ -172,25 +189,27 @@ func (w *draftWriter) write(text string) {
 func (w *draftWriter) take(now time.Time, minBytes int, maxWait time.Duration) (events.Draft, bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.ended || w.epoch == 0 || (w.started && w.pending.Len() == 0) {
+	pending := w.text.Len() - w.sent
+	if w.ended || w.epoch == 0 || (w.started && pending == 0) {
 		return events.Draft{}, false
 	}
-	if w.started && w.pending.Len() < minBytes && now.Sub(w.at) < maxWait {
+	if w.started && pending < minBytes && now.Sub(w.at) < maxWait {
 		return events.Draft{}, false
 	}
 	w.at = now
-	text := w.pending.String() // valid UTF-8: write cleaned every piece
-	w.pending.Reset()
+	text := w.text.String()[w.sent:] // valid UTF-8: write cleaned every piece
 	m := events.Draft{Op: events.DraftDelta, JobID: w.job, UserID: w.user, Type: w.typ, Epoch: w.epoch, Offset: w.sent, Delta: text}
 	w.sent += len(text)
 	w.started = true
 	return m, true
 }
 
-// finish ends the draft with the document as it will be stored: what is
-// still buffered goes out first, and if the stored text is not the draft
-// plus more (the model's trailing white space was trimmed), the whole text
-// is sent from offset 0. The document's commit then replaces the draft.
+// finish ends the draft with the document as it will be stored: if the
+// stored text is everything written in this epoch (published or still
+// buffered) plus more, what follows the published part is sent; otherwise
+// (the model's trailing white space was trimmed, a figure was inserted
+// under its heading) the whole text is sent from offset 0. The document's
+// commit then replaces the draft.
 func (w *draftWriter) finish(markdown string) {
 	if w == nil {
 		return
@@ -203,9 +222,8 @@ func (w *draftWriter) finish(markdown string) {
 		w.d.forget(w)
 		return
 	}
-	draft := w.pending.String()
 	var m events.Draft
-	if w.sent <= len(markdown) && strings.HasPrefix(markdown[w.sent:], draft) {
+	if strings.HasPrefix(markdown, w.text.String()) {
 		m = events.Draft{Offset: w.sent, Delta: markdown[w.sent:]}
 	} else {
 		m = events.Draft{Offset: 0, Delta: markdown}

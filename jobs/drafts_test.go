@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"context"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -9,7 +10,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"dossier/jobs/documents"
 	"dossier/jobs/events"
+	"dossier/models"
 )
 
 // collect reads a draft subscription into the text a client would show and
@@ -230,5 +233,227 @@ func TestDraftWriterEndDoesNotOvertakeAFlush(t *testing.T) {
 		overtake(t, d, w, w.drop) // the flush's delta is the epoch's offset 0
 		_, ok := hub.Text("j1", "charter")
 		assert.False(t, ok, "a dropped draft does not come back")
+	})
+}
+
+// The stored text may differ from the draft before the draft's end, not
+// only after it: the OpenAI generator inserts a chart under its heading
+// (withFigure). With everything published at the last tick, the draft used
+// to end with the stored text's tail appended to the old draft (its end
+// repeated, the chart missing); it ends as the stored text, sent whole.
+func TestDraftWriterFinishSendsTheWholeTextWhenItDiffersBeforeTheDraftsEnd(t *testing.T) {
+	t.Parallel()
+	draft := "# Schedule\n\n## Timeline\n\nPhase one starts in May.\n\n## Milestones\n\nGo live in June.\n"
+	stored := "# Schedule\n\n## Timeline\n\n```chart\nGANTT\n```\n\nPhase one starts in May.\n\n## Milestones\n\nGo live in June.\n"
+	for _, tc := range []struct {
+		name      string
+		published int // bytes of the draft published before finish
+	}{
+		{"all published", len(draft)},
+		{"published up to the chart", strings.Index(draft, "Phase")},
+		{"published past the chart", strings.Index(draft, "## Milestones")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			hub := events.NewDraftHub(events.DraftConfig{Instance: "w"})
+			sub, _ := hub.Subscribe("j1")
+			defer sub.Close()
+			d := newDrafter(hub, time.Hour) // ticks by hand
+			d.minBytes = 0
+			w := d.open("j1", "u1", "schedule")
+			w.attempt(1)
+			w.write(draft[:tc.published])
+			d.flush()
+			w.write(draft[tc.published:])
+			w.finish(stored)
+			got, ok := hub.Text("j1", "schedule")
+			require.True(t, ok)
+			assert.Equal(t, stored, got, "the draft ends as the stored document")
+			var c collect
+			c.add(t, sub.Take())
+			assert.Equal(t, stored, c.text, "a client's draft ends as the stored document")
+		})
+	}
+}
+
+// Without a bridge (SQLite) nothing else expires the hub: the drafter does,
+// so that a draft no run ends does not stay in memory for good.
+func TestDrafterExpiresTheHubsIdleDrafts(t *testing.T) {
+	t.Parallel()
+	hub := events.NewDraftHub(events.DraftConfig{Instance: "w", Idle: time.Nanosecond})
+	hub.Publish(events.Draft{Op: events.DraftDelta, JobID: "j1", UserID: "u1", Type: "charter", Epoch: 1, Delta: "# Charter\n"})
+	sub, now := hub.Subscribe("j1")
+	defer sub.Close()
+	require.Len(t, now, 1)
+	d := newDrafter(hub, time.Hour)
+	d.expireEvery = time.Millisecond
+	d.start()
+	defer d.close()
+	select {
+	case <-sub.Ready():
+	case <-time.After(10 * time.Second):
+		t.Fatal("the idle draft was never expired")
+	}
+	got := sub.Take()
+	require.Len(t, got, 1)
+	assert.Equal(t, events.DraftDrop, got[0].Op)
+	_, ok := hub.Text("j1", "charter")
+	assert.False(t, ok)
+}
+
+// draftGatedGen writes a draft, says so, then waits for its type's gate; a
+// type in stubborn ignores cancellation (a stream that had already ended).
+type draftGatedGen struct {
+	gates    map[string]chan struct{}
+	stubborn map[string]bool
+	started  chan string
+}
+
+func (g *draftGatedGen) Generate(ctx context.Context, req documents.Request) (documents.Document, error) {
+	md := "# " + req.Type + "\n\nSome text of the document that is long enough to be a draft.\n"
+	if req.OnDelta != nil {
+		req.OnDelta(md)
+	}
+	g.started <- req.Type
+	if g.stubborn[req.Type] {
+		<-g.gates[req.Type]
+	} else {
+		select {
+		case <-g.gates[req.Type]:
+		case <-ctx.Done():
+			return documents.Document{}, ctx.Err()
+		}
+	}
+	return documents.Document{Type: req.Type, Title: req.Type, Markdown: md}, nil
+}
+
+// draftDrops reads a draft subscription for the drops of drafts as not
+// stored.
+type draftDrops struct {
+	sub     *events.DraftSub
+	dropped map[string]bool
+}
+
+// wait reads until the draft of typ has been dropped as not stored.
+func (dd *draftDrops) wait(t *testing.T, typ string) {
+	t.Helper()
+	deadline := time.After(20 * time.Second)
+	for !dd.dropped[typ] {
+		select {
+		case <-dd.sub.Ready():
+			for _, m := range dd.sub.Take() {
+				if m.Op == events.DraftDrop && !m.Committed {
+					dd.dropped[m.Type] = true
+				}
+			}
+		case <-deadline:
+			t.Fatalf("the draft of %s was never dropped", typ)
+		}
+	}
+}
+
+// A run whose write was refused (its lease was lost: the job was rescued
+// and another worker holds it) waits out its calls in flight. One that then
+// returns its text had its draft ended with it, and the document is never
+// stored: its draft is dropped, not left in the hub (for good on SQLite,
+// where no bridge expires drafts) as the current draft of the job that a
+// stream connecting later would get.
+func TestDraftOfADocumentReturningAfterTheRunStoppedIsDropped(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d models.Dialect) {
+		e := newEnv(t, d)
+		u := e.user("late")
+		job := e.job(u, e.project(u, "Late"), []string{"project_charter", "business_case"}, nil)
+		hub := events.NewDraftHub(events.DraftConfig{Instance: "w"})
+		sub, _ := hub.Subscribe(job.ID)
+		defer sub.Close()
+		drops := &draftDrops{sub: sub, dropped: map[string]bool{}}
+		gen := &draftGatedGen{gates: map[string]chan struct{}{"project_charter": make(chan struct{}), "business_case": make(chan struct{})},
+			stubborn: map[string]bool{"business_case": true}, started: make(chan string, 8)}
+		// No heartbeat or sweep within the test: the run learns of the
+		// lost lease from its write alone.
+		p := e.processor(gen, func(c *Config) {
+			c.LeaseDuration, c.HeartbeatInterval, c.SweepInterval = 2*time.Hour, time.Hour, time.Hour
+			c.Drafts = hub
+		})
+		recv(t, gen.started, 10*time.Second, "the first document")
+		recv(t, gen.started, 10*time.Second, "the second document")
+		require.NoError(t, e.db.ForTests().Exec(`UPDATE document_generation_jobs SET locked_by = 'other' WHERE id = ?`, job.ID).Error)
+		close(gen.gates["project_charter"])
+		// Its write is refused, its draft dropped: the run has stopped and
+		// waits out business_case, which ignores the cancellation.
+		drops.wait(t, "project_charter")
+		close(gen.gates["business_case"])
+		drops.wait(t, "business_case")
+		p.Stop()
+		assert.Empty(t, hub.Current(job.ID), "no draft of a document never stored is left")
+		assert.Empty(t, artifactCounts(t, e.db), "nothing was stored")
+	})
+}
+
+// The last document returns while the write of an earlier one is still
+// committing, and that write is refused (the lease was lost): the last
+// document, taken into the run's end, is never written. Its draft is
+// dropped, not left in the hub.
+//
+// PostgreSQL only: the test holds the job's row locked so that the earlier
+// write waits until the last document has been taken. It polls the
+// processor's estimator (with a deadline) to know that the run took a
+// document.
+func TestDraftOfADocumentAfterARefusedEarlierWriteIsDropped(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d models.Dialect) {
+		if d != models.Postgres {
+			t.Skip("holds a row lock")
+		}
+		e := newEnv(t, d)
+		u := e.user("refused")
+		job := e.job(u, e.project(u, "Refused"), []string{"project_charter", "business_case"}, nil)
+		hub := events.NewDraftHub(events.DraftConfig{Instance: "w"})
+		sub, _ := hub.Subscribe(job.ID)
+		defer sub.Close()
+		drops := &draftDrops{sub: sub, dropped: map[string]bool{}}
+		gen := &draftGatedGen{gates: map[string]chan struct{}{"project_charter": make(chan struct{}), "business_case": make(chan struct{})},
+			started: make(chan string, 8)}
+		p := e.processor(gen, func(c *Config) {
+			c.LeaseDuration, c.HeartbeatInterval, c.SweepInterval = 2*time.Hour, time.Hour, time.Hour
+			c.Drafts = hub
+		})
+		recv(t, gen.started, 10*time.Second, "the first document")
+		recv(t, gen.started, 10*time.Second, "the second document")
+
+		// The job's row, locked: the first document's write waits for it,
+		// and is refused once it is released (another worker holds the
+		// job).
+		tx := e.db.ForTests().Begin()
+		require.NoError(t, tx.Error)
+		defer tx.Rollback()
+		require.NoError(t, tx.Exec(`UPDATE document_generation_jobs SET locked_by = 'other' WHERE id = ?`, job.ID).Error)
+		observed := func(typ string) int {
+			p.estimates.mu.Lock()
+			defer p.estimates.mu.Unlock()
+			return p.estimates.n[typ]
+		}
+		// taken waits until the run has taken the document of typ (it
+		// observes its duration as it does).
+		taken := func(typ string) {
+			t.Helper()
+			before := observed(typ)
+			close(gen.gates[typ])
+			deadline := time.Now().Add(20 * time.Second)
+			for observed(typ) == before {
+				require.True(t, time.Now().Before(deadline), "the run never took %s", typ)
+				time.Sleep(time.Millisecond)
+			}
+		}
+		// project_charter's write waits for the row; business_case is then
+		// the last document, and the run waits for that write before its
+		// end.
+		taken("project_charter")
+		taken("business_case")
+		require.NoError(t, tx.Commit().Error)
+		drops.wait(t, "project_charter")
+		drops.wait(t, "business_case")
+		p.Stop()
+		assert.Empty(t, hub.Current(job.ID), "no draft of a document never stored is left")
+		assert.Empty(t, artifactCounts(t, e.db), "nothing was stored")
 	})
 }

@@ -166,10 +166,14 @@ func (r *run) execute() {
 		pending--
 		return r.settled(a.w, a.stored, a.res, a.err, sched)
 	}
+	// stop waits out the calls in flight and the writes sent, after a
+	// refused or failed write: the drafts of the documents they do not
+	// store are dropped (see waitOut and drafted).
 	stop := func() {
 		r.waitOut(results, sched)
 		for ; pending > 0; pending-- {
-			<-acks
+			a := <-acks
+			r.drafted(a.w, a.stored, a.res, a.err)
 		}
 	}
 	for sched.InFlight() > 0 || pending > 0 {
@@ -258,6 +262,7 @@ func (r *run) execute() {
 			// every earlier write has settled.
 			for pending > 0 {
 				if !committed(<-acks) {
+					dropDrafts(stored) // never written
 					stop()
 					return
 				}
@@ -265,12 +270,11 @@ func (r *run) execute() {
 			o, ok := models.Decide(job.RetryCount, job.MaxRetries, r.plan(sched, failures), r.cause())
 			if !ok {
 				r.log.Info("lease lost; abandoning the run")
-				return // the new holder carries on
+				dropDrafts(stored) // never written
+				return             // the new holder carries on
 			}
 			if o.Status == models.StatusCancelled {
-				for _, res := range stored {
-					res.draft.drop()
-				}
+				dropDrafts(stored)
 				w, stored = models.Write{Lease: r.lease, Now: now}, nil // nothing more is stored
 			}
 			w.End, ended = &o, true
@@ -369,6 +373,14 @@ func (r *run) write(w models.Write, stored []result, sched *Scheduler) bool {
 // error.
 func (r *run) settled(w models.Write, stored []result, c models.Committed, err error, sched *Scheduler) bool {
 	ok := r.settle(w, c, err, sched)
+	r.drafted(w, stored, c, err)
+	return ok
+}
+
+// drafted applies the outcome of w to its documents, the results in
+// stored (see settled), without settling the write: stop uses it for the
+// writes it waits out after the run stopped.
+func (r *run) drafted(w models.Write, stored []result, c models.Committed, err error) {
 	kept := err == nil && len(c.Artifacts) == len(w.Documents)
 	for _, res := range stored {
 		if kept {
@@ -378,7 +390,13 @@ func (r *run) settled(w models.Write, stored []result, c models.Committed, err e
 			res.draft.drop()
 		}
 	}
-	return ok
+}
+
+// dropDrafts drops the drafts of documents that will not be stored.
+func dropDrafts(rs []result) {
+	for _, res := range rs {
+		res.draft.drop()
+	}
 }
 
 // ack is the outcome of a write sent without waiting (writeAsync).
@@ -442,9 +460,15 @@ func (r *run) settle(w models.Write, c models.Committed, err error, sched *Sched
 }
 
 // waitOut lets in-flight generator calls return after the run stopped.
+// Their documents are not stored: the draft of one that returned its text
+// (which ended the draft with it) is dropped; a failed one's already was.
 func (r *run) waitOut(results <-chan result, sched *Scheduler) {
 	for sched.InFlight() > 0 {
-		sched.Abandoned((<-results).typ)
+		res := <-results
+		if res.err == nil {
+			res.draft.drop()
+		}
+		sched.Abandoned(res.typ)
 	}
 }
 
