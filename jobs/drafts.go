@@ -51,15 +51,18 @@ type drafter struct {
 	stop    chan struct{}
 	once    sync.Once
 	wg      sync.WaitGroup
+	unkeep  func()
 }
 
 func newDrafter(hub *events.DraftHub, interval time.Duration) *drafter {
 	return &drafter{hub: hub, publish: hub.Publish, interval: interval, minBytes: draftMinBytes, maxWait: draftMaxWait, expireEvery: draftExpireEvery, writers: map[*draftWriter]struct{}{}, stop: make(chan struct{})}
 }
 
-// start runs the ticker, unless drafts are off.
+// start runs the ticker, unless drafts are off, and keeps the hub from
+// expiring the drafts still being written here.
 func (d *drafter) start() {
 	if d.hub.Enabled() {
+		d.unkeep = d.hub.Keep(d.writing)
 		d.wg.Add(1)
 		go d.loop()
 	}
@@ -67,8 +70,26 @@ func (d *drafter) start() {
 
 // close stops the ticker. Safe to call twice, or before start.
 func (d *drafter) close() {
-	d.once.Do(func() { close(d.stop) })
+	d.once.Do(func() {
+		close(d.stop)
+		if d.unkeep != nil {
+			d.unkeep()
+		}
+	})
 	d.wg.Wait()
+}
+
+// writing reports whether a writer of this drafter still writes the
+// document's draft (it has not finished or dropped it).
+func (d *drafter) writing(jobID, typ string) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for w := range d.writers {
+		if w.job == jobID && w.typ == typ {
+			return true
+		}
+	}
+	return false
 }
 
 func (d *drafter) loop() {

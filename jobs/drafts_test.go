@@ -301,6 +301,40 @@ func TestDrafterExpiresTheHubsIdleDrafts(t *testing.T) {
 	assert.False(t, ok)
 }
 
+// The hub's expiry spares a draft that a writer here still writes: a model
+// that stalls past the idle time and then goes on must not have its draft
+// dropped under it (its next delta would fall past a draft the hub no
+// longer holds, and on one instance nothing sends it whole again). Once the
+// writer has ended, the draft expires as any other.
+func TestDrafterKeepsTheDraftsItStillWrites(t *testing.T) {
+	t.Parallel()
+	hub := events.NewDraftHub(events.DraftConfig{Instance: "w", Idle: time.Minute})
+	d := newDrafter(hub, time.Hour) // ticks by hand
+	d.minBytes = 0
+	d.start()
+	defer d.close()
+	w := d.open("j1", "u1", "charter")
+	w.attempt(1)
+	w.write("# Charter\n\nThe model writes, ")
+	d.flush()
+	later := time.Now().Add(10 * time.Minute)
+	hub.Expire(later) // the model stalled for ten minutes
+	text, ok := hub.Text("j1", "charter")
+	require.True(t, ok, "the draft being written is kept")
+	assert.Equal(t, "# Charter\n\nThe model writes, ", text)
+
+	w.write("then goes on.")
+	d.flush()
+	w.finish("# Charter\n\nThe model writes, then goes on.\n")
+	text, ok = hub.Text("j1", "charter")
+	require.True(t, ok)
+	assert.Equal(t, "# Charter\n\nThe model writes, then goes on.\n", text, "the draft is whole")
+
+	hub.Expire(later.Add(10 * time.Minute))
+	_, ok = hub.Text("j1", "charter")
+	assert.False(t, ok, "an ended writer's draft expires")
+}
+
 // draftGatedGen writes a draft, says so, then waits for its type's gate; a
 // type in stubborn ignores cancellation (a stream that had already ended).
 type draftGatedGen struct {

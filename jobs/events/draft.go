@@ -73,7 +73,12 @@ type DraftHub struct {
 	outbound func(Draft)          // called with mu held: see attach
 	asked    map[string]time.Time // job:type → last resend request, to pace them
 	closed   bool
+	// keepers say which drafts a live writer of this process still
+	// writes (Keep): Expire spares them, however long their model stalls.
+	keepers map[*keeper]struct{}
 }
+
+type keeper struct{ writing func(jobID, typ string) bool }
 
 type draftText struct {
 	user    string
@@ -272,7 +277,7 @@ func (h *DraftHub) Expire(now time.Time) {
 	defer h.mu.Unlock()
 	for job, docs := range h.docs {
 		for typ, t := range docs {
-			if now.Sub(t.updated) > h.cfg.Idle {
+			if now.Sub(t.updated) > h.cfg.Idle && !h.kept(job, typ) {
 				h.apply(Draft{Op: DraftDrop, JobID: job, Type: typ}, false)
 			}
 		}
@@ -282,6 +287,36 @@ func (h *DraftHub) Expire(now time.Time) {
 			delete(h.asked, k)
 		}
 	}
+}
+
+// Keep makes Expire spare the drafts writing reports as still being
+// written here (a model that stalls past the idle time, then goes on: its
+// writer would publish its next delta past a draft the hub dropped, and
+// on a single instance nothing would send it whole again). writing is
+// called with the hub's lock held: it must not call the hub. The returned
+// function removes it.
+func (h *DraftHub) Keep(writing func(jobID, typ string) bool) (remove func()) {
+	k := &keeper{writing: writing}
+	h.mu.Lock()
+	if h.keepers == nil {
+		h.keepers = map[*keeper]struct{}{}
+	}
+	h.keepers[k] = struct{}{}
+	h.mu.Unlock()
+	return func() {
+		h.mu.Lock()
+		delete(h.keepers, k)
+		h.mu.Unlock()
+	}
+}
+
+func (h *DraftHub) kept(jobID, typ string) bool {
+	for k := range h.keepers {
+		if k.writing(jobID, typ) {
+			return true
+		}
+	}
+	return false
 }
 
 // attach makes Publish hand drafts to send (the bridge). send is called with
