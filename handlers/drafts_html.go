@@ -234,6 +234,16 @@ func (r *draftRenders) render(key string, epoch int64, text string) ([]string, s
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.used = now
+	if rendered := d.html.Text(); d.gen != 0 && d.epoch == epoch && len(text) < len(rendered) && strings.HasPrefix(rendered, text) {
+		// A stream that read the hub's text before another stream had a
+		// longer one rendered: the same rendering, cut to this text. Its
+		// closed blocks are the first of the shared ones; starting again
+		// would make every other tab of the job get the whole draft.
+		var cut documents.DraftHTML
+		cut.Update(text)
+		n := min(len(cut.Closed()), len(d.closed))
+		return d.closed[:n:n], oneLine(cut.Open()), d.gen
+	}
 	if d.gen == 0 || d.epoch != epoch || !strings.HasPrefix(text, d.html.Text()) {
 		// A new attempt, or a text that does not continue the last one
 		// within the attempt (a resend, the stored text sent whole when it

@@ -303,3 +303,37 @@ func TestDraftPageSameAttemptRewriteStartsAgain(t *testing.T) {
 	_, _, gen2 := r.render("k", 7, stored+"More.\n")
 	assert.Equal(t, gen, gen2, "a text that continues the last keeps its rendering")
 }
+
+// A stream that read the hub's text a moment before another rendered a
+// longer one (they share the rendering) renders its shorter text within
+// the same rendering: no other tab is sent the whole draft again. (A new
+// rendering for it made every tab of the job get the whole draft, N tabs ×
+// the document, under lock contention.)
+func TestDraftPageALaggingStreamKeepsTheRendering(t *testing.T) {
+	job := "job-lagging"
+	a := &pageDrafts{jobID: job, docs: map[string]*pageDraft{}}
+	b := &pageDrafts{jobID: job, docs: map[string]*pageDraft{}}
+	pa, pb := newDraftPage(t, job, "charter"), newDraftPage(t, job, "charter")
+	var text strings.Builder
+	text.WriteString("# Charter\n\n")
+	for i := range 60 {
+		fmt.Fprintf(&text, "Paragraph %d says what the project delivers, for whom and by when.\n\n", i)
+	}
+	base := text.String()
+	grow := func(d *pageDrafts, p *draftPage, delta string) int {
+		var out strings.Builder
+		d.grow(&out, "charter", events.Draft{Epoch: 3, Delta: delta}, time.Time{})
+		p.apply(out.String())
+		require.Equal(t, want(t, p.id, delta), shape(p.doc.Find("#"+p.id), false))
+		return out.Len()
+	}
+	grow(a, pa, base)
+	grow(b, pb, base)
+	more := base + strings.Repeat("Another sentence of the next paragraph. ", 10)
+	lagging := more[:len(base)+200]
+	grow(a, pa, more)                  // A reads and renders the newest text
+	sentB := grow(b, pb, lagging)      // B had read it a moment earlier
+	sentA := grow(a, pa, more+"Done.") // A grows on
+	assert.Less(t, sentB, len(base)/4, "the lagging tab gets its growth, not the whole draft")
+	assert.Less(t, sentA, len(base)/4, "the other tab too")
+}
