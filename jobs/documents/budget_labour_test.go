@@ -98,9 +98,11 @@ func TestBudgetLabourTableAddsUp(t *testing.T) {
 		est := tableRows(t, budget, "## Estimate against the approved budget")
 		assert.Equal(t, []string{"Labour", c.labour}, est[0], name)
 
-		// The other documents name the same labour and effort.
-		assert.Contains(t, generate(t, req, "project_charter"), c.effort+" person-days at EUR "+m[1]+" a day ("+c.labour+")", name)
-		assert.Contains(t, generate(t, req, "business_case"), "| Labour: "+c.effort+" person-days at EUR "+m[1]+" a day | "+c.labour+" |", name)
+		// The other documents name the same labour and effort, and say
+		// that the labour is the packages' rounded costs (3.25 days at
+		// 825 is 2,681.25; the rows add up to 2,682).
+		assert.Contains(t, generate(t, req, "project_charter"), c.effort+" person-days at EUR "+m[1]+" a day, priced per work package ("+c.labour+")", name)
+		assert.Contains(t, generate(t, req, "business_case"), "| Labour: "+c.effort+" person-days at EUR "+m[1]+" a day, priced per work package | "+c.labour+" |", name)
 		assert.Contains(t, generate(t, req, "executive_summary"), "| Cost estimate | "+c.labour+" labour + ", name)
 		wbs := generate(t, req, "work_breakdown_structure")
 		assert.Contains(t, wbs, "| **Total** | **"+c.effort+"** |", name)

@@ -140,7 +140,7 @@ func milestoneTable(f *facts, d *doc) {
 // budgetLine summarises approved budget against the estimate.
 func budgetLine(f *facts) string {
 	b := f.budget
-	est := fmt.Sprintf("The estimate is %s: %s person-days at %s a day (%s) plus %s risk contingency (see the Budget Estimate).",
+	est := fmt.Sprintf("The estimate is %s: %s person-days at %s a day, priced per work package (%s), plus %s risk contingency (see the Budget Estimate).",
 		b.money(b.total), fmtDays(b.effort), b.rateText(), b.money(b.labour), b.money(b.contingency))
 	if !b.hasBudget {
 		return "Approved budget: " + notProvided + " " + est
