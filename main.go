@@ -102,6 +102,9 @@ func openDB(getenv func(string) string) (*models.DB, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	if dialect, _, _ := models.ParseURL(cfg.DatabaseURL); dialect == models.SQLite && sqliteDBPath(cfg.DatabaseURL) == "" {
+		return nil, nil, errors.New("DATABASE_URL is an in-memory SQLite database: what this command stores would be gone when it exits; point it at a file (sqlite:dossier.db) or at PostgreSQL")
+	}
 	ctx := context.Background()
 	var lock *sqliteLock
 	if path := sqliteDBPath(cfg.DatabaseURL); path != "" {

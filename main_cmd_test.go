@@ -72,3 +72,28 @@ func TestSubcommandHelp(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "flag provided but not defined: -bogus")
 }
+
+// A one-shot command that stores something refuses an in-memory SQLite
+// database, whose rows would be gone when it exits: `user create` reported
+// a user that nobody could ever sign in as.
+func TestCommandsRefuseAnInMemoryDatabase(t *testing.T) {
+	for _, url := range []string{"sqlite::memory:", "sqlite:file:d?mode=memory&cache=shared"} {
+		getenv := func(k string) string {
+			if k == "DATABASE_URL" {
+				return url
+			}
+			return ""
+		}
+		for _, args := range [][]string{
+			{"user", "create", "--email", "a@example.com", "--password", "correct horse"},
+			{"user", "promote", "--email", "a@example.com"},
+			{"token", "create", "--email", "a@example.com"},
+		} {
+			var out bytes.Buffer
+			err := run(args, &out, getenv)
+			require.Error(t, err, "%v on %s", args, url)
+			assert.Contains(t, err.Error(), "in-memory SQLite", "%v on %s", args, url)
+			assert.Empty(t, out.String(), "%v on %s", args, url)
+		}
+	}
+}
