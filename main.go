@@ -428,6 +428,7 @@ func serve(args []string, out io.Writer, getenv func(string) string) error {
 			CookieSecure: cfg.CookieSecure, BackgroundGeneration: cfg.BackgroundGeneration, MaxRetries: cfg.MaxRetries,
 			Heartbeat: cfg.SSEHeartbeat, MetricsToken: cfg.MetricsToken, MetricsElsewhere: cfg.MetricsAddr != "",
 			InstanceTimeout: heartbeat.Timeout(), TrustedProxies: cfg.TrustedProxies, Drafts: drafts,
+			Generator: cfg.Generator,
 		}, db, client, broker, limited)
 		app = server.App()
 		// Bound here, served below: the network is the app's (Fiber's

@@ -391,7 +391,8 @@ func (s *Server) regenerateDocument(c *fiber.Ctx) error {
 	// Browsers send a textarea's line breaks as CRLF, while its maxlength
 	// counts each as one character: the limit applies to the text as typed.
 	form := pages.RegenerateFormVM{ProjectID: p.ID, DocType: dt.Key, TypeTitle: dt.Title, ArtifactID: c.FormValue("artifactId"),
-		CSRF: csrfToken(c), Instruction: normalizeNewlines(c.FormValue("instruction")), IncludeDependents: c.FormValue("includeDependents") != ""}
+		CSRF: csrfToken(c), Instruction: normalizeNewlines(c.FormValue("instruction")), IncludeDependents: c.FormValue("includeDependents") != "",
+		BuiltInGenerator: !s.followsInstructions()}
 	job, _, err := s.startJob(c, currentUser(c), createJobRequest{
 		ProjectID: p.ID, Documents: []string{dt.Key}, Instruction: form.Instruction,
 		IncludeDependents: form.IncludeDependents,
@@ -422,7 +423,13 @@ func (s *Server) regenerateFormError(c *fiber.Ctx, form pages.RegenerateFormVM, 
 	form.Errors = map[string]string{}
 	var others []string
 	for k, m := range e.Fields {
-		if k == "instruction" {
+		if k == "instruction" && m == instructionIgnored {
+			// The form shows no instruction field under the built-in
+			// generator: a hand-made post sent one.
+			form.Error = "The document was not regenerated: the built-in generator writes from the project data and does not follow instructions. " +
+				"Send the form without an instruction, or configure a model (see “Using a model” in the README) to regenerate with one."
+			form.Instruction = ""
+		} else if k == "instruction" {
 			form.Errors[k] = m
 		} else {
 			others = append(others, k+" "+m)

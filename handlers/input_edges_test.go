@@ -60,7 +60,7 @@ func TestIDsInOtherSpellingsNameNothing(t *testing.T) {
 // (PostgreSQL refuses them in a query).
 func TestInvalidTextInFormsAndHeaders(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, d models.Dialect) {
-		b := pagesSetup(t, d, nil)
+		b := pagesSetup(t, d, nil, withModel)
 		c := b.user(t)
 		p := c.project(t, "Bytes")
 

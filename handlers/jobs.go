@@ -69,6 +69,10 @@ func (s *Server) CreateJob(c *fiber.Ctx) error {
 	return c.Status(fiber.StatusAccepted).JSON(NewJobJSON(snap))
 }
 
+// instructionIgnored refuses an instruction the built-in generator would
+// not follow.
+const instructionIgnored = "is not supported: the built-in template generator writes from the project data and does not follow instructions; configure a model (GENERATOR=openai) to regenerate with one"
+
 // startJob validates a job request and creates the job; shared by the API
 // and the generate page.
 func (s *Server) startJob(c *fiber.Ctx, u *models.User, req createJobRequest) (*models.Job, bool, error) {
@@ -90,6 +94,10 @@ func (s *Server) startJob(c *fiber.Ctx, u *models.User, req createJobRequest) (*
 	}
 	req.Instruction = strings.TrimSpace(req.Instruction)
 	switch {
+	case req.Instruction != "" && !s.followsInstructions():
+		// The built-in generator writes from the project data alone: a
+		// version labelled with an instruction it ignored would be a lie.
+		fields["instruction"] = instructionIgnored
 	case utf8.RuneCountInString(req.Instruction) > documents.MaxInstructionChars:
 		fields["instruction"] = fmt.Sprintf("must be at most %d characters", documents.MaxInstructionChars)
 	case strings.ContainsRune(req.Instruction, 0):

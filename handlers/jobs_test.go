@@ -16,7 +16,7 @@ import (
 
 func TestCreateJobAPI(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, d models.Dialect) {
-		b := pagesSetup(t, d, nil)
+		b := pagesSetup(t, d, nil, withModel)
 		c := b.apiClient(t)
 		p := c.project(t, "API")
 

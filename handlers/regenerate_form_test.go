@@ -36,7 +36,7 @@ func instructionLines(n int, breaks ...string) string {
 // is created, with the instruction as typed.
 func TestRegenerateCountsALineBreakAsOneCharacter(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, d models.Dialect) {
-		b := pagesSetup(t, d, nil)
+		b := pagesSetup(t, d, nil, withModel)
 		c := b.user(t)
 		p, v1 := docProject(t, b, c)
 		sent := instructionLines(1995, "\r\n", "\r\n", "\r", "\r\n", "\r\n")
@@ -61,7 +61,7 @@ func TestRegenerateCountsALineBreakAsOneCharacter(t *testing.T) {
 // is created.
 func TestRegenerateRefusesAnOverlongInstructionInTheForm(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, d models.Dialect) {
-		b := pagesSetup(t, d, nil)
+		b := pagesSetup(t, d, nil, withModel)
 		c := b.user(t)
 		p, v1 := docProject(t, b, c)
 		doc := "/projects/" + p.ID + "/documents/risk_register"
@@ -132,7 +132,7 @@ func TestRegenerateRefusesAnOverlongInstructionInTheForm(t *testing.T) {
 // regeneration with 409 active_job naming the job.
 func TestRegenerateWhileAGenerationIsInProgressKeepsTheInstruction(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, d models.Dialect) {
-		b := pagesSetup(t, d, nil)
+		b := pagesSetup(t, d, nil, withModel)
 		c := b.user(t)
 		p, _ := docProject(t, b, c)
 		docs := "/projects/" + p.ID + "/documents/"

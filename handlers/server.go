@@ -68,6 +68,17 @@ type Config struct {
 	AdminRefresh time.Duration
 	// Drafts are the live drafts of documents being written; nil: none.
 	Drafts *events.DraftHub
+	// Generator is the configured document generator (GENERATOR):
+	// "openai" for a model, "template" (or empty, the default) for the
+	// built-in one, which writes from the project data alone and follows no
+	// instruction.
+	Generator string
+}
+
+// followsInstructions reports whether the configured generator uses a
+// regeneration's instruction: only a model does.
+func (s *Server) followsInstructions() bool {
+	return s.cfg.Generator != "" && s.cfg.Generator != "template"
 }
 
 // Server holds the dependencies every handler shares.
