@@ -65,7 +65,11 @@ func ThinDocuments(p models.ProjectData, c models.CompanyPack) []Thin {
 		var missing []string
 		for _, in := range inputs[d.Key] {
 			if in.empty(p, c) {
-				missing = append(missing, in.missing)
+				m := in.missing
+				if say := sayMissing[in.missing]; say != nil {
+					m = say(p)
+				}
+				missing = append(missing, m)
 			}
 		}
 		if len(missing) > 0 {
@@ -73,4 +77,21 @@ func ThinDocuments(p models.ProjectData, c models.CompanyPack) []Thin {
 		}
 	}
 	return out
+}
+
+// sayMissing words, from the data itself, what an input made of several
+// fields lacks, when only some of them may be missing.
+var sayMissing = map[string]func(models.ProjectData) string{noDates.missing: missingDates}
+
+// missingDates names the date that is missing: "no start date", "no end
+// date", or "no start or end date" when neither is given.
+func missingDates(p models.ProjectData) string {
+	switch {
+	case p.StartDate == "" && p.EndDate == "":
+		return "no start or end date"
+	case p.StartDate == "":
+		return "no start date"
+	default:
+		return "no end date"
+	}
 }

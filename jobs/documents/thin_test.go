@@ -13,6 +13,8 @@ func TestThinDocuments(t *testing.T) {
 	_, _, example, pack := models.ExampleProject()
 	noMilestones := example
 	noMilestones.Milestones = nil
+	noStart, noEnd := example, example
+	noStart.StartDate, noEnd.EndDate = "", ""
 	sparse := models.ProjectData{Objectives: []models.Objective{{Text: "Launch"}}, Deliverables: []models.Deliverable{{Name: "Portal"}}}
 
 	cases := []struct {
@@ -23,6 +25,9 @@ func TestThinDocuments(t *testing.T) {
 	}{
 		{"the example project is complete", example, pack, nil},
 		{"no milestones: only the schedule is thin", noMilestones, pack, map[string][]string{"schedule": {"no milestones"}}},
+		// Only the missing date is named, not "no start or end date".
+		{"no start date", noStart, pack, map[string][]string{"schedule": {"no start date"}}},
+		{"no end date", noEnd, pack, map[string][]string{"schedule": {"no end date"}}},
 		{"a name and nothing else: every document is thin", models.ProjectData{}, models.CompanyPack{}, map[string][]string{
 			"project_charter":          {"no objectives", "no deliverables", "no sponsor"},
 			"business_case":            {"no budget", "no benefits", "no objectives", "no strategic goals in the company pack"},
