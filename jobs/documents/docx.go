@@ -132,9 +132,10 @@ func (w *docxWriter) code(n ast.Node) {
 	}
 }
 
-// chart writes a figure's spec as its caption: the title and the text
-// alternative (the document has a table with the same data beside it). A
-// spec that does not parse stays a code block, as on the page.
+// chart writes a figure's spec as a plain paragraph: the title and the text
+// alternative (the document has a table with the same data beside it). The
+// .docx has no image, so nothing calls it a figure. A spec that does not
+// parse stays a code block, as on the page.
 func (w *docxWriter) chart(n *ast.FencedCodeBlock) bool {
 	var raw strings.Builder
 	lines := n.Lines()
@@ -146,11 +147,13 @@ func (w *docxWriter) chart(n *ast.FencedCodeBlock) bool {
 	if json.Unmarshal([]byte(raw.String()), &c) != nil || c.Title == "" {
 		return false
 	}
-	p := w.doc.AddEmptyParagraph()
-	p.AddText("Figure: " + clean(c.Title) + ". ").Bold(true).Size(10)
+	// A plain paragraph, not a "Figure:" caption: the .docx has no image,
+	// and the description already names the table with the same data.
+	text := clean(c.Title) + "."
 	if c.Desc != "" {
-		p.AddText(clean(c.Desc)).Italic(true).Size(10)
+		text += " " + clean(c.Desc)
 	}
+	w.doc.AddParagraph(text)
 	return true
 }
 

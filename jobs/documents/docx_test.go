@@ -47,11 +47,14 @@ func TestDOCXKeepsStructure(t *testing.T) {
 	b, err := DOCX(md)
 	require.NoError(t, err)
 	x := documentXML(t, b)
-	for _, want := range []string{`w:val="Heading1"`, `w:val="Heading2"`, "Title: Café &amp;", "<w:b", "<w:i", "<w:hyperlink", "<w:numPr>", "<w:tbl>", "Late ", "vendor", "12", "quoted", "code block", "Courier New", "Figure: Heat map. ", "Six risks by probability and impact."} {
+	for _, want := range []string{`w:val="Heading1"`, `w:val="Heading2"`, "Title: Café &amp;", "<w:b", "<w:i", "<w:hyperlink", "<w:numPr>", "<w:tbl>", "Late ", "vendor", "12", "quoted", "code block", "Courier New", "Heat map. Six risks by probability and impact."} {
 		assert.Contains(t, x, want)
 	}
 	assert.NotContains(t, x, "javascript:", "unsafe links stay text")
 	assert.NotContains(t, x, `"kind"`, "a chart's spec becomes its caption, not code")
+	// The .docx has no image: its caption is a plain paragraph, not a
+	// "Figure:" that points at nothing.
+	assert.NotContains(t, x, "Figure", "no figure is announced in a .docx that has none")
 	assert.Contains(t, x, "bad")
 }
 
