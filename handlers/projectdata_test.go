@@ -71,7 +71,7 @@ func TestJobProjectDataIsValidated(t *testing.T) {
 		}{
 			{"bad values", map[string]any{"projectId": p.ID, "projectData": map[string]any{
 				"startDate":    "2027-13-45",
-				"risks":        []any{map[string]any{"description": "r", "probability": 9}},
+				"risks":        []any{map[string]any{"description": "r", "probability": 9, "impact": 2}},
 				"deliverables": []any{map[string]any{"name": "d", "effortDays": 1e308}},
 			}}, map[string]string{
 				"projectData.startDate":                  "YYYY-MM-DD",

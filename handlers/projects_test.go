@@ -121,10 +121,10 @@ func TestProjectFormRows(t *testing.T) {
 		// Rows come in page order with any keys; blank rows are dropped.
 		form := orderedForm{
 			{"_csrf", c.csrf}, {"name", "Rows"},
-			{"data.risks[0].description", "First"}, {"data.risks[0].probability", "2"}, {"data.risks[0].impact", ""},
+			{"data.risks[0].description", "First"}, {"data.risks[0].probability", "2"}, {"data.risks[0].impact", "3"},
 			{"data.risks[0].owner", ""}, {"data.risks[0].mitigation", ""},
 			{"data.risks[nZZ].description", ""}, {"data.risks[nZZ].probability", ""},
-			{"data.risks[nAb-_1].description", "Second"}, {"data.risks[nAb-_1].impact", "4"},
+			{"data.risks[nAb-_1].description", "Second"}, {"data.risks[nAb-_1].probability", "1"}, {"data.risks[nAb-_1].impact", "4"},
 			{"data.deliverables[nX].name", "Build"}, {"data.deliverables[nX].effortDays", "2.5"},
 			{"data.deliverables[nY].name", "Test"}, {"data.deliverables[nY].people", "2"}, {"data.deliverables[nY].dependsOn", "Build\r\n\r\n"},
 			{"data.milestones[0].name", "Go-live"}, {"data.milestones[0].date", "2027-05-01"}, {"data.milestones[0].requires", "Test"},
@@ -142,7 +142,7 @@ func TestProjectFormRows(t *testing.T) {
 		require.NoError(t, err)
 		require.Len(t, ps, 1)
 		got := ps[0].Data
-		assert.Equal(t, []models.Risk{{Description: "First", Probability: 2}, {Description: "Second", Impact: 4}}, got.Risks)
+		assert.Equal(t, []models.Risk{{Description: "First", Probability: 2, Impact: 3}, {Description: "Second", Probability: 1, Impact: 4}}, got.Risks)
 		assert.Equal(t, []models.Deliverable{{Name: "Build", EffortDays: 2.5}, {Name: "Test", People: 2, DependsOn: []string{"Build"}}}, got.Deliverables)
 		assert.Equal(t, []models.Milestone{{Name: "Go-live", Date: "2027-05-01", Requires: []string{"Test"}}}, got.Milestones)
 		assert.Equal(t, []models.Stakeholder{{Name: "Sam", Interest: 5, Influence: 1}}, got.Stakeholders)
@@ -186,6 +186,13 @@ func TestProjectFormValidation(t *testing.T) {
 				map[string]string{
 					"data.risks[0].probability": "1 to 5", "data.risks[0].impact": "1 to 5",
 					"data.stakeholders[0].interest": "1 to 5", "data.stakeholders[0].influence": "1 to 5",
+				}},
+			{"one score of a pair", orderedForm{{"name", "P"},
+				{"data.risks[0].description", "R"}, {"data.risks[0].probability", "2"}, {"data.risks[0].impact", ""},
+				{"data.stakeholders[0].name", "S"}, {"data.stakeholders[0].interest", ""}, {"data.stakeholders[0].influence", "4"}},
+				map[string]string{
+					"data.risks[0].impact":          "required when probability is given",
+					"data.stakeholders[0].interest": "required when influence is given",
 				}},
 			{"goals without any in the pack", orderedForm{{"name", "P"}, {"data.objectives[0].text", "Grow"}, {"data.objectives[0].goals", "1"}},
 				map[string]string{"data.objectives[0].goals": "The company pack has no strategic goals yet: add them to the company pack first"}},
@@ -435,6 +442,8 @@ func TestProjectsAPIValidation(t *testing.T) {
 				map[string]string{"data.stakeholders[0].influence": "must be an integer"}},
 			{"scores out of range", `{"name": "x", "data": {"risks": [{"description": "a", "probability": 0, "impact": 6}]}}`, nil, 422, "validation_failed",
 				map[string]string{"data.risks[0].probability": "1 to 5", "data.risks[0].impact": "1 to 5"}},
+			{"one score of a pair", `{"name": "x", "data": {"risks": [{"description": "a", "probability": 2}], "stakeholders": [{"name": "s", "interest": 4}]}}`, nil, 422, "validation_failed",
+				map[string]string{"data.risks[0].impact": "required when probability is given", "data.stakeholders[0].influence": "required when interest is given"}},
 			{"many wrong types", `{"name": "x", "data": {"objectives": "one", "budget": {"amount": "10"}, "deliverables": {}}, "companyIntelligencePack": []}`, nil, 422, "validation_failed",
 				map[string]string{"data.objectives": "must be an array", "data.budget.amount": "must be a number", "data.deliverables": "must be an array", "companyIntelligencePack": "must be an object"}},
 			{"dates", `{"name": "x", "data": {"startDate": "2027-13-01", "milestones": [{"name": "m", "date": "tomorrow"}]}}`, nil, 422, "validation_failed",

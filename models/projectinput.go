@@ -178,6 +178,7 @@ func (d *DataInput) Validate(fe *FieldErrors, prefix string, pack *CompanyPack) 
 			checkText(fe, p+"role", x.Role, MaxNameChars)
 			checkScore(fe, p+"interest", x.Interest)
 			checkScore(fe, p+"influence", x.Influence)
+			checkPair(fe, p, "interest", x.Interest, "influence", x.Influence)
 		}
 	}
 	if checkCount(fe, prefix+"risks", len(d.Risks)) {
@@ -190,6 +191,7 @@ func (d *DataInput) Validate(fe *FieldErrors, prefix string, pack *CompanyPack) 
 			checkText(fe, p+"mitigation", x.Mitigation, MaxTextChars)
 			checkScore(fe, p+"probability", x.Probability)
 			checkScore(fe, p+"impact", x.Impact)
+			checkPair(fe, p, "probability", x.Probability, "impact", x.Impact)
 		}
 	}
 	if checkCount(fe, prefix+"benefits", len(d.Benefits)) {
@@ -519,6 +521,19 @@ func checkDate(fe *FieldErrors, path, s string) (t time.Time, ok bool) {
 func checkScore(fe *FieldErrors, path string, n *int) {
 	if n != nil && (*n < 1 || *n > 5) {
 		fe.Add(path, "must be a whole number from 1 to 5")
+	}
+}
+
+// checkPair requires both scores of a pair (a risk's probability and impact,
+// a stakeholder's interest and influence) once one is given: a score is only
+// meaningful with its partner, and a document would otherwise have to guess
+// the missing one. Both missing is fine (not yet assessed).
+func checkPair(fe *FieldErrors, prefix, a string, an *int, b string, bn *int) {
+	switch {
+	case an != nil && bn == nil:
+		fe.Add(prefix+b, fmt.Sprintf("is required when %s is given (a whole number from 1 to 5)", a))
+	case an == nil && bn != nil:
+		fe.Add(prefix+a, fmt.Sprintf("is required when %s is given (a whole number from 1 to 5)", b))
 	}
 }
 

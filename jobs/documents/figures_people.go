@@ -9,8 +9,9 @@ import (
 )
 
 // The power/interest grid (Mendelow): influence is power. A score of 4 or 5
-// counts as high, 1 to 3 as low. Missing or out-of-range scores are clamped
-// to 1–5 and flagged.
+// counts as high, 1 to 3 as low. A missing score counts as missingScore (3,
+// low) until it is set, an out-of-range one as the nearest bound; both are
+// flagged (scoreOf).
 const highScore = 4
 
 type quadrant int
@@ -75,13 +76,12 @@ func placeStakeholders(in []models.Stakeholder) ([]placedStakeholder, []string) 
 	var out []placedStakeholder
 	var notes []string
 	for i, s := range in {
-		interest, iAdj := clampScore(s.Interest)
-		influence, fAdj := clampScore(s.Influence)
+		interest, iNote := scoreOf("interest", s.Interest, "placed")
+		influence, fNote := scoreOf("influence", s.Influence, "placed")
 		p := placedStakeholder{Stakeholder: s, Order: i + 1, Interest: interest, Influence: influence,
 			Name: escOr(s.Name, fmt.Sprintf("Stakeholder %d", i+1)), Role: esc(s.Role)}
-		if iAdj || fAdj {
-			notes = append(notes, fmt.Sprintf("%s: interest %d and influence %d were outside 1–5 and were placed as %d and %d.",
-				p.Name, s.Interest, s.Influence, interest, influence))
+		if note := joinNotes(iNote, fNote); note != "" {
+			notes = append(notes, fmt.Sprintf("%s: %s.", p.Name, note))
 		}
 		hiPower, hiInterest := influence >= highScore, interest >= highScore
 		switch {

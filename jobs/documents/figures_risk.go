@@ -3,14 +3,18 @@ package documents
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"dossier/models"
 )
 
 // Risk scoring rule, stated in the risk register: probability and impact are
 // integers from 1 to 5, score = probability × impact (1–25). Bands: High ≥ 15,
-// Medium 8–14, Low ≤ 7. A score outside 1–5 (or missing) is clamped to the
-// nearest bound and flagged, so a typo cannot hide a risk or blow up a total.
+// Medium 8–14, Low ≤ 7. A missing score (0: not given) counts as the middle
+// of the scale, missingScore, until it is set: the lowest value would rank an
+// unrated risk below every rated one. A score outside 1–5 is clamped to the
+// nearest bound. Both are flagged, naming only the value adjusted, so a typo
+// cannot hide a risk or blow up a total.
 const (
 	highBand   = 15
 	mediumBand = 8
@@ -55,21 +59,44 @@ func band(score int) string {
 	}
 }
 
-// clampScore brings a 1–5 score into range and reports whether it had to.
-func clampScore(v int) (int, bool) {
-	return min(max(v, 1), 5), v < 1 || v > 5
+// missingScore is what a 1–5 score that was not given counts as.
+const missingScore = 3
+
+// scoreOf brings a 1–5 score into range: a missing one (0) counts as
+// missingScore, an out-of-range one as the nearest bound. note says what was
+// done, for a data-quality note ("impact not given; scored as 3 …"), and is
+// empty when v is in range; verb is "scored" or "placed".
+func scoreOf(field string, v int, verb string) (score int, note string) {
+	switch {
+	case v == 0:
+		return missingScore, fmt.Sprintf("%s not given; %s as %d (the middle of 1–5) until it is set", field, verb, missingScore)
+	case v < 1 || v > 5:
+		c := min(max(v, 1), 5)
+		return c, fmt.Sprintf("%s %d is outside 1–5; %s as %d", field, v, verb, c)
+	}
+	return v, ""
+}
+
+// joinNotes joins the non-empty notes with "; ".
+func joinNotes(notes ...string) string {
+	var out []string
+	for _, n := range notes {
+		if n != "" {
+			out = append(out, n)
+		}
+	}
+	return strings.Join(out, "; ")
 }
 
 func scoreRisks(in []models.Risk) riskFigures {
 	var rf riskFigures
 	for i, r := range in {
-		p, pAdj := clampScore(r.Probability)
-		im, iAdj := clampScore(r.Impact)
-		s := scoredRisk{Risk: r, Order: i + 1, Probability: p, Impact: im, Score: p * im, Adjusted: pAdj || iAdj}
+		p, pNote := scoreOf("probability", r.Probability, "scored")
+		im, iNote := scoreOf("impact", r.Impact, "scored")
+		note := joinNotes(pNote, iNote)
+		s := scoredRisk{Risk: r, Order: i + 1, Probability: p, Impact: im, Score: p * im, Adjusted: note != ""}
 		if s.Adjusted {
-			rf.notes = append(rf.notes, fmt.Sprintf(
-				"Risk %d (%s): probability %d and impact %d were outside 1–5 and were scored as %d × %d.",
-				s.Order, escOr(r.Description, "no description"), r.Probability, r.Impact, p, im))
+			rf.notes = append(rf.notes, fmt.Sprintf("Risk %d (%s): %s.", s.Order, escOr(r.Description, "no description"), note))
 		}
 		rf.ranked = append(rf.ranked, s)
 	}

@@ -9,8 +9,8 @@ import (
 // where exposure is highest, and shows who carries that exposure.
 func writeRisks(f *facts, d *doc) {
 	rf := f.risks
-	d.para(fmt.Sprintf("Scoring rule: probability (P) and impact (I) are rated 1–5; score = P × I (1–25). Bands: **High** %d–25, **Medium** %d–%d, **Low** 1–%d. Risks are ranked by score; equal scores keep the order in which they were raised.",
-		highBand, mediumBand, highBand-1, mediumBand-1))
+	d.para(fmt.Sprintf("Scoring rule: probability (P) and impact (I) are rated 1–5; score = P × I (1–25). Bands: **High** %d–25, **Medium** %d–%d, **Low** 1–%d. Risks are ranked by score; equal scores keep the order in which they were raised. A probability or impact not given counts as %d, the middle of the scale, until it is set (the lowest would rank an unrated risk below every rated one); a value outside 1–5 counts as the nearest bound. Either is listed under Data quality notes.",
+		highBand, mediumBand, highBand-1, mediumBand-1, missingScore))
 	if len(rf.ranked) == 0 {
 		d.para("Risks: " + notProvided + " Hold a risk workshop with the Scope Statement in hand before the plan is approved.")
 		return

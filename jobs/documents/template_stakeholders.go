@@ -9,7 +9,7 @@ import (
 // writeStakeholders places everyone on the power/interest grid; the
 // communication plan and RACI matrix follow from where they land.
 func writeStakeholders(f *facts, d *doc) {
-	d.para(fmt.Sprintf("Grid rule: influence and interest are scored 1–5; a score of %d or more is high. High influence and high interest: manage closely. High influence only: keep satisfied. High interest only: keep informed. Neither: monitor.", highScore))
+	d.para(fmt.Sprintf("Grid rule: influence and interest are scored 1–5; a score of %d or more is high. High influence and high interest: manage closely. High influence only: keep satisfied. High interest only: keep informed. Neither: monitor. A score not given counts as %d until it is set; one outside 1–5 counts as the nearest bound. Either is listed under Data quality notes.", highScore, missingScore))
 	if len(f.stakeholders) == 0 {
 		d.para("Stakeholders: " + notProvided + " Identify at least the sponsor, the people who will use the result and those who must approve it.")
 		return

@@ -103,7 +103,7 @@ func TestRiskTieBreakKeepsInputOrder(t *testing.T) {
 	req.Project.Risks = []models.Risk{
 		{Description: "Alpha", Probability: 2, Impact: 3},
 		{Description: "Bravo", Probability: 3, Impact: 2},
-		{Description: "Charlie", Probability: 9, Impact: 0}, // clamped to 5 × 1
+		{Description: "Charlie", Probability: 9, Impact: 1}, // clamped to 5 × 1
 		{Description: "Delta", Probability: 3, Impact: 3},
 	}
 	doc, err := NewTemplateGenerator(0).Generate(context.Background(), req)
@@ -114,7 +114,37 @@ func TestRiskTieBreakKeepsInputOrder(t *testing.T) {
 		order = append(order, r[1]+"="+r[4])
 	}
 	assert.Equal(t, []string{"Delta=9", "Alpha=6", "Bravo=6", "Charlie=5"}, order)
-	assert.Contains(t, doc.Markdown, "Charlie): probability 9 and impact 0 were outside 1–5 and were scored as 5 × 1.")
+	assert.Contains(t, doc.Markdown, "Charlie): probability 9 is outside 1–5; scored as 5.")
+}
+
+// A score that was not given is not "out of range": the note names only the
+// missing value, and it counts as the middle of the scale, not the lowest.
+func TestMissingScoreIsNamedAndCountsAsMiddle(t *testing.T) {
+	t.Parallel()
+	req := exampleRequest("risk_register")
+	req.Project.Risks = []models.Risk{
+		{Description: "Alpha", Probability: 2, Impact: 3},
+		{Description: "Echo", Probability: 2}, // impact not given: 2 × 3
+	}
+	doc, err := NewTemplateGenerator(0).Generate(context.Background(), req)
+	require.NoError(t, err)
+	md := doc.Markdown
+	assert.Contains(t, md, "Risk 2 (Echo): impact not given; scored as 3 (the middle of 1–5) until it is set.")
+	assert.NotContains(t, md, "outside 1–5;")
+	assert.Contains(t, md, "A probability or impact not given counts as 3")
+	rows := tableRows(t, md, "## Risks ranked by score")
+	var order []string
+	for _, r := range rows {
+		order = append(order, r[1]+"="+r[4])
+	}
+	assert.Equal(t, []string{"Alpha=6", "Echo=6"}, order)
+
+	req = exampleRequest("stakeholder_register")
+	req.Project.Stakeholders = []models.Stakeholder{{Name: "Ines", Interest: 5}}
+	doc, err = NewTemplateGenerator(0).Generate(context.Background(), req)
+	require.NoError(t, err)
+	assert.Contains(t, doc.Markdown, "Ines: influence not given; placed as 3 (the middle of 1–5) until it is set.")
+	assert.NotContains(t, doc.Markdown, "interest 5")
 }
 
 func TestScheduleDates(t *testing.T) {
