@@ -32,6 +32,7 @@ type facts struct {
 	sched          schedule
 	budget         budgetFigures
 	case_          appraisal
+	goLive         goLive
 	sponsor        string // escaped sponsor, from data.Sponsor
 	sponsorShort   string // the sponsor without a trailing "(title)", for use inside parentheses
 	manager        string // escaped manager, from data.Manager
@@ -62,6 +63,7 @@ func newFacts(req Request) *facts {
 	f.sched = plan(f.wbs, req.Project.Milestones, f.start, f.hasStart, f.end, f.hasEnd)
 	f.budget = estimate(req.Project, f.wbs, f.risks)
 	f.case_ = appraise(req.Project, f.budget.total)
+	f.goLive = findGoLive(req.Project.Milestones, f.sched)
 	return f
 }
 

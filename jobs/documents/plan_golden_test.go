@@ -116,7 +116,7 @@ func TestExampleDocumentsAgree(t *testing.T) {
 		"schedule":          regexp.MustCompile(`Planned finish: (\w{3} \d+ \w{3} \d{4}),`),
 		"project_charter":   regexp.MustCompile(`Planned finish from the effort estimates and dependencies: (\w{3} \d+ \w{3} \d{4}) \(`),
 		"executive_summary": regexp.MustCompile(`\| Planned finish \| (\w{3} \d+ \w{3} \d{4}) \(`),
-		"business_case":     regexp.MustCompile(`Go-live is the planned finish \((\w{3} \d+ \w{3} \d{4})\)`),
+		"business_case":     regexp.MustCompile(`Objectives met; planned finish (\w{3} \d+ \w{3} \d{4}) \(`),
 	}
 	got := map[string]string{}
 	for typ, re := range finish {

@@ -161,8 +161,9 @@ func computedFigures(f *facts) string {
 	if a := f.case_; a.ok {
 		pay := "not within the horizon"
 		if a.paidBack {
-			pay = fmtNum(a.payback, 1) + " months after go-live"
+			pay = fmtNum(a.payback, 1) + " months after go-live" + paybackWhen(f)
 		}
+		line("- Go-live: %s.", goLiveText(f))
 		line("- Business case over %d years after go-live, discount rate %s: benefits %s; NPV %s; payback %s; ROI %s.",
 			benefitYears, fmtPct(a.rate), bf.money(a.total), bf.money(a.npv), pay, fmtPct(a.roi))
 	}

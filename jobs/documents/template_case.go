@@ -2,6 +2,7 @@ package documents
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 
@@ -144,7 +145,7 @@ func benefitsSection(f *facts, d *doc) {
 		}
 	}
 	t.write(d)
-	d.para(fmt.Sprintf("Go-live is the planned finish (%s). Year 1 is the first twelve months after it. A benefit counts from its start: in a year it yields its annual value × its active months in that year ÷ 12.", finishDate(f)))
+	d.para(fmt.Sprintf("Go-live is %s. A milestone named go-live, launch, live or cutover sets go-live (the earliest, if several); without one, the planned finish is assumed. Year 1 is the first twelve months after go-live. A benefit counts from its start: in a year it yields its annual value × its active months in that year ÷ 12.", goLiveText(f)))
 	y := newTable("Year", "Benefits", "Discount factor", "Present value").right(1, 2, 3)
 	for i := range benefitYears {
 		y.row(strconv.Itoa(i+1), b.money(a.years[i]), fmtNum(a.factors[i], 4), b.money(a.pv[i]))
@@ -178,7 +179,7 @@ func appraisalSection(f *facts, d *doc) {
 			benefitYears, b.money(a.cost), b.money(a.npv+a.cost), b.money(a.npv)),
 	}
 	if a.paidBack {
-		lines = append(lines, fmt.Sprintf("**Payback**: the month in which cumulative benefits (not discounted) reach C: **%s months** after go-live.", fmtNum(a.payback, 1)))
+		lines = append(lines, fmt.Sprintf("**Payback**: the month in which cumulative benefits (not discounted) reach C: **%s months** after go-live%s.", fmtNum(a.payback, 1), paybackWhen(f)))
 	} else {
 		lines = append(lines, fmt.Sprintf("**Payback**: not within the %d-year horizon; cumulative benefits reach %s of %s.", benefitYears, b.money(a.total), b.money(a.cost)))
 	}
@@ -246,4 +247,13 @@ func recommendation(f *facts) string {
 		return "Proceed with option 2 as scoped."
 	}
 	return "Proceed with option 2, on condition that we " + strings.Join(conds, "; ") + "."
+}
+
+// paybackWhen dates the payback month from go-live: " (about Feb 2029)".
+func paybackWhen(f *facts) string {
+	if !f.goLive.ok || !f.case_.paidBack {
+		return ""
+	}
+	m := int(math.Ceil(f.case_.payback))
+	return " (about " + f.goLive.date.AddDate(0, m, 0).Format("Jan 2006") + ")"
 }

@@ -23,6 +23,7 @@ func writeExecutiveSummary(f *facts, d *doc) {
 		t.row("Planned finish", "Cannot be computed: needs a valid start date and deliverables")
 	}
 	t.row("Committed end date", dateOr(f.data.EndDate))
+	t.row("Go-live", goLiveText(f))
 	t.row("Total effort", fmt.Sprintf("%s person-days across %s", fmtDays(b.effort), plural(len(f.wbs), "deliverable", "deliverables")))
 	if b.effort > 0 {
 		t.row("Cost estimate", fmt.Sprintf("%s labour + %s contingency (%s) = %s", b.money(b.labour), b.money(b.contingency), fmtPct(b.contPct), b.money(b.total)))
@@ -37,7 +38,7 @@ func writeExecutiveSummary(f *facts, d *doc) {
 	if a := f.case_; a.ok {
 		pay := "not within " + plural(benefitYears, "year", "years")
 		if a.paidBack {
-			pay = fmtNum(a.payback, 1) + " months after go-live"
+			pay = fmtNum(a.payback, 1) + " months after go-live" + paybackWhen(f)
 		}
 		t.row("Net present value", fmt.Sprintf("%s at %s over %s; payback %s; ROI %s", b.money(a.npv), fmtPct(a.rate), plural(benefitYears, "year", "years"), pay, fmtPct(a.roi)))
 	} else {

@@ -345,7 +345,7 @@ func TestExecutiveSummaryCitesFigures(t *testing.T) {
 	md := generateExample(t, "executive_summary").Markdown
 	for _, want := range []string{
 		"| Planned finish | Wed 12 May 2027 (35 working days before the end date) |",
-		"| Net present value | EUR 317,886 at 8% over 5 years; payback 15.8 months after go-live; ROI 351.4% |",
+		"| Net present value | EUR 317,886 at 8% over 5 years; payback 15.8 months after go-live (about Oct 2028); ROI 351.4% |",
 		"135 person-days across 7 deliverables",
 		"EUR 114,750 labour + EUR 8,874 contingency (7.7%) = EUR 123,624",
 		"| Top risk | Core claims system API cannot handle portal load at peak (3 × 5 = 15, owner Tomasz Nowak) |",
@@ -414,4 +414,32 @@ func TestEscapeKeepsStructure(t *testing.T) {
 	for in, want := range tests {
 		assert.Equal(t, want, esc(in), "%q", in)
 	}
+}
+
+// Go-live comes from the project's own go-live milestone, not the planned
+// finish: the example's "Public launch" (Mon 14 Jun 2027), while the work
+// finishes Wed 12 May 2027.
+func TestGoLiveFromMilestone(t *testing.T) {
+	t.Parallel()
+	md := generateExample(t, "business_case").Markdown
+	assert.Contains(t, md, "Go-live is the milestone “Public launch” (Mon 14 Jun 2027).")
+	assert.NotContains(t, md, "Go-live is the planned finish")
+	assert.Contains(t, generateExample(t, "executive_summary").Markdown, "| Go-live | the milestone “Public launch” (Mon 14 Jun 2027) |")
+
+	// The earliest of several; word matching, not substrings ("Delivery" has no "live" word).
+	req := exampleRequest("business_case")
+	req.Project.Milestones = []models.Milestone{
+		{Name: "Delivery review", Date: "2027-05-20"},
+		{Name: "Cut-over weekend", Date: "2027-07-03"},
+		{Name: "Go live (pilot)", Date: "2027-06-21"},
+	}
+	doc, err := NewTemplateGenerator(0).Generate(context.Background(), req)
+	require.NoError(t, err)
+	assert.Contains(t, doc.Markdown, "Go-live is the milestone “Go live (pilot)” (Mon 21 Jun 2027).")
+
+	// None: the planned finish, said to be an assumption.
+	req.Project.Milestones = []models.Milestone{{Name: "Delivery review", Date: "2027-05-20"}}
+	doc, err = NewTemplateGenerator(0).Generate(context.Background(), req)
+	require.NoError(t, err)
+	assert.Contains(t, doc.Markdown, "Go-live is assumed to be the planned finish (Wed 12 May 2027), as no milestone is named go-live, launch, live or cutover.")
 }
