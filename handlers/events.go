@@ -586,6 +586,7 @@ func jobCardVM(snap *models.JobSnapshot, now time.Time) partials.JobCardVM {
 		Percent: j.ProgressPercentage, Done: j.CompletedDocuments, Total: j.TotalDocuments,
 		Current: orZero(j.CurrentDocument), CancelRequested: j.CancelRequestedAt != nil,
 		Error: orZero(j.ErrorMessage), DocTitle: docTitle, Version: j.Version,
+		Title: runTitle(cmpOr(snap.ProjectName, "Untitled project"), j.RunNumber), Asked: runAsked(j), Instruction: j.Instruction,
 	}
 	vm.ErrorSummary, vm.NoRetry = failureSummary(snap)
 	if j.Status == models.StatusQueued && j.RetryCount > 0 && j.RunAt.After(now) {

@@ -41,7 +41,10 @@ func (s *Server) generatePage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	vm := s.generateVM(c, project, nil, "normal")
+	vm, err := s.generateVM(c, project, nil, "normal")
+	if err != nil {
+		return err
+	}
 	var snap *models.JobSnapshot
 	if id := c.Query("job"); id != "" {
 		if sn, err := s.userSnapshot(c, id); err == nil && sn.Job.ProjectID == project.ID {
@@ -69,7 +72,7 @@ func (s *Server) generatePage(c *fiber.Ctx) error {
 }
 
 // generateVM is the form: the catalog with the given selection (nil: all).
-func (s *Server) generateVM(c *fiber.Ctx, p *models.Project, selected []string, priority string) pages.GenerateVM {
+func (s *Server) generateVM(c *fiber.Ctx, p *models.Project, selected []string, priority string) (pages.GenerateVM, error) {
 	vm := pages.GenerateVM{
 		ProjectID: p.ID, ProjectName: p.Name, CSRF: csrfToken(c),
 		Background: s.cfg.BackgroundGeneration, Priority: priority,
@@ -94,7 +97,34 @@ func (s *Server) generateVM(c *fiber.Ctx, p *models.Project, selected []string, 
 	for _, t := range documents.ThinDocuments(p.Data, p.CompanyIntelligencePack) {
 		vm.Thin = append(vm.Thin, pages.ThinDoc{Key: t.Type, Title: t.Title, Missing: strings.Join(t.Missing, ", ")})
 	}
-	return vm
+	// The documents whose latest version is a user's edit: generating them
+	// writes a new version from the project data over it (the edit stays
+	// in the history), so the form says so before, and they can be left
+	// out.
+	latest, err := s.db.LatestDocuments(c.UserContext(), currentUser(c).ID, p.ID)
+	if err != nil {
+		return vm, err
+	}
+	edited := map[string]pages.EditedDoc{}
+	for _, v := range latest {
+		if v.Source != models.SourceEdited {
+			continue
+		}
+		e := pages.EditedDoc{Key: v.DocumentType, Title: docTitle(v.DocumentType), Version: v.Version,
+			When: v.CreatedAt.UTC().Format("2 Jan 2006, 15:04 UTC"), WhenISO: v.CreatedAt.UTC().Format(time.RFC3339)}
+		if v.AuthorName != nil {
+			e.By = *v.AuthorName
+		}
+		edited[v.DocumentType] = e
+	}
+	for i, d := range vm.Docs {
+		if e, ok := edited[d.Key]; ok {
+			e.Checked = d.Checked
+			vm.Docs[i].Edit = &e
+			vm.Edited = append(vm.Edited, e)
+		}
+	}
+	return vm, nil
 }
 
 // generate starts a background job from the form, then shows it on the
@@ -111,7 +141,10 @@ func (s *Server) generate(c *fiber.Ctx) error {
 	docs := postList(c, "documents")
 	priority := strings.TrimSpace(c.FormValue("priority"))
 	formError := func(msg string) error {
-		vm := s.generateVM(c, project, docs, priority)
+		vm, err := s.generateVM(c, project, docs, priority)
+		if err != nil {
+			return err
+		}
 		if vm.Priority == "" {
 			vm.Priority = "normal"
 		}
@@ -255,6 +288,8 @@ func jobRow(snap *models.JobSnapshot, now time.Time) pages.JobRow {
 	if r.ProjectName == "" {
 		r.ProjectName = "Untitled project"
 	}
+	r.Title = runTitle(r.ProjectName, j.RunNumber)
+	r.Asked, r.Instruction = runAsked(j), j.Instruction
 	if j.StartedAt != nil && j.CompletedAt != nil {
 		r.Duration = span(j.CompletedAt.Sub(*j.StartedAt))
 	}
@@ -277,7 +312,7 @@ func (s *Server) jobPage(c *fiber.Ctx) error {
 	vm := jobVM(snap, time.Now())
 	vm.Notice = s.takeFlash(c, "/jobs/"+snap.Job.ID)
 	setView(c, liveView{Kind: "job", Arg: snap.Job.ID})
-	return s.page(c, vm.ProjectName+" · Job", "jobs", pages.JobPage(vm))
+	return s.page(c, vm.Title, "jobs", pages.JobPage(vm))
 }
 
 // jobVM shapes a snapshot for the job page; the page's stream renders its
@@ -288,7 +323,9 @@ func jobVM(snap *models.JobSnapshot, now time.Time) pages.JobVM {
 		Card: jobCardVM(snap, now), ProjectID: j.ProjectID, ProjectName: cmpOr(snap.ProjectName, "Untitled project"),
 		Priority: models.PriorityName(j.Priority), Queued: exactTime(j.QueuedAt),
 		RetryCount: j.RetryCount, MaxRetries: j.MaxRetries, Timeline: timelineVM(snap),
+		Asked: runAsked(j), Instruction: j.Instruction,
 	}
+	vm.Title = runTitle(vm.ProjectName, j.RunNumber)
 	if j.StartedAt != nil {
 		vm.Started = exactTime(*j.StartedAt)
 	}
@@ -300,6 +337,32 @@ func jobVM(snap *models.JobSnapshot, now time.Time) pages.JobVM {
 	}
 	vm.History = jobHistory(j)
 	return vm
+}
+
+// runTitle names a run as the project page's Runs panel and the
+// document pages do: "Relaunch · Run #2". Every place that titles a job
+// (its page, the jobs list, the cards, the notifications) says it so, or a
+// project's runs are indistinguishable. A job without a number (none is
+// stored before the counter existed) is titled by its project alone.
+func runTitle(project string, number int) string {
+	if number <= 0 {
+		return project
+	}
+	return fmt.Sprintf("%s · Run #%d", project, number)
+}
+
+// runAsked lists the documents a run was asked for when it was not all of
+// them, as the Runs panel lists them ("Risk Register, Project Charter");
+// "" for a full run.
+func runAsked(j *models.Job) string {
+	if len(j.DocumentsToGenerate) == 0 || len(j.DocumentsToGenerate) >= len(documents.Keys()) {
+		return ""
+	}
+	titles := make([]string, len(j.DocumentsToGenerate))
+	for i, t := range j.DocumentsToGenerate {
+		titles[i] = docTitle(t)
+	}
+	return strings.Join(titles, ", ")
 }
 
 // jobHistory tells a retried job's story: each earlier end and the retry

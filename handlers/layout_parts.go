@@ -37,14 +37,17 @@ func notificationWords(n models.Notification) (title, body, link string) {
 	if n.JobID != nil {
 		link = "/jobs/" + *n.JobID
 	}
+	// The run's number tells a project's runs apart: "Documents ready:
+	// Relaunch · Run #3", as the job page and the jobs list title it.
+	name := runTitle(n.ProjectName, n.RunNumber)
 	switch n.Kind {
 	case models.NotifyCompleted:
 		if n.DocumentsDone == 1 {
-			return "Documents ready: " + n.ProjectName, "1 document generated.", link
+			return "Documents ready: " + name, "1 document generated.", link
 		}
-		return "Documents ready: " + n.ProjectName, fmt.Sprintf("%d documents generated.", n.DocumentsDone), link
+		return "Documents ready: " + name, fmt.Sprintf("%d documents generated.", n.DocumentsDone), link
 	case models.NotifyFailed:
-		return "Generation failed: " + n.ProjectName, fmt.Sprintf("%d of %d documents generated.", n.DocumentsDone, n.DocumentsTotal), link
+		return "Generation failed: " + name, fmt.Sprintf("%d of %d documents generated.", n.DocumentsDone, n.DocumentsTotal), link
 	}
 	return n.Kind, "", link
 }

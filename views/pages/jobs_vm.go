@@ -36,9 +36,14 @@ type DashProject struct {
 // JobRow is a job in a list: the jobs page and the dashboard's recent jobs.
 type JobRow struct {
 	ID, ProjectID, ProjectName string
-	Status                     string
-	Priority                   string
-	Done, Total, Percent       int
+	// Title names the run: "Relaunch · Run #2".
+	Title string
+	// Asked lists the documents the run was asked for, when not all of
+	// them; Instruction is the user's note for it, or "".
+	Asked, Instruction   string
+	Status               string
+	Priority             string
+	Done, Total, Percent int
 	// Queued is how long ago the job was queued, as "3 min ago"; QueuedAt
 	// the exact time for a tooltip and <time datetime>.
 	Queued, QueuedAt string
@@ -70,6 +75,31 @@ type GenerateVM struct {
 	Thin []ThinDoc
 	// EditURL is where the project's data is filled in.
 	EditURL string
+	// Edited are the documents, in catalog order, whose latest version is
+	// a user's edit: generating them writes a new version over it.
+	Edited []EditedDoc
+}
+
+// EditedDoc is a document whose latest version a user edited.
+type EditedDoc struct {
+	Key, Title string
+	Version    int
+	// By is the editor's name, or ""; When the edit's time, as "2 Jan
+	// 2027, 14:03 UTC", and WhenISO as RFC 3339.
+	By, When, WhenISO string
+	// Checked says the form selects the document for generation.
+	Checked bool
+}
+
+// EditedSelected are the edited documents the form selects.
+func (vm GenerateVM) EditedSelected() []EditedDoc {
+	var out []EditedDoc
+	for _, e := range vm.Edited {
+		if e.Checked {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // ThinDoc is a document that will come out thin, and what it lacks.
@@ -88,6 +118,9 @@ type GenerateDoc struct {
 	DependsOn []string
 	Needs     []string
 	Checked   bool
+	// Edit is the user's edit that is the document's latest version, or
+	// nil.
+	Edit *EditedDoc
 }
 
 // SelectedCount is the number of checked documents.
@@ -123,7 +156,12 @@ type JobVM struct {
 	Card        partials.JobCardVM
 	ProjectID   string
 	ProjectName string
-	Priority    string
+	// Title names the run: "Relaunch · Run #2"; the page's title too.
+	Title string
+	// Asked lists the documents the run was asked for, when not all of
+	// them; Instruction is the user's note for it, or "".
+	Asked, Instruction string
+	Priority           string
 	// Queued, Started and Finished are exact times, or "".
 	Queued, Started, Finished string
 	Duration                  string

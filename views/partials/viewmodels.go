@@ -15,6 +15,12 @@ type JobCardVM struct {
 	ID          string
 	ProjectID   string
 	ProjectName string
+	// Title names the run: "Relaunch · Run #2" (Heading falls back to the
+	// project's name).
+	Title string
+	// Asked lists the documents the run was asked for, when not all of
+	// them; Instruction is the user's note for it, or "".
+	Asked, Instruction string
 	// Status is the job's status: queued, processing, completed, failed or
 	// cancelled.
 	Status string
@@ -169,4 +175,12 @@ func badgeClass(status string) string {
 		return "badge badge-skipped"
 	}
 	return "badge"
+}
+
+// Heading is what the card is titled with: the run, else the project.
+func (vm JobCardVM) Heading() string {
+	if vm.Title != "" {
+		return vm.Title
+	}
+	return vm.ProjectName
 }
