@@ -258,7 +258,7 @@ func TestUserStreamFollowsPositions(t *testing.T) {
 	card := evs[1].doc(t).Find("#job-" + j.ID)
 	assert.Equal(t, "job-card", card.AttrOr("data-testid", ""))
 	assert.Equal(t, "outerHTML", card.AttrOr("hx-swap", ""))
-	assert.Equal(t, "Website <relaunch>", strings.TrimSpace(card.Find("a.link").First().Text()), "escaped, never raw")
+	assert.Equal(t, "Website <relaunch> · Run #1", strings.TrimSpace(card.Find("a.link").First().Text()), "escaped, never raw")
 	assert.Contains(t, evs[0].Data, "1 generation in progress")
 
 	dr.claim()
