@@ -95,6 +95,7 @@ func TestProjectFormRows(t *testing.T) {
 		chromedp.SendKeys(css(`#f-name`), "Rows project"),
 		chromedp.SendKeys(css(`#risks [data-row]:nth-child(1) input[name$=".description"]`), "Supplier goes bust"),
 		chromedp.SetValue(css(`#risks [data-row]:nth-child(1) select[name$=".probability"]`), "4"),
+		chromedp.SetValue(css(`#risks [data-row]:nth-child(1) select[name$=".impact"]`), "3"),
 		chromedp.SendKeys(css(`#risks [data-row]:nth-child(2) input[name$=".description"]`), "Scope creep"),
 		// A date the form rejects: the end before the start.
 		chromedp.SetValue(css(`#f-data-startDate`), "2027-06-01"),

@@ -127,7 +127,7 @@ func TestValidationErrorsAreBounded(t *testing.T) {
 			// 100,000 values of the wrong type.
 			{"100,000 wrong types", `{"name": "x", "data": {"risks": [` + strings.Repeat(`1,`, 99999) + `1]}}`, 50, 100000},
 			// 150 risks (within the list limit), each with two problems.
-			{"300 problems", `{"name": "x", "data": {"risks": [` + strings.Repeat(`{"probability": 9},`, 149) + `{"probability": 9}]}}`, 50, 300},
+			{"300 problems", `{"name": "x", "data": {"risks": [` + strings.Repeat(`{"probability": 9, "impact": 2},`, 149) + `{"probability": 9, "impact": 2}]}}`, 50, 300},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				resp := api.postJSON(t, "/api/projects", tc.body)
