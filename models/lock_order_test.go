@@ -40,17 +40,7 @@ func lockedLikeACommit(t *testing.T, db *models.DB, userID string) *gorm.DB {
 // waits for a lock.
 func waitForLockWait(t *testing.T, db *models.DB) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		var waiting int
-		require.NoError(t, db.ForTests().Raw(`SELECT count(*) FROM pg_stat_activity
-			WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&waiting).Error)
-		if waiting > 0 {
-			return
-		}
-		require.True(t, time.Now().Before(deadline), "the action never waited for the commit's lock")
-		time.Sleep(5 * time.Millisecond)
-	}
+	waitForLockWaits(t, db, 1)
 }
 
 func notDeadlock(t *testing.T, errs ...error) {
