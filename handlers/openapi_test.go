@@ -40,6 +40,17 @@ type apiContract struct {
 	errorShape *base.Schema
 	schemas    schema_validation.SchemaValidator
 	components *v3.Components
+	// schemasMu serialises every validation: libopenapi renders a
+	// schema into shared state when it validates with it, and tests that
+	// run in parallel raced there (-race, on the Error schema).
+	schemasMu sync.Mutex
+}
+
+// validateSchema validates data against one schema of the document.
+func (k *apiContract) validateSchema(schema *base.Schema, data []byte) (bool, []*vErrors.ValidationError) {
+	k.schemasMu.Lock()
+	defer k.schemasMu.Unlock()
+	return k.schemas.ValidateSchemaBytes(schema, data)
 }
 
 // contract checks formats (uuid, date-time) too: an id that is "" is drift.
@@ -88,17 +99,22 @@ func contractErrors(method, target string, reqHeader http.Header, reqBody []byte
 	}
 	if isJSON(respHeader.Get("Content-Type")) {
 		resp := &http.Response{StatusCode: status, Header: respHeader.Clone(), Body: io.NopCloser(bytes.NewReader(respBody))}
+		k.schemasMu.Lock()
 		ok, errs := v.ValidateHttpResponse(newReq(), resp)
+		k.schemasMu.Unlock()
 		if !ok && undocumentedError(target, status, errs) {
 			// Not an API route: only the error shape may come from it.
-			ok, errs = k.schemas.ValidateSchemaBytes(k.errorShape, respBody)
+			ok, errs = k.validateSchema(k.errorShape, respBody)
 		}
 		if !ok {
 			out = append(out, fmt.Sprintf("response %d to %s %s drifts from openapi.json:\n%s\nbody: %s", status, method, target, describe(errs), clip(respBody)))
 		}
 	}
 	if status/100 == 2 && len(reqBody) > 0 && isJSON(reqHeader.Get("Content-Type")) {
-		if ok, errs := v.GetRequestBodyValidator().ValidateRequestBody(newReq()); !ok {
+		k.schemasMu.Lock()
+		ok, errs := v.GetRequestBodyValidator().ValidateRequestBody(newReq())
+		k.schemasMu.Unlock()
+		if !ok {
 			out = append(out, fmt.Sprintf("request body of %s %s (accepted with %d) drifts from openapi.json:\n%s\nbody: %s", method, target, status, describe(errs), clip(reqBody)))
 		}
 	}
@@ -128,7 +144,7 @@ func streamEventErrors(name string, data []byte) []string {
 	if proxy == nil {
 		return []string{"openapi.json has no " + schema + " schema"}
 	}
-	if ok, errs := k.schemas.ValidateSchemaBytes(proxy.Schema(), data); !ok {
+	if ok, errs := k.validateSchema(proxy.Schema(), data); !ok {
 		return []string{fmt.Sprintf("the job stream's %s event drifts from openapi.json's %s:\n%s\ndata: %s", name, schema, describe(errs), clip(data))}
 	}
 	return nil
