@@ -39,9 +39,12 @@ func writeCommunication(f *facts, d *doc) {
 	d.h(2, "Regular communications")
 	names := groupByQuadrant(f)
 	r := newTable("Communication", "Audience", "Frequency", "Owner")
-	r.row("Status report: progress, next steps, risks, decisions needed", join2(names[manageClosely], names[keepInformed]), "Weekly", cmpOr(f.manager, "Project manager"))
+	// Each audience's regular messages come at the frequency its row above
+	// gives (quadrant.cadence): the weekly report to those managed
+	// closely, a fortnightly update with a demo to those kept informed.
+	r.row("Status report: progress, next steps, risks, decisions needed", names[manageClosely], "Weekly", cmpOr(f.manager, "Project manager"))
 	r.row("Steering committee", join2(names[manageClosely], names[keepSatisfied]), "Monthly", cmpOr(f.sponsorShort, "Sponsor")+" (chair)")
-	r.row("Demo of working software or drafts", names[keepInformed], "Fortnightly", cmpOr(f.manager, "Project manager"))
+	r.row("Status update and demo of working software or drafts", names[keepInformed], "Fortnightly", cmpOr(f.manager, "Project manager"))
 	r.row("Project newsletter", "All stakeholders", "At milestones", cmpOr(f.manager, "Project manager"))
 	r.write(d)
 
