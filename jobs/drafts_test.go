@@ -434,60 +434,55 @@ func TestDraftOfADocumentReturningAfterTheRunStoppedIsDropped(t *testing.T) {
 // processor's estimator (with a deadline) to know that the run took a
 // document.
 func TestDraftOfADocumentAfterARefusedEarlierWriteIsDropped(t *testing.T) {
-	forEachDialect(t, func(t *testing.T, d models.Dialect) {
-		if d != models.Postgres {
-			t.Skip("holds a row lock")
-		}
-		e := newEnv(t, d)
-		u := e.user("refused")
-		job := e.job(u, e.project(u, "Refused"), []string{"project_charter", "business_case"}, nil)
-		hub := events.NewDraftHub(events.DraftConfig{Instance: "w"})
-		sub, _ := hub.Subscribe(job.ID)
-		defer sub.Close()
-		drops := &draftDrops{sub: sub, dropped: map[string]bool{}}
-		gen := &draftGatedGen{gates: map[string]chan struct{}{"project_charter": make(chan struct{}), "business_case": make(chan struct{})},
-			started: make(chan string, 8)}
-		p := e.processor(gen, func(c *Config) {
-			c.LeaseDuration, c.HeartbeatInterval, c.SweepInterval = 2*time.Hour, time.Hour, time.Hour
-			c.Drafts = hub
-		})
-		recv(t, gen.started, 10*time.Second, "the first document")
-		recv(t, gen.started, 10*time.Second, "the second document")
-
-		// The job's row, locked: the first document's write waits for it,
-		// and is refused once it is released (another worker holds the
-		// job).
-		tx := e.db.ForTests().Begin()
-		require.NoError(t, tx.Error)
-		defer tx.Rollback()
-		require.NoError(t, tx.Exec(`UPDATE document_generation_jobs SET locked_by = 'other' WHERE id = ?`, job.ID).Error)
-		observed := func(typ string) int {
-			p.estimates.mu.Lock()
-			defer p.estimates.mu.Unlock()
-			return p.estimates.n[typ]
-		}
-		// taken waits until the run has taken the document of typ (it
-		// observes its duration as it does).
-		taken := func(typ string) {
-			t.Helper()
-			before := observed(typ)
-			close(gen.gates[typ])
-			deadline := time.Now().Add(20 * time.Second)
-			for observed(typ) == before {
-				require.True(t, time.Now().Before(deadline), "the run never took %s", typ)
-				time.Sleep(time.Millisecond)
-			}
-		}
-		// project_charter's write waits for the row; business_case is then
-		// the last document, and the run waits for that write before its
-		// end.
-		taken("project_charter")
-		taken("business_case")
-		require.NoError(t, tx.Commit().Error)
-		drops.wait(t, "project_charter")
-		drops.wait(t, "business_case")
-		p.Stop()
-		assert.Empty(t, hub.Current(job.ID), "no draft of a document never stored is left")
-		assert.Empty(t, artifactCounts(t, e.db), "nothing was stored")
+	e := newEnv(t, models.Postgres)
+	u := e.user("refused")
+	job := e.job(u, e.project(u, "Refused"), []string{"project_charter", "business_case"}, nil)
+	hub := events.NewDraftHub(events.DraftConfig{Instance: "w"})
+	sub, _ := hub.Subscribe(job.ID)
+	defer sub.Close()
+	drops := &draftDrops{sub: sub, dropped: map[string]bool{}}
+	gen := &draftGatedGen{gates: map[string]chan struct{}{"project_charter": make(chan struct{}), "business_case": make(chan struct{})},
+		started: make(chan string, 8)}
+	p := e.processor(gen, func(c *Config) {
+		c.LeaseDuration, c.HeartbeatInterval, c.SweepInterval = 2*time.Hour, time.Hour, time.Hour
+		c.Drafts = hub
 	})
+	recv(t, gen.started, 10*time.Second, "the first document")
+	recv(t, gen.started, 10*time.Second, "the second document")
+
+	// The job's row, locked: the first document's write waits for it,
+	// and is refused once it is released (another worker holds the
+	// job).
+	tx := e.db.ForTests().Begin()
+	require.NoError(t, tx.Error)
+	defer tx.Rollback()
+	require.NoError(t, tx.Exec(`UPDATE document_generation_jobs SET locked_by = 'other' WHERE id = ?`, job.ID).Error)
+	observed := func(typ string) int {
+		p.estimates.mu.Lock()
+		defer p.estimates.mu.Unlock()
+		return p.estimates.n[typ]
+	}
+	// taken waits until the run has taken the document of typ (it
+	// observes its duration as it does).
+	taken := func(typ string) {
+		t.Helper()
+		before := observed(typ)
+		close(gen.gates[typ])
+		deadline := time.Now().Add(20 * time.Second)
+		for observed(typ) == before {
+			require.True(t, time.Now().Before(deadline), "the run never took %s", typ)
+			time.Sleep(time.Millisecond)
+		}
+	}
+	// project_charter's write waits for the row; business_case is then
+	// the last document, and the run waits for that write before its
+	// end.
+	taken("project_charter")
+	taken("business_case")
+	require.NoError(t, tx.Commit().Error)
+	drops.wait(t, "project_charter")
+	drops.wait(t, "business_case")
+	p.Stop()
+	assert.Empty(t, hub.Current(job.ID), "no draft of a document never stored is left")
+	assert.Empty(t, artifactCounts(t, e.db), "nothing was stored")
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -187,7 +188,8 @@ func (db *DB) DeleteFinishedJobs(ctx context.Context, cutoff time.Time, batch in
 			if len(rows) == 0 {
 				return nil
 			}
-			ids, users := make([]string, len(rows)), users[:0]
+			ids := make([]string, len(rows))
+			users = users[:0]
 			for i, r := range rows {
 				ids[i] = r.ID
 				if !slices.Contains(users, r.UserID) {
@@ -215,7 +217,7 @@ func (db *DB) DeleteFinishedJobs(ctx context.Context, cutoff time.Time, batch in
 		}
 		return n, err
 	})
-	return n, mapKeys(owners), err
+	return n, slices.Sorted(maps.Keys(owners)), err
 }
 
 // DeleteCompletedSnapshots removes, in batches, the snapshot text that the

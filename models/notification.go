@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -183,7 +184,8 @@ func (db *DB) DeleteOldNotifications(ctx context.Context, cutoff time.Time, batc
 			if len(rows) == 0 {
 				return nil
 			}
-			ids, users := make([]string, len(rows)), users[:0]
+			ids := make([]string, len(rows))
+			users = users[:0]
 			for i, r := range rows {
 				ids[i] = r.ID
 				if !slices.Contains(users, r.UserID) {
@@ -204,5 +206,5 @@ func (db *DB) DeleteOldNotifications(ctx context.Context, cutoff time.Time, batc
 		}
 		return n, err
 	})
-	return n, mapKeys(owners), err
+	return n, slices.Sorted(maps.Keys(owners)), err
 }

@@ -273,12 +273,3 @@ func (db *DB) removedFor(tx *gorm.DB, users []string) error {
 	}
 	return db.notify(tx, changes)
 }
-
-func mapKeys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
-}

@@ -61,24 +61,27 @@ func TestDOCXKeepsStructure(t *testing.T) {
 // officeRequired says CI must run the LibreOffice check (set in .ci/run).
 func officeRequired() bool { return os.Getenv("DOSSIER_REQUIRE_OFFICE") == "1" }
 
+// officeTool is the path of a tool the LibreOffice checks run (from the
+// Debian package pkg). Without it the test fails where CI requires the
+// check, and is skipped loudly elsewhere (`make test` says so).
+func officeTool(t *testing.T, name, pkg string) string {
+	t.Helper()
+	path, err := exec.LookPath(name)
+	if err != nil {
+		if officeRequired() {
+			t.Fatalf("DOSSIER_REQUIRE_OFFICE=1 but %s is not on PATH (apt-get install %s)", name, pkg)
+		}
+		t.Skipf("SKIPPED LOUDLY: %s (%s) not found; the .docx files were not opened in LibreOffice", name, pkg)
+	}
+	return path
+}
+
 // Every document type's .docx opens in LibreOffice: converted to PDF
 // headless, its headings and a table cell are in the PDF's text.
 // DOSSIER_DOCX_KEEP=DIR keeps the .docx and .pdf files (for screenshots).
 func TestDOCXOpensInLibreOffice(t *testing.T) {
-	soffice, err := exec.LookPath("soffice")
-	if err != nil {
-		if officeRequired() {
-			t.Fatal("DOSSIER_REQUIRE_OFFICE=1 but soffice is not on PATH (apt-get install libreoffice-writer)")
-		}
-		t.Skip("SKIPPED LOUDLY: soffice (LibreOffice) not found; the .docx files were not opened in LibreOffice")
-	}
-	pdftotext, err := exec.LookPath("pdftotext")
-	if err != nil {
-		if officeRequired() {
-			t.Fatal("DOSSIER_REQUIRE_OFFICE=1 but pdftotext is not on PATH (apt-get install poppler-utils)")
-		}
-		t.Skip("SKIPPED LOUDLY: pdftotext (poppler-utils) not found")
-	}
+	soffice := officeTool(t, "soffice", "libreoffice-writer")
+	pdftotext := officeTool(t, "pdftotext", "poppler-utils")
 	dir := t.TempDir()
 	if keep := os.Getenv("DOSSIER_DOCX_KEEP"); keep != "" {
 		dir = keep
@@ -242,13 +245,7 @@ func TestDOCXResolvesEscapesAndEntities(t *testing.T) {
 
 // LibreOffice reads the same text out of the .docx.
 func TestDOCXEscapesInLibreOffice(t *testing.T) {
-	soffice, err := exec.LookPath("soffice")
-	if err != nil {
-		if officeRequired() {
-			t.Fatal("DOSSIER_REQUIRE_OFFICE=1 but soffice is not on PATH (apt-get install libreoffice-writer)")
-		}
-		t.Skip("SKIPPED LOUDLY: soffice (LibreOffice) not found; the .docx was not opened in LibreOffice")
-	}
+	soffice := officeTool(t, "soffice", "libreoffice-writer")
 	b, err := DOCX(escapedMarkdown)
 	require.NoError(t, err)
 	dir := t.TempDir()
