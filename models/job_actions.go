@@ -151,25 +151,65 @@ func (db *DB) RetryJob(ctx context.Context, userID, id string, now time.Time) (*
 // number is kept on them). It returns the number removed and their owners,
 // whose open tabs resync (removedFor).
 func (db *DB) DeleteFinishedJobs(ctx context.Context, cutoff time.Time, batch int) (int64, []string, error) {
+	const terminal = `status IN ('completed', 'failed', 'cancelled') AND completed_at < ?`
+	return db.deleteOwned(ctx, batch, ownedRows{
+		what:  "delete finished jobs",
+		table: "document_generation_jobs",
+		candidates: func(tx *gorm.DB) ([]string, error) {
+			var ids []string
+			err := tx.Raw(`SELECT id FROM document_generation_jobs WHERE `+terminal+` LIMIT ?`, cutoff.UTC(), batch).Scan(&ids).Error
+			return ids, err
+		},
+		// Still finished when locked: a retry may have requeued it since.
+		still: " AND " + terminal, stillArgs: []any{cutoff.UTC()},
+		// The versions the runs wrote keep their "Run #N" (the foreign
+		// key sets their job_id to NULL).
+		before: func(tx *gorm.DB, ids []string) error {
+			return tx.Exec(`UPDATE artifacts SET kept_run_number = (
+				SELECT j.run_number FROM document_generation_jobs j WHERE j.id = artifacts.job_id AND j.run_number > 0)
+				WHERE job_id IN ?`, ids).Error
+		},
+	})
+}
+
+// ownedRows describes a batched removal of users' rows by the cleanup
+// (deleteOwned).
+type ownedRows struct {
+	what  string
+	table string
+	// candidates chooses at most a batch of rows' ids.
+	candidates func(tx *gorm.DB) ([]string, error)
+	// still is a condition the rows must still meet once locked.
+	still     string
+	stillArgs []any
+	// before runs before the rows are deleted.
+	before func(tx *gorm.DB, ids []string) error
+}
+
+// deleteOwned removes rows in batches, each in a transaction that locks
+// the rows' owners first (removedFor moves their sync positions), then the
+// rows as they are chosen, skipping on PostgreSQL those another
+// transaction holds (a retry requeueing a job, a tab marking a
+// notification read: that statement goes on to the owner's row, so waiting
+// for it here could deadlock; SQLite's write transactions do not overlap).
+// A batch whose rows were partly skipped does not end the cleanup: it goes
+// on while a full batch of candidates removes something, and the rows
+// skipped wait for the next run. It returns the number removed and their
+// owners.
+func (db *DB) deleteOwned(ctx context.Context, batch int, o ownedRows) (int64, []string, error) {
 	owners := map[string]bool{}
-	n, err := inBatches(ctx, batch, "delete finished jobs", func() (int64, error) {
+	var total int64
+	for {
 		var n int64
+		var chosen int
 		var users []string
 		err := db.g.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-			const terminal = `status IN ('completed', 'failed', 'cancelled') AND completed_at < ?`
-			var candidates []string
-			if err := tx.Raw(`SELECT id FROM document_generation_jobs WHERE `+terminal+` LIMIT ?`,
-				cutoff.UTC(), batch).Scan(&candidates).Error; err != nil {
+			candidates, err := o.candidates(tx)
+			if err != nil || len(candidates) == 0 {
 				return err
 			}
-			if len(candidates) == 0 {
-				return nil
-			}
-			// The owners first (removedFor), then the rows, locked as they
-			// are chosen, skipping any that a retry is requeueing at this
-			// moment: the retry's 202 must not be followed by the job's
-			// deletion. (SQLite's write transactions do not overlap.)
-			if err := tx.Raw(`SELECT DISTINCT user_id FROM document_generation_jobs WHERE id IN ?`, candidates).
+			chosen = len(candidates)
+			if err := tx.Raw(`SELECT DISTINCT user_id FROM `+o.table+` WHERE id IN ?`, candidates).
 				Scan(&users).Error; err != nil {
 				return err
 			}
@@ -181,8 +221,8 @@ func (db *DB) DeleteFinishedJobs(ctx context.Context, cutoff time.Time, batch in
 				lock = " FOR UPDATE SKIP LOCKED"
 			}
 			var rows []struct{ ID, UserID string }
-			if err := tx.Raw(`SELECT id, user_id FROM document_generation_jobs WHERE id IN ? AND `+terminal+lock,
-				candidates, cutoff.UTC()).Scan(&rows).Error; err != nil {
+			if err := tx.Raw(`SELECT id, user_id FROM `+o.table+` WHERE id IN ?`+o.still+lock,
+				append([]any{candidates}, o.stillArgs...)...).Scan(&rows).Error; err != nil {
 				return err
 			}
 			if len(rows) == 0 {
@@ -196,28 +236,34 @@ func (db *DB) DeleteFinishedJobs(ctx context.Context, cutoff time.Time, batch in
 					users = append(users, r.UserID)
 				}
 			}
-			// The versions the runs wrote keep their "Run #N" (the
-			// foreign key sets their job_id to NULL).
-			if err := tx.Exec(`UPDATE artifacts SET kept_run_number = (
-				SELECT j.run_number FROM document_generation_jobs j WHERE j.id = artifacts.job_id AND j.run_number > 0)
-				WHERE job_id IN ?`, ids).Error; err != nil {
-				return err
+			if o.before != nil {
+				if err := o.before(tx, ids); err != nil {
+					return err
+				}
 			}
-			res := tx.Exec(`DELETE FROM document_generation_jobs WHERE id IN ?`, ids)
+			res := tx.Exec(`DELETE FROM `+o.table+` WHERE id IN ?`, ids)
 			if res.Error != nil {
 				return res.Error
 			}
 			n = res.RowsAffected
 			return db.removedFor(tx, users)
 		})
-		if err == nil && n > 0 {
+		if err != nil {
+			return total, slices.Sorted(maps.Keys(owners)), fmt.Errorf("%s: %w", o.what, err)
+		}
+		total += n
+		if n > 0 {
 			for _, u := range users {
 				owners[u] = true
 			}
 		}
-		return n, err
-	})
-	return n, slices.Sorted(maps.Keys(owners)), err
+		if chosen < batch || n == 0 {
+			return total, slices.Sorted(maps.Keys(owners)), nil
+		}
+		if err := ctx.Err(); err != nil {
+			return total, slices.Sorted(maps.Keys(owners)), err
+		}
+	}
 }
 
 // DeleteCompletedSnapshots removes, in batches, the snapshot text that the

@@ -3,8 +3,6 @@ package models
 import (
 	"context"
 	"fmt"
-	"maps"
-	"slices"
 	"time"
 
 	"gorm.io/gorm"
@@ -145,66 +143,18 @@ func (db *DB) withProjectNames(ctx context.Context, ns []Notification) error {
 // job that is still there stays. It returns the number removed and their
 // owners, whose open tabs resync (removedFor).
 func (db *DB) DeleteOldNotifications(ctx context.Context, cutoff time.Time, batch int) (int64, []string, error) {
-	owners := map[string]bool{}
-	n, err := inBatches(ctx, batch, "delete old notifications", func() (int64, error) {
-		var n int64
-		var users []string
-		err := db.g.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-			var candidates []string
-			if err := tx.Raw(`SELECT n.id FROM notifications n
+	// A candidate stays one once locked: its job cannot come back, and a
+	// read one stays read.
+	return db.deleteOwned(ctx, batch, ownedRows{
+		what:  "delete old notifications",
+		table: "notifications",
+		candidates: func(tx *gorm.DB) ([]string, error) {
+			var ids []string
+			err := tx.Raw(`SELECT n.id FROM notifications n
 				WHERE n.created_at < ? AND (n.read_at IS NOT NULL OR n.job_id IS NULL
 				   OR NOT EXISTS (SELECT 1 FROM document_generation_jobs j WHERE j.id = n.job_id))
-				LIMIT ?`, cutoff.UTC(), batch).Scan(&candidates).Error; err != nil {
-				return err
-			}
-			if len(candidates) == 0 {
-				return nil
-			}
-			if err := tx.Raw(`SELECT DISTINCT user_id FROM notifications WHERE id IN ?`, candidates).
-				Scan(&users).Error; err != nil {
-				return err
-			}
-			// The owners first (removedFor), then the rows, skipping
-			// those a tab is marking read at this moment (that statement
-			// goes on to the owner's row: waiting for it here could
-			// deadlock). A candidate stays one: its job cannot come back,
-			// and a read one stays read.
-			if err := lockUsers(tx, db.Dialect, "?", users); err != nil {
-				return fmt.Errorf("lock users: %w", err)
-			}
-			lock := ""
-			if db.Dialect == Postgres {
-				lock = " FOR UPDATE SKIP LOCKED"
-			}
-			var rows []struct{ ID, UserID string }
-			if err := tx.Raw(`SELECT id, user_id FROM notifications WHERE id IN ?`+lock, candidates).
-				Scan(&rows).Error; err != nil {
-				return err
-			}
-			if len(rows) == 0 {
-				return nil
-			}
-			ids := make([]string, len(rows))
-			users = users[:0]
-			for i, r := range rows {
-				ids[i] = r.ID
-				if !slices.Contains(users, r.UserID) {
-					users = append(users, r.UserID)
-				}
-			}
-			res := tx.Exec(`DELETE FROM notifications WHERE id IN ?`, ids)
-			if res.Error != nil {
-				return res.Error
-			}
-			n = res.RowsAffected
-			return db.removedFor(tx, users)
-		})
-		if err == nil && n > 0 {
-			for _, u := range users {
-				owners[u] = true
-			}
-		}
-		return n, err
+				LIMIT ?`, cutoff.UTC(), batch).Scan(&ids).Error
+			return ids, err
+		},
 	})
-	return n, slices.Sorted(maps.Keys(owners)), err
 }
