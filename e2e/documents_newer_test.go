@@ -138,10 +138,25 @@ func newerVersionReachesAnOpenDocument(t *testing.T, viewer, editor *Server) {
 	if v := value(t, draft, "the draft", chromedp.Value(testid("edit-markdown"))); !strings.HasSuffix(strings.TrimSpace(v), "My unsaved draft.") {
 		t.Errorf("the editor's text became %q", v)
 	}
+	// The button no longer promises version 2, which the banner has just
+	// announced: it says the save will be refused.
+	if l := value(t, draft, "the save button's label", chromedp.Evaluate[string](`document.querySelector('[data-testid="edit-save"]').textContent.trim().replace(/\s+/g, ' ')`)); l != "Save (refused: version 2 is newer)" {
+		t.Errorf("under the banner the save button says %q", l)
+	}
+	if n := value(t, draft, "labels in the banner", chromedp.Evaluate[int](`document.querySelectorAll('[data-testid="newer-version"] [data-testid="edit-save-label"]').length`)); n != 0 {
+		t.Errorf("the button's label was swapped into the banner (%d)", n)
+	}
 	checkWidths(t, draft, "document editor with a newer version's banner")
 	act(t, draft, "save the stale edit", chromedp.Click(testid("edit-save")), chromedp.WaitVisible(testid("edit-conflict")))
 	if v := value(t, draft, "the draft after the refusal", chromedp.Value(testid("edit-markdown"))); !strings.Contains(v, "My unsaved draft.") {
 		t.Errorf("after the refusal the editor holds %q", v)
+	}
+	conflict := value(t, draft, "the refusal", chromedp.Evaluate[string](`document.querySelector('[data-testid="edit-conflict"]').textContent.trim().replace(/\s+/g, ' ')`))
+	if !strings.HasPrefix(conflict, "You saved version 2 of this document in another tab") {
+		t.Errorf("the refusal says %q", conflict)
+	}
+	if l := value(t, draft, "the save button's label after the refusal", chromedp.Evaluate[string](`document.querySelector('[data-testid="edit-save"]').textContent.trim().replace(/\s+/g, ' ')`)); l != "Save as version 3" {
+		t.Errorf("after the refusal the save button says %q", l)
 	}
 
 	// A later version is still told.

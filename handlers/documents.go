@@ -288,6 +288,14 @@ func (s *Server) saveDocument(c *fiber.Ctx) error {
 		// staying readable. With the stale base, the button would only
 		// be refused again.
 		vm.ConflictID, vm.ConflictVersion = vs[0].ID, vs[0].Version
+		switch latest := vs[0]; {
+		case latest.AuthorID != nil && *latest.AuthorID == currentUser(c).ID:
+			vm.ConflictByYou = true
+		case latest.AuthorName != nil:
+			vm.ConflictAuthor = *latest.AuthorName
+		case latest.RunNumber != nil:
+			vm.ConflictRun = *latest.RunNumber
+		}
 		vm.BaseID, vm.BaseVersion = vs[0].ID, vs[0].Version
 	} else {
 		var msgs []string

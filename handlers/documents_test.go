@@ -167,6 +167,11 @@ func TestDocumentPagesEditPreviewDiffAndDownloads(t *testing.T) {
 		require.Equal(t, http.StatusConflict, resp.StatusCode)
 		pg = page(t, resp)
 		assert.Equal(t, 1, testID(pg, "edit-conflict").Length())
+		// The refusal names who saved the newer version: the person
+		// themselves, in another tab (not "Someone").
+		conflict := strings.Join(strings.Fields(testID(pg, "edit-conflict").Text()), " ")
+		assert.Contains(t, conflict, "You saved version 2 of this document in another tab or window while you were editing here")
+		assert.NotContains(t, conflict, "Someone")
 		assert.Contains(t, testID(pg, "edit-markdown").Text(), "# Mine")
 		// The form comes back on top of the version that refused it, so
 		// that its button saves: as version 3, version 2 staying readable.

@@ -31,7 +31,12 @@ func (ls *liveStream) sendNewerVersion(e *sse, up *events.SyncUpdate) error {
 		}
 		ls.newerSent = v.Version
 		vm := newerVersionVM(d, v, time.Now())
-		return e.event(partials.NewerVersionEvent(d.ProjectID, d.DocType), renderBytes(partials.NewerVersion(vm)))
+		data := renderBytes(partials.NewerVersion(vm))
+		if d.Editing {
+			// The save button's label follows, swapped out of band.
+			data = append(data, renderBytes(partials.EditSaveLabel(vm, true))...)
+		}
+		return e.event(partials.NewerVersionEvent(d.ProjectID, d.DocType), data)
 	}
 	return nil
 }

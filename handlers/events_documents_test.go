@@ -59,6 +59,8 @@ func TestDocumentStreamTellsOfANewerVersion(t *testing.T) {
 		assert.Contains(t, text, "Version 2 was saved by "+u.Name+" at "+at+".")
 		assert.Contains(t, text, "This page shows version 1.")
 		assert.NotContains(t, text, "refused")
+		assert.Equal(t, 0, evs[slices.IndexFunc(evs, func(ev sseEvent) bool { return ev.Name == event })].doc(t).Find("[data-testid=edit-save-label]").Length(),
+			"a reading page has no save button")
 		assert.Equal(t, "/artifacts/"+v2, href)
 		assert.Empty(t, target, "reading, the link opens in place")
 
@@ -68,6 +70,13 @@ func TestDocumentStreamTellsOfANewerVersion(t *testing.T) {
 		assert.Contains(t, text, "saving now will be refused as stale, and your text stays here")
 		assert.Equal(t, "/artifacts/"+v2, href)
 		assert.Equal(t, "_blank", target, "editing, the link leaves the editor open")
+		// The save button stops promising version 2: it says the save
+		// will be refused, swapped out of band with the banner.
+		label := evs[slices.IndexFunc(evs, func(ev sseEvent) bool { return ev.Name == event })].doc(t).Find("[data-testid=edit-save-label]")
+		require.Equal(t, 1, label.Length(), "the editor's event carries the button's label")
+		assert.Equal(t, "outerHTML", label.AttrOr("hx-swap-oob", ""))
+		assert.Equal(t, "edit-save-label", label.AttrOr("id", ""))
+		assert.Equal(t, "Save (refused: version 2 is newer)", strings.Join(strings.Fields(label.Text()), " "))
 		editor.close()
 
 		// A page rendered before the save catches up on connecting; one
