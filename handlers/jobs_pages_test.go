@@ -383,3 +383,33 @@ func position(t *testing.T, db *models.DB, userID string) int64 {
 	require.NoError(t, err)
 	return p
 }
+
+// With LLM_CONCURRENCY above 1 a job writes several documents at once: its
+// card names every one generating, not only the current document (the one
+// started last).
+func TestJobCardNamesEveryDocumentGenerating(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d models.Dialect) {
+		b := pagesSetup(t, d, nil)
+		c := b.user(t)
+		j := c.job(t, c.project(t, "Relaunch"), "project_charter", "business_case")
+		js, err := b.db.Claim(context.Background(), models.ClaimParams{Worker: "w1", Limit: 1, PerJob: 2, Lease: time.Minute, Now: time.Now()})
+		require.NoError(t, err)
+		require.Len(t, js, 1)
+		var generating []string
+		for _, doc := range js[0].Documents {
+			if doc.Status == models.DocGenerating {
+				generating = append(generating, doc.Type)
+			}
+		}
+		require.ElementsMatch(t, []string{"project_charter", "business_case"}, generating, "the claim starts both")
+
+		for _, path := range []string{"/jobs/" + j.ID, "/jobs"} {
+			resp := c.get(t, path)
+			require.Equal(t, http.StatusOK, resp.StatusCode)
+			line := strings.Join(strings.Fields(testID(page(t, resp), "job-current").Text()), " ")
+			assert.Contains(t, line, docTitle("project_charter"), path)
+			assert.Contains(t, line, docTitle("business_case"), path)
+			assert.Regexp(t, `^Generating .+ and .+$`, line, path)
+		}
+	})
+}

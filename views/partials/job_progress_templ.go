@@ -349,21 +349,21 @@ func JobProgress(vm JobCardVM) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		if vm.Current != "" && vm.Active() {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 28, "<p class=\"flex items-center gap-2 text-sm text-ink-700\" data-testid=\"job-current\"><span class=\"spinner text-brand-600\" aria-hidden=\"true\"></span> Generating ")
+		if generating := vm.Generating(); generating != "" && vm.Active() {
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 28, "<p class=\"flex items-center gap-2 text-sm text-ink-700\" data-testid=\"job-current\"><span class=\"spinner shrink-0 text-brand-600\" aria-hidden=\"true\"></span> <span class=\"min-w-0 break-words\">Generating ")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var22 string
-			templ_7745c5c3_Var22, templ_7745c5c3_Err = templ.JoinStringErrs(title(vm.DocTitle, vm.Current))
+			templ_7745c5c3_Var22, templ_7745c5c3_Err = templ.JoinStringErrs(generating)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/partials/job_progress.templ`, Line: 37, Col: 48}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/partials/job_progress.templ`, Line: 37, Col: 62}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var22))
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 29, "</p>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 29, "</span></p>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

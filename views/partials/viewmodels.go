@@ -54,6 +54,29 @@ type JobCardVM struct {
 	DocTitle func(docType string) string
 }
 
+// Generating names the documents being written, as "Project charter and
+// Business case": every one whose row says generating (with
+// LLM_CONCURRENCY above 1 several are at once), else the job's current
+// document, which names only the one started last.
+func (vm JobCardVM) Generating() string {
+	var names []string
+	for _, d := range vm.Docs {
+		if d.Status == "generating" {
+			names = append(names, title(vm.DocTitle, d.Type))
+		}
+	}
+	if len(names) == 0 && vm.Current != "" {
+		names = append(names, title(vm.DocTitle, vm.Current))
+	}
+	switch len(names) {
+	case 0:
+		return ""
+	case 1:
+		return names[0]
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+}
+
 // DocRowVM is one document of a job.
 type DocRowVM struct {
 	JobID string
