@@ -149,13 +149,29 @@ func TestUIEditPreviewIsNotReadOut(t *testing.T) {
 	if live != "" {
 		t.Fatalf("the preview is inside a live region: %s", live)
 	}
+	// Every text the status line is given is an announcement.
+	act(t, ctx, "listen to the status line", chromedp.Evaluate[chromedp.Void](`(() => {
+		window.__said = [];
+		const s = document.querySelector('[data-testid="edit-preview-status"]');
+		new MutationObserver(() => { const t = s.textContent.trim(); if (t) window.__said.push(t); }).observe(s, {childList: true, subtree: true, characterData: true});
+	})()`))
 	act(t, ctx, "caret at the end", chromedp.Evaluate[chromedp.Void](`(() => { const e = document.getElementById('edit-markdown'); e.focus(); e.setSelectionRange(e.value.length, e.value.length); })()`))
 	act(t, ctx, "type", chromedp.SendKeys(testid("edit-markdown"), "\n\n## Accessible\n"))
 	waitFor(t, ctx, "the preview shows it", `Array.from(document.querySelectorAll('#edit-preview h2')).some(h => h.textContent.trim() === 'Accessible')`, 10*time.Second)
 	waitFor(t, ctx, "the status line says it", `(() => {
 		const s = document.querySelector('[data-testid="edit-preview-status"]');
-		return !!s && s.getAttribute('aria-live') === 'polite' && s.textContent.trim() === 'Preview updated' && !s.contains(document.getElementById('edit-preview'));
+		return !!s && s.getAttribute('aria-live') === 'polite' && s.textContent.trim().startsWith('Preview updated') && !s.contains(document.getElementById('edit-preview'));
 	})()`, 5*time.Second)
+	// Two more pauses in typing, each updating the preview: nothing more
+	// is said (it was said after every pause, interrupting the typing).
+	for _, h := range []string{"Second", "Third"} {
+		act(t, ctx, "type "+h, chromedp.SendKeys(testid("edit-markdown"), "\n## "+h+"\n"))
+		waitFor(t, ctx, "the preview shows "+h, `Array.from(document.querySelectorAll('#edit-preview h2')).some(h => h.textContent.trim() === '`+h+`')`, 10*time.Second)
+	}
+	time.Sleep(300 * time.Millisecond) // longer than the status line's delay after a swap: a late announcement would show
+	if said := value(t, ctx, "what the status line said", chromedp.Evaluate[[]string](`window.__said`)); len(said) != 1 {
+		t.Errorf("the status line announced %d times over three previews: %q", len(said), said)
+	}
 }
 
 // On the generate form, checking a document that needs eleven others says

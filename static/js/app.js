@@ -322,15 +322,18 @@
   });
 
   // The editor's preview is not a live region (it would read the whole
-  // document out after every pause in typing); its status line says, once
-  // per swap, that it changed. Emptied first, so the same words are said
-  // again.
+  // document out after every pause in typing). Its status line says so
+  // once per editing session, at the first update: said after every pause,
+  // it interrupted the person typing each time, to tell them what they had
+  // just done. The form rendered again (a refused save) is a new session.
   document.addEventListener("htmx:afterSwap", function (e) {
     if (!e.detail.target || e.detail.target.id !== "edit-preview") return;
     var status = document.getElementById("edit-preview-status");
-    if (!status) return;
-    status.textContent = "";
-    setTimeout(function () { status.textContent = "Preview updated"; }, 100);
+    if (!status || status.dataset.announced) return;
+    status.dataset.announced = "1";
+    // Set a moment after the swap, so that it is not lost among the swap's
+    // own mutations.
+    setTimeout(function () { status.textContent = "Preview updated. It follows your typing from now on, without saying so again."; }, 100);
   });
 
   // ---- Toasts ---------------------------------------------------------------------
