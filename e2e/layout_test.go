@@ -120,6 +120,17 @@ func checkWidths(t *testing.T, ctx context.Context, what string) {
 	act(t, ctx, "desktop viewport", chromedp.EmulateViewport(1280, 900))
 }
 
+// titleCheck is what a page measures of its title: whether any of it is cut.
+type titleCheck struct {
+	Text         string  `json:"text"`
+	ScrollWidth  int     `json:"scrollWidth"`
+	ClientWidth  int     `json:"clientWidth"`
+	Right        float64 `json:"right"`
+	Viewport     float64 `json:"viewport"`
+	TextOverflow string  `json:"textOverflow"`
+	WhiteSpace   string  `json:"whiteSpace"`
+}
+
 func TestLayoutNoSidewaysScrollAndNoClippedColumns(t *testing.T) {
 	srv := startServer(t, map[string]string{"TEMPLATE_DELAY": "20ms"})
 	ctx := newBrowser(t)
@@ -211,6 +222,28 @@ func TestLayoutNoSidewaysScrollAndNoClippedColumns(t *testing.T) {
 	checkWidths(t, ctx, "API tokens with a new token")
 	act(t, ctx, "API tokens listed", chromedp.Navigate(srv.URL+"/settings/tokens"), chromedp.WaitVisible(testid("token-form")))
 	checkWidths(t, ctx, "API tokens listed")
+
+	// The job page's title ("Customer Portal Relaunch · Run #1") wraps on a
+	// phone: none of it is cut off or hidden behind an ellipsis.
+	act(t, ctx, "the job page", chromedp.Navigate(srv.URL+"/jobs/"+jobID), chromedp.WaitVisible(testid("job-title")))
+	for _, px := range []int64{320, 360, 390} {
+		act(t, ctx, fmt.Sprintf("the job page at %d px", px), chromedp.EmulateViewport(px, 844))
+		m := value(t, ctx, "measure the job title", chromedp.Evaluate[titleCheck](`(() => {
+			const h = document.querySelector('[data-testid="job-title"]'), s = getComputedStyle(h);
+			return {text: h.textContent.trim(), scrollWidth: h.scrollWidth, clientWidth: h.clientWidth,
+				right: h.getBoundingClientRect().right, viewport: document.documentElement.clientWidth,
+				textOverflow: s.textOverflow, whiteSpace: s.whiteSpace};
+		})()`))
+		if !strings.HasPrefix(m.Text, "Customer Portal Relaunch") {
+			t.Fatalf("the job title is %q", m.Text)
+		}
+		if m.ScrollWidth > m.ClientWidth || m.Right > m.Viewport || m.TextOverflow == "ellipsis" || m.WhiteSpace == "nowrap" {
+			t.Errorf("the job title %q is cut at %d px: scrollWidth %d > clientWidth %d, right %.0f of %.0f, text-overflow %s, white-space %s",
+				m.Text, px, m.ScrollWidth, m.ClientWidth, m.Right, m.Viewport, m.TextOverflow, m.WhiteSpace)
+			screenshot(t, ctx, fmt.Sprintf("job-title-%d", px))
+		}
+	}
+	act(t, ctx, "desktop viewport", chromedp.EmulateViewport(1280, 900))
 
 	// The jobs tabs are all on screen on a phone, none cut off.
 	act(t, ctx, "jobs at 390 px", chromedp.Navigate(srv.URL+"/jobs"), chromedp.WaitVisible(testid("jobs-tabs")), chromedp.EmulateViewport(390, 844))
