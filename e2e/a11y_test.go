@@ -168,7 +168,11 @@ func TestUIEditPreviewIsNotReadOut(t *testing.T) {
 		act(t, ctx, "type "+h, chromedp.SendKeys(testid("edit-markdown"), "\n## "+h+"\n"))
 		waitFor(t, ctx, "the preview shows "+h, `Array.from(document.querySelectorAll('#edit-preview h2')).some(h => h.textContent.trim() === '`+h+`')`, 10*time.Second)
 	}
-	time.Sleep(300 * time.Millisecond) // longer than the status line's delay after a swap: a late announcement would show
+	// The status line is set 100 ms after a swap (app.js): a timer of the
+	// page's set after the last swap, for longer, fires after any such
+	// announcement would have.
+	act(t, ctx, "mark after the status line's delay", chromedp.Evaluate[chromedp.Void](`window.__past = false; setTimeout(() => { window.__past = true; }, 150)`))
+	waitFor(t, ctx, "past the status line's delay", `window.__past === true`, 5*time.Second)
 	if said := value(t, ctx, "what the status line said", chromedp.Evaluate[[]string](`window.__said`)); len(said) != 1 {
 		t.Errorf("the status line announced %d times over three previews: %q", len(said), said)
 	}

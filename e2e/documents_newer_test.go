@@ -140,7 +140,7 @@ func newerVersionReachesAnOpenDocument(t *testing.T, viewer, editor *Server) {
 	}
 	// The button no longer promises version 2, which the banner has just
 	// announced: it says the save will be refused.
-	if l := value(t, draft, "the save button's label", chromedp.Evaluate[string](`document.querySelector('[data-testid="edit-save"]').textContent.trim().replace(/\s+/g, ' ')`)); l != "Save (refused: version 2 is newer)" {
+	if l := value(t, draft, "the save button's label", chromedp.Evaluate[string](`document.querySelector('[data-testid="edit-save"]').textContent.trim().replace(/\s+/g, ' ')`)); l != "Review version 2, then save" {
 		t.Errorf("under the banner the save button says %q", l)
 	}
 	if n := value(t, draft, "labels in the banner", chromedp.Evaluate[int](`document.querySelectorAll('[data-testid="newer-version"] [data-testid="edit-save-label"]').length`)); n != 0 {

@@ -76,7 +76,7 @@ func TestDocumentStreamTellsOfANewerVersion(t *testing.T) {
 		require.Equal(t, 1, label.Length(), "the editor's event carries the button's label")
 		assert.Equal(t, "outerHTML", label.AttrOr("hx-swap-oob", ""))
 		assert.Equal(t, "edit-save-label", label.AttrOr("id", ""))
-		assert.Equal(t, "Save (refused: version 2 is newer)", strings.Join(strings.Fields(label.Text()), " "))
+		assert.Equal(t, "Review version 2, then save", strings.Join(strings.Fields(label.Text()), " "))
 		editor.close()
 
 		// A page rendered before the save catches up on connecting; one

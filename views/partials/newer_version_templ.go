@@ -324,9 +324,10 @@ func NewerVersion(vm NewerVersionVM) templ.Component {
 }
 
 // EditSaveLabel is the editor's save button's label: the version saving
-// makes, or, once a newer version than the one edited is stored, that the
-// save will be refused (the stale-save conflict, which keeps the text and
-// rebases the form on the newer version). With outOfBand set it replaces the
+// makes, or, once a newer version than the one edited is stored, what
+// pressing it does then: the save is refused (the stale-save conflict, which
+// keeps the text and rebases the form on the newer version, to review
+// before saving again). With outOfBand set it replaces the
 // label in place: the stream sends it with the banner, so that the button
 // does not go on promising a version number the banner has just announced.
 func EditSaveLabel(vm NewerVersionVM, outOfBand bool) templ.Component {
@@ -373,20 +374,20 @@ func EditSaveLabel(vm NewerVersionVM, outOfBand bool) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		if vm.Version > vm.Shown {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 26, "Save (refused: version ")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 26, "Review version ")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var18 string
 			templ_7745c5c3_Var18, templ_7745c5c3_Err = templ.JoinStringErrs(itoa(vm.Version))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/partials/newer_version.templ`, Line: 72, Col: 44}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/partials/newer_version.templ`, Line: 73, Col: 36}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var18))
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 27, " is newer)")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 27, ", then save")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -398,7 +399,7 @@ func EditSaveLabel(vm NewerVersionVM, outOfBand bool) templ.Component {
 			var templ_7745c5c3_Var19 string
 			templ_7745c5c3_Var19, templ_7745c5c3_Err = templ.JoinStringErrs(itoa(vm.Shown + 1))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/partials/newer_version.templ`, Line: 74, Col: 39}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/partials/newer_version.templ`, Line: 75, Col: 39}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var19))
 			if templ_7745c5c3_Err != nil {
