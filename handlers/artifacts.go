@@ -214,8 +214,8 @@ func printVM(d *artifactDetails) pages.ArtifactPrintVM {
 	return vm
 }
 
-// jobArtifactsZip downloads a job's documents, one Markdown file each, in
-// generation order.
+// jobArtifactsZip downloads a job's documents, each as .md, .html and
+// .docx, in generation order.
 func (s *Server) jobArtifactsZip(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	u := currentUser(c)
@@ -240,26 +240,41 @@ func (s *Server) jobArtifactsZip(c *fiber.Ctx) error {
 	default:
 		return err
 	}
+	docs := make([]artifactDetails, len(arts))
+	for i := range arts {
+		docs[i] = artifactDetails{artifact: &arts[i], project: project, job: job}
+	}
+	return sendZip(c, name+"-documents.zip", docs)
+}
+
+// sendZip answers with the documents as a zip attachment named filename.
+func sendZip(c *fiber.Ctx, filename string, docs []artifactDetails) error {
 	var buf bytes.Buffer
-	if err := writeArtifactsZip(ctx, &buf, arts, project, job); err != nil {
-		return fmt.Errorf("zip job %s: %w", job.ID, err)
+	if err := writeArtifactsZip(c.UserContext(), &buf, docs); err != nil {
+		return fmt.Errorf("zip %s: %w", filename, err)
 	}
 	c.Set(fiber.HeaderContentType, "application/zip")
-	c.Set(fiber.HeaderContentDisposition, disposition("attachment", name+"-documents.zip"))
+	c.Set(fiber.HeaderContentDisposition, disposition("attachment", filename))
 	return c.Send(buf.Bytes())
 }
 
 // writeArtifactsZip writes each document three times, under the names of
 // its single downloads: risk-register-….md, .html (standalone, print-ready)
-// and .docx.
-func writeArtifactsZip(ctx context.Context, buf *bytes.Buffer, arts []models.Artifact, project *models.Project, job *models.Job) error {
+// and .docx. Each document comes with its own project and job, which its
+// .html shows as its single download does (a project's current set mixes
+// runs and edits).
+func writeArtifactsZip(ctx context.Context, buf *bytes.Buffer, docs []artifactDetails) error {
 	zw := zip.NewWriter(buf)
+	arts := make([]models.Artifact, len(docs))
+	for i, d := range docs {
+		arts[i] = *d.artifact
+	}
 	names := zipBaseNames(arts)
-	for i := range arts {
-		a := &arts[i]
+	for i := range docs {
+		a := docs[i].artifact
 		base := names[i]
 		var html bytes.Buffer
-		if err := pages.ArtifactPrint(printVM(&artifactDetails{artifact: a, project: project, job: job})).Render(ctx, &html); err != nil {
+		if err := pages.ArtifactPrint(printVM(&docs[i])).Render(ctx, &html); err != nil {
 			return err
 		}
 		docx, err := documents.DOCX(a.Markdown)

@@ -390,13 +390,13 @@ func TestArtifactsZipNamesAreDistinct(t *testing.T) {
 		{[]string{"Plan", "Plan", "Plan", "Plan 3", "plan-2"}, []string{"plan", "plan-4", "plan-5", "plan-3", "plan-2"}},
 	} {
 		t.Run(strings.Join(tc.titles, ","), func(t *testing.T) {
-			var arts []models.Artifact
+			var docs []artifactDetails
 			for _, title := range tc.titles {
-				arts = append(arts, models.Artifact{ID: uuid.NewString(), DocumentType: "project_charter", Title: title,
-					Markdown: "# " + title + "\n", Version: 1, CreatedAt: time.Now().UTC()})
+				docs = append(docs, artifactDetails{artifact: &models.Artifact{ID: uuid.NewString(), DocumentType: "project_charter", Title: title,
+					Markdown: "# " + title + "\n", Version: 1, CreatedAt: time.Now().UTC()}})
 			}
 			var buf bytes.Buffer
-			require.NoError(t, writeArtifactsZip(context.Background(), &buf, arts, nil, nil))
+			require.NoError(t, writeArtifactsZip(context.Background(), &buf, docs))
 			zr, err := zip.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
 			require.NoError(t, err)
 			var names, want []string
