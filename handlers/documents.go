@@ -25,8 +25,13 @@ const maxDocumentChars = 200_000
 // DocumentRoutes registers a project's documents: the library and version
 // API, the document page, editing with a live preview, the diff between two
 // versions and regeneration. Another user's project is a 404 everywhere.
+//
+// Routes match a whole path and ":id" never spans a "/", so
+// ".../documents", ".../documents.zip" and ".../documents/:type/..." do not
+// shadow one another in any order.
 func (s *Server) DocumentRoutes(r fiber.Router) {
 	r.Get("/api/projects/:id/documents", s.documentsAPI)
+	r.Get("/api/projects/:id/documents.zip", s.documentsZip)
 	r.Get("/api/projects/:id/documents/:type/versions", s.versionsAPI)
 	r.Post("/api/projects/:id/documents/:type/versions", s.createVersionAPI)
 
@@ -113,6 +118,44 @@ func inCatalogOrder(vs []models.DocumentVersion) []models.DocumentVersion {
 		return cmp.Or(cmp.Compare(rank(a.DocumentType), rank(b.DocumentType)), strings.Compare(a.DocumentType, b.DocumentType))
 	})
 	return out
+}
+
+// documentsZip downloads the project's current set: the latest version of
+// each document, edits included, as the library lists them, each as .md,
+// .html and .docx. Each .html shows the job its version came from, as its
+// single download does.
+func (s *Server) documentsZip(c *fiber.Ctx) error {
+	p, err := s.project(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	uid := currentUser(c).ID
+	vs, err := s.db.LatestDocuments(ctx, uid, p.ID)
+	if err != nil {
+		return err
+	}
+	if len(vs) == 0 {
+		return Errorf(fiber.StatusNotFound, "no_documents", "project %s has no documents yet", p.ID)
+	}
+	jobs := map[string]*models.Job{}
+	docs := make([]artifactDetails, 0, len(vs))
+	for _, v := range inCatalogOrder(vs) {
+		d := artifactDetails{artifact: &v.Artifact, project: p}
+		if id := v.JobID; id != nil {
+			if _, ok := jobs[*id]; !ok {
+				// nil once retention has removed it.
+				j, err := s.db.JobForUser(ctx, uid, *id)
+				if err != nil && !errors.Is(err, models.ErrNotFound) {
+					return err
+				}
+				jobs[*id] = j
+			}
+			d.job = jobs[*id]
+		}
+		docs = append(docs, d)
+	}
+	return sendZip(c, slugify(p.Name, "dossier")+"-latest-documents.zip", docs)
 }
 
 func (s *Server) versionsAPI(c *fiber.Ctx) error {

@@ -137,6 +137,12 @@ type ProjectView struct {
 	Runs    partials.RunsVM
 }
 
+// DocumentsZipURL downloads the project's current set: the latest version
+// of each document, edits included (a job's zip is one run's set).
+func (p ProjectView) DocumentsZipURL() string {
+	return "/api/projects/" + p.ID + "/documents.zip"
+}
+
 type DeliverableView struct{ Name, Description, Effort string }
 type MilestoneView struct{ Name, Date string }
 type StakeholderView struct {
