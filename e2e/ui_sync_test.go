@@ -486,6 +486,12 @@ func TestUISyncProjectPageRunsAndLibrary(t *testing.T) {
 	library := func(types ...string) string {
 		return fmt.Sprintf(`Array.from(document.querySelectorAll('[data-testid="library-doc"]')).map(d => d.dataset.type).join() === '%s'`, strings.Join(types, ","))
 	}
+	// The current set's download shows only while the library has
+	// documents: the stream's library reveals it (it is outside the library).
+	zipShown := `(() => { const a = document.querySelector('[data-testid="library-zip"]'); return a !== null && a.getClientRects().length > 0; })()`
+	if value(t, ctx, "the zip link", chromedp.Evaluate[bool](zipShown)) {
+		t.Fatal("an empty library offers its documents as a zip")
+	}
 
 	jobID := apiJobCreate(t, srv, token, projectID, "project_charter", "scope_statement")
 	if _, err := model.WaitForCalls(1, gateWait); err != nil {
@@ -497,6 +503,7 @@ func TestUISyncProjectPageRunsAndLibrary(t *testing.T) {
 	}
 	release(t, model, 1)
 	waitFor(t, ctx, "the first document joins the library", library("project_charter"), 5*time.Second)
+	waitFor(t, ctx, "the zip link shows", zipShown, 5*time.Second)
 	if !value(t, ctx, "the run", chromedp.Evaluate[bool](fmt.Sprintf(run("processing"), jobID))) {
 		t.Fatal("the run no longer shows as running after its first document")
 	}

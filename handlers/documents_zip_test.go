@@ -270,7 +270,8 @@ func TestProjectPageOffersTheCurrentSetZip(t *testing.T) {
 		_, download := link.Attr("download")
 		assert.True(t, download)
 		row := testID(pg, "library-zip-row")
-		assert.Contains(t, row.Text(), "latest version of each document, edits included")
+		note := row.Find("#" + link.AttrOr("aria-describedby", "-"))
+		assert.Equal(t, "The latest version of each document, edits included.", strings.TrimSpace(note.Text()), "the link is described by what it holds")
 		assert.Equal(t, 1, row.Parent().ChildrenFiltered(`[data-testid="project-library"]`).Length(), "beside the library")
 		assert.Equal(t, 1, row.Next().Filter(`[data-testid="project-library"]`).Length(), "just above the library")
 

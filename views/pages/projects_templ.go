@@ -397,7 +397,7 @@ func Project(p ProjectView) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 37, "\" download class=\"link font-medium\" data-testid=\"library-zip\">Download all (.zip)</a> <span class=\"text-ink-500\">the latest version of each document, edits included</span></p>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 37, "\" download class=\"link font-medium\" aria-describedby=\"library-zip-note\" data-testid=\"library-zip\">Download all (.zip)</a> <span id=\"library-zip-note\" class=\"text-ink-500\">The latest version of each document, edits included.</span></p>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
