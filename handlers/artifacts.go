@@ -169,6 +169,9 @@ func (s *Server) renderArtifact(c *fiber.Ctx, id string, refused *pages.Regenera
 				Date: v.CreatedAt.UTC().Format("2 Jan 2006, 15:04"), Current: v.ID == a.ID})
 		}
 	}
+	if d.project != nil {
+		vm.ProjectChanged = a.ProjectChanged(d.project.Fingerprint())
+	}
 	if vm.ProjectID != "" && vm.IsLatest() {
 		// The latest version: the stream tells the page of a newer one.
 		setView(c, documentView{ProjectID: vm.ProjectID, DocType: a.DocumentType, Version: a.Version}.view())

@@ -54,6 +54,10 @@ type documentJSON struct {
 	RunNumber    *int      `json:"runNumber"`
 	Author       *string   `json:"author"`
 	CreatedAt    time.Time `json:"createdAt"`
+	// ProjectChanged says the project data or company pack changed since
+	// the version was written; false when unknown (a version older than
+	// fingerprints).
+	ProjectChanged bool `json:"projectChanged"`
 }
 
 // versionJSON adds what a version was written with.
@@ -62,13 +66,16 @@ type versionJSON struct {
 	Instruction string `json:"instruction"`
 }
 
-func newDocumentJSON(v models.DocumentVersion) documentJSON {
+// newDocumentJSON is the version as the API lists it; fingerprint is the
+// project's current one.
+func newDocumentJSON(v models.DocumentVersion, fingerprint string) documentJSON {
 	return documentJSON{DocumentType: v.DocumentType, Title: v.Title, ArtifactID: v.ID, Version: v.Version,
-		Source: v.Source, JobID: v.JobID, RunNumber: v.RunNumber, Author: v.AuthorName, CreatedAt: v.CreatedAt}
+		Source: v.Source, JobID: v.JobID, RunNumber: v.RunNumber, Author: v.AuthorName, CreatedAt: v.CreatedAt,
+		ProjectChanged: v.ProjectChanged(fingerprint)}
 }
 
-func newVersionJSON(v models.DocumentVersion) versionJSON {
-	return versionJSON{documentJSON: newDocumentJSON(v), Instruction: v.Instruction}
+func newVersionJSON(v models.DocumentVersion, fingerprint string) versionJSON {
+	return versionJSON{documentJSON: newDocumentJSON(v, fingerprint), Instruction: v.Instruction}
 }
 
 // docTypeParam reads and checks the :type parameter.
@@ -90,9 +97,10 @@ func (s *Server) documentsAPI(c *fiber.Ctx) error {
 		return err
 	}
 	vs = inCatalogOrder(vs)
+	fp := p.Fingerprint()
 	out := make([]documentJSON, len(vs))
 	for i, v := range vs {
-		out[i] = newDocumentJSON(v)
+		out[i] = newDocumentJSON(v, fp)
 	}
 	return c.JSON(out)
 }
@@ -171,9 +179,10 @@ func (s *Server) versionsAPI(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	fp := p.Fingerprint()
 	out := make([]versionJSON, len(vs))
 	for i, v := range vs {
-		out[i] = newVersionJSON(v)
+		out[i] = newVersionJSON(v, fp)
 	}
 	return c.JSON(out)
 }
@@ -193,6 +202,10 @@ func (s *Server) createVersionAPI(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	p, err := s.project(c)
+	if err != nil {
+		return err
+	}
 	vs, err := s.db.DocumentVersions(c.UserContext(), currentUser(c).ID, art.ProjectID, art.DocumentType)
 	if err != nil {
 		return err
@@ -200,7 +213,7 @@ func (s *Server) createVersionAPI(c *fiber.Ctx) error {
 	for _, v := range vs {
 		if v.ID == art.ID {
 			c.Location("/api/artifacts/" + art.ID)
-			return c.Status(fiber.StatusCreated).JSON(newVersionJSON(v))
+			return c.Status(fiber.StatusCreated).JSON(newVersionJSON(v, p.Fingerprint()))
 		}
 	}
 	return fmt.Errorf("new version %s not found", art.ID)
@@ -529,22 +542,29 @@ func normalizeNewlines(s string) string {
 // ---- The project page's library and runs ------------------------------------
 
 // libraryVM is the project's library: the latest version of each document.
-func (s *Server) libraryVM(c *fiber.Ctx, projectID string) (partials.LibraryVM, error) {
-	vs, err := s.db.LatestDocuments(c.UserContext(), currentUser(c).ID, projectID)
+func (s *Server) libraryVM(c *fiber.Ctx, p *models.Project) (partials.LibraryVM, error) {
+	vs, err := s.db.LatestDocuments(c.UserContext(), currentUser(c).ID, p.ID)
 	if err != nil {
-		return partials.LibraryVM{ProjectID: projectID}, err
+		return partials.LibraryVM{ProjectID: p.ID}, err
 	}
-	return libraryOf(projectID, vs), nil
+	return libraryOf(p.ID, vs, p.Fingerprint()), nil
 }
 
 // libraryOf shapes the latest versions for the library; the page and its
-// live updates (events.go) both render it.
-func libraryOf(projectID string, vs []models.DocumentVersion) partials.LibraryVM {
+// live updates (events.go) both render it. fingerprint is the project's
+// current one: the documents written from other data are flagged, and
+// offered for regeneration together.
+func libraryOf(projectID string, vs []models.DocumentVersion, fingerprint string) partials.LibraryVM {
 	vm := partials.LibraryVM{ProjectID: projectID}
 	docs := make([]partials.LibraryDoc, 0, len(vs))
+	var changed []string
 	for _, v := range inCatalogOrder(vs) {
 		d := partials.LibraryDoc{Type: v.DocumentType, Title: v.Title, TypeTitle: docTitle(v.DocumentType), Version: v.Version,
-			Source: v.Source, Date: v.CreatedAt.UTC().Format("2 Jan 2006, 15:04 UTC"), DateISO: v.CreatedAt.UTC().Format(time.RFC3339)}
+			Source: v.Source, Date: v.CreatedAt.UTC().Format("2 Jan 2006, 15:04 UTC"), DateISO: v.CreatedAt.UTC().Format(time.RFC3339),
+			ProjectChanged: v.ProjectChanged(fingerprint)}
+		if d.ProjectChanged {
+			changed = append(changed, v.DocumentType)
+		}
 		switch {
 		case v.Source == models.SourceEdited && v.AuthorName != nil:
 			d.By = *v.AuthorName
@@ -554,6 +574,10 @@ func libraryOf(projectID string, vs []models.DocumentVersion) partials.LibraryVM
 		docs = append(docs, d)
 	}
 	vm.Documents = docs
+	if len(changed) > 0 {
+		vm.Outdated = len(changed)
+		vm.RegenerateURL = generateDocumentsURL(projectID, changed)
+	}
 	return vm
 }
 

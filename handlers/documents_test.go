@@ -118,7 +118,7 @@ func TestDocumentsAPIListsTheLibraryInCatalogOrder(t *testing.T) {
 		assert.Equal(t, "risk_register", lib[1]["documentType"])
 
 		// The page's library, from the same versions, in the same order.
-		page := libraryOf(p.ID, latest)
+		page := libraryOf(p.ID, latest, p.Fingerprint())
 		require.Len(t, page.Documents, 2)
 		assert.Equal(t, []string{"scope_statement", "risk_register"}, []string{page.Documents[0].Type, page.Documents[1].Type})
 		assert.Equal(t, "risk_register", latest[0].DocumentType, "the versions given are not reordered")

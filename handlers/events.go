@@ -490,7 +490,7 @@ func (h *eventHub) projectEvents(up *events.SyncUpdate, a *models.ProjectActivit
 	}
 	out := []namedEvent{
 		{"runs-" + a.ProjectID, renderBytes(partials.Runs(runsOf(a.ProjectID, a.Runs, time.Now())))},
-		{"library-" + a.ProjectID, renderBytes(partials.Library(libraryOf(a.ProjectID, a.Documents)))},
+		{"library-" + a.ProjectID, renderBytes(partials.Library(libraryOf(a.ProjectID, a.Documents, a.Fingerprint)))},
 	}
 	up.Cache.Store(key, out)
 	return out

@@ -33,7 +33,8 @@ func (s *Server) JobPageRoutes(r fiber.Router) {
 // ---- Generate ---------------------------------------------------------------
 
 // generatePage shows the project's job in flight (or the one ?job= names),
-// else the form that starts one.
+// else the form that starts one, with the documents ?documents= names
+// chosen (all without it: generateDocumentsURL).
 func (s *Server) generatePage(c *fiber.Ctx) error {
 	u := currentUser(c)
 	ctx := c.UserContext()
@@ -41,7 +42,7 @@ func (s *Server) generatePage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	vm, err := s.generateVM(c, project, nil, "normal")
+	vm, err := s.generateVM(c, project, queryDocuments(c), "normal")
 	if err != nil {
 		return err
 	}
@@ -174,6 +175,27 @@ func (s *Server) generate(c *fiber.Ctx) error {
 		return err
 	}
 	return hxRedirect(c, generateURL(project.ID, job.ID))
+}
+
+// generateDocumentsURL is the generate page with these documents chosen:
+// the library's shortcut to regenerate the out-of-date ones.
+func generateDocumentsURL(projectID string, types []string) string {
+	q := url.Values{"documents": types}
+	return "/projects/" + projectID + "/generate?" + q.Encode()
+}
+
+// queryDocuments is the catalog's documents ?documents= names, repeated or
+// comma-separated; nil (all) when it names none the catalog knows.
+func queryDocuments(c *fiber.Ctx) []string {
+	var out []string
+	for _, raw := range c.Context().QueryArgs().PeekMulti("documents") {
+		for _, k := range strings.Split(string(raw), ",") {
+			if _, ok := documents.Lookup(strings.TrimSpace(k)); ok {
+				out = append(out, strings.TrimSpace(k))
+			}
+		}
+	}
+	return out
 }
 
 func generateURL(projectID, jobID string) string {

@@ -193,7 +193,7 @@ func (s *Server) projectPage(c *fiber.Ctx) error {
 		return err
 	}
 	vm := projectView(p)
-	if vm.Library, err = s.libraryVM(c, p.ID); err != nil {
+	if vm.Library, err = s.libraryVM(c, p); err != nil {
 		return err
 	}
 	if vm.Runs, err = s.runsVM(c, p.ID); err != nil {

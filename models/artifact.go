@@ -40,7 +40,12 @@ type Artifact struct {
 	// Instruction is the regeneration instruction the version was written
 	// with, if any.
 	Instruction string
-	CreatedAt   time.Time
+	// SourceHash is the Fingerprint of the project data and company pack
+	// the version was written from: its job's, or for an edit its base
+	// version's (ProjectChanged). Nil for versions written before
+	// migration 00017.
+	SourceHash *string
+	CreatedAt  time.Time
 	// SyncPosition is the owner's sync position when a user saved the
 	// version (models/sync.go); set by the database, never written. A
 	// version a job wrote has 0: its job's change carries it.
@@ -198,6 +203,11 @@ func (db *DB) SaveEdit(ctx context.Context, in NewEdit) (*Artifact, error) {
 			ID: uuid.NewString(), ProjectID: in.ProjectID, UserID: in.UserID, DocumentType: in.DocumentType,
 			Title: in.Title, Markdown: in.Markdown, Version: latest.Version + 1, Source: SourceEdited,
 			AuthorID: &author, CreatedAt: time.Now().UTC(),
+			// An edit changes the text, not the figures it was written
+			// from: it keeps its base's fingerprint, so that an edit of an
+			// out-of-date version is still flagged (with none, a typo fix
+			// would hide it).
+			SourceHash: latest.SourceHash,
 		}
 		if art.Title == "" {
 			art.Title = latest.Title

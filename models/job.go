@@ -93,6 +93,11 @@ type Job struct {
 	// History is what the job went through before this run (docs, issue
 	// 10: a retried job's earlier ends).
 	History JobHistory
+	// SourceHash is the Fingerprint of the job's snapshot (ProjectData and
+	// CompanyIntelligencePack), computed once at creation; the versions
+	// the job writes copy it (migration 00017). Nil for jobs created
+	// before.
+	SourceHash *string
 	// Version increases with every write, so that subscribers can drop
 	// stale snapshots.
 	Version int64
@@ -188,6 +193,9 @@ func (db *DB) CreateJob(ctx context.Context, in NewJob) (job *Job, replay bool, 
 	}
 	if j.RequestedDocuments == nil {
 		j.RequestedDocuments = StringList{}
+	}
+	if fp := Fingerprint(in.ProjectData, in.Company); fp != "" {
+		j.SourceHash = &fp
 	}
 	if in.IdempotencyKey != "" {
 		k := in.IdempotencyKey

@@ -659,7 +659,8 @@ func (db *DB) documentStatements(ok []jobValues) []statement {
 	if len(arts) > 0 {
 		// The version is the project's next one for the type, numbered
 		// under the projects' version locks (taken in id order); the unique
-		// (job_id, document_type) makes each document exactly-once.
+		// (job_id, document_type) makes each document exactly-once. Each
+		// version copies its job's fingerprint from the job's row.
 		if db.Dialect == Postgres {
 			stmts = append(stmts, lockJobsProjects(jobIDs(ok, true)))
 		}
@@ -667,10 +668,10 @@ func (db *DB) documentStatements(ok []jobValues) []statement {
 			[]string{"text", "text", "text", "text", "text", "int", "int", "timestamptz", "text"}, arts)
 		q := `WITH ` + cte + `
 			INSERT INTO artifacts (id, job_id, project_id, user_id, document_type, title, markdown, version,
-				prompt_tokens, completion_tokens, created_at, source, instruction)
+				prompt_tokens, completion_tokens, created_at, source, instruction, source_hash)
 			SELECT ` + db.uuidCol("v.id") + `, j.id, j.project_id, j.user_id, v.type, v.title, v.markdown,
 				COALESCE((SELECT MAX(a.version) FROM artifacts a WHERE a.project_id = j.project_id AND a.document_type = v.type), 0) + 1,
-				v.pt, v.ct, v.created, '` + SourceGenerated + `', v.instruction
+				v.pt, v.ct, v.created, '` + SourceGenerated + `', v.instruction, j.source_hash
 			FROM v JOIN document_generation_jobs j ON j.id = ` + db.uuidCol("v.job_id")
 		stmts = append(stmts, statement{what: "insert artifacts", sql: q, args: artArgs, want: int64(len(arts))})
 		cte, doneArgs := db.valuesCTE([]string{"job_id", "type", "attempts", "started", "finished", "dur", "art", "pt", "ct"},

@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -234,6 +235,9 @@ type ProjectActivity struct {
 	ProjectID string
 	Runs      []Job
 	Documents []DocumentVersion
+	// Fingerprint is the project's current one: the library flags the
+	// documents written from other data (Artifact.ProjectChanged).
+	Fingerprint string
 }
 
 // ProjectActivity reads the user's project's runs and library.
@@ -245,6 +249,13 @@ func (db *DB) ProjectActivity(ctx context.Context, userID, projectID string) (*P
 	}
 	if a.Documents, err = db.LatestDocuments(ctx, userID, projectID); err != nil {
 		return nil, fmt.Errorf("project library: %w", err)
+	}
+	p, err := db.ProjectForUser(ctx, userID, projectID)
+	switch {
+	case err == nil:
+		a.Fingerprint = p.Fingerprint()
+	case !errors.Is(err, ErrNotFound):
+		return nil, fmt.Errorf("project fingerprint: %w", err)
 	}
 	return a, nil
 }
