@@ -102,7 +102,7 @@ func TestLibraryFlagsDocumentsTheProjectChangedSince(t *testing.T) {
 		doc = page(t, c.get(t, "/projects/"+p.ID))
 		assert.Equal(t, types, changedIn(doc.Selection))
 		assert.Equal(t, "Project changed since this version", strings.TrimSpace(testID(doc, "library-doc-changed").First().Text()))
-		assert.Contains(t, testID(doc, "library-outdated").Text(), "2 documents were written before the project's data last changed")
+		assert.Contains(t, testID(doc, "library-outdated").Text(), "2 documents were written before the project's data or company pack last changed")
 		href := testID(doc, "regenerate-outdated").AttrOr("href", "")
 		assert.Equal(t, "/projects/"+p.ID+"/generate?documents=scope_statement&documents=risk_register", href)
 
