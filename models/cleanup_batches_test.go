@@ -13,12 +13,12 @@ import (
 )
 
 // The cleanup skips the rows another transaction holds (a retry, a tab
-// marking a notification read), and a batch that skipped some is not its
-// last: the rest of the old rows are removed in the same run, not the next
-// day. Batches of 2 over 3 old rows; the row held is the first the
-// candidates' query meets in either order it may read them (first
-// written, and the oldest job or the newest notification, as their
-// indexes run).
+// marking a notification read), and a batch that skipped some, or all, is
+// not its last: the rest of the old rows are removed in the same run, not
+// the next day. Batches of 2 over 4 old rows; the two rows held are the
+// first the candidates' query meets in either order it may read them
+// (first written, and the oldest jobs or the newest notifications, as
+// their indexes run), so that they fill the first batch.
 func TestCleanupGoesOnPastASkippedRow(t *testing.T) {
 	t.Parallel()
 	db := modelstest.Open(t, models.Postgres)
@@ -28,7 +28,7 @@ func TestCleanupGoesOnPastASkippedRow(t *testing.T) {
 	require.NoError(t, err)
 	old := time.Now().Add(-800 * time.Hour)
 	var jobs []string
-	for i := range 3 {
+	for i := range 4 {
 		p := newProject(t, db, u.ID)
 		j, _, err := db.CreateJob(ctx, models.NewJob{UserID: u.ID, ProjectID: p.ID, Documents: []string{"project_charter"}, MaxRetries: 3})
 		require.NoError(t, err)
@@ -43,17 +43,17 @@ func TestCleanupGoesOnPastASkippedRow(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
 		table string
-		held  string
+		held  []string
 		run   func() (int64, []string, error)
 	}{
-		{"jobs", "document_generation_jobs", jobs[0], func() (int64, []string, error) { return db.DeleteFinishedJobs(ctx, cutoff, 2) }},
-		{"notifications", "notifications", uuidString(0), func() (int64, []string, error) { return db.DeleteOldNotifications(ctx, cutoff, 2) }},
+		{"jobs", "document_generation_jobs", jobs[:2], func() (int64, []string, error) { return db.DeleteFinishedJobs(ctx, cutoff, 2) }},
+		{"notifications", "notifications", []string{uuidString(0), uuidString(1)}, func() (int64, []string, error) { return db.DeleteOldNotifications(ctx, cutoff, 2) }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			hold := g.Begin()
 			require.NoError(t, hold.Error)
 			defer hold.Rollback()
-			require.NoError(t, hold.Exec(`SELECT 1 FROM `+tc.table+` WHERE id = ? FOR UPDATE`, tc.held).Error)
+			require.NoError(t, hold.Exec(`SELECT 1 FROM `+tc.table+` WHERE id IN ? FOR UPDATE`, tc.held).Error)
 
 			n, owners, err := tc.run()
 			require.NoError(t, err)
@@ -61,7 +61,7 @@ func TestCleanupGoesOnPastASkippedRow(t *testing.T) {
 			assert.Equal(t, []string{u.ID}, owners)
 			var left []string
 			require.NoError(t, g.Raw(`SELECT id FROM `+tc.table+` WHERE user_id = ?`, u.ID).Scan(&left).Error)
-			assert.Equal(t, []string{tc.held}, left, "only the held row waits for the next run")
+			assert.ElementsMatch(t, tc.held, left, "only the held rows wait for the next run")
 		})
 	}
 }

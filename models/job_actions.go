@@ -155,9 +155,11 @@ func (db *DB) DeleteFinishedJobs(ctx context.Context, cutoff time.Time, batch in
 	return db.deleteOwned(ctx, batch, ownedRows{
 		what:  "delete finished jobs",
 		table: "document_generation_jobs",
-		candidates: func(tx *gorm.DB) ([]string, error) {
+		candidates: func(tx *gorm.DB, skip []string) ([]string, error) {
 			var ids []string
-			err := tx.Raw(`SELECT id FROM document_generation_jobs WHERE `+terminal+` LIMIT ?`, cutoff.UTC(), batch).Scan(&ids).Error
+			not, args := notIn("id", skip)
+			err := tx.Raw(`SELECT id FROM document_generation_jobs WHERE `+terminal+not+` LIMIT ?`,
+				append(append([]any{cutoff.UTC()}, args...), batch)...).Scan(&ids).Error
 			return ids, err
 		},
 		// Still finished when locked: a retry may have requeued it since.
@@ -177,8 +179,9 @@ func (db *DB) DeleteFinishedJobs(ctx context.Context, cutoff time.Time, batch in
 type ownedRows struct {
 	what  string
 	table string
-	// candidates chooses at most a batch of rows' ids.
-	candidates func(tx *gorm.DB) ([]string, error)
+	// candidates chooses at most a batch of rows' ids, leaving out those
+	// in skip (notIn).
+	candidates func(tx *gorm.DB, skip []string) ([]string, error)
 	// still is a condition the rows must still meet once locked.
 	still     string
 	stillArgs []any
@@ -192,23 +195,24 @@ type ownedRows struct {
 // transaction holds (a retry requeueing a job, a tab marking a
 // notification read: that statement goes on to the owner's row, so waiting
 // for it here could deadlock; SQLite's write transactions do not overlap).
-// A batch whose rows were partly skipped does not end the cleanup: it goes
-// on while a full batch of candidates removes something, and the rows
-// skipped wait for the next run. It returns the number removed and their
-// owners.
+// The rows skipped are left out of the next batches' candidates and wait
+// for the next run: a batch of them does not end the cleanup, nor do they
+// fill every batch. It goes on while a batch of candidates is full, and
+// returns the number removed and their owners.
 func (db *DB) deleteOwned(ctx context.Context, batch int, o ownedRows) (int64, []string, error) {
 	owners := map[string]bool{}
 	var total int64
+	var skipped []string
 	for {
 		var n int64
-		var chosen int
+		var candidates, removedIDs []string
 		var users []string
 		err := db.g.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-			candidates, err := o.candidates(tx)
+			var err error
+			candidates, err = o.candidates(tx, skipped)
 			if err != nil || len(candidates) == 0 {
 				return err
 			}
-			chosen = len(candidates)
 			if err := tx.Raw(`SELECT DISTINCT user_id FROM `+o.table+` WHERE id IN ?`, candidates).
 				Scan(&users).Error; err != nil {
 				return err
@@ -225,9 +229,6 @@ func (db *DB) deleteOwned(ctx context.Context, batch int, o ownedRows) (int64, [
 				append([]any{candidates}, o.stillArgs...)...).Scan(&rows).Error; err != nil {
 				return err
 			}
-			if len(rows) == 0 {
-				return nil
-			}
 			ids := make([]string, len(rows))
 			users = users[:0]
 			for i, r := range rows {
@@ -235,6 +236,9 @@ func (db *DB) deleteOwned(ctx context.Context, batch int, o ownedRows) (int64, [
 				if !slices.Contains(users, r.UserID) {
 					users = append(users, r.UserID)
 				}
+			}
+			if len(rows) == 0 {
+				return nil
 			}
 			if o.before != nil {
 				if err := o.before(tx, ids); err != nil {
@@ -245,7 +249,7 @@ func (db *DB) deleteOwned(ctx context.Context, batch int, o ownedRows) (int64, [
 			if res.Error != nil {
 				return res.Error
 			}
-			n = res.RowsAffected
+			n, removedIDs = res.RowsAffected, ids
 			return db.removedFor(tx, users)
 		})
 		if err != nil {
@@ -257,8 +261,20 @@ func (db *DB) deleteOwned(ctx context.Context, batch int, o ownedRows) (int64, [
 				owners[u] = true
 			}
 		}
-		if chosen < batch || n == 0 {
+		if len(candidates) < batch || len(candidates) == 0 {
 			return total, slices.Sorted(maps.Keys(owners)), nil
+		}
+		// The candidates not removed were held (or no longer qualify).
+		if int(n) < len(candidates) {
+			removed := map[string]bool{}
+			for _, id := range removedIDs {
+				removed[id] = true
+			}
+			for _, id := range candidates {
+				if !removed[id] {
+					skipped = append(skipped, id)
+				}
+			}
 		}
 		if err := ctx.Err(); err != nil {
 			return total, slices.Sorted(maps.Keys(owners)), err
@@ -310,6 +326,14 @@ func inBatches(ctx context.Context, batch int, what string, one func() (int64, e
 			return total, err
 		}
 	}
+}
+
+// notIn is a condition leaving out the ids (none: no condition).
+func notIn(col string, ids []string) (string, []any) {
+	if len(ids) == 0 {
+		return "", nil
+	}
+	return " AND " + col + " NOT IN ?", []any{ids}
 }
 
 // lockOwner takes the user's sync-position row before the transaction

@@ -148,12 +148,13 @@ func (db *DB) DeleteOldNotifications(ctx context.Context, cutoff time.Time, batc
 	return db.deleteOwned(ctx, batch, ownedRows{
 		what:  "delete old notifications",
 		table: "notifications",
-		candidates: func(tx *gorm.DB) ([]string, error) {
+		candidates: func(tx *gorm.DB, skip []string) ([]string, error) {
 			var ids []string
+			not, args := notIn("n.id", skip)
 			err := tx.Raw(`SELECT n.id FROM notifications n
 				WHERE n.created_at < ? AND (n.read_at IS NOT NULL OR n.job_id IS NULL
-				   OR NOT EXISTS (SELECT 1 FROM document_generation_jobs j WHERE j.id = n.job_id))
-				LIMIT ?`, cutoff.UTC(), batch).Scan(&ids).Error
+				   OR NOT EXISTS (SELECT 1 FROM document_generation_jobs j WHERE j.id = n.job_id))`+not+`
+				LIMIT ?`, append(append([]any{cutoff.UTC()}, args...), batch)...).Scan(&ids).Error
 			return ids, err
 		},
 	})
