@@ -198,7 +198,7 @@ func (s *Server) createVersionAPI(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	art, err := s.saveEdit(c, req)
+	art, replayed, err := s.saveEdit(c, req)
 	if err != nil {
 		return err
 	}
@@ -213,22 +213,29 @@ func (s *Server) createVersionAPI(c *fiber.Ctx) error {
 	for _, v := range vs {
 		if v.ID == art.ID {
 			c.Location("/api/artifacts/" + art.ID)
-			return c.Status(fiber.StatusCreated).JSON(newVersionJSON(v, p.Fingerprint()))
+			status := fiber.StatusCreated
+			if replayed {
+				status = fiber.StatusOK // the same save again: the version it made
+			}
+			return c.Status(status).JSON(newVersionJSON(v, p.Fingerprint()))
 		}
 	}
 	return fmt.Errorf("new version %s not found", art.ID)
 }
 
 // saveEdit validates and stores an edit; a stale base is a 409 naming the
-// latest version.
-func (s *Server) saveEdit(c *fiber.Ctx, req newVersionRequest) (*models.Artifact, error) {
+// latest version. The same save sent again (a double click on Save, a
+// client retrying after a lost answer) is not refused as stale: when the
+// latest version is this user's edit with the same text, that version is
+// the save's, and replayed says so.
+func (s *Server) saveEdit(c *fiber.Ctx, req newVersionRequest) (art *models.Artifact, replayed bool, err error) {
 	p, err := s.project(c)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	dt, err := docTypeParam(c)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	fields := map[string]string{}
 	switch {
@@ -243,32 +250,40 @@ func (s *Server) saveEdit(c *fiber.Ctx, req newVersionRequest) (*models.Artifact
 		fields["baseArtifactId"] = "is required: the id of the version you edited"
 	}
 	if len(fields) > 0 {
-		return nil, ValidationError(fields)
+		return nil, false, ValidationError(fields)
 	}
-	art, err := s.db.SaveEdit(c.UserContext(), models.NewEdit{
-		UserID: currentUser(c).ID, ProjectID: p.ID, DocumentType: dt.Key,
+	user := currentUser(c).ID
+	art, err = s.db.SaveEdit(c.UserContext(), models.NewEdit{
+		UserID: user, ProjectID: p.ID, DocumentType: dt.Key,
 		Title: documents.TitleOf(req.Markdown, ""), Markdown: req.Markdown, BaseArtifactID: req.BaseArtifactID,
 	})
 	var stale *models.StaleBaseError
+	if errors.As(err, &stale) {
+		latest, lerr := s.db.ArtifactForUser(c.UserContext(), user, stale.LatestID)
+		if lerr == nil && latest.Source == models.SourceEdited && latest.AuthorID != nil && *latest.AuthorID == user &&
+			latest.Markdown == req.Markdown {
+			return latest, true, nil
+		}
+	}
 	switch {
 	case errors.As(err, &stale):
-		return nil, &Error{Status: fiber.StatusConflict, Code: "stale_base",
+		return nil, false, &Error{Status: fiber.StatusConflict, Code: "stale_base",
 			Message: fmt.Sprintf("version %d was saved after the version you edited; reload it and apply your changes again", stale.LatestVersion),
 			Extra:   map[string]any{"latestArtifactId": stale.LatestID, "latestVersion": stale.LatestVersion}}
 	case errors.Is(err, models.ErrNotFound):
-		return nil, Errorf(fiber.StatusNotFound, "not_found", "the project has no %s yet", dt.Title)
+		return nil, false, Errorf(fiber.StatusNotFound, "not_found", "the project has no %s yet", dt.Title)
 	case err != nil:
 		// The save may have committed all the same (its COMMIT's answer
 		// lost): the tabs catch up on whatever the position says, which
 		// costs nothing if it did not move.
 		s.publishUser(currentUser(c).ID)
-		return nil, err
+		return nil, false, err
 	}
 	// The new version moved the user's position: every open tab of the
 	// user, here and on the other instances, catches up (the project
 	// page's library).
 	s.publishUser(art.UserID)
-	return art, nil
+	return art, false, nil
 }
 
 // ---- Pages ------------------------------------------------------------------
@@ -322,7 +337,7 @@ func (s *Server) editDocumentPage(c *fiber.Ctx) error {
 // document past the body limit); c.FormValue reads either encoding.
 func (s *Server) saveDocument(c *fiber.Ctx) error {
 	req := newVersionRequest{Markdown: normalizeNewlines(c.FormValue("markdown")), BaseArtifactID: c.FormValue("baseArtifactId")}
-	_, err := s.saveEdit(c, req)
+	_, _, err := s.saveEdit(c, req)
 	if err == nil {
 		return c.Redirect("/projects/"+c.Params("id")+"/documents/"+c.Params("type"), fiber.StatusSeeOther)
 	}

@@ -432,3 +432,60 @@ func TestDocumentEditTitleKeepsATrailingHash(t *testing.T) {
 		assert.Equal(t, "Risk Register: Migrate to F#", v3["title"])
 	})
 }
+
+// The same save sent twice (a double click on Save; a client retrying
+// after its answer was lost) is one version, not a conflict telling the
+// person their text was not saved: the second answer is the version the
+// first made. A different text from the same base is still refused, as is
+// the same text when the newer version is not this user's edit.
+func TestDocumentSaveSentTwiceIsOneVersion(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d models.Dialect) {
+		b := setup(t, d)
+		c := b.user(t)
+		p, v1 := docProject(t, b, c)
+		doc := "/projects/" + p.ID + "/documents/risk_register"
+		text := "# Risk Register: Documents\n\nSaved once.\n"
+		for i := range 2 {
+			resp := c.postForm(t, doc+"/edit", url.Values{"markdown": {text}, "baseArtifactId": {v1.ID}})
+			require.Equal(t, http.StatusSeeOther, resp.StatusCode, "save %d", i+1)
+		}
+		pg := page(t, c.get(t, doc))
+		assert.Equal(t, 2, testID(pg, "version-item").Length(), "one new version")
+		// The editor's introduction names no version number: the stream
+		// updates the button's when a newer version lands, not this line.
+		pg = page(t, c.get(t, doc+"/edit"))
+		intro := testID(pg, "edit-intro")
+		require.Equal(t, 1, intro.Length())
+		assert.NotContains(t, intro.Text(), "version 3")
+		assert.Contains(t, testID(pg, "edit-save-label").Text(), "Save as version 3")
+		resp := c.postForm(t, doc+"/edit", url.Values{"markdown": {text + "More.\n"}, "baseArtifactId": {v1.ID}})
+		assert.Equal(t, http.StatusConflict, resp.StatusCode, "another text from the old base is refused")
+
+		token, _, err := b.db.CreateAPIToken(context.Background(), c.user.ID, "test")
+		require.NoError(t, err)
+		api := &client{b: b, user: c.user, token: token}
+		base := "/api/projects/" + p.ID + "/documents/scope_statement/versions"
+		var latest []map[string]any
+		decodeBody(t, api.get(t, base), &latest)
+		body := map[string]any{"markdown": "# Scope\n\nOnce.\n", "baseArtifactId": latest[0]["artifactId"]}
+		resp = api.postJSON(t, base, body)
+		require.Equal(t, http.StatusCreated, resp.StatusCode)
+		var first, again map[string]any
+		decodeBody(t, resp, &first)
+		resp = api.postJSON(t, base, body)
+		require.Equal(t, http.StatusOK, resp.StatusCode, "the same save again answers with its version")
+		decodeBody(t, resp, &again)
+		assert.Equal(t, first["artifactId"], again["artifactId"])
+		assert.Equal(t, "/api/artifacts/"+first["artifactId"].(string), resp.Header.Get("Location"))
+		var versions []map[string]any
+		decodeBody(t, api.get(t, base), &versions)
+		assert.Len(t, versions, 2)
+
+		// A run's version with the same text is no replay of this save.
+		run := &models.Artifact{ID: uuid.NewString(), ProjectID: p.ID, UserID: c.user.ID, DocumentType: "scope_statement",
+			Title: "Scope", Markdown: "# Scope\n\nOnce.\n", Version: 3, Source: models.SourceGenerated, CreatedAt: time.Now().UTC()}
+		require.NoError(t, b.db.ForTests().Create(run).Error)
+		resp = api.postJSON(t, base, body)
+		assert.Equal(t, http.StatusConflict, resp.StatusCode, "the newer version is a run's, not this save")
+	})
+}
