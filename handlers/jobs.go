@@ -148,8 +148,15 @@ func (s *Server) startJob(c *fiber.Ctx, u *models.User, req createJobRequest) (*
 	if err := validationFailed(&invalid); err != nil {
 		return nil, false, err
 	}
+	// The versions are compared with the project's inputs later only if
+	// they were written from them (data sent with the job, when it
+	// differs, is not the project's).
+	source := project.Fingerprint()
+	if models.Fingerprint(project.Name, project.Description, data, &pack) != source {
+		source = ""
+	}
 	job, replay, err := s.jobs.Create(ctx, models.NewJob{
-		UserID: u.ID, ProjectID: project.ID, Priority: prio, ProjectData: data, Company: &pack,
+		UserID: u.ID, ProjectID: project.ID, Priority: prio, ProjectData: data, Company: &pack, SourceHash: source,
 		Documents: docs, MaxRetries: s.cfg.MaxRetries, IdempotencyKey: key,
 		Requested: req.Documents, Instruction: req.Instruction, IncludeDependents: req.IncludeDependents,
 	})

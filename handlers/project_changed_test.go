@@ -155,3 +155,61 @@ func TestLibraryFlagsDocumentsTheProjectChangedSince(t *testing.T) {
 		assert.Equal(t, 0, testID(doc, "project-changed").Length())
 	})
 }
+
+// What a browser does to a project saved unchanged does not mark its
+// documents: a textarea's line breaks come back as CRLF (stored as LF).
+// A job sent with data of its own marks nothing: the project never had
+// that data. Renaming the project marks them (the name is in every
+// title).
+func TestLibraryMarksOnlyRealChanges(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d models.Dialect) {
+		b := pagesSetup(t, d, nil)
+		c := b.user(t)
+		token, _, err := b.db.CreateAPIToken(context.Background(), c.user.ID, "test")
+		require.NoError(t, err)
+		api := &client{b: b, user: c.user, token: token}
+		p := c.project(t, "Relaunch")
+		ctx := context.Background()
+		p.CompanyIntelligencePack.Mission = "Help members.\nFairly and fast."
+		require.NoError(t, b.db.UpdateProject(ctx, p))
+		types := []string{"scope_statement"}
+		runActive := func() {
+			t.Helper()
+			j, err := b.db.ActiveJobForProject(ctx, p.ID)
+			require.NoError(t, err)
+			b.run(t, j, types, models.StatusCompleted)
+		}
+		resp := api.postJSON(t, "/api/generation/jobs", map[string]any{"projectId": p.ID, "documents": types})
+		require.Equal(t, http.StatusAccepted, resp.StatusCode)
+		runActive()
+		require.Equal(t, map[string]bool{"scope_statement": false}, c.libraryChanged(t, p.ID))
+
+		// The edit form sent back as a browser sends it: CRLF in textareas.
+		doc := page(t, c.get(t, "/projects/"+p.ID+"/edit"))
+		edit := formValues(doc, `[data-testid="project-form"]`)
+		for i, kv := range edit {
+			edit[i][1] = strings.ReplaceAll(kv[1], "\n", "\r\n")
+		}
+		require.Contains(t, edit.get("companyIntelligencePack.mission"), "\r\n")
+		require.Equal(t, http.StatusSeeOther, c.submit(t, "/projects/"+p.ID, edit).StatusCode)
+		stored, err := b.db.ProjectForUser(ctx, c.user.ID, p.ID)
+		require.NoError(t, err)
+		assert.Equal(t, "Help members.\nFairly and fast.", stored.CompanyIntelligencePack.Mission, "stored with LF")
+		assert.Equal(t, map[string]bool{"scope_statement": false}, c.libraryChanged(t, p.ID), "saved unchanged from a browser")
+
+		// A job sent with a company pack of its own.
+		resp = api.postJSON(t, "/api/generation/jobs", map[string]any{"projectId": p.ID, "documents": types,
+			"companyIntelligencePack": map[string]any{"companyName": "Other Co"}})
+		require.Equal(t, http.StatusAccepted, resp.StatusCode)
+		runActive()
+		assert.Equal(t, map[string]bool{"scope_statement": false}, c.libraryChanged(t, p.ID), "not the project's data: not compared")
+
+		// Renamed: the titles name the old project.
+		resp = api.postJSON(t, "/api/generation/jobs", map[string]any{"projectId": p.ID, "documents": types})
+		require.Equal(t, http.StatusAccepted, resp.StatusCode)
+		runActive()
+		edit = formValues(page(t, c.get(t, "/projects/"+p.ID+"/edit")), `[data-testid="project-form"]`).set("name", "Relaunch 2")
+		require.Equal(t, http.StatusSeeOther, c.submit(t, "/projects/"+p.ID, edit).StatusCode)
+		assert.Equal(t, map[string]bool{"scope_statement": true}, c.libraryChanged(t, p.ID), "renamed")
+	})
+}

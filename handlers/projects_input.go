@@ -24,7 +24,9 @@ var rowInput = regexp.MustCompile(`^data\.(deliverables|milestones|stakeholders|
 // and the rest are renumbered 0, 1, 2… so that their names match the JSON
 // paths of validation errors.
 func readProjectForm(c *fiber.Ctx) pages.ProjectForm {
-	v := func(k string) string { return strings.Clone(c.FormValue(k)) }
+	// A browser sends a textarea's line breaks as CRLF: stored as typed,
+	// they are LF (a project saved unchanged stays unchanged).
+	v := func(k string) string { return normalizeNewlines(strings.Clone(c.FormValue(k))) }
 	f := pages.ProjectForm{
 		Name: v("name"), Description: v("description"),
 		Sponsor: v("data.sponsor"), Manager: v("data.manager"),
@@ -56,7 +58,7 @@ func readProjectForm(c *fiber.Ctx) pages.ProjectForm {
 			byKey[list+"\x00"+key] = r
 			rows[list] = append(rows[list], r)
 		}
-		r.values[field] = string(val)
+		r.values[field] = normalizeNewlines(string(val))
 	})
 	blank := func(r *row) bool {
 		for _, s := range r.values {

@@ -22,7 +22,7 @@ func (f *docFixture) generate(t *testing.T, types ...string) []models.Artifact {
 	p, err := f.db.ProjectForUser(ctx, f.user.ID, f.project.ID)
 	require.NoError(t, err)
 	j, _, err := f.db.CreateJob(ctx, models.NewJob{UserID: f.user.ID, ProjectID: p.ID, ProjectData: p.Data,
-		Company: &p.CompanyIntelligencePack, Documents: types, MaxRetries: 1})
+		Company: &p.CompanyIntelligencePack, Documents: types, MaxRetries: 1, SourceHash: p.Fingerprint()})
 	require.NoError(t, err)
 	claimed, err := f.db.Claim(ctx, models.ClaimParams{Worker: "w1", Limit: 1, Lease: time.Minute, Now: time.Now()})
 	require.NoError(t, err)
@@ -77,7 +77,7 @@ func TestVersionsKnowWhenTheProjectChangedSince(t *testing.T) {
 			// the serialisation is canonical, not the database's JSON.
 			stored, err := f.db.ProjectForUser(ctx, f.user.ID, f.project.ID)
 			require.NoError(t, err)
-			fp := models.Fingerprint(data, &pack)
+			fp := models.Fingerprint(f.project.Name, f.project.Description, data, &pack)
 			require.Len(t, fp, 64)
 			assert.Equal(t, fp, stored.Fingerprint())
 
@@ -118,6 +118,26 @@ func TestVersionsKnowWhenTheProjectChangedSince(t *testing.T) {
 			f.generate(t, "scope_statement", "risk_register")
 			assert.Equal(t, map[string]bool{"scope_statement": false, "risk_register": false}, f.changed(t))
 
+			// The name is in every title, the description in the prompt:
+			// renaming the project makes them out of date too.
+			stored.Name += " (renamed)"
+			require.NoError(t, f.db.UpdateProject(ctx, stored))
+			assert.Equal(t, map[string]bool{"scope_statement": true, "risk_register": true}, f.changed(t))
+			f.generate(t, "scope_statement", "risk_register")
+			stored.Description += " More."
+			require.NoError(t, f.db.UpdateProject(ctx, stored))
+			assert.Equal(t, map[string]bool{"scope_statement": true, "risk_register": true}, f.changed(t))
+			f.generate(t, "scope_statement", "risk_register")
+
+			// Line endings do not count: a browser sends a textarea's as
+			// CRLF.
+			stored.CompanyIntelligencePack.Mission = "Help members.\nFairly and fast."
+			require.NoError(t, f.db.UpdateProject(ctx, stored))
+			f.generate(t, "scope_statement", "risk_register")
+			stored.CompanyIntelligencePack.Mission = "Help members.\r\nFairly and fast."
+			require.NoError(t, f.db.UpdateProject(ctx, stored))
+			assert.Equal(t, map[string]bool{"scope_statement": false, "risk_register": false}, f.changed(t))
+
 			// A version written before fingerprints existed has none: not
 			// known to be out of date, so not flagged.
 			old := f.generated(t, "project_charter", 1, "# Charter\n")
@@ -130,9 +150,10 @@ func TestVersionsKnowWhenTheProjectChangedSince(t *testing.T) {
 	}
 }
 
-// A job records the fingerprint of the snapshot it was given, which may
-// differ from the project's (data sent with the job).
-func TestJobRecordsTheFingerprintOfItsSnapshot(t *testing.T) {
+// A job records the fingerprint it is given (the project's, when it is
+// made from the project's inputs), and none without one (data of its own):
+// its versions are then never compared with the project's.
+func TestJobRecordsTheFingerprintItIsGiven(t *testing.T) {
 	for _, d := range modelstest.Dialects(t) {
 		t.Run(modelstest.Name(d), func(t *testing.T) {
 			t.Parallel()
@@ -144,10 +165,31 @@ func TestJobRecordsTheFingerprintOfItsSnapshot(t *testing.T) {
 			require.NoError(t, err)
 			got, err := f.db.JobByID(ctx, j.ID)
 			require.NoError(t, err)
+			assert.Nil(t, got.SourceHash, "data of its own: no fingerprint")
+			require.NoError(t, f.db.ForTests().Exec(`UPDATE document_generation_jobs SET status = 'completed' WHERE id = ?`, j.ID).Error)
+
+			j, _, err = f.db.CreateJob(ctx, models.NewJob{UserID: f.user.ID, ProjectID: f.project.ID, ProjectData: f.project.Data,
+				Documents: []string{"scope_statement"}, SourceHash: f.project.Fingerprint()})
+			require.NoError(t, err)
+			got, err = f.db.JobByID(ctx, j.ID)
+			require.NoError(t, err)
 			require.NotNil(t, got.SourceHash)
-			assert.Equal(t, models.Fingerprint(data, nil), *got.SourceHash)
-			assert.Equal(t, models.Fingerprint(data, &models.CompanyPack{}), *got.SourceHash, "no pack is an empty pack")
-			assert.NotEqual(t, f.project.Fingerprint(), *got.SourceHash)
+			assert.Equal(t, f.project.Fingerprint(), *got.SourceHash)
 		})
 	}
+}
+
+// The fingerprint's serialisation is pinned: a change to it (a new field
+// of ProjectData without omitempty, a renamed JSON tag, another encoding)
+// would mark every document of every project out of date at the upgrade.
+// If this fails, make the change leave the example's serialisation as it
+// was (omitempty), or version the fingerprints (and treat older versions
+// as unknown), then update the hash.
+func TestFingerprintIsStable(t *testing.T) {
+	name, description, data, pack := models.ExampleProject()
+	got := models.Fingerprint(name, description, data, &pack)
+	assert.Equal(t, "f08daeb4c123cf35d9c7cb11c9b630f94415216fab26e91771964167f84411ac", got)
+	assert.Equal(t, got, models.Fingerprint(name, description, data, &pack), "deterministic")
+	assert.Equal(t, models.Fingerprint("", "", models.ProjectData{}, nil), models.Fingerprint("", "", models.ProjectData{}, &models.CompanyPack{}),
+		"no pack is an empty pack")
 }

@@ -93,10 +93,10 @@ type Job struct {
 	// History is what the job went through before this run (docs, issue
 	// 10: a retried job's earlier ends).
 	History JobHistory
-	// SourceHash is the Fingerprint of the job's snapshot (ProjectData and
-	// CompanyIntelligencePack), computed once at creation; the versions
-	// the job writes copy it (migration 00017). Nil for jobs created
-	// before.
+	// SourceHash is the project's Fingerprint when the job was made from
+	// the project's own inputs (NewJob.SourceHash); the versions the job
+	// writes copy it (migration 00017). Nil for jobs created before, and
+	// for jobs sent with data of their own.
 	SourceHash *string
 	// Version increases with every write, so that subscribers can drop
 	// stale snapshots.
@@ -168,6 +168,11 @@ type NewJob struct {
 	Requested         []string
 	Instruction       string
 	IncludeDependents bool
+	// SourceHash is the project's Fingerprint when the job is written from
+	// the project's own inputs; empty when it carries data of its own (a
+	// job sent with other data): its versions are then not compared with
+	// the project's, which never had that data.
+	SourceHash string
 }
 
 // CreateJob inserts a queued job and its pending checkpoints in one
@@ -194,7 +199,8 @@ func (db *DB) CreateJob(ctx context.Context, in NewJob) (job *Job, replay bool, 
 	if j.RequestedDocuments == nil {
 		j.RequestedDocuments = StringList{}
 	}
-	if fp := Fingerprint(in.ProjectData, in.Company); fp != "" {
+	if in.SourceHash != "" {
+		fp := in.SourceHash
 		j.SourceHash = &fp
 	}
 	if in.IdempotencyKey != "" {
