@@ -224,23 +224,26 @@ func TestLayoutNoSidewaysScrollAndNoClippedColumns(t *testing.T) {
 	checkWidths(t, ctx, "API tokens listed")
 
 	// The job page's title ("Customer Portal Relaunch · Run #1") wraps on a
-	// phone: none of it is cut off or hidden behind an ellipsis.
-	act(t, ctx, "the job page", chromedp.Navigate(srv.URL+"/jobs/"+jobID), chromedp.WaitVisible(testid("job-title")))
-	for _, px := range []int64{320, 360, 390} {
-		act(t, ctx, fmt.Sprintf("the job page at %d px", px), chromedp.EmulateViewport(px, 844))
-		m := value(t, ctx, "measure the job title", chromedp.Evaluate[titleCheck](`(() => {
-			const h = document.querySelector('[data-testid="job-title"]'), s = getComputedStyle(h);
-			return {text: h.textContent.trim(), scrollWidth: h.scrollWidth, clientWidth: h.clientWidth,
-				right: h.getBoundingClientRect().right, viewport: document.documentElement.clientWidth,
-				textOverflow: s.textOverflow, whiteSpace: s.whiteSpace};
-		})()`))
-		if !strings.HasPrefix(m.Text, "Customer Portal Relaunch") {
-			t.Fatalf("the job title is %q", m.Text)
-		}
-		if m.ScrollWidth > m.ClientWidth || m.Right > m.Viewport || m.TextOverflow == "ellipsis" || m.WhiteSpace == "nowrap" {
-			t.Errorf("the job title %q is cut at %d px: scrollWidth %d > clientWidth %d, right %.0f of %.0f, text-overflow %s, white-space %s",
-				m.Text, px, m.ScrollWidth, m.ClientWidth, m.Right, m.Viewport, m.TextOverflow, m.WhiteSpace)
-			screenshot(t, ctx, fmt.Sprintf("job-title-%d", px))
+	// phone: none of it is cut off or hidden behind an ellipsis; nor is its
+	// card's (the same card as on the dashboard and in the Jobs list).
+	for _, at := range []struct{ path, testID string }{{"/jobs/" + jobID, "job-title"}, {"/jobs/" + jobID, "job-card-title"}} {
+		act(t, ctx, at.path, chromedp.Navigate(srv.URL+at.path), chromedp.WaitVisible(testid(at.testID)))
+		for _, px := range []int64{320, 360, 390} {
+			act(t, ctx, fmt.Sprintf("%s at %d px", at.path, px), chromedp.EmulateViewport(px, 844))
+			m := value(t, ctx, "measure the title", chromedp.Evaluate[titleCheck](`(() => {
+				const h = document.querySelector('[data-testid="`+at.testID+`"]'), s = getComputedStyle(h);
+				return {text: h.textContent.trim(), scrollWidth: h.scrollWidth, clientWidth: h.clientWidth,
+					right: h.getBoundingClientRect().right, viewport: document.documentElement.clientWidth,
+					textOverflow: s.textOverflow, whiteSpace: s.whiteSpace};
+			})()`))
+			if !strings.HasPrefix(m.Text, "Customer Portal Relaunch") {
+				t.Fatalf("the %s is %q", at.testID, m.Text)
+			}
+			if m.ScrollWidth > m.ClientWidth || m.Right > m.Viewport || m.TextOverflow == "ellipsis" || m.WhiteSpace == "nowrap" {
+				t.Errorf("the %s %q is cut at %d px: scrollWidth %d > clientWidth %d, right %.0f of %.0f, text-overflow %s, white-space %s",
+					at.testID, m.Text, px, m.ScrollWidth, m.ClientWidth, m.Right, m.Viewport, m.TextOverflow, m.WhiteSpace)
+				screenshot(t, ctx, fmt.Sprintf("%s-%d", at.testID, px))
+			}
 		}
 	}
 	act(t, ctx, "desktop viewport", chromedp.EmulateViewport(1280, 900))
