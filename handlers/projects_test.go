@@ -592,3 +592,37 @@ func TestBearerTokens(t *testing.T) {
 		})
 	})
 }
+
+// A text the API stored with line breaks, in a field the form shows on one
+// line (a risk's mitigation, a deliverable's description), keeps them when
+// the project is saved unchanged from the form: a browser strips line
+// breaks from a text input's value, so the form shows such a value in a
+// textarea.
+func TestProjectFormKeepsLineBreaksOfOneLineFields(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d models.Dialect) {
+		b := setup(t, d)
+		c := b.user(t)
+		p := createProject(t, c, "Multi-line")
+		p.Data.Risks[0].Mitigation = "Weekly vendor call.\nEscalate to the sponsor after two missed dates."
+		p.Data.Deliverables[0].Description = "Portal design:\n- wireframes\n- visual design"
+		require.NoError(t, b.db.UpdateProject(context.Background(), p))
+		want, err := b.db.ProjectForUser(context.Background(), c.user.ID, p.ID)
+		require.NoError(t, err)
+
+		doc := page(t, c.get(t, "/projects/"+p.ID+"/edit"))
+		for _, name := range []string{"data.risks[0].mitigation", "data.deliverables[0].description"} {
+			assert.Equal(t, "textarea", goquery.NodeName(doc.Find(`[name="`+name+`"]`)), name)
+		}
+		// A one-line value stays a one-line input.
+		assert.Equal(t, "input", goquery.NodeName(doc.Find(`[name="data.risks[1].mitigation"]`)))
+
+		form := formValues(doc, `[data-testid="project-form"]`)
+		resp := c.submit(t, "/projects/"+p.ID, form)
+		require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+		got, err := b.db.ProjectForUser(context.Background(), c.user.ID, p.ID)
+		require.NoError(t, err)
+		assert.Equal(t, want.Data.Risks[0].Mitigation, got.Data.Risks[0].Mitigation)
+		assert.Equal(t, want.Data.Deliverables[0].Description, got.Data.Deliverables[0].Description)
+		assert.Equal(t, want.Data, got.Data)
+	})
+}

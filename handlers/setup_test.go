@@ -376,6 +376,14 @@ func formValues(doc *goquery.Document, sel string) orderedForm {
 				}
 			}
 			val, _ := s.Attr("value")
+			switch typ, _ := s.Attr("type"); typ {
+			case "", "text", "search", "tel", "url", "email", "password", "hidden":
+				// A browser strips line breaks from a text input's value
+				// (the value sanitization algorithm), and posts it so.
+				if typ != "hidden" {
+					val = strings.NewReplacer("\r", "", "\n", "").Replace(val)
+				}
+			}
 			v = append(v, [2]string{name, val})
 		}
 	})
