@@ -246,6 +246,20 @@ func TestLayoutNoSidewaysScrollAndNoClippedColumns(t *testing.T) {
 			}
 		}
 	}
+	// The job card's document names wrap on a phone too ("Scope Statement",
+	// not "Scope State…").
+	act(t, ctx, "job page", chromedp.Navigate(srv.URL+"/jobs/"+jobID), chromedp.WaitVisible(testid("doc-link")))
+	for _, px := range []int64{320, 360, 390} {
+		act(t, ctx, fmt.Sprintf("job page at %d px", px), chromedp.EmulateViewport(px, 844))
+		cut := value(t, ctx, "measure the document names", chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll('[data-testid="doc-link"], [data-testid="doc-title"]'))
+			.filter(e => { const s = getComputedStyle(e); return e.scrollWidth > e.clientWidth + 1 || s.textOverflow === 'ellipsis' || s.whiteSpace === 'nowrap'
+				|| e.getBoundingClientRect().right > document.documentElement.clientWidth; })
+			.map(e => e.textContent.trim())`))
+		if len(cut) > 0 {
+			t.Errorf("document names cut at %d px: %v", px, cut)
+			screenshot(t, ctx, fmt.Sprintf("doc-names-%d", px))
+		}
+	}
 	act(t, ctx, "desktop viewport", chromedp.EmulateViewport(1280, 900))
 
 	// The jobs tabs are all on screen on a phone, none cut off.
