@@ -191,6 +191,9 @@ func (s *Server) versionsAPI(c *fiber.Ctx) error {
 type newVersionRequest struct {
 	Markdown       string `json:"markdown"`
 	BaseArtifactID string `json:"baseArtifactId"`
+	// SourceArtifactID is the version the text was edited from, when the
+	// save is made again on top of a newer base after a 409.
+	SourceArtifactID string `json:"sourceArtifactId"`
 }
 
 func (s *Server) createVersionAPI(c *fiber.Ctx) error {
@@ -256,16 +259,17 @@ func (s *Server) saveEdit(c *fiber.Ctx, req newVersionRequest) (art *models.Arti
 	art, err = s.db.SaveEdit(c.UserContext(), models.NewEdit{
 		UserID: user, ProjectID: p.ID, DocumentType: dt.Key,
 		Title: documents.TitleOf(req.Markdown, ""), Markdown: req.Markdown, BaseArtifactID: req.BaseArtifactID,
+		SourceArtifactID: req.SourceArtifactID,
 	})
 	var stale *models.StaleBaseError
 	if errors.As(err, &stale) {
-		latest, lerr := s.db.ArtifactForUser(c.UserContext(), user, stale.LatestID)
-		if lerr == nil && latest.Source == models.SourceEdited && latest.AuthorID != nil && *latest.AuthorID == user &&
-			latest.Markdown == req.Markdown {
+		if latest, ok := s.sameSave(c, req, stale.LatestID); ok {
 			return latest, true, nil
 		}
 	}
 	switch {
+	case errors.Is(err, models.ErrSourceNotVersion):
+		return nil, false, ValidationError(map[string]string{"sourceArtifactId": "is not a version of this document"})
 	case errors.As(err, &stale):
 		return nil, false, &Error{Status: fiber.StatusConflict, Code: "stale_base",
 			Message: fmt.Sprintf("version %d was saved after the version you edited; reload it and apply your changes again", stale.LatestVersion),
@@ -284,6 +288,23 @@ func (s *Server) saveEdit(c *fiber.Ctx, req newVersionRequest) (art *models.Arti
 	// page's library).
 	s.publishUser(art.UserID)
 	return art, false, nil
+}
+
+// sameSave reports whether req is the save that made the latest version
+// (latestID), sent again: the latest is this user's edit with the same
+// text, made on top of the request's base (the version just before it).
+func (s *Server) sameSave(c *fiber.Ctx, req newVersionRequest, latestID string) (*models.Artifact, bool) {
+	user := currentUser(c).ID
+	latest, err := s.db.ArtifactForUser(c.UserContext(), user, latestID)
+	if err != nil || latest.Source != models.SourceEdited || latest.AuthorID == nil || *latest.AuthorID != user ||
+		latest.Markdown != req.Markdown || !models.IsID(req.BaseArtifactID) {
+		return nil, false
+	}
+	base, err := s.db.ArtifactForUser(c.UserContext(), user, req.BaseArtifactID)
+	if err != nil || base.ProjectID != latest.ProjectID || base.DocumentType != latest.DocumentType || base.Version != latest.Version-1 {
+		return nil, false
+	}
+	return latest, true
 }
 
 // ---- Pages ------------------------------------------------------------------
@@ -336,7 +357,8 @@ func (s *Server) editDocumentPage(c *fiber.Ctx) error {
 // posts multipart/form-data (URL-encoding would take a long non-Latin
 // document past the body limit); c.FormValue reads either encoding.
 func (s *Server) saveDocument(c *fiber.Ctx) error {
-	req := newVersionRequest{Markdown: normalizeNewlines(c.FormValue("markdown")), BaseArtifactID: c.FormValue("baseArtifactId")}
+	req := newVersionRequest{Markdown: normalizeNewlines(c.FormValue("markdown")), BaseArtifactID: c.FormValue("baseArtifactId"),
+		SourceArtifactID: c.FormValue("sourceArtifactId")}
 	_, _, err := s.saveEdit(c, req)
 	if err == nil {
 		return c.Redirect("/projects/"+c.Params("id")+"/documents/"+c.Params("type"), fiber.StatusSeeOther)
@@ -350,7 +372,7 @@ func (s *Server) saveDocument(c *fiber.Ctx) error {
 		return lerr
 	}
 	vm := pages.DocumentEditVM{ProjectID: p.ID, ProjectName: p.Name, DocType: dt.Key, TypeTitle: dt.Title,
-		BaseID: req.BaseArtifactID, BaseVersion: vs[0].Version, Markdown: req.Markdown, CSRF: csrfToken(c),
+		BaseID: req.BaseArtifactID, SourceID: req.SourceArtifactID, BaseVersion: vs[0].Version, Markdown: req.Markdown, CSRF: csrfToken(c),
 		Preview: documents.RenderHTML(req.Markdown)}
 	if e.Status == fiber.StatusConflict {
 		// The form comes back on top of the version that refused it: the
@@ -366,6 +388,12 @@ func (s *Server) saveDocument(c *fiber.Ctx) error {
 			vm.ConflictAuthor = *latest.AuthorName
 		case latest.RunNumber != nil:
 			vm.ConflictRun = *latest.RunNumber
+		}
+		// The text still comes from the version it was first based on
+		// (or the source an earlier conflict kept): the save keeps that
+		// version's fingerprint.
+		if vm.SourceID == "" {
+			vm.SourceID = req.BaseArtifactID
 		}
 		vm.BaseID, vm.BaseVersion = vs[0].ID, vs[0].Version
 	} else {

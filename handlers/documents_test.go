@@ -460,6 +460,10 @@ func TestDocumentSaveSentTwiceIsOneVersion(t *testing.T) {
 		assert.Contains(t, testID(pg, "edit-save-label").Text(), "Save as version 3")
 		resp := c.postForm(t, doc+"/edit", url.Values{"markdown": {text + "More.\n"}, "baseArtifactId": {v1.ID}})
 		assert.Equal(t, http.StatusConflict, resp.StatusCode, "another text from the old base is refused")
+		for _, base := range []string{"garbage-not-an-id", uuid.NewString()} {
+			resp := c.postForm(t, doc+"/edit", url.Values{"markdown": {text}, "baseArtifactId": {base}})
+			assert.Equal(t, http.StatusConflict, resp.StatusCode, "the same text on base %q is not the same save", base)
+		}
 
 		token, _, err := b.db.CreateAPIToken(context.Background(), c.user.ID, "test")
 		require.NoError(t, err)

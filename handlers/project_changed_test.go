@@ -213,3 +213,72 @@ func TestLibraryMarksOnlyRealChanges(t *testing.T) {
 		assert.Equal(t, map[string]bool{"scope_statement": true}, c.libraryChanged(t, p.ID), "renamed")
 	})
 }
+
+// A save made again after a conflict (the form comes back based on the
+// newer version) carries text written from the older version: the new
+// version keeps the older one's fingerprint, so out-of-date figures stay
+// marked. The API takes the same as sourceArtifactId, checked.
+func TestSaveAfterConflictKeepsTheSourcesFingerprint(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d models.Dialect) {
+		b := pagesSetup(t, d, nil)
+		c := b.user(t)
+		p := c.project(t, "Relaunch")
+		ctx := context.Background()
+		generate := func() {
+			t.Helper()
+			doc := page(t, c.get(t, "/projects/"+p.ID+"/generate?documents=risk_register"))
+			resp := c.submit(t, "/projects/"+p.ID+"/generate", formValues(doc, `[data-testid="generate-form"]`))
+			require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+			j, err := b.db.ActiveJobForProject(ctx, p.ID)
+			require.NoError(t, err)
+			b.run(t, j, []string{"risk_register"}, models.StatusCompleted)
+		}
+		generate()
+		// The project changes: version 1 is out of date.
+		edit := formValues(page(t, c.get(t, "/projects/"+p.ID+"/edit")), `[data-testid="project-form"]`)
+		prob, err := strconv.Atoi(edit.get("data.risks[0].probability"))
+		require.NoError(t, err)
+		edit = edit.set("data.risks[0].probability", strconv.Itoa(prob%5+1))
+		require.Equal(t, http.StatusSeeOther, c.submit(t, "/projects/"+p.ID, edit).StatusCode)
+		require.Equal(t, true, c.libraryChanged(t, p.ID)["risk_register"])
+
+		// The editor opens on version 1; meanwhile a run writes version 2
+		// from the current data.
+		docURL := "/projects/" + p.ID + "/documents/risk_register"
+		form := formValues(page(t, c.get(t, docURL+"/edit")), `[data-testid="edit-form"]`)
+		v1 := form.get("baseArtifactId")
+		generate()
+		require.Equal(t, false, c.libraryChanged(t, p.ID)["risk_register"])
+
+		form = form.set("markdown", "# Risk Register: Relaunch\n\nMy notes on version 1's figures.\n")
+		resp := c.submit(t, docURL+"/edit", form)
+		require.Equal(t, http.StatusConflict, resp.StatusCode)
+		again := formValues(page(t, resp), `[data-testid="edit-form"]`)
+		assert.NotEqual(t, v1, again.get("baseArtifactId"), "the form is now based on version 2")
+		assert.Equal(t, v1, again.get("sourceArtifactId"), "and remembers where the text came from")
+		require.Equal(t, http.StatusSeeOther, c.submit(t, docURL+"/edit", again).StatusCode)
+
+		var versions []map[string]any
+		decodeBody(t, c.get(t, "/api/projects/"+p.ID+"/documents/risk_register/versions"), &versions)
+		require.Len(t, versions, 3)
+		assert.Equal(t, "edited", versions[0]["source"])
+		assert.Equal(t, true, versions[0]["projectChanged"], "version 3 has version 1's figures")
+		assert.Equal(t, true, c.libraryChanged(t, p.ID)["risk_register"])
+
+		// An edit on top of version 3 without a source keeps version 3's.
+		v3 := versions[0]["artifactId"].(string)
+		base := "/api/projects/" + p.ID + "/documents/risk_register/versions"
+		resp = c.postJSON(t, base, map[string]any{"markdown": "# Risk Register: Relaunch\n\nA typo fixed.\n", "baseArtifactId": v3})
+		require.Equal(t, http.StatusCreated, resp.StatusCode)
+		var v4 map[string]any
+		decodeBody(t, resp, &v4)
+		assert.Equal(t, true, v4["projectChanged"])
+
+		// The API's sourceArtifactId must be a version of this document.
+		for _, src := range []string{"not-an-id", uuid.NewString()} {
+			resp = c.postJSON(t, base, map[string]any{"markdown": "# Risk Register\n\nOther.\n", "baseArtifactId": v4["artifactId"], "sourceArtifactId": src})
+			require.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode, src)
+			assert.Contains(t, errorOf(t, resp).Error.Fields, "sourceArtifactId")
+		}
+	})
+}

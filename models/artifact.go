@@ -175,7 +175,18 @@ type NewEdit struct {
 	// BaseArtifactID is the version the user edited; it must still be the
 	// latest, else the save is refused with *StaleBaseError.
 	BaseArtifactID string
+	// SourceArtifactID, when set and not the base, is the version the text
+	// was edited from: a save made again on top of the version that
+	// refused it (a conflict) carries text written from an older one. The
+	// edit keeps the source's fingerprint, not the base's, so that text
+	// with out-of-date figures stays marked. It must be a version of the
+	// same document (else ErrSourceNotVersion).
+	SourceArtifactID string
 }
+
+// ErrSourceNotVersion: NewEdit.SourceArtifactID is not a version of the
+// edited document.
+var ErrSourceNotVersion = errors.New("the source is not a version of this document")
 
 // SaveEdit stores an edited version as the document's next version. The
 // check that the base is the latest and the insert happen under the
@@ -198,16 +209,31 @@ func (db *DB) SaveEdit(ctx context.Context, in NewEdit) (*Artifact, error) {
 		if latest.ID != in.BaseArtifactID {
 			return &StaleBaseError{LatestID: latest.ID, LatestVersion: latest.Version}
 		}
+		hash := latest.SourceHash
+		if in.SourceArtifactID != "" && in.SourceArtifactID != latest.ID {
+			if !IsID(in.SourceArtifactID) {
+				return ErrSourceNotVersion
+			}
+			var src []Artifact
+			if err := tx.Select("source_hash").Where("id = ? AND user_id = ? AND project_id = ? AND document_type = ?",
+				in.SourceArtifactID, in.UserID, in.ProjectID, in.DocumentType).Limit(1).Find(&src).Error; err != nil {
+				return fmt.Errorf("source version: %w", err)
+			}
+			if len(src) == 0 {
+				return ErrSourceNotVersion
+			}
+			hash = src[0].SourceHash
+		}
 		author := in.UserID
 		art = &Artifact{
 			ID: uuid.NewString(), ProjectID: in.ProjectID, UserID: in.UserID, DocumentType: in.DocumentType,
 			Title: in.Title, Markdown: in.Markdown, Version: latest.Version + 1, Source: SourceEdited,
 			AuthorID: &author, CreatedAt: time.Now().UTC(),
 			// An edit changes the text, not the figures it was written
-			// from: it keeps its base's fingerprint, so that an edit of an
-			// out-of-date version is still flagged (with none, a typo fix
-			// would hide it).
-			SourceHash: latest.SourceHash,
+			// from: it keeps its base's (or source's) fingerprint, so that
+			// an edit of an out-of-date version is still flagged (with
+			// none, a typo fix would hide it).
+			SourceHash: hash,
 		}
 		if art.Title == "" {
 			art.Title = latest.Title
@@ -221,7 +247,7 @@ func (db *DB) SaveEdit(ctx context.Context, in NewEdit) (*Artifact, error) {
 		return nil
 	})
 	var stale *StaleBaseError
-	if errors.As(err, &stale) || errors.Is(err, ErrNotFound) {
+	if errors.As(err, &stale) || errors.Is(err, ErrNotFound) || errors.Is(err, ErrSourceNotVersion) {
 		return nil, err
 	}
 	if err != nil {
