@@ -207,7 +207,7 @@ func TestUIGenerateFormAnnouncesOnceAndNamesTheGroup(t *testing.T) {
 	})()`))
 	act(t, ctx, "check the executive summary", chromedp.Click(testid("doc-executive_summary")))
 	waitFor(t, ctx, "the count", `document.querySelector('[data-testid="selected-count"]').textContent.trim() === '12 documents'`, 5*time.Second)
-	time.Sleep(200 * time.Millisecond) // let the observer report
+	waitFor(t, ctx, "the live regions' observer reports", `window.__said.length > 0`, 5*time.Second)
 	said := value(t, ctx, "announcements", chromedp.Evaluate[[]string](`window.__said`))
 	if len(said) != 1 || !strings.Contains(said[0], "12 documents selected.") || !strings.Contains(said[0], "Added 11 documents that Executive Summary needs.") {
 		t.Fatalf("one click changed %d live regions: %q", len(said), said)

@@ -136,13 +136,13 @@ func TestCSPEveryPageWithoutViolations(t *testing.T) {
 	}
 	waitFor(t, ctx, "the hook hears both violations",
 		`window.__csp.some(v => v.startsWith('script-src')) && window.__csp.some(v => v.startsWith('style-src'))`, 5*time.Second)
-	deadline := time.Now().Add(5 * time.Second)
-	for w.loggedCount() < 2 { // the browser log reports asynchronously
-		if time.Now().After(deadline) {
-			t.Fatalf("the browser log did not report the control's violations: %q", w.takeLogged())
+	// The browser log reports asynchronously.
+	eventually(t, 5*time.Second, 20*time.Millisecond, func() (bool, string) {
+		if w.loggedCount() >= 2 {
+			return true, ""
 		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return false, fmt.Sprintf("the browser log did not report the control's violations: %d logged", w.loggedCount())
+	})
 	w.takeLogged()
 
 	// Signed out.

@@ -115,6 +115,29 @@ func waitFor(t *testing.T, ctx context.Context, step, expr string, within time.D
 	}
 }
 
+// eventually checks cond every interval until it holds, and fails the
+// test with what cond last reported once within has passed: a wait on
+// state with a deadline, for state outside a page (the API, the database,
+// the browser's log).
+func eventually(t *testing.T, within, interval time.Duration, cond func() (ok bool, last string)) {
+	t.Helper()
+	deadline := time.NewTimer(within)
+	defer deadline.Stop()
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	for {
+		ok, last := cond()
+		if ok {
+			return
+		}
+		select {
+		case <-deadline.C:
+			t.Fatalf("not within %s: %s", within, last)
+		case <-tick.C:
+		}
+	}
+}
+
 // cardState is what a job card shows.
 type cardState struct {
 	Status  string `json:"status"`

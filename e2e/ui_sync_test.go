@@ -62,18 +62,13 @@ func tokenFor(t *testing.T, srv *Server, email string) string {
 // waitAPI polls the API until the job has the status.
 func waitAPI(t *testing.T, srv *Server, token, jobID, status string) apiJob {
 	t.Helper()
-	deadline := time.Now().Add(gateWait)
-	for {
-		var j apiJob
+	var j apiJob
+	eventually(t, gateWait, 50*time.Millisecond, func() (bool, string) {
+		j = apiJob{}
 		api(t, srv, token, "GET", "/api/generation/jobs/"+jobID, nil, &j)
-		if j.Status == status {
-			return j
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("job %s is %q, not %q", jobID, j.Status, status)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return j.Status == status, fmt.Sprintf("job %s is %q, not %q", jobID, j.Status, status)
+	})
+	return j
 }
 
 // apiProject creates a project through the API and returns its id.

@@ -420,14 +420,12 @@ func TestUIJobFinishedWhileAwayIsAnnouncedOnNextPage(t *testing.T) {
 	if code := api(t, srv, token, "POST", "/api/generation/jobs", map[string]any{"projectId": project.ID, "documents": []string{"project_charter", "business_case"}}, &job); code != 202 {
 		t.Fatalf("create job: %d", code)
 	}
-	deadline := time.Now().Add(20 * time.Second)
-	for job.Status != "completed" {
-		if time.Now().After(deadline) {
-			t.Fatalf("the job did not complete: %+v", job)
+	eventually(t, 20*time.Second, 100*time.Millisecond, func() (bool, string) {
+		if job.Status != "completed" {
+			api(t, srv, token, "GET", "/api/generation/jobs/"+job.ID, nil, &job)
 		}
-		time.Sleep(100 * time.Millisecond)
-		api(t, srv, token, "GET", "/api/generation/jobs/"+job.ID, nil, &job)
-	}
+		return job.Status == "completed", fmt.Sprintf("the job did not complete: %+v", job)
+	})
 
 	ctx := newBrowser(t)
 	logIn(t, ctx, srv, email)
