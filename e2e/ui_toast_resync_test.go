@@ -41,7 +41,7 @@ func TestUIToastShownElsewhereGoesWhenTheStreamComesBack(t *testing.T) {
 	leaveApp(t, front, back)
 	tr.add("test", "front left")
 
-	toasts := func() []string {
+	toasts := func(t *testing.T) []string {
 		return value(t, back, "the toasts", chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll('[data-announce]')).map(t => t.dataset.tag)`))
 	}
 	for _, tc := range []struct {
@@ -104,7 +104,7 @@ func TestUIToastShownElsewhereGoesWhenTheStreamComesBack(t *testing.T) {
 			waitFor(t, back, "the stream's first batch", `window.__dossierEventSources > window.__sourcesBefore && window.__dossierSynced === true`, 10*time.Second)
 			want := "job-" + unshown
 			eventually(t, 5*time.Second, 100*time.Millisecond, func() (bool, string) {
-				got := toasts()
+				got := toasts(t)
 				return len(got) == 1 && got[0] == want, fmt.Sprintf("the tab holds the toasts %q; want only %q (%q was shown in the other tab)", got, want, "job-"+shown)
 			})
 
