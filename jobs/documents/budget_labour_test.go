@@ -107,13 +107,19 @@ func TestBudgetLabourTableAddsUp(t *testing.T) {
 		wbs := generate(t, req, "work_breakdown_structure")
 		assert.Contains(t, wbs, "| **Total** | **"+c.effort+"** |", name)
 		ws := tableRows(t, wbs, "## Structure")
-		for i := 0; i+3 < len(ws); i += 4 {
+		for i := 0; i+3 < len(ws); i++ {
+			if !strings.HasPrefix(ws[i][0], "**") { // a phase heading or a part
+				continue
+			}
 			parts := new(big.Rat)
 			for _, p := range ws[i+1 : i+4] {
 				parts.Add(parts, rat(t, p[2]))
 			}
 			assert.Equal(t, rat(t, ws[i][2]).RatString(), parts.RatString(), "%s: %s's parts add up", name, ws[i][0])
 		}
+		// The WBS prices its phases at the budget's labour.
+		phases := tableRows(t, wbs, "## Phases")
+		assert.Equal(t, "**"+c.labour+"**", phases[len(phases)-1][5], name)
 	}
 }
 

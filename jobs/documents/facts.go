@@ -29,6 +29,9 @@ type facts struct {
 	stakeNotes     []string
 	wbs            []workPackage
 	wbsNotes       []string
+	phases         []phase
+	phaseOf        []int // work package index → index into phases
+	phaseNotes     []string
 	sched          schedule
 	budget         budgetFigures
 	case_          appraisal
@@ -60,6 +63,7 @@ func newFacts(req Request) *facts {
 	f.risks = scoreRisks(req.Project.Risks)
 	f.stakeholders, f.stakeNotes = placeStakeholders(req.Project.Stakeholders)
 	f.wbs, f.wbsNotes = breakDown(req.Project.Deliverables)
+	f.phases, f.phaseOf, f.phaseNotes = phasesOf(f.wbs, req.Project.Milestones)
 	f.sched = plan(f.wbs, req.Project.Milestones, f.start, f.hasStart, f.end, f.hasEnd)
 	f.budget = estimate(req.Project, f.wbs, f.risks)
 	f.case_ = appraise(req.Project, f.budget.total)

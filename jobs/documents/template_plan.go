@@ -5,49 +5,107 @@ import (
 	"strings"
 )
 
-// writeWBS decomposes each deliverable into the same three work packages so
-// that effort is visible at a level people can plan and track.
+// writeWBS groups the deliverables into the phases the milestones close and
+// decomposes each into the same three parts, so that effort is visible at a
+// level people can plan and track, and every figure is the one the schedule
+// and the budget use.
 func writeWBS(f *facts, d *doc) {
-	d.para(fmt.Sprintf("Rule: each deliverable from the Scope Statement is a numbered work package with three parts. Plan and design (.1) and Verify and accept (.3) each take %.0f%% of its effort, rounded to the nearest half day; Build (.2) takes the rest, so the parts always add up to the deliverable.",
-		planShare*100))
+	d.para("Rule: each milestone closes a phase, in date order, and each deliverable from the Scope Statement sits in the phase of the earliest milestone that requires it, as in the schedule's milestone table. " +
+		fmt.Sprintf("Each deliverable is a numbered work package with three parts. Plan and design (.1) and Verify and accept (.3) each take %.0f%% of its effort, rounded to the nearest half day; Build (.2) takes the rest, so the parts always add up to the deliverable.",
+			planShare*100))
 	if len(f.wbs) == 0 {
 		d.para("Deliverables: " + notProvided + " List the deliverables with effort estimates to build the structure.")
 		return
 	}
 	total := totalEffort(f.wbs)
+	b := f.budget
+
+	d.h(2, "Phases")
+	ph := newTable("Phase", "Milestone date", "Work packages", "Effort (days)", "Share", "Labour cost", "Milestone status").right(3, 4, 5)
+	for i, p := range f.phases {
+		ids, cost := []string{}, 0.0
+		for _, k := range p.packages {
+			ids = append(ids, f.wbs[k].ID)
+			cost += b.cost(f.wbs[k].Effort)
+		}
+		date, status := "—", "—"
+		if p.milestone >= 0 {
+			date = dateOr(p.rawDate)
+			if f.sched.ok {
+				status = f.sched.milestones[p.milestone].status()
+			}
+		}
+		e := p.effort(f.wbs)
+		ph.row(p.label(i), date, cmpOr(strings.Join(ids, ", "), "None"), fmtDays(e), fmtPct(share(e, total)), b.money(cost), status)
+	}
+	ph.row("**Total**", " ", " ", "**"+fmtDays(total)+"**", fmtPct(share(total, total)), "**"+b.money(b.labour)+"**", " ")
+	ph.write(d)
+	d.para(fmt.Sprintf("Labour cost is effort × %s a day, as in the Budget Estimate; the milestone status is the Project Schedule's.", b.rateText()))
+
 	d.h(2, "Structure")
 	t := newTable("WBS ID", "Work package", "Effort (days)", "Share of total").right(2, 3)
-	for _, wp := range f.wbs {
-		t.row("**"+wp.ID+"**", "**"+wp.Name+"**", "**"+fmtDays(wp.Effort)+"**", fmtPct(share(wp.Effort, total)))
-		for _, p := range wp.Parts {
-			t.row(p.ID, p.Name, fmtDays(p.Effort), " ")
+	for i, p := range f.phases {
+		if len(p.packages) == 0 {
+			continue
+		}
+		t.row(" ", "_"+p.label(i)+"_", " ", " ")
+		for _, k := range p.packages {
+			wp := f.wbs[k]
+			t.row("**"+wp.ID+"**", "**"+wp.Name+"**", "**"+fmtDays(wp.Effort)+"**", fmtPct(share(wp.Effort, total)))
+			for _, p := range wp.Parts {
+				t.row(p.ID, p.Name, fmtDays(p.Effort), " ")
+			}
 		}
 	}
 	t.row(" ", "**Total**", "**"+fmtDays(total)+"**", fmtPct(share(total, total)))
 	t.write(d)
+	d.para("WBS IDs are the deliverables' numbers in the project data, the same in the schedule, the budget and the RACI matrix.")
 
-	d.h(2, "Effort by phase")
-	var phase [3]float64
+	d.h(2, "Effort by part")
+	var part [3]float64
 	for _, wp := range f.wbs {
 		for i, p := range wp.Parts {
-			phase[i] += p.Effort
+			part[i] += p.Effort
 		}
 	}
-	ph := newTable("Phase", "Effort (days)", "Share").right(1, 2)
+	pt := newTable("Part", "Effort (days)", "Share").right(1, 2)
 	for i, name := range []string{"Plan and design", "Build", "Verify and accept"} {
-		ph.row(name, fmtDays(phase[i]), fmtPct(share(phase[i], total)))
+		pt.row(name, fmtDays(part[i]), fmtPct(share(part[i], total)))
 	}
-	ph.row("**Total**", "**"+fmtDays(total)+"**", fmtPct(share(total, total)))
-	ph.write(d)
+	pt.row("**Total**", "**"+fmtDays(total)+"**", fmtPct(share(total, total)))
+	pt.write(d)
 
 	d.h(2, "Work package descriptions")
-	w := newTable("WBS ID", "Work package", "Description")
-	for _, wp := range f.wbs {
-		w.row(wp.ID, wp.Name, cmpOr(wp.Desc, notProvided))
+	w := newTable("WBS ID", "Work package", "Description", "People", "Scheduled", "Owner").right(3)
+	owner := deliverableOwner(f)
+	for i, wp := range f.wbs {
+		when := "Not scheduled"
+		if f.sched.ok {
+			if it := f.sched.items[i]; it.days > 0 {
+				when = fmtDate(it.start) + " to " + fmtDate(it.finish)
+			}
+		}
+		w.row(wp.ID, wp.Name, cmpOr(wp.Desc, notProvided), fmt.Sprint(wp.People), when, owner)
 	}
 	w.write(d)
+	d.para(ownerNote(f))
 	d.para(fmt.Sprintf("Out-of-scope items (%d in the Scope Statement) have no work packages. Project management effort is included in each package's Plan and design part.", nonEmpty(f.data.ScopeOut)))
-	notesSection(d, f.wbsNotes)
+	notesSection(d, f.phaseNotes, f.wbsNotes)
+}
+
+// deliverableOwner is who owns every work package: the project data has no
+// owner per deliverable, so the project manager answers for each one until
+// owners are named; ownerNote says so in every document that shows it.
+func deliverableOwner(f *facts) string {
+	if f.manager == "" {
+		return "Project manager (not named)"
+	}
+	return f.manager + " (assumed)"
+}
+
+func ownerNote(f *facts) string {
+	return fmt.Sprintf("Owner: the project data names no owner for any deliverable, so the project manager (%s) is shown as the owner of every work package. This is an assumption, not an assignment: replace it with named owners before approval.",
+		cmpOr(f.manager, "not named"))
 }
 
 func share(part, total float64) float64 {

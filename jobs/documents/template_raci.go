@@ -5,19 +5,33 @@ import (
 	"strings"
 )
 
-// RACI rules, stated in the matrix: the sponsor is Accountable for every
-// deliverable and the project manager Responsible (both, "A/R", when no
-// sponsor is named). Another stakeholder is Consulted where their name or
-// role shares a key term with the deliverable (their remit is touched),
-// Informed where their interest or influence is high, and otherwise has no
-// role on that deliverable.
+// RACI rules, stated in the matrix. Rows are the deliverables, grouped by
+// the phases of the WBS, each phase closed by its milestone's sign-off.
+// Columns are the people the project data names: the project manager, the
+// sponsor, every stakeholder, and risk owners who are none of these.
+//   - Deliverable rows: the deliverable's owner is Responsible (the data
+//     names no owner per deliverable, so that is the project manager, as in
+//     the WBS); the sponsor is Accountable, as the Scope Statement's
+//     acceptance rule has the sponsor sign each deliverable off. A
+//     stakeholder is Consulted where their name or role shares a key term
+//     with the deliverable, a risk owner where a risk they own does;
+//     otherwise a stakeholder of high interest or influence is Informed.
+//   - Milestone rows: the sponsor is Accountable for the sign-off and the
+//     project manager Responsible; everyone consulted on the phase's
+//     deliverables is Consulted, everyone else Informed (the Communication
+//     Plan reports every milestone to every stakeholder).
+//
+// Without a sponsor the project manager is both ("A/R"), and the matrix
+// says that needs fixing.
 type raciColumn struct {
 	name     string // escaped column heading
 	sponsor  bool
 	manager  bool
-	terms    map[string]bool
+	terms    map[string]bool // from the stakeholder's name and role
+	risks    map[string]bool // from the descriptions of the risks they own
 	quadrant quadrant
 	listed   bool // is a stakeholder (not only a field)
+	riskOnly bool // named only as a risk owner
 }
 
 func raciColumns(f *facts) []raciColumn {
@@ -35,8 +49,7 @@ func raciColumns(f *facts) []raciColumn {
 	}
 	var lead []raciColumn
 	if !sponsorFound && f.sponsor != "" {
-		lead = append(lead, raciColumn{name: f.sponsor + " (sponsor)", sponsor: true})
-		sponsorFound = true
+		lead = append(lead, raciColumn{name: f.sponsorShort + " (sponsor)", sponsor: true})
 	}
 	if !managerFound {
 		name := "Project manager (not named)"
@@ -45,57 +58,108 @@ func raciColumns(f *facts) []raciColumn {
 		}
 		lead = append(lead, raciColumn{name: name, manager: true})
 	}
-	return append(lead, cols...)
+	cols = append(lead, cols...)
+	// Risk owners: their risks' terms join their column; an owner who is
+	// nobody above gets a column of their own.
+	for _, r := range f.data.Risks {
+		owner := clean(r.Owner)
+		if owner == "" {
+			continue
+		}
+		k := -1
+		for i, c := range cols {
+			if c.ownsAs(owner, f) {
+				k = i
+				break
+			}
+		}
+		if k < 0 {
+			cols = append(cols, raciColumn{name: esc(owner) + " (risk owner)", riskOnly: true, risks: map[string]bool{}})
+			k = len(cols) - 1
+		}
+		if cols[k].risks == nil {
+			cols[k].risks = map[string]bool{}
+		}
+		for t := range keyTerms(r.Description) {
+			cols[k].risks[t] = true
+		}
+	}
+	return cols
 }
 
-func (c raciColumn) code(wpTerms map[string]bool, anySponsor bool) string {
+// ownsAs reports whether owner, as written on a risk, is this column's person.
+func (c raciColumn) ownsAs(owner string, f *facts) bool {
 	switch {
-	case c.sponsor && c.manager:
+	case c.riskOnly:
+		return strings.EqualFold(strings.TrimSuffix(c.name, " (risk owner)"), esc(owner))
+	case c.manager && samePerson(owner, f.data.Manager), c.sponsor && samePerson(shortName(f.data.Sponsor), owner):
+		return true
+	}
+	return strings.EqualFold(c.name, esc(owner)) || samePerson(owner, unescapeTitle(c.name))
+}
+
+// deliverableCode is the column's role on one deliverable.
+func (c raciColumn) deliverableCode(wpTerms map[string]bool, anySponsor bool) string {
+	switch {
+	case c.sponsor && c.manager, c.manager && !anySponsor:
 		return "A/R"
 	case c.sponsor:
 		return "A"
-	case c.manager && !anySponsor:
-		return "A/R"
 	case c.manager:
 		return "R"
-	case !c.listed:
-		return ""
-	case shares(c.terms, wpTerms):
+	case c.listed && shares(c.terms, wpTerms), shares(c.risks, wpTerms):
 		return "C"
-	case c.quadrant != monitor:
+	case c.listed && c.quadrant != monitor:
 		return "I"
 	default:
 		return "–"
 	}
 }
 
-// writeRACI assigns roles per deliverable and checks that every deliverable
-// has exactly one Accountable and at least one Responsible.
+// signOffCode is the column's role on a milestone's sign-off, given whether
+// it was consulted on any of the phase's deliverables.
+func (c raciColumn) signOffCode(consulted, anySponsor bool) string {
+	switch {
+	case c.sponsor && c.manager, c.manager && !anySponsor:
+		return "A/R"
+	case c.sponsor:
+		return "A"
+	case c.manager:
+		return "R"
+	case consulted:
+		return "C"
+	default:
+		return "I"
+	}
+}
+
+// writeRACI assigns roles per deliverable and milestone and checks that
+// every row has exactly one Accountable and at least one Responsible.
 func writeRACI(f *facts, d *doc) {
-	d.para("Rules: the sponsor is **A**ccountable for every deliverable and the project manager **R**esponsible. Other stakeholders are **C**onsulted where their name or role shares a key term with the deliverable, **I**nformed where their interest or influence is 4 or more, and otherwise have no role (–).")
+	d.para("Rules: rows are the deliverables, grouped by the phases of the Work Breakdown Structure, each phase ending with its milestone's sign-off; columns are the project manager, the sponsor, the stakeholders and any other risk owner. " +
+		"On a deliverable, its owner is **R**esponsible and the sponsor **A**ccountable, as the sponsor signs each deliverable off (Scope Statement). A stakeholder is **C**onsulted where their name or role shares a key term with the deliverable, and anyone is Consulted where a risk they own does; otherwise stakeholders whose interest or influence is 4 or more are **I**nformed, and the rest have no role (–). " +
+		"On a milestone sign-off, the sponsor is Accountable and the project manager Responsible; whoever was consulted on the phase's deliverables is Consulted and everyone else Informed.")
 	if len(f.wbs) == 0 {
 		d.para("Deliverables: " + notProvided + " The matrix needs the deliverables from the Work Breakdown Structure.")
 		return
 	}
+	d.h(2, "Matrix")
 	cols := raciColumns(f)
 	anySponsor := false
 	for _, c := range cols {
 		anySponsor = anySponsor || c.sponsor
 	}
-	head := []string{"WBS ID", "Deliverable"}
+	head := []string{"ID", "Deliverable or milestone"}
 	for _, c := range cols {
 		head = append(head, c.name)
 	}
 	t := newTable(head...)
 	var problems []string
 	counts := map[string]int{}
-	for _, wp := range f.wbs {
-		wpTerms := keyTerms(wp.Name, wp.Desc) // escaping adds no letters
-		row := []string{wp.ID, wp.Name}
+	rows := 0
+	check := func(id, name string, codes []string) {
 		a, r := 0, 0
-		for _, c := range cols {
-			code := c.code(wpTerms, anySponsor)
-			row = append(row, code)
+		for _, code := range codes {
 			counts[code]++
 			if strings.Contains(code, "A") {
 				a++
@@ -104,16 +168,43 @@ func writeRACI(f *facts, d *doc) {
 				r++
 			}
 		}
-		t.row(row...)
 		if a != 1 || r < 1 {
-			problems = append(problems, fmt.Sprintf("%s %s has %d accountable and %d responsible", wp.ID, wp.Name, a, r))
+			problems = append(problems, fmt.Sprintf("%s %s has %d accountable and %d responsible", id, name, a, r))
 		}
+		t.row(append([]string{id, name}, codes...)...)
+		rows++
+	}
+	for i, p := range f.phases {
+		consulted := make([]bool, len(cols))
+		for _, k := range p.packages {
+			wp := f.wbs[k]
+			wpTerms := keyTerms(wp.Name, wp.Desc) // escaping adds no letters
+			codes := make([]string, len(cols))
+			for j, c := range cols {
+				codes[j] = c.deliverableCode(wpTerms, anySponsor)
+				consulted[j] = consulted[j] || codes[j] == "C"
+			}
+			name := wp.Name
+			if p.milestone < 0 {
+				name += " (" + strings.ToLower(untiedPhase[:1]) + untiedPhase[1:] + ")"
+			}
+			check(wp.ID, name, codes)
+		}
+		if p.milestone < 0 {
+			continue
+		}
+		codes := make([]string, len(cols))
+		for j, c := range cols {
+			codes[j] = c.signOffCode(consulted[j], anySponsor)
+		}
+		check(fmt.Sprintf("M%d", i+1), "_Sign-off: "+p.name+"_", codes)
 	}
 	t.write(d)
+	d.para(ownerNote(f))
 
 	d.h(2, "Checks")
 	if len(problems) == 0 {
-		d.list(fmt.Sprintf("Every one of the %s has exactly one Accountable and at least one Responsible.", plural(len(f.wbs), "deliverable", "deliverables")),
+		d.list(fmt.Sprintf("Every one of the %s has exactly one Accountable and at least one Responsible.", plural(rows, "row", "rows")),
 			fmt.Sprintf("Consulted: %d assignments. Informed: %d assignments.", counts["C"], counts["I"]))
 	} else {
 		d.list(problems...)
@@ -123,6 +214,8 @@ func writeRACI(f *facts, d *doc) {
 	}
 
 	d.h(2, "Legend")
-	d.list("**R** Responsible: does the work.", "**A** Accountable: approves the result; one per deliverable.",
-		"**C** Consulted: gives input before decisions.", "**I** Informed: told of progress and decisions.")
+	d.list("**R** Responsible: does the work.", "**A** Accountable: approves the result; one per row.",
+		"**C** Consulted: gives input before decisions.", "**I** Informed: told of progress and decisions.",
+		"**M1**, **M2**…: the milestone that closes phase 1, 2… of the Work Breakdown Structure.")
+	notesSection(d, f.phaseNotes)
 }

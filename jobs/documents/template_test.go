@@ -231,15 +231,20 @@ func TestWBSNumbering(t *testing.T) {
 	t.Parallel()
 	md := generateExample(t, "work_breakdown_structure").Markdown
 	rows := tableRows(t, md, "## Structure")
-	require.Len(t, rows, 7*4+1)
-	assert.Equal(t, []string{"**1**", "**Discovery and UX research**", "**15**", "11.1%"}, rows[0])
-	assert.Equal(t, []string{"1.1", "Plan and design", "3"}, rows[1][:3])
-	assert.Equal(t, []string{"1.2", "Build", "9"}, rows[2][:3])
-	assert.Equal(t, []string{"1.3", "Verify and accept", "3"}, rows[3][:3])
+	require.Len(t, rows, 7*4+5+1) // packages with their parts, 5 phase headings, the total
+	byID := map[string][]string{}
+	for _, r := range rows {
+		byID[r[0]] = r
+	}
+	assert.Equal(t, []string{"", "_Phase 1: Prototype validated with customers_", "", ""}, rows[0])
+	assert.Equal(t, []string{"**1**", "**Discovery and UX research**", "**15**", "11.1%"}, rows[1])
+	assert.Equal(t, []string{"1.1", "Plan and design", "3"}, byID["1.1"][:3])
+	assert.Equal(t, []string{"1.2", "Build", "9"}, byID["1.2"][:3])
+	assert.Equal(t, []string{"1.3", "Verify and accept", "3"}, byID["1.3"][:3])
 	// 12 days: 20% is 2.4, rounded to 2.5 for plan and verify; build takes 7.
-	assert.Equal(t, []string{"5.1", "Plan and design", "2.5"}, rows[17][:3])
-	assert.Equal(t, []string{"5.2", "Build", "7"}, rows[18][:3])
-	assert.Equal(t, []string{"", "**Total**", "**135**", "100%"}, rows[28]) // blank cell
+	assert.Equal(t, []string{"5.1", "Plan and design", "2.5"}, byID["5.1"][:3])
+	assert.Equal(t, []string{"5.2", "Build", "7"}, byID["5.2"][:3])
+	assert.Equal(t, []string{"", "**Total**", "**135**", "100%"}, rows[len(rows)-1]) // blank cell
 }
 
 func TestBudgetNumbers(t *testing.T) {
@@ -319,25 +324,31 @@ func TestStakeholderGrid(t *testing.T) {
 func TestRACISponsorAccountable(t *testing.T) {
 	t.Parallel()
 	md := generateExample(t, "raci_matrix").Markdown
-	_, rest, _ := strings.Cut(md, "\n| WBS ID |")
-	header := strings.Split(strings.Trim("| WBS ID |"+strings.SplitN(rest, "\n", 2)[0], "|"), " |")
-	for i := range header {
-		header[i] = strings.TrimSpace(header[i])
-	}
-	require.Equal(t, []string{"WBS ID", "Deliverable", "Marco Rossi (project manager)", "Helena Brandt"}, header[:4])
-	rows := tableRows(t, md, "The matrix needs"[:0]+"Other stakeholders are **C**onsulted where their name or role shares a key term with the deliverable, **I**nformed where their interest or influence is 4 or more, and otherwise have no role (–).\n")
-	require.Len(t, rows, 7)
+	header := headerCells(t, md, "## Matrix")
+	require.Equal(t, []string{"ID", "Deliverable or milestone", "Marco Rossi (project manager)", "Helena Brandt"}, header[:4])
+	rows := tableRows(t, md, "## Matrix")
+	require.Len(t, rows, 7+4) // deliverables and milestone sign-offs
+	byName := map[string][]string{}
 	for _, r := range rows {
 		assert.Equal(t, "R", r[2], r[1])
 		assert.Equal(t, "A", r[3], r[1])
 		assert.Equal(t, 1, strings.Count(strings.Join(r[2:], ","), "A"), r[1])
+		byName[r[1]] = r
 	}
-	// The CISO is consulted on both security-related deliverables.
+	// The CISO is consulted on both security-related deliverables and on
+	// the sign-offs of their phases.
 	ciso := 5 // column of Priya Natarajan
 	assert.Equal(t, "Priya Natarajan", header[ciso])
-	assert.Equal(t, "C", rows[3][ciso]) // Secure messaging
-	assert.Equal(t, "C", rows[5][ciso]) // Security and accessibility assurance
-	assert.Equal(t, "I", rows[0][ciso])
+	assert.Equal(t, "C", byName["Secure messaging"][ciso])
+	assert.Equal(t, "C", byName["Security and accessibility assurance"][ciso])
+	assert.Equal(t, "C", byName["_Sign-off: Security sign-off_"][ciso])
+	assert.Equal(t, "I", byName["Discovery and UX research"][ciso])
+	assert.Equal(t, "I", byName["_Sign-off: Prototype validated with customers_"][ciso])
+	// Group marketing has no role on the build, but hears of every milestone.
+	mkt := 9
+	assert.Equal(t, "Group marketing", header[mkt])
+	assert.Equal(t, "–", byName["Portal front end"][mkt])
+	assert.Equal(t, "I", byName["_Sign-off: Public launch_"][mkt])
 }
 
 func TestExecutiveSummaryCitesFigures(t *testing.T) {
