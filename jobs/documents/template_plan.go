@@ -79,11 +79,14 @@ func writeWBS(f *facts, d *doc) {
 	w := newTable("WBS ID", "Work package", "Description", "People", "Scheduled", "Owner").right(3)
 	owner := deliverableOwner(f)
 	for i, wp := range f.wbs {
-		when := "Not scheduled"
+		when := "Not scheduled (no valid start date)"
 		if f.sched.ok {
+			when = "Not scheduled (no effort)"
 			if it := f.sched.items[i]; it.days > 0 {
 				when = fmtDate(it.start) + " to " + fmtDate(it.finish)
 			}
+		} else if f.sched.tooLong > 0 {
+			when = "Not scheduled (plan too long)"
 		}
 		w.row(wp.ID, wp.Name, cmpOr(wp.Desc, notProvided), fmt.Sprint(wp.People), when, owner)
 	}

@@ -185,7 +185,7 @@ func writeRACI(f *facts, d *doc) {
 				consulted[j] = consulted[j] || codes[j] == "C"
 			}
 			name := wp.Name
-			if p.milestone < 0 {
+			if p.milestone < 0 && len(f.phases) > 1 {
 				name += " (" + strings.ToLower(untiedPhase[:1]) + untiedPhase[1:] + ")"
 			}
 			check(wp.ID, name, codes)
@@ -214,8 +214,11 @@ func writeRACI(f *facts, d *doc) {
 	}
 
 	d.h(2, "Legend")
-	d.list("**R** Responsible: does the work.", "**A** Accountable: approves the result; one per row.",
-		"**C** Consulted: gives input before decisions.", "**I** Informed: told of progress and decisions.",
-		"**M1**, **M2**…: the milestone that closes phase 1, 2… of the Work Breakdown Structure.")
+	legend := []string{"**R** Responsible: does the work.", "**A** Accountable: approves the result; one per row.",
+		"**C** Consulted: gives input before decisions.", "**I** Informed: told of progress and decisions."}
+	if len(f.data.Milestones) > 0 {
+		legend = append(legend, "**M1**, **M2**…: the milestone that closes phase 1, 2… of the Work Breakdown Structure.")
+	}
+	d.list(legend...)
 	notesSection(d, f.phaseNotes)
 }

@@ -238,3 +238,22 @@ func TestRACIConsultsRiskOwners(t *testing.T) {
 		assert.Equal(t, want, r[k], r[1])
 	}
 }
+
+// Without milestones there are no phases to invent: the WBS says so, and
+// the RACI has one row per deliverable and no sign-off rows.
+func TestWBSAndRACIWithoutMilestones(t *testing.T) {
+	t.Parallel()
+	req := scannerProject()
+	req.Project.Milestones = nil
+	wbs := generate(t, req, "work_breakdown_structure")
+	assert.Contains(t, wbs, "No milestones are given, so the work packages are not grouped into phases.")
+	phases := tableRows(t, wbs, "## Phases")
+	assert.Equal(t, []string{"Not tied to a milestone", "—", "1, 2, 3, 4, 5"}, phases[0][:3])
+	raci := generate(t, req, "raci_matrix")
+	var names []string
+	for _, r := range tableRows(t, raci, "## Matrix") {
+		names = append(names, r[1])
+	}
+	assert.Equal(t, []string{"Site survey", "Scanner procurement", "WMS integration", "Shift training", "Process documentation"}, names)
+	assert.NotContains(t, raci, "**M1**")
+}
