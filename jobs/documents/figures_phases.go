@@ -28,7 +28,9 @@ type phase struct {
 
 const untiedPhase = "Not tied to a milestone"
 
-// phaseOf maps each work package to its index in phases.
+// phasesOf returns the phases in order and, for each work package, the
+// index of its phase; notes name the requirements it had to ignore or could
+// not meet.
 func phasesOf(wbs []workPackage, ms []models.Milestone) (phases []phase, phaseOf []int, notes []string) {
 	byName := map[string]int{}
 	for i, wp := range wbs {

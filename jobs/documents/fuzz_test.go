@@ -39,7 +39,7 @@ func FuzzTemplateGenerator(f *testing.F) {
 		d.Risks = append(d.Risks, models.Risk{Description: text, Probability: p, Impact: i, Owner: name, Mitigation: text})
 		d.Deliverables = append(d.Deliverables, models.Deliverable{Name: text, Description: name, EffortDays: effort})
 		d.Stakeholders = append(d.Stakeholders, models.Stakeholder{Name: name, Role: text, Interest: p, Influence: i})
-		d.Milestones = append(d.Milestones, models.Milestone{Name: text, Date: name})
+		d.Milestones = append(d.Milestones, models.Milestone{Name: text, Date: name, Requires: []string{text, name}})
 		d.Assumptions = append(d.Assumptions, text)
 		c.Values = append(c.Values, text)
 		c.ComplianceStandards = append(c.ComplianceStandards, name)
