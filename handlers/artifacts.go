@@ -75,7 +75,7 @@ func (s *Server) artifactMarkdown(c *fiber.Ctx) error {
 		return err
 	}
 	c.Set(fiber.HeaderContentType, "text/markdown; charset=utf-8")
-	c.Set(fiber.HeaderContentDisposition, disposition("attachment", artifactFileName(a)+".md"))
+	c.Set(fiber.HeaderContentDisposition, disposition("attachment", artifactDownload(a, ".md")))
 	c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
 	return c.SendString(a.Markdown)
 }
@@ -94,7 +94,7 @@ func (s *Server) artifactDOCX(c *fiber.Ctx) error {
 		return fmt.Errorf("docx of artifact %s: %w", a.ID, err)
 	}
 	c.Set(fiber.HeaderContentType, docxType)
-	c.Set(fiber.HeaderContentDisposition, disposition("attachment", artifactFileName(a)+".docx"))
+	c.Set(fiber.HeaderContentDisposition, disposition("attachment", artifactDownload(a, ".docx")))
 	c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
 	return c.Send(b)
 }
@@ -102,6 +102,11 @@ func (s *Server) artifactDOCX(c *fiber.Ctx) error {
 // artifactFileName is a download's name without its extension, the same
 // for a single download and inside the zip.
 func artifactFileName(a *models.Artifact) string { return slugify(a.Title, a.DocumentType) }
+
+// artifactDownload is a document's download name with ext.
+func artifactDownload(a *models.Artifact, ext string) fileName {
+	return downloadName(a.Title, a.DocumentType, ext)
+}
 
 // artifactPage shows the document inside the app, with its provenance and
 // the other documents of its job.
@@ -192,7 +197,7 @@ func (s *Server) artifactStandalone(c *fiber.Ctx) error {
 	if c.QueryBool("download") {
 		kind = "attachment"
 	}
-	c.Set(fiber.HeaderContentDisposition, disposition(kind, artifactFileName(a)+".html"))
+	c.Set(fiber.HeaderContentDisposition, disposition(kind, artifactDownload(a, ".html")))
 	c.Set(fiber.HeaderContentSecurityPolicy, "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'self'")
 	c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
 	return render(c, pages.ArtifactPrint(vm))
@@ -233,11 +238,12 @@ func (s *Server) jobArtifactsZip(c *fiber.Ctx) error {
 	if len(arts) == 0 {
 		return Errorf(fiber.StatusNotFound, "no_documents", "job %s has no generated documents yet", job.ID)
 	}
-	name := "dossier"
+	// Named by project and run: downloads of two runs do not collide.
+	projectName := "dossier"
 	project, err := s.db.ProjectForUser(ctx, u.ID, job.ProjectID)
 	switch {
 	case err == nil:
-		name = slugify(project.Name, name)
+		projectName = project.Name
 	case errors.Is(err, models.ErrNotFound):
 		project = nil
 	default:
@@ -247,14 +253,14 @@ func (s *Server) jobArtifactsZip(c *fiber.Ctx) error {
 	for i := range arts {
 		docs[i] = artifactDetails{artifact: &arts[i], project: project, job: job}
 	}
-	return sendZip(c, name+"-documents.zip", docs)
+	return sendZip(c, downloadName(projectName, "dossier", fmt.Sprintf("-run-%d-documents.zip", job.RunNumber)), docs)
 }
 
 // sendZip answers with the documents as a zip attachment named filename.
-func sendZip(c *fiber.Ctx, filename string, docs []artifactDetails) error {
+func sendZip(c *fiber.Ctx, filename fileName, docs []artifactDetails) error {
 	var buf bytes.Buffer
 	if err := writeArtifactsZip(c.UserContext(), &buf, docs); err != nil {
-		return fmt.Errorf("zip %s: %w", filename, err)
+		return fmt.Errorf("zip %s: %w", filename.ascii, err)
 	}
 	c.Set(fiber.HeaderContentType, "application/zip")
 	c.Set(fiber.HeaderContentDisposition, disposition("attachment", filename))
@@ -386,9 +392,70 @@ func opensWithTitle(md string) bool {
 	return strings.HasPrefix(strings.TrimLeft(md, " \t\r\n"), "# ")
 }
 
-// disposition builds a Content-Disposition header value.
-func disposition(kind, filename string) string {
-	return mime.FormatMediaType(kind, map[string]string{"filename": filename})
+// fileName is a download's name: ascii, which every client takes, and
+// native, in the name's own script ("проект-альфа-…"), where it differs.
+type fileName struct{ ascii, native string }
+
+// downloadName names a download after s (a title, a project's name) with
+// suffix; fallback stands in when nothing of s is left.
+func downloadName(s, fallback, suffix string) fileName {
+	return fileName{ascii: slugify(s, fallback) + suffix, native: slugifyNative(s, fallback) + suffix}
+}
+
+// disposition builds a Content-Disposition header value: filename in
+// ASCII, and filename* (RFC 6266, RFC 8187) with the native name when it
+// differs, which browsers prefer.
+func disposition(kind string, n fileName) string {
+	v := mime.FormatMediaType(kind, map[string]string{"filename": n.ascii})
+	if n.native != "" && n.native != n.ascii {
+		v += "; filename*=UTF-8''" + encodeExtValue(n.native)
+	}
+	return v
+}
+
+// encodeExtValue percent-encodes s as an RFC 8187 ext-value's value: only
+// letters, digits and -._~ stay as they are.
+func encodeExtValue(s string) string {
+	var b strings.Builder
+	for _, c := range []byte(s) {
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '-', c == '.', c == '_', c == '~':
+			b.WriteByte(c)
+		default:
+			fmt.Fprintf(&b, "%%%02X", c)
+		}
+	}
+	return b.String()
+}
+
+// slugifyNative is slugify keeping the letters and digits of every script
+// ("Проект Альфа" becomes "проект-альфа", "Café" stays "café"), for the
+// filename* of a download.
+func slugifyNative(s, fallback string) string {
+	s = norm.NFC.String(s)
+	var b strings.Builder
+	dash, n := false, 0
+	for _, r := range strings.ToLower(s) {
+		if n == 80 {
+			break
+		}
+		if unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r) {
+			b.WriteRune(r)
+			dash = false
+			n++
+			continue
+		}
+		if b.Len() > 0 && !dash {
+			b.WriteByte('-')
+			dash = true
+			n++
+		}
+	}
+	out := strings.Trim(b.String(), "-")
+	if out == "" {
+		return slugify(fallback, "document")
+	}
+	return out
 }
 
 // slugify turns a title into a file name part: "Risk Register: Café

@@ -332,7 +332,7 @@ func TestArtifactsZip(t *testing.T) {
 		assert.Equal(t, "application/zip", resp.Header.Get("Content-Type"))
 		kind, name := dispositionOf(t, resp)
 		assert.Equal(t, "attachment", kind)
-		assert.Equal(t, "customer-portal-relaunch-documents.zip", name)
+		assert.Equal(t, "customer-portal-relaunch-run-1-documents.zip", name, "named by project and run")
 
 		raw := body(t, resp)
 		zr, err := zip.NewReader(bytes.NewReader(raw), int64(len(raw)))
@@ -554,6 +554,22 @@ func mustHTML(t *testing.T, sel *goquery.Selection) string {
 	h, err := sel.Html()
 	require.NoError(t, err)
 	return h
+}
+
+func TestSlugifyNative(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ in, fallback, want string }{
+		{"Risk Register: Customer Portal Relaunch", "x", "risk-register-customer-portal-relaunch"},
+		{"Café Zürich — Phase 2!", "x", "café-zürich-phase-2"},
+		{"Проект Альфа", "x", "проект-альфа"},
+		{"東京 プロジェクト", "x", "東京-プロジェクト"},
+		{"\"quoted\" / slashed\\", "x", "quoted-slashed"},
+		{"!!!", "budget_estimate", "budget-estimate"},
+		{strings.Repeat("я ", 60), "x", strings.TrimRight(strings.Repeat("я-", 40), "-")},
+	} {
+		assert.Equal(t, tc.want, slugifyNative(tc.in, tc.fallback), tc.in)
+	}
+	assert.Equal(t, "%D0%BF-a.zip", encodeExtValue("п-a.zip"))
 }
 
 func TestSlugify(t *testing.T) {

@@ -163,7 +163,7 @@ func (s *Server) documentsZip(c *fiber.Ctx) error {
 		}
 		docs = append(docs, d)
 	}
-	return sendZip(c, slugify(p.Name, "dossier")+"-latest-documents.zip", docs)
+	return sendZip(c, downloadName(p.Name, "dossier", "-latest-documents.zip"), docs)
 }
 
 func (s *Server) versionsAPI(c *fiber.Ctx) error {

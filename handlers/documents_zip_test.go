@@ -313,3 +313,47 @@ func TestProjectDocumentsZipIsInTheOpenAPIDocument(t *testing.T) {
 	assert.Contains(t, op.Responses["404"].Content, "application/json")
 	assert.Contains(t, op.Responses, "401")
 }
+
+// Downloads of a project named in another script keep its name: the
+// header's filename* (which browsers prefer) carries it, and filename an
+// ASCII name for the rest. A run's zip names its run.
+func TestDownloadNamesInTheirOwnScript(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d models.Dialect) {
+		b := setup(t, d)
+		c := b.apiClient(t)
+		g := generateDocuments(t, b.db, c.user)
+		ctx := context.Background()
+		p, err := b.db.ProjectForUser(ctx, c.user.ID, g.project.ID)
+		require.NoError(t, err)
+		p.Name = "Проект Альфа"
+		require.NoError(t, b.db.UpdateProject(ctx, p))
+		charter := g.artifact(t, "project_charter")
+		resp := c.postJSON(t, "/api/projects/"+p.ID+"/documents/project_charter/versions",
+			map[string]any{"markdown": "# Устав проекта: Проект Альфа\n\nТекст.\n", "baseArtifactId": charter.ID})
+		require.Equal(t, http.StatusCreated, resp.StatusCode)
+		var edit map[string]any
+		decodeBody(t, resp, &edit)
+
+		for _, tc := range []struct{ path, ascii, native string }{
+			{"/api/projects/" + p.ID + "/documents.zip", "dossier-latest-documents.zip", "проект-альфа-latest-documents.zip"},
+			{"/api/generation/jobs/" + g.job.ID + "/artifacts.zip", "dossier-run-1-documents.zip", "проект-альфа-run-1-documents.zip"},
+			{"/artifacts/" + edit["artifactId"].(string) + ".md", "project-charter.md", "устав-проекта-проект-альфа.md"},
+			{"/artifacts/" + edit["artifactId"].(string) + ".docx", "project-charter.docx", "устав-проекта-проект-альфа.docx"},
+		} {
+			resp := c.get(t, tc.path)
+			require.Equal(t, http.StatusOK, resp.StatusCode, tc.path)
+			h := resp.Header.Get("Content-Disposition")
+			assert.Contains(t, h, `filename=`+tc.ascii, tc.path)
+			assert.Contains(t, h, `filename*=UTF-8''`, tc.path)
+			_, name := dispositionOf(t, resp)
+			assert.Equal(t, tc.native, name, "%s: %s", tc.path, h)
+		}
+
+		// A Latin name needs no second name.
+		p.Name = "Café Relaunch"
+		require.NoError(t, b.db.UpdateProject(ctx, p))
+		resp = c.get(t, "/api/projects/"+p.ID+"/documents.zip")
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		assert.Equal(t, `attachment; filename*=UTF-8''caf%C3%A9-relaunch-latest-documents.zip`, strings.Replace(resp.Header.Get("Content-Disposition"), "filename=cafe-relaunch-latest-documents.zip; ", "", 1))
+	})
+}
