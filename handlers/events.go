@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html"
 	"log/slog"
 	"slices"
 	"strconv"
@@ -359,6 +360,21 @@ func (ls *liveStream) send(e *sse, up *events.SyncUpdate) (sent bool, err error)
 			}
 		}
 	}
+	for _, p := range st.Projects {
+		// A saved project's name, wherever the page names it (the
+		// project page's heading came with its activity, just above).
+		key := "p" + p.ID
+		if at, ok := ls.seen[key]; ok && at >= p.SyncPosition {
+			continue
+		}
+		ls.seen[key] = p.SyncPosition
+		if ls.view.Kind == "project" && ls.view.Arg == p.ID && up.Projects[p.ID] != nil {
+			continue
+		}
+		if err := e.event(partials.ProjectNameEvent(p.ID), []byte(html.EscapeString(p.Name))); err != nil {
+			return true, err
+		}
+	}
 	if ls.view.Kind == "document" {
 		if err := ls.sendNewerVersion(e, up); err != nil {
 			return true, err
@@ -491,6 +507,10 @@ func (h *eventHub) projectEvents(up *events.SyncUpdate, a *models.ProjectActivit
 	out := []namedEvent{
 		{"runs-" + a.ProjectID, renderBytes(partials.Runs(runsOf(a.ProjectID, a.Runs, time.Now())))},
 		{"library-" + a.ProjectID, renderBytes(partials.Library(libraryOf(a.ProjectID, a.Documents, a.Fingerprint)))},
+	}
+	if a.Name != "" {
+		// The heading follows a rename (and a resync brings it back).
+		out = append(out, namedEvent{partials.ProjectNameEvent(a.ProjectID), []byte(html.EscapeString(a.Name))})
 	}
 	up.Cache.Store(key, out)
 	return out

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"errors"
 	"io"
 	"time"
 
@@ -237,8 +238,16 @@ func (s *Server) updateProject(c *fiber.Ctx) error {
 	up := in.Project()
 	up.ID, up.UserID = p.ID, p.UserID
 	if err := s.db.UpdateProject(c.UserContext(), up); err != nil {
+		if !errors.Is(err, models.ErrNotFound) {
+			// It may have committed all the same (its COMMIT's answer
+			// lost): the tabs catch up on whatever the position says.
+			s.publishUser(p.UserID)
+		}
 		return err
 	}
+	// A save that changed the project moved the user's position: every
+	// open tab catches up (the library's out-of-date marks, the name).
+	s.publishUser(p.UserID)
 	return c.Redirect("/projects/"+p.ID+"?saved=updated", fiber.StatusSeeOther)
 }
 

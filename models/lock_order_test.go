@@ -244,3 +244,17 @@ func waitForLockWaits(t *testing.T, db *models.DB, n int) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// A project save that changes the project moves the owner's position
+// (migration 00018): it locks the owner's row before the project's, like
+// the group commit (lockJobsUsers, then lockJobsProjects).
+func TestProjectSaveWaitsForACommitOfTheSameUser(t *testing.T) {
+	db := modelstest.Open(t, models.Postgres)
+	u, p, _ := lockOrderJob(t, db, "project-save@example.com")
+	raceACommit(t, db, u.ID, func() error {
+		p.Name = "Renamed while a commit runs"
+		return db.UpdateProject(context.Background(), p)
+	}, func(commit *gorm.DB) error {
+		return commit.Exec(`SELECT id FROM projects WHERE id = ? FOR NO KEY UPDATE`, p.ID).Error
+	}, true)
+}

@@ -2,10 +2,12 @@ package models
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm"
 )
 
 // Project is a user's project: its data and company intelligence pack.
@@ -18,6 +20,9 @@ type Project struct {
 	CompanyIntelligencePack CompanyPack
 	CreatedAt               time.Time
 	UpdatedAt               time.Time
+	// SyncPosition is the owner's sync position when a save last changed
+	// what the project shows or is fingerprinted from (migration 00018).
+	SyncPosition int64
 }
 
 // CreateProject stores a new project for the user.
@@ -31,17 +36,34 @@ func (db *DB) CreateProject(ctx context.Context, p *Project) error {
 	return nil
 }
 
-// UpdateProject saves a project the user owns.
+// UpdateProject saves a project the user owns. A save that changes its
+// name, description, data or company pack moves the user's sync position
+// (migration 00018): tell the user's streams once it returns. The owner's
+// row is locked before the project's, the order every writer keeps (see
+// lockProjectVersions): the trigger takes it while the update holds the
+// project's row, and the group commit takes the two the other way round.
 func (db *DB) UpdateProject(ctx context.Context, p *Project) error {
-	res := db.g.WithContext(ctx).Model(&Project{}).Where("id = ? AND user_id = ?", p.ID, p.UserID).Updates(map[string]any{
-		"name": p.Name, "description": p.Description, "data": p.Data,
-		"company_intelligence_pack": p.CompanyIntelligencePack, "updated_at": time.Now().UTC(),
+	err := db.g.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := lockUsers(tx, db.Dialect, `?`, p.UserID); err != nil {
+			return fmt.Errorf("lock user: %w", err)
+		}
+		res := tx.Model(&Project{}).Where("id = ? AND user_id = ?", p.ID, p.UserID).Updates(map[string]any{
+			"name": p.Name, "description": p.Description, "data": p.Data,
+			"company_intelligence_pack": p.CompanyIntelligencePack, "updated_at": time.Now().UTC(),
+		})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return ErrNotFound
+		}
+		return nil
 	})
-	if res.Error != nil {
-		return fmt.Errorf("update project: %w", res.Error)
-	}
-	if res.RowsAffected == 0 {
-		return ErrNotFound
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return err
+	case err != nil:
+		return fmt.Errorf("update project: %w", err)
 	}
 	return nil
 }

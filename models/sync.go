@@ -52,9 +52,21 @@ type SyncState struct {
 	// From that no job wrote (a user's edit), in position order. A job's
 	// versions come with the job's own change, in Jobs.
 	Libraries []string
+	// Projects are the projects saved after From with a change to what
+	// they show or are fingerprinted from (a rename, new data: migration
+	// 00018), with their names at the read, in position order. Their
+	// libraries may mark other versions out of date, and their names show
+	// wherever the project is named.
+	Projects []ProjectChange
 	// ActiveJobs and Unread are the badge and the bell at To.
 	ActiveJobs int
 	Unread     int
+}
+
+// ProjectChange is a project's state as a catch-up carries it.
+type ProjectChange struct {
+	ID, Name     string
+	SyncPosition int64
 }
 
 // SyncPosition is the user's current position: a page rendered after
@@ -92,6 +104,7 @@ func (db *DB) SyncSince(ctx context.Context, userID string, since int64) (*SyncS
 	var jobs []Job
 	var notes []Notification
 	var edits []Artifact
+	var saved []Project
 	var err error
 	if since <= 0 || since > to || since < heads[0].SyncRemovedAt {
 		st.Reset = true
@@ -109,10 +122,14 @@ func (db *DB) SyncSince(ctx context.Context, userID string, since int64) (*SyncS
 			Order("sync_position").Limit(SyncReplayLimit + 1).Find(&edits).Error; err != nil {
 			return nil, fmt.Errorf("sync edited documents: %w", err)
 		}
-		st.Reset = len(jobs)+len(notes)+len(edits) > SyncReplayLimit
+		if err := q.Select("id", "name", "sync_position").Where("user_id = ? AND sync_position > ?", userID, since).
+			Order("sync_position").Limit(SyncReplayLimit + 1).Find(&saved).Error; err != nil {
+			return nil, fmt.Errorf("sync saved projects: %w", err)
+		}
+		st.Reset = len(jobs)+len(notes)+len(edits)+len(saved) > SyncReplayLimit
 	}
 	if st.Reset {
-		jobs, notes, edits = nil, nil, nil
+		jobs, notes, edits, saved = nil, nil, nil, nil
 		if err := q.Where("user_id = ? AND status IN ?", userID, []string{StatusQueued, StatusProcessing}).
 			Order("sync_position").Limit(syncBoardLimit).Find(&jobs).Error; err != nil {
 			return nil, fmt.Errorf("sync active jobs: %w", err)
@@ -136,6 +153,9 @@ func (db *DB) SyncSince(ctx context.Context, userID string, since int64) (*SyncS
 			st.Libraries = append(st.Libraries, a.ProjectID)
 		}
 	}
+	for _, p := range saved {
+		st.Projects = append(st.Projects, ProjectChange{ID: p.ID, Name: p.Name, SyncPosition: p.SyncPosition})
+	}
 	if st.ActiveJobs, err = db.CountActiveJobs(ctx, userID); err != nil {
 		return nil, fmt.Errorf("sync active count: %w", err)
 	}
@@ -145,11 +165,13 @@ func (db *DB) SyncSince(ctx context.Context, userID string, since int64) (*SyncS
 	return st, nil
 }
 
-// ChangesProject reports whether the project's runs or library may differ
-// between From and To: a reset, a changed job of the project, or a version
-// a user saved in it.
+// ChangesProject reports whether the project's runs, library or heading
+// may differ between From and To: a reset, a changed job of the project, a
+// version a user saved in it, or a save of the project itself (its library
+// marks the versions written from other data).
 func (st *SyncState) ChangesProject(projectID string) bool {
 	return st.Reset || slices.Contains(st.Libraries, projectID) ||
+		slices.ContainsFunc(st.Projects, func(p ProjectChange) bool { return p.ID == projectID }) ||
 		slices.ContainsFunc(st.Jobs, func(j JobSnapshot) bool { return j.Job.ProjectID == projectID })
 }
 
@@ -235,6 +257,9 @@ type ProjectActivity struct {
 	ProjectID string
 	Runs      []Job
 	Documents []DocumentVersion
+	// Name is the project's, for its page's heading ("" when the project
+	// is gone).
+	Name string
 	// Fingerprint is the project's current one: the library flags the
 	// documents written from other data (Artifact.ProjectChanged).
 	Fingerprint string
@@ -253,7 +278,7 @@ func (db *DB) ProjectActivity(ctx context.Context, userID, projectID string) (*P
 	p, err := db.ProjectForUser(ctx, userID, projectID)
 	switch {
 	case err == nil:
-		a.Fingerprint = p.Fingerprint()
+		a.Name, a.Fingerprint = p.Name, p.Fingerprint()
 	case !errors.Is(err, ErrNotFound):
 		return nil, fmt.Errorf("project fingerprint: %w", err)
 	}

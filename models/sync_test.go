@@ -439,3 +439,63 @@ func TestAResyncSaysWhetherItListsEveryUnshownNotification(t *testing.T) {
 		})
 	}
 }
+
+// A project save that changes its name, description, data or company pack
+// is a change of its own (migration 00018): it moves the owner's position
+// and stamps the project, and a catch-up from before it names the project
+// (with its name) and changes its activity. A save that changes none of
+// them, and a new run's number, move nothing.
+func TestSyncPositionsOfProjectSaves(t *testing.T) {
+	for _, d := range modelstest.Dialects(t) {
+		t.Run(modelstest.Name(d), func(t *testing.T) {
+			t.Parallel()
+			db := modelstest.Open(t, d)
+			ctx := context.Background()
+			pos := func(userID string) int64 {
+				p, err := db.SyncPosition(ctx, userID)
+				require.NoError(t, err)
+				return p
+			}
+			u, err := db.CreateUser(ctx, uuid.NewString()+"@example.com", "Ada", "x")
+			require.NoError(t, err)
+			other, err := db.CreateUser(ctx, uuid.NewString()+"@example.com", "Bob", "x")
+			require.NoError(t, err)
+			_, desc, data, pack := models.ExampleProject()
+			p := &models.Project{UserID: u.ID, Name: "Saved", Description: desc, Data: data, CompanyIntelligencePack: pack}
+			require.NoError(t, db.CreateProject(ctx, p))
+			quiet := newProject(t, db, u.ID)
+			require.Zero(t, pos(u.ID), "a new project is not (yet) a change")
+
+			require.NoError(t, db.UpdateProject(ctx, p))
+			assert.Zero(t, pos(u.ID), "saved unchanged")
+			_, _, err = db.CreateJob(ctx, models.NewJob{UserID: u.ID, ProjectID: p.ID, Documents: []string{"risk_register"}})
+			require.NoError(t, err)
+			require.Equal(t, int64(1), pos(u.ID), "the job, not its run number")
+
+			for i, change := range []func(*models.Project){
+				func(p *models.Project) { p.Name = "Renamed" },
+				func(p *models.Project) { p.Description += " More." },
+				func(p *models.Project) { p.Data.Risks[0].Description += " again" },
+				func(p *models.Project) { p.CompanyIntelligencePack.Industry += " and more" },
+			} {
+				change(p)
+				require.NoError(t, db.UpdateProject(ctx, p))
+				at := int64(2 + i)
+				assert.Equal(t, at, pos(u.ID), "change %d moves the position", i)
+				st, err := db.SyncSince(ctx, u.ID, at-1)
+				require.NoError(t, err)
+				assert.False(t, st.Reset)
+				assert.Equal(t, []models.ProjectChange{{ID: p.ID, Name: p.Name, SyncPosition: at}}, st.Projects)
+				assert.True(t, st.ChangesProject(p.ID))
+				assert.False(t, st.ChangesProject(quiet.ID))
+			}
+			assert.Zero(t, pos(other.ID), "only the owner's")
+			st, err := db.SyncSince(ctx, u.ID, pos(u.ID))
+			require.NoError(t, err)
+			assert.Empty(t, st.Projects, "nothing after the saves")
+			a, err := db.ProjectActivity(ctx, u.ID, p.ID)
+			require.NoError(t, err)
+			assert.Equal(t, "Renamed", a.Name, "the project page's heading comes with its activity")
+		})
+	}
+}

@@ -177,6 +177,19 @@ func mergeSync(old, u *SyncUpdate) *SyncUpdate {
 			st.Libraries = append(st.Libraries, id)
 		}
 	}
+	saved := map[string]int{}
+	for _, list := range [][]models.ProjectChange{a.Projects, n.Projects} {
+		for _, p := range list {
+			if i, ok := saved[p.ID]; ok {
+				if p.SyncPosition >= st.Projects[i].SyncPosition {
+					st.Projects[i] = p
+				}
+				continue
+			}
+			saved[p.ID] = len(st.Projects)
+			st.Projects = append(st.Projects, p)
+		}
+	}
 	board := u.Board
 	if board == nil {
 		board = old.Board
@@ -284,7 +297,7 @@ func (b *Broker) processUser(ctx context.Context, userID string) {
 		subs = append(subs, s)
 	}
 	b.mu.Unlock()
-	if len(st.Jobs) == 0 && len(st.Notifications) == 0 && len(st.Libraries) == 0 && board == nil && !st.Reset {
+	if len(st.Jobs) == 0 && len(st.Notifications) == 0 && len(st.Libraries) == 0 && len(st.Projects) == 0 && board == nil && !st.Reset {
 		return // nothing visible changed (a duplicate or late event)
 	}
 	u := &SyncUpdate{State: st, Board: board, Projects: projects, Cache: &sync.Map{}}
