@@ -359,18 +359,22 @@ func (ls *liveStream) send(e *sse, up *events.SyncUpdate) (sent bool, err error)
 				return true, err
 			}
 		}
+		if st.Reset && a.Name != "" {
+			// A resync carries no saved projects: the heading comes from
+			// the activity.
+			if err := e.event(partials.ProjectNameEvent(a.ProjectID), []byte(html.EscapeString(a.Name))); err != nil {
+				return true, err
+			}
+		}
 	}
 	for _, p := range st.Projects {
 		// A saved project's name, wherever the page names it (the
-		// project page's heading came with its activity, just above).
+		// project page's heading, lists, ...): a rename in another tab.
 		key := "p" + p.ID
 		if at, ok := ls.seen[key]; ok && at >= p.SyncPosition {
 			continue
 		}
 		ls.seen[key] = p.SyncPosition
-		if ls.view.Kind == "project" && ls.view.Arg == p.ID && up.Projects[p.ID] != nil {
-			continue
-		}
 		if err := e.event(partials.ProjectNameEvent(p.ID), []byte(html.EscapeString(p.Name))); err != nil {
 			return true, err
 		}
@@ -507,10 +511,6 @@ func (h *eventHub) projectEvents(up *events.SyncUpdate, a *models.ProjectActivit
 	out := []namedEvent{
 		{"runs-" + a.ProjectID, renderBytes(partials.Runs(runsOf(a.ProjectID, a.Runs, time.Now())))},
 		{"library-" + a.ProjectID, renderBytes(partials.Library(libraryOf(a.ProjectID, a.Documents, a.Fingerprint)))},
-	}
-	if a.Name != "" {
-		// The heading follows a rename (and a resync brings it back).
-		out = append(out, namedEvent{partials.ProjectNameEvent(a.ProjectID), []byte(html.EscapeString(a.Name))})
 	}
 	up.Cache.Store(key, out)
 	return out
