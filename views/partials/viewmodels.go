@@ -207,3 +207,16 @@ func (vm JobCardVM) Heading() string {
 	}
 	return vm.ProjectName
 }
+
+// HeadingAfterName is the heading past the project's name ("· Run #2",
+// without the space templ puts back between the name and it), when the
+// heading opens with it: the card shows the name through ProjectName, so
+// that a rename in another tab reaches it.
+func (vm JobCardVM) HeadingAfterName() (string, bool) {
+	h := vm.Heading()
+	if vm.ProjectID == "" || vm.ProjectName == "" || !strings.HasPrefix(h, vm.ProjectName) {
+		return "", false
+	}
+	rest := strings.TrimLeft(h[len(vm.ProjectName):], " ")
+	return rest, rest != ""
+}
