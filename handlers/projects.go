@@ -207,6 +207,8 @@ func (s *Server) projectPage(c *fiber.Ctx) error {
 		vm.Flash = "Project imported."
 	case "updated":
 		vm.Flash = "Changes saved."
+	case "unchanged":
+		vm.Flash = "No changes to save."
 	}
 	setView(c, liveView{Kind: "project", Arg: p.ID}) // runs and library stay live
 	return s.page(c, p.Name, "projects", pages.Project(vm))
@@ -237,6 +239,11 @@ func (s *Server) updateProject(c *fiber.Ctx) error {
 	}
 	up := in.Project()
 	up.ID, up.UserID = p.ID, p.UserID
+	if up.Fingerprint() == p.Fingerprint() {
+		// Nothing to store: the project keeps its time of last change
+		// (the lists' order) and no tab needs to hear of it.
+		return c.Redirect("/projects/"+p.ID+"?saved=unchanged", fiber.StatusSeeOther)
+	}
 	if err := s.db.UpdateProject(c.UserContext(), up); err != nil {
 		if !errors.Is(err, models.ErrNotFound) {
 			// It may have committed all the same (its COMMIT's answer

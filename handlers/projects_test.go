@@ -626,3 +626,37 @@ func TestProjectFormKeepsLineBreaksOfOneLineFields(t *testing.T) {
 		assert.Equal(t, want.Data, got.Data)
 	})
 }
+
+// A project saved from the form without a change stores nothing: it keeps
+// its time of last change, so the lists (the most recently changed first)
+// keep their order, and the page says there was nothing to save.
+func TestProjectSavedUnchangedKeepsItsPlace(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d models.Dialect) {
+		b := setup(t, d)
+		c := b.user(t)
+		older := createProject(t, c, "Older")
+		newer := createProject(t, c, "Newer")
+		ctx := context.Background()
+		before, err := b.db.ProjectForUser(ctx, c.user.ID, older.ID)
+		require.NoError(t, err)
+
+		form := formValues(page(t, c.get(t, "/projects/"+older.ID+"/edit")), `[data-testid="project-form"]`)
+		resp := c.submit(t, "/projects/"+older.ID, form)
+		require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+		assert.Contains(t, testID(page(t, c.get(t, resp.Header.Get("Location"))), "flash").Text(), "No changes to save")
+		after, err := b.db.ProjectForUser(ctx, c.user.ID, older.ID)
+		require.NoError(t, err)
+		assert.True(t, before.UpdatedAt.Equal(after.UpdatedAt), "updatedAt %v, was %v", after.UpdatedAt, before.UpdatedAt)
+		var list []map[string]any
+		decodeBody(t, c.get(t, "/api/projects"), &list)
+		require.Len(t, list, 2)
+		assert.Equal(t, newer.ID, list[0]["id"], "the project saved unchanged did not move up")
+
+		// A real change moves it up, and says so.
+		resp = c.submit(t, "/projects/"+older.ID, form.set("name", "Older, renamed"))
+		require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+		assert.Contains(t, testID(page(t, c.get(t, resp.Header.Get("Location"))), "flash").Text(), "Changes saved")
+		decodeBody(t, c.get(t, "/api/projects"), &list)
+		assert.Equal(t, older.ID, list[0]["id"])
+	})
+}
