@@ -166,3 +166,76 @@ func TestAmountsOutOfRangeSaySo(t *testing.T) {
 		assert.NotContains(t, e.Message, "Go struct", amount)
 	}
 }
+
+// A number no float holds is named by its whole path, index included: a
+// client could not tell which deliverable was wrong from
+// "data.deliverables.effortDays".
+func TestOutOfRangeNumbersNameTheirIndex(t *testing.T) {
+	b := pagesSetup(t, models.SQLite, nil)
+	c := b.user(t)
+	resp := c.postJSON(t, "/api/projects", `{"name":"x","data":{"deliverables":[{"name":"a","effortDays":1},{"name":"b","effortDays":1e400}]}}`)
+	require.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode)
+	assert.Equal(t, map[string]string{"data.deliverables[1].effortDays": "is out of range"}, errorOf(t, resp).Error.Fields)
+}
+
+// A JSON escape of a lone UTF-16 surrogate (\ud800 without its pair) is
+// text that is not Unicode: encoding/json would store U+FFFD in its place
+// without a word, so it is refused as bytes that are not UTF-8 are. Pairs,
+// and a backslash escaped before "u", are text.
+func TestLoneSurrogateEscapesAreRefused(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d models.Dialect) {
+		b := setup(t, d)
+		c := b.apiClient(t)
+		for body, field := range map[string]string{
+			`{"name":"bad \ud800 name"}`:                           "name",
+			`{"name":"bad \udc00\ud800 order"}`:                    "name",
+			`{"name":"ok","description":"end \udbff"}`:             "description",
+			`{"name":"ok","data":{"objectives":["a","b \ud83d"]}}`: "data.objectives[1]",
+		} {
+			resp := c.postJSON(t, "/api/projects", body)
+			require.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode, body)
+			assert.Contains(t, errorOf(t, resp).Error.Fields, field, body)
+		}
+		var list []map[string]any
+		decodeBody(t, c.get(t, "/api/projects"), &list)
+		assert.Empty(t, list, "nothing is stored")
+
+		for body, want := range map[string]string{
+			`{"name":"pair \ud83d\ude00"}`:    "pair 😀",
+			`{"name":"escaped \\ud800 text"}`: `escaped \ud800 text`,
+			`{"name":"given \ufffd as is"}`:   "given \ufffd as is",
+		} {
+			resp := c.postJSON(t, "/api/projects", body)
+			require.Equal(t, http.StatusCreated, resp.StatusCode, body)
+			var p map[string]any
+			decodeBody(t, resp, &p)
+			assert.Equal(t, want, p["name"], body)
+		}
+
+		// A document's text too.
+		g := generateDocuments(t, b.db, c.user)
+		risk := g.artifact(t, "risk_register")
+		resp := c.postJSON(t, "/api/projects/"+g.project.ID+"/documents/risk_register/versions",
+			`{"markdown":"# Risks\n\nBroken \ud800 text.","baseArtifactId":"`+risk.ID+`"}`)
+		require.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode)
+		assert.Contains(t, errorOf(t, resp).Error.Fields, "markdown")
+	})
+}
+
+func TestHasLoneSurrogate(t *testing.T) {
+	t.Parallel()
+	for body, want := range map[string]bool{
+		`"plain"`:                   false,
+		`"\u00e9"`:                  false,
+		`"\ud83d\ude00"`:            false,
+		`"\uD83D\uDE00"`:            false,
+		`"\ud83d"`:                  true,
+		`"\ude00"`:                  true,
+		`"\ud83d\u0041"`:            true,
+		`"\\ud83d"`:                 false,
+		`"\\\ud83d"`:                true,
+		`["\ud83d\ude00","\udfff"]`: true,
+	} {
+		assert.Equal(t, want, hasLoneSurrogate([]byte(body)), body)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"mime"
 	"net/mail"
 	"reflect"
@@ -118,7 +119,7 @@ func decodeJSONBytes(body []byte, dst any) error {
 		return &Error{Status: fiber.StatusUnprocessableEntity, Code: "validation_failed", Message: "the body must be a JSON object"}
 	}
 	var fields models.FieldErrors
-	checkTypes(raw, t, "", &fields)
+	checkTypes(raw, t, "", &fields, hasLoneSurrogate(body))
 	if err := validationFailed(&fields); err != nil {
 		return err
 	}
@@ -253,7 +254,11 @@ var stringForm = reflect.TypeFor[interface{ AcceptsString() }]()
 // decoded into, and records every mismatch under its path. null is accepted
 // everywhere: encoding/json leaves the zero value. A string with a NUL
 // character is refused everywhere: PostgreSQL cannot store it.
-func checkTypes(v any, t reflect.Type, path string, fields *models.FieldErrors) {
+//
+// lone says the body escapes a lone UTF-16 surrogate (\ud800 without its
+// pair), which encoding/json turns into U+FFFD without a word: the strings
+// holding U+FFFD are then refused, as text that is not UTF-8 is.
+func checkTypes(v any, t reflect.Type, path string, fields *models.FieldErrors, lone bool) {
 	if v == nil {
 		return
 	}
@@ -267,7 +272,7 @@ func checkTypes(v any, t reflect.Type, path string, fields *models.FieldErrors) 
 	switch t.Kind() {
 	case reflect.Struct:
 		if str, ok := v.(string); ok && t.Implements(stringForm) {
-			checkTypes(str, reflect.TypeFor[string](), path, fields)
+			checkTypes(str, reflect.TypeFor[string](), path, fields, lone)
 			return
 		}
 		m, ok := v.(map[string]any)
@@ -277,7 +282,7 @@ func checkTypes(v any, t reflect.Type, path string, fields *models.FieldErrors) 
 		}
 		for key, val := range m {
 			if f, ok := jsonField(t, key); ok {
-				checkTypes(val, f.typ, joinPath(path, f.name), fields)
+				checkTypes(val, f.typ, joinPath(path, f.name), fields, lone)
 			}
 		}
 	case reflect.Map:
@@ -287,7 +292,7 @@ func checkTypes(v any, t reflect.Type, path string, fields *models.FieldErrors) 
 			return
 		}
 		for key, val := range m {
-			checkTypes(val, t.Elem(), joinPath(path, key), fields)
+			checkTypes(val, t.Elem(), joinPath(path, key), fields, lone)
 		}
 	case reflect.Slice, reflect.Array:
 		arr, ok := v.([]any)
@@ -296,7 +301,7 @@ func checkTypes(v any, t reflect.Type, path string, fields *models.FieldErrors) 
 			return
 		}
 		for i, val := range arr {
-			checkTypes(val, t.Elem(), path+"["+strconv.Itoa(i)+"]", fields)
+			checkTypes(val, t.Elem(), path+"["+strconv.Itoa(i)+"]", fields, lone)
 		}
 	case reflect.String:
 		s, ok := v.(string)
@@ -305,6 +310,8 @@ func checkTypes(v any, t reflect.Type, path string, fields *models.FieldErrors) 
 			fields.Add(name, "must be a string")
 		case strings.IndexByte(s, 0) >= 0:
 			fields.Add(name, "must not contain a NUL character")
+		case lone && strings.ContainsRune(s, utf8.RuneError):
+			fields.Add(name, "must be valid Unicode text: it escapes a lone UTF-16 surrogate (such as \\ud800 without its pair)")
 		}
 	case reflect.Bool:
 		if _, ok := v.(bool); !ok {
@@ -321,10 +328,56 @@ func checkTypes(v any, t reflect.Type, path string, fields *models.FieldErrors) 
 			fields.Add(name, "must be an integer")
 		}
 	case reflect.Float32, reflect.Float64:
-		if _, ok := v.(json.Number); !ok {
+		n, ok := v.(json.Number)
+		if !ok {
 			fields.Add(name, "must be a number")
+			return
+		}
+		if f, err := n.Float64(); err != nil || math.IsInf(f, 0) {
+			fields.Add(name, "is out of range")
 		}
 	}
+}
+
+// hasLoneSurrogate reports whether a JSON text escapes a UTF-16 surrogate
+// that is not part of a pair (\ud800 alone, or \udc00 first). Call it on
+// valid JSON: a backslash appears only in strings, each starting an escape.
+func hasLoneSurrogate(body []byte) bool {
+	if !bytes.Contains(body, []byte(`\u`)) {
+		return false
+	}
+	hex4 := func(i int) (rune, bool) {
+		if i+6 > len(body) || body[i] != '\\' || body[i+1] != 'u' {
+			return 0, false
+		}
+		n, err := strconv.ParseUint(string(body[i+2:i+6]), 16, 32)
+		return rune(n), err == nil
+	}
+	for i := 0; i < len(body); i++ {
+		if body[i] != '\\' || i+1 >= len(body) {
+			continue
+		}
+		if body[i+1] != 'u' {
+			i++ // \\, \" and the like: the next byte is not an escape
+			continue
+		}
+		r, ok := hex4(i)
+		if !ok {
+			continue
+		}
+		switch {
+		case r >= 0xD800 && r <= 0xDBFF:
+			if lo, ok := hex4(i + 6); ok && lo >= 0xDC00 && lo <= 0xDFFF {
+				i += 11 // the pair
+				continue
+			}
+			return true
+		case r >= 0xDC00 && r <= 0xDFFF:
+			return true
+		}
+		i += 5
+	}
+	return false
 }
 
 type fieldInfo struct {
