@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/PuerkitoBio/goquery"
@@ -492,4 +494,39 @@ func TestDocumentSaveSentTwiceIsOneVersion(t *testing.T) {
 		resp = api.postJSON(t, base, body)
 		assert.Equal(t, http.StatusConflict, resp.StatusCode, "the newer version is a run's, not this save")
 	})
+}
+
+// A document at the character limit fits in a request however a JSON
+// client escapes it: 200,000 characters outside the Basic Multilingual
+// Plane, each written as two \uXXXX escapes (as Python's json.dumps does),
+// are 2.4 MB, past the old 1 MiB body limit (a 413 that lost the text).
+func TestDocumentAtTheLimitFitsEscaped(t *testing.T) {
+	b := setup(t, models.SQLite)
+	c := b.apiClient(t)
+	g := generateDocuments(t, b.db, c.user)
+	risk := g.artifact(t, "risk_register")
+	md := "# Risks\n\n" + strings.Repeat("😀", maxDocumentChars-len("# Risks\n\n"))
+	require.Equal(t, maxDocumentChars, utf8.RuneCountInString(md))
+	var escaped strings.Builder
+	escaped.WriteString(`{"baseArtifactId":"` + risk.ID + `","markdown":"`)
+	for _, r := range md {
+		switch {
+		case r == '\n':
+			escaped.WriteString(`\n`)
+		case r > 0xFFFF:
+			hi, lo := utf16.EncodeRune(r)
+			fmt.Fprintf(&escaped, `\u%04x\u%04x`, hi, lo)
+		default:
+			escaped.WriteRune(r)
+		}
+	}
+	escaped.WriteString(`"}`)
+	require.Greater(t, escaped.Len(), 2_390_000)
+	resp := c.postJSON(t, "/api/projects/"+g.project.ID+"/documents/risk_register/versions", escaped.String())
+	require.Equal(t, http.StatusCreated, resp.StatusCode)
+	var v map[string]any
+	decodeBody(t, resp, &v)
+	a, err := b.db.ArtifactForUser(context.Background(), c.user.ID, v["artifactId"].(string))
+	require.NoError(t, err)
+	assert.Equal(t, md, a.Markdown)
 }

@@ -478,7 +478,7 @@ func TestProjectsAPIValidation(t *testing.T) {
 
 func TestOversizedBody(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, d models.Dialect) {
-		b := setup(t, d) // the default 1 MiB limit
+		b := setup(t, d) // the default limit
 		base := b.listen(t)
 		api, browser := b.apiClient(t), b.user(t)
 		for _, tc := range []struct {
@@ -491,14 +491,14 @@ func TestOversizedBody(t *testing.T) {
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				// The server must refuse from the headers alone.
-				resp := tc.c.announce(t, base, http.MethodPost, tc.path, 1<<20+1, tc.headers...)
+				resp := tc.c.announce(t, base, http.MethodPost, tc.path, DefaultBodyLimit+1, tc.headers...)
 				require.Equal(t, http.StatusRequestEntityTooLarge, resp.StatusCode)
 				assert.Equal(t, "body_too_large", errorOf(t, resp).Error.Code)
 			})
 		}
 		// Just under the limit is fine (and a long description is allowed up
 		// to its own limit, so this one is a 422, not a 413).
-		resp := api.postJSON(t, "/api/projects", fmt.Sprintf(`{"name": "big", "description": %q}`, strings.Repeat("x", 1<<20-100)))
+		resp := api.postJSON(t, "/api/projects", fmt.Sprintf(`{"name": "big", "description": %q}`, strings.Repeat("x", DefaultBodyLimit-100)))
 		assert.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode)
 		ps, err := b.db.Projects(context.Background(), api.user.ID)
 		require.NoError(t, err)

@@ -40,7 +40,7 @@ type Config struct {
 	ForegroundHeartbeat time.Duration
 	// ReadTimeout bounds reading a request (30 s by default).
 	ReadTimeout time.Duration
-	// BodyLimit caps request bodies.
+	// BodyLimit caps request bodies (DefaultBodyLimit).
 	BodyLimit int
 	// LoginRate is the number of failed log-ins per client address and
 	// minute (sign-ups: attempts per client address and minute).
@@ -115,7 +115,7 @@ func NewServer(cfg Config, db *models.DB, jobs Jobs, broker *events.Broker, gen 
 		cfg.ReadTimeout = 30 * time.Second
 	}
 	if cfg.BodyLimit == 0 {
-		cfg.BodyLimit = 1 << 20
+		cfg.BodyLimit = DefaultBodyLimit
 	}
 	if cfg.LoginRate == 0 {
 		cfg.LoginRate = 10
@@ -151,3 +151,10 @@ func (s *Server) CloseStreams() {
 		close(s.done)
 	}
 }
+
+// DefaultBodyLimit caps request bodies: 2.5 MiB, so that a document at its
+// limit (maxDocumentChars) fits however a JSON client writes it. Many
+// escape every character outside ASCII (Python's json.dumps does): a
+// character outside the Basic Multilingual Plane becomes two \uXXXX
+// escapes, 12 bytes, and 200,000 of them 2.4 MB.
+const DefaultBodyLimit = 5 << 19
