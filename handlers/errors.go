@@ -118,6 +118,9 @@ func markUnread(next func(*fasthttp.RequestCtx, error)) func(*fasthttp.RequestCt
 	}
 }
 
+// isAPIPath reports whether p is the JSON API's: /api and below it.
+func isAPIPath(p string) bool { return p == "/api" || strings.HasPrefix(p, "/api/") }
+
 // wantsJSON reports whether the client should get the JSON error shape
 // rather than an HTML page.
 func wantsJSON(c *fiber.Ctx) bool {
@@ -129,7 +132,7 @@ func wantsJSON(c *fiber.Ctx) bool {
 		// browser shows the JSON as text.
 		return true
 	}
-	if strings.HasPrefix(c.Path(), "/api/") {
+	if isAPIPath(c.Path()) {
 		return true
 	}
 	if strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEApplicationJSON) {

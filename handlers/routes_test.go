@@ -41,11 +41,18 @@ func TestWrongMethodIsMethodNotAllowed(t *testing.T) {
 	assert.Equal(t, http.StatusOK, resp.StatusCode, "a GET route answers HEAD")
 
 	for _, method := range []string{http.MethodGet, http.MethodDelete} {
-		resp := c.do(t, method, "/api/no-such-thing", nil)
-		require.Equal(t, http.StatusNotFound, resp.StatusCode, method)
-		assert.Empty(t, resp.Header.Get("Allow"), method)
-		assert.Equal(t, "not_found", errorOf(t, resp).Error.Code, method)
+		for _, path := range []string{"/api/no-such-thing", "/api", "/api/"} {
+			resp := c.do(t, method, path, nil)
+			require.Equal(t, http.StatusNotFound, resp.StatusCode, "%s %s", method, path)
+			assert.Empty(t, resp.Header.Get("Allow"), method)
+			assert.Equal(t, "not_found", errorOf(t, resp).Error.Code, "%s %s: the JSON error shape", method, path)
+		}
 	}
+	// Without credentials, /api is the API's too: a 401 in the JSON shape,
+	// not a redirect to the login page.
+	resp = (&client{b: b}).do(t, http.MethodGet, "/api", nil)
+	require.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+	assert.Equal(t, "unauthorized", errorOf(t, resp).Error.Code)
 }
 
 // A method the server does not know at all is a 501 in the error shape (a

@@ -26,7 +26,7 @@ const (
 // pagePosition reads the user's position for a page, before its handler
 // reads anything else.
 func (s *Server) pagePosition(c *fiber.Ctx) error {
-	if c.Method() == fiber.MethodGet && !isStream(c) && !strings.HasPrefix(c.Path(), "/api/") {
+	if c.Method() == fiber.MethodGet && !isStream(c) && !isAPIPath(c.Path()) {
 		if u := currentUser(c); u != nil {
 			if pos, err := s.db.SyncPosition(c.UserContext(), u.ID); err == nil {
 				c.Locals(localPosition, pos)
