@@ -60,8 +60,15 @@ func (h *eventHub) JobStream(c *fiber.Ctx) error {
 		return ErrUnauthorized
 	}
 	userID, jobID := strings.Clone(u.ID), strings.Clone(c.Params("id"))
-	asJSON := c.Query("format") == "json"
-	since := resumeFrom(c)
+	format := c.Query("format")
+	if format != "" && format != "json" {
+		return ValidationError(map[string]string{"format": "must be json, or absent for HTML fragments"})
+	}
+	asJSON := format == "json"
+	since, err := resumeFrom(c)
+	if err != nil {
+		return err
+	}
 
 	// Subscribe before reading, so that no change falls in between.
 	sub := h.s.broker.SubscribeJob(jobID)
@@ -191,7 +198,10 @@ func (h *eventHub) UserEvents(c *fiber.Ctx) error {
 		return ErrUnauthorized
 	}
 	userID := strings.Clone(u.ID)
-	since := resumeFrom(c)
+	since, err := resumeFrom(c)
+	if err != nil {
+		return err
+	}
 	view := parseView(strings.Clone(c.Query("view")))
 
 	drafts, err := h.viewDrafts(c.UserContext(), userID, view) // events_drafts.go

@@ -523,3 +523,23 @@ func TestSavedEditPushesTheProjectsLibrary(t *testing.T) {
 		edit(t, a, b)
 	})
 }
+
+// A stream's query that is not one of its values is a 422 before any
+// streaming, not a silent default: ?format=xml sent HTML fragments, and
+// ?since=abc every change from the start.
+func TestStreamQueryValuesAreChecked(t *testing.T) {
+	b := setup(t, models.SQLite)
+	c := b.apiClient(t)
+	g := generateDocuments(t, b.db, c.user)
+	for path, field := range map[string]string{
+		"/api/generation/jobs/stream/" + g.job.ID + "?format=xml":  "format",
+		"/api/generation/jobs/stream/" + g.job.ID + "?format=JSON": "format",
+		"/api/generation/jobs/stream/" + g.job.ID + "?since=abc":   "since",
+		"/api/generation/jobs/stream/" + g.job.ID + "?since=-1":    "since",
+		"/events?since=abc": "since",
+	} {
+		resp := c.get(t, path, "Accept", "text/event-stream")
+		require.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode, path)
+		assert.Contains(t, errorOf(t, resp).Error.Fields, field, path)
+	}
+}

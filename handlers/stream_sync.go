@@ -155,11 +155,21 @@ func streamURL(c *fiber.Ctx) string {
 
 // resumeFrom is the position a stream resumes from: the later of the URL's
 // (the page's, kept current by the page script across reconnects) and the
-// browser's Last-Event-ID (its own reconnects).
-func resumeFrom(c *fiber.Ctx) int64 {
-	since, _ := strconv.ParseInt(c.Query("since"), 10, 64)
+// browser's Last-Event-ID (its own reconnects). A ?since that is not a
+// position is a 422: a client that sent one would otherwise get every
+// change from the start without knowing why. The header, which browsers
+// send back as they got it, is read leniently.
+func resumeFrom(c *fiber.Ctx) (int64, error) {
+	var since int64
+	if q := c.Query("since"); q != "" {
+		n, err := strconv.ParseInt(q, 10, 64)
+		if err != nil || n < 0 {
+			return 0, ValidationError(map[string]string{"since": "must be a position: a whole number, 0 or more"})
+		}
+		since = n
+	}
 	if last, err := strconv.ParseInt(strings.TrimSpace(c.Get("Last-Event-ID")), 10, 64); err == nil && last > since {
 		since = last
 	}
-	return since
+	return since, nil
 }
