@@ -219,3 +219,61 @@ func TestNULInSignupAndTokenNames(t *testing.T) {
 		assert.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode)
 	})
 }
+
+// A deliverable's owner is free text like a risk's: trimmed, at most 200
+// characters, a string, checked at every entry point under its JSON path,
+// stored and returned by the API, and left out of the JSON when empty.
+func TestDeliverableOwner(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d models.Dialect) {
+		b := setup(t, d)
+		api := b.apiClient(t)
+		p := api.project(t, "Owned")
+		for _, tc := range []struct {
+			name, path, body, field, msg string
+		}{
+			{"too long", "/api/projects", `{"name": "x", "data": {"deliverables": [{"name": "Build", "owner": "` + strings.Repeat("o", 201) + `"}]}}`,
+				"data.deliverables[0].owner", "must be at most 200 characters"},
+			{"not text", "/api/projects", `{"name": "x", "data": {"deliverables": [{"name": "Build"}, {"name": "Test", "owner": 7}]}}`,
+				"data.deliverables[1].owner", "must be a string"},
+			{"a list", "/api/projects", `{"name": "x", "data": {"deliverables": [{"name": "Build", "owner": ["Ada"]}]}}`,
+				"data.deliverables[0].owner", "must be a string"},
+			{"job projectData", "/api/generation/jobs", `{"projectId": "` + p.ID + `", "projectData": {"deliverables": [{"name": "Build", "owner": "` + strings.Repeat("o", 201) + `"}]}}`,
+				"projectData.deliverables[0].owner", "must be at most 200 characters"},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				resp := api.postJSON(t, tc.path, tc.body)
+				require.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode)
+				e := errorOf(t, resp)
+				assert.Equal(t, map[string]string{tc.field: tc.msg}, e.Error.Fields)
+			})
+		}
+
+		// Stored trimmed and returned; an empty owner is not in the JSON.
+		resp := api.postJSON(t, "/api/projects", `{"name": "Owned", "data": {"deliverables": [
+			{"name": "Build", "owner": "  Platform team "}, {"name": "Test", "owner": ""}, {"name": "Docs"}]}}`)
+		require.Equal(t, http.StatusCreated, resp.StatusCode)
+		var created projectJSON
+		decodeBody(t, resp, &created)
+		assert.Equal(t, []models.Deliverable{{Name: "Build", Owner: "Platform team"}, {Name: "Test"}, {Name: "Docs"}}, created.Data.Deliverables)
+		resp = api.get(t, "/api/projects/"+created.ID)
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		raw, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		var got struct {
+			Data struct {
+				Deliverables []map[string]any `json:"deliverables"`
+			} `json:"data"`
+		}
+		require.NoError(t, json.Unmarshal(raw, &got))
+		require.Len(t, got.Data.Deliverables, 3)
+		assert.Equal(t, "Platform team", got.Data.Deliverables[0]["owner"])
+		assert.NotContains(t, got.Data.Deliverables[1], "owner")
+		assert.NotContains(t, got.Data.Deliverables[2], "owner")
+
+		// The JSON import keys its errors the same way.
+		c := b.user(t)
+		resp = c.postForm(t, "/projects/import", url.Values{"json": {`{"name": "x", "data": {"deliverables": [{"name": "Build", "owner": "` + strings.Repeat("o", 201) + `"}]}}`}})
+		require.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode)
+		assert.Contains(t, testID(page(t, resp), "import-errors").Text(), "data.deliverables[0].owner")
+	})
+}

@@ -84,7 +84,7 @@ func readProjectForm(c *fiber.Ctx) pages.ProjectForm {
 	}
 	for k, r := range next("deliverables") {
 		f.Deliverables = append(f.Deliverables, pages.DeliverableRow{Key: k, Name: r["name"], Description: r["description"], EffortDays: r["effortDays"],
-			People: r["people"], DependsOn: r["dependsOn"]})
+			People: r["people"], DependsOn: r["dependsOn"], Owner: r["owner"]})
 	}
 	for k, r := range next("milestones") {
 		f.Milestones = append(f.Milestones, pages.MilestoneRow{Key: k, Name: r["name"], Date: r["date"], Requires: r["requires"]})
@@ -175,7 +175,7 @@ func formInput(f pages.ProjectForm, fields *models.FieldErrors) models.ProjectIn
 		in.Data.Deliverables = append(in.Data.Deliverables, models.DeliverableInput{Name: r.Name, Description: r.Description,
 			EffortDays: num(pages.RowField("deliverables", r.Key, "effortDays"), r.EffortDays),
 			People:     whole(pages.RowField("deliverables", r.Key, "people"), r.People, "must be a whole number of people"),
-			DependsOn:  lines(r.DependsOn)})
+			DependsOn:  lines(r.DependsOn), Owner: r.Owner})
 	}
 	for _, r := range f.Milestones {
 		in.Data.Milestones = append(in.Data.Milestones, models.Milestone{Name: r.Name, Date: r.Date, Requires: lines(r.Requires)})
@@ -244,7 +244,7 @@ func projectForm(name, description string, d models.ProjectData, cp models.Compa
 			people = strconv.Itoa(x.People)
 		}
 		f.Deliverables = append(f.Deliverables, pages.DeliverableRow{Key: strconv.Itoa(i), Name: x.Name, Description: x.Description, EffortDays: eff,
-			People: people, DependsOn: j(x.DependsOn)})
+			People: people, DependsOn: j(x.DependsOn), Owner: x.Owner})
 	}
 	for i, x := range d.Milestones {
 		f.Milestones = append(f.Milestones, pages.MilestoneRow{Key: strconv.Itoa(i), Name: x.Name, Date: x.Date, Requires: j(x.Requires)})

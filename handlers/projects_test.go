@@ -84,6 +84,13 @@ func TestProjectExampleRoundTrip(t *testing.T) {
 		assert.Contains(t, facts, "4 Jan 2027")
 		assert.Equal(t, len(data.Risks), testID(doc, "risks").Find("tbody tr").Length())
 		assert.Equal(t, len(data.Deliverables), testID(doc, "deliverables").Find("tbody tr").Length())
+		var owners []string
+		testID(doc, "deliverable-owner").Each(func(_ int, s *goquery.Selection) { owners = append(owners, s.Text()) })
+		var want []string
+		for _, x := range data.Deliverables {
+			want = append(want, x.Owner)
+		}
+		assert.Equal(t, want, owners, "the deliverables table names each owner")
 		assert.Contains(t, testID(doc, "deliverables").Text(), "135 days in total")
 		assert.Contains(t, testID(doc, "company-pack").Text(), "Northwind Mutual")
 
@@ -91,10 +98,15 @@ func TestProjectExampleRoundTrip(t *testing.T) {
 		doc = page(t, c.get(t, "/projects"))
 		assert.Equal(t, "Customer Portal Relaunch", strings.TrimSpace(testID(doc, "project-link").Text()))
 
-		// The edit form round-trips too; change the name and a risk score.
+		// The edit form round-trips too; change the name, a risk score and
+		// the deliverables' owners (name one, clear another).
+		require.Empty(t, data.Deliverables[1].Owner)
+		require.NotEmpty(t, data.Deliverables[2].Owner)
 		doc = page(t, c.get(t, "/projects/"+p.ID+"/edit"))
 		form = formValues(doc, `[data-testid="project-form"]`)
-		form = form.set("name", "Portal Relaunch v2").set("data.risks[0].probability", "5")
+		assert.Equal(t, data.Deliverables[2].Owner, form.get("data.deliverables[2].owner"))
+		form = form.set("name", "Portal Relaunch v2").set("data.risks[0].probability", "5").
+			set("data.deliverables[1].owner", " Design team ").set("data.deliverables[2].owner", "")
 		resp = c.submit(t, "/projects/"+p.ID, form)
 		require.Equal(t, http.StatusSeeOther, resp.StatusCode)
 		p2, err := b.db.ProjectForUser(context.Background(), c.user.ID, p.ID)
@@ -102,6 +114,7 @@ func TestProjectExampleRoundTrip(t *testing.T) {
 		assert.Equal(t, "Portal Relaunch v2", p2.Name)
 		assert.Equal(t, 5, p2.Data.Risks[0].Probability)
 		data.Risks[0].Probability = 5
+		data.Deliverables[1].Owner, data.Deliverables[2].Owner = "Design team", ""
 		assert.Equal(t, data, p2.Data)
 	})
 }
@@ -117,6 +130,11 @@ func TestProjectFormRows(t *testing.T) {
 		assert.Regexp(t, `^data\.risks\[n[A-Za-z0-9_-]+\]\.description$`, name)
 		assert.Equal(t, 0, doc.Find("header").Length(), "a row is a fragment, not a page")
 		assert.Equal(t, http.StatusNotFound, c.get(t, "/projects/rows/nope").StatusCode)
+		// "Add deliverable" has an owner field, empty.
+		doc = page(t, c.get(t, "/projects/rows/deliverable", "HX-Request", "true"))
+		owner := doc.Find(`[data-testid="row-deliverable"] input[name$="].owner"]`)
+		require.Equal(t, 1, owner.Length())
+		assert.Equal(t, "", owner.AttrOr("value", ""))
 
 		// Rows come in page order with any keys; blank rows are dropped.
 		form := orderedForm{
@@ -127,6 +145,7 @@ func TestProjectFormRows(t *testing.T) {
 			{"data.risks[nAb-_1].description", "Second"}, {"data.risks[nAb-_1].probability", "1"}, {"data.risks[nAb-_1].impact", "4"},
 			{"data.deliverables[nX].name", "Build"}, {"data.deliverables[nX].effortDays", "2.5"},
 			{"data.deliverables[nY].name", "Test"}, {"data.deliverables[nY].people", "2"}, {"data.deliverables[nY].dependsOn", "Build\r\n\r\n"},
+			{"data.deliverables[nY].owner", "  QA team "},
 			{"data.milestones[0].name", "Go-live"}, {"data.milestones[0].date", "2027-05-01"}, {"data.milestones[0].requires", "Test"},
 			{"data.stakeholders[k1].name", "Sam"}, {"data.stakeholders[k1].interest", "5"}, {"data.stakeholders[k1].influence", "1"},
 			{"data.objectives[o1].text", " one "}, {"data.objectives[o1].goals", ""},
@@ -143,7 +162,7 @@ func TestProjectFormRows(t *testing.T) {
 		require.Len(t, ps, 1)
 		got := ps[0].Data
 		assert.Equal(t, []models.Risk{{Description: "First", Probability: 2, Impact: 3}, {Description: "Second", Probability: 1, Impact: 4}}, got.Risks)
-		assert.Equal(t, []models.Deliverable{{Name: "Build", EffortDays: 2.5}, {Name: "Test", People: 2, DependsOn: []string{"Build"}}}, got.Deliverables)
+		assert.Equal(t, []models.Deliverable{{Name: "Build", EffortDays: 2.5}, {Name: "Test", People: 2, DependsOn: []string{"Build"}, Owner: "QA team"}}, got.Deliverables)
 		assert.Equal(t, []models.Milestone{{Name: "Go-live", Date: "2027-05-01", Requires: []string{"Test"}}}, got.Milestones)
 		assert.Equal(t, []models.Stakeholder{{Name: "Sam", Interest: 5, Influence: 1}}, got.Stakeholders)
 		assert.Equal(t, []models.Objective{{Text: "one"}, {Text: "two", StrategicGoals: []string{"Save", "Grow"}}}, got.Objectives)
@@ -202,6 +221,8 @@ func TestProjectFormValidation(t *testing.T) {
 			{"rows need names", orderedForm{{"name", "P"}, {"data.deliverables[0].effortDays", "-1"}, {"data.milestones[x].date", "soon"}},
 				map[string]string{"data.deliverables[0].name": "Is required", "data.deliverables[0].effortDays": "zero or more",
 					"data.milestones[0].name": "Is required", "data.milestones[0].date": "YYYY-MM-DD"}},
+			{"deliverable owner too long", orderedForm{{"name", "P"}, {"data.deliverables[0].name", "Build"}, {"data.deliverables[0].owner", strings.Repeat("o", 201)}},
+				map[string]string{"data.deliverables[0].owner": "at most 200 characters"}},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				form := append(orderedForm{{"_csrf", c.csrf}}, tc.form...)

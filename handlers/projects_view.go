@@ -31,7 +31,7 @@ func projectView(p *models.Project) pages.ProjectView {
 	var total float64
 	for _, x := range d.Deliverables {
 		total += x.EffortDays
-		v.Deliverables = append(v.Deliverables, pages.DeliverableView{Name: x.Name, Description: x.Description, Effort: days(x.EffortDays)})
+		v.Deliverables = append(v.Deliverables, pages.DeliverableView{Name: x.Name, Description: x.Description, Effort: days(x.EffortDays), Owner: x.Owner})
 	}
 	if total > 0 {
 		v.TotalEffort = days(total)

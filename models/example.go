@@ -2,7 +2,9 @@ package models
 
 // ExampleProject is the realistic sample behind "Start from an example
 // project". The golden tests of the template generator are pinned to it, so
-// changing a number here changes the expected documents.
+// changing a number here changes the expected documents. Most deliverables
+// name an owner, two do not, so that its documents show both a named owner
+// and the project manager assumed in place of one.
 func ExampleProject() (name, description string, data ProjectData, pack CompanyPack) {
 	name = "Customer Portal Relaunch"
 	description = "Replace the ageing self-service portal with a mobile-first customer portal " +
@@ -38,15 +40,15 @@ func ExampleProject() (name, description string, data ProjectData, pack CompanyP
 			{Name: "Portal front end", Description: "Accessible, mobile-first claims journeys built on the design system", EffortDays: 40,
 				DependsOn: []string{"Discovery and UX research"}},
 			{Name: "Claims API integration", Description: "Read and write integration with the core claims system through the API gateway", EffortDays: 30,
-				DependsOn: []string{"Discovery and UX research"}, People: 2},
+				DependsOn: []string{"Discovery and UX research"}, People: 2, Owner: "Tomasz Nowak"},
 			{Name: "Secure messaging", Description: "Customer-to-adviser messaging with attachments and audit trail", EffortDays: 20,
-				DependsOn: []string{"Portal front end"}},
+				DependsOn: []string{"Portal front end"}, Owner: "Tomasz Nowak"},
 			{Name: "Data migration", Description: "Migration and reconciliation of 18 months of claim history", EffortDays: 12,
-				DependsOn: []string{"Claims API integration"}},
+				DependsOn: []string{"Claims API integration"}, Owner: "Tomasz Nowak"},
 			{Name: "Security and accessibility assurance", Description: "Penetration test, WCAG 2.1 AA audit and remediation", EffortDays: 10,
-				DependsOn: []string{"Portal front end", "Claims API integration", "Secure messaging"}},
+				DependsOn: []string{"Portal front end", "Claims API integration", "Secure messaging"}, Owner: "Priya Natarajan"},
 			{Name: "Launch and hypercare", Description: "Phased roll-out, contact-centre training and four weeks of hypercare", EffortDays: 8,
-				DependsOn: []string{"Security and accessibility assurance", "Data migration"}},
+				DependsOn: []string{"Security and accessibility assurance", "Data migration"}, Owner: "Contact-centre team leads"},
 		},
 		Milestones: []Milestone{
 			{Name: "Prototype validated with customers", Date: "2027-01-29", Requires: []string{"Discovery and UX research"}},

@@ -119,6 +119,9 @@ type Deliverable struct {
 	DependsOn []string `json:"dependsOn,omitempty"`
 	// People work on it at once; its duration is effort ÷ people. 0 means 1.
 	People int `json:"people,omitempty"`
+	// Owner is the person or team responsible for it, as free text. Without
+	// one the documents name the project manager, marked as an assumption.
+	Owner string `json:"owner,omitempty"`
 }
 
 // Milestone is a named date (ISO 8601). Requires names the deliverables

@@ -55,6 +55,7 @@ type DeliverableInput struct {
 	EffortDays  *float64 `json:"effortDays"`
 	DependsOn   []string `json:"dependsOn"`
 	People      *int     `json:"people"`
+	Owner       string   `json:"owner"`
 }
 
 type StakeholderInput struct {
@@ -257,9 +258,10 @@ func (d *DataInput) validateDeliverables(fe *FieldErrors, prefix string) {
 	for i := range d.Deliverables {
 		x := &d.Deliverables[i]
 		p := item(path, i)
-		x.Name, x.Description = t(x.Name), t(x.Description)
+		x.Name, x.Description, x.Owner = t(x.Name), t(x.Description), t(x.Owner)
 		required(fe, p+"name", x.Name, MaxNameChars)
 		checkText(fe, p+"description", x.Description, MaxTextChars)
+		checkText(fe, p+"owner", x.Owner, MaxNameChars)
 		switch e := x.EffortDays; {
 		case e == nil:
 		case !finite(*e) || *e < 0:
@@ -378,7 +380,7 @@ func (d *DataInput) ProjectData() ProjectData {
 	data.DayRate = d.DayRate.money()
 	for _, x := range d.Deliverables {
 		data.Deliverables = append(data.Deliverables, Deliverable{Name: x.Name, Description: x.Description,
-			EffortDays: orZero(x.EffortDays), DependsOn: x.DependsOn, People: orZero(x.People)})
+			EffortDays: orZero(x.EffortDays), DependsOn: x.DependsOn, People: orZero(x.People), Owner: x.Owner})
 	}
 	for _, x := range d.Stakeholders {
 		data.Stakeholders = append(data.Stakeholders, Stakeholder{Name: x.Name, Role: x.Role, Interest: orZero(x.Interest), Influence: orZero(x.Influence)})
@@ -408,7 +410,7 @@ func (d ProjectData) Input() DataInput {
 		in.DayRate = &MoneyInput{Amount: &b.Amount, Currency: b.Currency}
 	}
 	for _, x := range d.Deliverables {
-		di := DeliverableInput{Name: x.Name, Description: x.Description, EffortDays: &x.EffortDays, DependsOn: x.DependsOn}
+		di := DeliverableInput{Name: x.Name, Description: x.Description, EffortDays: &x.EffortDays, DependsOn: x.DependsOn, Owner: x.Owner}
 		if x.People != 0 {
 			di.People = &x.People
 		}

@@ -36,6 +36,9 @@ type workPackage struct {
 	// DependsOn holds the raw names of the deliverables this one waits for.
 	DependsOn []string
 	raw       string // the deliverable's name as given, for matching
+	// owner is the deliverable's owner as given, cleaned; "" when the data
+	// names none (deliverableOwner then names the project manager).
+	owner string
 }
 
 type subPackage struct {
@@ -52,7 +55,7 @@ func breakDown(in []models.Deliverable) ([]workPackage, []string) {
 	for i, d := range in {
 		id := strconv.Itoa(i + 1)
 		wp := workPackage{ID: id, Name: escOr(d.Name, "Deliverable "+id), Desc: esc(d.Description),
-			People: min(max(d.People, 1), models.MaxPeople), DependsOn: d.DependsOn, raw: d.Name}
+			People: min(max(d.People, 1), models.MaxPeople), DependsOn: d.DependsOn, raw: d.Name, owner: clean(d.Owner)}
 		e := d.EffortDays
 		switch {
 		case math.IsNaN(e) || math.IsInf(e, 0) || e < 0:

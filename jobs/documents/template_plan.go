@@ -77,7 +77,6 @@ func writeWBS(f *facts, d *doc) {
 
 	d.h(2, "Work package descriptions")
 	w := newTable("WBS ID", "Work package", "Description", "People", "Scheduled", "Owner").right(3)
-	owner := deliverableOwner(f)
 	for i, wp := range f.wbs {
 		when := "Not scheduled (no valid start date)"
 		if f.sched.ok {
@@ -88,27 +87,63 @@ func writeWBS(f *facts, d *doc) {
 		} else if f.sched.tooLong > 0 {
 			when = "Not scheduled (plan too long)"
 		}
-		w.row(wp.ID, wp.Name, cmpOr(wp.Desc, notProvided), fmt.Sprint(wp.People), when, owner)
+		w.row(wp.ID, wp.Name, cmpOr(wp.Desc, notProvided), fmt.Sprint(wp.People), when, deliverableOwner(f, wp))
 	}
 	w.write(d)
-	d.para(ownerNote(f))
+	if note := ownerNote(f); note != "" {
+		d.para(note)
+	}
 	d.para(fmt.Sprintf("Out-of-scope items (%d in the Scope Statement) have no work packages. Project management effort is included in each package's Plan and design part.", nonEmpty(f.data.ScopeOut)))
 	notesSection(d, f.phaseNotes, f.wbsNotes)
 }
 
-// deliverableOwner is who owns every work package: the project data has no
-// owner per deliverable, so the project manager answers for each one until
-// owners are named; ownerNote says so in every document that shows it.
-func deliverableOwner(f *facts) string {
+// deliverableOwner is who answers for a work package: the owner the project
+// data names (spelled as the stakeholder, sponsor or manager it matches, if
+// any), or else the project manager, marked as assumed: ownerNote says so
+// in every document that shows it.
+func deliverableOwner(f *facts, wp workPackage) string {
+	if o := wp.owner; o != "" {
+		for _, s := range f.stakeholders {
+			if strings.EqualFold(clean(s.Stakeholder.Name), o) || samePerson(o, s.Stakeholder.Name) {
+				return s.Name
+			}
+		}
+		switch {
+		case samePerson(o, f.data.Manager):
+			return f.manager
+		case samePerson(o, shortName(f.data.Sponsor)):
+			return f.sponsorShort
+		}
+		return esc(o)
+	}
 	if f.manager == "" {
 		return "Project manager (not named)"
 	}
 	return f.manager + " (assumed)"
 }
 
+// ownerNote explains the assumed owners, or is "" when every deliverable
+// has one.
 func ownerNote(f *facts) string {
-	return fmt.Sprintf("Owner: the project data names no owner for any deliverable, so the project manager (%s) is shown as the owner of every work package. This is an assumption, not an assignment: replace it with named owners before approval.",
-		cmpOr(f.manager, "not named"))
+	var unowned []string
+	for _, wp := range f.wbs {
+		if wp.owner == "" {
+			unowned = append(unowned, wp.Name)
+		}
+	}
+	switch len(unowned) {
+	case 0:
+		return ""
+	case len(f.wbs):
+		return fmt.Sprintf("Owner: the project data names no owner for any deliverable, so the project manager (%s) is shown as the owner of every work package. This is an assumption, not an assignment: replace it with named owners before approval.",
+			cmpOr(f.manager, "not named"))
+	}
+	their, owners := "their owner", "owners"
+	if len(unowned) == 1 {
+		their, owners = "its owner", "an owner"
+	}
+	return fmt.Sprintf("Owner: the project data names no owner for %s (%s), so the project manager (%s) is shown as %s. This is an assumption, not an assignment: name %s before approval.",
+		plural(len(unowned), "deliverable", "deliverables"), strings.Join(unowned, ", "), cmpOr(f.manager, "not named"), their, owners)
 }
 
 func share(part, total float64) float64 {

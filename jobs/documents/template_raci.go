@@ -2,6 +2,7 @@ package documents
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -9,17 +10,19 @@ import (
 // the phases of the WBS, each phase closed by its milestone's sign-off.
 // Columns are the people the project data names: the project manager, the
 // sponsor, every stakeholder, and risk owners who are none of these.
-//   - Deliverable rows: the deliverable's owner is Responsible (the data
-//     names no owner per deliverable, so that is the project manager, as in
-//     the WBS); the sponsor is Accountable, as the Scope Statement's
+//   - Deliverable rows: the deliverable's owner is Responsible (the owner
+//     the data names, matched to a column by name, case aside, or given a
+//     column of their own; without one, the project manager, as in the
+//     WBS); the sponsor is Accountable, as the Scope Statement's
 //     acceptance rule has the sponsor sign each deliverable off. A
 //     stakeholder is Consulted where their name or role shares a key term
 //     with the deliverable, a risk owner where a risk they own does;
-//     otherwise a stakeholder of high interest or influence is Informed.
+//     otherwise a stakeholder of high interest or influence is Informed,
+//     and so is the project manager on a deliverable someone else owns.
 //   - Milestone rows: the sponsor is Accountable for the sign-off and the
-//     project manager Responsible; everyone consulted on the phase's
-//     deliverables is Consulted, everyone else Informed (the Communication
-//     Plan reports every milestone to every stakeholder).
+//     project manager Responsible; everyone responsible for or consulted
+//     on the phase's deliverables is Consulted, everyone else Informed (the
+//     Communication Plan reports every milestone to every stakeholder).
 //
 // Without a sponsor the project manager is both ("A/R"), and the matrix
 // says that needs fixing.
@@ -31,7 +34,9 @@ type raciColumn struct {
 	risks    map[string]bool // from the descriptions of the risks they own
 	quadrant quadrant
 	listed   bool // is a stakeholder (not only a field)
-	riskOnly bool // named only as a risk owner
+	// person is the escaped name of a column that is none of the above,
+	// only a deliverable's or a risk's owner; its name adds why it is there.
+	person string
 }
 
 func raciColumns(f *facts) []raciColumn {
@@ -59,6 +64,12 @@ func raciColumns(f *facts) []raciColumn {
 		lead = append(lead, raciColumn{name: name, manager: true})
 	}
 	cols = append(lead, cols...)
+	// Deliverable owners who are nobody above get a column of their own.
+	for _, wp := range f.wbs {
+		if wp.owner != "" && ownerColumn(cols, wp.owner, f) < 0 {
+			cols = append(cols, raciColumn{name: esc(wp.owner) + " (deliverable owner)", person: esc(wp.owner)})
+		}
+	}
 	// Risk owners: their risks' terms join their column; an owner who is
 	// nobody above gets a column of their own.
 	for _, r := range f.data.Risks {
@@ -66,15 +77,9 @@ func raciColumns(f *facts) []raciColumn {
 		if owner == "" {
 			continue
 		}
-		k := -1
-		for i, c := range cols {
-			if c.ownsAs(owner, f) {
-				k = i
-				break
-			}
-		}
+		k := ownerColumn(cols, owner, f)
 		if k < 0 {
-			cols = append(cols, raciColumn{name: esc(owner) + " (risk owner)", riskOnly: true, risks: map[string]bool{}})
+			cols = append(cols, raciColumn{name: esc(owner) + " (risk owner)", person: esc(owner)})
 			k = len(cols) - 1
 		}
 		if cols[k].risks == nil {
@@ -87,29 +92,46 @@ func raciColumns(f *facts) []raciColumn {
 	return cols
 }
 
-// ownsAs reports whether owner, as written on a risk, is this column's person.
+// ownerColumn is the position of owner's column, or -1.
+func ownerColumn(cols []raciColumn, owner string, f *facts) int {
+	for i, c := range cols {
+		if c.ownsAs(owner, f) {
+			return i
+		}
+	}
+	return -1
+}
+
+// ownsAs reports whether owner, as written on a risk or a deliverable, is
+// this column's person.
 func (c raciColumn) ownsAs(owner string, f *facts) bool {
 	switch {
-	case c.riskOnly:
-		return strings.EqualFold(strings.TrimSuffix(c.name, " (risk owner)"), esc(owner))
+	case c.person != "":
+		return strings.EqualFold(c.person, esc(owner))
 	case c.manager && samePerson(owner, f.data.Manager), c.sponsor && samePerson(shortName(f.data.Sponsor), owner):
 		return true
 	}
 	return strings.EqualFold(c.name, esc(owner)) || samePerson(owner, unescapeTitle(c.name))
 }
 
-// deliverableCode is the column's role on one deliverable.
-func (c raciColumn) deliverableCode(wpTerms map[string]bool, anySponsor bool) string {
+// deliverableCode is the column's role on one deliverable. owns says the
+// column is the owner the deliverable names; owned, that it names one
+// (without one, the project manager owns it).
+func (c raciColumn) deliverableCode(wpTerms map[string]bool, owns, owned, anySponsor bool) string {
+	if !owned {
+		owns = c.manager
+	}
+	accountable := c.sponsor || c.manager && !anySponsor
 	switch {
-	case c.sponsor && c.manager, c.manager && !anySponsor:
+	case owns && accountable:
 		return "A/R"
-	case c.sponsor:
-		return "A"
-	case c.manager:
+	case owns:
 		return "R"
+	case accountable:
+		return "A"
 	case c.listed && shares(c.terms, wpTerms), shares(c.risks, wpTerms):
 		return "C"
-	case c.listed && c.quadrant != monitor:
+	case c.listed && c.quadrant != monitor, c.manager:
 		return "I"
 	default:
 		return "–"
@@ -136,9 +158,14 @@ func (c raciColumn) signOffCode(consulted, anySponsor bool) string {
 // writeRACI assigns roles per deliverable and milestone and checks that
 // every row has exactly one Accountable and at least one Responsible.
 func writeRACI(f *facts, d *doc) {
-	d.para("Rules: rows are the deliverables, grouped by the phases of the Work Breakdown Structure, each phase ending with its milestone's sign-off; columns are the project manager, the sponsor, the stakeholders and any other risk owner. " +
+	rules := "Rules: rows are the deliverables, grouped by the phases of the Work Breakdown Structure, each phase ending with its milestone's sign-off; columns are the project manager, the sponsor, the stakeholders and any other risk owner. " +
 		"On a deliverable, its owner is **R**esponsible and the sponsor **A**ccountable, as the sponsor signs each deliverable off (Scope Statement). A stakeholder is **C**onsulted where their name or role shares a key term with the deliverable, and anyone is Consulted where a risk they own does; otherwise stakeholders whose interest or influence is 4 or more are **I**nformed, and the rest have no role (–). " +
-		"On a milestone sign-off, the sponsor is Accountable and the project manager Responsible; whoever was consulted on the phase's deliverables is Consulted and everyone else Informed.")
+		"On a milestone sign-off, the sponsor is Accountable and the project manager Responsible; whoever was consulted on the phase's deliverables is Consulted and everyone else Informed."
+	if slices.ContainsFunc(f.wbs, func(wp workPackage) bool { return wp.owner != "" }) {
+		rules += " A deliverable's owner is the one the project data names, in the column of the person of that name (or a column of their own, marked deliverable owner), or else the project manager. " +
+			"The project manager is at least Informed on a deliverable someone else owns, and an owner is Consulted on the sign-off that closes their deliverable's phase."
+	}
+	d.para(rules)
 	if len(f.wbs) == 0 {
 		d.para("Deliverables: " + notProvided + " The matrix needs the deliverables from the Work Breakdown Structure.")
 		return
@@ -179,10 +206,14 @@ func writeRACI(f *facts, d *doc) {
 		for _, k := range p.packages {
 			wp := f.wbs[k]
 			wpTerms := keyTerms(wp.Name, wp.Desc) // escaping adds no letters
+			owner := -1
+			if wp.owner != "" {
+				owner = ownerColumn(cols, wp.owner, f)
+			}
 			codes := make([]string, len(cols))
 			for j, c := range cols {
-				codes[j] = c.deliverableCode(wpTerms, anySponsor)
-				consulted[j] = consulted[j] || codes[j] == "C"
+				codes[j] = c.deliverableCode(wpTerms, j == owner, owner >= 0, anySponsor)
+				consulted[j] = consulted[j] || codes[j] == "C" || codes[j] == "R"
 			}
 			name := wp.Name
 			if p.milestone < 0 && len(f.phases) > 1 {
@@ -200,7 +231,9 @@ func writeRACI(f *facts, d *doc) {
 		check(fmt.Sprintf("M%d", i+1), "_Sign-off: "+p.name+"_", codes)
 	}
 	t.write(d)
-	d.para(ownerNote(f))
+	if note := ownerNote(f); note != "" {
+		d.para(note)
+	}
 
 	d.h(2, "Checks")
 	if len(problems) == 0 {

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -328,19 +329,34 @@ func TestRACISponsorAccountable(t *testing.T) {
 	require.Equal(t, []string{"ID", "Deliverable or milestone", "Marco Rossi (project manager)", "Helena Brandt"}, header[:4])
 	rows := tableRows(t, md, "## Matrix")
 	require.Len(t, rows, 7+4) // deliverables and milestone sign-offs
+	_, _, data, _ := models.ExampleProject()
+	owners := map[string]string{}
+	for _, x := range data.Deliverables {
+		owners[x.Name] = x.Owner
+	}
 	byName := map[string][]string{}
 	for _, r := range rows {
-		assert.Equal(t, "R", r[2], r[1])
 		assert.Equal(t, "A", r[3], r[1])
 		assert.Equal(t, 1, strings.Count(strings.Join(r[2:], ","), "A"), r[1])
+		assert.Equal(t, 1, countCells(r[2:], "R"), "one Responsible on %s", r[1])
 		byName[r[1]] = r
+		// A deliverable's named owner is Responsible; the project manager
+		// is on the sign-offs and on the deliverables without one.
+		if owner := owners[strings.TrimSuffix(r[1], " (not tied to a milestone)")]; owner != "" {
+			k := slices.Index(header, owner)
+			require.GreaterOrEqual(t, k, 0, "%s has a column", owner)
+			assert.Equal(t, "R", r[k], r[1])
+			assert.Contains(t, []string{"C", "I"}, r[2], "the project manager on %s", r[1])
+		} else {
+			assert.Equal(t, "R", r[2], r[1])
+		}
 	}
-	// The CISO is consulted on both security-related deliverables and on
-	// the sign-offs of their phases.
+	// The CISO owns the security deliverable, is consulted on the other
+	// security-related one and on the sign-offs of their phases.
 	ciso := 5 // column of Priya Natarajan
 	assert.Equal(t, "Priya Natarajan", header[ciso])
 	assert.Equal(t, "C", byName["Secure messaging"][ciso])
-	assert.Equal(t, "C", byName["Security and accessibility assurance"][ciso])
+	assert.Equal(t, "R", byName["Security and accessibility assurance"][ciso])
 	assert.Equal(t, "C", byName["_Sign-off: Security sign-off_"][ciso])
 	assert.Equal(t, "I", byName["Discovery and UX research"][ciso])
 	assert.Equal(t, "I", byName["_Sign-off: Prototype validated with customers_"][ciso])
@@ -349,6 +365,17 @@ func TestRACISponsorAccountable(t *testing.T) {
 	assert.Equal(t, "Group marketing", header[mkt])
 	assert.Equal(t, "–", byName["Portal front end"][mkt])
 	assert.Equal(t, "I", byName["_Sign-off: Public launch_"][mkt])
+}
+
+// countCells counts the cells that are exactly code.
+func countCells(cells []string, code string) int {
+	n := 0
+	for _, c := range cells {
+		if c == code {
+			n++
+		}
+	}
+	return n
 }
 
 func TestExecutiveSummaryCitesFigures(t *testing.T) {

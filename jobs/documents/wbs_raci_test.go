@@ -179,9 +179,14 @@ func TestRACIComesFromTheData(t *testing.T) {
 			for _, r := range d.Risks {
 				people = append(people, r.Owner)
 			}
+			for _, x := range d.Deliverables {
+				if x.Owner != "" {
+					people = append(people, x.Owner)
+				}
+			}
 			for _, c := range cols {
 				base := c
-				for _, suffix := range []string{" (project manager)", " (sponsor)", " (risk owner)"} {
+				for _, suffix := range []string{" (project manager)", " (sponsor)", " (risk owner)", " (deliverable owner)"} {
 					base = strings.TrimSuffix(base, suffix)
 				}
 				assert.Contains(t, people, base, "column %q is a person the data names", c)
@@ -256,4 +261,89 @@ func TestWBSAndRACIWithoutMilestones(t *testing.T) {
 	}
 	assert.Equal(t, []string{"Site survey", "Scanner procurement", "WMS integration", "Shift training", "Process documentation"}, names)
 	assert.NotContains(t, raci, "**M1**")
+}
+
+// A deliverable's owner is Responsible on its row, in the column of the
+// stakeholder of that name (case aside) or in a column of their own; the
+// sponsor stays the single Accountable; the WBS names the owner, and the
+// project manager only where no owner is named, as an assumption.
+func TestDeliverableOwnersAreResponsible(t *testing.T) {
+	t.Parallel()
+	req := scannerProject()
+	d := req.Project.Deliverables
+	d[1].Owner = "Network contractor"       // Scanner procurement: nobody listed
+	d[2].Owner = "  it SERVICE desk "       // WMS integration: a stakeholder, other case
+	d[3].Owner = "warehouse shift managers" // Shift training
+	d[4].Owner = "Dana Okafor"              // Process documentation: the sponsor
+	// d[0], Site survey, names no owner.
+
+	raci := generate(t, req, "raci_matrix")
+	head := headerCells(t, raci, "## Matrix")
+	col := func(name string) int {
+		t.Helper()
+		k := slices.Index(head, name)
+		require.GreaterOrEqual(t, k, 0, "column %q in %v", name, head)
+		return k
+	}
+	pm, sponsor := col("Liam Chen"), col("Dana Okafor (sponsor)")
+	assert.Equal(t, 1, countCells(head, "Network contractor (deliverable owner)"), "one column for the owner nobody lists")
+	assert.NotContains(t, head, "it SERVICE desk (deliverable owner)")
+	want := map[string]struct {
+		owner int
+		code  string
+	}{
+		"Site survey":           {pm, "R"},
+		"Scanner procurement":   {col("Network contractor (deliverable owner)"), "R"},
+		"WMS integration":       {col("IT service desk"), "R"},
+		"Shift training":        {col("Warehouse shift managers"), "R"},
+		"Process documentation": {sponsor, "A/R"},
+	}
+	rows := tableRows(t, raci, "## Matrix")
+	seen := 0
+	for _, r := range rows {
+		name := strings.TrimSuffix(r[1], " (not tied to a milestone)")
+		w, ok := want[name]
+		if !ok {
+			assert.Equal(t, "R", r[pm], "the project manager is responsible for %s", r[1])
+			continue
+		}
+		seen++
+		assert.Equal(t, w.code, r[w.owner], "%s's owner", name)
+		assert.Equal(t, 1, strings.Count(strings.Join(r[2:], ","), "A"), "one Accountable on %s", name)
+		assert.Contains(t, r[sponsor], "A", "the sponsor is accountable for %s", name)
+		responsible := 0
+		for _, c := range r[2:] {
+			if strings.Contains(c, "R") {
+				responsible++
+			}
+		}
+		assert.Equal(t, 1, responsible, "one Responsible on %s: %v", name, r)
+		if w.owner != pm {
+			assert.Contains(t, []string{"C", "I"}, r[pm], "the project manager follows %s", name)
+		}
+	}
+	assert.Equal(t, len(want), seen)
+	assert.Contains(t, raci, "no owner for 1 deliverable (Site survey)")
+
+	wbs := generate(t, req, "work_breakdown_structure")
+	owners := map[string]string{}
+	for _, r := range tableRows(t, wbs, "## Work package descriptions") {
+		owners[r[1]] = r[5]
+	}
+	assert.Equal(t, map[string]string{
+		"Site survey":           "Liam Chen (assumed)",
+		"Scanner procurement":   "Network contractor",
+		"WMS integration":       "IT service desk",
+		"Shift training":        "Warehouse shift managers",
+		"Process documentation": "Dana Okafor",
+	}, owners)
+	assert.Contains(t, wbs, "Owner: the project data names no owner for 1 deliverable (Site survey), so the project manager (Liam Chen) is shown as its owner.")
+
+	// Every deliverable owned: no assumption left to explain.
+	req.Project.Deliverables[0].Owner = "Liam Chen"
+	for _, typ := range []string{"work_breakdown_structure", "raci_matrix"} {
+		md := generate(t, req, typ)
+		assert.NotContains(t, md, "(assumed)", typ)
+		assert.NotContains(t, md, "Owner: the project data names no owner", typ)
+	}
 }

@@ -56,7 +56,7 @@ var RowList = map[string]string{
 // key, and the server renumbers them on submit.
 // DependsOn and Requires hold deliverable names, one per line; an
 // objective's Goals are numbers of the strategic goals ("1, 3").
-type DeliverableRow struct{ Key, Name, Description, EffortDays, People, DependsOn string }
+type DeliverableRow struct{ Key, Name, Description, EffortDays, People, DependsOn, Owner string }
 type MilestoneRow struct{ Key, Name, Date, Requires string }
 type ObjectiveRow struct{ Key, Text, Goals string }
 type BenefitRow struct{ Key, Description, AnnualValue, StartsAfterMonths string }
@@ -143,7 +143,7 @@ func (p ProjectView) DocumentsZipURL() string {
 	return "/api/projects/" + p.ID + "/documents.zip"
 }
 
-type DeliverableView struct{ Name, Description, Effort string }
+type DeliverableView struct{ Name, Description, Effort, Owner string }
 type MilestoneView struct{ Name, Date string }
 type StakeholderView struct {
 	Name, Role          string
