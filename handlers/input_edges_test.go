@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -196,6 +198,11 @@ func TestLoneSurrogateEscapesAreRefused(t *testing.T) {
 			require.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode, body)
 			assert.Contains(t, errorOf(t, resp).Error.Fields, field, body)
 		}
+		// The field named is the one holding the surrogate, not another
+		// that holds a U+FFFD of its own.
+		resp := c.postJSON(t, "/api/projects", `{"name":"Caf\u00e9 \ufffd kept","x":"\ud800"}`)
+		require.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode)
+		assert.Equal(t, []string{"x"}, slices.Collect(maps.Keys(errorOf(t, resp).Error.Fields)))
 		var list []map[string]any
 		decodeBody(t, c.get(t, "/api/projects"), &list)
 		assert.Empty(t, list, "nothing is stored")
@@ -215,7 +222,7 @@ func TestLoneSurrogateEscapesAreRefused(t *testing.T) {
 		// A document's text too.
 		g := generateDocuments(t, b.db, c.user)
 		risk := g.artifact(t, "risk_register")
-		resp := c.postJSON(t, "/api/projects/"+g.project.ID+"/documents/risk_register/versions",
+		resp = c.postJSON(t, "/api/projects/"+g.project.ID+"/documents/risk_register/versions",
 			`{"markdown":"# Risks\n\nBroken \ud800 text.","baseArtifactId":"`+risk.ID+`"}`)
 		require.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode)
 		assert.Contains(t, errorOf(t, resp).Error.Fields, "markdown")

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -118,8 +119,11 @@ func decodeJSONBytes(body []byte, dst any) error {
 	if _, ok := raw.(map[string]any); !ok && t.Kind() == reflect.Struct {
 		return &Error{Status: fiber.StatusUnprocessableEntity, Code: "validation_failed", Message: "the body must be a JSON object"}
 	}
+	if err := loneSurrogate(body); err != nil {
+		return err
+	}
 	var fields models.FieldErrors
-	checkTypes(raw, t, "", &fields, hasLoneSurrogate(body))
+	checkTypes(raw, t, "", &fields)
 	if err := validationFailed(&fields); err != nil {
 		return err
 	}
@@ -149,6 +153,32 @@ func notUTF8(body []byte) error {
 		}
 		bad += size
 	}
+	if field, ok := stringAt(body, func(start, end int64) bool { return start <= int64(bad) && end > int64(bad) }); ok {
+		return ValidationError(map[string]string{field: "must be UTF-8 text"})
+	}
+	return Errorf(fiber.StatusBadRequest, "bad_request", "malformed JSON: the body is not UTF-8 at byte %d", bad)
+}
+
+// loneSurrogate is the error of a JSON body that escapes a lone UTF-16
+// surrogate (\ud800 without its pair), which encoding/json would turn into
+// U+FFFD without a word: a 422 naming the field that holds it, as for
+// bytes that are not UTF-8. nil when there is none.
+func loneSurrogate(body []byte) error {
+	if !hasLoneSurrogate(body) {
+		return nil
+	}
+	field, ok := stringAt(body, func(start, end int64) bool { return hasLoneSurrogate(body[start:end]) })
+	if !ok {
+		field = "body"
+	}
+	return ValidationError(map[string]string{field: "must be valid Unicode text: it escapes a lone UTF-16 surrogate (such as \\ud800 without its pair)"})
+}
+
+// stringAt walks a JSON text's tokens and returns the path of the first
+// string (a key or a value) whose bytes, body[start:end] with what leads
+// up to it, match: "data.risks[1].title", "body" for a top-level string.
+// It reads as far as the text is JSON.
+func stringAt(body []byte, match func(start, end int64) bool) (string, bool) {
 	type level struct {
 		object bool
 		key    string // the member being read (objects)
@@ -168,26 +198,22 @@ func notUTF8(body []byte) error {
 				fmt.Fprintf(&sb, "[%d]", l.index)
 			}
 		}
-		return sb.String()
+		return cmp.Or(sb.String(), "body")
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	for {
 		start := dec.InputOffset()
 		tok, err := dec.Token()
 		if err != nil {
-			break
+			return "", false
 		}
 		top := len(stack) - 1
 		awaitsKey := top >= 0 && stack[top].object && stack[top].wait
-		if str, isString := tok.(string); isString && start <= int64(bad) && dec.InputOffset() > int64(bad) {
+		if str, isString := tok.(string); isString && match(start, dec.InputOffset()) {
 			if awaitsKey {
 				stack[top].key = str // the key itself
 			}
-			field := path()
-			if field == "" {
-				field = "body"
-			}
-			return ValidationError(map[string]string{field: "must be UTF-8 text"})
+			return path(), true
 		}
 		switch v := tok.(type) {
 		case json.Delim:
@@ -218,7 +244,6 @@ func notUTF8(body []byte) error {
 			}
 		}
 	}
-	return Errorf(fiber.StatusBadRequest, "bad_request", "malformed JSON: the body is not UTF-8 at byte %d", bad)
 }
 
 func malformed(err error) error {
@@ -254,11 +279,7 @@ var stringForm = reflect.TypeFor[interface{ AcceptsString() }]()
 // decoded into, and records every mismatch under its path. null is accepted
 // everywhere: encoding/json leaves the zero value. A string with a NUL
 // character is refused everywhere: PostgreSQL cannot store it.
-//
-// lone says the body escapes a lone UTF-16 surrogate (\ud800 without its
-// pair), which encoding/json turns into U+FFFD without a word: the strings
-// holding U+FFFD are then refused, as text that is not UTF-8 is.
-func checkTypes(v any, t reflect.Type, path string, fields *models.FieldErrors, lone bool) {
+func checkTypes(v any, t reflect.Type, path string, fields *models.FieldErrors) {
 	if v == nil {
 		return
 	}
@@ -272,7 +293,7 @@ func checkTypes(v any, t reflect.Type, path string, fields *models.FieldErrors, 
 	switch t.Kind() {
 	case reflect.Struct:
 		if str, ok := v.(string); ok && t.Implements(stringForm) {
-			checkTypes(str, reflect.TypeFor[string](), path, fields, lone)
+			checkTypes(str, reflect.TypeFor[string](), path, fields)
 			return
 		}
 		m, ok := v.(map[string]any)
@@ -282,7 +303,7 @@ func checkTypes(v any, t reflect.Type, path string, fields *models.FieldErrors, 
 		}
 		for key, val := range m {
 			if f, ok := jsonField(t, key); ok {
-				checkTypes(val, f.typ, joinPath(path, f.name), fields, lone)
+				checkTypes(val, f.typ, joinPath(path, f.name), fields)
 			}
 		}
 	case reflect.Map:
@@ -292,7 +313,7 @@ func checkTypes(v any, t reflect.Type, path string, fields *models.FieldErrors, 
 			return
 		}
 		for key, val := range m {
-			checkTypes(val, t.Elem(), joinPath(path, key), fields, lone)
+			checkTypes(val, t.Elem(), joinPath(path, key), fields)
 		}
 	case reflect.Slice, reflect.Array:
 		arr, ok := v.([]any)
@@ -301,7 +322,7 @@ func checkTypes(v any, t reflect.Type, path string, fields *models.FieldErrors, 
 			return
 		}
 		for i, val := range arr {
-			checkTypes(val, t.Elem(), path+"["+strconv.Itoa(i)+"]", fields, lone)
+			checkTypes(val, t.Elem(), path+"["+strconv.Itoa(i)+"]", fields)
 		}
 	case reflect.String:
 		s, ok := v.(string)
@@ -310,8 +331,6 @@ func checkTypes(v any, t reflect.Type, path string, fields *models.FieldErrors, 
 			fields.Add(name, "must be a string")
 		case strings.IndexByte(s, 0) >= 0:
 			fields.Add(name, "must not contain a NUL character")
-		case lone && strings.ContainsRune(s, utf8.RuneError):
-			fields.Add(name, "must be valid Unicode text: it escapes a lone UTF-16 surrogate (such as \\ud800 without its pair)")
 		}
 	case reflect.Bool:
 		if _, ok := v.(bool); !ok {
