@@ -98,21 +98,16 @@ func writeWBS(f *facts, d *doc) {
 }
 
 // deliverableOwner is who answers for a work package: the owner the project
-// data names (spelled as the stakeholder, sponsor or manager it matches, if
-// any), or else the project manager, marked as assumed: ownerNote says so
-// in every document that shows it.
+// data names, spelled as the person of the RACI column it resolves to (the
+// stakeholder, sponsor or manager it matches, by the matrix's own rule, so
+// that the two documents name the same person), or else the project
+// manager, marked as assumed: ownerNote says so in every document that
+// shows it.
 func deliverableOwner(f *facts, wp workPackage) string {
 	if o := wp.owner; o != "" {
-		for _, s := range f.stakeholders {
-			if strings.EqualFold(clean(s.Stakeholder.Name), o) || samePerson(o, s.Stakeholder.Name) {
-				return s.Name
-			}
-		}
-		switch {
-		case samePerson(o, f.data.Manager):
-			return f.manager
-		case samePerson(o, shortName(f.data.Sponsor)):
-			return f.sponsorShort
+		cols := raciColumns(f)
+		if k := ownerColumn(cols, o, f); k >= 0 {
+			return cols[k].personName(f)
 		}
 		return esc(o)
 	}

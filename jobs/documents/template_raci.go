@@ -92,7 +92,25 @@ func raciColumns(f *facts) []raciColumn {
 	return cols
 }
 
-// ownerColumn is the position of owner's column, or -1.
+// personName is the column's person as a text names them: its heading
+// without what it adds to say why the column is there.
+func (c raciColumn) personName(f *facts) string {
+	switch {
+	case c.person != "":
+		return c.person
+	case c.listed:
+		return c.name
+	case c.sponsor:
+		return f.sponsorShort
+	case c.manager && f.manager != "":
+		return f.manager
+	}
+	return c.name
+}
+
+// ownerColumn is the position of owner's column, or -1: the first column,
+// in the matrix's order, whose person owner names. The WBS resolves its
+// owners by it too (deliverableOwner).
 func ownerColumn(cols []raciColumn, owner string, f *facts) int {
 	for i, c := range cols {
 		if c.ownsAs(owner, f) {

@@ -347,3 +347,39 @@ func TestDeliverableOwnersAreResponsible(t *testing.T) {
 		assert.NotContains(t, md, "Owner: the project data names no owner", typ)
 	}
 }
+
+// The WBS and the RACI name the same person as a deliverable's owner, also
+// when an owner's name could match two people ("Dana": the sponsor Dana
+// Okafor and the stakeholder Dana Smith): the WBS named Dana Smith while
+// the matrix made the sponsor Responsible.
+func TestWBSAndRACIAgreeOnOwners(t *testing.T) {
+	t.Parallel()
+	req := scannerProject()
+	req.Project.Stakeholders = append(req.Project.Stakeholders, models.Stakeholder{Name: "Dana Smith", Role: "Finance business partner", Interest: 3, Influence: 3})
+	d := req.Project.Deliverables
+	d[0].Owner = "Dana"
+	d[1].Owner = "dana smith"
+	d[2].Owner = "Liam"
+	d[3].Owner = "Network contractor"
+
+	raci := generate(t, req, "raci_matrix")
+	head := headerCells(t, raci, "## Matrix")
+	responsible := map[string]string{}
+	for _, r := range tableRows(t, raci, "## Matrix") {
+		if strings.HasPrefix(r[0], "M") {
+			continue // a sign-off row
+		}
+		for k, c := range r[2:] {
+			if strings.Contains(c, "R") {
+				responsible[strings.TrimSuffix(r[1], " (not tied to a milestone)")] = head[k+2]
+			}
+		}
+	}
+	wbs := generate(t, req, "work_breakdown_structure")
+	for _, r := range tableRows(t, wbs, "## Work package descriptions") {
+		owner := strings.TrimSuffix(r[5], " (assumed)")
+		col, ok := responsible[r[1]]
+		require.True(t, ok, "no Responsible for %s in %v", r[1], responsible)
+		assert.True(t, col == owner || strings.HasPrefix(col, owner+" ("), "%s: the WBS names %q, the RACI makes %q Responsible", r[1], owner, col)
+	}
+}
