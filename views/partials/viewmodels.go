@@ -209,14 +209,15 @@ func (vm JobCardVM) Heading() string {
 }
 
 // HeadingAfterName is the heading past the project's name ("· Run #2",
-// without the space templ puts back between the name and it), when the
-// heading opens with it: the card shows the name through ProjectName, so
+// without the space templ puts back between the name and it; "" for a job
+// without a run number), when the heading opens with it: the card shows the name through ProjectName, so
 // that a rename in another tab reaches it.
 func (vm JobCardVM) HeadingAfterName() (string, bool) {
 	h := vm.Heading()
 	if vm.ProjectID == "" || vm.ProjectName == "" || !strings.HasPrefix(h, vm.ProjectName) {
 		return "", false
 	}
-	rest := strings.TrimLeft(h[len(vm.ProjectName):], " ")
-	return rest, rest != ""
+	// A job without a run number is titled with the name alone: nothing
+	// follows it, and the name still follows a rename.
+	return strings.TrimLeft(h[len(vm.ProjectName):], " "), true
 }
