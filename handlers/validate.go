@@ -167,7 +167,10 @@ func loneSurrogate(body []byte) error {
 	if !hasLoneSurrogate(body) {
 		return nil
 	}
-	field, ok := stringAt(body, func(start, end int64) bool { return hasLoneSurrogate(body[start:end]) })
+	field, ok := stringAt(body, func(start, end int64) bool {
+		token := body[start:]
+		return hasLoneSurrogate(token[:end-start])
+	})
 	if !ok {
 		field = "body"
 	}
@@ -175,8 +178,8 @@ func loneSurrogate(body []byte) error {
 }
 
 // stringAt walks a JSON text's tokens and returns the path of the first
-// string (a key or a value) whose bytes, body[start:end] with what leads
-// up to it, match: "data.risks[1].title", "body" for a top-level string.
+// string (a key or a value) whose bytes (from start to end, with what
+// leads up to it) match: "data.risks[1].title", "body" for a top-level string.
 // It reads as far as the text is JSON.
 func stringAt(body []byte, match func(start, end int64) bool) (string, bool) {
 	type level struct {
