@@ -378,6 +378,9 @@ func (ls *liveStream) send(e *sse, up *events.SyncUpdate) (sent bool, err error)
 		}
 	}
 	for _, p := range st.Projects {
+		if st.Reset && !ls.view.listsProjects() {
+			break // a resync's names are for the pages that list projects
+		}
 		// A saved project's name, wherever the page names it (the
 		// project page's heading, lists, ...): a rename in another tab.
 		key := "p" + p.ID

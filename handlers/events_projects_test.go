@@ -141,6 +141,16 @@ func TestProjectSaveReachesOtherTabs(t *testing.T) {
 		assert.Equal(t, "Relaunch &lt;2028&gt;", dash.until(name, streamWait).Data)
 		dashName := viewer.getPage(token, "/").Find(`[data-testid="dashboard-project"] [sse-swap="` + name + `"]`)
 		assert.Equal(t, "Relaunch <2028>", dashName.Text(), "the dashboard's list listens for the name")
+		// A dashboard that resyncs (from a position it cannot resume, as
+		// after a long absence) gets the names of the projects it lists:
+		// its list may have been rendered before the rename.
+		for _, view := range []string{"dashboard", "projects"} {
+			re := dialSSE(t, viewer.addr, "/events?since=0&view="+view, token)
+			evs, _ = re.batch(streamWait)
+			assert.Equal(t, "Relaunch &lt;2028&gt;", eventNamed(t, evs, name).Data, "a resync of the %s names the projects", view)
+			re.close()
+		}
+		assert.Contains(t, viewer.getPage(token, "/projects").Find("[hx-ext]").AttrOr("sse-connect", ""), "view=projects", "the Projects page streams as its view")
 		tab.close()
 		dash.close()
 	}

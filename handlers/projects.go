@@ -62,6 +62,7 @@ func (s *Server) projectsPage(c *fiber.Ctx) error {
 	for i := range ps {
 		vm.Projects = append(vm.Projects, projectListItem(&ps[i]))
 	}
+	setView(c, liveView{Kind: "projects"}) // the names follow renames
 	return s.page(c, "Projects", "projects", pages.Projects(vm))
 }
 

@@ -63,7 +63,7 @@ func parseView(s string) liveView {
 	kind, arg, _ := strings.Cut(s, ":")
 	ok := false
 	switch kind {
-	case "dashboard":
+	case "dashboard", "projects":
 		ok = arg == ""
 	case "jobs":
 		ok = knownJobsFilter(arg)
@@ -129,6 +129,10 @@ func (v liveView) String() string {
 // lists reports whether the view shows lists of jobs, which change when a
 // job is created or changes status.
 func (v liveView) lists() bool { return v.Kind == "dashboard" || v.Kind == "jobs" }
+
+// listsProjects says the view lists the user's projects by name (the
+// dashboard's Projects, the Projects page): a resync sends their names.
+func (v liveView) listsProjects() bool { return v.Kind == "dashboard" || v.Kind == "projects" }
 
 // setView names the page's live view for its stream.
 func setView(c *fiber.Ctx, v liveView) { c.Locals(localView, v) }

@@ -56,7 +56,9 @@ type SyncState struct {
 	// they show or are fingerprinted from (a rename, new data: migration
 	// 00018), with their names at the read, in position order. Their
 	// libraries may mark other versions out of date, and their names show
-	// wherever the project is named.
+	// wherever the project is named. On a reset, the user's most recently
+	// changed projects (at most 100), whatever their position: the tab
+	// re-renders its regions, and a list's names may be older than To.
 	Projects []ProjectChange
 	// ActiveJobs and Unread are the badge and the bell at To.
 	ActiveJobs int
@@ -140,6 +142,12 @@ func (db *DB) SyncSince(ctx context.Context, userID string, since int64) (*SyncS
 		}
 		st.AllUnshown = len(notes) <= SyncReplayLimit
 		notes = notes[:min(len(notes), SyncReplayLimit)]
+		// The names of the projects a page may list (the most recently
+		// changed), so that a list shows renames it could not follow.
+		if err := q.Select("id", "name", "sync_position").Where("user_id = ?", userID).
+			Order("updated_at DESC").Limit(syncBoardLimit).Find(&saved).Error; err != nil {
+			return nil, fmt.Errorf("sync project names: %w", err)
+		}
 	}
 	if st.Jobs, err = db.snapshotsOf(ctx, jobs, true); err != nil {
 		return nil, err
