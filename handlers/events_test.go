@@ -543,3 +543,23 @@ func TestStreamQueryValuesAreChecked(t *testing.T) {
 		assert.Contains(t, errorOf(t, resp).Error.Fields, field, path)
 	}
 }
+
+// A page that could not read its header's state (the badge, the bell, the
+// announcements no tab has shown) still renders, and its stream starts
+// with a resync that sends them: streaming from the page's position, the
+// announcements made before it would never come.
+func TestPageWithoutHeaderStateStreamsItWhole(t *testing.T) {
+	b := setup(t, models.SQLite)
+	c := b.user(t)
+	connect := func() string {
+		t.Helper()
+		resp := c.get(t, "/projects")
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		return page(t, resp).Find("body").AttrOr("sse-connect", "")
+	}
+	require.Contains(t, connect(), "since=", "a page streams from its position")
+	require.NoError(t, b.db.ForTests().Exec(`ALTER TABLE notifications RENAME TO notifications_away`).Error)
+	url := connect()
+	assert.NotContains(t, url, "since=", "a page without its header's state resyncs")
+	assert.Contains(t, url, "view=projects")
+}

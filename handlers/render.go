@@ -2,7 +2,9 @@ package handlers
 
 import (
 	"context"
+	"errors"
 	"io"
+	"log/slog"
 
 	"github.com/a-h/templ"
 	"github.com/gofiber/fiber/v2"
@@ -59,13 +61,21 @@ func (s *Server) layout(c *fiber.Ctx, title, nav string) layouts.Page {
 	if sess := currentSession(c); sess != nil {
 		p.CSRF = sess.CSRFToken
 	}
-	active, _ := s.db.CountActiveJobs(ctx, u.ID)
+	active, errActive := s.db.CountActiveJobs(ctx, u.ID)
 	p.Badge = badgeComponent(active)
-	p.Unread, _ = s.db.CountUnread(ctx, u.ID)
-	if unshown, err := s.db.Unshown(ctx, u.ID); err == nil {
-		for _, n := range unshown {
-			p.Toasts = append(p.Toasts, notificationToast(n))
-		}
+	unread, errUnread := s.db.CountUnread(ctx, u.ID)
+	p.Unread = unread
+	unshown, errUnshown := s.db.Unshown(ctx, u.ID)
+	for _, n := range unshown {
+		p.Toasts = append(p.Toasts, notificationToast(n))
+	}
+	if err := errors.Join(errActive, errUnread, errUnshown); err != nil {
+		// The page still renders, without the header's state it could
+		// not read; its stream then starts with a resync, which sends
+		// the badge, the bell and the announcements no tab has shown
+		// (from the page's position, they would never come).
+		slog.Warn("page header state", "path", c.Path(), "err", err)
+		c.Locals(localPosition, nil)
 	}
 	p.Stream = streamURL(c)
 	return p
