@@ -432,14 +432,25 @@ func encodeExtValue(s string) string {
 // ("Проект Альфа" becomes "проект-альфа", "Café" stays "café"), for the
 // filename* of a download.
 func slugifyNative(s, fallback string) string {
-	s = norm.NFC.String(s)
+	out := slug(norm.NFC.String(s), func(r rune) bool {
+		return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r)
+	})
+	if out == "" {
+		return slugify(fallback, "document")
+	}
+	return out
+}
+
+// slug lower-cases s, keeps the runes keep takes, turns every run of the
+// others into one dash, and stops at 80 runes; no dash at either end.
+func slug(s string, keep func(rune) bool) string {
 	var b strings.Builder
 	dash, n := false, 0
 	for _, r := range strings.ToLower(s) {
 		if n == 80 {
 			break
 		}
-		if unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r) {
+		if keep(r) {
 			b.WriteRune(r)
 			dash = false
 			n++
@@ -451,11 +462,7 @@ func slugifyNative(s, fallback string) string {
 			n++
 		}
 	}
-	out := strings.Trim(b.String(), "-")
-	if out == "" {
-		return slugify(fallback, "document")
-	}
-	return out
+	return strings.Trim(b.String(), "-")
 }
 
 // slugify turns a title into a file name part: "Risk Register: Café
@@ -466,24 +473,7 @@ func slugify(s, fallback string) string {
 	if err == nil {
 		s = folded
 	}
-	var b strings.Builder
-	dash := false
-	for _, r := range strings.ToLower(s) {
-		if r < unicode.MaxASCII && (unicode.IsLetter(r) || unicode.IsDigit(r)) {
-			b.WriteRune(r)
-			dash = false
-			continue
-		}
-		if b.Len() > 0 && !dash {
-			b.WriteByte('-')
-			dash = true
-		}
-	}
-	out := b.String()
-	if len(out) > 80 {
-		out = out[:80]
-	}
-	out = strings.Trim(out, "-")
+	out := slug(s, func(r rune) bool { return r < unicode.MaxASCII && (unicode.IsLetter(r) || unicode.IsDigit(r)) })
 	if out == "" && fallback != s {
 		return slugify(fallback, "document")
 	}

@@ -77,6 +77,7 @@ func writeWBS(f *facts, d *doc) {
 
 	d.h(2, "Work package descriptions")
 	w := newTable("WBS ID", "Work package", "Description", "People", "Scheduled", "Owner").right(3)
+	cols := raciColumns(f) // whom an owner names: the matrix's people
 	for i, wp := range f.wbs {
 		when := "Not scheduled (no valid start date)"
 		if f.sched.ok {
@@ -87,7 +88,7 @@ func writeWBS(f *facts, d *doc) {
 		} else if f.sched.tooLong > 0 {
 			when = "Not scheduled (plan too long)"
 		}
-		w.row(wp.ID, wp.Name, cmpOr(wp.Desc, notProvided), fmt.Sprint(wp.People), when, deliverableOwner(f, wp))
+		w.row(wp.ID, wp.Name, cmpOr(wp.Desc, notProvided), fmt.Sprint(wp.People), when, deliverableOwner(f, cols, wp))
 	}
 	w.write(d)
 	if note := ownerNote(f); note != "" {
@@ -98,14 +99,14 @@ func writeWBS(f *facts, d *doc) {
 }
 
 // deliverableOwner is who answers for a work package: the owner the project
-// data names, spelled as the person of the RACI column it resolves to (the
+// data names, spelled as the person of the RACI column (of cols,
+// raciColumns) it resolves to (the
 // stakeholder, sponsor or manager it matches, by the matrix's own rule, so
 // that the two documents name the same person), or else the project
 // manager, marked as assumed: ownerNote says so in every document that
 // shows it.
-func deliverableOwner(f *facts, wp workPackage) string {
+func deliverableOwner(f *facts, cols []raciColumn, wp workPackage) string {
 	if o := wp.owner; o != "" {
-		cols := raciColumns(f)
 		if k := ownerColumn(cols, o, f); k >= 0 {
 			return cols[k].personName(f)
 		}
