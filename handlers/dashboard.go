@@ -35,18 +35,26 @@ func (s *Server) dashboard(c *fiber.Ctx) error {
 	now := time.Now()
 	vm := dashboardLists(board, now)
 	vm.UserName = firstName(u.Name)
+	vm.Projects = dashProjects(projects, board)
+	setView(c, liveView{Kind: "dashboard"})
+	return s.page(c, "Dashboard", "dashboard", pages.Dashboard(vm))
+}
+
+// dashProjects is the dashboard's list of projects, each with its active
+// run (the button), for the page and its live updates alike.
+func dashProjects(projects []models.Project, board *models.JobBoard) []pages.DashProject {
 	running := map[string]string{}
 	for _, snap := range board.Active {
 		running[snap.Job.ProjectID] = snap.Job.ID
 	}
+	var out []pages.DashProject
 	for _, p := range projects {
-		vm.Projects = append(vm.Projects, pages.DashProject{
+		out = append(out, pages.DashProject{
 			ID: p.ID, Name: p.Name, Company: p.CompanyIntelligencePack.CompanyName,
 			Updated: p.UpdatedAt.UTC().Format("2 Jan 2006"), ActiveJobID: running[p.ID],
 		})
 	}
-	setView(c, liveView{Kind: "dashboard"})
-	return s.page(c, "Dashboard", "dashboard", pages.Dashboard(vm))
+	return out
 }
 
 // dashboardLists is the dashboard's "In progress" and "Recent" from the

@@ -302,6 +302,9 @@ type liveStream struct {
 	newerSent int
 	// sent is whether a state was sent: pos is the tab's position from then.
 	sent bool
+	// goneSent is whether the page was told that what it shows was
+	// deleted (sendGone).
+	goneSent bool
 }
 
 // behind reports whether up was read at a position before the state this
@@ -377,6 +380,15 @@ func (ls *liveStream) send(e *sse, up *events.SyncUpdate) (sent bool, err error)
 			}
 		}
 	}
+	if ls.view.listsProjects() && (st.Reset || len(st.Projects) > 0) {
+		// A project created, renamed or deleted (a removal: a reset) in
+		// another tab: the list is sent whole, as a reload shows it.
+		for _, ev := range ls.h.projectListEvents(up, ls.view) {
+			if err := e.event(ev.name, ev.data); err != nil {
+				return true, err
+			}
+		}
+	}
 	for _, p := range st.Projects {
 		if st.Reset && !ls.view.listsProjects() {
 			break // a resync's names are for the pages that list projects
@@ -391,6 +403,9 @@ func (ls *liveStream) send(e *sse, up *events.SyncUpdate) (sent bool, err error)
 		if err := e.event(partials.ProjectNameEvent(p.ID), []byte(html.EscapeString(p.Name))); err != nil {
 			return true, err
 		}
+	}
+	if err := ls.sendGone(e, up); err != nil {
+		return true, err
 	}
 	if ls.view.Kind == "document" {
 		if err := ls.sendNewerVersion(e, up); err != nil {
@@ -440,6 +455,31 @@ func unshownIDs(ns []models.Notification) []byte {
 	}
 	b, _ := json.Marshal(ids)
 	return b
+}
+
+// sendGone tells a page, once, that what it shows was deleted while it
+// was open: the project of a project or document page (its activity reads
+// no project), the run of a job or generate page (a resync, which carries
+// the run the page watches while it exists, does not carry it).
+func (ls *liveStream) sendGone(e *sse, up *events.SyncUpdate) error {
+	if ls.goneSent {
+		return nil
+	}
+	what := ""
+	if p := ls.view.project(); p != "" {
+		if a := up.Projects[p]; a != nil && a.Gone {
+			what = "project"
+		}
+	}
+	if (ls.view.Kind == "job" || ls.view.Kind == "generate") && ls.view.Arg != "" && up.State.Reset &&
+		!slices.ContainsFunc(up.State.Jobs, func(j models.JobSnapshot) bool { return j.Job.ID == ls.view.Arg }) {
+		what = "run"
+	}
+	if what == "" {
+		return nil
+	}
+	ls.goneSent = true
+	return e.event("gone", renderBytes(partials.Gone(what)))
 }
 
 // sendJob writes a changed job's fragments: its card wherever it shows,
@@ -512,6 +552,46 @@ func (h *eventHub) listEvents(up *events.SyncUpdate, view liveView) []namedEvent
 	}
 	up.Cache.Store(key, out)
 	return out
+}
+
+// projectListEvents renders the list of the user's projects that the view
+// shows (the Projects page's, the dashboard's), once per update and view
+// however many streams show it. A list it cannot read is not sent (and
+// logged): the names still follow, and the next change sends it.
+func (h *eventHub) projectListEvents(up *events.SyncUpdate, view liveView) []namedEvent {
+	key := "projects:" + view.Kind
+	once, _ := up.Cache.LoadOrStore(key, &onceEvents{})
+	o := once.(*onceEvents)
+	o.once.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		userID := up.State.UserID
+		ps, err := h.s.db.Projects(ctx, userID)
+		if err != nil {
+			slog.Warn("live project list", "user", userID, "err", err)
+			return
+		}
+		switch view.Kind {
+		case "projects":
+			o.out = []namedEvent{{"projects-list", renderBytes(pages.ProjectsList(projectsVM(ps)))}}
+		case "dashboard":
+			board := up.Board
+			if board == nil {
+				if board, err = h.s.db.JobBoard(ctx, userID); err != nil {
+					slog.Warn("live project list", "user", userID, "err", err)
+					return
+				}
+			}
+			o.out = []namedEvent{{"dash-projects", renderBytes(pages.DashProjects(dashProjects(ps, board)))}}
+		}
+	})
+	return o.out
+}
+
+// onceEvents are events rendered once per update for every stream.
+type onceEvents struct {
+	once sync.Once
+	out  []namedEvent
 }
 
 // projectEvents renders a project's runs and library from the update's

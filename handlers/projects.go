@@ -3,6 +3,7 @@ package handlers
 import (
 	"errors"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -22,10 +23,13 @@ func (s *Server) ProjectRoutes(r fiber.Router) {
 	r.Get("/projects/:id", s.projectPage)
 	r.Get("/projects/:id/edit", s.editProjectPage)
 	r.Post("/projects/:id", s.updateProject)
+	r.Post("/projects/:id/delete", s.deleteProject)
 
 	r.Get("/api/projects", s.listProjectsAPI)
 	r.Post("/api/projects", s.createProjectAPI)
 	r.Get("/api/projects/:id", s.projectAPI)
+	r.Put("/api/projects/:id", s.replaceProjectAPI)
+	r.Delete("/api/projects/:id", s.deleteProjectAPI)
 }
 
 // projectJSON is a project as the API returns it.
@@ -58,12 +62,20 @@ func (s *Server) projectsPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	vm := pages.ProjectsVM{}
+	vm := projectsVM(ps)
+	vm.Flash = s.takeFlash(c, "/projects")
+	setView(c, liveView{Kind: "projects"}) // the names follow renames
+	return s.page(c, "Projects", "projects", pages.Projects(vm))
+}
+
+// projectsVM is the Projects page's list, for the page and its live
+// updates alike.
+func projectsVM(ps []models.Project) pages.ProjectsVM {
+	var vm pages.ProjectsVM
 	for i := range ps {
 		vm.Projects = append(vm.Projects, projectListItem(&ps[i]))
 	}
-	setView(c, liveView{Kind: "projects"}) // the names follow renames
-	return s.page(c, "Projects", "projects", pages.Projects(vm))
+	return vm
 }
 
 // newProjectPage is the empty form, or with ?example=1 the example project.
@@ -126,7 +138,7 @@ func (s *Server) createProject(c *fiber.Ctx) error {
 	}
 	p := in.Project()
 	p.UserID = currentUser(c).ID
-	if err := s.db.CreateProject(c.UserContext(), p); err != nil {
+	if err := s.createProjectFor(c, p); err != nil {
 		return err
 	}
 	return c.Redirect("/projects/"+p.ID+"?saved=created", fiber.StatusSeeOther)
@@ -168,7 +180,7 @@ func (s *Server) importProject(c *fiber.Ctx) error {
 	}
 	p := in.Project()
 	p.UserID = currentUser(c).ID
-	if err := s.db.CreateProject(c.UserContext(), p); err != nil {
+	if err := s.createProjectFor(c, p); err != nil {
 		return err
 	}
 	return c.Redirect("/projects/"+p.ID+"?saved=imported", fiber.StatusSeeOther)
@@ -182,6 +194,17 @@ func importMessage(e *Error) string {
 		return "The JSON was read, but some values need fixing:"
 	}
 	return e.Message
+}
+
+// createProjectFor stores a new project of the signed-in user: the user's
+// other tabs list it (its creation moved the user's position).
+func (s *Server) createProjectFor(c *fiber.Ctx, p *models.Project) error {
+	p.UserID = currentUser(c).ID
+	err := s.db.CreateProject(c.UserContext(), p)
+	// On an error it may have committed all the same (its COMMIT's answer
+	// lost): the tabs catch up on whatever the position says.
+	s.publishUser(p.UserID)
+	return err
 }
 
 // project loads the user's project named in the path, or 404s.
@@ -220,23 +243,30 @@ func (s *Server) editProjectPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	vm := pages.ProjectFormVM{ProjectID: p.ID, CSRF: csrfToken(c),
+	vm := pages.ProjectFormVM{ProjectID: p.ID, CSRF: csrfToken(c), Base: p.Fingerprint(),
 		Form: projectForm(p.Name, p.Description, p.Data, p.CompanyIntelligencePack)}
 	return s.page(c, "Edit "+p.Name, "projects", pages.ProjectFormPage(vm))
 }
 
+// updateProject saves the edit form. The form carries the fingerprint of
+// the project it was filled from (baseFingerprint): when someone saved the
+// project since (another tab, an API client), the save is refused with the
+// user's values kept, so that one save never silently undoes another; the
+// form then carries the new fingerprint, and saving again replaces it.
 func (s *Server) updateProject(c *fiber.Ctx) error {
 	p, err := s.project(c)
 	if err != nil {
 		return err
 	}
 	form := readProjectForm(c)
+	base := c.FormValue("baseFingerprint")
 	var fields models.FieldErrors
 	in := formInput(form, &fields)
 	in.Validate(&fields)
+	vm := pages.ProjectFormVM{ProjectID: p.ID, Form: form, Errors: fields.Map(), CSRF: csrfToken(c), Base: base}
 	if !fields.Empty() {
 		c.Status(fiber.StatusUnprocessableEntity)
-		return s.page(c, "Edit "+p.Name, "projects", pages.ProjectFormPage(pages.ProjectFormVM{ProjectID: p.ID, Form: form, Errors: fields.Map(), CSRF: csrfToken(c)}))
+		return s.page(c, "Edit "+p.Name, "projects", pages.ProjectFormPage(vm))
 	}
 	up := in.Project()
 	up.ID, up.UserID = p.ID, p.UserID
@@ -245,7 +275,19 @@ func (s *Server) updateProject(c *fiber.Ctx) error {
 		// (the lists' order) and no tab needs to hear of it.
 		return c.Redirect("/projects/"+p.ID+"?saved=unchanged", fiber.StatusSeeOther)
 	}
-	if err := s.db.UpdateProject(c.UserContext(), up); err != nil {
+	err = s.db.UpdateProjectIf(c.UserContext(), up, base)
+	if errors.Is(err, models.ErrProjectChanged) {
+		cur, err := s.project(c)
+		if err != nil {
+			return err
+		}
+		vm.Base = cur.Fingerprint()
+		vm.Changed = "This project was saved somewhere else (another tab, or an API client) after you opened this form. " +
+			"Your changes below are not saved yet. Save again to replace that save with them, or cancel to see it."
+		c.Status(fiber.StatusConflict)
+		return s.page(c, "Edit "+cur.Name, "projects", pages.ProjectFormPage(vm))
+	}
+	if err != nil {
 		if !errors.Is(err, models.ErrNotFound) {
 			// It may have committed all the same (its COMMIT's answer
 			// lost): the tabs catch up on whatever the position says.
@@ -257,6 +299,40 @@ func (s *Server) updateProject(c *fiber.Ctx) error {
 	// open tab catches up (the library's out-of-date marks, the name).
 	s.publishUser(p.UserID)
 	return c.Redirect("/projects/"+p.ID+"?saved=updated", fiber.StatusSeeOther)
+}
+
+// deleteProject is the edit page's "Delete project": it must be confirmed
+// (the checkbox), and a project with a queued or processing run is not
+// deleted (the run is named, to cancel it first).
+func (s *Server) deleteProject(c *fiber.Ctx) error {
+	p, err := s.project(c)
+	if err != nil {
+		return err
+	}
+	refuse := func(status int, msg, jobID string) error {
+		vm := pages.ProjectFormVM{ProjectID: p.ID, CSRF: csrfToken(c), Base: p.Fingerprint(),
+			Form: projectForm(p.Name, p.Description, p.Data, p.CompanyIntelligencePack),
+			Delete: pages.DeleteVM{Open: true, Error: msg, ActiveJobID: jobID}}
+		c.Status(status)
+		return s.page(c, "Edit "+p.Name, "projects", pages.ProjectFormPage(vm))
+	}
+	if c.FormValue("confirm") != "yes" {
+		return refuse(fiber.StatusUnprocessableEntity, "Tick the box to confirm that the project and all its documents are deleted.", "")
+	}
+	_, err = s.db.DeleteProject(c.UserContext(), p.UserID, p.ID)
+	var active *models.ActiveJobError
+	switch {
+	case errors.As(err, &active):
+		return refuse(fiber.StatusConflict, "A generation of this project is queued or running. Cancel it (or let it finish), then delete the project.", active.JobID)
+	case err != nil:
+		if !errors.Is(err, models.ErrNotFound) {
+			s.publishUser(p.UserID)
+		}
+		return err
+	}
+	s.publishUser(p.UserID)
+	s.setFlash(c, "/projects", "Project “"+p.Name+"” deleted, with its runs and documents.")
+	return c.Redirect("/projects", fiber.StatusSeeOther)
 }
 
 // ---- JSON API ---------------------------------------------------------------
@@ -285,7 +361,7 @@ func (s *Server) createProjectAPI(c *fiber.Ctx) error {
 	}
 	p := in.Project()
 	p.UserID = currentUser(c).ID
-	if err := s.db.CreateProject(c.UserContext(), p); err != nil {
+	if err := s.createProjectFor(c, p); err != nil {
 		return err
 	}
 	// Read it back for the timestamps the database set.
@@ -302,5 +378,104 @@ func (s *Server) projectAPI(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	c.Set(fiber.HeaderETag, projectETag(p))
 	return c.JSON(toProjectJSON(p))
+}
+
+// projectETag is the project's entity tag: its fingerprint, which changes
+// with its name, description, data and company pack (what a PUT replaces).
+func projectETag(p *models.Project) string { return `"` + p.Fingerprint() + `"` }
+
+// replaceProjectAPI is PUT /api/projects/:id: the body (Project JSON, as
+// for POST) replaces the project's name, description, data and company
+// pack. With If-Match (the ETag of a GET), it replaces only the state the
+// client read: 412 when the project changed since. A body equal to the
+// project stores nothing.
+func (s *Server) replaceProjectAPI(c *fiber.Ctx) error {
+	p, err := s.project(c)
+	if err != nil {
+		return err
+	}
+	var in models.ProjectInput
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	var fields models.FieldErrors
+	in.Validate(&fields)
+	if err := validationFailed(&fields); err != nil {
+		return err
+	}
+	base := ""
+	if m := strings.TrimSpace(c.Get(fiber.HeaderIfMatch)); m != "" && m != "*" {
+		if base = ifMatchFingerprint(m); base == "" {
+			return &Error{Status: fiber.StatusBadRequest, Code: "bad_if_match",
+				Message: "If-Match must be one entity tag as GET /api/projects/:id sends it in ETag (a quoted string)"}
+		}
+	}
+	up := in.Project()
+	up.ID, up.UserID = p.ID, p.UserID
+	if base != "" && base != p.Fingerprint() {
+		return errProjectChanged(p)
+	}
+	if up.Fingerprint() != p.Fingerprint() {
+		err := s.db.UpdateProjectIf(c.UserContext(), up, base)
+		if errors.Is(err, models.ErrProjectChanged) {
+			if cur, cerr := s.project(c); cerr == nil {
+				return errProjectChanged(cur)
+			}
+		}
+		if err != nil {
+			if !errors.Is(err, models.ErrNotFound) {
+				s.publishUser(p.UserID)
+			}
+			return err
+		}
+		s.publishUser(p.UserID)
+	}
+	stored, err := s.project(c)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderETag, projectETag(stored))
+	return c.JSON(toProjectJSON(stored))
+}
+
+// ifMatchFingerprint reads the one strong entity tag of an If-Match, or ""
+// when it is not one.
+func ifMatchFingerprint(h string) string {
+	if len(h) < 3 || h[0] != '"' || h[len(h)-1] != '"' {
+		return ""
+	}
+	tag := strings.TrimSuffix(strings.TrimPrefix(h, `"`), `"`)
+	if strings.ContainsAny(tag, `", `) {
+		return ""
+	}
+	return tag
+}
+
+func errProjectChanged(cur *models.Project) *Error {
+	return &Error{Status: fiber.StatusPreconditionFailed, Code: "project_changed",
+		Message: "the project changed since the If-Match entity tag was read; GET it again and reapply the change",
+		Extra:   map[string]any{"etag": projectETag(cur)}}
+}
+
+// deleteProjectAPI is DELETE /api/projects/:id: the project with its runs,
+// every version of its documents and its runs' notifications. 409
+// active_job (with the job's id) while a run is queued or processing.
+func (s *Server) deleteProjectAPI(c *fiber.Ctx) error {
+	u := currentUser(c)
+	_, err := s.db.DeleteProject(c.UserContext(), u.ID, c.Params("id"))
+	var active *models.ActiveJobError
+	switch {
+	case errors.As(err, &active):
+		return &Error{Status: fiber.StatusConflict, Code: "active_job",
+			Message: "this project has a queued or processing job: cancel it (or let it end) first", Extra: map[string]any{"jobId": active.JobID}}
+	case err != nil:
+		if !errors.Is(err, models.ErrNotFound) {
+			s.publishUser(u.ID)
+		}
+		return err
+	}
+	s.publishUser(u.ID)
+	return c.SendStatus(fiber.StatusNoContent)
 }

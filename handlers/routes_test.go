@@ -25,7 +25,7 @@ func TestWrongMethodIsMethodNotAllowed(t *testing.T) {
 		method, path string
 		allow        string
 	}{
-		{http.MethodDelete, "/api/projects/" + p.ID, "GET, HEAD"},
+		{http.MethodPatch, "/api/projects/" + p.ID, "GET, HEAD, PUT, DELETE"},
 		{http.MethodPut, "/api/generation/jobs", "GET, HEAD, POST"},
 		{http.MethodPatch, "/api/projects", "GET, HEAD, POST"},
 	} {

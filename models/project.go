@@ -25,27 +25,58 @@ type Project struct {
 	SyncPosition int64
 }
 
-// CreateProject stores a new project for the user.
+// CreateProject stores a new project for the user. A new project moves
+// the user's sync position (migration 00019), so that the user's other
+// tabs list it: tell the user's streams once it returns. The owner's row is
+// locked first, the order every writer keeps.
 func (db *DB) CreateProject(ctx context.Context, p *Project) error {
 	if p.ID == "" {
 		p.ID = uuid.NewString()
 	}
-	if err := db.g.WithContext(ctx).Create(p).Error; err != nil {
+	err := db.g.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := lockUsers(tx, db.Dialect, `?`, p.UserID); err != nil {
+			return fmt.Errorf("lock user: %w", err)
+		}
+		return tx.Create(p).Error
+	})
+	if err != nil {
 		return fmt.Errorf("create project: %w", err)
 	}
 	return nil
 }
 
+// ErrProjectChanged says a save's base is not the project's current
+// state: someone saved it since (UpdateProjectIf).
+var ErrProjectChanged = errors.New("the project changed since it was read")
+
 // UpdateProject saves a project the user owns. A save that changes its
 // name, description, data or company pack moves the user's sync position
 // (migration 00018): tell the user's streams once it returns. The owner's
-// row is locked before the project's, the order every writer keeps (see
-// lockProjectVersions): the trigger takes it while the update holds the
-// project's row, and the group commit takes the two the other way round.
+// row is locked before the project's (see lockProjectVersions): the
+// trigger takes it while the update holds the project's row, and the group
+// commit takes the two the other way round.
 func (db *DB) UpdateProject(ctx context.Context, p *Project) error {
+	return db.UpdateProjectIf(ctx, p, "")
+}
+
+// UpdateProjectIf is UpdateProject when the project's fingerprint is still
+// base (Project.Fingerprint: what the writer read and changed), else
+// ErrProjectChanged; an empty base saves whatever the project holds. Every
+// save of a project's content takes the owner's row first, so the
+// comparison holds until the commit.
+func (db *DB) UpdateProjectIf(ctx context.Context, p *Project, base string) error {
 	err := db.g.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := lockUsers(tx, db.Dialect, `?`, p.UserID); err != nil {
 			return fmt.Errorf("lock user: %w", err)
+		}
+		if base != "" {
+			var cur Project
+			if err := tx.Where("id = ? AND user_id = ?", p.ID, p.UserID).Take(&cur).Error; err != nil {
+				return notFound(err)
+			}
+			if cur.Fingerprint() != base {
+				return ErrProjectChanged
+			}
 		}
 		res := tx.Model(&Project{}).Where("id = ? AND user_id = ?", p.ID, p.UserID).Updates(map[string]any{
 			"name": p.Name, "description": p.Description, "data": p.Data,
@@ -60,7 +91,7 @@ func (db *DB) UpdateProject(ctx context.Context, p *Project) error {
 		return nil
 	})
 	switch {
-	case errors.Is(err, ErrNotFound):
+	case errors.Is(err, ErrNotFound), errors.Is(err, ErrProjectChanged):
 		return err
 	case err != nil:
 		return fmt.Errorf("update project: %w", err)
@@ -88,4 +119,76 @@ func (db *DB) Projects(ctx context.Context, userID string) ([]Project, error) {
 		return nil, fmt.Errorf("list projects: %w", err)
 	}
 	return ps, nil
+}
+
+// ProjectDeleted is what DeleteProject removed with the project.
+type ProjectDeleted struct {
+	Name                string
+	Runs, Notifications int64
+}
+
+// DeleteProject removes a project the user owns with everything that
+// belongs to it: its runs and their documents' checkpoints, every version
+// of its documents (the foreign keys cascade) and the notifications of its
+// runs, which would otherwise point at nothing. A project with a queued or
+// processing run answers *ActiveJobError: the run must be cancelled (or
+// end) first, so that no worker writes into a project that is gone.
+//
+// The owner's row is locked first (every writer's order), then the
+// project's: a run being created waits for it (its foreign key check takes
+// the project's row), so the check for an active run holds until the
+// commit. The removal leaves no rows to catch up from, so it moves the
+// owner's position as a removal (removedFor): the owner's open tabs
+// resync. Tell the user's streams once it returns.
+func (db *DB) DeleteProject(ctx context.Context, userID, id string) (*ProjectDeleted, error) {
+	if !IsID(id) {
+		return nil, ErrNotFound
+	}
+	out := &ProjectDeleted{}
+	err := db.g.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := lockUsers(tx, db.Dialect, `?`, userID); err != nil {
+			return fmt.Errorf("lock user: %w", err)
+		}
+		lock := ""
+		if db.Dialect == Postgres {
+			lock = " FOR UPDATE"
+		}
+		var names []string
+		if err := tx.Raw(`SELECT name FROM projects WHERE id = ? AND user_id = ?`+lock, id, userID).Scan(&names).Error; err != nil {
+			return fmt.Errorf("lock project: %w", err)
+		}
+		if len(names) == 0 {
+			return ErrNotFound
+		}
+		out.Name = names[0]
+		var active []string
+		if err := tx.Raw(`SELECT id FROM document_generation_jobs WHERE project_id = ? AND status IN ?`,
+			id, []string{StatusQueued, StatusProcessing}).Scan(&active).Error; err != nil {
+			return fmt.Errorf("active run: %w", err)
+		}
+		if len(active) > 0 {
+			return &ActiveJobError{JobID: active[0]}
+		}
+		res := tx.Exec(`DELETE FROM notifications WHERE user_id = ? AND job_id IN (
+			SELECT id FROM document_generation_jobs WHERE project_id = ?)`, userID, id)
+		if res.Error != nil {
+			return fmt.Errorf("delete notifications: %w", res.Error)
+		}
+		out.Notifications = res.RowsAffected
+		if err := tx.Raw(`SELECT count(*) FROM document_generation_jobs WHERE project_id = ?`, id).Scan(&out.Runs).Error; err != nil {
+			return fmt.Errorf("count runs: %w", err)
+		}
+		if err := tx.Exec(`DELETE FROM projects WHERE id = ? AND user_id = ?`, id, userID).Error; err != nil {
+			return fmt.Errorf("delete: %w", err)
+		}
+		return db.removedFor(tx, []string{userID})
+	})
+	var active *ActiveJobError
+	switch {
+	case errors.Is(err, ErrNotFound), errors.As(err, &active):
+		return nil, err
+	case err != nil:
+		return nil, fmt.Errorf("delete project: %w", err)
+	}
+	return out, nil
 }

@@ -271,6 +271,8 @@ type ProjectActivity struct {
 	// Fingerprint is the project's current one: the library flags the
 	// documents written from other data (Artifact.ProjectChanged).
 	Fingerprint string
+	// Gone says the project no longer exists (deleted).
+	Gone bool
 }
 
 // ProjectActivity reads the user's project's runs and library.
@@ -287,7 +289,9 @@ func (db *DB) ProjectActivity(ctx context.Context, userID, projectID string) (*P
 	switch {
 	case err == nil:
 		a.Name, a.Fingerprint = p.Name, p.Fingerprint()
-	case !errors.Is(err, ErrNotFound):
+	case errors.Is(err, ErrNotFound):
+		a.Gone = true
+	default:
 		return nil, fmt.Errorf("project fingerprint: %w", err)
 	}
 	return a, nil

@@ -46,7 +46,7 @@ func TestSyncPositions(t *testing.T) {
 			}
 			ua, pa := newUser("ann")
 			ub, pb := newUser("bob")
-			require.Zero(t, pos(ua.ID))
+			require.Equal(t, int64(1), pos(ua.ID), "a new project is a change")
 
 			create := func(u *models.User, p *models.Project) *models.Job {
 				j, _, err := db.CreateJob(ctx, models.NewJob{UserID: u.ID, ProjectID: p.ID, Documents: []string{"project_charter", "business_case"}, MaxRetries: 3})
@@ -55,9 +55,9 @@ func TestSyncPositions(t *testing.T) {
 			}
 			ja := create(ua, pa)
 			jb := create(ub, pb)
-			assert.Equal(t, int64(1), pos(ua.ID), "a created job is a change")
-			assert.Equal(t, int64(1), jobPos(ja.ID), "and carries its position")
-			assert.Equal(t, int64(1), pos(ub.ID), "positions are per user")
+			assert.Equal(t, int64(2), pos(ua.ID), "a created job is a change")
+			assert.Equal(t, int64(2), jobPos(ja.ID), "and carries its position")
+			assert.Equal(t, int64(2), pos(ub.ID), "positions are per user")
 
 			// One statement claims both users' jobs: each row bumps its
 			// owner's position.
@@ -65,14 +65,14 @@ func TestSyncPositions(t *testing.T) {
 			claimed, err := db.Claim(ctx, models.ClaimParams{Worker: "w1", Limit: 10, Lease: time.Minute, Now: now})
 			require.NoError(t, err)
 			require.Len(t, claimed, 2)
-			assert.Equal(t, int64(2), pos(ua.ID))
-			assert.Equal(t, int64(2), pos(ub.ID))
-			assert.Equal(t, int64(2), jobPos(ja.ID))
+			assert.Equal(t, int64(3), pos(ua.ID))
+			assert.Equal(t, int64(3), pos(ub.ID))
+			assert.Equal(t, int64(3), jobPos(ja.ID))
 
 			// A heartbeat renews the lease: nothing visible changed.
 			_, err = db.Heartbeat(ctx, "w1", []string{ja.ID, jb.ID}, time.Minute, now.Add(time.Second))
 			require.NoError(t, err)
-			assert.Equal(t, int64(2), pos(ua.ID), "a lease renewal is not a change")
+			assert.Equal(t, int64(3), pos(ua.ID), "a lease renewal is not a change")
 
 			var lease models.Lease
 			for _, c := range claimed {
@@ -83,13 +83,13 @@ func TestSyncPositions(t *testing.T) {
 			_, _, err = db.CommitDocument(ctx, lease, models.DocumentResult{Type: "project_charter", Title: "Charter", Markdown: "# C",
 				Attempts: 1, StartedAt: now, FinishedAt: now.Add(time.Second), CurrentDocument: "business_case"})
 			require.NoError(t, err)
-			assert.Equal(t, int64(3), pos(ua.ID))
+			assert.Equal(t, int64(4), pos(ua.ID))
 
-			// A catch-up from 2 reads the job at its current state.
-			st, err := db.SyncSince(ctx, ua.ID, 2)
+			// A catch-up from 3 reads the job at its current state.
+			st, err := db.SyncSince(ctx, ua.ID, 3)
 			require.NoError(t, err)
 			assert.False(t, st.Reset)
-			assert.Equal(t, int64(3), st.To)
+			assert.Equal(t, int64(4), st.To)
 			require.Len(t, st.Jobs, 1)
 			assert.Equal(t, 1, st.Jobs[0].Job.CompletedDocuments)
 			assert.Len(t, st.Jobs[0].Documents, 2)
@@ -103,12 +103,12 @@ func TestSyncPositions(t *testing.T) {
 			_, err = db.FinishJob(ctx, lease, models.Outcome{Status: models.StatusCompleted, Now: now.Add(2 * time.Second),
 				Notify: models.NotifyCompleted})
 			require.NoError(t, err)
-			finished := int64(5)
+			finished := int64(6)
 			if d == models.Postgres {
-				finished = 4
+				finished = 5
 			}
 			assert.Equal(t, finished, pos(ua.ID))
-			st, err = db.SyncSince(ctx, ua.ID, 3)
+			st, err = db.SyncSince(ctx, ua.ID, 4)
 			require.NoError(t, err)
 			require.Len(t, st.Jobs, 1)
 			assert.Equal(t, models.StatusCompleted, st.Jobs[0].Job.Status)
@@ -166,14 +166,14 @@ func TestSyncPositions(t *testing.T) {
 			for i := range models.SyncReplayLimit + 1 {
 				require.NoError(t, db.ForTests().Exec(`UPDATE document_generation_jobs SET progress_percentage = ? WHERE id = ?`, i%100+1, jb.ID).Error)
 			}
-			st, err = db.SyncSince(ctx, ub.ID, 1)
+			st, err = db.SyncSince(ctx, ub.ID, 2)
 			require.NoError(t, err)
 			assert.False(t, st.Reset, "one row changed many times is one row")
 			for range models.SyncReplayLimit + 1 {
 				_, _, err := db.CreateJob(ctx, models.NewJob{UserID: ub.ID, ProjectID: newProject(t, db, ub.ID).ID, Documents: []string{"project_charter"}})
 				require.NoError(t, err)
 			}
-			st, err = db.SyncSince(ctx, ub.ID, 1)
+			st, err = db.SyncSince(ctx, ub.ID, 2)
 			require.NoError(t, err)
 			assert.True(t, st.Reset, "more than the replay limit resyncs")
 			assert.Len(t, st.Jobs, 100, "a resync carries the active jobs")
@@ -222,36 +222,36 @@ func TestSyncPositionsOfDocumentEdits(t *testing.T) {
 			require.NoError(t, db.CreateProject(ctx, quiet))
 			j, _, err := db.CreateJob(ctx, models.NewJob{UserID: u.ID, ProjectID: p.ID, Documents: []string{"risk_register"}})
 			require.NoError(t, err)
-			require.Equal(t, int64(1), pos(u.ID))
+			require.Equal(t, int64(3), pos(u.ID))
 
 			// Written by the job: no bump of its own.
 			v1 := &models.Artifact{ID: uuid.NewString(), JobID: &j.ID, ProjectID: p.ID, UserID: u.ID, DocumentType: "risk_register",
 				Title: "Risks", Markdown: "# Risks\n", Version: 1, CreatedAt: time.Now().UTC()}
 			require.NoError(t, db.ForTests().Create(v1).Error)
-			assert.Equal(t, int64(1), pos(u.ID), "a job's version comes with its job's change")
+			assert.Equal(t, int64(3), pos(u.ID), "a job's version comes with its job's change")
 
 			v2, err := db.SaveEdit(ctx, models.NewEdit{UserID: u.ID, ProjectID: p.ID, DocumentType: "risk_register",
 				Markdown: "# Risks\n\nedited\n", BaseArtifactID: v1.ID})
 			require.NoError(t, err)
-			assert.Equal(t, int64(2), pos(u.ID), "the save moves the position")
+			assert.Equal(t, int64(4), pos(u.ID), "the save moves the position")
 			assert.Zero(t, pos(other.ID), "only the owner's")
 			versions, err := db.DocumentVersions(ctx, u.ID, p.ID, "risk_register")
 			require.NoError(t, err)
 			require.Len(t, versions, 2)
 			assert.Equal(t, v2.ID, versions[0].ID)
-			assert.Equal(t, int64(2), versions[0].SyncPosition, "the saved version carries the position")
+			assert.Equal(t, int64(4), versions[0].SyncPosition, "the saved version carries the position")
 			assert.Zero(t, versions[1].SyncPosition)
 
-			st, err := db.SyncSince(ctx, u.ID, 1)
+			st, err := db.SyncSince(ctx, u.ID, 3)
 			require.NoError(t, err)
 			assert.False(t, st.Reset)
-			assert.Equal(t, int64(2), st.To)
+			assert.Equal(t, int64(4), st.To)
 			assert.Empty(t, st.Jobs)
 			assert.Empty(t, st.Notifications)
 			assert.Equal(t, []string{p.ID}, st.Libraries, "the catch-up names the project whose library changed")
 			assert.True(t, st.ChangesProject(p.ID))
 			assert.False(t, st.ChangesProject(quiet.ID))
-			st, err = db.SyncSince(ctx, u.ID, 2)
+			st, err = db.SyncSince(ctx, u.ID, 4)
 			require.NoError(t, err)
 			assert.Empty(t, st.Libraries, "nothing after the save")
 			assert.False(t, st.ChangesProject(p.ID))
@@ -261,7 +261,7 @@ func TestSyncPositionsOfDocumentEdits(t *testing.T) {
 				Markdown: "# Risks\n\nlate\n", BaseArtifactID: v1.ID})
 			var stale *models.StaleBaseError
 			require.ErrorAs(t, err, &stale)
-			assert.Equal(t, int64(2), pos(u.ID))
+			assert.Equal(t, int64(4), pos(u.ID))
 
 			// Two saves, one per project: both named, in position order.
 			_, err = db.SaveEdit(ctx, models.NewEdit{UserID: u.ID, ProjectID: p.ID, DocumentType: "risk_register",
@@ -270,9 +270,9 @@ func TestSyncPositionsOfDocumentEdits(t *testing.T) {
 			q1 := &models.Artifact{ID: uuid.NewString(), ProjectID: quiet.ID, UserID: u.ID, DocumentType: "scope_statement",
 				Title: "Scope", Markdown: "# Scope\n", Version: 1, Source: models.SourceEdited, CreatedAt: time.Now().UTC()}
 			require.NoError(t, db.ForTests().Create(q1).Error)
-			st, err = db.SyncSince(ctx, u.ID, 2)
+			st, err = db.SyncSince(ctx, u.ID, 4)
 			require.NoError(t, err)
-			assert.Equal(t, int64(4), st.To)
+			assert.Equal(t, int64(6), st.To)
 			assert.Equal(t, []string{p.ID, quiet.ID}, st.Libraries)
 		})
 	}
@@ -464,13 +464,16 @@ func TestSyncPositionsOfProjectSaves(t *testing.T) {
 			p := &models.Project{UserID: u.ID, Name: "Saved", Description: desc, Data: data, CompanyIntelligencePack: pack}
 			require.NoError(t, db.CreateProject(ctx, p))
 			quiet := newProject(t, db, u.ID)
-			require.Zero(t, pos(u.ID), "a new project is not (yet) a change")
+			require.Equal(t, int64(2), pos(u.ID), "each new project is a change (migration 00019)")
+			st, err := db.SyncSince(ctx, u.ID, 1)
+			require.NoError(t, err)
+			assert.Equal(t, []models.ProjectChange{{ID: quiet.ID, Name: quiet.Name, SyncPosition: 2}}, st.Projects, "a catch-up carries a new project")
 
 			require.NoError(t, db.UpdateProject(ctx, p))
-			assert.Zero(t, pos(u.ID), "saved unchanged")
+			assert.Equal(t, int64(2), pos(u.ID), "saved unchanged")
 			_, _, err = db.CreateJob(ctx, models.NewJob{UserID: u.ID, ProjectID: p.ID, Documents: []string{"risk_register"}})
 			require.NoError(t, err)
-			require.Equal(t, int64(1), pos(u.ID), "the job, not its run number")
+			require.Equal(t, int64(3), pos(u.ID), "the job, not its run number")
 
 			for i, change := range []func(*models.Project){
 				func(p *models.Project) { p.Name = "Renamed" },
@@ -480,7 +483,7 @@ func TestSyncPositionsOfProjectSaves(t *testing.T) {
 			} {
 				change(p)
 				require.NoError(t, db.UpdateProject(ctx, p))
-				at := int64(2 + i)
+				at := int64(4 + i)
 				assert.Equal(t, at, pos(u.ID), "change %d moves the position", i)
 				st, err := db.SyncSince(ctx, u.ID, at-1)
 				require.NoError(t, err)
@@ -490,7 +493,7 @@ func TestSyncPositionsOfProjectSaves(t *testing.T) {
 				assert.False(t, st.ChangesProject(quiet.ID))
 			}
 			assert.Zero(t, pos(other.ID), "only the owner's")
-			st, err := db.SyncSince(ctx, u.ID, pos(u.ID))
+			st, err = db.SyncSince(ctx, u.ID, pos(u.ID))
 			require.NoError(t, err)
 			assert.Empty(t, st.Projects, "nothing after the saves")
 			a, err := db.ProjectActivity(ctx, u.ID, p.ID)

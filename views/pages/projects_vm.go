@@ -80,6 +80,23 @@ type ProjectFormVM struct {
 	Import ImportVM
 	// FromExample says the form holds the example project, not yet saved.
 	FromExample bool
+	// Base is the fingerprint of the project the edit form was filled
+	// from; a save is refused when the project changed since.
+	Base string
+	// Changed explains such a refusal.
+	Changed string
+	// Delete is the edit page's "Delete project".
+	Delete DeleteVM
+}
+
+// DeleteVM is the edit page's "Delete project" section.
+type DeleteVM struct {
+	// Open shows the section's form open (after a refusal).
+	Open bool
+	// Error says why the project was not deleted; ActiveJobID names the
+	// run to cancel first.
+	Error       string
+	ActiveJobID string
 }
 
 // ImportVM is the "Import JSON" panel of the new-project page.
@@ -109,6 +126,8 @@ type ProjectListItem struct {
 // ProjectsVM is the /projects page.
 type ProjectsVM struct {
 	Projects []ProjectListItem
+	// Flash is a message from the action that led here (a deletion).
+	Flash string
 }
 
 // ProjectView is the /projects/:id page: the project laid out to read.
