@@ -311,7 +311,7 @@ func (s *Server) deleteProject(c *fiber.Ctx) error {
 	}
 	refuse := func(status int, msg, jobID string) error {
 		vm := pages.ProjectFormVM{ProjectID: p.ID, CSRF: csrfToken(c), Base: p.Fingerprint(),
-			Form: projectForm(p.Name, p.Description, p.Data, p.CompanyIntelligencePack),
+			Form:   projectForm(p.Name, p.Description, p.Data, p.CompanyIntelligencePack),
 			Delete: pages.DeleteVM{Open: true, Error: msg, ActiveJobID: jobID}}
 		c.Status(status)
 		return s.page(c, "Edit "+p.Name, "projects", pages.ProjectFormPage(vm))
