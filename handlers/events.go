@@ -372,13 +372,9 @@ func (ls *liveStream) send(e *sse, up *events.SyncUpdate) (sent bool, err error)
 				return true, err
 			}
 		}
-		if st.Reset && a.Name != "" {
-			// A resync carries no saved projects: the heading comes from
-			// the activity.
-			if err := e.event(partials.ProjectNameEvent(a.ProjectID), []byte(html.EscapeString(a.Name))); err != nil {
-				return true, err
-			}
-		}
+	}
+	if err := ls.sendViewedProjectName(e, up); err != nil { // events_project_name.go
+		return true, err
 	}
 	if ls.view.listsProjects() && (st.Reset || len(st.Projects) > 0) {
 		// A project created, renamed or deleted (a removal: a reset) in

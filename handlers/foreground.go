@@ -62,7 +62,7 @@ func (s *Server) foregroundStream(c *fiber.Ctx) error {
 		vm.Titles = append(vm.Titles, docTitle(k))
 	}
 	var buf bytes.Buffer
-	layout := s.layout(c, "Generating · "+project.Name, "projects")
+	layout := s.layout(c, pages.ForegroundTitlePrefix+project.Name, "projects")
 	ctx := templ.WithChildren(c.UserContext(), pages.ForegroundPage(vm))
 	if err := layouts.Base(layout).Render(ctx, &buf); err != nil {
 		return err

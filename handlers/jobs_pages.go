@@ -69,7 +69,7 @@ func (s *Server) generatePage(c *fiber.Ctx) error {
 		vm.Already = c.QueryBool("already")
 		setView(c, liveView{Kind: "generate", Arg: snap.Job.ID})
 	}
-	return s.page(c, "Generate · "+project.Name, "projects", pages.GeneratePage(vm))
+	return s.page(c, pages.GenerateTitlePrefix+project.Name, "projects", pages.GeneratePage(vm))
 }
 
 // generateVM is the form: the catalog with the given selection (nil: all).
@@ -154,7 +154,7 @@ func (s *Server) generate(c *fiber.Ctx) error {
 		if isPartial(c) {
 			return render(c, pages.GenerateForm(vm))
 		}
-		return s.page(c, "Generate · "+project.Name, "projects", pages.GeneratePage(vm))
+		return s.page(c, pages.GenerateTitlePrefix+project.Name, "projects", pages.GeneratePage(vm))
 	}
 	if len(docs) == 0 {
 		return formError("Choose at least one document to generate.")

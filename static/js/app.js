@@ -58,6 +58,8 @@
     source.addEventListener("sync", onSync);
     source.addEventListener("shown", onShown);
     source.addEventListener("unshown", onUnshown);
+    var mark = titleMark();
+    if (mark) source.addEventListener("projectname-" + mark.getAttribute("data-title-project"), onTitleName);
     return source;
   };
   // __dossierOpenEventSources counts the connections not closed.
@@ -85,6 +87,27 @@
     u.searchParams.set("since", String(pos));
     body.setAttribute("sse-connect", u.pathname + u.search);
     init();
+  }
+
+  // ---- The project's name in the page's title ---------------------------------------
+  // A page about a project is titled with its name, after a fixed opening
+  // ("Generate · "): partials.TitleProject marks both. The <title> holds
+  // text only, out of reach of sse-swap, so the stream's projectname-<id>
+  // event (a rename, in any tab) is applied here: the new name takes the
+  // old one's place. A title that no longer opens with the opening and the
+  // old name is left as it is. The event's data is the name, HTML-escaped.
+  function titleMark() { return document.querySelector("[data-title-project]"); }
+  function collapse(s) { return s.replace(/[\t\n\f\r ]+/g, " "); } // as document.title reads
+  function onTitleName(event) {
+    var mark = titleMark();
+    if (!mark || event.type !== "projectname-" + mark.getAttribute("data-title-project")) return;
+    var name = new DOMParser().parseFromString(event.data || "", "text/html").body.textContent;
+    var before = mark.getAttribute("data-title-before") || "";
+    var old = collapse(before + mark.getAttribute("data-title-name")).replace(/^ /, "");
+    var title = document.title;
+    if (!name || title.indexOf(old) !== 0) return;
+    document.title = before + name + title.slice(old.length);
+    mark.setAttribute("data-title-name", name);
   }
 
   // ---- Connection indicator -------------------------------------------------------

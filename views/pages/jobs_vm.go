@@ -54,6 +54,14 @@ type JobRow struct {
 	Earlier string
 }
 
+// GenerateTitlePrefix opens the generate page's title, before the project's
+// name: the page marks it (TitleProject) so that the title follows renames.
+const GenerateTitlePrefix = "Generate · "
+
+// ForegroundTitlePrefix is GenerateTitlePrefix for the page a foreground
+// generation streams into.
+const ForegroundTitlePrefix = "Generating · "
+
 // GenerateVM is the generate page: the catalog form, or the project's job.
 type GenerateVM struct {
 	ProjectID, ProjectName string
@@ -170,6 +178,18 @@ type JobVM struct {
 	// History is what a retried job went through, in order, ending with
 	// where it is now; empty for a job never retried by hand.
 	History []HistoryStep
+}
+
+// TitleAfterName is the title past the project's name ("· Run #2", without
+// the space templ puts back; "" for a run without a number), when the title
+// opens with it: the heading shows the name through ProjectName, so that a
+// rename in another tab reaches it.
+func (vm JobVM) TitleAfterName() (string, bool) {
+	rest, ok := strings.CutPrefix(vm.Title, vm.ProjectName)
+	if vm.ProjectID == "" || vm.ProjectName == "" || !ok {
+		return "", false
+	}
+	return strings.TrimLeft(rest, " "), true
 }
 
 // HistoryStep is one step of a retried job's history: "Cancelled",
