@@ -97,4 +97,3 @@ func TestResyncNamesTheViewedProject(t *testing.T) {
 		run(t, newLiveEnv(t, modelstest.Open(t, models.Postgres), liveOptions{heartbeat: time.Second}))
 	})
 }
-
