@@ -89,27 +89,6 @@
     init();
   }
 
-  // ---- The project's name in the page's title ---------------------------------------
-  // A page about a project is titled with its name, after a fixed opening
-  // ("Generate · "): partials.TitleProject marks both. The <title> holds
-  // text only, out of reach of sse-swap, so the stream's projectname-<id>
-  // event (a rename, in any tab) is applied here: the new name takes the
-  // old one's place. A title that no longer opens with the opening and the
-  // old name is left as it is. The event's data is the name, HTML-escaped.
-  function titleMark() { return document.querySelector("[data-title-project]"); }
-  function collapse(s) { return s.replace(/[\t\n\f\r ]+/g, " "); } // as document.title reads
-  function onTitleName(event) {
-    var mark = titleMark();
-    if (!mark || event.type !== "projectname-" + mark.getAttribute("data-title-project")) return;
-    var name = new DOMParser().parseFromString(event.data || "", "text/html").body.textContent;
-    var before = mark.getAttribute("data-title-before") || "";
-    var old = collapse(before + mark.getAttribute("data-title-name")).replace(/^ /, "");
-    var title = document.title;
-    if (!name || title.indexOf(old) !== 0) return;
-    document.title = before + name + title.slice(old.length);
-    mark.setAttribute("data-title-name", name);
-  }
-
   // ---- Connection indicator -------------------------------------------------------
   // Two seconds without the stream, the page says it is reconnecting and
   // stops showing estimates it can no longer keep true; once the stream is
@@ -669,6 +648,28 @@
     var pct = Math.round(sum / running.length);
     var t = "(" + pct + "%) Generating… | Dossier";
     if (document.title !== t) document.title = t;
+  }
+
+  // A page about a project is titled with its name, after a fixed opening
+  // ("Generate · "): partials.TitleProject marks both. The <title> holds
+  // text only, out of reach of sse-swap, so the stream's projectname-<id>
+  // event (a rename, in any tab) is applied here: the new name takes the
+  // old one's place in the page's own title, which shows again when no job
+  // is running on the page. A title that no longer opens with the opening
+  // and the old name is left as it is. The event's data is the name,
+  // HTML-escaped.
+  function titleMark() { return document.querySelector("[data-title-project]"); }
+  function collapse(s) { return s.replace(/[\t\n\f\r ]+/g, " "); } // as document.title reads
+  function onTitleName(event) {
+    var mark = titleMark();
+    if (!mark || event.type !== "projectname-" + mark.getAttribute("data-title-project")) return;
+    var name = new DOMParser().parseFromString(event.data || "", "text/html").body.textContent;
+    var before = mark.getAttribute("data-title-before") || "";
+    var old = collapse(before + mark.getAttribute("data-title-name")).replace(/^ /, "");
+    if (!name || baseTitle.indexOf(old) !== 0) return;
+    baseTitle = before + name + baseTitle.slice(old.length);
+    mark.setAttribute("data-title-name", name);
+    refreshTitle();
   }
 
   function refreshPage() {
