@@ -60,7 +60,10 @@ func (h *eventHub) JobStream(c *fiber.Ctx) error {
 		return ErrUnauthorized
 	}
 	userID, jobID := strings.Clone(u.ID), strings.Clone(c.Params("id"))
-	format := c.Query("format")
+	format, err := queryOnce(c, "format")
+	if err != nil {
+		return err
+	}
 	if format != "" && format != "json" {
 		return ValidationError(map[string]string{"format": "must be json, or absent for HTML fragments"})
 	}

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -38,7 +39,9 @@ type createJobRequest struct {
 	ProjectData             *models.DataInput   `json:"projectData"`
 	CompanyIntelligencePack *models.CompanyPack `json:"companyIntelligencePack"`
 	Documents               []string            `json:"documents"`
-	Priority                string              `json:"priority"`
+	// Priority is nil when the body leaves it out (or sends null): then
+	// the job is normal. An empty string is a value, and not a valid one.
+	Priority *string `json:"priority"`
 	// Instruction and IncludeDependents make a regeneration: the chosen
 	// documents are rewritten with the instruction, optionally with the
 	// documents that depend on them; the others keep their versions.
@@ -73,6 +76,10 @@ func (s *Server) CreateJob(c *fiber.Ctx) error {
 // not follow.
 const instructionIgnored = "is not supported: the built-in template generator writes from the project data and does not follow instructions; configure a model (GENERATOR=openai) to regenerate with one"
 
+// instructionBlank refuses an instruction of whitespace alone. An empty
+// one (the form's field left empty) is no instruction and is fine.
+const instructionBlank = "is blank: write an instruction, or leave it empty to regenerate from the current data alone"
+
 // startJob validates a job request and creates the job; shared by the API
 // and the generate page.
 func (s *Server) startJob(c *fiber.Ctx, u *models.User, req createJobRequest) (*models.Job, bool, error) {
@@ -81,9 +88,13 @@ func (s *Server) startJob(c *fiber.Ctx, u *models.User, req createJobRequest) (*
 	if strings.TrimSpace(req.ProjectID) == "" {
 		fields["projectId"] = "is required"
 	}
-	prio, ok := models.ParsePriority(req.Priority)
-	if !ok {
-		fields["priority"] = `must be "high", "normal" or "low"`
+	prio := models.PriorityNormal
+	if req.Priority != nil {
+		p, ok := models.ParsePriority(*req.Priority)
+		if !ok || *req.Priority == "" { // ParsePriority reads "" as normal
+			fields["priority"] = `must be "high", "normal" or "low", or left out for normal`
+		}
+		prio = p
 	}
 	key := strings.TrimSpace(c.Get("Idempotency-Key"))
 	switch {
@@ -92,12 +103,17 @@ func (s *Server) startJob(c *fiber.Ctx, u *models.User, req createJobRequest) (*
 	case !storableText(key):
 		fields["Idempotency-Key"] = "must be UTF-8 text without NUL characters"
 	}
+	sent := req.Instruction
 	req.Instruction = strings.TrimSpace(req.Instruction)
 	switch {
-	case req.Instruction != "" && !s.followsInstructions():
+	case sent != "" && !s.followsInstructions():
 		// The built-in generator writes from the project data alone: a
 		// version labelled with an instruction it ignored would be a lie.
 		fields["instruction"] = instructionIgnored
+	case sent != "" && req.Instruction == "":
+		// Whitespace alone is not an instruction; read as none, it would
+		// rewrite the documents without the one the client meant to give.
+		fields["instruction"] = instructionBlank
 	case utf8.RuneCountInString(req.Instruction) > documents.MaxInstructionChars:
 		fields["instruction"] = fmt.Sprintf("must be at most %d characters", documents.MaxInstructionChars)
 	case strings.ContainsRune(req.Instruction, 0):
@@ -175,13 +191,14 @@ func (s *Server) startJob(c *fiber.Ctx, u *models.User, req createJobRequest) (*
 
 var jobStatuses = []string{models.StatusQueued, models.StatusProcessing, models.StatusCompleted, models.StatusFailed, models.StatusCancelled}
 
-// parseStatuses reads ?status=a,b.
-func parseStatuses(raw string) ([]string, error) {
-	if raw == "" {
+// parseStatuses reads ?status=a,b, and ?status=a&status=b as the same:
+// the jobs with any of the statuses.
+func parseStatuses(values [][]byte) ([]string, error) {
+	if len(values) == 0 || len(values) == 1 && len(values[0]) == 0 {
 		return nil, nil
 	}
 	var out []string
-	for _, st := range strings.Split(raw, ",") {
+	for _, st := range strings.Split(string(bytes.Join(values, []byte{','})), ",") {
 		st = strings.TrimSpace(st)
 		valid := false
 		for _, v := range jobStatuses {
@@ -195,14 +212,19 @@ func parseStatuses(raw string) ([]string, error) {
 	return out, nil
 }
 
-// ListJobs lists the caller's jobs, newest first, optionally by ?status=.
+// ListJobs lists the caller's jobs, newest first, optionally by ?status=
+// (one or several) and ?projectId= (one).
 func (s *Server) ListJobs(c *fiber.Ctx) error {
 	u := currentUser(c)
-	statuses, err := parseStatuses(c.Query("status"))
+	statuses, err := parseStatuses(c.Context().QueryArgs().PeekMulti("status"))
 	if err != nil {
 		return err
 	}
-	snaps, err := s.jobSnapshots(c, u.ID, models.JobFilter{Statuses: statuses, ProjectID: c.Query("projectId"), Limit: 200})
+	projectID, err := queryOnce(c, "projectId")
+	if err != nil {
+		return err
+	}
+	snaps, err := s.jobSnapshots(c, u.ID, models.JobFilter{Statuses: statuses, ProjectID: projectID, Limit: 200})
 	if err != nil {
 		return err
 	}

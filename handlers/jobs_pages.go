@@ -159,7 +159,11 @@ func (s *Server) generate(c *fiber.Ctx) error {
 	if len(docs) == 0 {
 		return formError("Choose at least one document to generate.")
 	}
-	job, _, err := s.startJob(c, u, createJobRequest{ProjectID: project.ID, Documents: docs, Priority: priority})
+	req := createJobRequest{ProjectID: project.ID, Documents: docs}
+	if priority != "" { // a form without the choice: normal
+		req.Priority = &priority
+	}
+	job, _, err := s.startJob(c, u, req)
 	var e *Error
 	switch {
 	case errors.As(err, &e) && e.Code == "active_job":

@@ -161,11 +161,16 @@ func streamURL(c *fiber.Ctx) string {
 // (the page's, kept current by the page script across reconnects) and the
 // browser's Last-Event-ID (its own reconnects). A ?since that is not a
 // position is a 422: a client that sent one would otherwise get every
-// change from the start without knowing why. The header, which browsers
-// send back as they got it, is read leniently.
+// change from the start without knowing why. So is ?since given twice
+// (queryOnce). The header, which browsers send back as they got it, is
+// read leniently.
 func resumeFrom(c *fiber.Ctx) (int64, error) {
 	var since int64
-	if q := c.Query("since"); q != "" {
+	q, err := queryOnce(c, "since")
+	if err != nil {
+		return 0, err
+	}
+	if q != "" {
 		n, err := strconv.ParseInt(q, 10, 64)
 		if err != nil || n < 0 {
 			return 0, ValidationError(map[string]string{"since": "must be a position: a whole number, 0 or more"})

@@ -11,6 +11,7 @@ import (
 	"mime"
 	"net/mail"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -56,6 +57,17 @@ func isJSONRequest(c *fiber.Ctx) bool {
 	return mt == fiber.MIMEApplicationJSON || strings.HasSuffix(mt, "+json")
 }
 
+// queryOnce is the query parameter name, "" when absent, or a 422 naming
+// it when the URL repeats it (?projectId=a&projectId=b): which one was
+// meant cannot be told, and taking the first would drop the other without
+// a word.
+func queryOnce(c *fiber.Ctx, name string) (string, error) {
+	if len(c.Context().QueryArgs().PeekMulti(name)) > 1 {
+		return "", ValidationError(map[string]string{name: "is given more than once; send it once"})
+	}
+	return c.Query(name), nil
+}
+
 // speakJSON makes the error handler answer this request with the JSON error
 // shape, for routes such as /login that serve both forms and JSON clients.
 func speakJSON(c *fiber.Ctx) {
@@ -67,6 +79,9 @@ func speakJSON(c *fiber.Ctx) {
 //   - An empty or malformed body is a 400 bad_request.
 //   - A value of the wrong type is a 422 validation_failed whose fields name
 //     every offender by path, e.g. {"data.risks[0].probability": "must be an integer"}.
+//   - A key an object repeats ({"projectId":"a","projectId":"b"}, or a field
+//     named twice in different case) is a 422 naming it: encoding/json
+//     would keep the last value and drop the other without a word.
 //
 // Unknown keys are ignored, as encoding/json does.
 func decodeJSON(c *fiber.Ctx, dst any) error {
@@ -123,6 +138,7 @@ func decodeJSONBytes(body []byte, dst any) error {
 		return err
 	}
 	var fields models.FieldErrors
+	duplicateKeys(body, &fields)
 	checkTypes(raw, t, "", &fields)
 	if err := validationFailed(&fields); err != nil {
 		return err
@@ -249,6 +265,131 @@ func stringAt(body []byte, match func(start, end int64) bool) (string, bool) {
 	}
 }
 
+// duplicateKeys records, under its path ("data.risks[0].owner"), each key
+// that an object of a JSON text repeats: encoding/json keeps the last
+// value and drops the others without a word. Keys are compared as decoded
+// ("a" and "\u0061" are one key). It reads the bytes once, for a text
+// already known to be JSON, and allocates only for keys with escapes.
+func duplicateKeys(body []byte, fields *models.FieldErrors) {
+	type level struct {
+		object bool
+		key    []byte              // the member being read (objects)
+		index  int                 // the element being read (arrays)
+		first  int                 // where the object's keys start in keys
+		seen   map[string]struct{} // its keys, once it has many
+	}
+	const linear = 16 // keys searched one by one before a map pays off
+	var (
+		stack     []level
+		keys      [][]byte // the keys of the open objects, innermost last
+		expectKey bool
+	)
+	path := func() string {
+		var sb strings.Builder
+		for _, l := range stack {
+			if l.object {
+				if sb.Len() > 0 {
+					sb.WriteByte('.')
+				}
+				sb.Write(l.key)
+			} else {
+				fmt.Fprintf(&sb, "[%d]", l.index)
+			}
+		}
+		return sb.String()
+	}
+	for i := 0; i < len(body); i++ {
+		switch body[i] {
+		case '{':
+			stack = append(stack, level{object: true, first: len(keys)})
+			expectKey = true
+		case '[':
+			stack = append(stack, level{})
+			expectKey = false
+		case '}', ']':
+			top := len(stack) - 1
+			if top < 0 {
+				return // not JSON: the first pass says so
+			}
+			if stack[top].object {
+				keys = keys[:stack[top].first]
+			}
+			stack = stack[:top]
+		case ',':
+			if top := len(stack) - 1; top >= 0 {
+				if stack[top].object {
+					expectKey = true
+				} else {
+					stack[top].index++
+				}
+			}
+		case '"':
+			rest := body[i:]
+			n := stringLen(rest)
+			if n < 0 {
+				return
+			}
+			top := len(stack) - 1
+			if expectKey && top >= 0 && stack[top].object {
+				expectKey = false
+				key := rest[:n]
+				if bytes.IndexByte(key, '\\') >= 0 {
+					var k string
+					if json.Unmarshal(key, &k) != nil {
+						return
+					}
+					key = []byte(k)
+				} else {
+					inner := key[1:]
+					key = inner[:n-2] // without the quotes
+				}
+				l := &stack[top]
+				l.key = key
+				open := keys[l.first:]
+				dup := false
+				if l.seen != nil {
+					_, dup = l.seen[string(key)]
+				} else {
+					for _, k := range open {
+						if bytes.Equal(k, key) {
+							dup = true
+							break
+						}
+					}
+				}
+				if dup {
+					fields.Add(path(), "is given more than once in its object; send each key once")
+				}
+				if l.seen == nil && len(open) >= linear {
+					l.seen = make(map[string]struct{}, 2*linear)
+					for _, k := range open {
+						l.seen[string(k)] = struct{}{}
+					}
+				}
+				if l.seen != nil {
+					l.seen[string(key)] = struct{}{}
+				}
+				keys = append(keys, key)
+			}
+			i += n - 1
+		}
+	}
+}
+
+// stringLen is the length of the JSON string at the start of b, quotes
+// included, or -1 when it does not end.
+func stringLen(b []byte) int {
+	for i := 1; i < len(b); i++ {
+		switch b[i] {
+		case '\\':
+			i++ // the escaped byte, a quote among them
+		case '"':
+			return i + 1
+		}
+	}
+	return -1
+}
+
 func malformed(err error) error {
 	var syn *json.SyntaxError
 	if errors.As(err, &syn) {
@@ -304,9 +445,25 @@ func checkTypes(v any, t reflect.Type, path string, fields *models.FieldErrors) 
 			fields.Add(name, "must be an object")
 			return
 		}
+		// encoding/json fills a field from a key of any case: two keys
+		// that differ in case alone ("projectId", "projectid") set one
+		// field, and the last would win without a word.
+		var named map[string][]string // field → the keys naming it
 		for key, val := range m {
 			if f, ok := jsonField(t, key); ok {
+				if len(m) > 1 {
+					if named == nil {
+						named = make(map[string][]string, len(m))
+					}
+					named[f.name] = append(named[f.name], key)
+				}
 				checkTypes(val, f.typ, joinPath(path, f.name), fields)
+			}
+		}
+		for field, keys := range named {
+			if len(keys) > 1 {
+				slices.Sort(keys)
+				fields.Add(joinPath(path, field), fmt.Sprintf("is given more than once, as %s; send it once", quoteList(keys)))
 			}
 		}
 	case reflect.Map:
@@ -400,6 +557,19 @@ func hasLoneSurrogate(body []byte) bool {
 		i += 5
 	}
 	return false
+}
+
+// quoteList is ["a", "b"] as `"a" and "b"`, and longer lists as `"a", "b" and "c"`.
+func quoteList(items []string) string {
+	q := make([]string, len(items))
+	for i, s := range items {
+		q[i] = strconv.Quote(s)
+	}
+	if len(q) < 2 {
+		return strings.Join(q, "")
+	}
+	last := len(q) - 1
+	return strings.Join(q[:last], ", ") + " and " + q[last]
 }
 
 type fieldInfo struct {
