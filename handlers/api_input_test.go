@@ -207,11 +207,14 @@ func TestRepeatedQueryParameters(t *testing.T) {
 		for _, tc := range []struct{ path, field string }{
 			{"/api/generation/jobs?status=queued&status=sleeping", "status"},
 			{"/api/generation/jobs?projectId=" + queued.ProjectID + "&projectId=" + done.ProjectID, "projectId"},
-			{"/api/generation/jobs/stream/" + queued.ID + "?format=json&format=json", "format"},
-			{"/api/generation/jobs/stream/" + queued.ID + "?since=1&since=2", "since"},
+			// A finished job's stream ends (an active one's would not).
+			{"/api/generation/jobs/stream/" + done.ID + "?format=json&format=json", "format"},
+			{"/api/generation/jobs/stream/" + done.ID + "?since=1&since=2", "since"},
 		} {
 			resp := c.get(t, tc.path)
-			require.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode, tc.path)
+			if !assert.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode, tc.path) {
+				continue
+			}
 			assert.Contains(t, errorOf(t, resp).Error.Fields, tc.field, tc.path)
 		}
 	})
