@@ -1,0 +1,73 @@
+package e2e
+
+import (
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// One tab shows the Projects page, another a project's page. A third tab
+// creates a project through the form: the list shows it with no reload.
+// It then deletes the project on the other page from its edit page (the
+// box ticked): it lands on the Projects page, which says so; the list tab
+// drops the project, and the project's own page says it was deleted.
+func TestUIProjectCreateAndDeleteReachOtherTabs(t *testing.T) {
+	onOneAndTwoInstances(t, projectCreateAndDeleteReachOtherTabs)
+}
+
+func projectCreateAndDeleteReachOtherTabs(t *testing.T, viewer, editor *Server) {
+	list := newBrowser(t)
+	signUp(t, list, viewer)
+	doomedID := exampleProject(t, list, viewer)
+
+	act(t, list, "the Projects page",
+		chromedp.Navigate(viewer.URL+"/projects"),
+		chromedp.WaitVisible(testid("project-list")),
+	)
+	waitFor(t, list, "the list's stream is live", `window.__dossierSynced === true`, 5*time.Second)
+	act(t, list, "mark the page", chromedp.Evaluate[chromedp.Void](`window.__samePage = true`))
+
+	doomed := newTab(t, list)
+	act(t, doomed, "the doomed project's page",
+		chromedp.Navigate(viewer.URL+"/projects/"+doomedID),
+		chromedp.WaitVisible(testid("project-page")),
+	)
+	waitFor(t, doomed, "its stream is live", `window.__dossierSynced === true`, 5*time.Second)
+
+	editorTab := newTab(t, list)
+	act(t, editorTab, "create a project in a third tab",
+		chromedp.Navigate(editor.URL+"/projects/new"),
+		chromedp.WaitVisible(testid("project-form")),
+		chromedp.SetValue(chromedp.CSS(`#project-form [name="name"]`), "Created <elsewhere>"),
+		chromedp.Click(testid("project-save")),
+		chromedp.WaitVisible(testid("project-page")),
+	)
+	waitFor(t, list, "the list shows the new project", `[...document.querySelectorAll('[data-testid="project-item"]')]
+		.some(li => li.textContent.includes('Created <elsewhere>'))`, 10*time.Second)
+
+	act(t, editorTab, "delete the example project from its edit page",
+		chromedp.Navigate(editor.URL+"/projects/"+doomedID+"/edit"),
+		chromedp.WaitVisible(testid("delete-project")),
+		chromedp.Click(chromedp.CSS(`[data-testid="delete-project"] summary`)),
+		chromedp.WaitVisible(testid("delete-project-confirm")),
+		chromedp.Click(testid("delete-project-confirm")),
+		chromedp.Click(testid("delete-project-submit")),
+		chromedp.WaitVisible(testid("projects-page")),
+	)
+	waitFor(t, editorTab, "the Projects page says it was deleted", `(() => {
+		const f = document.querySelector('[data-testid="flash"]');
+		return f !== null && f.textContent.includes('deleted');
+	})()`, 5*time.Second)
+	waitFor(t, list, "the list drops the deleted project", `(() => {
+		const items = [...document.querySelectorAll('[data-testid="project-item"]')];
+		return items.length === 1 && items[0].textContent.includes('Created <elsewhere>');
+	})()`, 10*time.Second)
+	waitFor(t, doomed, "the deleted project's page says so", `(() => {
+		const g = document.querySelector('[data-testid="gone-notice"]');
+		return g !== null && g.textContent.includes('This project was deleted');
+	})()`, 10*time.Second)
+	if !value(t, list, "no reload", chromedp.Evaluate[bool](`window.__samePage === true`)) {
+		t.Fatal("the Projects page was reloaded")
+	}
+}
