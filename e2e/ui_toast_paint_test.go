@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"sync"
 	"testing"
 	"time"
 
@@ -16,17 +19,73 @@ import (
 // the next page before the old one's pagehide has run (hundreds of
 // milliseconds later on a loaded machine), and until then the old page,
 // no longer on screen, still says it is "visible", and its stream is open.
-// An announcement that reaches it then must not be acknowledged: the user
-// never saw that toast, and an acknowledgement would drop it from every
-// other tab (and from the next page of this one, which holds it as shown
-// here). The tab in the background keeps it pending, and shows and
-// acknowledges it when the user brings it to the front.
+// An announcement that reaches it then, or at its pagehide, must not be
+// acknowledged: the user never saw that toast, and the acknowledgement
+// would drop it from every other tab (and from the next page of this one,
+// which would hold it as shown here). The tab in the background keeps it
+// pending, and shows and acknowledges it when the user brings it to the
+// front.
 //
-// The old page's last moments are made to happen on cue: its stream's
-// announcement is held back, then handed to the page (as the stream's swap
-// does, at the end of #toasts) when the next page says it has committed,
-// or at the latest at the old page's pagehide.
+// The old page's last moments happen on cue: the announcement its stream
+// brings is held back, then handed to the page as the stream's swap does
+// (at the end of #toasts).
 func TestUIToastNotAcknowledgedByAPageBeingLeft(t *testing.T) {
+	// At its pagehide (after the page's own pagehide handler).
+	t.Run("at pagehide", func(t *testing.T) {
+		leavingAnnouncement(t, leaveCase{
+			cue: func(t *testing.T, front context.Context) {
+				act(t, front, "the announcement comes at pagehide", chromedp.Evaluate[chromedp.Void](`window.__atPagehide = true`))
+			},
+		})
+	})
+	// After the next page has committed, before the old one's pagehide:
+	// the old page is kept busy (a synchronous request that the test
+	// answers once the next page has loaded) while the tab navigates, and
+	// then takes the announcement.
+	t.Run("after the next page committed", func(t *testing.T) {
+		var once sync.Once
+		loaded := make(chan struct{})
+		open := func() { once.Do(func() { close(loaded) }) }
+		t.Cleanup(open)
+		gate := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Access-Control-Allow-Origin", "*")
+			select {
+			case <-loaded:
+			case <-r.Context().Done():
+			}
+		}))
+		t.Cleanup(gate.Close)
+		leavingAnnouncement(t, leaveCase{
+			prepare: func(t *testing.T, front context.Context) {
+				// The request goes to another origin than the page's
+				// policy allows.
+				cdp(t, front, "let the test's request through the page's policy", func(ctx context.Context) error {
+					_, err := chromedp.Call(ctx, page.SetBypassCSP, page.SetBypassCSPParams{Enabled: true})
+					return err
+				})
+			},
+			cue: func(t *testing.T, front context.Context) {
+				act(t, front, "the page is kept busy while it is left", chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`setTimeout(() => {
+					try { const x = new XMLHttpRequest(); x.open('GET', %q, false); x.send(); } catch (e) {}
+					window.__deliver('after the next page committed, before pagehide');
+				}, 0)`, gate.URL)))
+			},
+			loaded: open,
+		})
+	})
+}
+
+type leaveCase struct {
+	// prepare runs before the front tab loads the page it leaves.
+	prepare func(t *testing.T, front context.Context)
+	// cue arranges when the page being left gets the announcement
+	// (window.__deliver(how)).
+	cue func(t *testing.T, front context.Context)
+	// loaded runs once the next page has loaded.
+	loaded func()
+}
+
+func leavingAnnouncement(t *testing.T, c leaveCase) {
 	srv := startServer(t, map[string]string{"TEMPLATE_DELAY": "20ms"})
 	front := newBrowser(t)
 	tr := newTabTrace(t)
@@ -42,21 +101,21 @@ func TestUIToastNotAcknowledgedByAPageBeingLeft(t *testing.T) {
 		t.Fatalf("the background tab is %q", v)
 	}
 
+	if c.prepare != nil {
+		c.prepare(t, front)
+	}
 	act(t, front, "the jobs list", chromedp.Navigate(srv.URL+"/jobs"), chromedp.WaitReady(testid("jobs-page")))
 	waitFor(t, front, "its stream is live", `window.__dossierSynced === true`, 5*time.Second)
 	if v := value(t, front, "visibility", chromedp.Evaluate[string](`document.visibilityState`)); v != "visible" {
 		t.Fatalf("the front tab is %q", v)
 	}
-	// The next document of the front tab (a page of the same origin that
-	// is not the app's) says it has committed.
-	cdp(t, front, "the next page says it has committed", func(ctx context.Context) error {
-		_, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{
-			Source: fmt.Sprintf(`if (location.origin === %q) new BroadcastChannel('e2e-commit').postMessage('committed')`, srv.URL),
-		})
-		return err
-	})
-	// The front page holds back the announcements its stream brings, and
-	// records the acknowledgements it sends.
+	// The front page holds back the announcements its stream brings
+	// (window.__deliver hands the first over), and records the
+	// acknowledgements it sends. When it is left, it reports, through
+	// localStorage (which the hidden tab shares), whether it acknowledged
+	// the announcement: once what the delivery set off (the toasts'
+	// observer, a microtask queued before) has run.
+	mark := fmt.Sprintf("%d", time.Now().UnixNano())
 	act(t, front, "hold back the announcements", chromedp.Evaluate[chromedp.Void](`(() => {
 		window.__held = [];
 		document.addEventListener('htmx:sseBeforeMessage', e => {
@@ -68,6 +127,19 @@ func TestUIToastNotAcknowledgedByAPageBeingLeft(t *testing.T) {
 			if (/\/shown$/.test(String(u))) window.__acks.push(String(u));
 			return f.apply(this, arguments);
 		};
+		window.__via = '';
+		window.__deliver = how => {
+			if (window.__via) return;
+			window.__via = how;
+			window.__frames = 0; // a witness: the frames the page got after it
+			requestAnimationFrame(function count() { window.__frames++; requestAnimationFrame(count); });
+			document.getElementById('toasts').insertAdjacentHTML('beforeend', window.__held[0]);
+		};
+		window.addEventListener('pagehide', () => {
+			if (window.__atPagehide) window.__deliver('at pagehide');
+			const vis = document.visibilityState;
+			queueMicrotask(() => localStorage.setItem('e2e-left', JSON.stringify({mark: `+jsString(mark)+`, via: window.__via, acks: window.__acks, vis, frames: window.__frames})));
+		});
 	})()`))
 
 	jobID := apiJobCreate(t, srv, token, projectID, "project_charter")
@@ -76,29 +148,19 @@ func TestUIToastNotAcknowledgedByAPageBeingLeft(t *testing.T) {
 	id := value(t, back, "its notification", chromedp.Evaluate[string](fmt.Sprintf(`document.querySelector('[data-announce][data-tag="job-%s"]').dataset.announce`, jobID)))
 	waitFor(t, front, "the front page's stream brought it", `window.__held.length === 1`, 5*time.Second)
 
-	// The front page is left. The held announcement reaches it after the
-	// next page has committed (or at its pagehide); the page, once gone,
-	// reports through localStorage (which the hidden tab shares) whether
-	// it acknowledged it.
-	mark := fmt.Sprintf("%d", time.Now().UnixNano())
-	act(t, front, "the announcement reaches the page being left", chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(() => {
-		let via = '';
-		const deliver = how => {
-			if (via) return;
-			via = how;
-			document.getElementById('toasts').insertAdjacentHTML('beforeend', window.__held[0]);
-		};
-		new BroadcastChannel('e2e-commit').onmessage = () => deliver('after the next page committed');
-		window.addEventListener('pagehide', () => deliver('at pagehide'));
-		// A listener of its own, so that what the delivery set off (the
-		// toasts' observer) has run by then.
-		window.addEventListener('pagehide', () => localStorage.setItem('e2e-left', JSON.stringify({mark: %q, via, acks: window.__acks, vis: document.visibilityState})));
-	})()`, mark)), chromedp.Navigate(srv.URL+"/healthz"))
+	// The front tab leaves the app.
+	c.cue(t, front)
+	act(t, front, "leave the app", chromedp.Navigate("about:blank"))
+	tr.add("test", "the next page has loaded")
+	if c.loaded != nil {
+		c.loaded()
+	}
 	var left struct {
-		Mark string   `json:"mark"`
-		Via  string   `json:"via"`
-		Acks []string `json:"acks"`
-		Vis  string   `json:"vis"`
+		Mark   string   `json:"mark"`
+		Via    string   `json:"via"`
+		Acks   []string `json:"acks"`
+		Vis    string   `json:"vis"`
+		Frames int      `json:"frames"`
 	}
 	eventually(t, 20*time.Second, 50*time.Millisecond, func() (bool, string) {
 		s := value(t, back, "the left page's report", chromedp.Evaluate[string](`localStorage.getItem('e2e-left') || ''`))
@@ -110,9 +172,12 @@ func TestUIToastNotAcknowledgedByAPageBeingLeft(t *testing.T) {
 		}
 		return left.Mark == mark, "the page left has not let go"
 	})
-	tr.add("test", "the page left: delivered %s, acknowledged %q, %s at pagehide", left.Via, left.Acks, left.Vis)
+	tr.add("test", "the page left: delivered %s, acknowledged %q, %s at pagehide, %d frames after the delivery", left.Via, left.Acks, left.Vis, left.Frames)
+	if left.Via == "" {
+		t.Fatalf("the page left never got the announcement")
+	}
 	if len(left.Acks) != 0 {
-		t.Fatalf("the page being left (announcement delivered %s) acknowledged %q, a toast no one saw", left.Via, left.Acks)
+		t.Fatalf("the page being left (the announcement delivered %s) acknowledged %q, a toast no one saw", left.Via, left.Acks)
 	}
 
 	// The user comes back to the other tab: it shows the toast, and says so.

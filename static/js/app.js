@@ -384,11 +384,12 @@
 
   // ---- Announcements --------------------------------------------------------------
   // A toast with data-announce is a notification no tab has shown yet. The
-  // tab raises the browser Notification (once across tabs), and when it is
-  // visible, shows the toast and acknowledges it to the server, which tells
-  // the other tabs (the "shown" event) to drop theirs. Until a visible tab
-  // acknowledges it, the notification stays unshown: the next page
-  // announces it again, so a page left too early loses nothing.
+  // tab raises the browser Notification (once across tabs), and once the
+  // toast has been painted in the page while it is visible, arms it and
+  // acknowledges it to the server, which tells the other tabs (the "shown"
+  // event) to drop theirs. Until a visible tab acknowledges it, the
+  // notification stays unshown: the next page announces it again, so a page
+  // left too early loses nothing.
   function csrf() {
     var m = document.querySelector('meta[name="csrf-token"]');
     return m ? m.getAttribute("content") : "";
@@ -431,26 +432,49 @@
       id: id, tag: toast.getAttribute("data-tag"), title: toast.getAttribute("data-title"),
       body: toast.getAttribute("data-body"), url: toast.getAttribute("data-url"),
     });
-    whenVisible(function () {
-      if (!toast.parentNode) return;
-      toast.__acked = true;
-      markShownHere(id);
-      arm(toast);
-      acknowledge(id);
+    toast.__pending = true;
+    whenPainted(toast);
+  }
+
+  // A toast is shown once it has been painted in a page the user can see:
+  // two animation frames after it was added (the first paints it), while
+  // the page is visible. A hidden page gets no animation frames; it keeps
+  // the toast pending until it is visible again. A page being left gets
+  // none either, or runs its pagehide first: Chromium commits the next page
+  // before the old one's pagehide has run (hundreds of milliseconds later
+  // on a loaded machine), and until then the old page, no longer on screen,
+  // still says it is "visible" with its stream open. What it announces
+  // then is not acknowledged, so the next page announces it again.
+  var leaving = false;
+  window.addEventListener("pagehide", function () { leaving = true; });
+  window.addEventListener("pageshow", function () { leaving = false; paintPending(); });
+  document.addEventListener("visibilitychange", paintPending);
+
+  function canShow() {
+    return !leaving && document.visibilityState === "visible";
+  }
+
+  function whenPainted(toast) {
+    if (toast.__painting || !canShow()) return;
+    toast.__painting = true;
+    requestAnimationFrame(function () {
+      requestAnimationFrame(function () {
+        toast.__painting = false;
+        if (!toast.__pending || !toast.parentNode || !canShow()) return;
+        toast.__pending = false;
+        toast.__acked = true;
+        markShownHere(toast.getAttribute("data-announce"));
+        arm(toast);
+        acknowledge(toast.getAttribute("data-announce"));
+      });
     });
   }
 
-  function whenVisible(fn) {
-    if (document.visibilityState !== "hidden") {
-      fn();
-      return;
-    }
-    var on = function () {
-      if (document.visibilityState === "hidden") return;
-      document.removeEventListener("visibilitychange", on);
-      fn();
-    };
-    document.addEventListener("visibilitychange", on);
+  function paintPending() {
+    if (!canShow()) return;
+    document.querySelectorAll("[data-announce]").forEach(function (toast) {
+      if (toast.__pending) whenPainted(toast);
+    });
   }
 
   function announceAll() {
