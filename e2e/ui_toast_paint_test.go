@@ -39,9 +39,9 @@ func TestUIToastNotAcknowledgedByAPageBeingLeft(t *testing.T) {
 		})
 	})
 	// After the next page has committed, before the old one's pagehide:
-	// the old page is kept busy (a synchronous request that the test
-	// answers once the next page has loaded) while the tab navigates, and
-	// then takes the announcement.
+	// once the navigation has started (after its beforeunload), the old
+	// page is kept busy (a synchronous request that the test answers once
+	// the next page has loaded), and then takes the announcement.
 	t.Run("after the next page committed", func(t *testing.T) {
 		var once sync.Once
 		loaded := make(chan struct{})
@@ -65,12 +65,50 @@ func TestUIToastNotAcknowledgedByAPageBeingLeft(t *testing.T) {
 				})
 			},
 			cue: func(t *testing.T, front context.Context) {
-				act(t, front, "the page is kept busy while it is left", chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`setTimeout(() => {
+				act(t, front, "the page is kept busy while it is left", chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`window.addEventListener('beforeunload', () => setTimeout(() => {
 					try { const x = new XMLHttpRequest(); x.open('GET', %q, false); x.send(); } catch (e) {}
 					window.__deliver('after the next page committed, before pagehide');
-				}, 0)`, gate.URL)))
+				}, 0))`, gate.URL)))
 			},
 			loaded: open,
+		})
+	})
+	// While the next page loads (from the navigation's beforeunload): the
+	// old page is still on screen, and paints the toast, but the user is
+	// leaving it; the next page announces it. The next page comes once the
+	// old one has had three animation frames since the announcement.
+	t.Run("while the next page loads", func(t *testing.T) {
+		var once sync.Once
+		painted := make(chan struct{})
+		gate := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Access-Control-Allow-Origin", "*")
+			if r.URL.Path == "/painted" {
+				once.Do(func() { close(painted) })
+				return
+			}
+			select {
+			case <-painted:
+			case <-r.Context().Done():
+			}
+			w.Header().Set("Content-Type", "text/html")
+			fmt.Fprint(w, "<!doctype html><title>Elsewhere</title><p>Elsewhere</p>")
+		}))
+		t.Cleanup(gate.Close)
+		leavingAnnouncement(t, leaveCase{
+			prepare: func(t *testing.T, front context.Context) {
+				cdp(t, front, "let the test's request through the page's policy", func(ctx context.Context) error {
+					_, err := chromedp.Call(ctx, page.SetBypassCSP, page.SetBypassCSPParams{Enabled: true})
+					return err
+				})
+			},
+			cue: func(t *testing.T, front context.Context) {
+				act(t, front, "the announcement comes as the page starts to be left", chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`window.addEventListener('beforeunload', () => {
+					window.__deliver('while the next page loads');
+					requestAnimationFrame(() => requestAnimationFrame(() => requestAnimationFrame(() =>
+						fetch(%q, {mode: 'no-cors', keepalive: true}))));
+				})`, gate.URL+"/painted")))
+			},
+			next: gate.URL + "/next",
 		})
 	})
 }
@@ -83,6 +121,8 @@ type leaveCase struct {
 	cue func(t *testing.T, front context.Context)
 	// loaded runs once the next page has loaded.
 	loaded func()
+	// next is where the tab goes: about:blank unless given.
+	next string
 }
 
 func leavingAnnouncement(t *testing.T, c leaveCase) {
@@ -150,7 +190,11 @@ func leavingAnnouncement(t *testing.T, c leaveCase) {
 
 	// The front tab leaves the app.
 	c.cue(t, front)
-	act(t, front, "leave the app", chromedp.Navigate("about:blank"))
+	next := "about:blank"
+	if c.next != "" {
+		next = c.next
+	}
+	act(t, front, "leave the app", chromedp.Navigate(next))
 	tr.add("test", "the next page has loaded")
 	if c.loaded != nil {
 		c.loaded()
@@ -186,5 +230,38 @@ func leavingAnnouncement(t *testing.T, c leaveCase) {
 	}
 	waitFor(t, back, "it comes to the front", `document.visibilityState === 'visible'`, 5*time.Second)
 	waitFor(t, back, "it shows the toast and acknowledges it", fmt.Sprintf(`sessionStorage.getItem('dossier-shown-' + %q) !== null`, id), 5*time.Second)
+	waitShown(t, srv, id)
+}
+
+// A navigation that leaves the page in place (here a 204; a download is
+// another) does not stop the page from showing announcements for good: it
+// acknowledges the toast a moment later.
+func TestUIToastAcknowledgedWhenANavigationLeavesThePageInPlace(t *testing.T) {
+	srv := startServer(t, map[string]string{"TEMPLATE_DELAY": "20ms"})
+	front := newBrowser(t)
+	tr := newTabTrace(t)
+	tr.follow(t, front, "front")
+	email := signUp(t, front, srv)
+	token := tokenFor(t, srv, email)
+	projectID := apiProject(t, srv, token, "Staying")
+	nothing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	t.Cleanup(nothing.Close)
+
+	act(t, front, "the jobs list", chromedp.Navigate(srv.URL+"/jobs"), chromedp.WaitReady(testid("jobs-page")))
+	waitFor(t, front, "its stream is live", `window.__dossierSynced === true`, 5*time.Second)
+	act(t, front, "note the page", chromedp.Evaluate[chromedp.Void](`window.__thisPage = true; window.addEventListener('beforeunload', () => { window.__leaving = true; })`))
+	// The navigation's answer is No Content: the page stays.
+	cdp(t, front, "a navigation that goes nowhere", func(ctx context.Context) error {
+		_, _ = chromedp.Call(ctx, page.Navigate, page.NavigateParams{URL: nothing.URL})
+		return nil
+	})
+	waitFor(t, front, "the page started to be left, and stayed", `window.__thisPage === true && window.__leaving === true`, 5*time.Second)
+
+	jobID := apiJobCreate(t, srv, token, projectID, "project_charter")
+	waitAPI(t, srv, token, jobID, "completed")
+	waitFor(t, front, "the page shows the toast and acknowledges it", fmt.Sprintf(`document.querySelector('[data-announce][data-tag="job-%s"]')?.__acked === true`, jobID), 10*time.Second)
+	id := value(t, front, "its notification", chromedp.Evaluate[string](fmt.Sprintf(`document.querySelector('[data-announce][data-tag="job-%s"]').dataset.announce`, jobID)))
 	waitShown(t, srv, id)
 }

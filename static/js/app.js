@@ -438,20 +438,42 @@
 
   // A toast is shown once it has been painted in a page the user can see:
   // two animation frames after it was added (the first paints it), while
-  // the page is visible. A hidden page gets no animation frames; it keeps
-  // the toast pending until it is visible again. A page being left gets
-  // none either, or runs its pagehide first: Chromium commits the next page
-  // before the old one's pagehide has run (hundreds of milliseconds later
-  // on a loaded machine), and until then the old page, no longer on screen,
-  // still says it is "visible" with its stream open. What it announces
-  // then is not acknowledged, so the next page announces it again.
-  var leaving = false;
-  window.addEventListener("pagehide", function () { leaving = true; });
-  window.addEventListener("pageshow", function () { leaving = false; paintPending(); });
+  // the page is visible and not being left. A hidden page gets no
+  // animation frames; it keeps the toast pending until it is visible
+  // again.
+  //
+  // A page being left acknowledges nothing, from the moment the navigation
+  // starts (beforeunload) to its pagehide: the next page announces again
+  // what it did not acknowledge. Chromium commits the next page before the
+  // old one's pagehide has run (hundreds of milliseconds later on a loaded
+  // machine), and until then the old page, no longer on screen, still says
+  // it is "visible" with its stream open (and may still get a frame that
+  // was under way). A navigation that leaves the page in place (a download,
+  // a 204, one the user stopped) lets it acknowledge again LEAVE_MS later:
+  // a page still there by then is the one on screen.
+  var LEAVE_MS = 3000;
+  var leaving = false, left = false, resumeTimer = null;
+  window.addEventListener("beforeunload", function () {
+    leaving = true;
+    clearTimeout(resumeTimer);
+    resumeTimer = setTimeout(function () {
+      leaving = false;
+      paintPending();
+    }, LEAVE_MS);
+  });
+  window.addEventListener("pagehide", function () {
+    left = true;
+    clearTimeout(resumeTimer);
+  });
+  window.addEventListener("pageshow", function () {
+    left = false;
+    leaving = false;
+    paintPending();
+  });
   document.addEventListener("visibilitychange", paintPending);
 
   function canShow() {
-    return !leaving && document.visibilityState === "visible";
+    return !leaving && !left && document.visibilityState === "visible";
   }
 
   function whenPainted(toast) {
