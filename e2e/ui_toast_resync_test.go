@@ -119,11 +119,14 @@ func TestUIToastShownElsewhereGoesWhenTheStreamComesBack(t *testing.T) {
 // leaveApp navigates the tab out of the app and waits until the page it
 // left has let go. Chromium commits the next page (the navigation returns)
 // before the old one's pagehide has run: on a loaded machine, a few hundred
-// milliseconds later. Until then the old page is still "visible" with its
-// stream open, and it shows and acknowledges whatever is announced to it,
-// in this test the next job's ending, which then never reaches the other
-// tab, and which the next page of this tab (same sessionStorage) holds as
-// shown here and drops. The witness, another tab of the app (same origin,
+// milliseconds later. Until then the old page still says it is "visible",
+// with its stream open. It used to show and acknowledge whatever was
+// announced to it then (in this test the next job's ending, which then
+// never reached the other tab, and which the next page of this tab, same
+// sessionStorage, held as shown here and dropped); it no longer does (a
+// page acknowledges nothing from its beforeunload on: see
+// TestUIToastNotAcknowledgedByAPageBeingLeft), and the wait keeps this
+// test's steps apart. The witness, another tab of the app (same origin,
 // same localStorage), hears the old page's pagehide.
 func leaveApp(t *testing.T, tab, witness context.Context) {
 	t.Helper()
