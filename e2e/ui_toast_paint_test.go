@@ -46,7 +46,6 @@ func TestUIToastNotAcknowledgedByAPageBeingLeft(t *testing.T) {
 		var once sync.Once
 		loaded := make(chan struct{})
 		open := func() { once.Do(func() { close(loaded) }) }
-		t.Cleanup(open)
 		gate := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Access-Control-Allow-Origin", "*")
 			select {
@@ -55,6 +54,7 @@ func TestUIToastNotAcknowledgedByAPageBeingLeft(t *testing.T) {
 			}
 		}))
 		t.Cleanup(gate.Close)
+		t.Cleanup(open) // before the gate closes: it waits for its requests
 		leavingAnnouncement(t, leaveCase{
 			prepare: func(t *testing.T, front context.Context) {
 				// The request goes to another origin than the page's
