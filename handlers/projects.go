@@ -245,6 +245,14 @@ func (s *Server) editProjectPage(c *fiber.Ctx) error {
 	}
 	vm := pages.ProjectFormVM{ProjectID: p.ID, CSRF: csrfToken(c), Base: p.Fingerprint(),
 		Form: projectForm(p.Name, p.Description, p.Data, p.CompanyIntelligencePack)}
+	return s.editPage(c, p, vm)
+}
+
+// editPage renders the project's edit form. It streams as a view of the
+// project, so that it follows a rename from another tab, also after a
+// reconnect, and says so when the project is deleted meanwhile.
+func (s *Server) editPage(c *fiber.Ctx, p *models.Project, vm pages.ProjectFormVM) error {
+	setView(c, liveView{Kind: "project", Arg: p.ID})
 	return s.page(c, "Edit "+p.Name, "projects", pages.ProjectFormPage(vm))
 }
 
@@ -266,7 +274,7 @@ func (s *Server) updateProject(c *fiber.Ctx) error {
 	vm := pages.ProjectFormVM{ProjectID: p.ID, Form: form, Errors: fields.Map(), CSRF: csrfToken(c), Base: base}
 	if !fields.Empty() {
 		c.Status(fiber.StatusUnprocessableEntity)
-		return s.page(c, "Edit "+p.Name, "projects", pages.ProjectFormPage(vm))
+		return s.editPage(c, p, vm)
 	}
 	up := in.Project()
 	up.ID, up.UserID = p.ID, p.UserID
@@ -285,7 +293,7 @@ func (s *Server) updateProject(c *fiber.Ctx) error {
 		vm.Changed = "This project was saved somewhere else (another tab, or an API client) after you opened this form. " +
 			"Your changes below are not saved yet. Save again to replace that save with them, or cancel to see it."
 		c.Status(fiber.StatusConflict)
-		return s.page(c, "Edit "+cur.Name, "projects", pages.ProjectFormPage(vm))
+		return s.editPage(c, cur, vm)
 	}
 	if err != nil {
 		if !errors.Is(err, models.ErrNotFound) {
@@ -314,7 +322,7 @@ func (s *Server) deleteProject(c *fiber.Ctx) error {
 			Form:   projectForm(p.Name, p.Description, p.Data, p.CompanyIntelligencePack),
 			Delete: pages.DeleteVM{Open: true, Error: msg, ActiveJobID: jobID}}
 		c.Status(status)
-		return s.page(c, "Edit "+p.Name, "projects", pages.ProjectFormPage(vm))
+		return s.editPage(c, p, vm)
 	}
 	if c.FormValue("confirm") != "yes" {
 		return refuse(fiber.StatusUnprocessableEntity, "Tick the box to confirm that the project and all its documents are deleted.", "")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -127,6 +128,9 @@ func TestProjectDeleteForm(t *testing.T) {
 		c := b.user(t)
 		p := createProject(t, c, "Doomed <b>")
 		edit := page(t, c.get(t, "/projects/"+p.ID+"/edit"))
+		stream, err := url.QueryUnescape(edit.Find("[hx-ext]").AttrOr("sse-connect", ""))
+		require.NoError(t, err)
+		assert.Contains(t, stream, "view=project:"+p.ID, "the edit page follows the project (a rename, a deletion)")
 		form := formValues(edit, `[data-testid="delete-project-form"]`)
 		require.NotEmpty(t, form.get("_csrf"), "the form carries its CSRF token")
 
