@@ -24,6 +24,8 @@ func (s *Server) ProjectRoutes(r fiber.Router) {
 	r.Get("/projects/:id/edit", s.editProjectPage)
 	r.Post("/projects/:id", s.updateProject)
 	r.Post("/projects/:id/delete", s.deleteProject)
+	r.Post("/projects/:id/duplicate", s.duplicateProject)
+	r.Get("/api/projects/:id/export.json", s.exportProject)
 
 	r.Get("/api/projects", s.listProjectsAPI)
 	r.Post("/api/projects", s.createProjectAPI)
@@ -218,6 +220,7 @@ func (s *Server) projectPage(c *fiber.Ctx) error {
 		return err
 	}
 	vm := projectView(p)
+	vm.CSRF = csrfToken(c)
 	if vm.Library, err = s.libraryVM(c, p); err != nil {
 		return err
 	}
@@ -244,7 +247,8 @@ func (s *Server) editProjectPage(c *fiber.Ctx) error {
 		return err
 	}
 	vm := pages.ProjectFormVM{ProjectID: p.ID, CSRF: csrfToken(c), Base: p.Fingerprint(),
-		Form: projectForm(p.Name, p.Description, p.Data, p.CompanyIntelligencePack)}
+		Form:  projectForm(p.Name, p.Description, p.Data, p.CompanyIntelligencePack),
+		Flash: s.takeFlash(c, "/projects/"+p.ID+"/edit")}
 	return s.editPage(c, p, vm)
 }
 
@@ -307,6 +311,52 @@ func (s *Server) updateProject(c *fiber.Ctx) error {
 	// open tab catches up (the library's out-of-date marks, the name).
 	s.publishUser(p.UserID)
 	return c.Redirect("/projects/"+p.ID+"?saved=updated", fiber.StatusSeeOther)
+}
+
+// duplicateProject is the project page's "Duplicate": a new project with
+// the same data and company pack, named "<name> (copy)", whose edit page
+// opens (a similar project starts from a copy). Its documents and runs are
+// not copied.
+func (s *Server) duplicateProject(c *fiber.Ctx) error {
+	p, err := s.project(c)
+	if err != nil {
+		return err
+	}
+	cp := &models.Project{Name: copyName(p.Name), Description: p.Description, Data: p.Data,
+		CompanyIntelligencePack: p.CompanyIntelligencePack}
+	if err := s.createProjectFor(c, cp); err != nil {
+		return err
+	}
+	s.setFlash(c, "/projects/"+cp.ID+"/edit", "A copy of “"+p.Name+"”, without its documents. Rename it and change what differs.")
+	return c.Redirect("/projects/"+cp.ID+"/edit", fiber.StatusSeeOther)
+}
+
+// copyName is a duplicate's name: " (copy)" added, within the name's limit
+// of 200 characters.
+func copyName(name string) string {
+	const suffix = " (copy)"
+	r := []rune(name)
+	if max := models.MaxNameChars - len([]rune(suffix)); len(r) > max {
+		name = strings.TrimSpace(string(r[:max]))
+	}
+	return name + suffix
+}
+
+// exportProject is the project page's "Export JSON": the project as the
+// API's Project JSON without its id and times, which the new-project
+// page's import (and POST /api/projects) take back as it is.
+func (s *Server) exportProject(c *fiber.Ctx) error {
+	p, err := s.project(c)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentDisposition, disposition("attachment", downloadName(p.Name, "project", ".json")))
+	return c.JSON(struct {
+		Name                    string             `json:"name"`
+		Description             string             `json:"description"`
+		Data                    models.ProjectData `json:"data"`
+		CompanyIntelligencePack models.CompanyPack `json:"companyIntelligencePack"`
+	}{p.Name, p.Description, p.Data, p.CompanyIntelligencePack})
 }
 
 // deleteProject is the edit page's "Delete project": it must be confirmed

@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -208,4 +209,58 @@ func flashCookieOf(resp *http.Response) string {
 		}
 	}
 	return ""
+}
+
+// "Duplicate" makes a new project with the same data and company pack,
+// named "<name> (copy)" within the name's limit, without the documents,
+// and opens its edit page saying so; "Export JSON" downloads the project
+// in the shape the import takes back, which round-trips.
+func TestProjectDuplicateAndExport(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d models.Dialect) {
+		b := setup(t, d)
+		c := b.user(t)
+		p := createProject(t, c, "Relaunch")
+		doc := page(t, c.get(t, "/projects/"+p.ID))
+		form := formValues(doc, `form:has([data-testid="duplicate-project"])`)
+		require.NotEmpty(t, form.get("_csrf"), "the Duplicate form carries its CSRF token")
+
+		resp := c.submit(t, "/projects/"+p.ID+"/duplicate", form)
+		require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+		loc := resp.Header.Get("Location")
+		require.Regexp(t, `^/projects/[0-9a-f-]{36}/edit$`, loc)
+		copyID := strings.Split(loc, "/")[2]
+		cp, err := b.db.ProjectForUser(context.Background(), c.user.ID, copyID)
+		require.NoError(t, err)
+		assert.Equal(t, "Relaunch (copy)", cp.Name)
+		assert.Equal(t, p.Data, cp.Data)
+		assert.Equal(t, p.CompanyIntelligencePack, cp.CompanyIntelligencePack)
+		assert.Equal(t, p.Description, cp.Description)
+		edit := c.get(t, loc, "Cookie", sessionCookie+"="+c.cookie+"; "+flashCookieOf(resp))
+		assert.Contains(t, testID(page(t, edit), "flash").Text(), "A copy of “Relaunch”")
+
+		assert.Equal(t, strings.Repeat("x", 193)+" (copy)", copyName(strings.Repeat("x", 200)), "within the 200-character limit")
+		assert.Equal(t, "é (copy)", copyName("é"))
+
+		resp = c.get(t, "/api/projects/"+p.ID+"/export.json")
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		assert.Contains(t, resp.Header.Get("Content-Disposition"), `attachment; filename=relaunch.json`)
+		raw, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		var exported map[string]any
+		require.NoError(t, json.Unmarshal(raw, &exported))
+		assert.NotContains(t, exported, "id")
+		assert.Equal(t, "Relaunch", exported["name"])
+
+		// The import takes it back as it is.
+		imp := formValues(page(t, c.get(t, "/projects/new")), `[data-testid="import-form"]`)
+		resp = c.submit(t, "/projects/import", imp.set("json", string(raw)))
+		require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+		imported, err := b.db.ProjectForUser(context.Background(), c.user.ID, strings.Split(resp.Header.Get("Location"), "/")[2][:36])
+		require.NoError(t, err)
+		assert.Equal(t, p.Fingerprint(), imported.Fingerprint(), "the export round-trips")
+
+		other := b.user(t)
+		assert.Equal(t, http.StatusNotFound, other.get(t, "/api/projects/"+p.ID+"/export.json").StatusCode)
+		assert.Equal(t, http.StatusNotFound, other.postForm(t, "/projects/"+p.ID+"/duplicate", nil).StatusCode)
+	})
 }

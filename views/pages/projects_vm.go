@@ -85,6 +85,8 @@ type ProjectFormVM struct {
 	Base string
 	// Changed explains such a refusal.
 	Changed string
+	// Flash is a message from the action that led here (a duplicate).
+	Flash string
 	// Delete is the edit page's "Delete project".
 	Delete DeleteVM
 }
@@ -133,22 +135,24 @@ type ProjectsVM struct {
 // ProjectView is the /projects/:id page: the project laid out to read.
 type ProjectView struct {
 	ID, Name, Description string
-	Sponsor, Manager      string
-	StartDate, EndDate    string
-	Duration              string
-	Budget                string
-	Objectives            []string
-	ScopeIn, ScopeOut     []string
-	Deliverables          []DeliverableView
-	TotalEffort           string
-	Milestones            []MilestoneView
-	Stakeholders          []StakeholderView
-	Risks                 []RiskView
-	Constraints           []string
-	Assumptions           []string
-	SuccessCriteria       []string
-	Company               CompanyView
-	Updated               string
+	// CSRF is the session's token, for the page's forms (Duplicate).
+	CSRF               string
+	Sponsor, Manager   string
+	StartDate, EndDate string
+	Duration           string
+	Budget             string
+	Objectives         []string
+	ScopeIn, ScopeOut  []string
+	Deliverables       []DeliverableView
+	TotalEffort        string
+	Milestones         []MilestoneView
+	Stakeholders       []StakeholderView
+	Risks              []RiskView
+	Constraints        []string
+	Assumptions        []string
+	SuccessCriteria    []string
+	Company            CompanyView
+	Updated            string
 	// Flash is a one-off message, such as "Project saved".
 	Flash string
 	// Library and Runs are the project's documents and generation runs.
