@@ -19,7 +19,18 @@ func TestUIProjectCreateAndDeleteReachOtherTabs(t *testing.T) {
 func projectCreateAndDeleteReachOtherTabs(t *testing.T, viewer, editor *Server) {
 	list := newBrowser(t)
 	signUp(t, list, viewer)
+	dash := newTab(t, list)
+	act(t, dash, "a new user's dashboard",
+		chromedp.Navigate(viewer.URL+"/"),
+		chromedp.WaitVisible(testid("dashboard-welcome")),
+	)
+	waitFor(t, dash, "the dashboard's stream is live", `window.__dossierSynced === true`, 5*time.Second)
 	doomedID := exampleProject(t, list, viewer)
+	waitFor(t, dash, "the first project, made in another tab, replaces the welcome", `(() => {
+		const item = document.querySelector('[data-testid="dashboard-project"]');
+		const welcome = document.querySelector('[data-testid="dashboard-welcome"]');
+		return item !== null && item.offsetParent !== null && welcome.offsetParent === null;
+	})()`, 10*time.Second)
 
 	act(t, list, "the Projects page",
 		chromedp.Navigate(viewer.URL+"/projects"),

@@ -23,13 +23,14 @@ func TestDashboardGuidesANewUser(t *testing.T) {
 	assert.Equal(t, "/events?since=0&view=dashboard", doc.Find("body").AttrOr("sse-connect", ""))
 	// The lists the stream updates are there, hidden, for a job started
 	// elsewhere (another tab, the API) to show in.
-	for _, list := range []string{"dash-active", "dash-recent"} {
+	for _, list := range []string{"dash-active", "dash-recent", "dash-projects"} {
 		el := doc.Find("#" + list)
 		require.Equal(t, 1, el.Length(), "#%s on an empty dashboard", list)
 		assert.Equal(t, list, el.AttrOr("sse-swap", ""), list)
 	}
 	assert.Contains(t, testID(doc, "active-jobs").AttrOr("class", ""), "hidden", "In progress waits for a job")
-	assert.Equal(t, 0, testID(doc, "dashboard-projects").Length(), "no project list that would say there are none")
+	assert.Contains(t, testID(doc, "dashboard-projects").AttrOr("class", ""), "hidden", "the project list waits for a project created elsewhere")
+	assert.Contains(t, testID(doc, "dashboard-welcome").AttrOr("class", ""), "[data-testid=dashboard-project]", "which hides the welcome")
 
 	resp = b.anon().get(t, "/")
 	assert.Equal(t, http.StatusSeeOther, resp.StatusCode, "anonymous visitors are sent to log in")

@@ -471,7 +471,7 @@ func (ls *liveStream) sendGone(e *sse, up *events.SyncUpdate) error {
 		}
 	}
 	if (ls.view.Kind == "job" || ls.view.Kind == "generate") && ls.view.Arg != "" && up.State.Reset &&
-		!slices.ContainsFunc(up.State.Jobs, func(j models.JobSnapshot) bool { return j.Job.ID == ls.view.Arg }) {
+		!slices.ContainsFunc(up.State.Jobs, func(j models.JobSnapshot) bool { return j.Job.ID == ls.view.Arg }) && ls.jobGone() {
 		what = "run"
 	}
 	if what == "" {
@@ -479,6 +479,17 @@ func (ls *liveStream) sendGone(e *sse, up *events.SyncUpdate) error {
 	}
 	ls.goneSent = true
 	return e.event("gone", renderBytes(partials.Gone(what)))
+}
+
+// jobGone reports whether the job the view shows no longer exists. A
+// resync without it is only a hint: the broker gathers the watched jobs of
+// a resync once, and a stream that subscribed meanwhile may get one that
+// does not carry its job. Resyncs are rare; the read settles it.
+func (ls *liveStream) jobGone() bool {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, err := ls.h.s.db.JobByID(ctx, ls.view.Arg)
+	return errors.Is(err, models.ErrNotFound)
 }
 
 // sendJob writes a changed job's fragments: its card wherever it shows,

@@ -68,6 +68,9 @@ func (s *Server) generatePage(c *fiber.Ctx) error {
 		vm.Job = &card
 		vm.Already = c.QueryBool("already")
 		setView(c, liveView{Kind: "generate", Arg: snap.Job.ID})
+	} else {
+		// The form alone follows its project: a rename, a deletion.
+		setView(c, liveView{Kind: "project", Arg: project.ID})
 	}
 	return s.page(c, pages.GenerateTitlePrefix+project.Name, "projects", pages.GeneratePage(vm))
 }

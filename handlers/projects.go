@@ -1,8 +1,10 @@
 package handlers
 
 import (
+	"encoding/json"
 	"errors"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -236,6 +238,8 @@ func (s *Server) projectPage(c *fiber.Ctx) error {
 		vm.Flash = "Changes saved."
 	case "unchanged":
 		vm.Flash = "No changes to save."
+	case "merged":
+		vm.Flash = s.takeFlash(c, "/projects/"+p.ID)
 	}
 	setView(c, liveView{Kind: "project", Arg: p.ID}) // runs and library stay live
 	return s.page(c, p.Name, "projects", pages.Project(vm))
@@ -246,7 +250,7 @@ func (s *Server) editProjectPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	vm := pages.ProjectFormVM{ProjectID: p.ID, CSRF: csrfToken(c), Base: p.Fingerprint(),
+	vm := pages.ProjectFormVM{ProjectID: p.ID, CSRF: csrfToken(c), Base: p.Fingerprint(), BaseProject: contentJSON(p),
 		Form:  projectForm(p.Name, p.Description, p.Data, p.CompanyIntelligencePack),
 		Flash: s.takeFlash(c, "/projects/"+p.ID+"/edit")}
 	return s.editPage(c, p, vm)
@@ -257,6 +261,7 @@ func (s *Server) editProjectPage(c *fiber.Ctx) error {
 // reconnect, and says so when the project is deleted meanwhile.
 func (s *Server) editPage(c *fiber.Ctx, p *models.Project, vm pages.ProjectFormVM) error {
 	setView(c, liveView{Kind: "project", Arg: p.ID})
+	vm.StoredName = p.Name
 	return s.page(c, "Edit "+p.Name, "projects", pages.ProjectFormPage(vm))
 }
 
@@ -275,7 +280,8 @@ func (s *Server) updateProject(c *fiber.Ctx) error {
 	var fields models.FieldErrors
 	in := formInput(form, &fields)
 	in.Validate(&fields)
-	vm := pages.ProjectFormVM{ProjectID: p.ID, Form: form, Errors: fields.Map(), CSRF: csrfToken(c), Base: base}
+	vm := pages.ProjectFormVM{ProjectID: p.ID, Form: form, Errors: fields.Map(), CSRF: csrfToken(c), Base: base,
+		BaseProject: c.FormValue("baseProject")}
 	if !fields.Empty() {
 		c.Status(fiber.StatusUnprocessableEntity)
 		return s.editPage(c, p, vm)
@@ -289,15 +295,7 @@ func (s *Server) updateProject(c *fiber.Ctx) error {
 	}
 	err = s.db.UpdateProjectIf(c.UserContext(), up, base)
 	if errors.Is(err, models.ErrProjectChanged) {
-		cur, err := s.project(c)
-		if err != nil {
-			return err
-		}
-		vm.Base = cur.Fingerprint()
-		vm.Changed = "This project was saved somewhere else (another tab, or an API client) after you opened this form. " +
-			"Your changes below are not saved yet. Save again to replace that save with them, or cancel to see it."
-		c.Status(fiber.StatusConflict)
-		return s.editPage(c, cur, vm)
+		return s.saveOverAnotherSave(c, up, vm)
 	}
 	if err != nil {
 		if !errors.Is(err, models.ErrNotFound) {
@@ -359,6 +357,91 @@ func (s *Server) exportProject(c *fiber.Ctx) error {
 	}{p.Name, p.Description, p.Data, p.CompanyIntelligencePack})
 }
 
+// saveOverAnotherSave answers an edit form whose project was saved by
+// someone else after the form was filled (up is the form's project): it
+// merges the two saves (mergeProject) and stores the merge when no field
+// was changed by both; otherwise, or when the form carries no base to
+// merge from, it shows the form again (409) with the merge, or the user's
+// values, and says which fields the other save changed.
+func (s *Server) saveOverAnotherSave(c *fiber.Ctx, up *models.Project, vm pages.ProjectFormVM) error {
+	ctx := c.UserContext()
+	for range 3 { // a save that lands between the read and the write: merge again
+		cur, err := s.project(c)
+		if err != nil {
+			return err
+		}
+		var mg *projectMerge
+		if base := formBase(c, vm.Base); base != nil {
+			if mg, err = mergeProject(base, up, cur); err != nil {
+				return err
+			}
+			if !validProject(mg.Merged) {
+				mg = nil // the merge breaks a rule across fields: the user decides
+			}
+		}
+		if mg != nil && len(mg.Conflicts) == 0 {
+			err := s.db.UpdateProjectIf(ctx, mg.Merged, cur.Fingerprint())
+			if errors.Is(err, models.ErrProjectChanged) {
+				continue
+			}
+			s.publishUser(cur.UserID)
+			if err != nil {
+				return err
+			}
+			s.setFlash(c, "/projects/"+cur.ID, "Changes saved. The project had been saved somewhere else meanwhile; "+
+				"its changes to "+fieldList(mg.Theirs)+" were kept.")
+			return c.Redirect("/projects/"+cur.ID+"?saved=merged", fiber.StatusSeeOther)
+		}
+		vm.Base, vm.BaseProject = cur.Fingerprint(), contentJSON(cur)
+		if mg != nil {
+			vm.Form = projectForm(mg.Merged.Name, mg.Merged.Description, mg.Merged.Data, mg.Merged.CompanyIntelligencePack)
+			vm.Changed = "This project was saved somewhere else (another tab, or an API client) after you opened this form, " +
+				"with other values for " + fieldList(mg.Conflicts) + ". Your values for them are below, not saved yet"
+			if len(mg.Theirs) > 0 {
+				vm.Changed += "; its changes to " + fieldList(mg.Theirs) + " are merged in"
+			}
+			vm.Changed += ". Save again to keep your values, or cancel to see the other save."
+		} else {
+			vm.Changed = "This project was saved somewhere else (another tab, or an API client) after you opened this form. " +
+				"Your values below are not saved yet; saving again replaces that save with them. Cancel to see it first."
+		}
+		c.Status(fiber.StatusConflict)
+		return s.editPage(c, cur, vm)
+	}
+	return Errorf(fiber.StatusConflict, "project_changed", "the project keeps being saved elsewhere; open it again")
+}
+
+// formBase is the project the edit form was filled from (baseProject),
+// when it is there and its fingerprint is the form's baseFingerprint.
+func formBase(c *fiber.Ctx, fingerprint string) *models.Project {
+	raw := c.FormValue("baseProject")
+	if raw == "" || fingerprint == "" {
+		return nil
+	}
+	var pc projectContent
+	if err := json.Unmarshal([]byte(raw), &pc); err != nil {
+		return nil
+	}
+	p := &models.Project{Name: pc.Name, Description: pc.Description, Data: pc.Data, CompanyIntelligencePack: pc.CompanyIntelligencePack}
+	if p.Fingerprint() != fingerprint {
+		return nil
+	}
+	return p
+}
+
+// validProject reports whether the project passes the validator every entry
+// point uses (a merge of two valid saves may not: a milestone requiring a
+// deliverable the other save removed).
+func validProject(p *models.Project) bool {
+	var in models.ProjectInput
+	if err := decodeJSONBytes([]byte(contentJSON(p)), &in); err != nil {
+		return false
+	}
+	var fields models.FieldErrors
+	in.Validate(&fields)
+	return fields.Empty()
+}
+
 // deleteProject is the edit page's "Delete project": it must be confirmed
 // (the checkbox), and a project with a queued or processing run is not
 // deleted (the run is named, to cancel it first).
@@ -368,7 +451,7 @@ func (s *Server) deleteProject(c *fiber.Ctx) error {
 		return err
 	}
 	refuse := func(status int, msg, jobID string) error {
-		vm := pages.ProjectFormVM{ProjectID: p.ID, CSRF: csrfToken(c), Base: p.Fingerprint(),
+		vm := pages.ProjectFormVM{ProjectID: p.ID, CSRF: csrfToken(c), Base: p.Fingerprint(), BaseProject: contentJSON(p),
 			Form:   projectForm(p.Name, p.Description, p.Data, p.CompanyIntelligencePack),
 			Delete: pages.DeleteVM{Open: true, Error: msg, ActiveJobID: jobID}}
 		c.Status(status)
@@ -390,7 +473,7 @@ func (s *Server) deleteProject(c *fiber.Ctx) error {
 	}
 	s.publishUser(p.UserID)
 	s.setFlash(c, "/projects", "Project “"+p.Name+"” deleted, with its runs and documents.")
-	return c.Redirect("/projects", fiber.StatusSeeOther)
+	return hxRedirect(c, "/projects")
 }
 
 // ---- JSON API ---------------------------------------------------------------
@@ -463,24 +546,33 @@ func (s *Server) replaceProjectAPI(c *fiber.Ctx) error {
 	if err := validationFailed(&fields); err != nil {
 		return err
 	}
+	// If-Match (RFC 9110): "*", or a list of entity tags compared strongly
+	// (a weak tag never matches). The save then holds only over the state
+	// matched: base is its fingerprint.
 	base := ""
-	if m := strings.TrimSpace(c.Get(fiber.HeaderIfMatch)); m != "" && m != "*" {
-		if base = ifMatchFingerprint(m); base == "" {
+	if m := strings.TrimSpace(c.Get(fiber.HeaderIfMatch)); m != "" {
+		tags, ok := parseIfMatch(m)
+		if !ok {
 			return &Error{Status: fiber.StatusBadRequest, Code: "bad_if_match",
-				Message: "If-Match must be one entity tag as GET /api/projects/:id sends it in ETag (a quoted string)"}
+				Message: `If-Match must be * or entity tags as GET /api/projects/:id sends them in ETag (quoted strings, comma-separated)`}
+		}
+		if tags != nil {
+			if !slices.Contains(tags, projectETag(p)) {
+				return errProjectChanged(c, p)
+			}
+			base = p.Fingerprint()
 		}
 	}
 	up := in.Project()
 	up.ID, up.UserID = p.ID, p.UserID
-	if base != "" && base != p.Fingerprint() {
-		return errProjectChanged(p)
-	}
 	if up.Fingerprint() != p.Fingerprint() {
 		err := s.db.UpdateProjectIf(c.UserContext(), up, base)
 		if errors.Is(err, models.ErrProjectChanged) {
-			if cur, cerr := s.project(c); cerr == nil {
-				return errProjectChanged(cur)
+			cur, cerr := s.project(c)
+			if cerr != nil {
+				return cerr // deleted meanwhile: 404
 			}
+			return errProjectChanged(c, cur)
 		}
 		if err != nil {
 			if !errors.Is(err, models.ErrNotFound) {
@@ -498,20 +590,29 @@ func (s *Server) replaceProjectAPI(c *fiber.Ctx) error {
 	return c.JSON(toProjectJSON(stored))
 }
 
-// ifMatchFingerprint reads the one strong entity tag of an If-Match, or ""
-// when it is not one.
-func ifMatchFingerprint(h string) string {
-	if len(h) < 3 || h[0] != '"' || h[len(h)-1] != '"' {
-		return ""
+// parseIfMatch reads an If-Match header: nil tags for "*", else its
+// entity tags as sent (weak ones with their W/, which match nothing), or
+// false when it is not a list of entity tags.
+func parseIfMatch(h string) (tags []string, ok bool) {
+	if h == "*" {
+		return nil, true
 	}
-	tag := strings.TrimSuffix(strings.TrimPrefix(h, `"`), `"`)
-	if strings.ContainsAny(tag, `", `) {
-		return ""
+	for _, part := range strings.Split(h, ",") {
+		tag := strings.TrimSpace(part)
+		opaque := strings.TrimPrefix(tag, "W/")
+		if len(opaque) < 2 || opaque[0] != '"' || opaque[len(opaque)-1] != '"' ||
+			strings.ContainsAny(strings.Trim(opaque, `"`), "\" ,\t") {
+			return nil, false
+		}
+		tags = append(tags, tag)
 	}
-	return tag
+	return tags, true
 }
 
-func errProjectChanged(cur *models.Project) *Error {
+// errProjectChanged is the 412 of a PUT whose If-Match no longer holds,
+// with the project's current entity tag (in ETag and the error).
+func errProjectChanged(c *fiber.Ctx, cur *models.Project) *Error {
+	c.Set(fiber.HeaderETag, projectETag(cur))
 	return &Error{Status: fiber.StatusPreconditionFailed, Code: "project_changed",
 		Message: "the project changed since the If-Match entity tag was read; GET it again and reapply the change",
 		Extra:   map[string]any{"etag": projectETag(cur)}}

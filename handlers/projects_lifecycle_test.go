@@ -61,9 +61,19 @@ func TestProjectReplaceAPI(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, "Renamed by the API", stored.Name, "the refused save stored nothing")
 
+		assert.Equal(t, newTag, resp.Header.Get("ETag"), "the 412 carries the current tag in ETag too")
+
 		resp = api.do(t, http.MethodPut, path, jsonBody(t, body), "Content-Type", "application/json", "If-Match", "W/"+newTag)
+		require.Equal(t, http.StatusPreconditionFailed, resp.StatusCode, "a weak tag never matches (strong comparison)")
+		resp = api.do(t, http.MethodPut, path, jsonBody(t, body), "Content-Type", "application/json", "If-Match", "no-quotes")
 		require.Equal(t, http.StatusBadRequest, resp.StatusCode)
 		assert.Equal(t, "bad_if_match", errorOf(t, resp).Error.Code)
+
+		// A list matches when one of its tags does.
+		body["name"] = "Listed"
+		resp = api.do(t, http.MethodPut, path, jsonBody(t, body), "Content-Type", "application/json", "If-Match", etag+", "+newTag)
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		body["name"] = "Lost update"
 
 		// Without If-Match (or with *), the last save wins.
 		resp = api.do(t, http.MethodPut, path, jsonBody(t, body), "Content-Type", "application/json", "If-Match", "*")
@@ -158,40 +168,100 @@ func TestProjectDeleteForm(t *testing.T) {
 	})
 }
 
-// Two tabs edit one project: the second save, made from the form as it
-// was before the first, is refused with its values kept and a notice;
-// saving again replaces the first save.
-func TestProjectFormRefusesSaveOverAnotherSave(t *testing.T) {
+// Tabs edit one project at once. A save made from a form filled before
+// another save is merged with it field by field: with no field changed by
+// both, it is stored at once, keeping the other save's changes and saying
+// so; a field both changed is refused (409) with the user's value kept and
+// the other save's other changes merged into the form, and saving that
+// again stores it. A form without its base (filled before the upgrade)
+// is refused with the user's values kept.
+func TestProjectFormMergesWithAnotherSave(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, d models.Dialect) {
 		b := setup(t, d)
 		c := b.user(t)
 		p := createProject(t, c, "Shared")
 		path := "/projects/" + p.ID
+		stored := func() *models.Project {
+			got, err := b.db.ProjectForUser(context.Background(), c.user.ID, p.ID)
+			require.NoError(t, err)
+			return got
+		}
 		tabA := formValues(page(t, c.get(t, path+"/edit")), `[data-testid="project-form"]`)
 		tabB := formValues(page(t, c.get(t, path+"/edit")), `[data-testid="project-form"]`)
+		tabC := formValues(page(t, c.get(t, path+"/edit")), `[data-testid="project-form"]`)
 		require.NotEmpty(t, tabA.get("baseFingerprint"))
+		require.NotEmpty(t, tabA.get("baseProject"))
 
 		resp := c.submit(t, path, tabA.set("name", "Saved in tab A"))
 		require.Equal(t, http.StatusSeeOther, resp.StatusCode)
 
+		// B changed another field: merged and saved, A's rename kept.
 		resp = c.submit(t, path, tabB.set("data.sponsor", "Changed in tab B"))
+		require.Equal(t, http.StatusSeeOther, resp.StatusCode, "no field changed by both")
+		landing := c.get(t, resp.Header.Get("Location"), "Cookie", sessionCookie+"="+c.cookie+"; "+flashCookieOf(resp))
+		assert.Contains(t, testID(page(t, landing), "flash").Text(), "its changes to Project name were kept")
+		got := stored()
+		assert.Equal(t, "Saved in tab A", got.Name, "the other save's rename is not undone")
+		assert.Equal(t, "Changed in tab B", got.Data.Sponsor)
+
+		// C renames too: both changed the name. Refused, C's name kept,
+		// B's sponsor and A's nothing-else merged into the form.
+		resp = c.submit(t, path, tabC.set("name", "Renamed in tab C"))
 		require.Equal(t, http.StatusConflict, resp.StatusCode)
 		doc := page(t, resp)
-		assert.Contains(t, testID(doc, "project-changed-elsewhere").Text(), "saved somewhere else")
+		notice := testID(doc, "project-changed-elsewhere").Text()
+		assert.Contains(t, notice, "with other values for Project name")
+		assert.Contains(t, notice, "its changes to Sponsor are merged in")
 		again := formValues(doc, `[data-testid="project-form"]`)
-		assert.Equal(t, "Changed in tab B", again.get("data.sponsor"), "the user's values are kept")
-		assert.NotEqual(t, tabB.get("baseFingerprint"), again.get("baseFingerprint"), "the form now carries the saved state")
-		stored, err := b.db.ProjectForUser(context.Background(), c.user.ID, p.ID)
-		require.NoError(t, err)
-		assert.Equal(t, "Saved in tab A", stored.Name, "the refused save stored nothing")
-
+		assert.Equal(t, "Renamed in tab C", again.get("name"), "the user's value is kept")
+		assert.Equal(t, "Changed in tab B", again.get("data.sponsor"), "the other save's change is merged in")
+		assert.Equal(t, "Saved in tab A", stored().Name, "the refused save stored nothing")
 		resp = c.submit(t, path, again)
-		require.Equal(t, http.StatusSeeOther, resp.StatusCode, "saving again replaces tab A's save")
-		stored, err = b.db.ProjectForUser(context.Background(), c.user.ID, p.ID)
-		require.NoError(t, err)
-		assert.Equal(t, "Changed in tab B", stored.Data.Sponsor)
-		assert.Equal(t, "Shared", stored.Name, "tab B's form still held the old name")
+		require.Equal(t, http.StatusSeeOther, resp.StatusCode, "saving again keeps the user's value")
+		got = stored()
+		assert.Equal(t, "Renamed in tab C", got.Name)
+		assert.Equal(t, "Changed in tab B", got.Data.Sponsor)
+
+		// A form without its base: the user's values kept, nothing merged.
+		old := formValues(page(t, c.get(t, path+"/edit")), `[data-testid="project-form"]`)
+		require.NoError(t, b.db.UpdateProject(context.Background(), &models.Project{ID: p.ID, UserID: c.user.ID, Name: "By the API",
+			Description: got.Description, Data: got.Data, CompanyIntelligencePack: got.CompanyIntelligencePack}))
+		resp = c.submit(t, path, old.set("baseProject", "").set("data.manager", "Manager from the old form"))
+		require.Equal(t, http.StatusConflict, resp.StatusCode)
+		doc = page(t, resp)
+		assert.Contains(t, testID(doc, "project-changed-elsewhere").Text(), "saving again replaces that save")
+		assert.Equal(t, "Manager from the old form", formValues(doc, `[data-testid="project-form"]`).get("data.manager"))
+		assert.Equal(t, "By the API", stored().Name)
 	})
+}
+
+// The merge works field by field over the name, the description and each
+// member of the data and the company pack, counting CRLF as LF.
+func TestMergeProject(t *testing.T) {
+	base := &models.Project{ID: "p", Name: "Base", Description: "line one\nline two"}
+	base.Data.Sponsor = "Sponsor"
+	base.Data.Risks = []models.Risk{{Description: "Vendor late", Probability: 3, Impact: 4}}
+	mine := *base
+	mine.Description = "line one\r\nline two" // the form's CRLF: unchanged
+	mine.Data.Risks = []models.Risk{{Description: "Vendor late", Probability: 4, Impact: 4}}
+	theirs := *base
+	theirs.Name = "Renamed"
+	mg, err := mergeProject(base, &mine, &theirs)
+	require.NoError(t, err)
+	assert.Empty(t, mg.Conflicts)
+	assert.Equal(t, []string{"name"}, mg.Theirs)
+	assert.Equal(t, "Renamed", mg.Merged.Name)
+	assert.Equal(t, 4, mg.Merged.Data.Risks[0].Probability)
+	assert.Equal(t, "Sponsor", mg.Merged.Data.Sponsor)
+	assert.Equal(t, "p", mg.Merged.ID)
+
+	theirs.Data.Risks = []models.Risk{{Description: "Vendor late", Probability: 5, Impact: 4}}
+	mg, err = mergeProject(base, &mine, &theirs)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"data.risks"}, mg.Conflicts)
+	assert.Equal(t, 4, mg.Merged.Data.Risks[0].Probability, "the form's value in a conflict")
+	assert.Equal(t, "Project name", fieldList(mg.Theirs))
+	assert.Equal(t, "Risks", fieldList(mg.Conflicts))
 }
 
 func jsonBody(t *testing.T, v any) *strings.Reader {

@@ -73,6 +73,9 @@ func RowField(list, key, field string) string {
 type ProjectFormVM struct {
 	// ProjectID is empty for a new project.
 	ProjectID string
+	// StoredName is the project's saved name (the form's may be unsaved
+	// input), for the breadcrumb and the title.
+	StoredName string
 	Form      ProjectForm
 	// Errors are keyed by field name (= JSON path).
 	Errors map[string]string
@@ -83,6 +86,9 @@ type ProjectFormVM struct {
 	// Base is the fingerprint of the project the edit form was filled
 	// from; a save is refused when the project changed since.
 	Base string
+	// BaseProject is that project's content as JSON, for a three-way merge
+	// with a save made meanwhile.
+	BaseProject string
 	// Changed explains such a refusal.
 	Changed string
 	// Flash is a message from the action that led here (a duplicate).

@@ -1,0 +1,188 @@
+package handlers
+
+import (
+	"bytes"
+	"encoding/json"
+	"slices"
+	"strings"
+
+	"dossier/models"
+)
+
+// Two editors of one project: the edit form carries the project as it was
+// filled from (baseProject, the content as JSON, and its fingerprint). A
+// save made after someone else saved the project is merged with that save
+// field by field, as a three-way merge: a field only the form changed takes
+// the form's value, a field only the other save changed keeps the stored
+// value, and a field both changed to different values is a conflict, which
+// the user decides (the form's value is kept and named). A merge with no
+// conflict is saved at once.
+
+// projectContent is what a save replaces: the Project JSON without id and
+// times (also the export's shape).
+type projectContent struct {
+	Name                    string             `json:"name"`
+	Description             string             `json:"description"`
+	Data                    models.ProjectData `json:"data"`
+	CompanyIntelligencePack models.CompanyPack `json:"companyIntelligencePack"`
+}
+
+func contentOf(p *models.Project) projectContent {
+	return projectContent{p.Name, p.Description, p.Data, p.CompanyIntelligencePack}
+}
+
+// contentJSON is the project's content as the edit form carries it.
+func contentJSON(p *models.Project) string {
+	b, err := json.Marshal(contentOf(p))
+	if err != nil {
+		return "" // a float that is not finite: validation refuses it
+	}
+	return string(b)
+}
+
+// projectFields splits a project's content into its mergeable fields: the
+// name, the description, each member of data and of the company pack.
+func projectFields(p *models.Project) (map[string]json.RawMessage, error) {
+	out := map[string]json.RawMessage{}
+	top, err := json.Marshal(struct {
+		Name        string `json:"name"`
+		Description string `json:"description"`
+	}{p.Name, p.Description})
+	if err != nil {
+		return nil, err
+	}
+	for prefix, v := range map[string]any{"": json.RawMessage(top), "data.": p.Data, "companyIntelligencePack.": p.CompanyIntelligencePack} {
+		raw, err := json.Marshal(v)
+		if err != nil {
+			return nil, err
+		}
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &m); err != nil {
+			return nil, err
+		}
+		for k, v := range m {
+			out[prefix+k] = v
+		}
+	}
+	return out, nil
+}
+
+// sameField compares two fields' JSON, counting a CRLF as an LF (a browser
+// sends a textarea's line breaks as CRLF; the form stores LF).
+func sameField(a, b json.RawMessage) bool {
+	norm := func(r json.RawMessage) []byte { return bytes.ReplaceAll(r, []byte(`\r\n`), []byte(`\n`)) }
+	return bytes.Equal(norm(a), norm(b))
+}
+
+// projectMerge is a three-way merge's outcome.
+type projectMerge struct {
+	Merged *models.Project
+	// Conflicts are the fields both saves changed, to different values
+	// (Merged holds the form's); Theirs are the fields only the other save
+	// changed (Merged holds its values).
+	Conflicts, Theirs []string
+}
+
+// mergeProject merges mine (the form) and theirs (the stored project), both
+// changed from base.
+func mergeProject(base, mine, theirs *models.Project) (*projectMerge, error) {
+	b, err := projectFields(base)
+	if err != nil {
+		return nil, err
+	}
+	m, err := projectFields(mine)
+	if err != nil {
+		return nil, err
+	}
+	t, err := projectFields(theirs)
+	if err != nil {
+		return nil, err
+	}
+	keys := map[string]bool{}
+	for _, f := range []map[string]json.RawMessage{b, m, t} {
+		for k := range f {
+			keys[k] = true
+		}
+	}
+	out := &projectMerge{}
+	merged := map[string]json.RawMessage{}
+	for _, k := range sortedKeys(keys) {
+		switch {
+		case sameField(m[k], b[k]):
+			merged[k] = t[k]
+			if !sameField(t[k], b[k]) {
+				out.Theirs = append(out.Theirs, k)
+			}
+		case sameField(t[k], b[k]), sameField(m[k], t[k]):
+			merged[k] = m[k]
+		default:
+			merged[k] = m[k]
+			out.Conflicts = append(out.Conflicts, k)
+		}
+	}
+	// Put the fields back together.
+	parts := map[string]map[string]json.RawMessage{"": {}, "data.": {}, "companyIntelligencePack.": {}}
+	for k, v := range merged {
+		if v == nil {
+			continue
+		}
+		prefix := ""
+		for _, p := range []string{"data.", "companyIntelligencePack."} {
+			if strings.HasPrefix(k, p) {
+				prefix = p
+			}
+		}
+		parts[prefix][strings.TrimPrefix(k, prefix)] = v
+	}
+	p := &models.Project{ID: theirs.ID, UserID: theirs.UserID}
+	for prefix, dst := range map[string]any{"": &struct {
+		Name        *string `json:"name"`
+		Description *string `json:"description"`
+	}{&p.Name, &p.Description}, "data.": &p.Data, "companyIntelligencePack.": &p.CompanyIntelligencePack} {
+		raw, err := json.Marshal(parts[prefix])
+		if err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal(raw, dst); err != nil {
+			return nil, err
+		}
+	}
+	out.Merged = p
+	return out, nil
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// fieldLabels name the mergeable fields as the form does.
+var fieldLabels = map[string]string{
+	"name": "Project name", "description": "Description",
+	"data.sponsor": "Sponsor", "data.manager": "Project manager", "data.startDate": "Start date",
+	"data.endDate": "End date", "data.budget": "Budget", "data.dayRate": "Day rate",
+	"data.discountRatePercent": "Discount rate", "data.objectives": "Objectives", "data.scopeIn": "In scope",
+	"data.scopeOut": "Out of scope", "data.deliverables": "Deliverables", "data.milestones": "Milestones",
+	"data.stakeholders": "Stakeholders", "data.risks": "Risks", "data.benefits": "Benefits",
+	"data.constraints": "Constraints", "data.assumptions": "Assumptions", "data.successCriteria": "Success criteria",
+	"companyIntelligencePack.companyName": "Company name", "companyIntelligencePack.industry": "Industry",
+	"companyIntelligencePack.mission": "Mission", "companyIntelligencePack.values": "Values",
+	"companyIntelligencePack.strategicGoals": "Strategic goals", "companyIntelligencePack.competitors": "Competitors",
+	"companyIntelligencePack.complianceStandards": "Compliance standards", "companyIntelligencePack.toneOfVoice": "Tone of voice",
+}
+
+// fieldList names fields for a sentence: "Project name, Risks".
+func fieldList(keys []string) string {
+	names := make([]string, len(keys))
+	for i, k := range keys {
+		names[i] = k
+		if l, ok := fieldLabels[k]; ok {
+			names[i] = l
+		}
+	}
+	return strings.Join(names, ", ")
+}
