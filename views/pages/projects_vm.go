@@ -76,7 +76,7 @@ type ProjectFormVM struct {
 	// StoredName is the project's saved name (the form's may be unsaved
 	// input), for the breadcrumb and the title.
 	StoredName string
-	Form      ProjectForm
+	Form       ProjectForm
 	// Errors are keyed by field name (= JSON path).
 	Errors map[string]string
 	CSRF   string
