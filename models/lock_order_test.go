@@ -258,3 +258,31 @@ func TestProjectSaveWaitsForACommitOfTheSameUser(t *testing.T) {
 		return commit.Exec(`SELECT id FROM projects WHERE id = ? FOR NO KEY UPDATE`, p.ID).Error
 	}, true)
 }
+
+// A project's creation, deletion and conditional save move the owner's
+// position too: each locks the owner's row first, then the project's, in
+// the group commit's order.
+func TestProjectCreateDeleteAndMergeWaitForACommitOfTheSameUser(t *testing.T) {
+	db := modelstest.Open(t, models.Postgres)
+	u, p, j := lockOrderJob(t, db, "project-lifecycle@example.com")
+	ctx := context.Background()
+	raceACommit(t, db, u.ID, func() error {
+		return db.CreateProject(ctx, &models.Project{UserID: u.ID, Name: "Created while a commit runs"})
+	}, progressWrite(j.ID), true)
+
+	idle := newProject(t, db, u.ID)
+	raceACommit(t, db, u.ID, func() error {
+		_, err := db.DeleteProject(ctx, u.ID, idle.ID)
+		return err
+	}, func(commit *gorm.DB) error {
+		return commit.Exec(`SELECT id FROM projects WHERE id = ? FOR NO KEY UPDATE`, idle.ID).Error
+	}, true)
+
+	base := p.Fingerprint()
+	raceACommit(t, db, u.ID, func() error {
+		p.Name = "Saved over its base while a commit runs"
+		return db.UpdateProjectIf(ctx, p, base)
+	}, func(commit *gorm.DB) error {
+		return commit.Exec(`SELECT id FROM projects WHERE id = ? FOR NO KEY UPDATE`, p.ID).Error
+	}, true)
+}
