@@ -56,6 +56,10 @@ func projectCreateAndDeleteReachOtherTabs(t *testing.T, viewer, editor *Server) 
 	)
 	waitFor(t, list, "the list shows the new project", `[...document.querySelectorAll('[data-testid="project-item"]')]
 		.some(li => li.textContent.includes('Created <elsewhere>'))`, 10*time.Second)
+	if !value(t, dash, "the dashboard offers a new project once it lists one", chromedp.Evaluate[bool](
+		`document.querySelector('[data-testid="dashboard-new-project"]').offsetParent !== null`)) {
+		t.Fatal("the dashboard's New project button stays hidden next to its projects")
+	}
 
 	act(t, editorTab, "delete the example project from its edit page",
 		chromedp.Navigate(editor.URL+"/projects/"+doomedID+"/edit"),
