@@ -349,12 +349,7 @@ func (s *Server) exportProject(c *fiber.Ctx) error {
 		return err
 	}
 	c.Set(fiber.HeaderContentDisposition, disposition("attachment", downloadName(p.Name, "project", ".json")))
-	return c.JSON(struct {
-		Name                    string             `json:"name"`
-		Description             string             `json:"description"`
-		Data                    models.ProjectData `json:"data"`
-		CompanyIntelligencePack models.CompanyPack `json:"companyIntelligencePack"`
-	}{p.Name, p.Description, p.Data, p.CompanyIntelligencePack})
+	return c.JSON(contentOf(p))
 }
 
 // saveOverAnotherSave answers an edit form whose project was saved by
@@ -490,17 +485,25 @@ func (s *Server) listProjectsAPI(c *fiber.Ctx) error {
 	return c.JSON(out)
 }
 
-func (s *Server) createProjectAPI(c *fiber.Ctx) error {
+// projectBody reads and validates a Project JSON body (POST and PUT).
+func projectBody(c *fiber.Ctx) (*models.Project, error) {
 	var in models.ProjectInput
 	if err := decodeJSON(c, &in); err != nil {
-		return err
+		return nil, err
 	}
 	var fields models.FieldErrors
 	in.Validate(&fields)
 	if err := validationFailed(&fields); err != nil {
+		return nil, err
+	}
+	return in.Project(), nil
+}
+
+func (s *Server) createProjectAPI(c *fiber.Ctx) error {
+	p, err := projectBody(c)
+	if err != nil {
 		return err
 	}
-	p := in.Project()
 	p.UserID = currentUser(c).ID
 	if err := s.createProjectFor(c, p); err != nil {
 		return err
@@ -537,13 +540,8 @@ func (s *Server) replaceProjectAPI(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	var in models.ProjectInput
-	if err := decodeJSON(c, &in); err != nil {
-		return err
-	}
-	var fields models.FieldErrors
-	in.Validate(&fields)
-	if err := validationFailed(&fields); err != nil {
+	up, err := projectBody(c)
+	if err != nil {
 		return err
 	}
 	// If-Match (RFC 9110): "*", or a list of entity tags compared strongly
@@ -563,7 +561,6 @@ func (s *Server) replaceProjectAPI(c *fiber.Ctx) error {
 			base = p.Fingerprint()
 		}
 	}
-	up := in.Project()
 	up.ID, up.UserID = p.ID, p.UserID
 	if up.Fingerprint() != p.Fingerprint() {
 		err := s.db.UpdateProjectIf(c.UserContext(), up, base)
