@@ -78,9 +78,12 @@ func projectCreateAndDeleteReachOtherTabs(t *testing.T, viewer, editor *Server) 
 		const items = [...document.querySelectorAll('[data-testid="project-item"]')];
 		return items.length === 1 && items[0].textContent.includes('Created <elsewhere>');
 	})()`, 10*time.Second)
-	waitFor(t, doomed, "the deleted project's page says so", `(() => {
+	waitFor(t, doomed, "the deleted project's page says so, and its actions are off", `(() => {
 		const g = document.querySelector('[data-testid="gone-notice"]');
-		return g !== null && g.textContent.includes('This project was deleted');
+		const gen = document.querySelector('[data-testid="generate-documents"]');
+		const dup = document.querySelector('[data-testid="duplicate-project"]');
+		return g !== null && g.textContent.includes('This project was deleted') &&
+			gen.getAttribute('aria-disabled') === 'true' && !gen.hasAttribute('href') && dup.disabled;
 	})()`, 10*time.Second)
 	if !value(t, list, "no reload", chromedp.Evaluate[bool](`window.__samePage === true`)) {
 		t.Fatal("the Projects page was reloaded")

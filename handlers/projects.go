@@ -325,7 +325,8 @@ func (s *Server) duplicateProject(c *fiber.Ctx) error {
 	if err := s.createProjectFor(c, cp); err != nil {
 		return err
 	}
-	s.setFlash(c, "/projects/"+cp.ID+"/edit", "A copy of “"+p.Name+"”, without its documents. Rename it and change what differs.")
+	s.setFlash(c, "/projects/"+cp.ID+"/edit", "Copy created as “"+cp.Name+"”; its documents were not copied. "+
+		"Rename it and change what differs, or delete it below.")
 	return c.Redirect("/projects/"+cp.ID+"/edit", fiber.StatusSeeOther)
 }
 
@@ -390,12 +391,17 @@ func (s *Server) saveOverAnotherSave(c *fiber.Ctx, up *models.Project, vm pages.
 		vm.Base, vm.BaseProject = cur.Fingerprint(), contentJSON(cur)
 		if mg != nil {
 			vm.Form = projectForm(mg.Merged.Name, mg.Merged.Description, mg.Merged.Data, mg.Merged.CompanyIntelligencePack)
+			yours := "Your values for them are below, not saved yet"
+			if len(mg.Conflicts) == 1 {
+				yours = "Your value is below, not saved yet"
+			}
 			vm.Changed = "This project was saved somewhere else (another tab, or an API client) after you opened this form, " +
-				"with other values for " + fieldList(mg.Conflicts) + ". Your values for them are below, not saved yet"
+				"with another value for " + fieldList(mg.Conflicts) + ". " + yours
 			if len(mg.Theirs) > 0 {
 				vm.Changed += "; its changes to " + fieldList(mg.Theirs) + " are merged in"
 			}
-			vm.Changed += ". Save again to keep your values, or cancel to see the other save."
+			vm.Changed += ". Save again to keep yours, or cancel to see the other save."
+			vm.Errors = conflictMessages(mg.Conflicts, cur)
 		} else {
 			vm.Changed = "This project was saved somewhere else (another tab, or an API client) after you opened this form. " +
 				"Your values below are not saved yet; saving again replaces that save with them. Cancel to see it first."

@@ -186,3 +186,32 @@ func fieldList(keys []string) string {
 	}
 	return strings.Join(names, ", ")
 }
+
+// conflictMessages mark the form's fields that both saves changed, keyed
+// as the form's fields are, each saying what the other save stored.
+func conflictMessages(conflicts []string, theirs *models.Project) map[string]string {
+	fields, err := projectFields(theirs)
+	if err != nil {
+		return nil
+	}
+	out := map[string]string{}
+	for _, k := range conflicts {
+		msg := "Changed elsewhere too; yours is kept here"
+		var text string
+		if json.Unmarshal(fields[k], &text) == nil {
+			if r := []rune(text); len(r) > 80 {
+				text = string(r[:80]) + "…"
+			}
+			msg = "Saved elsewhere as “" + text + "”; yours is kept here"
+			if text == "" {
+				msg = "Emptied elsewhere; yours is kept here"
+			}
+		}
+		switch k {
+		case "data.budget", "data.dayRate":
+			k += ".amount" // the object's first field on the form
+		}
+		out[k] = msg
+	}
+	return out
+}

@@ -320,8 +320,29 @@
   }
   document.addEventListener("htmx:afterSwap", function (e) {
     var xhr = e.detail && e.detail.xhr;
-    if (xhr && (xhr.status === 422 || xhr.status === 409) && e.detail.target) focusFormErrors(e.detail.target);
+    if (!xhr || (xhr.status !== 422 && xhr.status !== 409) || !e.detail.target) return;
+    // An outerHTML swap leaves the target detached: look in the page.
+    focusFormErrors(e.detail.target.isConnected ? e.detail.target : document.getElementById("main") || document.body);
   });
+
+  // What the page shows was deleted meanwhile (the stream's "gone" notice,
+  // kept in view at the top): its actions can only fail now, so they are
+  // disabled, and what was typed stays on the page to copy.
+  function markGone() {
+    var main = document.getElementById("main");
+    if (!main || !document.querySelector('#gone [data-testid="gone-notice"]')) return;
+    main.querySelectorAll("form button, form input[type=submit]").forEach(function (b) {
+      if (b.closest("#gone")) return;
+      b.disabled = true;
+    });
+    main.querySelectorAll("a.btn").forEach(function (a) {
+      if (a.closest("#gone")) return;
+      a.setAttribute("aria-disabled", "true");
+      a.setAttribute("tabindex", "-1");
+      a.removeAttribute("href");
+    });
+  }
+  document.addEventListener("htmx:sseMessage", markGone);
 
   // The editor's preview is not a live region (it would read the whole
   // document out after every pause in typing). Its status line says so

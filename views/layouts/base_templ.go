@@ -197,7 +197,7 @@ func Base(p Page) templ.Component {
 				}
 				templ.ReleaseBuffer(templ_7745c5c3_Buffer)
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 12, "><div id=\"gone\" sse-swap=\"gone\" hx-swap=\"innerHTML\" data-testid=\"gone\"></div>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 12, "><div id=\"gone\" class=\"sticky top-16 z-20\" sse-swap=\"gone\" hx-swap=\"innerHTML\" data-testid=\"gone\"></div>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -96,7 +96,7 @@ func Dashboard(vm DashboardVM) templ.Component {
 					}()
 				}
 				ctx = templ.InitializeContext(ctx)
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 7, "<a href=\"/projects/new\" class=\"btn btn-primary\" data-testid=\"create-first-project\">Create your first project</a> <a href=\"/projects/new?example=1\" class=\"btn btn-secondary\" data-testid=\"start-from-example\">Start from an example</a>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 7, "<a href=\"/projects/new\" class=\"btn btn-primary\" data-testid=\"create-first-project\">Create your first project</a> <a href=\"/projects/new?example=1\" class=\"btn btn-secondary\" data-testid=\"start-from-example\">Start from an example project</a>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
