@@ -89,3 +89,33 @@ func projectCreateAndDeleteReachOtherTabs(t *testing.T, viewer, editor *Server) 
 		t.Fatal("the Projects page was reloaded")
 	}
 }
+
+// An edit form open in one tab while the project is saved in another says
+// so at once (its save will be merged), without a reload.
+func TestUIEditFormSaysTheProjectWasSavedElsewhere(t *testing.T) {
+	onOneAndTwoInstances(t, func(t *testing.T, viewer, editor *Server) {
+		form := newBrowser(t)
+		signUp(t, form, viewer)
+		id := exampleProject(t, form, viewer)
+		act(t, form, "the edit form",
+			chromedp.Navigate(viewer.URL+"/projects/"+id+"/edit"),
+			chromedp.WaitVisible(testid("project-form")),
+		)
+		waitFor(t, form, "its stream is live", `window.__dossierSynced === true`, 5*time.Second)
+		if value(t, form, "no notice yet", chromedp.Evaluate[bool](`!document.querySelector('[data-testid="saved-elsewhere"]').hidden`)) {
+			t.Fatal("the form says the project was saved elsewhere before anyone saved it")
+		}
+		other := newTab(t, form)
+		act(t, other, "save the project in another tab",
+			chromedp.Navigate(editor.URL+"/projects/"+id+"/edit"),
+			chromedp.WaitVisible(testid("project-form")),
+			chromedp.SetValue(chromedp.CSS(`#project-form [name="data.sponsor"]`), "Another sponsor"),
+			chromedp.Click(testid("project-save")),
+			chromedp.WaitVisible(testid("project-page")),
+		)
+		waitFor(t, form, "the first form says it was saved elsewhere", `(() => {
+			const n = document.querySelector('[data-testid="saved-elsewhere"]');
+			return !n.hidden && n.textContent.includes('Saving merges your changes');
+		})()`, 10*time.Second)
+	})
+}

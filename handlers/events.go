@@ -375,6 +375,13 @@ func (ls *liveStream) send(e *sse, up *events.SyncUpdate) (sent bool, err error)
 				return true, err
 			}
 		}
+		if a.Fingerprint != "" {
+			// The project's content as of now: an edit form filled from
+			// another says it was saved elsewhere (app.js).
+			if err := e.event(ProjectFingerprintEvent(a.ProjectID), []byte(a.Fingerprint)); err != nil {
+				return true, err
+			}
+		}
 	}
 	if err := ls.sendViewedProjectName(e, up); err != nil { // events_project_name.go
 		return true, err
@@ -597,6 +604,10 @@ func (h *eventHub) projectListEvents(up *events.SyncUpdate, view liveView) []nam
 	})
 	return o.out
 }
+
+// ProjectFingerprintEvent is the project view's event carrying the
+// project's current fingerprint.
+func ProjectFingerprintEvent(projectID string) string { return "fingerprint-" + projectID }
 
 // onceEvents are events rendered once per update for every stream.
 type onceEvents struct {

@@ -75,6 +75,15 @@ func TestProjectCreateAndDeleteReachOtherTabs(t *testing.T) {
 		dashItems := dash.until("dash-projects", streamWait).doc(t).Find(`[data-testid="dashboard-project"]`)
 		assert.Equal(t, 3, dashItems.Length(), "and the dashboard's")
 
+		// Saved through the API: the kept project's page gets its new
+		// fingerprint (an edit form filled before says so).
+		require.Equal(t, http.StatusOK, saver.apiCall(token, http.MethodPut, "/api/projects/"+kept.ID, `{"name": "Kept, renamed"}`))
+		stored, err := saver.db.ProjectForUser(ctx, u.ID, kept.ID)
+		require.NoError(t, err)
+		assert.Equal(t, stored.Fingerprint(), keptTab.until(ProjectFingerprintEvent(kept.ID), streamWait).Data)
+		assert.Contains(t, list.until("projects-list", streamWait).Data, "Kept, renamed", "a rename re-sends the lists")
+		assert.Contains(t, dash.until("dash-projects", streamWait).Data, "Kept, renamed")
+
 		// Deleted: the lists drop it; its page and its run's say so.
 		require.Equal(t, http.StatusNoContent, saver.apiCall(token, http.MethodDelete, "/api/projects/"+doomed.ID, ""))
 		items = list.until("projects-list", streamWait).doc(t).Find(`[data-testid="project-item"]`)

@@ -3,6 +3,7 @@ package models_test
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -187,11 +188,12 @@ func TestSyncPositions(t *testing.T) {
 	}
 }
 
-var projectSeq int
+// projectSeq numbers the projects of parallel tests (atomically: the
+// dialects' subtests run at once).
+var projectSeq atomic.Int64
 
 func newProject(t *testing.T, db *models.DB, userID string) *models.Project {
-	projectSeq++
-	p := &models.Project{ID: uuid.NewString(), UserID: userID, Name: fmt.Sprintf("p%d", projectSeq)}
+	p := &models.Project{ID: uuid.NewString(), UserID: userID, Name: fmt.Sprintf("p%d", projectSeq.Add(1))}
 	require.NoError(t, db.CreateProject(context.Background(), p))
 	return p
 }

@@ -60,6 +60,8 @@
     source.addEventListener("unshown", onUnshown);
     var mark = titleMark();
     if (mark) source.addEventListener("projectname-" + mark.getAttribute("data-title-project"), onTitleName);
+    var elsewhere = document.querySelector("[data-saved-elsewhere]");
+    if (elsewhere) source.addEventListener("fingerprint-" + elsewhere.getAttribute("data-saved-elsewhere"), onFingerprint);
     return source;
   };
   // __dossierOpenEventSources counts the connections not closed.
@@ -737,6 +739,15 @@
     baseTitle = before + name + baseTitle.slice(old.length);
     mark.setAttribute("data-title-name", name);
     refreshTitle();
+  }
+
+  // An edit form filled from one state of its project, while the stream
+  // says the project now has another (a save elsewhere), says that its
+  // save will be merged with it.
+  function onFingerprint(event) {
+    var note = document.querySelector("[data-saved-elsewhere]");
+    var base = document.querySelector('#project-form input[name="baseFingerprint"]');
+    if (note && base && event.data && event.data !== base.value) note.hidden = false;
   }
 
   function refreshPage() {
