@@ -588,9 +588,11 @@ func (h *eventHub) projectListEvents(up *events.SyncUpdate, view liveView) []nam
 			slog.Warn("live project list", "user", userID, "err", err)
 			return
 		}
+		// Said to screen readers (a polite status beside the list).
+		status := namedEvent{"projects-status", []byte(fmt.Sprintf("The project list changed in another tab: %s.", pages.Plural(len(ps), "project", "projects")))}
 		switch view.Kind {
 		case "projects":
-			o.out = []namedEvent{{"projects-list", renderBytes(pages.ProjectsList(projectsVM(ps)))}}
+			o.out = []namedEvent{{"projects-list", renderBytes(pages.ProjectsList(projectsVM(ps)))}, status}
 		case "dashboard":
 			board := up.Board
 			if board == nil {
@@ -599,7 +601,7 @@ func (h *eventHub) projectListEvents(up *events.SyncUpdate, view liveView) []nam
 					return
 				}
 			}
-			o.out = []namedEvent{{"dash-projects", renderBytes(pages.DashProjects(dashProjects(ps, board)))}}
+			o.out = []namedEvent{{"dash-projects", renderBytes(pages.DashProjects(dashProjects(ps, board)))}, status}
 		}
 	})
 	return o.out

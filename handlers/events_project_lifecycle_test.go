@@ -74,6 +74,7 @@ func TestProjectCreateAndDeleteReachOtherTabs(t *testing.T) {
 		assert.Contains(t, items.Text(), "New <one>")
 		dashItems := dash.until("dash-projects", streamWait).doc(t).Find(`[data-testid="dashboard-project"]`)
 		assert.Equal(t, 3, dashItems.Length(), "and the dashboard's")
+		assert.Equal(t, "The project list changed in another tab: 3 projects.", dash.until("projects-status", streamWait).Data, "said to screen readers")
 
 		// Saved through the API: the kept project's page gets its new
 		// fingerprint (an edit form filled before says so).

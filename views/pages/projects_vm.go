@@ -361,6 +361,9 @@ func firstError(errs map[string]string, fields ...string) string {
 	return ""
 }
 
+// Plural counts things in words: "1 project", "3 projects".
+func Plural(n int, one, many string) string { return plural(n, one, many) }
+
 func plural(n int, one, many string) string {
 	if n == 1 {
 		return "1 " + one
