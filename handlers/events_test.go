@@ -501,7 +501,8 @@ func TestSavedEditPushesTheProjectsLibrary(t *testing.T) {
 			return strings.Join(strings.Fields(sec.Find("[data-testid=library-doc][data-type=risk_register]").Text()), " ")
 		}
 		evs, after := c.batch(streamWait)
-		assert.Equal(t, []string{"runs-" + p.ID, "library-" + p.ID, "sync"}, eventNames(evs))
+		assert.Equal(t, []string{"runs-" + p.ID, "library-" + p.ID, ProjectFingerprintEvent(p.ID), "sync"}, eventNames(evs),
+			"the project's fingerprint follows its activity (an edit form compares it)")
 		doc := library(evs)
 		assert.Contains(t, doc, "Version 2")
 		assert.Contains(t, doc, "Edited by Test edit-live")
