@@ -528,7 +528,15 @@ func (s *Server) projectAPI(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	c.Set(fiber.HeaderETag, projectETag(p))
+	etag := projectETag(p)
+	c.Set(fiber.HeaderETag, etag)
+	if inm := strings.TrimSpace(c.Get(fiber.HeaderIfNoneMatch)); inm != "" {
+		// Weak comparison (RFC 9110): W/ does not count.
+		tags, ok := parseIfMatch(inm)
+		if ok && (tags == nil || slices.ContainsFunc(tags, func(t string) bool { return strings.TrimPrefix(t, "W/") == etag })) {
+			return c.SendStatus(fiber.StatusNotModified)
+		}
+	}
 	return c.JSON(toProjectJSON(p))
 }
 
@@ -550,22 +558,9 @@ func (s *Server) replaceProjectAPI(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	// If-Match (RFC 9110): "*", or a list of entity tags compared strongly
-	// (a weak tag never matches). The save then holds only over the state
-	// matched: base is its fingerprint.
-	base := ""
-	if m := strings.TrimSpace(c.Get(fiber.HeaderIfMatch)); m != "" {
-		tags, ok := parseIfMatch(m)
-		if !ok {
-			return &Error{Status: fiber.StatusBadRequest, Code: "bad_if_match",
-				Message: `If-Match must be * or entity tags as GET /api/projects/:id sends them in ETag (quoted strings, comma-separated)`}
-		}
-		if tags != nil {
-			if !slices.Contains(tags, projectETag(p)) {
-				return errProjectChanged(c, p)
-			}
-			base = p.Fingerprint()
-		}
+	base, err := ifMatchBase(c, p)
+	if err != nil {
+		return err
 	}
 	up.ID, up.UserID = p.ID, p.UserID
 	if up.Fingerprint() != p.Fingerprint() {
@@ -591,6 +586,30 @@ func (s *Server) replaceProjectAPI(c *fiber.Ctx) error {
 	}
 	c.Set(fiber.HeaderETag, projectETag(stored))
 	return c.JSON(toProjectJSON(stored))
+}
+
+// ifMatchBase checks a request's If-Match (RFC 9110: "*", or a list of
+// entity tags compared strongly, a weak tag matching nothing) against the
+// project: 412 when none matches, 400 when it is not one. It returns the
+// fingerprint the write must still find ("" without a list), so that the
+// check holds until the write commits.
+func ifMatchBase(c *fiber.Ctx, p *models.Project) (string, error) {
+	m := strings.TrimSpace(c.Get(fiber.HeaderIfMatch))
+	if m == "" {
+		return "", nil
+	}
+	tags, ok := parseIfMatch(m)
+	if !ok {
+		return "", &Error{Status: fiber.StatusBadRequest, Code: "bad_if_match",
+			Message: `If-Match must be * or entity tags as GET /api/projects/:id sends them in ETag (quoted strings, comma-separated)`}
+	}
+	if tags == nil {
+		return "", nil
+	}
+	if !slices.Contains(tags, projectETag(p)) {
+		return "", errProjectChanged(c, p)
+	}
+	return p.Fingerprint(), nil
 }
 
 // parseIfMatch reads an If-Match header: nil tags for "*", else its
@@ -626,9 +645,23 @@ func errProjectChanged(c *fiber.Ctx, cur *models.Project) *Error {
 // active_job (with the job's id) while a run is queued or processing.
 func (s *Server) deleteProjectAPI(c *fiber.Ctx) error {
 	u := currentUser(c)
-	_, err := s.db.DeleteProject(c.UserContext(), u.ID, c.Params("id"))
+	p, err := s.project(c)
+	if err != nil {
+		return err
+	}
+	base, err := ifMatchBase(c, p)
+	if err != nil {
+		return err
+	}
+	_, err = s.db.DeleteProjectIf(c.UserContext(), u.ID, p.ID, base)
 	var active *models.ActiveJobError
 	switch {
+	case errors.Is(err, models.ErrProjectChanged):
+		cur, cerr := s.project(c)
+		if cerr != nil {
+			return cerr
+		}
+		return errProjectChanged(c, cur)
 	case errors.As(err, &active):
 		return &Error{Status: fiber.StatusConflict, Code: "active_job",
 			Message: "this project has a queued or processing job: cancel it (or let it end) first", Extra: map[string]any{"jobId": active.JobID}}

@@ -141,6 +141,13 @@ type ProjectDeleted struct {
 // owner's position as a removal (removedFor): the owner's open tabs
 // resync. Tell the user's streams once it returns.
 func (db *DB) DeleteProject(ctx context.Context, userID, id string) (*ProjectDeleted, error) {
+	return db.DeleteProjectIf(ctx, userID, id, "")
+}
+
+// DeleteProjectIf is DeleteProject when the project's fingerprint is still
+// base (what the caller read), else ErrProjectChanged; an empty base
+// deletes whatever the project holds.
+func (db *DB) DeleteProjectIf(ctx context.Context, userID, id, base string) (*ProjectDeleted, error) {
 	if !IsID(id) {
 		return nil, ErrNotFound
 	}
@@ -161,6 +168,15 @@ func (db *DB) DeleteProject(ctx context.Context, userID, id string) (*ProjectDel
 			return ErrNotFound
 		}
 		out.Name = names[0]
+		if base != "" {
+			var cur Project
+			if err := tx.Where("id = ?", id).Take(&cur).Error; err != nil {
+				return notFound(err)
+			}
+			if cur.Fingerprint() != base {
+				return ErrProjectChanged
+			}
+		}
 		var active []string
 		if err := tx.Raw(`SELECT id FROM document_generation_jobs WHERE project_id = ? AND status IN ?`,
 			id, []string{StatusQueued, StatusProcessing}).Scan(&active).Error; err != nil {
@@ -185,7 +201,7 @@ func (db *DB) DeleteProject(ctx context.Context, userID, id string) (*ProjectDel
 	})
 	var active *ActiveJobError
 	switch {
-	case errors.Is(err, ErrNotFound), errors.As(err, &active):
+	case errors.Is(err, ErrNotFound), errors.Is(err, ErrProjectChanged), errors.As(err, &active):
 		return nil, err
 	case err != nil:
 		return nil, fmt.Errorf("delete project: %w", err)

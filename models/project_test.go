@@ -59,9 +59,12 @@ func TestDeleteProject(t *testing.T) {
 			_, err = db.DeleteProject(ctx, u.ID, "not-an-id")
 			require.ErrorIs(t, err, models.ErrNotFound)
 
+			_, err = db.DeleteProjectIf(ctx, u.ID, p.ID, "a fingerprint read before a save")
+			require.ErrorIs(t, err, models.ErrProjectChanged, "only the state the caller read is deleted")
+
 			before, err := db.SyncPosition(ctx, u.ID)
 			require.NoError(t, err)
-			del, err := db.DeleteProject(ctx, u.ID, p.ID)
+			del, err := db.DeleteProjectIf(ctx, u.ID, p.ID, p.Fingerprint())
 			require.NoError(t, err)
 			assert.Equal(t, p.Name, del.Name)
 			assert.Equal(t, int64(1), del.Runs)
