@@ -193,32 +193,44 @@ func loneSurrogate(body []byte) error {
 	return ValidationError(map[string]string{field: "must be valid Unicode text: it escapes a lone UTF-16 surrogate (such as \\ud800 without its pair)"})
 }
 
+// jsonStep is one open level of a JSON text being read: the member of an
+// object (its key) or the element of an array (its index).
+type jsonStep struct {
+	object bool
+	key    []byte
+	index  int
+}
+
+func (s jsonStep) step() jsonStep { return s }
+
+// jsonPath names the position the open levels point at, as validation
+// names fields: "data.risks[1].title" ("" at the top).
+func jsonPath[L interface{ step() jsonStep }](stack []L) string {
+	var sb strings.Builder
+	for _, l := range stack {
+		if s := l.step(); s.object {
+			if sb.Len() > 0 {
+				sb.WriteByte('.')
+			}
+			sb.Write(s.key)
+		} else {
+			fmt.Fprintf(&sb, "[%d]", s.index)
+		}
+	}
+	return sb.String()
+}
+
 // stringAt walks a JSON text's tokens and returns the path of the first
 // string (a key or a value) whose bytes (from start to end, with what
 // leads up to it) match: "data.risks[1].title", "body" for a top-level string.
 // It reads as far as the text is JSON.
 func stringAt(body []byte, match func(start, end int64) bool) (string, bool) {
 	type level struct {
-		object bool
-		key    string // the member being read (objects)
-		index  int    // the next element's index (arrays)
-		wait   bool   // an object waits for a key
+		jsonStep
+		wait bool // an object waits for a key
 	}
 	var stack []level
-	path := func() string {
-		var sb strings.Builder
-		for _, l := range stack {
-			if l.object {
-				if sb.Len() > 0 {
-					sb.WriteByte('.')
-				}
-				sb.WriteString(l.key)
-			} else {
-				fmt.Fprintf(&sb, "[%d]", l.index)
-			}
-		}
-		return cmp.Or(sb.String(), "body")
-	}
+	path := func() string { return cmp.Or(jsonPath(stack), "body") }
 	dec := json.NewDecoder(bytes.NewReader(body))
 	for {
 		start := dec.InputOffset()
@@ -230,7 +242,7 @@ func stringAt(body []byte, match func(start, end int64) bool) (string, bool) {
 		awaitsKey := top >= 0 && stack[top].object && stack[top].wait
 		if str, isString := tok.(string); isString && match(start, dec.InputOffset()) {
 			if awaitsKey {
-				stack[top].key = str // the key itself
+				stack[top].key = []byte(str) // the key itself
 			}
 			return path(), true
 		}
@@ -238,7 +250,7 @@ func stringAt(body []byte, match func(start, end int64) bool) (string, bool) {
 		case json.Delim:
 			switch v {
 			case '{':
-				stack = append(stack, level{object: true, wait: true})
+				stack = append(stack, level{jsonStep: jsonStep{object: true}, wait: true})
 				continue
 			case '[':
 				stack = append(stack, level{})
@@ -249,7 +261,7 @@ func stringAt(body []byte, match func(start, end int64) bool) (string, bool) {
 			}
 		case string:
 			if awaitsKey {
-				stack[top].key, stack[top].wait = v, false
+				stack[top].key, stack[top].wait = []byte(v), false
 				continue
 			}
 		}
@@ -272,11 +284,9 @@ func stringAt(body []byte, match func(start, end int64) bool) (string, bool) {
 // already known to be JSON, and allocates only for keys with escapes.
 func duplicateKeys(body []byte, fields *models.FieldErrors) {
 	type level struct {
-		object bool
-		key    []byte              // the member being read (objects)
-		index  int                 // the element being read (arrays)
-		first  int                 // where the object's keys start in keys
-		seen   map[string]struct{} // its keys, once it has many
+		jsonStep
+		first int                 // where the object's keys start in keys
+		seen  map[string]struct{} // its keys, once it has many
 	}
 	const linear = 16 // keys searched one by one before a map pays off
 	var (
@@ -284,24 +294,10 @@ func duplicateKeys(body []byte, fields *models.FieldErrors) {
 		keys      [][]byte // the keys of the open objects, innermost last
 		expectKey bool
 	)
-	path := func() string {
-		var sb strings.Builder
-		for _, l := range stack {
-			if l.object {
-				if sb.Len() > 0 {
-					sb.WriteByte('.')
-				}
-				sb.Write(l.key)
-			} else {
-				fmt.Fprintf(&sb, "[%d]", l.index)
-			}
-		}
-		return sb.String()
-	}
 	for i := 0; i < len(body); i++ {
 		switch body[i] {
 		case '{':
-			stack = append(stack, level{object: true, first: len(keys)})
+			stack = append(stack, level{jsonStep: jsonStep{object: true}, first: len(keys)})
 			expectKey = true
 		case '[':
 			stack = append(stack, level{})
@@ -358,7 +354,7 @@ func duplicateKeys(body []byte, fields *models.FieldErrors) {
 					}
 				}
 				if dup {
-					fields.Add(path(), "is given more than once in its object; send each key once")
+					fields.Add(jsonPath(stack), "is given more than once in its object; send each key once")
 				}
 				if l.seen == nil && len(open) >= linear {
 					l.seen = make(map[string]struct{}, 2*linear)

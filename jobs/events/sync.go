@@ -122,6 +122,28 @@ func (s *Subscription) putSync(u *SyncUpdate) {
 	}
 }
 
+// latestByID concatenates lists of rows, keeping each row (by id) once, at
+// the place it first appears, in its latest stamp (the later list's on a
+// tie).
+func latestByID[T any](key func(T) (id string, pos int64), lists ...[]T) []T {
+	var out []T
+	at := map[string]int{}
+	for _, list := range lists {
+		for _, x := range list {
+			id, pos := key(x)
+			if i, ok := at[id]; ok {
+				if _, was := key(out[i]); pos >= was {
+					out[i] = x
+				}
+				continue
+			}
+			at[id] = len(out)
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
 // mergeSync folds a later update into an earlier one that was not taken:
 // the range spans both, each row keeps its latest stamp, and the counts and
 // lists are the later ones (the earlier lists when the later has none).
@@ -140,56 +162,20 @@ func mergeSync(old, u *SyncUpdate) *SyncUpdate {
 		AllUnshown: (n.Reset && n.AllUnshown) || (!n.Reset && a.Reset && a.AllUnshown),
 		ActiveJobs: n.ActiveJobs, Unread: n.Unread,
 	}
-	jobs := map[string]int{}
-	for _, list := range [][]models.JobSnapshot{a.Jobs, n.Jobs} {
-		for _, j := range list {
-			if i, ok := jobs[j.Job.ID]; ok {
-				if j.Job.SyncPosition >= st.Jobs[i].Job.SyncPosition {
-					st.Jobs[i] = j
-				}
-				continue
-			}
-			jobs[j.Job.ID] = len(st.Jobs)
-			st.Jobs = append(st.Jobs, j)
-		}
-	}
+	st.Jobs = latestByID(func(j models.JobSnapshot) (string, int64) { return j.Job.ID, j.Job.SyncPosition }, a.Jobs, n.Jobs)
 	earlier := a.Notifications
 	if n.Reset {
 		earlier = slices.DeleteFunc(slices.Clone(earlier), func(x models.Notification) bool {
 			return x.ShownAt == nil && x.ReadAt == nil
 		})
 	}
-	notes := map[string]int{}
-	for _, list := range [][]models.Notification{earlier, n.Notifications} {
-		for _, x := range list {
-			if i, ok := notes[x.ID]; ok {
-				if x.SyncPosition >= st.Notifications[i].SyncPosition {
-					st.Notifications[i] = x
-				}
-				continue
-			}
-			notes[x.ID] = len(st.Notifications)
-			st.Notifications = append(st.Notifications, x)
-		}
-	}
+	st.Notifications = latestByID(func(x models.Notification) (string, int64) { return x.ID, x.SyncPosition }, earlier, n.Notifications)
 	for _, id := range slices.Concat(a.Libraries, n.Libraries) {
 		if !slices.Contains(st.Libraries, id) {
 			st.Libraries = append(st.Libraries, id)
 		}
 	}
-	saved := map[string]int{}
-	for _, list := range [][]models.ProjectChange{a.Projects, n.Projects} {
-		for _, p := range list {
-			if i, ok := saved[p.ID]; ok {
-				if p.SyncPosition >= st.Projects[i].SyncPosition {
-					st.Projects[i] = p
-				}
-				continue
-			}
-			saved[p.ID] = len(st.Projects)
-			st.Projects = append(st.Projects, p)
-		}
-	}
+	st.Projects = latestByID(func(p models.ProjectChange) (string, int64) { return p.ID, p.SyncPosition }, a.Projects, n.Projects)
 	board := u.Board
 	if board == nil {
 		board = old.Board
