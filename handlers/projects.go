@@ -141,7 +141,6 @@ func (s *Server) createProject(c *fiber.Ctx) error {
 		return s.page(c, "New project", "projects", pages.ProjectFormPage(pages.ProjectFormVM{Form: form, Errors: fields.Map(), CSRF: csrfToken(c)}))
 	}
 	p := in.Project()
-	p.UserID = currentUser(c).ID
 	if err := s.createProjectFor(c, p); err != nil {
 		return err
 	}
@@ -183,7 +182,6 @@ func (s *Server) importProject(c *fiber.Ctx) error {
 		return s.page(c, "New project", "projects", pages.ProjectFormPage(vm))
 	}
 	p := in.Project()
-	p.UserID = currentUser(c).ID
 	if err := s.createProjectFor(c, p); err != nil {
 		return err
 	}
@@ -510,7 +508,6 @@ func (s *Server) createProjectAPI(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	p.UserID = currentUser(c).ID
 	if err := s.createProjectFor(c, p); err != nil {
 		return err
 	}

@@ -160,22 +160,16 @@ func (db *DB) DeleteProjectIf(ctx context.Context, userID, id, base string) (*Pr
 		if db.Dialect == Postgres {
 			lock = " FOR UPDATE"
 		}
-		var names []string
-		if err := tx.Raw(`SELECT name FROM projects WHERE id = ? AND user_id = ?`+lock, id, userID).Scan(&names).Error; err != nil {
+		var cur []Project
+		if err := tx.Raw(`SELECT * FROM projects WHERE id = ? AND user_id = ?`+lock, id, userID).Scan(&cur).Error; err != nil {
 			return fmt.Errorf("lock project: %w", err)
 		}
-		if len(names) == 0 {
+		if len(cur) == 0 {
 			return ErrNotFound
 		}
-		out.Name = names[0]
-		if base != "" {
-			var cur Project
-			if err := tx.Where("id = ?", id).Take(&cur).Error; err != nil {
-				return notFound(err)
-			}
-			if cur.Fingerprint() != base {
-				return ErrProjectChanged
-			}
+		out.Name = cur[0].Name
+		if base != "" && cur[0].Fingerprint() != base {
+			return ErrProjectChanged
 		}
 		var active []string
 		if err := tx.Raw(`SELECT id FROM document_generation_jobs WHERE project_id = ? AND status IN ?`,
