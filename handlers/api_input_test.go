@@ -29,7 +29,9 @@ func TestCreateJobPriorityMustBeAValueWhenGiven(t *testing.T) {
 			require.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode, prio)
 			assert.Contains(t, errorOf(t, resp).Error.Fields["priority"], `"high", "normal" or "low"`, prio)
 		}
-		for _, body := range []string{`{"projectId":"%s"}`, `{"projectId":"%s","priority":"normal"}`} {
+		// null is normal too, as openapi.json says (the contract check
+		// validates each accepted request against it).
+		for _, body := range []string{`{"projectId":"%s"}`, `{"projectId":"%s","priority":"normal"}`, `{"projectId":"%s","priority":null}`} {
 			p := c.project(t, "Normal")
 			resp := c.postJSON(t, "/api/generation/jobs", fmt.Sprintf(body, p.ID))
 			require.Equal(t, http.StatusAccepted, resp.StatusCode, body)
@@ -227,6 +229,8 @@ type schemaString struct {
 	path   string
 	schema map[string]any
 	wrap   func(v any) any
+	// array: the node is a list (its items are walked too).
+	array bool
 }
 
 // projectSchemaStrings lists the strings of a schema, following $ref,
@@ -253,6 +257,7 @@ func projectSchemaStrings(t *testing.T, schemas map[string]any, s map[string]any
 	case "string":
 		*out = append(*out, schemaString{path: path, schema: s, wrap: wrap})
 	case "array":
+		*out = append(*out, schemaString{path: path, schema: s, wrap: wrap, array: true})
 		projectSchemaStrings(t, schemas, s["items"].(map[string]any), path+"[0]", func(v any) any { return wrap([]any{v}) }, out)
 	case "object":
 		props, _ := s["properties"].(map[string]any)
@@ -298,7 +303,7 @@ func TestProjectSchemaLengthsAreTheServerLimits(t *testing.T) {
 	dates := []string{"data.startDate", "data.endDate", "data.milestones[0].date"}
 	checked := 0
 	for _, s := range strs {
-		if _, ok := s.schema["pattern"]; ok || slices.Contains(dates, s.path) {
+		if _, ok := s.schema["pattern"]; ok || s.array || slices.Contains(dates, s.path) {
 			continue
 		}
 		max, ok := s.schema["maxLength"].(float64)
@@ -331,4 +336,84 @@ func TestProjectSchemaLengthsAreTheServerLimits(t *testing.T) {
 	resp := c.postJSON(t, "/api/generation/jobs", map[string]any{"projectId": p.ID, "instruction": strings.Repeat("é", documents.MaxInstructionChars+1)})
 	require.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode)
 	assert.Contains(t, errorOf(t, resp).Error.Fields["instruction"], fmt.Sprintf("at most %d characters", documents.MaxInstructionChars))
+}
+
+// Every list of the Project JSON holds at most models.MaxItems entries on
+// the server: openapi.json gives each that maxItems, and one entry more is
+// a 422 naming the list. Dates are declared as dates, which they must be.
+func TestProjectSchemaListsAndDatesAreTheServerRules(t *testing.T) {
+	b := pagesSetup(t, models.SQLite, nil, withModel)
+	c := b.apiClient(t)
+	var doc struct {
+		Components struct {
+			Schemas map[string]any `json:"schemas"`
+		} `json:"components"`
+	}
+	require.NoError(t, json.Unmarshal(OpenAPI, &doc))
+	schemas := doc.Components.Schemas
+	var nodes []schemaString
+	projectSchemaStrings(t, schemas, schemas["ProjectInput"].(map[string]any), "", func(v any) any { return v }, &nodes)
+	lists := map[string]bool{}
+	for _, s := range nodes {
+		if !s.array {
+			continue
+		}
+		if lists[s.path] {
+			continue // an objective's goals, reached through both of its forms
+		}
+		lists[s.path] = true
+		assert.Equal(t, float64(models.MaxItems), s.schema["maxItems"], "%s: maxItems in openapi.json", s.path)
+		items := make([]any, models.MaxItems+1)
+		for i := range items {
+			items[i] = schemaItem(t, schemas, s.schema["items"].(map[string]any), i)
+		}
+		resp := c.postJSON(t, "/api/projects", s.wrap(items))
+		if assert.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode, s.path) {
+			assert.Equal(t, fmt.Sprintf("must have at most %d items", models.MaxItems), errorOf(t, resp).Error.Fields[s.path], s.path)
+		}
+	}
+	// Every list of the project's data and of the company pack.
+	assert.GreaterOrEqual(t, len(lists), 18, "lists found: %v", lists)
+
+	dates := 0
+	for _, s := range nodes {
+		if s.array || !(strings.HasSuffix(s.path, "Date") || strings.HasSuffix(s.path, ".date")) {
+			continue
+		}
+		dates++
+		assert.Equal(t, "date", s.schema["format"], "%s: format in openapi.json", s.path)
+		resp := c.postJSON(t, "/api/projects", s.wrap("04/01/2027"))
+		if assert.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode, s.path) {
+			assert.Equal(t, "must be a date in the form YYYY-MM-DD", errorOf(t, resp).Error.Fields[s.path], s.path)
+		}
+	}
+	assert.Equal(t, 3, dates)
+}
+
+// schemaItem is a valid, distinct i-th entry for a list whose items are
+// schema s: a text, or an object with its required members.
+func schemaItem(t *testing.T, schemas map[string]any, s map[string]any, i int) any {
+	t.Helper()
+	if ref, ok := s["$ref"].(string); ok {
+		return schemaItem(t, schemas, schemas[strings.TrimPrefix(ref, "#/components/schemas/")].(map[string]any), i)
+	}
+	if subs, ok := s["oneOf"].([]any); ok {
+		return schemaItem(t, schemas, subs[0].(map[string]any), i)
+	}
+	switch s["type"] {
+	case "string":
+		return fmt.Sprintf("Entry %d", i)
+	case "object":
+		obj := map[string]any{}
+		required, _ := s["required"].([]any)
+		for _, r := range required {
+			obj[r.(string)] = fmt.Sprintf("Entry %d", i)
+			if r == "annualValue" {
+				obj[r.(string)] = 1
+			}
+		}
+		return obj
+	}
+	t.Fatalf("schemaItem: no entry for %v", s)
+	return nil
 }
