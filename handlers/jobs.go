@@ -24,14 +24,11 @@ func (s *Server) JobRoutes(r fiber.Router) {
 	api.Post("/:id/retry", s.RetryJob)
 }
 
-func (s *Server) createJobLimit() fiber.Handler {
-	return rateLimit(s.cfg.JobCreateRate, 60e9, func(c *fiber.Ctx) string {
-		if u := currentUser(c); u != nil {
-			return "user:" + u.ID
-		}
-		return s.clientIP(c)
-	})
-}
+// createJobLimit is the per-user limit of job creations (JobCreateRate a
+// minute), one budget for every route that creates a job: the API, the
+// generate form, the regenerate form and the foreground stream. Each route
+// used to build a limiter of its own, so a user had a budget per route.
+func (s *Server) createJobLimit() fiber.Handler { return s.jobCreateLimit }
 
 // createJobRequest is the body of POST /api/generation/jobs.
 type createJobRequest struct {

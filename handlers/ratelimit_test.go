@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"net/http"
 	"net/netip"
 	"net/url"
@@ -193,4 +194,23 @@ func TestJobCreateLimitPerUser(t *testing.T) {
 	assert.Equal(t, "rate_limited", errorOf(t, resp).Error.Code)
 	resp = other.postJSON(t, "/api/generation/jobs", `{"projectId":"no-such-project"}`)
 	assert.NotEqual(t, http.StatusTooManyRequests, resp.StatusCode, "another user")
+}
+
+// The budget is one per user across every route that creates a job: each
+// route used to build a limiter of its own, so a user spent 30 a minute on
+// the API and 30 more on each form.
+func TestJobCreateLimitIsOneBudgetAcrossRoutes(t *testing.T) {
+	b := pagesSetup(t, models.SQLite, nil, func(c *Config) { c.JobCreateRate = 1 })
+	c := b.user(t)
+	p1, p2 := c.project(t, "One"), c.project(t, "Two")
+	require.Equal(t, http.StatusAccepted, c.postJSON(t, "/api/generation/jobs", map[string]any{"projectId": p1.ID}).StatusCode)
+	for _, path := range []string{"/projects/" + p2.ID + "/generate", "/projects/" + p2.ID + "/documents/project_charter/regenerate"} {
+		resp := c.postForm(t, path, url.Values{"documents": {"risk_register"}})
+		assert.Equal(t, http.StatusTooManyRequests, resp.StatusCode, path)
+	}
+	resp := c.postJSON(t, "/api/generation/jobs", map[string]any{"projectId": p2.ID})
+	assert.Equal(t, http.StatusTooManyRequests, resp.StatusCode)
+	jobs, err := b.db.Jobs(context.Background(), c.user.ID, models.JobFilter{})
+	require.NoError(t, err)
+	assert.Equal(t, 1, len(jobs), "only the first request made a job")
 }

@@ -8,6 +8,8 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/gofiber/fiber/v2"
+
 	"dossier/jobs/documents"
 	"dossier/jobs/events"
 	"dossier/models"
@@ -98,6 +100,9 @@ type Server struct {
 	// Log-in failures per client address and per account; sign-ups per
 	// client address.
 	loginByAddr, loginByAccount, signupByAddr *windowLimiter
+	// jobCreateLimit is the one per-user budget of job creations that
+	// every route creating a job shares (createJobLimit).
+	jobCreateLimit fiber.Handler
 }
 
 // NewServer builds the server; call App to get the Fiber app.
@@ -139,6 +144,12 @@ func NewServer(cfg Config, db *models.DB, jobs Jobs, broker *events.Broker, gen 
 		signupByAddr:   newWindowLimiter(cfg.LoginRate, time.Minute),
 	}
 	s.admin = newAdminFeed(s.adminLiveHTML, cfg.AdminRefresh, s.done)
+	s.jobCreateLimit = rateLimit(cfg.JobCreateRate, time.Minute, func(c *fiber.Ctx) string {
+		if u := currentUser(c); u != nil {
+			return "user:" + u.ID
+		}
+		return s.clientIP(c)
+	})
 	return s
 }
 
