@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -13,6 +14,39 @@ import (
 	"dossier/jobs/documents"
 	"dossier/models"
 )
+
+// A client that lost the answer sends the same request again with the same
+// Idempotency-Key. Once the job has written a dependency it added (the
+// scope statement, for a risk register asked of a project without one),
+// the plan made now is shorter; the request is still the same one, and is
+// replayed, not refused as another use of the key. Found by a code review.
+func TestIdempotentReplayAfterADependencyIsWritten(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d models.Dialect) {
+		b := pagesSetup(t, d, nil)
+		c := b.apiClient(t)
+		p := c.project(t, "Fresh")
+		body := map[string]any{"projectId": p.ID, "documents": []string{"risk_register"}}
+		resp := c.postJSON(t, "/api/generation/jobs", body, "Idempotency-Key", "k-1")
+		require.Equal(t, http.StatusAccepted, resp.StatusCode)
+		var job JobJSON
+		decodeBody(t, resp, &job)
+		require.Equal(t, 2, job.TotalDocuments, "the scope statement is added")
+		j, err := b.db.JobByID(context.Background(), job.ID)
+		require.NoError(t, err)
+		b.run(t, j, []string{"scope_statement"}, "") // the dependency is stored; the job still runs
+
+		resp = c.postJSON(t, "/api/generation/jobs", body, "Idempotency-Key", "k-1")
+		require.Equal(t, http.StatusAccepted, resp.StatusCode, "the same request with the same key replays")
+		assert.Equal(t, "true", resp.Header.Get("Idempotent-Replayed"))
+		var replay JobJSON
+		decodeBody(t, resp, &replay)
+		assert.Equal(t, job.ID, replay.ID)
+
+		// Another request with the key is still refused.
+		resp = c.postJSON(t, "/api/generation/jobs", map[string]any{"projectId": p.ID, "documents": []string{"budget_estimate"}}, "Idempotency-Key", "k-1")
+		assert.Equal(t, http.StatusConflict, resp.StatusCode)
+	})
+}
 
 func TestCreateJobAPI(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, d models.Dialect) {

@@ -253,13 +253,15 @@ func (db *DB) CreateJob(ctx context.Context, in NewJob) (job *Job, replay bool, 
 // replayed answers a request whose idempotency key names job j: j itself
 // when the request is the one that created it, ErrIdempotencyMismatch when
 // it asks for something else (another project, documents, priority,
-// instruction or dependents). The project data is not compared: a request
-// without data of its own snapshots the project as it is, which may have
-// changed since.
+// instruction or dependents). What the request sent is compared, not what
+// the server made of it: the project data (a request without data of its
+// own snapshots the project as it is, which may have changed since), and
+// the plan (the missing dependencies it adds depend on the documents
+// stored since: a retry made after the job wrote the scope statement
+// plans the risk register alone, and is still the same request).
 func replayed(j *Job, in NewJob) (*Job, bool, error) {
 	same := j.ProjectID == in.ProjectID && j.Priority == in.Priority &&
 		slices.Equal([]string(j.RequestedDocuments), in.Requested) &&
-		slices.Equal([]string(j.DocumentsToGenerate), in.Documents) &&
 		j.Instruction == in.Instruction && j.IncludeDependents == in.IncludeDependents
 	if !same {
 		return nil, false, ErrIdempotencyMismatch
