@@ -291,10 +291,9 @@ func jobsLists(vm *pages.JobsVM, board *models.JobBoard, now time.Time) {
 	if vm.Filter == "active" {
 		return
 	}
-	for i := range board.Ended {
-		if vm.Filter == "" || vm.Filter == board.Ended[i].Job.Status {
-			vm.Rows = append(vm.Rows, jobRow(&board.Ended[i], now))
-		}
+	ended := board.EndedWith(vm.Filter)
+	for i := range ended {
+		vm.Rows = append(vm.Rows, jobRow(&ended[i], now))
 	}
 }
 

@@ -322,6 +322,40 @@ func TestJobsPageFiltersByStatus(t *testing.T) {
 	assert.Empty(t, testID(page(t, b.user(t).get(t, "/jobs")), "job-row").Nodes, "only one's own jobs")
 }
 
+// A status tab lists that status's latest jobs. The board held the latest
+// 100 ended jobs of any status and the tabs filtered those, so a failure
+// followed by 100 completions left the Failed tab empty ("Nothing has
+// failed"). Found by a code review.
+func TestJobsPageStatusTabReachesPastTheLatestOfAll(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d models.Dialect) {
+		b := pagesSetup(t, d, nil)
+		c := b.user(t)
+		p := c.project(t, "Many")
+		failed := c.job(t, p, "project_charter")
+		b.run(t, failed, nil, models.StatusFailed, "project_charter")
+		g := b.db.ForTests()
+		base := time.Now().UTC()
+		var completed []string
+		for i := range 101 {
+			j := c.job(t, p, "project_charter")
+			require.NoError(t, g.Exec(`UPDATE document_generation_jobs SET status = 'completed', completed_at = ?, queued_at = ? WHERE id = ?`,
+				base, base.Add(time.Duration(i+1)*time.Second), j.ID).Error)
+			completed = append(completed, j.ID)
+		}
+		rows := func(path string) []string {
+			var ids []string
+			testID(page(t, c.get(t, path)), "job-row").Each(func(_ int, s *goquery.Selection) { ids = append(ids, s.AttrOr("data-id", "")) })
+			return ids
+		}
+		assert.Equal(t, []string{failed.ID}, rows("/jobs?status=failed"))
+		all := rows("/jobs")
+		require.Len(t, all, 100, "the All tab keeps its latest 100")
+		assert.Equal(t, completed[100], all[0], "newest first")
+		assert.NotContains(t, all, failed.ID)
+		assert.Len(t, rows("/jobs?status=completed"), 100)
+	})
+}
+
 func TestJobPageTimelineLinksFinishedDocumentsOfAFailedJob(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, d models.Dialect) {
 		b := pagesSetup(t, d, nil)

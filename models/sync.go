@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"gorm.io/gorm"
 )
@@ -192,8 +193,27 @@ type JobBoard struct {
 	// Active are the queued and processing jobs, with their documents,
 	// newest first.
 	Active []JobSnapshot
-	// Ended are the latest ended jobs, newest first, without documents.
+	// Ended are the latest ended jobs of each ended status (completed,
+	// failed, cancelled: up to syncBoardLimit each), newest first, without
+	// documents: a filter by status shows that status's latest, not those
+	// among the latest of all (a failure followed by 100 completions
+	// vanished from the Failed tab). EndedWith picks a list's rows.
 	Ended []JobSnapshot
+}
+
+// EndedWith is the board's ended jobs with the status, newest first; with
+// "", the latest syncBoardLimit ended jobs of any status.
+func (b *JobBoard) EndedWith(status string) []JobSnapshot {
+	if status == "" {
+		return b.Ended[:min(len(b.Ended), syncBoardLimit)]
+	}
+	var out []JobSnapshot
+	for _, s := range b.Ended {
+		if s.Job.Status == status {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // JobBoard loads the user's board.
@@ -204,8 +224,16 @@ func (db *DB) JobBoard(ctx context.Context, userID string) (*JobBoard, error) {
 		Order("queued_at DESC").Limit(syncBoardLimit).Find(&active).Error; err != nil {
 		return nil, fmt.Errorf("board active jobs: %w", err)
 	}
-	if err := q.Where("user_id = ? AND status IN ?", userID, []string{StatusCompleted, StatusFailed, StatusCancelled}).
-		Order("queued_at DESC").Limit(syncBoardLimit).Find(&ended).Error; err != nil {
+	// Each ended status's latest, in one statement (each arm in a
+	// sub-query of its own: SQLite takes no LIMIT in a compound's arms).
+	var arms []string
+	var args []any
+	for _, st := range []string{StatusCompleted, StatusFailed, StatusCancelled} {
+		arms = append(arms, `SELECT * FROM (SELECT * FROM document_generation_jobs WHERE user_id = ? AND status = ?
+			ORDER BY queued_at DESC, id LIMIT ?) AS `+st)
+		args = append(args, userID, st, syncBoardLimit)
+	}
+	if err := q.Raw(strings.Join(arms, " UNION ALL ")+" ORDER BY queued_at DESC, id", args...).Find(&ended).Error; err != nil {
 		return nil, fmt.Errorf("board ended jobs: %w", err)
 	}
 	b := &JobBoard{UserID: userID}
