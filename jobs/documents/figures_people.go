@@ -121,21 +121,99 @@ func samePerson(name, field string) bool {
 	return ok && (rest[0] == ' ' || rest[0] == ',' || rest[0] == '(')
 }
 
-// keyTerms are the distinctive words of a text (five letters or more, minus
-// common words), reduced to their first five letters so that "claim" and
-// "claims", or "secure" and "security", match. RACI uses them to decide
-// whose remit a deliverable touches.
+// keyTerms are the distinctive words of a text, matched as whole words:
+// RACI uses them to decide whose remit a deliverable touches, the business
+// case to hint at strategic fit. The rules:
+//   - a word is a run of letters and digits (case aside); words joined by a
+//     hyphen are one word, so "front" is not "front-line", and neither
+//     "front-line" nor "front" is "front-end";
+//   - a hyphenated word is also the same word written closed or, of two
+//     parts, apart: "front-end" is "frontend" and "front end" (two words in
+//     a row are kept as a pair, which matches only a word: "of the" in one
+//     text is no match for "of the" in another);
+//   - a regular English plural counts as its singular ("claims" is "claim",
+//     "policies" is "policy"), and a possessive as its noun ("portal's");
+//   - words of fewer than five letters and common words are not key terms.
 func keyTerms(texts ...string) map[string]bool {
 	terms := map[string]bool{}
 	for _, t := range texts {
-		for _, w := range strings.FieldsFunc(strings.ToLower(t), func(r rune) bool { return !unicode.IsLetter(r) }) {
-			if len([]rune(w)) < 5 || stopWords[w] {
-				continue
+		words := termWords(t)
+		for i, w := range words {
+			if s := singular(w); isKeyTerm(s) {
+				terms[s] = true
 			}
-			terms[string([]rune(w)[:5])] = true
+			// Two words that may be a hyphenated word written apart.
+			if i+1 < len(words) && !strings.Contains(w, "-") && !strings.Contains(words[i+1], "-") {
+				if pair := singular(w + " " + words[i+1]); isKeyTerm(pair) {
+					terms[pair] = true
+				}
+			}
 		}
 	}
 	return terms
+}
+
+// termWords splits a text into lower-case words: runs of letters, digits
+// and combining marks, joined by single hyphens (any of - ‐ ‑) into one
+// word. Apostrophes inside a word are dropped with a possessive "s".
+func termWords(text string) []string {
+	var words []string
+	var b strings.Builder
+	flush := func() {
+		if w := strings.Trim(b.String(), "-"); w != "" {
+			words = append(words, w)
+		}
+		b.Reset()
+	}
+	rs := []rune(strings.ToLower(text))
+	isWordRune := func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r) }
+	for i := 0; i < len(rs); i++ {
+		r := rs[i]
+		switch {
+		case isWordRune(r):
+			b.WriteRune(r)
+		case (r == '-' || r == '‐' || r == '‑') && b.Len() > 0 && i+1 < len(rs) && isWordRune(rs[i+1]):
+			b.WriteByte('-')
+		case (r == '\'' || r == '’') && b.Len() > 0 && i+1 < len(rs) && isWordRune(rs[i+1]):
+			// "portal's" is "portal"; "don't" is "dont".
+			if i+1 < len(rs) && rs[i+1] == 's' && (i+2 == len(rs) || !isWordRune(rs[i+2])) {
+				i++
+			}
+		default:
+			flush()
+		}
+	}
+	flush()
+	return words
+}
+
+// isKeyTerm: at least five letters in the singular ("teams" is "team",
+// too short), not a common word.
+func isKeyTerm(w string) bool {
+	letters := 0
+	for _, r := range w {
+		if unicode.IsLetter(r) {
+			letters++
+		}
+	}
+	return letters >= 5 && !stopWords[w]
+}
+
+// singular undoes a regular English plural on the last part of a word:
+// "claims" → "claim", "policies" → "policy", "processes" → "process",
+// "front-ends" → "front-end". Words ending in -ss, -us or -is are left
+// alone ("access", "status", "analysis").
+func singular(w string) string {
+	switch {
+	case len(w) > 4 && strings.HasSuffix(w, "ies"):
+		return w[:len(w)-3] + "y"
+	case strings.HasSuffix(w, "sses"), strings.HasSuffix(w, "ches"), strings.HasSuffix(w, "shes"), strings.HasSuffix(w, "xes"):
+		return w[:len(w)-2]
+	case len(w) > 3 && strings.HasSuffix(w, "s") &&
+		!strings.HasSuffix(w, "ss") && !strings.HasSuffix(w, "us") && !strings.HasSuffix(w, "is"):
+		return w[:len(w)-1]
+	}
+	return w
 }
 
 var stopWords = map[string]bool{
@@ -143,15 +221,28 @@ var stopWords = map[string]bool{
 	"which": true, "while": true, "where": true, "would": true, "should": true, "could": true,
 	"through": true, "without": true, "within": true, "chief": true, "officer": true, "other": true,
 	"every": true, "under": true, "before": true, "between": true, "using": true, "project": true,
-	"three": true, "years": true, "months": true, "weeks": true, "seven": true, "eight": true,
+	"three": true, "year": true, "month": true, "week": true, "seven": true, "eight": true,
 }
 
-// shares reports whether two term sets overlap.
+// shares reports whether two term sets (keyTerms) have a term in common: a
+// word in both, or one written as a hyphenated word, as one word or as two
+// words apart ("front-end", "frontend", "front end"), as long as at least
+// one side wrote it as a word.
 func shares(a, b map[string]bool) bool {
+	words := map[string]bool{} // b's terms joined up → whether b wrote it as a word
+	for t := range b {
+		words[joined(t)] = words[joined(t)] || !strings.Contains(t, " ")
+	}
 	for t := range a { // order irrelevant: the result is a boolean
-		if b[t] {
+		isWord, ok := words[joined(t)]
+		if ok && (isWord || !strings.Contains(t, " ")) {
 			return true
 		}
 	}
 	return false
+}
+
+// joined drops a term's hyphens and spaces: "front-end" → "frontend".
+func joined(t string) string {
+	return strings.NewReplacer("-", "", " ", "").Replace(t)
 }
