@@ -5,6 +5,14 @@ package models
 // changing a number here changes the expected documents. Most deliverables
 // name an owner, two do not, so that its documents show both a named owner
 // and the project manager assumed in place of one.
+//
+// Its figures are sized for its scope: 723 person-days over six months,
+// ten people at the peak (February and March), an estimate of 88% of the
+// budget, go-live a month before the end so that four weeks of hypercare
+// fit, and every deliverable signed off at a milestone. One milestone is
+// three working days at risk, so that the documents show a re-plan
+// decision. The benefits assume 150,000 claim-status calls a year (about
+// 2.5 per claim).
 func ExampleProject() (name, description string, data ProjectData, pack CompanyPack) {
 	name = "Customer Portal Relaunch"
 	description = "Replace the ageing self-service portal with a mobile-first customer portal " +
@@ -14,7 +22,7 @@ func ExampleProject() (name, description string, data ProjectData, pack CompanyP
 		Manager:   "Marco Rossi",
 		StartDate: "2027-01-04",
 		EndDate:   "2027-06-30",
-		Budget:    &Budget{Amount: 480000, Currency: "EUR"},
+		Budget:    &Budget{Amount: 750000, Currency: "EUR"},
 		DayRate:   &Budget{Amount: 850, Currency: "EUR"},
 		Objectives: []Objective{
 			{Text: "Cut contact-centre call volume for claim status by 40% within three months of launch",
@@ -36,26 +44,29 @@ func ExampleProject() (name, description string, data ProjectData, pack CompanyP
 			"Broker and partner portals",
 		},
 		Deliverables: []Deliverable{
-			{Name: "Discovery and UX research", Description: "Interviews with 20 customers, journey maps and a validated prototype", EffortDays: 15},
-			{Name: "Portal front end", Description: "Accessible, mobile-first claims journeys built on the design system", EffortDays: 40,
+			{Name: "Discovery and UX research", Description: "Interviews with 20 customers, journey maps and a validated prototype", EffortDays: 48, People: 3},
+			{Name: "Portal front end", Description: "Accessible, mobile-first claims journeys built on the design system", EffortDays: 260, People: 5,
 				DependsOn: []string{"Discovery and UX research"}},
-			{Name: "Claims API integration", Description: "Read and write integration with the core claims system through the API gateway", EffortDays: 30,
+			{Name: "Claims API integration", Description: "Read and write integration with the core claims system through the API gateway", EffortDays: 150,
+				DependsOn: []string{"Discovery and UX research"}, People: 3, Owner: "Tomasz Nowak"},
+			{Name: "Secure messaging", Description: "Customer-to-adviser messaging with attachments, an audit trail and encryption approved by information security", EffortDays: 80,
 				DependsOn: []string{"Discovery and UX research"}, People: 2, Owner: "Tomasz Nowak"},
-			{Name: "Secure messaging", Description: "Customer-to-adviser messaging with attachments and audit trail", EffortDays: 20,
-				DependsOn: []string{"Portal front end"}, Owner: "Tomasz Nowak"},
-			{Name: "Data migration", Description: "Migration and reconciliation of 18 months of claim history", EffortDays: 12,
-				DependsOn: []string{"Claims API integration"}, Owner: "Tomasz Nowak"},
-			{Name: "Security and accessibility assurance", Description: "Penetration test, WCAG 2.1 AA audit and remediation", EffortDays: 10,
-				DependsOn: []string{"Portal front end", "Claims API integration", "Secure messaging"}, Owner: "Priya Natarajan"},
-			{Name: "Launch and hypercare", Description: "Phased roll-out, contact-centre training and four weeks of hypercare", EffortDays: 8,
-				DependsOn: []string{"Security and accessibility assurance", "Data migration"}, Owner: "Contact-centre team leads"},
+			{Name: "Data migration", Description: "Migration and reconciliation of 18 months of claim history", EffortDays: 60,
+				DependsOn: []string{"Claims API integration"}, People: 2, Owner: "Tomasz Nowak"},
+			{Name: "Security and accessibility assurance", Description: "Penetration test, WCAG 2.1 AA audit and remediation", EffortDays: 45,
+				DependsOn: []string{"Portal front end", "Claims API integration", "Secure messaging"}, People: 3, Owner: "Priya Natarajan"},
+			{Name: "Launch readiness", Description: "Phased roll-out plan, contact-centre training and a pilot with 500 customers", EffortDays: 40,
+				DependsOn: []string{"Security and accessibility assurance"}, People: 2, Owner: "Contact-centre team leads"},
+			{Name: "Hypercare", Description: "Four weeks of daily defect triage and fixes after launch, then handover to claims operations", EffortDays: 40,
+				DependsOn: []string{"Launch readiness", "Data migration"}, People: 2, Owner: "Tomasz Nowak"},
 		},
 		Milestones: []Milestone{
 			{Name: "Prototype validated with customers", Date: "2027-01-29", Requires: []string{"Discovery and UX research"}},
-			{Name: "Claims filing journey feature-complete", Date: "2027-04-09",
+			{Name: "Claims filing journey feature-complete", Date: "2027-04-02",
 				Requires: []string{"Portal front end", "Claims API integration", "Secure messaging"}},
-			{Name: "Security sign-off", Date: "2027-05-28", Requires: []string{"Security and accessibility assurance"}},
-			{Name: "Public launch", Date: "2027-06-14", Requires: []string{"Data migration", "Security and accessibility assurance"}},
+			{Name: "Security sign-off", Date: "2027-05-07", Requires: []string{"Security and accessibility assurance"}},
+			{Name: "Public launch", Date: "2027-05-27", Requires: []string{"Data migration", "Security and accessibility assurance", "Launch readiness"}},
+			{Name: "Handover to business as usual", Date: "2027-06-30", Requires: []string{"Hypercare"}},
 		},
 		Stakeholders: []Stakeholder{
 			{Name: "Helena Brandt", Role: "Sponsor, Chief Customer Officer", Interest: 5, Influence: 5},
@@ -91,9 +102,9 @@ func ExampleProject() (name, description string, data ProjectData, pack CompanyP
 			"Portal CSAT at or above 4.2 by September 2027",
 		},
 		Benefits: []Benefit{
-			{Description: "Fewer claim-status calls: 40% of 30,000 calls a year at EUR 6.50 each", AnnualValue: 78000, StartsAfterMonths: 3},
-			{Description: "Paper and postal claims handling retired", AnnualValue: 15000},
-			{Description: "Members retained through a better claims experience", AnnualValue: 25000, StartsAfterMonths: 6},
+			{Description: "Fewer claim-status calls: 40% of 150,000 calls a year at EUR 6.50 each", AnnualValue: 390000, StartsAfterMonths: 3},
+			{Description: "Paper and postal claims handling retired", AnnualValue: 45000},
+			{Description: "Members retained through a better claims experience", AnnualValue: 120000, StartsAfterMonths: 6},
 		},
 		DiscountRatePercent: ptr(8.0),
 	}

@@ -100,9 +100,9 @@ func TestChartsOfTheExampleProject(t *testing.T) {
 		desc       []string
 		table      string // the table next to the figure that holds the same data
 	}{
-		{"schedule", "Gantt chart of the work packages", []string{"7 work packages from Mon 4 Jan 2027 to Wed 12 May 2027",
-			"Critical path: Discovery and UX research → Portal front end → Secure messaging → Security and accessibility assurance → Launch and hypercare",
-			"Milestones at risk: Claims filing journey feature-complete (5 working days late)"}, "## Timeline"},
+		{"schedule", "Gantt chart of the work packages", []string{"8 work packages from Mon 4 Jan 2027 to Wed 23 Jun 2027",
+			"Critical path: Discovery and UX research → Portal front end → Security and accessibility assurance → Launch readiness → Hypercare",
+			"Milestones at risk: Claims filing journey feature-complete (3 working days late)"}, "## Timeline"},
 		{"risk_register", "Risk heat map: probability × impact", []string{"6 risks", "1 High, 4 Medium, 1 Low"}, "## Heat map"},
 		{"stakeholder_register", "Power/interest grid", []string{"7 stakeholders",
 			"Manage closely: Helena Brandt, Tomasz Nowak; Keep satisfied: Priya Natarajan, Finance business partner"}, "## Power/interest grid"},
@@ -171,6 +171,6 @@ func TestFiguresForOtherFormats(t *testing.T) {
 
 	text := ChartsAsText(md)
 	assert.NotContains(t, text, "dossier-chart")
-	assert.Contains(t, text, "_Figure: Gantt chart of the work packages._ 7 work packages from Mon 4 Jan 2027")
+	assert.Contains(t, text, "_Figure: Gantt chart of the work packages._ 8 work packages from Mon 4 Jan 2027")
 	assert.Contains(t, text, "## Milestones against the plan")
 }

@@ -132,15 +132,15 @@ func TestExampleDocumentsAgree(t *testing.T) {
 			assert.Contains(t, md, "**Project Schedule**: planned finish "+m[1]+";")
 		}
 		if typ == "schedule" {
-			assert.Contains(t, md, `"finish":"2027-05-12"`, "the Gantt chart ends on the same day")
+			assert.Contains(t, md, `"finish":"2027-06-23"`, "the Gantt chart ends on the same day")
 		}
 	}
 	for typ, d := range got {
-		assert.Equal(t, "Wed 12 May 2027", d, "%s", typ)
+		assert.Equal(t, "Wed 23 Jun 2027", d, "%s", typ)
 	}
 	// The milestone at risk is the same one, with the same gap, everywhere.
 	at := "Claims filing journey feature-complete"
-	assert.Contains(t, generateExample(t, "project_charter").Markdown, "| "+at+" | Fri 9 Apr 2027 | **At risk**: the required work finishes 5 working days later")
-	assert.Contains(t, generateExample(t, "executive_summary").Markdown, "| Milestones at risk | "+at+" (Fri 9 Apr 2027, 5 working days late) |")
-	assert.Contains(t, generateExample(t, "business_case").Markdown, at+" (Fri 9 Apr 2027, 5 working days late)")
+	assert.Contains(t, generateExample(t, "project_charter").Markdown, "| "+at+" | Fri 2 Apr 2027 | **At risk**: the required work finishes 3 working days later")
+	assert.Contains(t, generateExample(t, "executive_summary").Markdown, "| Milestones at risk | "+at+" (Fri 2 Apr 2027, 3 working days late) |")
+	assert.Contains(t, generateExample(t, "business_case").Markdown, at+" (Fri 2 Apr 2027, 3 working days late)")
 }

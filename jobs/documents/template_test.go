@@ -153,29 +153,38 @@ func TestScheduleDates(t *testing.T) {
 	md := generateExample(t, "schedule").Markdown
 	rows := tableRows(t, md, "## Timeline")
 	// WBS ID, package, effort, people, working days, after, start, finish.
-	// 1 starts Mon 4 Jan 2027 and takes 15 working days: Fri 22 Jan.
-	assert.Equal(t, []string{"1", "**Discovery and UX research** (critical)", "15", "1", "15", "Start", "Mon 4 Jan 2027", "Fri 22 Jan 2027"}, rows[0])
-	// 2 and 3 both wait for 1 and run in parallel from Mon 25 Jan. 2 takes
-	// 40 days alone: 8 weeks, to Fri 19 Mar. 3 has two people: 30 ÷ 2 = 15
-	// working days, 3 weeks, to Fri 12 Feb.
-	assert.Equal(t, []string{"2", "**Portal front end** (critical)", "40", "1", "40", "1", "Mon 25 Jan 2027", "Fri 19 Mar 2027"}, rows[1])
-	assert.Equal(t, []string{"3", "Claims API integration", "30", "2", "15", "1", "Mon 25 Jan 2027", "Fri 12 Feb 2027"}, rows[2])
-	// 5 follows 3: 12 days from Mon 15 Feb are two weeks and two days, Tue 2 Mar.
-	assert.Equal(t, []string{"Mon 15 Feb 2027", "Tue 2 Mar 2027"}, rows[4][6:])
-	// 6 waits for 2, 3 and 4; 4 (after 2) ends last, Fri 16 Apr. 7 waits for
-	// 6 (Fri 30 Apr) and 5: 8 days from Mon 3 May end Wed 12 May.
-	assert.Equal(t, []string{"Mon 19 Apr 2027", "Fri 30 Apr 2027"}, rows[5][6:])
-	assert.Equal(t, []string{"Mon 3 May 2027", "Wed 12 May 2027"}, rows[6][6:])
-	// 15 + 40 + 20 + 10 + 8 = 93 working days on the critical path.
-	assert.Contains(t, md, "Planned finish: Wed 12 May 2027, 93 working days after the start.")
-	// Mon 4 Jan – Wed 30 Jun holds 128 working days; 128 − 93 = 35 to spare.
-	assert.Contains(t, md, "which allows 128 working days. The plan finishes 35 working days before the end date.")
-	assert.Contains(t, md, "Critical path: Discovery and UX research → Portal front end → Secure messaging → Security and accessibility assurance → Launch and hypercare.")
-	// Feature-complete (Fri 9 Apr) needs 4, which ends Fri 16 Apr: Mon 12 to Fri 16 is 5 working days late.
+	// 1 starts Mon 4 Jan 2027: 48 days by 3 people are 16 working days,
+	// three weeks and a day, to Mon 25 Jan.
+	assert.Equal(t, []string{"1", "**Discovery and UX research** (critical)", "48", "3", "16", "Start", "Mon 4 Jan 2027", "Mon 25 Jan 2027"}, rows[0])
+	// 2, 3 and 4 all wait for 1 and run in parallel from Tue 26 Jan. 2:
+	// 260 ÷ 5 = 52 working days, ten weeks (to Mon 5 Apr) and two days, to
+	// Wed 7 Apr. 3: 150 ÷ 3 = 50, ten weeks, to Mon 5 Apr. 4: 80 ÷ 2 = 40,
+	// eight weeks, to Mon 22 Mar.
+	assert.Equal(t, []string{"2", "**Portal front end** (critical)", "260", "5", "52", "1", "Tue 26 Jan 2027", "Wed 7 Apr 2027"}, rows[1])
+	assert.Equal(t, []string{"3", "Claims API integration", "150", "3", "50", "1", "Tue 26 Jan 2027", "Mon 5 Apr 2027"}, rows[2])
+	assert.Equal(t, []string{"4", "Secure messaging", "80", "2", "40", "1", "Tue 26 Jan 2027", "Mon 22 Mar 2027"}, rows[3])
+	// 5 follows 3: 60 ÷ 2 = 30 days from Tue 6 Apr, six weeks, to Mon 17 May.
+	assert.Equal(t, []string{"Tue 6 Apr 2027", "Mon 17 May 2027"}, rows[4][6:])
+	// 6 waits for 2, 3 and 4; 2 ends last, Wed 7 Apr: 45 ÷ 3 = 15 days from
+	// Thu 8 Apr to Wed 28 Apr. 7 follows 6: 40 ÷ 2 = 20 days, Thu 29 Apr to
+	// Wed 26 May. 8 waits for 7 and 5 (Mon 17 May): 20 days from Thu 27 May,
+	// the launch day, to Wed 23 Jun.
+	assert.Equal(t, []string{"Thu 8 Apr 2027", "Wed 28 Apr 2027"}, rows[5][6:])
+	assert.Equal(t, []string{"Thu 29 Apr 2027", "Wed 26 May 2027"}, rows[6][6:])
+	assert.Equal(t, []string{"Thu 27 May 2027", "Wed 23 Jun 2027"}, rows[7][6:])
+	// 16 + 52 + 15 + 20 + 20 = 123 working days on the critical path.
+	assert.Contains(t, md, "Planned finish: Wed 23 Jun 2027, 123 working days after the start.")
+	// Mon 4 Jan – Wed 30 Jun holds 128 working days; 128 − 123 = 5 to spare.
+	assert.Contains(t, md, "which allows 128 working days. The plan finishes 5 working days before the end date.")
+	assert.Contains(t, md, "Critical path: Discovery and UX research → Portal front end → Security and accessibility assurance → Launch readiness → Hypercare.")
+	// Feature-complete (Fri 2 Apr) needs 2, which ends Wed 7 Apr: Mon 5 to Wed 7 is 3 working days late.
 	ms := tableRows(t, md, "## Milestones against the plan")
-	assert.Equal(t, []string{"Claims filing journey feature-complete", "Fri 9 Apr 2027", "2, 3, 4", "Fri 16 Apr 2027",
-		"**At risk**: the required work finishes 5 working days later, on Fri 16 Apr 2027"}, ms[1])
-	assert.Equal(t, "On track: 5 working days to spare", ms[0][4]) // Fri 22 Jan → Fri 29 Jan
+	assert.Equal(t, []string{"Claims filing journey feature-complete", "Fri 2 Apr 2027", "2, 3, 4", "Wed 7 Apr 2027",
+		"**At risk**: the required work finishes 3 working days later, on Wed 7 Apr 2027"}, ms[1])
+	assert.Equal(t, "On track: 4 working days to spare", ms[0][4]) // Mon 25 Jan → Fri 29 Jan
+	// Public launch (Thu 27 May) needs 5, 6 and 7; 7 ends the day before.
+	assert.Equal(t, "On track: 1 working day to spare", ms[3][4])
+	assert.Equal(t, "On track: 5 working days to spare", ms[4][4]) // Wed 23 Jun → Wed 30 Jun
 }
 
 func TestWorkdayArithmetic(t *testing.T) {
@@ -232,20 +241,22 @@ func TestWBSNumbering(t *testing.T) {
 	t.Parallel()
 	md := generateExample(t, "work_breakdown_structure").Markdown
 	rows := tableRows(t, md, "## Structure")
-	require.Len(t, rows, 7*4+5+1) // packages with their parts, 5 phase headings, the total
+	require.Len(t, rows, 8*4+5+1) // packages with their parts, 5 phase headings, the total
 	byID := map[string][]string{}
 	for _, r := range rows {
 		byID[r[0]] = r
 	}
 	assert.Equal(t, []string{"", "_Phase 1: Prototype validated with customers_", "", ""}, rows[0])
-	assert.Equal(t, []string{"**1**", "**Discovery and UX research**", "**15**", "11.1%"}, rows[1])
-	assert.Equal(t, []string{"1.1", "Plan and design", "3"}, byID["1.1"][:3])
-	assert.Equal(t, []string{"1.2", "Build", "9"}, byID["1.2"][:3])
-	assert.Equal(t, []string{"1.3", "Verify and accept", "3"}, byID["1.3"][:3])
-	// 12 days: 20% is 2.4, rounded to 2.5 for plan and verify; build takes 7.
-	assert.Equal(t, []string{"5.1", "Plan and design", "2.5"}, byID["5.1"][:3])
-	assert.Equal(t, []string{"5.2", "Build", "7"}, byID["5.2"][:3])
-	assert.Equal(t, []string{"", "**Total**", "**135**", "100%"}, rows[len(rows)-1]) // blank cell
+	// 48 of 723 days is 6.64%. 20% of 48 is 9.6, rounded to 9.5 for plan
+	// and verify; build takes the other 29.
+	assert.Equal(t, []string{"**1**", "**Discovery and UX research**", "**48**", "6.6%"}, rows[1])
+	assert.Equal(t, []string{"1.1", "Plan and design", "9.5"}, byID["1.1"][:3])
+	assert.Equal(t, []string{"1.2", "Build", "29"}, byID["1.2"][:3])
+	assert.Equal(t, []string{"1.3", "Verify and accept", "9.5"}, byID["1.3"][:3])
+	// 60 days: 20% is 12 for plan and verify; build takes 36.
+	assert.Equal(t, []string{"5.1", "Plan and design", "12"}, byID["5.1"][:3])
+	assert.Equal(t, []string{"5.2", "Build", "36"}, byID["5.2"][:3])
+	assert.Equal(t, []string{"", "**Total**", "**723**", "100%"}, rows[len(rows)-1]) // blank cell
 }
 
 func TestBudgetNumbers(t *testing.T) {
@@ -253,15 +264,16 @@ func TestBudgetNumbers(t *testing.T) {
 	md := generateExample(t, "budget_estimate").Markdown
 	assert.Contains(t, md, "EUR 850 a day, the project's stated day rate.")
 	rows := tableRows(t, md, "## Estimate against the approved budget")
-	// 135 days × 850 = 114,750. Average risk score 58/6; 58/6 ÷ 25 × 20% =
-	// 7.73%; 114,750 × 7.733% = 8,874.
+	// 723 days × 850 = 614,550. Average risk score 58/6; 58/6 ÷ 25 × 20% =
+	// 7.733%; 614,550 × 7.733% = 47,525.2, so 47,525. 750,000 − 662,075 =
+	// 87,925; 662,075 ÷ 750,000 = 88.28%.
 	assert.Equal(t, [][]string{
-		{"Labour", "EUR 114,750"},
-		{"Contingency (7.7%)", "EUR 8,874"},
-		{"**Total estimate**", "**EUR 123,624**"},
-		{"Approved budget", "EUR 480,000"},
-		{"Headroom", "EUR 356,376"},
-		{"Estimate as share of budget", "25.8%"},
+		{"Labour", "EUR 614,550"},
+		{"Contingency (7.7%)", "EUR 47,525"},
+		{"**Total estimate**", "**EUR 662,075**"},
+		{"Approved budget", "EUR 750,000"},
+		{"Headroom", "EUR 87,925"},
+		{"Estimate as share of budget", "88.3%"},
 	}, rows)
 }
 
@@ -278,7 +290,7 @@ func TestBudgetDefaultRate(t *testing.T) {
 	doc, err = NewTemplateGenerator(0).Generate(context.Background(), req)
 	require.NoError(t, err)
 	assert.Contains(t, doc.Markdown, "EUR 800 a day: the default rate")
-	assert.Contains(t, doc.Markdown, "| **Total estimate** | **EUR 108,000** |") // 135 × 800, no contingency
+	assert.Contains(t, doc.Markdown, "| **Total estimate** | **EUR 578,400** |") // 723 × 800, no contingency
 }
 
 func TestParseDayRate(t *testing.T) {
@@ -328,7 +340,7 @@ func TestRACISponsorAccountable(t *testing.T) {
 	header := headerCells(t, md, "## Matrix")
 	require.Equal(t, []string{"ID", "Deliverable or milestone", "Marco Rossi (project manager)", "Helena Brandt"}, header[:4])
 	rows := tableRows(t, md, "## Matrix")
-	require.Len(t, rows, 7+4) // deliverables and milestone sign-offs
+	require.Len(t, rows, 8+5) // deliverables and milestone sign-offs
 	_, _, data, _ := models.ExampleProject()
 	owners := map[string]string{}
 	for _, x := range data.Deliverables {
@@ -351,12 +363,12 @@ func TestRACISponsorAccountable(t *testing.T) {
 			assert.Equal(t, "R", r[2], r[1])
 		}
 	}
-	// The CISO owns the security deliverable and is consulted on the
-	// sign-off of its phase. "Secure" is not "security": key terms are
-	// whole words, so secure messaging does not touch her remit by name.
+	// The CISO owns the security deliverable, is consulted on the other
+	// one that names information security and on the sign-offs of their
+	// phases.
 	ciso := 5 // column of Priya Natarajan
 	assert.Equal(t, "Priya Natarajan", header[ciso])
-	assert.Equal(t, "I", byName["Secure messaging"][ciso])
+	assert.Equal(t, "C", byName["Secure messaging"][ciso])
 	assert.Equal(t, "R", byName["Security and accessibility assurance"][ciso])
 	assert.Equal(t, "C", byName["_Sign-off: Security sign-off_"][ciso])
 	assert.Equal(t, "I", byName["Discovery and UX research"][ciso])
@@ -367,12 +379,15 @@ func TestRACISponsorAccountable(t *testing.T) {
 	leads := 6
 	assert.Equal(t, "Contact-centre team leads", header[leads])
 	assert.Equal(t, "I", byName["Portal front end"][leads])
-	assert.Equal(t, "R", byName["Launch and hypercare (not tied to a milestone)"][leads])
-	// Group marketing has no role on the build, but hears of every milestone.
+	assert.Equal(t, "R", byName["Launch readiness"][leads])
+	// Group marketing ("Brand and launch communications") has no role on
+	// the build, is consulted on the launch, and hears of every milestone.
 	mkt := 9
 	assert.Equal(t, "Group marketing", header[mkt])
 	assert.Equal(t, "–", byName["Portal front end"][mkt])
-	assert.Equal(t, "I", byName["_Sign-off: Public launch_"][mkt])
+	assert.Equal(t, "C", byName["Launch readiness"][mkt])
+	assert.Equal(t, "C", byName["_Sign-off: Public launch_"][mkt])
+	assert.Equal(t, "I", byName["_Sign-off: Security sign-off_"][mkt])
 }
 
 // countCells counts the cells that are exactly code.
@@ -390,12 +405,20 @@ func TestExecutiveSummaryCitesFigures(t *testing.T) {
 	t.Parallel()
 	md := generateExample(t, "executive_summary").Markdown
 	for _, want := range []string{
-		"| Planned finish | Wed 12 May 2027 (35 working days before the end date) |",
-		"| Net present value | EUR 317,886 at 8% over 5 years; payback 15.8 months after go-live (about Oct 2028); ROI 351.4% |",
-		"135 person-days across 7 deliverables",
-		"EUR 114,750 labour + EUR 8,874 contingency (7.7%) = EUR 123,624",
+		"| Planned finish | Wed 23 Jun 2027 (5 working days before the end date) |",
+		// Year 1 after go-live: calls 390,000 × 9/12 + paper 45,000 +
+		// retention 120,000 × 6/12 = 397,500; years 2–5: 555,000 each. PV at
+		// 8%: 368,055.56 + 475,823.05 + 440,576.90 + 407,941.58 + 377,723.69
+		// = 2,070,120.78; NPV = 2,070,120.78 − 662,075 = 1,408,045.78.
+		// Payback: 3,750 a month for months 1–3 (11,250), 36,250 for months
+		// 4–6 (120,000), then 46,250: the other 542,075 take 11.72 months,
+		// 17.7 in all, from Thu 27 May 2027: about Nov 2028. ROI: (397,500 +
+		// 4 × 555,000 − 662,075) ÷ 662,075 = 295.3%.
+		"| Net present value | EUR 1,408,046 at 8% over 5 years; payback 17.7 months after go-live (about Nov 2028); ROI 295.3% |",
+		"723 person-days across 8 deliverables",
+		"EUR 614,550 labour + EUR 47,525 contingency (7.7%) = EUR 662,075",
 		"| Top risk | Core claims system API cannot handle portal load at peak (3 × 5 = 15, owner Tomasz Nowak) |",
-		"EUR 480,000",
+		"EUR 750,000",
 	} {
 		assert.Contains(t, md, want)
 	}
@@ -463,14 +486,14 @@ func TestEscapeKeepsStructure(t *testing.T) {
 }
 
 // Go-live comes from the project's own go-live milestone, not the planned
-// finish: the example's "Public launch" (Mon 14 Jun 2027), while the work
-// finishes Wed 12 May 2027.
+// finish: the example's "Public launch" (Thu 27 May 2027), while the work
+// (hypercare) finishes Wed 23 Jun 2027.
 func TestGoLiveFromMilestone(t *testing.T) {
 	t.Parallel()
 	md := generateExample(t, "business_case").Markdown
-	assert.Contains(t, md, "Go-live is the milestone “Public launch” (Mon 14 Jun 2027).")
+	assert.Contains(t, md, "Go-live is the milestone “Public launch” (Thu 27 May 2027).")
 	assert.NotContains(t, md, "Go-live is the planned finish")
-	assert.Contains(t, generateExample(t, "executive_summary").Markdown, "| Go-live | the milestone “Public launch” (Mon 14 Jun 2027) |")
+	assert.Contains(t, generateExample(t, "executive_summary").Markdown, "| Go-live | the milestone “Public launch” (Thu 27 May 2027) |")
 
 	// The earliest of several; word matching, not substrings ("Delivery" has no "live" word).
 	req := exampleRequest("business_case")
@@ -487,5 +510,5 @@ func TestGoLiveFromMilestone(t *testing.T) {
 	req.Project.Milestones = []models.Milestone{{Name: "Delivery review", Date: "2027-05-20"}}
 	doc, err = NewTemplateGenerator(0).Generate(context.Background(), req)
 	require.NoError(t, err)
-	assert.Contains(t, doc.Markdown, "Go-live is assumed to be the planned finish (Wed 12 May 2027), as no milestone is named go-live, launch, live or cutover.")
+	assert.Contains(t, doc.Markdown, "Go-live is assumed to be the planned finish (Wed 23 Jun 2027), as no milestone is named go-live, launch, live or cutover.")
 }
