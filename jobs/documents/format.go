@@ -142,6 +142,23 @@ func fmtMoney(x float64, currency string) string {
 	return currency + " " + n
 }
 
+// personDays states an effort: "1 person-day", "2.5 person-days".
+func personDays(x float64) string {
+	if fmtDays(x) == "1" {
+		return "1 person-day"
+	}
+	return fmtDays(x) + " person-days"
+}
+
+// sentence ends a statement with a full stop, unless the text already ends
+// with one, as "_Not provided._" does.
+func sentence(s string) string {
+	if strings.HasSuffix(s, ".") || strings.HasSuffix(s, "._") {
+		return s
+	}
+	return s + "."
+}
+
 // plural picks the singular or plural noun for n.
 func plural(n int, one, many string) string {
 	if n == 1 {

@@ -197,7 +197,7 @@ func appraisalSection(f *facts, d *doc) {
 func costTable(f *facts, d *doc) {
 	b := f.budget
 	t := newTable("Item", "Amount").right(1)
-	t.row(fmt.Sprintf("Labour: %s person-days at %s a day, priced per work package", fmtDays(b.effort), b.rateText()), b.money(b.labour))
+	t.row(fmt.Sprintf("Labour: %s at %s a day, priced per work package", personDays(b.effort), b.rateText()), b.money(b.labour))
 	t.row(fmt.Sprintf("Risk contingency (%s)", fmtPct(b.contPct)), b.money(b.contingency))
 	t.row("**Total estimate**", "**"+b.money(b.total)+"**")
 	if b.hasBudget {

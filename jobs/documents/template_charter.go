@@ -87,7 +87,7 @@ func deliverablesTable(f *facts, d *doc) {
 
 // timelineLine states the committed window and the computed finish.
 func timelineLine(f *facts) string {
-	s := fmt.Sprintf("Start: %s. Committed end: %s.", dateOr(f.data.StartDate), dateOr(f.data.EndDate))
+	s := "Start: " + sentence(dateOr(f.data.StartDate)) + " Committed end: " + sentence(dateOr(f.data.EndDate))
 	if f.sched.ok {
 		s += fmt.Sprintf(" Planned finish from the effort estimates and dependencies: %s (%s). Critical path: %s.",
 			fmtDate(f.sched.finish), varianceText(f.sched), f.sched.criticalNames())
@@ -140,8 +140,8 @@ func milestoneTable(f *facts, d *doc) {
 // budgetLine summarises approved budget against the estimate.
 func budgetLine(f *facts) string {
 	b := f.budget
-	est := fmt.Sprintf("The estimate is %s: %s person-days at %s a day, priced per work package (%s), plus %s risk contingency (see the Budget Estimate).",
-		b.money(b.total), fmtDays(b.effort), b.rateText(), b.money(b.labour), b.money(b.contingency))
+	est := fmt.Sprintf("The estimate is %s: %s at %s a day, priced per work package (%s), plus %s risk contingency (see the Budget Estimate).",
+		b.money(b.total), personDays(b.effort), b.rateText(), b.money(b.labour), b.money(b.contingency))
 	if !b.hasBudget {
 		return "Approved budget: " + notProvided + " " + est
 	}

@@ -256,7 +256,7 @@ func writeRACI(f *facts, d *doc) {
 	d.h(2, "Checks")
 	if len(problems) == 0 {
 		d.list(fmt.Sprintf("Every one of the %s has exactly one Accountable and at least one Responsible.", plural(rows, "row", "rows")),
-			fmt.Sprintf("Consulted: %d assignments. Informed: %d assignments.", counts["C"], counts["I"]))
+			fmt.Sprintf("Consulted: %s. Informed: %s.", plural(counts["C"], "assignment", "assignments"), plural(counts["I"], "assignment", "assignments")))
 	} else {
 		d.list(problems...)
 	}

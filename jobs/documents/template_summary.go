@@ -24,7 +24,7 @@ func writeExecutiveSummary(f *facts, d *doc) {
 	}
 	t.row("Committed end date", dateOr(f.data.EndDate))
 	t.row("Go-live", goLiveText(f))
-	t.row("Total effort", fmt.Sprintf("%s person-days across %s", fmtDays(b.effort), plural(len(f.wbs), "deliverable", "deliverables")))
+	t.row("Total effort", fmt.Sprintf("%s across %s", personDays(b.effort), plural(len(f.wbs), "deliverable", "deliverables")))
 	if b.effort > 0 {
 		t.row("Cost estimate", fmt.Sprintf("%s labour + %s contingency (%s) = %s", b.money(b.labour), b.money(b.contingency), fmtPct(b.contPct), b.money(b.total)))
 	} else {
@@ -71,7 +71,7 @@ func writeExecutiveSummary(f *facts, d *doc) {
 		fmt.Sprintf("**Stakeholder Register**: %s on the power/interest grid.", plural(len(f.stakeholders), "stakeholder", "stakeholders")),
 		fmt.Sprintf("**Risk Register**: %s ranked by probability × impact.", plural(len(rf.ranked), "risk", "risks")),
 		"**Communication Plan**: cadence and channel for each stakeholder.",
-		fmt.Sprintf("**Work Breakdown Structure**: %s in %d parts, %s person-days of effort.", plural(len(f.wbs), "work package", "work packages"), len(f.wbs)*3, fmtDays(b.effort)),
+		fmt.Sprintf("**Work Breakdown Structure**: %s in %d parts, %s of effort.", plural(len(f.wbs), "work package", "work packages"), len(f.wbs)*3, personDays(b.effort)),
 		fmt.Sprintf("**Project Schedule**: planned finish %s; critical path %s.", finishDate(f), cmpOr(s.criticalNames(), "not computed")),
 		fmt.Sprintf("**Budget Estimate**: %s including contingency.", b.money(b.total)),
 		"**RACI Matrix**: one accountable person per deliverable.",
