@@ -129,12 +129,17 @@ func fmtNum(x float64, decimals int) string {
 // 2.2, so that the shown effort is the priced one.
 func fmtDays(x float64) string { return fmtNum(x, 2) }
 
-// fmtPct formats a percentage to one decimal.
-func fmtPct(x float64) string { return fmtNum(x, 1) + "%" }
+// fmtPct formats a percentage to one decimal, a negative one with the
+// minus sign: "−40%".
+func fmtPct(x float64) string { return strings.Replace(fmtNum(x, 1), "-", "−", 1) + "%" }
 
 // fmtMoney formats an amount in whole currency units: estimates to the cent
-// would be false precision.
+// would be false precision. A negative amount takes the minus sign (−, as
+// the formulas write it) before the currency: "−EUR 7".
 func fmtMoney(x float64, currency string) string {
+	if r := math.Round(x); r < 0 {
+		return "−" + fmtMoney(-r, currency)
+	}
 	n := fmtNum(math.Round(x), 0)
 	if currency == "" {
 		return n

@@ -45,7 +45,12 @@ func writeBusinessCase(f *facts, d *doc) {
 	rec, defer_ := finishOutcome(f), "Benefits arrive a year later"
 	if a.ok {
 		rec += fmt.Sprintf("; NPV %s", b.money(a.npv))
-		defer_ += fmt.Sprintf(": NPV falls to %s (today's NPV ÷ %s)", b.money(a.deferNPV), fmtNum(1+a.rate/100, 4))
+		// Discounting once more shrinks a loss as well as a gain.
+		verb := "falls to"
+		if a.npv < 0 {
+			verb = "becomes"
+		}
+		defer_ += fmt.Sprintf(": NPV %s %s (today's NPV ÷ %s)", verb, b.money(a.deferNPV), fmtNum(1+a.rate/100, 4))
 	}
 	if names := joinEsc(f.pack.Competitors); names != "" {
 		defer_ += "; " + names + " keep any lead in service for another year"
@@ -148,10 +153,21 @@ func benefitsSection(f *facts, d *doc) {
 	d.para(fmt.Sprintf("Go-live is %s. A milestone named go-live, launch, live or cutover sets go-live (the earliest, if several); without one, the planned finish is assumed. Year 1 is the first twelve months after go-live. A benefit counts from its start: in a year it yields its annual value × its active months in that year ÷ 12.", goLiveText(f)))
 	y := newTable("Year", "Benefits", "Discount factor", "Present value").right(1, 2, 3)
 	for i := range benefitYears {
-		y.row(strconv.Itoa(i+1), b.money(a.years[i]), fmtNum(a.factors[i], 4), b.money(a.pv[i]))
+		// Every factor to four decimals, so that the column reads alike.
+		y.row(strconv.Itoa(i+1), b.money(a.years[i]), strconv.FormatFloat(a.factors[i], 'f', 4, 64), b.money(a.pv[i]))
 	}
 	y.row("**Total**", "**"+b.money(a.total)+"**", " ", "**"+b.money(a.npv+a.cost)+"**")
 	y.write(d)
+}
+
+// costTiming says when the appraisal counts the cost: all of it at go-live,
+// which is when it is spent unless work goes on after go-live (hypercare,
+// a late package), when counting it early slightly understates the NPV.
+func costTiming(f *facts) string {
+	if f.sched.ok && f.goLive.ok && f.sched.finish.After(f.goLive.date) {
+		return "the total estimate, counted in full at go-live, although the work runs to " + fmtDate(f.sched.finish)
+	}
+	return "the total estimate, spent before go-live"
 }
 
 func finishDate(f *facts) string {
@@ -173,7 +189,7 @@ func appraisalSection(f *facts, d *doc) {
 		rate += " (default: no discount rate is given)"
 	}
 	lines := []string{
-		fmt.Sprintf("Cost C = %s (the total estimate, spent before go-live).", b.money(a.cost)),
+		fmt.Sprintf("Cost C = %s (%s).", b.money(a.cost), costTiming(f)),
 		fmt.Sprintf("Discount rate r = %s.", rate),
 		fmt.Sprintf("**Net present value** = −C + Σ benefits in year y ÷ (1 + r)^y, y = 1 … %d = −%s + %s = **%s**.",
 			benefitYears, b.money(a.cost), b.money(a.npv+a.cost), b.money(a.npv)),

@@ -46,3 +46,27 @@ func TestNoCountOfOneInThePluralAndNoDoubleFullStop(t *testing.T) {
 	assert.Contains(t, generate(t, shapes["one day"], "project_charter"), "Start: _Not provided._ Committed end: _Not provided._\n")
 	assert.Contains(t, generate(t, shapes["no dates"], "raci_matrix"), "Consulted: 1 assignment.")
 }
+
+// A loss reads as one: the minus sign the formulas use (not a hyphen),
+// and deferring a negative NPV does not "fall" to a smaller loss. The
+// discount factors all show four decimals, and the cost is not said to be
+// spent before go-live when work goes on after it.
+func TestBusinessCaseWordsALossAndItsTiming(t *testing.T) {
+	t.Parallel()
+	req := smallProjects()["no dates"]
+	// 1,000 a year for 5 years at 8%: Σ PV = 3,992.71; C = 5 days × 800
+	// = 4,000; NPV = −7.29, deferred −7.29 ÷ 1.08 = −6.75.
+	bc := generate(t, req, "business_case")
+	assert.Contains(t, bc, "= −4,000 + 3,993 = **−7**.")
+	assert.Contains(t, bc, "NPV becomes −7 (today's NPV ÷ 1.08)")
+	assert.NotContains(t, bc, "falls to")
+	assert.Contains(t, generate(t, req, "executive_summary"), "| Net present value | −7 at 8% over 5 years;")
+	req.Project.Benefits[0].AnnualValue = 500 // ROI (2,500 − 4,000) ÷ 4,000 = −37.5%
+	assert.Contains(t, generate(t, req, "business_case"), "= **−37.5%**.")
+
+	ex := generateExample(t, "business_case").Markdown
+	assert.Contains(t, ex, "| 4 | EUR 555,000 | 0.7350 | EUR 407,942 |") // 1 ÷ 1.08⁴ = 0.73503
+	// Go-live is Thu 27 May; hypercare runs to Wed 23 Jun.
+	assert.Contains(t, ex, "Cost C = EUR 662,075 (the total estimate, counted in full at go-live, although the work runs to Wed 23 Jun 2027).")
+	assert.Contains(t, generate(t, planProject(), "business_case"), "Cost C = EUR 57,000 (the total estimate, spent before go-live).")
+}
