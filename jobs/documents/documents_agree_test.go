@@ -109,7 +109,7 @@ func TestDocumentsAddUpAndAgree(t *testing.T) {
 			assert.Equal(t, total[2], project[2], "the schedule's effort is the budget's")
 			assert.Equal(t, start, shownDate(t, project[6]))
 			assert.Equal(t, last, shownDate(t, project[7]))
-			assert.Contains(t, sched, "Planned finish: "+fmtDate(last)+",")
+			assert.Contains(t, sched, "Planned finish: "+fmtDate(last)+";")
 		})
 	}
 }

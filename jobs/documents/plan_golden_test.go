@@ -67,7 +67,7 @@ func TestPlanGolden(t *testing.T) {
 	assert.Equal(t, []string{"5", "Training", "4", "2", "2", "3", "Thu 11 Mar 2027", "Fri 12 Mar 2027"}, rows[4])
 	// The chain Design → Build → Test is 10 + 10 + 5 = 25 working days and
 	// ends last: it is the critical path.
-	assert.Contains(t, sched, "Planned finish: Fri 2 Apr 2027, 25 working days after the start.")
+	assert.Contains(t, sched, "Planned finish: Fri 2 Apr 2027; the plan takes 25 working days.")
 	assert.Contains(t, sched, "Critical path: Design → Build → Test.")
 	// March 2027 has 23 working days and April to the 30th 22: 45. The plan
 	// ends Fri 2 Apr; Mon 5 to Fri 30 Apr is 20 working days to spare.
@@ -113,7 +113,7 @@ func TestPlanGolden(t *testing.T) {
 func TestExampleDocumentsAgree(t *testing.T) {
 	t.Parallel()
 	finish := map[string]*regexp.Regexp{
-		"schedule":          regexp.MustCompile(`Planned finish: (\w{3} \d+ \w{3} \d{4}),`),
+		"schedule":          regexp.MustCompile(`Planned finish: (\w{3} \d+ \w{3} \d{4});`),
 		"project_charter":   regexp.MustCompile(`Planned finish from the effort estimates and dependencies: (\w{3} \d+ \w{3} \d{4}) \(`),
 		"executive_summary": regexp.MustCompile(`\| Planned finish \| (\w{3} \d+ \w{3} \d{4}) \(`),
 		"business_case":     regexp.MustCompile(`Objectives met; planned finish (\w{3} \d+ \w{3} \d{4}) \(`),

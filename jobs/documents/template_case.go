@@ -170,6 +170,19 @@ func costTiming(f *facts) string {
 	return "the total estimate, spent before go-live"
 }
 
+// noSchedule says what keeps the schedule from being computed.
+func noSchedule(f *facts) string {
+	switch {
+	case !f.hasStart && len(f.wbs) == 0:
+		return "needs a valid start date and deliverables"
+	case !f.hasStart:
+		return "needs a valid start date"
+	case len(f.wbs) == 0:
+		return "needs deliverables"
+	}
+	return "the critical path is too long to schedule"
+}
+
 func finishDate(f *facts) string {
 	if !f.sched.ok {
 		return "not computable yet"
@@ -232,7 +245,7 @@ func costTable(f *facts, d *doc) {
 
 func finishOutcome(f *facts) string {
 	if !f.sched.ok {
-		return "Objectives met; finish date cannot be computed without a start date and deliverables"
+		return "Objectives met; the finish date cannot be computed: " + noSchedule(f)
 	}
 	return fmt.Sprintf("Objectives met; planned finish %s (%s)", fmtDate(f.sched.finish), varianceText(f.sched))
 }

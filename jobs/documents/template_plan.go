@@ -173,7 +173,9 @@ func writeSchedule(f *facts, d *doc) {
 	d.h(2, "Summary")
 	lines := []string{
 		"Start: " + fmtDate(s.start) + ".",
-		fmt.Sprintf("Planned finish: %s, %s after the start.", fmtDate(s.finish), plural(s.days, "working day", "working days")),
+		// The start and finish days both count: a plan of 25 working days
+		// from Mon 1 Mar finishes on Fri 2 Apr, 24 working days after it.
+		fmt.Sprintf("Planned finish: %s; the plan takes %s.", fmtDate(s.finish), plural(s.days, "working day", "working days")),
 	}
 	if s.hasEnd {
 		lines = append(lines, fmt.Sprintf("Committed end: %s, which allows %s. The plan finishes %s.",

@@ -20,7 +20,7 @@ func writeExecutiveSummary(f *facts, d *doc) {
 			t.row("Milestones at risk", "None")
 		}
 	} else {
-		t.row("Planned finish", "Cannot be computed: needs a valid start date and deliverables")
+		t.row("Planned finish", "Cannot be computed: "+noSchedule(f))
 	}
 	t.row("Committed end date", dateOr(f.data.EndDate))
 	t.row("Go-live", goLiveText(f))

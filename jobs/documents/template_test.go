@@ -173,7 +173,7 @@ func TestScheduleDates(t *testing.T) {
 	assert.Equal(t, []string{"Thu 29 Apr 2027", "Wed 26 May 2027"}, rows[6][6:])
 	assert.Equal(t, []string{"Thu 27 May 2027", "Wed 23 Jun 2027"}, rows[7][6:])
 	// 16 + 52 + 15 + 20 + 20 = 123 working days on the critical path.
-	assert.Contains(t, md, "Planned finish: Wed 23 Jun 2027, 123 working days after the start.")
+	assert.Contains(t, md, "Planned finish: Wed 23 Jun 2027; the plan takes 123 working days.")
 	// Mon 4 Jan – Wed 30 Jun holds 128 working days; 128 − 123 = 5 to spare.
 	assert.Contains(t, md, "which allows 128 working days. The plan finishes 5 working days before the end date.")
 	assert.Contains(t, md, "Critical path: Discovery and UX research → Portal front end → Security and accessibility assurance → Launch readiness → Hypercare.")

@@ -70,3 +70,22 @@ func TestBusinessCaseWordsALossAndItsTiming(t *testing.T) {
 	assert.Contains(t, ex, "Cost C = EUR 662,075 (the total estimate, counted in full at go-live, although the work runs to Wed 23 Jun 2027).")
 	assert.Contains(t, generate(t, planProject(), "business_case"), "Cost C = EUR 57,000 (the total estimate, spent before go-live).")
 }
+
+// The schedule counts the start and finish days both, so the finish is not
+// "N working days after the start" but the end of a plan of N days; and a
+// schedule that cannot be computed says what is missing, not more.
+func TestPlannedFinishCountsItsDaysRight(t *testing.T) {
+	t.Parallel()
+	// One day of work from Mon 1 Mar finishes the same day.
+	req := Request{ProjectName: "One day", Project: models.ProjectData{StartDate: "2027-03-01",
+		Deliverables: []models.Deliverable{{Name: "Report", EffortDays: 1}}}}
+	sched := generate(t, req, "schedule")
+	assert.Contains(t, sched, "Planned finish: Mon 1 Mar 2027; the plan takes 1 working day.")
+	assert.NotContains(t, sched, "after the start")
+
+	noDates := smallProjects()["no dates"] // deliverables, no start date
+	assert.Contains(t, generate(t, noDates, "business_case"), "Objectives met; the finish date cannot be computed: needs a valid start date; NPV")
+	assert.Contains(t, generate(t, noDates, "executive_summary"), "| Planned finish | Cannot be computed: needs a valid start date |")
+	noDates.Project.StartDate, noDates.Project.Deliverables = "2027-03-01", nil
+	assert.Contains(t, generate(t, noDates, "executive_summary"), "| Planned finish | Cannot be computed: needs deliverables |")
+}
