@@ -121,5 +121,17 @@ func dateNotes(d models.ProjectData, start time.Time, hasStart bool, end time.Ti
 	if hasStart && hasEnd && end.Before(start) {
 		out = append(out, fmt.Sprintf("The end date (%s) is before the start date (%s).", fmtDate(end), fmtDate(start)))
 	}
+	// A milestone outside the project's dates cannot be met by it.
+	for i, m := range d.Milestones {
+		md, ok := parseDate(m.Date)
+		name := escOr(m.Name, fmt.Sprintf("Milestone %d", i+1))
+		switch {
+		case !ok:
+		case hasStart && md.Before(start):
+			out = append(out, fmt.Sprintf("The milestone “%s” (%s) is before the start date (%s). Move it into the project's dates.", name, fmtDate(md), fmtDate(start)))
+		case hasEnd && md.After(end):
+			out = append(out, fmt.Sprintf("The milestone “%s” (%s) is after the committed end date (%s). Move it into the project's dates, or agree a later end date.", name, fmtDate(md), fmtDate(end)))
+		}
+	}
 	return out
 }

@@ -89,3 +89,17 @@ func TestPlannedFinishCountsItsDaysRight(t *testing.T) {
 	noDates.Project.StartDate, noDates.Project.Deliverables = "2027-03-01", nil
 	assert.Contains(t, generate(t, noDates, "executive_summary"), "| Planned finish | Cannot be computed: needs deliverables |")
 }
+
+// A milestone outside the project's dates is named in the schedule, not
+// only in the charter's milestone table.
+func TestMilestoneOutsideTheProjectIsNoted(t *testing.T) {
+	t.Parallel()
+	req := planProject() // 1 Mar to 30 Apr 2027
+	req.Project.Milestones = append(req.Project.Milestones,
+		models.Milestone{Name: "Kick-off", Date: "2027-02-26"},
+		models.Milestone{Name: "Benefits review", Date: "2027-05-14"})
+	sched := generate(t, req, "schedule")
+	assert.Contains(t, sched, "- The milestone “Kick-off” (Fri 26 Feb 2027) is before the start date (Mon 1 Mar 2027).")
+	assert.Contains(t, sched, "- The milestone “Benefits review” (Fri 14 May 2027) is after the committed end date (Fri 30 Apr 2027).")
+	assert.NotContains(t, generate(t, planProject(), "schedule"), "## Data quality notes")
+}
