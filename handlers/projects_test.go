@@ -80,7 +80,7 @@ func TestProjectExampleRoundTrip(t *testing.T) {
 		href, _ = testID(doc, "edit-project").Attr("href")
 		assert.Equal(t, "/projects/"+p.ID+"/edit", href)
 		facts := testID(doc, "project-facts").Text()
-		assert.Contains(t, facts, "EUR 480,000")
+		assert.Contains(t, facts, "EUR 750,000")
 		assert.Contains(t, facts, "4 Jan 2027")
 		assert.Equal(t, len(data.Risks), testID(doc, "risks").Find("tbody tr").Length())
 		assert.Equal(t, len(data.Deliverables), testID(doc, "deliverables").Find("tbody tr").Length())
@@ -91,7 +91,7 @@ func TestProjectExampleRoundTrip(t *testing.T) {
 			want = append(want, x.Owner)
 		}
 		assert.Equal(t, want, owners, "the deliverables table names each owner")
-		assert.Contains(t, testID(doc, "deliverables").Text(), "135 days in total")
+		assert.Contains(t, testID(doc, "deliverables").Text(), "723 days in total")
 		assert.Contains(t, testID(doc, "company-pack").Text(), "Northwind Mutual")
 
 		// Listed.
