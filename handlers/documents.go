@@ -270,6 +270,8 @@ func (s *Server) saveEdit(c *fiber.Ctx, req newVersionRequest) (art *models.Arti
 	switch {
 	case errors.Is(err, models.ErrSourceNotVersion):
 		return nil, false, ValidationError(map[string]string{"sourceArtifactId": "is not a version of this document"})
+	case errors.Is(err, models.ErrBaseNotVersion):
+		return nil, false, ValidationError(map[string]string{"baseArtifactId": "is not a version of this document"})
 	case errors.As(err, &stale):
 		return nil, false, &Error{Status: fiber.StatusConflict, Code: "stale_base",
 			Message: fmt.Sprintf("version %d was saved after the version you edited; reload it and apply your changes again", stale.LatestVersion),

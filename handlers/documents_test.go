@@ -68,6 +68,21 @@ func TestDocumentVersionsAPI(t *testing.T) {
 		e := errorOf(t, resp)
 		assert.Equal(t, "stale_base", e.Error.Code)
 
+		// A base that is no version of this document (an id of nothing, of
+		// another document) is no conflict that a reload would mend: 422.
+		var scope string
+		for _, a := range lib {
+			if a["documentType"] == "scope_statement" {
+				scope, _ = a["artifactId"].(string)
+			}
+		}
+		require.NotEmpty(t, scope)
+		for _, bad := range []string{"not-an-id", uuid.NewString(), scope} {
+			resp = c.postJSON(t, base+"/risk_register/versions", map[string]any{"markdown": "# Other\n", "baseArtifactId": bad})
+			require.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode, bad)
+			assert.Equal(t, "is not a version of this document", errorOf(t, resp).Error.Fields["baseArtifactId"], bad)
+		}
+
 		resp = c.postJSON(t, base+"/risk_register/versions", map[string]any{"markdown": "", "baseArtifactId": v1.ID})
 		assert.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode)
 		resp = c.postJSON(t, base+"/no_such_type/versions", map[string]any{"markdown": "x", "baseArtifactId": v1.ID})

@@ -188,6 +188,10 @@ type NewEdit struct {
 // edited document.
 var ErrSourceNotVersion = errors.New("the source is not a version of this document")
 
+// ErrBaseNotVersion: NewEdit.BaseArtifactID is not a version of the edited
+// document (an older version is a StaleBaseError instead).
+var ErrBaseNotVersion = errors.New("the base is not a version of this document")
+
 // SaveEdit stores an edited version as the document's next version. The
 // check that the base is the latest and the insert happen under the
 // project's version lock, and the unique (project, type, version) index
@@ -207,6 +211,20 @@ func (db *DB) SaveEdit(ctx context.Context, in NewEdit) (*Artifact, error) {
 			return notFound(err)
 		}
 		if latest.ID != in.BaseArtifactID {
+			// An older version of the document was edited: a conflict.
+			// Anything else (an id of nothing, of another document) is
+			// not a base at all, and no reload would mend it.
+			if !IsID(in.BaseArtifactID) {
+				return ErrBaseNotVersion
+			}
+			var n int64
+			if err := tx.Model(&Artifact{}).Where("id = ? AND user_id = ? AND project_id = ? AND document_type = ?",
+				in.BaseArtifactID, in.UserID, in.ProjectID, in.DocumentType).Count(&n).Error; err != nil {
+				return fmt.Errorf("base version: %w", err)
+			}
+			if n == 0 {
+				return ErrBaseNotVersion
+			}
 			return &StaleBaseError{LatestID: latest.ID, LatestVersion: latest.Version}
 		}
 		hash := latest.SourceHash
@@ -247,7 +265,7 @@ func (db *DB) SaveEdit(ctx context.Context, in NewEdit) (*Artifact, error) {
 		return nil
 	})
 	var stale *StaleBaseError
-	if errors.As(err, &stale) || errors.Is(err, ErrNotFound) || errors.Is(err, ErrSourceNotVersion) {
+	if errors.As(err, &stale) || errors.Is(err, ErrNotFound) || errors.Is(err, ErrSourceNotVersion) || errors.Is(err, ErrBaseNotVersion) {
 		return nil, err
 	}
 	if err != nil {
