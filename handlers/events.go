@@ -644,13 +644,15 @@ type jobFragments struct {
 const maxCachedJobs = 2048
 
 // fragments returns the renderings of snap's version, shared through the
-// cache while snap is the job's latest version known here.
+// cache while snap is the job's latest version known here, under its
+// project's name as snap has it (a rename changes the card, not the job).
 func (h *eventHub) fragments(snap *models.JobSnapshot) *jobFragments {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	f := h.frags[snap.Job.ID]
 	switch {
-	case f != nil && f.snap.Job.Version == snap.Job.Version && f.snap.Job.SyncPosition == snap.Job.SyncPosition:
+	case f != nil && f.snap.Job.Version == snap.Job.Version && f.snap.Job.SyncPosition == snap.Job.SyncPosition &&
+		f.snap.ProjectName == snap.ProjectName:
 		return f
 	case f != nil && f.snap.Job.Version > snap.Job.Version:
 		return &jobFragments{snap: snap} // an old version: render it apart
