@@ -14,7 +14,7 @@ func TestJobCardNamesItsProjectLive(t *testing.T) {
 	if err := JobProgress(vm).Render(context.Background(), &b); err != nil {
 		t.Fatal(err)
 	}
-	want := `data-testid="job-card-title"><span sse-swap="projectname-p1" hx-swap="innerHTML" data-testid="project-name-live">Relaunch</span> · Run #2</a>`
+	want := `data-testid="job-card-title"><span class="wrap-anywhere" sse-swap="projectname-p1" hx-swap="innerHTML" data-testid="project-name-live">Relaunch</span> · Run #2</a>`
 	if !strings.Contains(b.String(), want) {
 		t.Fatalf("the card's title is not %s in\n%s", want, b.String())
 	}
@@ -28,7 +28,7 @@ func TestJobCardWithoutRunNumberNamesItsProjectLive(t *testing.T) {
 	if err := JobProgress(vm).Render(context.Background(), &b); err != nil {
 		t.Fatal(err)
 	}
-	want := `data-testid="job-card-title"><span sse-swap="projectname-p1" hx-swap="innerHTML" data-testid="project-name-live">Relaunch</span></a>`
+	want := `data-testid="job-card-title"><span class="wrap-anywhere" sse-swap="projectname-p1" hx-swap="innerHTML" data-testid="project-name-live">Relaunch</span></a>`
 	if !strings.Contains(b.String(), want) {
 		t.Fatalf("the card's title is not %s in\n%s", want, b.String())
 	}
