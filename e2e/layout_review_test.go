@@ -96,3 +96,92 @@ func TestLayoutLongProjectNameWraps(t *testing.T) {
 	}
 	act(t, ctx, "desktop viewport", chromedp.EmulateViewport(1280, 900))
 }
+
+// rowCheck is what a job row measures.
+type rowCheck struct {
+	Title      string   `json:"title"`
+	TitleWidth float64  `json:"titleWidth"`
+	RowWidth   float64  `json:"rowWidth"`
+	Cut        bool     `json:"cut"`
+	HistoryTop float64  `json:"historyTop"`
+	TitleBot   float64  `json:"titleBottom"`
+	History    string   `json:"history"`
+	Overlaps   []string `json:"overlaps"`
+}
+
+// measureRow: the row's title (its text, width, and whether any of it is
+// cut), where its retry history sits, and the pieces of text that overlap.
+const measureRow = `(() => {
+	const row = document.querySelector(%s + ' [data-testid="job-row"]'), title = row.querySelector('[data-testid="job-row-title"]');
+	const earlier = row.querySelector('[data-testid="job-row-earlier"]'), ts = getComputedStyle(title);
+	const rr = row.getBoundingClientRect(), tr = title.getBoundingClientRect();
+	const boxes = [], walker = document.createTreeWalker(row, NodeFilter.SHOW_TEXT);
+	for (let n; (n = walker.nextNode());) {
+		if (!n.textContent.trim() || n.parentElement.closest('.sr-only')) continue;
+		const range = document.createRange(); range.selectNodeContents(n);
+		for (const r of range.getClientRects()) if (r.width > 0) boxes.push({node: n, text: n.textContent.trim().slice(0, 24), r});
+	}
+	const overlaps = [];
+	for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+		const a = boxes[i].r, b = boxes[j].r;
+		if (boxes[i].node === boxes[j].node) continue;
+		if (a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1) overlaps.push(boxes[i].text + ' / ' + boxes[j].text);
+	}
+	return {title: title.textContent.trim(), titleWidth: tr.width, rowWidth: rr.width,
+		cut: title.scrollWidth > title.clientWidth + 1 || ts.textOverflow === 'ellipsis' || tr.right > rr.right + 1,
+		historyTop: earlier ? earlier.getBoundingClientRect().top : 0, titleBottom: tr.bottom,
+		history: earlier ? earlier.textContent.trim() : '', overlaps: overlaps.slice(0, 5)};
+})()`
+
+// A run cancelled and retried twice, in the Jobs list and the dashboard's
+// "Recent generations": on a phone its title keeps a line of its own,
+// whole ("… · Run #1", no ellipsis), the history wraps below it, and no
+// text overlaps; on a laptop the dashboard's narrow column shows the whole
+// title too.
+func TestLayoutJobRowWithRetryHistory(t *testing.T) {
+	srv, model := gatedServer(t, serverOpts{})
+	t.Cleanup(func() { model.Release(100) })
+	ctx := newBrowser(t)
+	email := signUp(t, ctx, srv)
+	token := tokenFor(t, srv, email)
+	projectID := apiProject(t, srv, token, "Customer Portal Relaunch 2027")
+	jobID := apiJobCreate(t, srv, token, projectID, "project_charter", "scope_statement")
+	for i := range 3 {
+		if i > 0 {
+			if code := api(t, srv, token, "POST", "/api/generation/jobs/"+jobID+"/retry", nil, nil); code != 202 {
+				t.Fatalf("retry: %d", code)
+			}
+		}
+		if code := api(t, srv, token, "POST", "/api/generation/jobs/"+jobID+"/cancel", nil, nil); code != 202 {
+			t.Fatalf("cancel: %d", code)
+		}
+		waitAPI(t, srv, token, jobID, "cancelled")
+	}
+	for _, at := range []struct {
+		what, path, list string
+		px               int64
+	}{
+		{"jobs", "/jobs", `[data-testid="jobs-live"]`, 390},
+		{"dashboard", "/", `[data-testid="dash-recent"]`, 390},
+		{"dashboard", "/", `[data-testid="dash-recent"]`, 1280},
+		{"jobs", "/jobs", `[data-testid="jobs-live"]`, 1280},
+	} {
+		act(t, ctx, at.what, chromedp.EmulateViewport(at.px, 844), chromedp.Navigate(srv.URL+at.path), chromedp.WaitVisible(testid("job-row-earlier")))
+		m := value(t, ctx, "measure the row", chromedp.Evaluate[rowCheck](fmt.Sprintf(measureRow, jsString(at.list))))
+		if !strings.HasSuffix(m.Title, "· Run #1") || m.History != "cancelled, retried, cancelled, retried →" {
+			t.Fatalf("%s: the row reads %q, %q", at.what, m.Title, m.History)
+		}
+		bad := m.Cut || len(m.Overlaps) > 0
+		if at.px == 390 {
+			// The title has the row's width, less its padding, and the
+			// history starts below it.
+			bad = bad || m.TitleWidth < m.RowWidth*0.75 || m.HistoryTop < m.TitleBot
+		}
+		if bad {
+			t.Errorf("%s at %d px: title %q cut %v, %.0f px wide in a row of %.0f; history top %.0f, title bottom %.0f; overlapping text: %v",
+				at.what, at.px, m.Title, m.Cut, m.TitleWidth, m.RowWidth, m.HistoryTop, m.TitleBot, m.Overlaps)
+			screenshot(t, ctx, fmt.Sprintf("%s-%d", at.what, at.px))
+		}
+	}
+	act(t, ctx, "desktop viewport", chromedp.EmulateViewport(1280, 900))
+}
