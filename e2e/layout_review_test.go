@@ -185,3 +185,55 @@ func TestLayoutJobRowWithRetryHistory(t *testing.T) {
 	}
 	act(t, ctx, "desktop viewport", chromedp.EmulateViewport(1280, 900))
 }
+
+// revokeCheck is where the tokens page puts a row's Revoke button.
+type revokeCheck struct {
+	ScrollWidth int      `json:"scrollWidth"`
+	ClientWidth int      `json:"clientWidth"`
+	Buttons     int      `json:"buttons"`
+	Hidden      []string `json:"hidden"`
+}
+
+// On a phone the tokens list fits the window: each row's Revoke button is
+// on screen without scrolling anything sideways, and so are the token's
+// name, prefix and dates.
+func TestLayoutTokensRevokeOnPhone(t *testing.T) {
+	srv := startServer(t, nil)
+	ctx := newBrowser(t)
+	signUp(t, ctx, srv)
+	for _, name := range []string{"a deploy script on the build server", "nightly-export-to-the-reporting-warehouse"} {
+		act(t, ctx, "create a token",
+			chromedp.Navigate(srv.URL+"/settings/tokens"),
+			chromedp.WaitVisible(testid("token-form")),
+			chromedp.SendKeys(chromedp.CSS(`[data-testid="token-form"] input[name="name"]`), name),
+			chromedp.Click(testid("token-create")),
+			chromedp.WaitVisible(testid("token-copy")),
+		)
+	}
+	act(t, ctx, "the tokens", chromedp.Navigate(srv.URL+"/settings/tokens"), chromedp.WaitVisible(testid("token-revoke")))
+	for _, px := range []int64{320, 390, 1280} {
+		act(t, ctx, fmt.Sprintf("at %d px", px), chromedp.EmulateViewport(px, 844))
+		m := value(t, ctx, "measure", chromedp.Evaluate[revokeCheck](`new Promise(resolve => requestAnimationFrame(() => {
+			const de = document.documentElement, vw = de.clientWidth, hidden = [];
+			const rows = document.querySelectorAll('[data-testid="token-row"]');
+			for (const row of rows) for (const e of row.querySelectorAll('[data-testid="token-revoke"], td > *, td')) {
+				if (!e.textContent.trim() || e.getClientRects().length === 0) continue; // empty, or not displayed at this width
+				const r = e.getBoundingClientRect();
+				let out = r.left < -1 || r.right > vw + 1;
+				// Not hidden in a scroller either: every ancestor shows it as it is.
+				for (let p = e.parentElement; !out && p && p !== document.body; p = p.parentElement) {
+					if (getComputedStyle(p).overflowX === 'visible') continue;
+					const pr = p.getBoundingClientRect();
+					out = r.right > pr.right + 1 || r.left < pr.left - 1;
+				}
+				if (out) hidden.push(e.tagName + ' "' + e.textContent.trim().slice(0, 30) + '" at ' + Math.round(r.left) + '..' + Math.round(r.right));
+			}
+			resolve({scrollWidth: de.scrollWidth, clientWidth: vw, buttons: document.querySelectorAll('[data-testid="token-revoke"]').length, hidden});
+		}))`, chromedp.EvalAwaitPromise))
+		if m.Buttons != 2 || m.ScrollWidth > m.ClientWidth || len(m.Hidden) > 0 {
+			t.Errorf("tokens at %d px: %d Revoke buttons, scrollWidth %d, clientWidth %d; off screen or scrolled away: %v", px, m.Buttons, m.ScrollWidth, m.ClientWidth, m.Hidden)
+			screenshot(t, ctx, fmt.Sprintf("tokens-%d", px))
+		}
+	}
+	act(t, ctx, "desktop viewport", chromedp.EmulateViewport(1280, 900))
+}
