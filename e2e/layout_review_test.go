@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -233,6 +234,51 @@ func TestLayoutTokensRevokeOnPhone(t *testing.T) {
 		if m.Buttons != 2 || m.ScrollWidth > m.ClientWidth || len(m.Hidden) > 0 {
 			t.Errorf("tokens at %d px: %d Revoke buttons, scrollWidth %d, clientWidth %d; off screen or scrolled away: %v", px, m.Buttons, m.ScrollWidth, m.ClientWidth, m.Hidden)
 			screenshot(t, ctx, fmt.Sprintf("tokens-%d", px))
+		}
+	}
+	act(t, ctx, "desktop viewport", chromedp.EmulateViewport(1280, 900))
+}
+
+// labelCheck is where a field's label is after the error summary's link
+// was followed.
+type labelCheck struct {
+	Hash         string  `json:"hash"`
+	LabelTop     float64 `json:"labelTop"`
+	LabelBottom  float64 `json:"labelBottom"`
+	HeaderBottom float64 `json:"headerBottom"`
+	Height       float64 `json:"height"`
+	ScrollY      float64 `json:"scrollY"`
+}
+
+// Following an error summary's link to a field far down the new-project
+// form shows the field's label: below the top of the window and the
+// sticky header, not above or under them.
+func TestLayoutErrorSummaryLinkShowsLabel(t *testing.T) {
+	srv := startServer(t, nil)
+	ctx := newBrowser(t)
+	signUp(t, ctx, srv)
+	for _, px := range []int64{1280, 390} {
+		act(t, ctx, fmt.Sprintf("at %d px", px), chromedp.EmulateViewport(px, 800))
+		act(t, ctx, "a risk without its impact",
+			chromedp.Navigate(srv.URL+"/projects/new?example=1"),
+			chromedp.WaitVisible(testid("project-form")),
+			chromedp.SetValue(chromedp.CSS(`select[name$="].impact"][name^="data.risks["]`), ""),
+			chromedp.Click(testid("project-save")),
+			chromedp.WaitVisible(chromedp.CSS(`[data-testid="form-errors"] a[href*="impact"]`)),
+		)
+		href := value(t, ctx, "the link", chromedp.Evaluate[string](`document.querySelector('[data-testid="form-errors"] a[href*="impact"]').getAttribute('href')`))
+		act(t, ctx, "follow the link", chromedp.Click(chromedp.CSS(`[data-testid="form-errors"] a[href*="impact"]`)))
+		waitFor(t, ctx, "the page scrolled to the field", `location.hash === `+jsString(href)+` && window.scrollY > 300`, 5*time.Second)
+		m := value(t, ctx, "measure", chromedp.Evaluate[labelCheck](`new Promise(resolve => requestAnimationFrame(() => requestAnimationFrame(() => {
+			const label = document.querySelector('label[for="' + location.hash.slice(1) + '"]'), r = label.getBoundingClientRect();
+			resolve({hash: location.hash, labelTop: r.top, labelBottom: r.bottom, headerBottom: document.querySelector('body > header').getBoundingClientRect().bottom,
+				height: window.innerHeight, scrollY: window.scrollY});
+		})))`, chromedp.EvalAwaitPromise))
+		// The header is sticky: a label under it is hidden too.
+		if m.LabelTop < max(0, m.HeaderBottom) || m.LabelBottom > m.Height {
+			t.Errorf("at %d px, after following %s the label is at %.0f..%.0f, the header ends at %.0f (window %.0f high, scrolled %.0f)",
+				px, m.Hash, m.LabelTop, m.LabelBottom, m.HeaderBottom, m.Height, m.ScrollY)
+			screenshot(t, ctx, fmt.Sprintf("errlink-%d", px))
 		}
 	}
 	act(t, ctx, "desktop viewport", chromedp.EmulateViewport(1280, 900))
