@@ -57,7 +57,7 @@ func (s *Server) layout(c *fiber.Ctx, title, nav string) layouts.Page {
 		return p
 	}
 	ctx := c.UserContext()
-	p.User = &layouts.User{Name: u.Name, Email: u.Email}
+	p.User = &layouts.User{Name: u.Name, Email: u.Email, Admin: u.IsAdmin}
 	if sess := currentSession(c); sess != nil {
 		p.CSRF = sess.CSRFToken
 	}
