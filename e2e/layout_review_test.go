@@ -246,6 +246,7 @@ type labelCheck struct {
 	LabelTop     float64 `json:"labelTop"`
 	LabelBottom  float64 `json:"labelBottom"`
 	HeaderBottom float64 `json:"headerBottom"`
+	HeaderTop    float64 `json:"headerTop"`
 	Height       float64 `json:"height"`
 	ScrollY      float64 `json:"scrollY"`
 }
@@ -272,8 +273,14 @@ func TestLayoutErrorSummaryLinkShowsLabel(t *testing.T) {
 		m := value(t, ctx, "measure", chromedp.Evaluate[labelCheck](`new Promise(resolve => requestAnimationFrame(() => requestAnimationFrame(() => {
 			const label = document.querySelector('label[for="' + location.hash.slice(1) + '"]'), r = label.getBoundingClientRect();
 			resolve({hash: location.hash, labelTop: r.top, labelBottom: r.bottom, headerBottom: document.querySelector('body > header').getBoundingClientRect().bottom,
-				height: window.innerHeight, scrollY: window.scrollY});
+				headerTop: document.querySelector('body > header').getBoundingClientRect().top, height: window.innerHeight, scrollY: window.scrollY});
 		})))`, chromedp.EvalAwaitPromise))
+		// The header stays at the top however far the page scrolled (the
+		// body was the window's height, so the sticky header left with it
+		// after one screen).
+		if m.HeaderTop != 0 {
+			t.Errorf("at %d px, scrolled %.0f, the header's top is at %.0f, not at the window's top", px, m.ScrollY, m.HeaderTop)
+		}
 		// The header is sticky: a label under it is hidden too.
 		if m.LabelTop < max(0, m.HeaderBottom) || m.LabelBottom > m.Height {
 			t.Errorf("at %d px, after following %s the label is at %.0f..%.0f, the header ends at %.0f (window %.0f high, scrolled %.0f)",
