@@ -142,6 +142,12 @@ func crossOrigin(c *fiber.Ctx) bool {
 // requireUser stops anonymous requests: 401 JSON for the API, a redirect to
 // the login page for pages. An API request that sent credentials of
 // another scheme is told which one the API takes.
+//
+// An htmx request gets a 401 with HX-Redirect, whose next= is the page the
+// request came from (HX-Current-URL), not the request's own URL: that is a
+// fragment or a POST-only action (the editor's /preview, a job's /cancel),
+// which the log-in would land on as a 405 or a bare fragment. app.js keeps
+// a page with unsaved edits in place instead of following it.
 func (s *Server) requireUser(c *fiber.Ctx) error {
 	if currentUser(c) != nil {
 		return c.Next()
@@ -152,12 +158,38 @@ func (s *Server) requireUser(c *fiber.Ctx) error {
 		}
 		return ErrUnauthorized
 	}
-	next := url.QueryEscape(c.OriginalURL())
 	if c.Get("HX-Request") == "true" {
-		c.Set("HX-Redirect", "/login?next="+next)
+		c.Set("HX-Redirect", loginURL(htmxPage(c)))
 		return c.SendStatus(fiber.StatusUnauthorized)
 	}
-	return c.Redirect("/login?next="+next, fiber.StatusSeeOther)
+	return c.Redirect(loginURL(c.OriginalURL()), fiber.StatusSeeOther)
+}
+
+// loginURL is the log-in page that brings the user back to next, a local
+// path; without one the log-in goes to its default.
+func loginURL(next string) string {
+	if next == "" {
+		return "/login"
+	}
+	return "/login?next=" + url.QueryEscape(next)
+}
+
+// htmxPage is the path and query of the page an htmx request was sent
+// from (its HX-Current-URL), when that page is on this site; else "".
+func htmxPage(c *fiber.Ctx) string {
+	u, err := url.Parse(c.Get("HX-Current-URL"))
+	if err != nil || u.Host == "" || !strings.EqualFold(u.Host, c.Hostname()) ||
+		(u.Scheme != "http" && u.Scheme != "https") {
+		return ""
+	}
+	next := u.EscapedPath()
+	if u.RawQuery != "" {
+		next += "?" + u.RawQuery
+	}
+	if localPath(next) != next {
+		return ""
+	}
+	return next
 }
 
 // rateLimit limits requests per key (the IP by default) and window.

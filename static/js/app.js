@@ -133,9 +133,7 @@
       .then(function (r) {
         if (r.status !== 401 && r.type !== "opaqueredirect") return;
         if (hasUnsavedEdits()) {
-          if (toldSessionEnded) return;
-          toldSessionEnded = true;
-          errorToast("Your session has ended. Log in again in another tab to save your changes; this page keeps them.");
+          tellSessionEnded();
           return;
         }
         window.location.assign("/login?next=" + encodeURIComponent(window.location.pathname + window.location.search));
@@ -143,6 +141,25 @@
       .catch(function () {}) // the server is down: htmx keeps retrying
       .then(function () { checkingSession = false; });
   }
+  function tellSessionEnded() {
+    if (toldSessionEnded) return;
+    toldSessionEnded = true;
+    errorToast("Your session has ended. Log in again in another tab to save your changes; this page keeps them.");
+  }
+  // A stream that opens again has a session again: an ending after it is
+  // told again.
+  document.addEventListener("htmx:sseOpen", function () { toldSessionEnded = false; });
+
+  // An htmx request refused for want of a session (the editor's live
+  // preview, a card's Cancel) comes back 401 with HX-Redirect to the log-in
+  // page, which htmx follows at once. A page with unsaved edits does not:
+  // leaving would lose them, as checkSession says. It stays and says so.
+  document.addEventListener("htmx:beforeOnLoad", function (e) {
+    var xhr = e.detail && e.detail.xhr;
+    if (!xhr || xhr.status !== 401 || !hasUnsavedEdits()) return;
+    e.preventDefault();
+    tellSessionEnded();
+  });
   document.addEventListener("htmx:sseError", function (e) {
     var source = e.detail && e.detail.source;
     if (source && source.readyState === EventSource.CLOSED) checkSession();
