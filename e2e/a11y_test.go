@@ -73,6 +73,7 @@ func TestUIFocusStaysOnTheCardAcrossSwaps(t *testing.T) {
 	if _, err := model.WaitForCalls(1, gateWait); err != nil {
 		t.Fatal(err)
 	}
+	act(t, ctx, "confirm without a dialog", chromedp.Evaluate[chromedp.Void](`window.confirm = () => true`))
 	act(t, ctx, "press Enter on Cancel", chromedp.KeyEvent("\r"))
 	waitFor(t, ctx, "the card is cancelled", cardIs(jobID, "cancelled"), gateWait)
 	var log []struct {

@@ -278,7 +278,7 @@ func TestUIDraftGoesOnCancelAndStartsAgainOnRetry(t *testing.T) {
 	gate.Release(15) // BRAVO is in the 14th chunk
 	waitFor(t, ctx, "the draft shows BRAVO", `document.querySelector('[data-testid="draft-project_charter"] [data-draft-text]')?.innerText.includes('BRAVO')`, gateWait)
 
-	act(t, ctx, "cancel", chromedp.Click(testid("job-cancel")))
+	act(t, ctx, "cancel", chromedp.Evaluate[chromedp.Void](`window.confirm = () => true`), chromedp.Click(testid("job-cancel")))
 	waitFor(t, ctx, "the job is cancelled and its draft gone", cardIs(jobID, "cancelled")+` && !document.querySelector('[data-draft]')`, gateWait)
 
 	// The retried document is written again; the gate lets the new answer

@@ -293,7 +293,7 @@ func TestUICancelMidJob(t *testing.T) {
 		document.addEventListener('htmx:beforeSwap', e => window.__states.push('xhr:' + (/data-status="(\w+)"/.exec(e.detail.serverResponse) || [])[1] + ':' + e.detail.shouldSwap + ':' + document.body.contains(e.detail.target)));
 		new MutationObserver(record).observe(document.body, {subtree: true, childList: true, attributes: true, characterData: true});
 	})()`, jobID)))
-	act(t, ctx, "cancel", chromedp.Click(chromedp.CSS(`#job-`+jobID+` [data-testid="job-cancel"]`)))
+	act(t, ctx, "cancel", chromedp.Evaluate[chromedp.Void](`window.confirm = () => true`), chromedp.Click(chromedp.CSS(`#job-`+jobID+` [data-testid="job-cancel"]`)))
 	c2, cancel2 := context.WithTimeout(ctx, 10*time.Second)
 	_, perr := chromedp.Run(c2, chromedp.Poll[chromedp.Void](cardIs(jobID, "cancelled"), chromedp.WithPollingInterval(100*time.Millisecond)))
 	cancel2()

@@ -701,7 +701,9 @@
   // htmx gives the focus back after a swap to the element of the same id
   // (the card's controls have ids). When the swap takes that control away
   // (Cancel when the job ends, Retry when it starts again), the focus goes
-  // to what the card offers now, not to the top of the page.
+  // to what the card offers now, not to the top of the page: Retry, else
+  // the card's title link. Never to Cancel: after Retry, a second Enter
+  // on the key that pressed it would cancel the run it just started.
   var focusedCard = null;
   function noteCardFocus() {
     var a = document.activeElement;
@@ -713,7 +715,7 @@
     focusedCard = null;
     var a = document.activeElement;
     if (!id || (a && a !== document.body)) return;
-    var to = document.getElementById(id + "-cancel") || document.getElementById(id + "-retry") || document.getElementById(id + "-link");
+    var to = document.getElementById(id + "-retry") || document.getElementById(id + "-link");
     if (to) to.focus({ preventScroll: true });
   }
   document.addEventListener("htmx:beforeSwap", noteCardFocus);
