@@ -347,9 +347,12 @@
   // What the page shows was deleted meanwhile (the stream's "gone" notice,
   // kept in view at the top): its actions can only fail now, so they are
   // disabled, and what was typed stays on the page to copy.
+  function isGone() {
+    return !!document.querySelector('#gone [data-testid="gone-notice"]');
+  }
   function markGone() {
     var main = document.getElementById("main");
-    if (!main || !document.querySelector('#gone [data-testid="gone-notice"]')) return;
+    if (!main || !isGone()) return;
     main.querySelectorAll("form button, form input[type=submit]").forEach(function (b) {
       if (b.closest("#gone")) return;
       b.disabled = true;
@@ -919,8 +922,10 @@
     }
     var count = form.querySelector("[data-selected-count]");
     if (count) count.textContent = n === 1 ? "1 document" : n + " documents";
+    // A page whose project is gone keeps its submit off (markGone): a
+    // settle or a tick of a box must not turn it back on.
     var submit = form.querySelector('button[type="submit"]');
-    if (submit && !form.classList.contains("htmx-request")) submit.disabled = n === 0;
+    if (submit && !form.classList.contains("htmx-request")) submit.disabled = n === 0 || isGone();
   }
 
   document.addEventListener("change", function (e) {
