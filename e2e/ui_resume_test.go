@@ -21,6 +21,7 @@ import (
 func TestUIBackForwardRestoreKeepsTextAndStream(t *testing.T) {
 	srv, model := gatedServer(t, serverOpts{})
 	ctx := newBrowser(t)
+	watchDialogs(t, ctx).setAccept(true) // leave the unsaved text when the editor asks
 	email := signUp(t, ctx, srv)
 	token := tokenFor(t, srv, email)
 	projectID := apiProject(t, srv, token, "Back and forward")

@@ -166,16 +166,70 @@
   });
 
   // The page holds edits not saved yet: a textarea or a text field of a
-  // form that posts differs from what the page was rendered with, or a
-  // form is marked data-dirty.
+  // form that posts differs from what the page was rendered with, a
+  // guarded form differs from its snapshot, or a form is marked data-dirty
+  // (the server rendered it again with the user's unsaved input: a
+  // refused save).
   function hasUnsavedEdits() {
     if (document.querySelector("form[data-dirty]")) return true;
+    if (guardedChanged()) return true;
     var fields = document.querySelectorAll('form[method="post"] textarea, form[method="post"] input:not([type]), form[method="post"] input[type="text"], form[method="post"] input[type="email"], form[method="post"] input[type="url"], form[method="post"] input[type="number"], form[method="post"] input[type="date"]');
     for (var i = 0; i < fields.length; i++) {
       if (fields[i].value !== fields[i].defaultValue) return true;
     }
     return false;
   }
+
+  // ---- Unsaved-changes guard --------------------------------------------------------
+  // A form marked data-unsaved-guard (the document editor, the project
+  // form) asks before the page is left (a link, Cancel, a reload, closing
+  // the tab) while it holds unsaved edits. What it holds is compared with a
+  // snapshot taken when it came into the page, so that rows removed, a
+  // select or a date changed count too. Submitting the form lifts the
+  // guard: the save leaves the page; a refused save comes back as a new
+  // page, its form marked data-dirty.
+  function formState(form) {
+    var parts = [];
+    new FormData(form).forEach(function (v, k) {
+      if (k !== "_csrf" && typeof v === "string") parts.push(encodeURIComponent(k) + "=" + encodeURIComponent(v));
+    });
+    return parts.join("&");
+  }
+  function snapshotGuarded() {
+    document.querySelectorAll("form[data-unsaved-guard]").forEach(function (form) {
+      if (form.__savedState === undefined) form.__savedState = formState(form);
+    });
+  }
+  // A field differs from what the page was rendered with (which catches
+  // what the browser restored into the form before the snapshot was taken).
+  function fieldChanged(el) {
+    if (el.type === "checkbox" || el.type === "radio") return el.checked !== el.defaultChecked;
+    if (el.tagName === "SELECT") {
+      for (var i = 0; i < el.options.length; i++) if (el.options[i].selected !== el.options[i].defaultSelected) return true;
+      return false;
+    }
+    if (el.tagName === "TEXTAREA" || (el.tagName === "INPUT" && el.type !== "hidden" && el.type !== "file")) return el.value !== el.defaultValue;
+    return false;
+  }
+  function guardedChanged() {
+    var forms = document.querySelectorAll("form[data-unsaved-guard]");
+    for (var i = 0; i < forms.length; i++) {
+      var f = forms[i];
+      if (f.hasAttribute("data-dirty") || (f.__savedState !== undefined && formState(f) !== f.__savedState)) return true;
+      for (var j = 0; j < f.elements.length; j++) if (fieldChanged(f.elements[j])) return true;
+    }
+    return false;
+  }
+  var submitting = false;
+  document.addEventListener("submit", function (e) {
+    if (e.target.matches && e.target.matches("form[data-unsaved-guard]")) submitting = true;
+  });
+  window.addEventListener("pageshow", function () { submitting = false; });
+  window.addEventListener("beforeunload", function (e) {
+    if (submitting || !guardedChanged()) return;
+    e.preventDefault();
+    e.returnValue = ""; // older Chromium asks only when returnValue is set
+  });
 
   // A page left for another must let go of its stream at once. Otherwise the
   // browser may keep the old page (back/forward cache) with its connection
@@ -949,6 +1003,7 @@
 
   // ---- Wiring ---------------------------------------------------------------------
   function init(root) {
+    snapshotGuarded();
     armAll(root);
     renderNotificationButtons(); // swapped-in blocks may carry one (generate page)
     document.querySelectorAll("[data-generate-form]").forEach(refreshForm);
