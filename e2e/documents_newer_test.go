@@ -70,7 +70,7 @@ func newerVersionReachesAnOpenDocument(t *testing.T, viewer, editor *Server) {
 	// The document page: told, not changed.
 	waitFor(t, page, "the document page tells of version 2", `(() => {
 		const b = document.querySelector('[data-testid="newer-version"] [data-testid="newer-version-banner"]');
-		return b !== null && b.textContent.includes('was saved by Uma Interface');
+		return b !== null && b.textContent.includes('was saved by you');
 	})()`, 10*time.Second)
 	type bannerState struct {
 		Role, Live, Text, Href, Target, Version, Body string
@@ -92,7 +92,7 @@ func newerVersionReachesAnOpenDocument(t *testing.T, viewer, editor *Server) {
 	if got.Role != "status" || got.Live != "polite" {
 		t.Errorf("the banner's region is role=%q aria-live=%q", got.Role, got.Live)
 	}
-	if !strings.HasPrefix(got.Text, "Version 2 was saved by Uma Interface at ") || !strings.Contains(got.Text, "This page shows version 1.") {
+	if !strings.HasPrefix(got.Text, "Version 2 was saved by you at ") || !strings.Contains(got.Text, "This page shows version 1.") {
 		t.Errorf("the banner says %q", got.Text)
 	}
 	if !strings.HasPrefix(got.Href, "/artifacts/") || got.Target != "" {
@@ -132,7 +132,7 @@ func newerVersionReachesAnOpenDocument(t *testing.T, viewer, editor *Server) {
 		return b !== null && b.textContent.includes('saving now will be refused as stale');
 	})()`, 10*time.Second)
 	got = read(draft)
-	if !strings.HasPrefix(got.Text, "Version 2 was saved by Uma Interface at ") || got.Target != "_blank" {
+	if !strings.HasPrefix(got.Text, "Version 2 was saved by you at ") || got.Target != "_blank" {
 		t.Errorf("the editor's banner says %q and opens its link in %q", got.Text, got.Target)
 	}
 	if v := value(t, draft, "the draft", chromedp.Value(testid("edit-markdown"))); !strings.HasSuffix(strings.TrimSpace(v), "My unsaved draft.") {

@@ -30,7 +30,7 @@ func (ls *liveStream) sendNewerVersion(e *sse, up *events.SyncUpdate) error {
 			continue
 		}
 		ls.newerSent = v.Version
-		vm := newerVersionVM(d, v, time.Now())
+		vm := newerVersionVM(d, v, up.State.UserID, time.Now())
 		data := renderBytes(partials.NewerVersion(vm))
 		if d.Editing {
 			// The save button's label follows, swapped out of band.
@@ -42,11 +42,15 @@ func (ls *liveStream) sendNewerVersion(e *sse, up *events.SyncUpdate) error {
 }
 
 // newerVersionVM says which version arrived, from whom and when, for a
-// page showing d.
-func newerVersionVM(d documentView, v models.DocumentVersion, now time.Time) partials.NewerVersionVM {
+// page showing d to the user viewerID. A version the viewer saved (in
+// another tab, or through the API) was saved "by you", as the editor's
+// conflict says it, not by the viewer's own name.
+func newerVersionVM(d documentView, v models.DocumentVersion, viewerID string, now time.Time) partials.NewerVersionVM {
 	vm := partials.NewerVersionVM{ProjectID: d.ProjectID, DocType: d.DocType, Version: v.Version, ArtifactID: v.ID,
 		Shown: d.Version, Editing: d.Editing}
 	switch {
+	case v.Source == models.SourceEdited && v.AuthorID != nil && viewerID != "" && *v.AuthorID == viewerID:
+		vm.By = "saved by you"
 	case v.Source == models.SourceEdited && v.AuthorName != nil:
 		vm.By = "saved by " + *v.AuthorName
 	case v.Source == models.SourceEdited:

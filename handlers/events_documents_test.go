@@ -56,7 +56,9 @@ func TestDocumentStreamTellsOfANewerVersion(t *testing.T) {
 		evs, _ := reader.batch(streamWait)
 		assert.Equal(t, []string{event, "sync"}, eventNames(evs), "the banner, not the library: the page is no project page")
 		text, href, target := banner(evs)
-		assert.Contains(t, text, "Version 2 was saved by "+u.Name+" at "+at+".")
+		// The viewer saved it (another tab): "you", not their own name.
+		assert.Contains(t, text, "Version 2 was saved by you at "+at+".")
+		assert.NotContains(t, text, u.Name)
 		assert.Contains(t, text, "This page shows version 1.")
 		assert.NotContains(t, text, "refused")
 		assert.Equal(t, 0, evs[slices.IndexFunc(evs, func(ev sseEvent) bool { return ev.Name == event })].doc(t).Find("[data-testid=edit-save-label]").Length(),
@@ -66,7 +68,7 @@ func TestDocumentStreamTellsOfANewerVersion(t *testing.T) {
 
 		evs, _ = editor.batch(streamWait)
 		text, href, target = banner(evs)
-		assert.Contains(t, text, "Version 2 was saved by "+u.Name)
+		assert.Contains(t, text, "Version 2 was saved by you")
 		assert.Contains(t, text, "saving now will be refused as stale, and your text stays here")
 		assert.Equal(t, "/artifacts/"+v2, href)
 		assert.Equal(t, "_blank", target, "editing, the link leaves the editor open")
@@ -127,7 +129,8 @@ func TestDocumentStreamTellsOfANewerVersion(t *testing.T) {
 func TestNewerVersionSaysWhoAndWhen(t *testing.T) {
 	t.Parallel()
 	now := time.Date(2026, 11, 30, 15, 0, 0, 0, time.UTC)
-	ada, run := "Ada Lovelace", 4
+	ada, adaID, run := "Ada Lovelace", "u-ada", 4
+	viewer, viewerID := "Grace Hopper", "u-grace"
 	shown := documentView{ProjectID: "p", DocType: "risk_register", Version: 2}
 	for _, tc := range []struct {
 		name   string
@@ -136,14 +139,19 @@ func TestNewerVersionSaysWhoAndWhen(t *testing.T) {
 	}{
 		{"an edit today", models.DocumentVersion{Artifact: models.Artifact{Source: models.SourceEdited, CreatedAt: now.Add(-58 * time.Minute)}, AuthorName: &ada},
 			"saved by Ada Lovelace", "14:02 UTC"},
+		{"another's edit", models.DocumentVersion{Artifact: models.Artifact{Source: models.SourceEdited, AuthorID: &adaID, CreatedAt: now.Add(-58 * time.Minute)}, AuthorName: &ada},
+			"saved by Ada Lovelace", "14:02 UTC"},
 		{"a run's version", models.DocumentVersion{Artifact: models.Artifact{Source: models.SourceGenerated, CreatedAt: now}, RunNumber: &run},
 			"written by Run #4", "15:00 UTC"},
 		{"a run retention removed, yesterday", models.DocumentVersion{Artifact: models.Artifact{Source: models.SourceGenerated, CreatedAt: now.Add(-20 * time.Hour)}},
 			"written by a run", "19:00 UTC on 29 Nov 2026"},
+		// The viewer's own save, in another tab: not "saved by <their name>".
+		{"the viewer's own edit", models.DocumentVersion{Artifact: models.Artifact{Source: models.SourceEdited, AuthorID: &viewerID, CreatedAt: now.Add(-58 * time.Minute)}, AuthorName: &viewer},
+			"saved by you", "14:02 UTC"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.v.Version, tc.v.ID = 3, "a3"
-			vm := newerVersionVM(shown, tc.v, now)
+			vm := newerVersionVM(shown, tc.v, viewerID, now)
 			assert.Equal(t, tc.by, vm.By)
 			assert.Equal(t, tc.at, vm.At)
 			assert.Equal(t, 3, vm.Version)
