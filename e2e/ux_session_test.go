@@ -72,6 +72,7 @@ func TestUIEditorKeepsTextWhenAnHTMXRequestFindsTheSessionEnded(t *testing.T) {
 func TestUICancelWithTheSessionEndedLogsInBackToThePage(t *testing.T) {
 	srv, model := gatedServer(t, serverOpts{})
 	ctx := newBrowser(t)
+	watchDialogs(t, ctx).setAccept(true) // Cancel asks first
 	email := signUp(t, ctx, srv)
 	token := tokenFor(t, srv, email)
 	projectID := apiProject(t, srv, token, "Cancel later")
