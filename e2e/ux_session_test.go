@@ -64,6 +64,13 @@ func TestUIEditorKeepsTextWhenAnHTMXRequestFindsTheSessionEnded(t *testing.T) {
 	if !strings.Contains(got, "Not saved yet.!") {
 		t.Fatalf("after the refused preview the tab holds %q", got)
 	}
+
+	// Logged in again, as the toast said: Save stores the kept text. The
+	// page held the ended session's CSRF token, and the save was refused
+	// as a forged request (403), the text lost with the page.
+	act(t, ctx, "save", chromedp.Click(testid("edit-save")))
+	docPath := "/projects/" + projectID + "/documents/project_charter"
+	pollThroughNavigations(t, ctx, "the document page after the save", `location.pathname === `+jsString(docPath)+` && document.body.textContent.includes('Not saved yet.!')`, 10*time.Second)
 }
 
 // A job card's Cancel whose session has ended goes to the log-in page, and

@@ -77,6 +77,7 @@ func (s *Server) App() *fiber.App {
 	s.TokenRoutes(r)
 	s.DashboardRoutes(r)
 	s.NotificationRoutes(r)
+	s.SessionRoutes(r)
 
 	// No catch-all: Fiber's router answers a path that no route matches
 	// with 404, and one that routes of other methods match with 405 and an

@@ -142,13 +142,67 @@
       .then(function () { checkingSession = false; });
   }
   function tellSessionEnded() {
+    sessionLost = true;
     if (toldSessionEnded) return;
     toldSessionEnded = true;
     errorToast("Your session has ended. Log in again in another tab to save your changes; this page keeps them.");
   }
   // A stream that opens again has a session again: an ending after it is
-  // told again.
-  document.addEventListener("htmx:sseOpen", function () { toldSessionEnded = false; });
+  // told again, and the page takes the new session's CSRF token.
+  document.addEventListener("htmx:sseOpen", function () {
+    toldSessionEnded = false;
+    if (sessionLost) refreshCSRF();
+  });
+
+  // A page kept across the end of its session holds the ended session's
+  // CSRF token, in its forms' _csrf fields and in the body's hx-headers:
+  // once the user has logged in again (another tab), a save would be
+  // refused as a forged request, and the text the page kept for it lost.
+  // The page asks for the new session's token (GET /session/csrf) when its
+  // stream comes back, and again before a form posts if it has not got it
+  // yet. Without a session the form stays and says so.
+  var sessionLost = false, refreshing = null;
+  function refreshCSRF() {
+    if (refreshing) return refreshing;
+    refreshing = fetch("/session/csrf", { credentials: "same-origin", redirect: "manual", cache: "no-store" })
+      .then(function (r) {
+        if (r.status !== 200) return false;
+        return r.text().then(function (token) {
+          if (!token) return false;
+          document.querySelectorAll('input[name="_csrf"]').forEach(function (i) { i.value = token; });
+          var body = document.body, headers = body.getAttribute("hx-headers");
+          if (headers) {
+            try {
+              var h = JSON.parse(headers);
+              h["X-CSRF-Token"] = token;
+              body.setAttribute("hx-headers", JSON.stringify(h));
+            } catch (e) { /* not ours to mend */ }
+          }
+          sessionLost = false;
+          return true;
+        });
+      })
+      .catch(function () { return false; })
+      .then(function (ok) { refreshing = null; return ok; });
+    return refreshing;
+  }
+  document.addEventListener("submit", function (e) {
+    var form = e.target;
+    if (!sessionLost || !form || (form.getAttribute("method") || "").toLowerCase() !== "post" || form.__csrfRetry) return;
+    e.preventDefault();
+    e.stopImmediatePropagation();
+    var submitter = e.submitter || null;
+    refreshCSRF().then(function (ok) {
+      if (!ok) {
+        toldSessionEnded = false;
+        tellSessionEnded();
+        return;
+      }
+      form.__csrfRetry = true;
+      if (form.requestSubmit) form.requestSubmit(submitter); else form.submit();
+      form.__csrfRetry = false;
+    });
+  }, true);
 
   // An htmx request refused for want of a session (the editor's live
   // preview, a card's Cancel) comes back 401 with HX-Redirect to the log-in
