@@ -727,6 +727,11 @@ func jobCardVM(snap *models.JobSnapshot, now time.Time) partials.JobCardVM {
 		Title: runTitle(cmpOr(snap.ProjectName, "Untitled project"), j.RunNumber), Asked: runAsked(j), Instruction: j.Instruction,
 	}
 	vm.ErrorSummary, vm.NoRetry = failureSummary(snap)
+	if detail := failureDetail(snap); vm.ErrorSummary != "" && detail != "" {
+		// Every failed document's provider message, named, rather than the
+		// job's message, which quotes the first one only.
+		vm.Error = detail
+	}
 	if j.Status == models.StatusQueued && j.RetryCount > 0 && j.RunAt.After(now) {
 		at := j.RunAt.UTC()
 		vm.ResumesAt, vm.ResumesAtISO = at.Format("15:04:05 UTC, 2 Jan"), at.Format(time.RFC3339)

@@ -1,35 +1,127 @@
 package handlers
 
 import (
+	"fmt"
+	"strings"
+
 	"github.com/gofiber/fiber/v2"
 
+	"dossier/jobs/documents"
 	"dossier/models"
 )
 
-// failureSummary reads a failed job's per-document failures (error_details)
-// as people read them: the first failed document's plain sentence, named,
-// and whether a retry cannot fix them (models' rule, RetryCannotHelp).
-func failureSummary(snap *models.JobSnapshot) (summary string, noRetry bool) {
-	j := &snap.Job
-	if j.Status != models.StatusFailed || len(j.ErrorDetails) == 0 {
-		return "", false
+// docFailedSentence stands in for a failed document's plain sentence when
+// its run stored none (it failed while the run went on, or an older job).
+const docFailedSentence = "This document could not be written."
+
+// docFailure is one failed document of a job, as its error_details keep it.
+type docFailure struct {
+	Type, Title string
+	// Summary is the plain sentence, or "" when none was stored.
+	Summary string
+	// Error is the provider's own message, the technical detail.
+	Error string
+}
+
+// jobFailures reads a failed job's per-document failures (error_details), in
+// catalog order. Entries that are not documents (a storage failure) are left
+// out: they have no plain sentence.
+func jobFailures(j *models.Job) []docFailure {
+	if len(j.ErrorDetails) == 0 {
+		return nil
 	}
-	for _, d := range snap.Documents {
-		detail, ok := j.ErrorDetails[d.DocumentType].(map[string]any)
+	var out []docFailure
+	for _, typ := range documents.Keys() {
+		detail, ok := j.ErrorDetails[typ].(map[string]any)
 		if !ok {
 			continue
 		}
-		if s, _ := detail["summary"].(string); s != "" {
-			summary = docTitle(d.DocumentType) + ": " + s
-			break
-		}
+		f := docFailure{Type: typ, Title: docTitle(typ)}
+		f.Summary, _ = detail["summary"].(string)
+		f.Error, _ = detail["error"].(string)
+		out = append(out, f)
 	}
-	if summary == "" {
+	return out
+}
+
+// docFailureSummary is the plain sentence stored for one failed document of
+// a job, or "".
+func docFailureSummary(j *models.Job, typ string) string {
+	detail, _ := j.ErrorDetails[typ].(map[string]any)
+	s, _ := detail["summary"].(string)
+	return s
+}
+
+// failureSummary reads a failed job's per-document failures (error_details)
+// as people read them: every failed document, named, with its plain
+// sentence ("Risk Register: The model provider rejected the request.";
+// with more than one, "2 documents failed. Risk Register: …
+// Communication Plan: …", documents that failed alike sharing one
+// sentence), and whether a retry cannot fix them (models' rule,
+// RetryCannotHelp).
+func failureSummary(snap *models.JobSnapshot) (summary string, noRetry bool) {
+	j := &snap.Job
+	if j.Status != models.StatusFailed {
+		return "", false
+	}
+	fs := jobFailures(j)
+	var sentences []string
+	titles := map[string][]string{}
+	haveSentence := false
+	for _, f := range fs {
+		s := f.Summary
+		haveSentence = haveSentence || s != ""
+		if s == "" {
+			s = docFailedSentence
+		}
+		if _, seen := titles[s]; !seen {
+			sentences = append(sentences, s)
+		}
+		titles[s] = append(titles[s], f.Title)
+	}
+	if !haveSentence {
 		// A storage failure or an older job: no sentence to show, and Retry
 		// stays on offer.
 		return "", false
 	}
-	return summary, j.RetryCannotHelp()
+	parts := make([]string, 0, len(sentences)+1)
+	if len(fs) > 1 {
+		parts = append(parts, fmt.Sprintf("%d documents failed.", len(fs)))
+	}
+	for _, s := range sentences {
+		parts = append(parts, andList(titles[s])+": "+s)
+	}
+	return strings.Join(parts, " "), j.RetryCannotHelp()
+}
+
+// failureDetail is the technical detail behind failureSummary: each failed
+// document's provider message, one a line, named. "" when there is none to
+// show (the job's error message then stands).
+func failureDetail(snap *models.JobSnapshot) string {
+	var lines []string
+	for _, f := range jobFailures(&snap.Job) {
+		if f.Error != "" {
+			lines = append(lines, f.Title+": "+f.Error)
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// andList joins names as people list them: "A", "A and B", "A, B and C".
+func andList(names []string) string {
+	var b strings.Builder
+	last := len(names) - 1
+	for i, n := range names {
+		switch {
+		case i == 0:
+		case i == last:
+			b.WriteString(" and ")
+		default:
+			b.WriteString(", ")
+		}
+		b.WriteString(n)
+	}
+	return b.String()
 }
 
 // notRetryable is the 409 of a retry the job's failure refuses

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -108,4 +109,76 @@ func TestRetryRefusedWhenNoRetryCanHelp(t *testing.T) {
 			assert.Equal(t, models.StatusFailed, j.Status, "%s: not requeued", tc.name)
 		}
 	})
+}
+
+// A run in which two documents failed, one rejected (400) and one on a
+// provider outage (500), as a worker ends it: the card names both failures
+// in plain sentences with every provider message behind its disclosure;
+// each failed document in the timeline leads with its sentence and keeps
+// the provider's message in a <details>; a document that needed both says
+// so in English; the jobs list shows the sentence, not the raw message.
+func TestFailedJobNamesEveryFailedDocumentInPlainWords(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d models.Dialect) {
+		b := pagesSetup(t, d, nil)
+		c := b.user(t)
+		ctx := context.Background()
+		j := c.job(t, c.project(t, "Relaunch"), "executive_summary")
+		b.run(t, j, []string{"project_charter", "business_case", "scope_statement", "stakeholder_register"}, "")
+		js, err := b.db.JobByID(ctx, j.ID)
+		require.NoError(t, err)
+		lease := js.Lease()
+		const (
+			rejected = "The model provider rejected the request."
+			outage   = "The model provider had a temporary problem. Try again in a few minutes."
+			raw400   = `openai: the provider answered 400 Bad Request: Invalid value for 'temperature'. (code "test_failure")`
+			raw500   = `openai: the provider answered 500 Internal Server Error: The server had an error.`
+		)
+		_, err = b.db.FinishJob(ctx, lease, models.Outcome{Status: models.StatusFailed, Notify: models.NotifyFailed, Now: time.Now(),
+			Failures: []models.DocumentFailure{
+				{Type: "risk_register", Error: raw400, Summary: rejected, Attempts: 1, Permanent: true},
+				{Type: "communication_plan", Error: raw500, Summary: outage, Attempts: 3},
+			}})
+		require.NoError(t, err)
+
+		doc := page(t, c.get(t, "/jobs/"+j.ID))
+		assert.Equal(t, "2 documents failed. Risk Register: "+rejected+" Communication Plan: "+outage,
+			testID(doc, "job-error-summary").Text(), "the card names every failed document")
+		detail := testID(doc, "job-error-detail").Find("pre").Text()
+		assert.Equal(t, "Risk Register: "+raw400+"\nCommunication Plan: "+raw500, detail, "every provider message, named")
+
+		for typ, want := range map[string][2]string{"risk_register": {rejected, raw400}, "communication_plan": {outage, raw500}} {
+			row := testID(doc, "timeline-doc-"+typ)
+			assert.Equal(t, want[0], row.Find(`[data-testid="timeline-doc-error-summary"]`).Text(), "%s: the sentence first", typ)
+			disclosure := row.Find(`details[data-testid="timeline-doc-error-detail"]`)
+			require.Equal(t, 1, disclosure.Length(), typ)
+			assert.Equal(t, want[1], disclosure.Find("pre").Text(), "%s: the provider's message behind the disclosure", typ)
+			_, open := disclosure.Attr("open")
+			assert.False(t, open, "%s: closed", typ)
+		}
+		assert.Equal(t, "Not generated: it needs Risk Register and Communication Plan, which both failed.",
+			testID(doc, "timeline-doc-executive_summary").Find(`[data-testid="timeline-doc-note"]`).Text())
+		assert.Equal(t, "Not generated: it needs Risk Register, which failed.",
+			testID(doc, "timeline-doc-budget_estimate").Find(`[data-testid="timeline-doc-note"]`).Text())
+
+		rows := page(t, c.get(t, "/jobs?status=failed")).Find(`[data-testid="job-row"]`)
+		require.Equal(t, 1, rows.Length())
+		assert.Contains(t, rows.Text(), "2 documents failed. Risk Register: "+rejected)
+		assert.NotContains(t, rows.Text(), "test_failure", "the list shows the sentence, not the provider's message")
+	})
+}
+
+// Failures that read the same share one sentence.
+func TestFailureSummaryGroupsAlikeFailures(t *testing.T) {
+	t.Parallel()
+	detail := func(summary string) map[string]any { return map[string]any{"summary": summary, "error": "x"} }
+	snap := &models.JobSnapshot{Job: models.Job{Status: models.StatusFailed, ErrorDetails: models.JSONMap{
+		"communication_plan": detail("The model provider rejected the API key."),
+		"risk_register":      detail("The model provider rejected the API key."),
+		"schedule":           detail(""),
+		"storage":            map[string]any{"error": "disk full"},
+	}}}
+	got, _ := failureSummary(snap)
+	assert.Equal(t, "3 documents failed. Risk Register and Communication Plan: The model provider rejected the API key. Project Schedule: This document could not be written.", got)
+	assert.Equal(t, "A", andList([]string{"A"}))
+	assert.Equal(t, "A, B and C", andList([]string{"A", "B", "C"}))
 }

@@ -313,6 +313,11 @@ func jobRow(snap *models.JobSnapshot, now time.Time) pages.JobRow {
 		Percent: j.ProgressPercentage, Queued: relTime(j.QueuedAt, now), QueuedAt: exactTime(j.QueuedAt),
 		Error: orZero(j.ErrorMessage),
 	}
+	if summary, _ := failureSummary(snap); summary != "" {
+		// The plain sentence, naming every failed document; the job's
+		// page has the provider's messages.
+		r.Error = summary
+	}
 	if r.ProjectName == "" {
 		r.ProjectName = "Untitled project"
 	}
@@ -427,6 +432,14 @@ func timelineVM(snap *models.JobSnapshot) pages.TimelineVM {
 	for _, d := range snap.Documents {
 		td := pages.TimelineDoc{Type: d.DocumentType, Title: docTitle(d.DocumentType), Status: d.Status,
 			Attempts: d.Attempts, Error: orZero(d.Error)}
+		switch {
+		case td.Error == "":
+		case d.Status == models.DocFailed:
+			td.ErrorSummary = cmpOr(docFailureSummary(&snap.Job, d.DocumentType), docFailedSentence)
+		default:
+			// Waiting for the job's automatic retry, or being written again.
+			td.ErrorSummary = "The last attempt failed."
+		}
 		if d.StartedAt != nil {
 			td.Started = d.StartedAt.UTC().Format("15:04:05 UTC")
 		}
@@ -461,11 +474,23 @@ func skippedNote(typ string, status map[string]string, jobStatus string) string 
 	}
 	switch {
 	case len(missing) > 0:
-		return "Not generated: it needs " + strings.Join(missing, ", ") + ", which failed."
+		return "Not generated: it needs " + andList(missing) + ", which " + failedVerb(len(missing)) + "."
 	case jobStatus == models.StatusCancelled:
 		return "Not generated: the job was cancelled."
 	}
 	return "Not generated."
+}
+
+// failedVerb is "failed" as said of n documents: "which failed", "which
+// both failed", "which all failed".
+func failedVerb(n int) string {
+	switch {
+	case n == 2:
+		return "both failed"
+	case n > 2:
+		return "all failed"
+	}
+	return "failed"
 }
 
 // ---- Card actions ---------------------------------------------------------------

@@ -225,9 +225,11 @@ type TimelineDoc struct {
 	Duration string
 	// Tokens is the model's token usage, as "1,204 in · 2,310 out", or "".
 	Tokens string
-	Error  string
+	// ErrorSummary says why the document failed in one plain sentence;
+	// Error is the provider's own message, shown behind a disclosure.
+	ErrorSummary, Error string
 	// Note explains a document that was not generated, as "Not generated:
-	// needs Risk Register".
+	// it needs Risk Register, which failed."
 	Note string
 	// ArtifactURL is the finished document's page, or "".
 	ArtifactURL string
