@@ -20,6 +20,7 @@ import (
 	"dossier/jobs/documents"
 	"dossier/views/layouts"
 	"dossier/views/pages"
+	"dossier/views/partials"
 )
 
 // The rollout switch's fallback (BACKGROUND_GENERATION=off): the original
@@ -145,8 +146,8 @@ func (r *foregroundRun) stream(e *sse, shutdown <-chan struct{}) {
 		case res := <-results:
 			done := res.index
 			if res.err != nil {
-				msg := fmt.Sprintf("Generation stopped at %s: %s. %d of %d documents were generated.",
-					r.titles[res.index], errorText(res.err), done, total)
+				msg := fmt.Sprintf("Generation stopped at %s: %s. %s generated.",
+					r.titles[res.index], errorText(res.err), partials.DocumentsOf(done, total))
 				write(r.final(done, "failed", msg, "Generation stopped"), r.tail)
 				return
 			}
@@ -162,6 +163,7 @@ func (r *foregroundRun) stream(e *sse, shutdown <-chan struct{}) {
 				heading := fmt.Sprintf("%d documents generated", total)
 				if total == 1 {
 					heading = "1 document generated"
+					msg = fmt.Sprintf("The document was generated in %s. It is shown on this page only and was not saved: download it to keep it.", span(time.Since(started)))
 				}
 				if write(renderBytes(pages.ForegroundDocView(doc)), r.final(done, "done", msg, heading), r.tail) && e.conn != nil {
 					e.conn.SetWriteDeadline(time.Time{})

@@ -408,7 +408,7 @@ func jobHistory(j *models.Job) []pages.HistoryStep {
 	steps := []pages.HistoryStep{{Status: "queued", Label: "Queued", When: exactTime(j.QueuedAt)}}
 	for _, e := range j.History {
 		end := pages.HistoryStep{Status: e.Status, Label: partials.StatusLabel(e.Status),
-			Detail: fmt.Sprintf("%d of %d documents written", e.CompletedDocuments, e.TotalDocuments)}
+			Detail: partials.DocumentsOf(e.CompletedDocuments, e.TotalDocuments) + " written"}
 		if e.EndedAt != nil {
 			end.When = exactTime(*e.EndedAt)
 		}
@@ -418,7 +418,7 @@ func jobHistory(j *models.Job) []pages.HistoryStep {
 	now := pages.HistoryStep{Status: j.Status, Label: partials.StatusLabel(j.Status)}
 	if j.CompletedAt != nil && j.Terminal() {
 		now.When = exactTime(*j.CompletedAt)
-		now.Detail = fmt.Sprintf("%d of %d documents written", j.CompletedDocuments, j.TotalDocuments)
+		now.Detail = partials.DocumentsOf(j.CompletedDocuments, j.TotalDocuments) + " written"
 	}
 	return append(steps, now)
 }

@@ -47,7 +47,7 @@ func notificationWords(n models.Notification) (title, body, link string) {
 		}
 		return "Documents ready: " + name, fmt.Sprintf("%d documents generated.", n.DocumentsDone), link
 	case models.NotifyFailed:
-		return "Generation failed: " + name, fmt.Sprintf("%d of %d documents generated.", n.DocumentsDone, n.DocumentsTotal), link
+		return "Generation failed: " + name, partials.DocumentsOf(n.DocumentsDone, n.DocumentsTotal) + " generated.", link
 	}
 	return n.Kind, "", link
 }

@@ -1,0 +1,68 @@
+package handlers
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"dossier/models"
+)
+
+// A run of one document counts it in the singular wherever a page or a
+// message says how far it got: the job page's history, the notification
+// of its failure.
+func TestOneDocumentRunIsCountedInTheSingular(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d models.Dialect) {
+		b := pagesSetup(t, d, nil)
+		c := b.user(t)
+		ctx := context.Background()
+
+		p := c.project(t, "Single")
+		job := c.job(t, p, "project_charter")
+		require.Equal(t, http.StatusAccepted, c.postJSON(t, "/api/generation/jobs/"+job.ID+"/cancel", nil).StatusCode)
+		require.Equal(t, http.StatusAccepted, c.postJSON(t, "/api/generation/jobs/"+job.ID+"/retry", nil).StatusCode)
+		require.NoError(t, b.db.ForTests().Exec(`UPDATE document_generation_jobs SET status = 'completed', completed_documents = 1,
+			progress_percentage = 100, started_at = ?, completed_at = ? WHERE id = ?`, time.Now().UTC(), time.Now().UTC(), job.ID).Error)
+		h := testID(page(t, c.get(t, "/jobs/"+job.ID)), "job-history").Text()
+		assert.Contains(t, h, "0 of 1 document written")
+		assert.Contains(t, h, "1 of 1 document written")
+		assert.NotContains(t, h, "of 1 documents")
+
+		failed := c.job(t, c.project(t, "Single failed"), "project_charter")
+		b.run(t, failed, nil, models.StatusFailed, "project_charter")
+		ns, err := b.db.Notifications(ctx, c.user.ID, 10)
+		require.NoError(t, err)
+		require.NotEmpty(t, ns)
+		_, body, _ := notificationWords(ns[0])
+		assert.Equal(t, "0 of 1 document generated.", body)
+		assert.Contains(t, testID(page(t, c.get(t, "/notifications")), "notification-list").Text(), "0 of 1 document generated.")
+	})
+}
+
+// A foreground run of a single document says so in the singular, not
+// "All 1 documents generated".
+func TestForegroundSingleDocumentIsCountedInTheSingular(t *testing.T) {
+	gen := newFGGenerator(-1)
+	b := pagesSetup(t, models.SQLite, gen, foregroundOff)
+	base := b.listen(t)
+	c := b.user(t)
+	p := c.project(t, "Relaunch")
+
+	resp := getStream(t, base, c, "/projects/"+p.ID+"/generate/stream?docs=project_charter")
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	doc, err := goquery.NewDocumentFromReader(strings.NewReader(string(body)))
+	require.NoError(t, err)
+	last := testID(doc, "fg-step").Last()
+	assert.Equal(t, "1 document generated", last.AttrOr("data-heading", ""))
+	assert.Contains(t, last.Text(), "The document was generated in")
+	assert.NotContains(t, string(body), "All 1 documents")
+}
