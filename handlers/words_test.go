@@ -66,3 +66,22 @@ func TestForegroundSingleDocumentIsCountedInTheSingular(t *testing.T) {
 	assert.Contains(t, last.Text(), "The document was generated in")
 	assert.NotContains(t, string(body), "All 1 documents")
 }
+
+// The project page's runs list separates a run's duration from its time:
+// "took 4 s · just now", not "4 s just now".
+func TestRunsListSeparatesDurationFromTime(t *testing.T) {
+	b := pagesSetup(t, models.SQLite, nil)
+	c := b.user(t)
+	p := c.project(t, "Relaunch")
+	j := c.job(t, p, "project_charter")
+	b.run(t, j, []string{"project_charter"}, models.StatusCompleted)
+	now := time.Now().UTC()
+	require.NoError(t, b.db.ForTests().Exec(`UPDATE document_generation_jobs SET started_at = ?, completed_at = ? WHERE id = ?`,
+		now.Add(-4*time.Second), now, j.ID).Error)
+
+	run := testID(page(t, c.get(t, "/projects/"+p.ID)), "run")
+	require.Equal(t, 1, run.Length())
+	assert.NotContains(t, strings.Join(strings.Fields(run.Text()), " "), "4 s just now")
+	assert.Equal(t, "took 4 s · just now", run.Find(`[data-testid="run-when"]`).Text())
+	assert.Equal(t, "just now", run.Find(`[data-testid="run-when"] time`).Text())
+}
