@@ -92,7 +92,10 @@ func TestWrongMethodOnAPageIsMethodNotAllowed(t *testing.T) {
 	doc := page(t, resp)
 	assert.Equal(t, 1, testID(doc, "error-page").Length())
 	assert.Equal(t, "Not possible at this address", testID(doc, "error-heading").Text(), "not the generic heading")
-	assert.Contains(t, testID(doc, "error-message").Text(), "Allow")
+	assert.Equal(t, "This address can't be used that way. Go back to the previous page, or start again from the dashboard.",
+		testID(doc, "error-message").Text(), "plain words for a person, not the API's message about the Allow header")
+	assert.NotContains(t, testID(doc, "error-page").Text(), "Allow")
+	assert.Equal(t, "/", testID(doc, "error-page").Find("a.btn").AttrOr("href", ""), "a way home")
 
 	resp = c.do(t, http.MethodDelete, "/no/such/page", nil, "X-CSRF-Token", c.csrf)
 	require.Equal(t, http.StatusNotFound, resp.StatusCode)
