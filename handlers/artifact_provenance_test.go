@@ -34,7 +34,8 @@ func TestRegenerateUnderTheBuiltInGeneratorTakesNoInstruction(t *testing.T) {
 		note := testID(pg, "regenerate-builtin-note")
 		require.Equal(t, 1, note.Length(), "the form says the generator follows no instruction")
 		assert.Contains(t, note.Text(), "does not follow instructions")
-		assert.Contains(t, note.Text(), "Using a model")
+		assert.Contains(t, note.Text(), "ask whoever runs Dossier for your team to connect one")
+		assert.NotContains(t, note.Text(), "README", "no developer's pointer on a user's page")
 		assert.Equal(t, 0, testID(pg, "regenerate-instruction").Length(), "no instruction field")
 		assert.Equal(t, 0, pg.Find(`[data-testid="regenerate-form"] [name="instruction"]`).Length())
 		assert.Equal(t, 1, testID(pg, "regenerate-submit").Length())
@@ -47,6 +48,7 @@ func TestRegenerateUnderTheBuiltInGeneratorTakesNoInstruction(t *testing.T) {
 		msg := testID(pg, "regenerate-error")
 		require.Equal(t, 1, msg.Length(), "the form's message")
 		assert.Contains(t, msg.Text(), "does not follow instructions")
+		assert.NotContains(t, msg.Text(), "README", "no developer's pointer on a user's page")
 		// The same through htmx: the form's section.
 		resp = c.postForm(t, doc+"/regenerate", url.Values{"instruction": {"Add a section on GDPR risks"}}, "HX-Request", "true")
 		require.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode)

@@ -536,7 +536,7 @@ func (s *Server) regenerateFormError(c *fiber.Ctx, form pages.RegenerateFormVM, 
 			// The form shows no instruction field under the built-in
 			// generator: a hand-made post sent one.
 			form.Error = "The document was not regenerated: the built-in generator writes from the project data and does not follow instructions. " +
-				"Send the form without an instruction, or configure a model (see “Using a model” in the README) to regenerate with one."
+				"Send the form without an instruction. To regenerate with one, Dossier needs a language model: ask whoever runs Dossier for your team to connect one."
 			form.Instruction = ""
 		} else if k == "instruction" {
 			form.Errors[k] = m

@@ -1130,7 +1130,7 @@ func RegenerateForm(f RegenerateFormVM) templ.Component {
 			}
 		}
 		if f.BuiltInGenerator {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 105, "   <p class=\"text-sm text-ink-600\" data-testid=\"regenerate-builtin-note\">The built-in generator writes the document from the project data and does not follow instructions: regenerating rewrites it from the current data. To regenerate with an instruction, configure a model (see “Using a model” in the README).</p>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 105, "   <p class=\"text-sm text-ink-600\" data-testid=\"regenerate-builtin-note\">The built-in generator writes the document from the project data and does not follow instructions: regenerating rewrites it from the current data. To regenerate with an instruction, Dossier needs a language model: ask whoever runs Dossier for your team to connect one.</p>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
