@@ -463,7 +463,7 @@ func (s *Server) deleteProject(c *fiber.Ctx) error {
 	var active *models.ActiveJobError
 	switch {
 	case errors.As(err, &active):
-		return refuse(fiber.StatusConflict, "A generation of this project is queued or running. Cancel it (or let it finish), then delete the project.", active.JobID)
+		return refuse(fiber.StatusConflict, "A generation of this project was in progress when you asked to delete it. Wait for it to finish, or cancel it, then try again.", active.JobID)
 	case err != nil:
 		if !errors.Is(err, models.ErrNotFound) {
 			s.publishUser(p.UserID)

@@ -168,7 +168,11 @@ func TestProjectDeleteForm(t *testing.T) {
 		resp = c.submit(t, "/projects/"+p.ID+"/delete", form.set("confirm", "yes"))
 		require.Equal(t, http.StatusConflict, resp.StatusCode)
 		doc := page(t, resp)
-		assert.Contains(t, testID(doc, "delete-project-error").Text(), "Cancel it")
+		// The message outlives the run it names (the page stays open while
+		// the run ends): it says what was true when the user asked.
+		refusal := testID(doc, "delete-project-error").Text()
+		assert.Contains(t, refusal, "A generation of this project was in progress when you asked to delete it. Wait for it to finish, or cancel it, then try again.")
+		assert.NotContains(t, refusal, "queued or running")
 		assert.Equal(t, "/jobs/"+j.ID, testID(doc, "delete-project-job").AttrOr("href", ""))
 
 		_, err = b.db.RequestCancel(context.Background(), c.user.ID, j.ID, time.Now())
