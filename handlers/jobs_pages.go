@@ -311,7 +311,8 @@ func jobRow(snap *models.JobSnapshot, now time.Time) pages.JobRow {
 		ID: j.ID, ProjectID: j.ProjectID, ProjectName: snap.ProjectName, Status: j.Status,
 		Priority: models.PriorityName(j.Priority), Done: j.CompletedDocuments, Total: j.TotalDocuments,
 		Percent: j.ProgressPercentage, Queued: relTime(j.QueuedAt, now), QueuedAt: exactTime(j.QueuedAt),
-		Error: orZero(j.ErrorMessage),
+		QueuedISO: j.QueuedAt.UTC().Format(time.RFC3339),
+		Error:     orZero(j.ErrorMessage),
 	}
 	if summary, _ := failureSummary(snap); summary != "" {
 		// The plain sentence, naming every failed document; the job's

@@ -32,7 +32,8 @@ func (s *Server) notificationsPage(c *fiber.Ctx) error {
 		title, body, link := notificationWords(n)
 		vm.Items = append(vm.Items, pages.NotificationItem{
 			ID: n.ID, Kind: n.Kind, Title: title, Body: body, Link: link,
-			When: relTime(n.CreatedAt, now), WhenAt: exactTime(n.CreatedAt), Unread: n.ReadAt == nil,
+			When: relTime(n.CreatedAt, now), WhenAt: exactTime(n.CreatedAt), WhenISO: n.CreatedAt.UTC().Format(time.RFC3339),
+			Unread: n.ReadAt == nil,
 		})
 		vm.Unread = vm.Unread || n.ReadAt == nil
 	}

@@ -85,3 +85,46 @@ func TestRunsListSeparatesDurationFromTime(t *testing.T) {
 	assert.Equal(t, "took 4 s · just now", run.Find(`[data-testid="run-when"]`).Text())
 	assert.Equal(t, "just now", run.Find(`[data-testid="run-when"] time`).Text())
 }
+
+// The notifications page's times are machine-readable (<time datetime> in
+// RFC 3339, the exact time people read in the tooltip), and its "Mark all
+// as read" button is for a browser without scripts only: with one, the
+// page marks everything read as it loads, and the button stayed on offer
+// for what was already done.
+func TestNotificationsPageTimesAndMarkReadButton(t *testing.T) {
+	b := pagesSetup(t, models.SQLite, nil)
+	c := b.user(t)
+	j := c.job(t, c.project(t, "Alpha"), "project_charter")
+	b.run(t, j, []string{"project_charter"}, models.StatusCompleted)
+
+	resp := c.get(t, "/notifications")
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	raw, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	doc, err := goquery.NewDocumentFromReader(strings.NewReader(string(raw)))
+	require.NoError(t, err)
+
+	when := testID(doc, "notification").Find("time")
+	require.Equal(t, 1, when.Length())
+	at, err := time.Parse(time.RFC3339, when.AttrOr("datetime", ""))
+	require.NoError(t, err, "datetime is RFC 3339, not %q", when.AttrOr("datetime", ""))
+	assert.WithinDuration(t, time.Now(), at, time.Minute)
+	assert.Equal(t, at.Format("2 Jan 2006, 15:04:05 UTC"), when.AttrOr("title", ""), "people read the exact time in the tooltip")
+
+	assert.Equal(t, 1, doc.Find("[data-mark-read]").Length(), "the page script marks them read")
+	assert.Equal(t, 0, testID(doc, "mark-read").Length(), "no button outside <noscript>")
+	noscript := doc.Find("noscript")
+	require.Equal(t, 1, noscript.Length())
+	assert.Contains(t, noscript.Text(), `data-testid="mark-read"`, "the button, for a browser without scripts")
+	assert.Contains(t, noscript.Text(), `action="/notifications/read"`)
+}
+
+// A job row's <time datetime> value is RFC 3339; the display string stays
+// for the tooltip.
+func TestJobRowQueuedTimeIsMachineReadable(t *testing.T) {
+	t.Parallel()
+	queued := time.Date(2026, 12, 1, 3, 15, 43, 0, time.UTC)
+	r := jobRow(&models.JobSnapshot{Job: models.Job{Status: models.StatusCompleted, QueuedAt: queued}}, queued.Add(time.Hour))
+	assert.Equal(t, "2026-12-01T03:15:43Z", r.QueuedISO)
+	assert.Equal(t, "1 Dec 2026, 03:15:43 UTC", r.QueuedAt)
+}

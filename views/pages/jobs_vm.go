@@ -45,8 +45,9 @@ type JobRow struct {
 	Priority             string
 	Done, Total, Percent int
 	// Queued is how long ago the job was queued, as "3 min ago"; QueuedAt
-	// the exact time for a tooltip and <time datetime>.
-	Queued, QueuedAt string
+	// the exact time people read in a tooltip; QueuedISO the same as RFC
+	// 3339, the machine-readable value <time datetime> takes.
+	Queued, QueuedAt, QueuedISO string
 	// Duration is how long the job ran, as "1 min 12 s", or "".
 	Duration string
 	Error    string
@@ -247,7 +248,9 @@ type NotificationsVM struct {
 // NotificationItem is one notification.
 type NotificationItem struct {
 	ID, Kind, Title, Body, Link string
-	When, WhenAt                string
+	// When is how long ago, as "3 min ago"; WhenAt the exact time people
+	// read in a tooltip; WhenISO the same as RFC 3339, for <time datetime>.
+	When, WhenAt, WhenISO string
 	// Unread marks what the user had not seen before this visit.
 	Unread bool
 }
