@@ -358,9 +358,15 @@ func TestUIFailedJobRetriesOnlyTheMissingDocuments(t *testing.T) {
 		chromedp.Navigate(srv.URL+"/jobs/"+jobID),
 		chromedp.WaitVisible(testid("job-timeline")),
 	)
-	docErr := value(t, ctx, "the document's error", chromedp.Text(chromedp.CSS(`[data-testid="timeline-doc-risk_register"] [data-testid="timeline-doc-error"]`)))
-	if !strings.Contains(docErr, "500") {
+	// The plain sentence shows; the provider's own message (its 500) is
+	// behind the closed disclosure.
+	docErr := value(t, ctx, "the document's error", chromedp.Text(chromedp.CSS(`[data-testid="timeline-doc-risk_register"] [data-testid="timeline-doc-error-summary"]`)))
+	if !strings.Contains(docErr, "temporary problem") {
 		t.Fatalf("the timeline shows %q for the risk register", docErr)
+	}
+	docDetail := value(t, ctx, "the document's error detail", chromedp.TextContent(chromedp.CSS(`[data-testid="timeline-doc-risk_register"] [data-testid="timeline-doc-error-detail"] pre`)))
+	if !strings.Contains(docDetail, "500") {
+		t.Fatalf("the timeline's detail for the risk register is %q", docDetail)
 	}
 	failed := fetchJob(t, ctx, jobID)
 	links := value(t, ctx, "links", chromedp.Evaluate[int](`document.querySelectorAll('[data-testid="timeline-doc-link"]').length`))
