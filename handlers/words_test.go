@@ -43,6 +43,20 @@ func TestOneDocumentRunIsCountedInTheSingular(t *testing.T) {
 		_, body, _ := notificationWords(ns[0])
 		assert.Equal(t, "0 of 1 document generated.", body)
 		assert.Contains(t, testID(page(t, c.get(t, "/notifications")), "notification-list").Text(), "0 of 1 document generated.")
+
+		// The job card (its progress text and the bar's spoken value) and
+		// the Jobs list's row count it the same way; the row's time is
+		// machine-readable.
+		running := c.job(t, c.project(t, "Single running"), "project_charter")
+		card := testID(page(t, c.get(t, "/jobs/"+running.ID)), "job-card")
+		assert.Contains(t, strings.Join(strings.Fields(card.Text()), " "), "0 of 1 document · 0%")
+		assert.Equal(t, "0 of 1 document", card.Find(`[data-testid="job-progress"]`).AttrOr("aria-valuetext", ""))
+		row := testID(page(t, c.get(t, "/jobs?status=completed")), "job-row")
+		require.Equal(t, 1, row.Length())
+		assert.Contains(t, row.Text(), "1 of 1 document")
+		assert.NotContains(t, row.Text(), "of 1 documents")
+		_, err = time.Parse(time.RFC3339, row.Find("time").AttrOr("datetime", ""))
+		assert.NoError(t, err, "the row's datetime is RFC 3339")
 	})
 }
 

@@ -7,9 +7,13 @@ import "strconv"
 // counts "1 of 1 task"), never "1 of 1 documents". Every "N of M
 // documents" a page or a message shows is built here.
 func DocumentsOf(done, total int) string {
-	noun := " documents"
+	return strconv.Itoa(done) + " of " + strconv.Itoa(total) + " " + documentsNoun(total)
+}
+
+// documentsNoun is "document" or "documents", as a count of total takes.
+func documentsNoun(total int) string {
 	if total == 1 {
-		noun = " document"
+		return "document"
 	}
-	return strconv.Itoa(done) + " of " + strconv.Itoa(total) + noun
+	return "documents"
 }
