@@ -47,4 +47,17 @@ func TestRefusedFormsAreMarkedUnsaved(t *testing.T) {
 	require.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode)
 	_, dirty = testID(page(t, resp), "project-form").Attr("data-dirty")
 	assert.True(t, dirty, "the refused new project's form holds unsaved input")
+
+	// The blank form saved as it was holds nothing to lose: leaving it
+	// asked "Leave site?" about changes nobody made. A row's select counts.
+	blank := url.Values{"name": {""}, "budgetCurrency": {"EUR"}, "data.risks[0].description": {""}}
+	resp = c.postForm(t, "/projects", blank)
+	require.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode)
+	_, dirty = testID(page(t, resp), "project-form").Attr("data-dirty")
+	assert.False(t, dirty, "the blank form refused holds no input")
+	blank.Set("data.risks[0].impact", "3")
+	resp = c.postForm(t, "/projects", blank)
+	require.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode)
+	_, dirty = testID(page(t, resp), "project-form").Attr("data-dirty")
+	assert.True(t, dirty, "a chosen impact is input")
 }

@@ -2,6 +2,7 @@ package pages
 
 import (
 	"cmp"
+	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
@@ -29,6 +30,37 @@ type ProjectForm struct {
 	Constraints, Assumptions, SuccessCriteria           string
 	CompanyName, Industry, Mission, ToneOfVoice         string
 	Values, StrategicGoals, Competitors, ComplianceStds string
+}
+
+// HasInput reports whether the form holds anything a person typed or
+// chose: a text of its own or of a row. Row keys and the currency choices,
+// which the blank form fills, do not count. A new-project form refused
+// without any (Save pressed on the blank form) has nothing to lose, and
+// leaving it asks nothing.
+func (f ProjectForm) HasInput() bool { return hasInput(reflect.ValueOf(f)) }
+
+func hasInput(v reflect.Value) bool {
+	switch v.Kind() {
+	case reflect.String:
+		return strings.TrimSpace(v.String()) != ""
+	case reflect.Slice:
+		for i := range v.Len() {
+			if hasInput(v.Index(i)) {
+				return true
+			}
+		}
+	case reflect.Struct:
+		for i := range v.NumField() {
+			name := v.Type().Field(i).Name
+			if name == "Key" || strings.HasSuffix(name, "Currency") {
+				continue
+			}
+			if hasInput(v.Field(i)) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // Row kinds, as in /projects/rows/:kind.
