@@ -38,6 +38,7 @@ var dummyHash = sync.OnceValue(func() string {
 // AuthRoutes registers sign-up, log-in and log-out. They sit before
 // requireUser; everything else needs a user.
 func (s *Server) AuthRoutes(r fiber.Router) {
+	s.watchAccessEnds() // a logout or a revocation on any instance ends streams here
 	r.Get("/signup", s.signupPage)
 	r.Post("/signup", s.signup)
 	r.Get("/login", s.loginPage)
@@ -209,6 +210,9 @@ func (s *Server) startSession(c *fiber.Ctx, u *models.User, next string, status 
 		if err := s.db.DeleteSession(ctx, old); err != nil {
 			return err
 		}
+		if sess := currentSession(c); sess != nil {
+			s.endAccess(sessionAccess(sess.ID)) // the replaced session's tabs stop receiving
+		}
 	}
 	cookie, sess, err := s.db.CreateSession(ctx, u.ID, s.cfg.SessionTTL)
 	if err != nil {
@@ -233,7 +237,7 @@ func (s *Server) logout(c *fiber.Ctx) error {
 		}
 	}
 	if sess := currentSession(c); sess != nil {
-		s.sessionStreams.end(sess.ID) // the session's other tabs stop receiving
+		s.endAccess(sessionAccess(sess.ID)) // the session's tabs stop receiving, on every instance
 	}
 	s.clearSessionCookie(c)
 	if isJSONRequest(c) || wantsJSON(c) {

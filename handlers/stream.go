@@ -144,10 +144,22 @@ func (s *Server) runStream(c *fiber.Ctx, st stream) error {
 	c.Status(fiber.StatusOK)
 
 	heartbeat, shutdown, conn := s.cfg.Heartbeat, s.done, c.Context().Conn()
-	var loggedOut <-chan struct{} // nil for a token's stream: never ends by a logout
+	// The stream ends with the sign-in that authorised it: a logout or an
+	// expiry of its session, a revocation of its token, on any instance.
+	s.watchAccessEnds()
+	var signedOut <-chan struct{}
 	forget := func() {}
+	switch access, ok := s.streamAccess(c); {
+	case !ok: // the token was revoked since the request was authenticated
+		gone := make(chan struct{})
+		close(gone)
+		signedOut = gone
+	case access != "":
+		signedOut, forget = s.sessionStreams.add(access)
+	}
+	var expiresAt time.Time // zero for a token: it does not expire
 	if sess := currentSession(c); sess != nil {
-		loggedOut, forget = s.sessionStreams.add(strings.Clone(sess.ID))
+		expiresAt = sess.ExpiresAt
 	}
 	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
 		defer forget()
@@ -177,10 +189,28 @@ func (s *Server) runStream(c *fiber.Ctx, st stream) error {
 				conn.SetWriteDeadline(time.Time{})
 			}
 		}()
-		select {
-		case <-shutdown:
+		var expired <-chan time.Time
+		if !expiresAt.IsZero() {
+			t := time.NewTimer(time.Until(expiresAt))
+			defer t.Stop()
+			expired = t.C
+		}
+		// over reports whether the stream must end without writing more:
+		// checked before the first state and at each turn of the loop, since
+		// a select that finds an update and the end both ready may take
+		// either.
+		over := func() bool {
+			select {
+			case <-shutdown:
+				return true
+			case <-signedOut:
+				return true
+			default:
+				return !expiresAt.IsZero() && !time.Now().Before(expiresAt)
+			}
+		}
+		if over() {
 			return
-		default:
 		}
 		// fasthttp leaves ReadTimeout's deadline on the connection; once
 		// it has passed, the peer probe cannot read the socket and answers
@@ -201,10 +231,15 @@ func (s *Server) runStream(c *fiber.Ctx, st stream) error {
 		tick := time.NewTicker(heartbeat)
 		defer tick.Stop()
 		for {
+			if over() {
+				return
+			}
 			select {
 			case <-shutdown:
 				return
-			case <-loggedOut:
+			case <-signedOut:
+				return
+			case <-expired:
 				return
 			case <-tick.C:
 				if peerClosed(conn) || e.comment("ping") != nil || e.flush() != nil {

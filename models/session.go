@@ -59,6 +59,20 @@ func (db *DB) SessionByCookie(ctx context.Context, cookie string) (*Session, *Us
 	return &s, u, nil
 }
 
+// LiveSessionIDs keeps of ids (sessions' ids, not cookies) those of
+// sessions neither ended nor expired.
+func (db *DB) LiveSessionIDs(ctx context.Context, ids []string) ([]string, error) {
+	var live []string
+	if len(ids) == 0 {
+		return live, nil
+	}
+	err := db.g.WithContext(ctx).Model(&Session{}).Where("id IN ? AND expires_at > ?", ids, time.Now().UTC()).Pluck("id", &live).Error
+	if err != nil {
+		return nil, fmt.Errorf("live sessions: %w", err)
+	}
+	return live, nil
+}
+
 // DeleteSession ends a session.
 func (db *DB) DeleteSession(ctx context.Context, cookie string) error {
 	return db.g.WithContext(ctx).Where("id = ?", HashToken(cookie)).Delete(&Session{}).Error

@@ -49,6 +49,30 @@ func (db *DB) UserByAPIToken(ctx context.Context, token string) (*User, error) {
 	return db.UserByID(ctx, t.UserID)
 }
 
+// LiveAPITokenID is the id of a token that is live (not revoked): what a
+// stream it authorises is ended by when it is revoked.
+func (db *DB) LiveAPITokenID(ctx context.Context, token string) (string, error) {
+	var t APIToken
+	err := db.g.WithContext(ctx).Select("id").Where("token_hash = ? AND revoked_at IS NULL", HashToken(token)).Take(&t).Error
+	if err != nil {
+		return "", notFound(err)
+	}
+	return t.ID, nil
+}
+
+// LiveAPITokenIDs keeps of ids those of tokens not revoked.
+func (db *DB) LiveAPITokenIDs(ctx context.Context, ids []string) ([]string, error) {
+	var live []string
+	if len(ids) == 0 {
+		return live, nil
+	}
+	err := db.g.WithContext(ctx).Model(&APIToken{}).Where("id IN ? AND revoked_at IS NULL", ids).Pluck("id", &live).Error
+	if err != nil {
+		return nil, fmt.Errorf("live api tokens: %w", err)
+	}
+	return live, nil
+}
+
 // APITokens lists a user's tokens, newest first.
 func (db *DB) APITokens(ctx context.Context, userID string) ([]APIToken, error) {
 	var ts []APIToken

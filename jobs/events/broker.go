@@ -93,6 +93,8 @@ type Broker struct {
 	observers []func(Update)
 	onCancel  []func(jobID string)
 	onQueued  []func(jobID string)
+	onEnded   []func(access string)
+	onResync  []func()
 	outbound  func(Event) // the bridge's sender, if attached
 
 	wake chan struct{}
@@ -213,6 +215,15 @@ func (b *Broker) Deliver(ev Event) {
 func (b *Broker) receive(ev Event) { b.accept(ev) }
 
 func (b *Broker) accept(ev Event) {
+	if ev.Kind == AccessEnded {
+		b.mu.Lock()
+		hooks := b.onEnded
+		b.mu.Unlock()
+		for _, h := range hooks {
+			h(ev.Access)
+		}
+		return
+	}
 	if b.cfg.Sync != nil && ev.UserID != "" {
 		b.enqueueUser(ev.UserID)
 	}
@@ -454,6 +465,31 @@ func (b *Broker) OnQueued(fn func(jobID string)) {
 	b.onQueued = append(b.onQueued, fn)
 }
 
+// EndAccess announces, here and on every other instance, that a sign-in
+// ended: access is a session's id or an API token's id (see
+// Event.Access), never a secret. The OnAccessEnded callbacks end the streams
+// it opened.
+func (b *Broker) EndAccess(access string) {
+	b.Publish(Event{Kind: AccessEnded, Access: access})
+}
+
+// OnAccessEnded registers fn to run, here and on every other instance, when
+// a sign-in ends (EndAccess). fn must not block.
+func (b *Broker) OnAccessEnded(fn func(access string)) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.onEnded = append(b.onEnded[:len(b.onEnded):len(b.onEnded)], fn)
+}
+
+// OnResync registers fn to run at each Resync (after the bridge
+// reconnected): the ends of sign-ins announced while it was away are lost,
+// so fn checks again the sign-ins its streams depend on. fn must not block.
+func (b *Broker) OnResync(fn func()) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.onResync = append(b.onResync[:len(b.onResync):len(b.onResync)], fn)
+}
+
 // Observe registers fn to run once per update per instance, before the
 // update reaches subscribers: the place to render a fragment once or to
 // write something once. Only jobs that a subscriber here watches are loaded,
@@ -492,7 +528,11 @@ func (b *Broker) Resync(ctx context.Context) error {
 	for id := range b.byUser {
 		users = append(users, id)
 	}
+	resynced := b.onResync
 	b.mu.Unlock()
+	for _, fn := range resynced {
+		fn()
+	}
 	var errs []error
 	if b.cfg.Sync != nil {
 		for _, u := range users {

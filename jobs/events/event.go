@@ -18,6 +18,10 @@ const (
 	// UserChanged: something of the user other than a job changed (a
 	// notification was shown or read); JobID is empty.
 	UserChanged Kind = "user"
+	// AccessEnded: a sign-in ended (a logout, a revoked API token). Every
+	// instance ends the open streams it authorised; Access names it. JobID
+	// and UserID are empty: it moves no state.
+	AccessEnded Kind = "ended"
 )
 
 // Event names a change by ids only, so it is small enough for a NOTIFY
@@ -32,4 +36,8 @@ type Event struct {
 	Version int64  `json:"v"`
 	// Origin is the publishing instance; the bridge ignores its own.
 	Origin string `json:"o,omitempty"`
+	// Access, for AccessEnded, names the sign-in that ended by an id that
+	// grants nothing: a session's id (the SHA-256 of its cookie) or an API
+	// token's id, never the cookie or the token.
+	Access string `json:"a,omitempty"`
 }

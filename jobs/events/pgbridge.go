@@ -147,6 +147,9 @@ func (br *Bridge) putBack(evs []Event) {
 // eventKey is what unsent events coalesce by: the job, or the user for an
 // event without a job.
 func eventKey(ev Event) string {
+	if ev.Kind == AccessEnded {
+		return string(ev.Kind) + ":a:" + ev.Access // one per sign-in, never merged
+	}
 	if ev.JobID == "" {
 		return string(ev.Kind) + ":u:" + ev.UserID
 	}
@@ -154,6 +157,15 @@ func eventKey(ev Event) string {
 }
 
 const notifyBatch = 200
+
+// channelOf is the channel an event is sent on: the end of a sign-in is a
+// command (streams to cut), kept off the display channel's bursts.
+func channelOf(ev Event) string {
+	if ev.Kind == AccessEnded {
+		return ControlChannel
+	}
+	return Channel
+}
 
 // sender NOTIFYs queued events in batches: one statement per batch.
 func (br *Bridge) sender(ctx context.Context) {
@@ -171,10 +183,10 @@ func (br *Bridge) sender(ctx context.Context) {
 			if len(evs) == 0 {
 				return nil
 			}
-			payloads := make([]string, len(evs))
+			channels, payloads := make([]string, len(evs)), make([]string, len(evs))
 			for i, ev := range evs {
 				p, _ := json.Marshal(ev) // ids and a version: far below 8000 bytes
-				payloads[i] = string(p)
+				channels[i], payloads[i] = channelOf(ev), string(p)
 			}
 			err := func() error {
 				if conn == nil || conn.IsClosed() {
@@ -186,7 +198,7 @@ func (br *Bridge) sender(ctx context.Context) {
 				}
 				sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 				defer cancel()
-				_, err := conn.Exec(sctx, `SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p`, Channel, payloads)
+				_, err := conn.Exec(sctx, `SELECT pg_notify(c, p) FROM unnest($1::text[], $2::text[]) AS t(c, p)`, channels, payloads)
 				return err
 			}()
 			if err != nil {
