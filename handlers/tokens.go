@@ -98,9 +98,11 @@ func (s *Server) revokeToken(c *fiber.Ctx) error {
 	if !models.IsID(c.Params("id")) {
 		return ErrNotFound
 	}
-	if err := s.db.RevokeAPIToken(ctx, u.ID, c.Params("id")); err != nil {
+	id := strings.Clone(c.Params("id"))
+	if err := s.db.RevokeAPIToken(ctx, u.ID, id); err != nil {
 		return err
 	}
+	s.endAccess(tokenAccess(id)) // its open streams stop receiving, on every instance
 	if !isPartial(c) {
 		return c.Redirect("/settings/tokens", fiber.StatusSeeOther)
 	}
