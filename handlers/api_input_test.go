@@ -282,6 +282,22 @@ func projectSchemaStrings(t *testing.T, schemas map[string]any, s map[string]any
 	}
 }
 
+// projectInputSchema is openapi.json's schemas and the strings and lists of
+// its ProjectInput.
+func projectInputSchema(t *testing.T) (map[string]any, []schemaString) {
+	t.Helper()
+	var doc struct {
+		Components struct {
+			Schemas map[string]any `json:"schemas"`
+		} `json:"components"`
+	}
+	require.NoError(t, json.Unmarshal(OpenAPI, &doc))
+	schemas := doc.Components.Schemas
+	var nodes []schemaString
+	projectSchemaStrings(t, schemas, schemas["ProjectInput"].(map[string]any), "", func(v any) any { return v }, &nodes)
+	return schemas, nodes
+}
+
 // Every text of the Project JSON has a length limit on the server
 // (models.checkText): openapi.json gives each the same maxLength. For each
 // string of the schema, limit+1 characters are a 422 naming the field with
@@ -290,15 +306,7 @@ func projectSchemaStrings(t *testing.T, schemas map[string]any, s map[string]any
 func TestProjectSchemaLengthsAreTheServerLimits(t *testing.T) {
 	b := pagesSetup(t, models.SQLite, nil, withModel)
 	c := b.apiClient(t)
-	var doc struct {
-		Components struct {
-			Schemas map[string]any `json:"schemas"`
-		} `json:"components"`
-	}
-	require.NoError(t, json.Unmarshal(OpenAPI, &doc))
-	schemas := doc.Components.Schemas
-	var strs []schemaString
-	projectSchemaStrings(t, schemas, schemas["ProjectInput"].(map[string]any), "", func(v any) any { return v }, &strs)
+	schemas, strs := projectInputSchema(t)
 	require.Greater(t, len(strs), 30)
 	dates := []string{"data.startDate", "data.endDate", "data.milestones[0].date"}
 	checked := 0
@@ -344,15 +352,7 @@ func TestProjectSchemaLengthsAreTheServerLimits(t *testing.T) {
 func TestProjectSchemaListsAndDatesAreTheServerRules(t *testing.T) {
 	b := pagesSetup(t, models.SQLite, nil, withModel)
 	c := b.apiClient(t)
-	var doc struct {
-		Components struct {
-			Schemas map[string]any `json:"schemas"`
-		} `json:"components"`
-	}
-	require.NoError(t, json.Unmarshal(OpenAPI, &doc))
-	schemas := doc.Components.Schemas
-	var nodes []schemaString
-	projectSchemaStrings(t, schemas, schemas["ProjectInput"].(map[string]any), "", func(v any) any { return v }, &nodes)
+	schemas, nodes := projectInputSchema(t)
 	lists := map[string]bool{}
 	for _, s := range nodes {
 		if !s.array {
