@@ -479,7 +479,9 @@ func TestDocumentSaveSentTwiceIsOneVersion(t *testing.T) {
 		assert.Equal(t, http.StatusConflict, resp.StatusCode, "another text from the old base is refused")
 		for _, base := range []string{"garbage-not-an-id", uuid.NewString()} {
 			resp := c.postForm(t, doc+"/edit", url.Values{"markdown": {text}, "baseArtifactId": {base}})
-			assert.Equal(t, http.StatusConflict, resp.StatusCode, "the same text on base %q is not the same save", base)
+			// Not the same save, and no conflict either: no version of the
+			// document has that id (422, 510d007).
+			assert.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode, "the same text on base %q is not the same save", base)
 		}
 
 		token, _, err := b.db.CreateAPIToken(context.Background(), c.user.ID, "test")
