@@ -2,6 +2,7 @@ package documents
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -215,11 +216,7 @@ func writeSchedule(f *facts, d *doc) {
 		for _, ms := range s.milestones {
 			req, ready := "—", "—"
 			if len(ms.requires) > 0 {
-				var ids []string
-				for _, k := range ms.requires {
-					ids = append(ids, s.items[k].wp.ID)
-				}
-				req, ready = strings.Join(ids, ", "), fmtDate(ms.ready)
+				req, ready = wbsIDs(s, ms.requires), fmtDate(ms.ready)
 			}
 			m.row(ms.name, dateOr(ms.raw), req, ready, ms.status())
 		}
@@ -237,8 +234,17 @@ func afterText(s schedule, it scheduledPackage) string {
 	if len(it.deps) == 0 {
 		return "Start"
 	}
+	return wbsIDs(s, it.deps)
+}
+
+// wbsIDs lists the packages' WBS IDs in WBS order ("5, 7"), whatever the
+// order the data named them in.
+func wbsIDs(s schedule, idx []int) string {
+	idx = slices.Clone(idx)
+	slices.Sort(idx) // item i is WBS ID i+1
+	idx = slices.Compact(idx)
 	var ids []string
-	for _, k := range it.deps {
+	for _, k := range idx {
 		ids = append(ids, s.items[k].wp.ID)
 	}
 	return strings.Join(ids, ", ")
