@@ -26,3 +26,17 @@ func TestPredecessorsInWBSOrder(t *testing.T) {
 	ms := tableRows(t, sched, "## Milestones against the plan")
 	assert.Equal(t, "1, 2, 3", ms[0][2])
 }
+
+// The benefits table says when each benefit starts in words: "At go-live"
+// rather than "0 months", and "1 month" in the singular.
+func TestBenefitStartInWords(t *testing.T) {
+	t.Parallel()
+	req := planProject()
+	req.Project.Benefits = []models.Benefit{
+		{Description: "Overtime saved", AnnualValue: 24000},
+		{Description: "Fewer errors", AnnualValue: 1000, StartsAfterMonths: 1},
+		{Description: "New subscriptions", AnnualValue: 36000, StartsAfterMonths: 6},
+	}
+	rows := tableRows(t, generate(t, req, "business_case"), "## Benefits")
+	assert.Equal(t, []string{"At go-live", "1 month after go-live", "6 months after go-live"}, []string{rows[0][2], rows[1][2], rows[2][2]})
+}

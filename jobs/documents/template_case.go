@@ -143,10 +143,10 @@ func benefitsSection(f *facts, d *doc) {
 		d.para(fmt.Sprintf("Benefits in money: %s Without an annual value per benefit there is no net present value, payback or return; add them (description, annual value, months after go-live) before approval.", notProvided))
 		return
 	}
-	t := newTable("Benefit", "Annual value", "Starts after go-live").right(1, 2)
+	t := newTable("Benefit", "Annual value", "Starts").right(1)
 	for _, x := range f.data.Benefits {
 		if x.AnnualValue > 0 {
-			t.row(escOr(x.Description, notProvided), b.money(x.AnnualValue), plural(max(x.StartsAfterMonths, 0), "month", "months"))
+			t.row(escOr(x.Description, notProvided), b.money(x.AnnualValue), benefitStart(x.StartsAfterMonths))
 		}
 	}
 	t.write(d)
@@ -158,6 +158,16 @@ func benefitsSection(f *facts, d *doc) {
 	}
 	y.row("**Total**", "**"+b.money(a.total)+"**", " ", "**"+b.money(a.npv+a.cost)+"**")
 	y.write(d)
+}
+
+// benefitStart says when a benefit starts, with the months clamped as the
+// appraisal counts them: "At go-live", "1 month after go-live".
+func benefitStart(months int) string {
+	months = min(max(months, 0), models.MaxMonths)
+	if months == 0 {
+		return "At go-live"
+	}
+	return plural(months, "month", "months") + " after go-live"
 }
 
 // costTiming says when the appraisal counts the cost: all of it at go-live,
