@@ -61,5 +61,8 @@ func goLiveText(f *facts) string {
 	case g.ok:
 		return "assumed to be the planned finish (" + fmtDate(g.date) + "), as no milestone is named go-live, launch, live or cutover"
 	}
+	if f.sched.planned {
+		return "not known yet: no milestone is named go-live, launch, live or cutover, and the planned finish has no date until a start date is set"
+	}
 	return "not known yet: no milestone is named go-live, launch, live or cutover and the planned finish cannot be computed"
 }

@@ -1,8 +1,10 @@
 package documents
 
 import (
+	"cmp"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -20,7 +22,13 @@ import (
 // The charter, the executive summary and the business case read the same
 // schedule value, so their dates cannot disagree.
 type schedule struct {
-	ok       bool // a start date exists and at least one package is scheduled
+	// planned: the packages have durations, an order and a critical path,
+	// counted in working days from the start (there are deliverables and
+	// the plan is not too long). ok: they have calendar dates too (a valid
+	// start date). A plan without dates still states its length, order and
+	// critical path, in working days and relative weeks.
+	planned  bool
+	ok       bool // planned, and a start date exists
 	tooLong  int  // working days when the finish is beyond maxScheduleDays, else 0
 	items    []scheduledPackage
 	start    time.Time
@@ -30,6 +38,9 @@ type schedule struct {
 	variance int // days beyond (positive) or before (negative) the end date
 	hasEnd   bool
 	critical []int // indexes into items, first to last
+	// order is the plan's order of the items: by start, then in dependency
+	// order (a package after those it waits for), then by WBS number.
+	order []int
 	// milestones are checked against the finish of the work they require.
 	milestones []milestoneCheck
 	notes      []string // escaped: ignored dependencies
@@ -54,13 +65,15 @@ type milestoneCheck struct {
 	dateOK   bool
 	requires []int     // indexes into items
 	ready    time.Time // when the last required package finishes
+	readyTo  int       // working days from the start until the required work is done
+	dated    bool      // the schedule has dates, so the milestone can be checked
 	atRisk   bool
 	gap      int // working days the required work finishes after the milestone (at risk) or before it
 }
 
 func plan(wbs []workPackage, ms []models.Milestone, start time.Time, hasStart bool, end time.Time, hasEnd bool) schedule {
 	s := schedule{hasEnd: hasEnd}
-	if !hasStart || len(wbs) == 0 {
+	if len(wbs) == 0 {
 		return s
 	}
 	s.items = make([]scheduledPackage, len(wbs))
@@ -110,6 +123,7 @@ func plan(wbs []workPackage, ms []models.Milestone, start time.Time, hasStart bo
 		it.to = it.from + it.days
 		placed[i] = true
 	}
+	var placedOrder []int
 	for len(queue) > 0 || !all(placed) {
 		if len(queue) == 0 {
 			// Only packages on a dependency cycle are left: place the first,
@@ -136,6 +150,7 @@ func plan(wbs []workPackage, ms []models.Milestone, start time.Time, hasStart bo
 			continue
 		}
 		place(i)
+		placedOrder = append(placedOrder, i)
 		for _, u := range users[i] {
 			if waiting[u]--; waiting[u] == 0 && !placed[u] {
 				queue = append(queue, u)
@@ -153,18 +168,19 @@ func plan(wbs []workPackage, ms []models.Milestone, start time.Time, hasStart bo
 		s.items = nil
 		return s
 	}
-	s.ok = true
-	s.start = nextWorkday(start)
-	for i := range s.items {
-		it := &s.items[i]
-		it.start = addWorkdays(s.start, it.from)
-		it.finish = it.start
-		if it.days > 0 {
-			it.finish = addWorkdays(s.start, it.to-1)
-		}
-	}
+	s.planned = true
 	s.days = s.items[last].to
-	s.finish = s.items[last].finish
+	rank := make([]int, len(s.items))
+	for r, i := range placedOrder {
+		rank[i] = r
+	}
+	s.order = make([]int, len(s.items))
+	for i := range s.order {
+		s.order[i] = i
+	}
+	slices.SortStableFunc(s.order, func(a, b int) int {
+		return cmp.Or(cmp.Compare(s.items[a].from, s.items[b].from), cmp.Compare(rank[a], rank[b]))
+	})
 	// Walk back from the last package to finish along the dependency that
 	// made each one wait.
 	for i := last; ; {
@@ -182,7 +198,20 @@ func plan(wbs []workPackage, ms []models.Milestone, start time.Time, hasStart bo
 		}
 		i = next
 	}
-	if hasEnd {
+	if hasStart {
+		s.ok = true
+		s.start = nextWorkday(start)
+		for i := range s.items {
+			it := &s.items[i]
+			it.start = addWorkdays(s.start, it.from)
+			it.finish = it.start
+			if it.days > 0 {
+				it.finish = addWorkdays(s.start, it.to-1)
+			}
+		}
+		s.finish = s.items[last].finish
+	}
+	if s.ok && hasEnd {
 		s.capacity = workdaysBetween(s.start, end)
 		switch {
 		case s.finish.After(end):
@@ -217,9 +246,11 @@ func checkMilestones(s schedule, ms []models.Milestone, byName map[string]int) [
 				if f := s.items[k].finish; f.After(c.ready) {
 					c.ready = f
 				}
+				c.readyTo = max(c.readyTo, s.items[k].to)
 			}
 		}
-		if c.dateOK && len(c.requires) > 0 {
+		c.dated = s.ok
+		if c.dated && c.dateOK && len(c.requires) > 0 {
 			if c.ready.After(c.date) {
 				c.atRisk = true
 				c.gap = workdaysBetween(c.date.AddDate(0, 0, 1), c.ready)
@@ -259,6 +290,8 @@ func (m milestoneCheck) status() string {
 		return "Date missing or invalid"
 	case len(m.requires) == 0:
 		return "No required work stated"
+	case !m.dated:
+		return "Checked once a start date is set; the required work is done by the end of " + weekOf(m.readyTo)
 	case m.atRisk:
 		return fmt.Sprintf("**At risk**: the required work finishes %s later, on %s", plural(m.gap, "working day", "working days"), fmtDate(m.ready))
 	case m.gap == 0:
@@ -266,4 +299,23 @@ func (m milestoneCheck) status() string {
 	default:
 		return fmt.Sprintf("On track: %s to spare", plural(m.gap, "working day", "working days"))
 	}
+}
+
+// Relative weeks: without a start date, the plan counts working days from
+// the start, and week n is working days 5n−4 to 5n (week 1 is the first
+// five working days).
+
+// weekOf names the week in which a run of working days ending at offset to
+// (exclusive) ends: "week 3". A run of no days ends in week 1 at the latest.
+func weekOf(to int) string {
+	return fmt.Sprintf("week %d", max(to-1, 0)/5+1)
+}
+
+// weeksOf names the weeks a package runs in: "week 1", "weeks 3–5".
+func weeksOf(from, to int) string {
+	a, b := from/5+1, max(to-1, from)/5+1
+	if a == b {
+		return fmt.Sprintf("week %d", a)
+	}
+	return fmt.Sprintf("weeks %d–%d", a, b)
 }

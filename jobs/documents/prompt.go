@@ -149,8 +149,20 @@ func computedFigures(f *facts) string {
 		for _, m := range s.milestones {
 			line("  - Milestone %s (%s): %s.", plain(m.name), dateOr(m.raw), plain(m.status()))
 		}
+	case s.planned:
+		line("- Schedule: no valid start date, so no calendar dates: the plan takes %s (%s), counted from the start; week 1 is the first five working days. Say once that calendar dates follow once a start date is set.",
+			plural(s.days, "working day", "working days"), weeksOf(0, s.days))
+		line("- Critical path: %s.", plain(s.criticalNames()))
+		for _, it := range s.items {
+			crit := ""
+			if it.critical {
+				crit = "; critical"
+			}
+			line("  - Package %s %s: %s person-days, %s, %d working days, working days %s (%s), after %s%s.",
+				it.wp.ID, plain(it.wp.Name), fmtDays(it.wp.Effort), plural(it.wp.People, "person", "people"), it.days, dayRange(it.from, it.to), weeksOf(it.from, it.to), afterText(s, it), crit)
+		}
 	default:
-		line("- Schedule: not computable (a valid start date and deliverables are needed).")
+		line("- Schedule: not computable: it %s.", noSchedule(f))
 	}
 	bf := f.budget
 	line("- Budget: %s person-days at %s a day, each work package's cost rounded to whole units: %s labour; contingency %s = %s; total estimate %s.",

@@ -193,13 +193,6 @@ func noSchedule(f *facts) string {
 	return "the critical path is too long to schedule"
 }
 
-func finishDate(f *facts) string {
-	if !f.sched.ok {
-		return "not computable yet"
-	}
-	return fmtDate(f.sched.finish)
-}
-
 // appraisalSection states NPV, payback and ROI with their formulas.
 func appraisalSection(f *facts, d *doc) {
 	a, b := f.case_, f.budget
@@ -254,7 +247,10 @@ func costTable(f *facts, d *doc) {
 }
 
 func finishOutcome(f *facts) string {
-	if !f.sched.ok {
+	switch {
+	case f.sched.planned && !f.sched.ok:
+		return fmt.Sprintf("Objectives met; the plan takes %s from the start (no start date yet)", plural(f.sched.days, "working day", "working days"))
+	case !f.sched.ok:
 		return "Objectives met; the finish date cannot be computed: " + noSchedule(f)
 	}
 	return fmt.Sprintf("Objectives met; planned finish %s (%s)", fmtDate(f.sched.finish), varianceText(f.sched))

@@ -88,9 +88,13 @@ func deliverablesTable(f *facts, d *doc) {
 // timelineLine states the committed window and the computed finish.
 func timelineLine(f *facts) string {
 	s := "Start: " + sentence(dateOr(f.data.StartDate)) + " Committed end: " + sentence(dateOr(f.data.EndDate))
-	if f.sched.ok {
+	switch sc := f.sched; {
+	case sc.ok:
 		s += fmt.Sprintf(" Planned finish from the effort estimates and dependencies: %s (%s). Critical path: %s.",
-			fmtDate(f.sched.finish), varianceText(f.sched), f.sched.criticalNames())
+			fmtDate(sc.finish), varianceText(sc), sc.criticalNames())
+	case sc.planned:
+		s += fmt.Sprintf(" From the effort estimates and dependencies, the plan takes %s (%s); critical path: %s. Calendar dates follow once a start date is set.",
+			plural(sc.days, "working day", "working days"), weeksOf(0, sc.days), sc.criticalNames())
 	}
 	return s
 }
@@ -127,7 +131,7 @@ func milestoneTable(f *facts, d *doc) {
 			check = "Before the start date"
 		case f.hasEnd && md.After(f.end):
 			check = "After the end date"
-		case f.sched.ok && i < len(f.sched.milestones):
+		case f.sched.planned && i < len(f.sched.milestones):
 			check = f.sched.milestones[i].status()
 		default:
 			check = "Not checked: the schedule cannot be computed"

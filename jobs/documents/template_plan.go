@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 )
 
 // writeWBS groups the deliverables into the phases the milestones close and
@@ -32,7 +33,7 @@ func writeWBS(f *facts, d *doc) {
 		date, status := "—", "—"
 		if p.milestone >= 0 {
 			date = dateOr(p.rawDate)
-			if f.sched.ok {
+			if f.sched.planned {
 				status = f.sched.milestones[p.milestone].status()
 			}
 		}
@@ -80,18 +81,23 @@ func writeWBS(f *facts, d *doc) {
 	w := newTable("WBS ID", "Work package", "Description", "People", "Scheduled", "Owner").right(3)
 	cols := raciColumns(f) // whom an owner names: the matrix's people
 	for i, wp := range f.wbs {
-		when := "Not scheduled (no valid start date)"
-		if f.sched.ok {
+		when := "Not scheduled (plan too long)"
+		if f.sched.planned {
 			when = "Not scheduled (no effort)"
-			if it := f.sched.items[i]; it.days > 0 {
+			switch it := f.sched.items[i]; {
+			case it.days == 0:
+			case f.sched.ok:
 				when = fmtDate(it.start) + " to " + fmtDate(it.finish)
+			default:
+				when = capitalise(weeksOf(it.from, it.to))
 			}
-		} else if f.sched.tooLong > 0 {
-			when = "Not scheduled (plan too long)"
 		}
 		w.row(wp.ID, wp.Name, cmpOr(wp.Desc, notProvided), fmt.Sprint(wp.People), when, deliverableOwner(f, cols, wp))
 	}
 	w.write(d)
+	if f.sched.planned && !f.sched.ok {
+		d.para(undatedNote(f) + " The Scheduled column counts weeks from the start, as the Project Schedule does (week 1 is the first five working days); calendar dates follow once a start date is set.")
+	}
 	if note := ownerNote(f); note != "" {
 		d.para(note)
 	}
@@ -151,18 +157,16 @@ func share(part, total float64) float64 {
 }
 
 // writeSchedule turns effort into dates by a stated rule, names the critical
-// path and checks each milestone against the work it requires.
+// path and checks each milestone against the work it requires. Without a
+// start date it states what is known without one: each package's working
+// days and relative weeks, the order, the critical path and its length.
 func writeSchedule(f *facts, d *doc) {
 	d.para("Rule: a work package starts with the project (a weekend start moves to the Monday) or on the working day after the last package it depends on finishes; packages that do not depend on each other run in parallel. Each takes its effort divided by the people working on it, rounded up to whole working days, Monday to Friday. Public holidays are not deducted; adjust for them locally.")
 	s := f.sched
 	switch {
-	case !f.hasStart:
-		d.para("Start date: " + dateOr(f.data.StartDate) + " Dates cannot be computed without a valid start date.")
-		deliverablesTable(f, d)
-		notesSection(d, f.dateNotes, f.wbsNotes)
-		return
 	case len(f.wbs) == 0:
-		d.para("Deliverables: " + notProvided + " Dates cannot be computed without deliverables.")
+		d.para("Deliverables: " + notProvided + " The schedule needs the deliverables with their effort estimates.")
+		notesSection(d, f.dateNotes)
 		return
 	case s.tooLong > 0:
 		d.para(fmt.Sprintf("The critical path adds up to more than %s working days, too long to schedule. Check the effort estimates or split the programme into projects.", fmtNum(maxScheduleDays, 0)))
@@ -170,21 +174,33 @@ func writeSchedule(f *facts, d *doc) {
 		notesSection(d, f.dateNotes, f.wbsNotes, s.notes)
 		return
 	}
+	if !s.ok {
+		d.para(undatedNote(f) + " This plan therefore counts working days from the start: week 1 is the first five working days, week 2 the next five. Calendar dates follow once a start date is set.")
+	}
 
 	d.h(2, "Summary")
-	lines := []string{
-		"Start: " + fmtDate(s.start) + ".",
-		// The start and finish days both count: a plan of 25 working days
-		// from Mon 1 Mar finishes on Fri 2 Apr, 24 working days after it.
-		fmt.Sprintf("Planned finish: %s; the plan takes %s.", fmtDate(s.finish), plural(s.days, "working day", "working days")),
+	var lines []string
+	if s.ok {
+		lines = append(lines, "Start: "+fmtDate(s.start)+".",
+			// The start and finish days both count: a plan of 25 working
+			// days from Mon 1 Mar finishes on Fri 2 Apr, 24 working days
+			// after it.
+			fmt.Sprintf("Planned finish: %s; the plan takes %s.", fmtDate(s.finish), plural(s.days, "working day", "working days")))
+	} else {
+		lines = append(lines, "Start: "+sentence(dateOr(f.data.StartDate)),
+			fmt.Sprintf("Length: the plan takes %s (%s).", plural(s.days, "working day", "working days"), weeksOf(0, s.days)))
 	}
-	if s.hasEnd {
+	switch {
+	case s.ok && s.hasEnd:
 		lines = append(lines, fmt.Sprintf("Committed end: %s, which allows %s. The plan finishes %s.",
 			fmtDate(f.end), plural(s.capacity, "working day", "working days"), varianceText(s)))
-	} else {
-		lines = append(lines, "Committed end: "+dateOr(f.data.EndDate))
+	case s.hasEnd && s.days > 0:
+		lines = append(lines, fmt.Sprintf("Committed end: %s. To finish by then, the work must start by %s.", fmtDate(f.end), fmtDate(latestStart(f.end, s.days))))
+	default:
+		lines = append(lines, "Committed end: "+sentence(dateOr(f.data.EndDate)))
 	}
-	lines = append(lines, "Critical path: "+s.criticalNames()+". A day lost on any of these packages moves the finish date.")
+	lines = append(lines, fmt.Sprintf("Critical path: %s (%s). A day lost on any of these packages moves the finish.",
+		s.criticalNames(), plural(s.days, "working day", "working days")))
 	if r := s.atRisk(); len(r) > 0 {
 		lines = append(lines, fmt.Sprintf("%s at risk: %s.", plural(len(r), "milestone", "milestones"), milestoneRiskList(r)))
 	}
@@ -192,9 +208,16 @@ func writeSchedule(f *facts, d *doc) {
 
 	d.h(2, "Timeline")
 	d.figure(ganttChart(f))
-	t := newTable("WBS ID", "Work package", "Effort (days)", "People", "Working days", "After", "Start", "Finish").right(2, 3, 4)
+	when := []string{"Start", "Finish"}
+	if !s.ok {
+		when = []string{"Days (from–to)", "Weeks"}
+	}
+	t := newTable("WBS ID", "Work package", "Effort (days)", "People", "Working days", "After", when[0], when[1]).right(2, 3, 4)
 	for _, it := range s.items {
 		start, finish := fmtDate(it.start), fmtDate(it.finish)
+		if !s.ok {
+			start, finish = dayRange(it.from, it.to), capitalise(weeksOf(it.from, it.to))
+		}
 		if it.days == 0 {
 			start, finish = "Not scheduled (no effort)", ""
 		}
@@ -204,7 +227,11 @@ func writeSchedule(f *facts, d *doc) {
 		}
 		t.row(it.wp.ID, name, fmtDays(it.wp.Effort), fmt.Sprint(it.wp.People), fmt.Sprint(it.days), afterText(s, it), start, finish)
 	}
-	t.row(" ", "**Project**", "**"+fmtDays(totalEffort(f.wbs))+"**", " ", fmt.Sprintf("**%d**", s.days), " ", fmtDate(s.start), fmtDate(s.finish))
+	start, finish := fmtDate(s.start), fmtDate(s.finish)
+	if !s.ok {
+		start, finish = dayRange(0, s.days), capitalise(weeksOf(0, s.days))
+	}
+	t.row(" ", "**Project**", "**"+fmtDays(totalEffort(f.wbs))+"**", " ", fmt.Sprintf("**%d**", s.days), " ", start, finish)
 	t.write(d)
 	d.para("Working days per package = ⌈effort ÷ people⌉. The project's working days run from the first start to the last finish; packages in parallel count once.")
 
@@ -212,11 +239,18 @@ func writeSchedule(f *facts, d *doc) {
 	if len(s.milestones) == 0 {
 		d.para("Milestones: " + notProvided)
 	} else {
-		m := newTable("Milestone", "Target date", "Requires", "Required work finishes", "Status")
+		readyHead := "Required work finishes"
+		if !s.ok {
+			readyHead = "Required work done by"
+		}
+		m := newTable("Milestone", "Target date", "Requires", readyHead, "Status")
 		for _, ms := range s.milestones {
 			req, ready := "—", "—"
 			if len(ms.requires) > 0 {
 				req, ready = wbsIDs(s, ms.requires), fmtDate(ms.ready)
+				if !s.ok {
+					ready = fmt.Sprintf("Working day %d (%s)", ms.readyTo, weekOf(ms.readyTo))
+				}
 			}
 			m.row(ms.name, dateOr(ms.raw), req, ready, ms.status())
 		}
@@ -227,6 +261,48 @@ func writeSchedule(f *facts, d *doc) {
 	d.h(2, "What the dates mean")
 	d.para(scheduleAdvice(f))
 	notesSection(d, f.dateNotes, f.wbsNotes, s.notes)
+}
+
+// undatedNote says why a plan has no calendar dates.
+func undatedNote(f *facts) string {
+	if strings.TrimSpace(f.data.StartDate) == "" {
+		return "No start date is set."
+	}
+	return "The start date is not a valid date (see the data quality notes)."
+}
+
+// dayRange is the working days a run occupies, counted from 1: "1–10".
+func dayRange(from, to int) string {
+	if to-from <= 1 {
+		return fmt.Sprint(from + 1)
+	}
+	return fmt.Sprintf("%d–%d", from+1, to)
+}
+
+func capitalise(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// latestStart is the last day the work can start and still finish by end:
+// days working days back from the last working day on or before end, both
+// counted.
+func latestStart(end time.Time, days int) time.Time {
+	back := func(t time.Time) time.Time {
+		for !isWorkday(t) {
+			t = t.AddDate(0, 0, -1)
+		}
+		return t
+	}
+	t := back(end)
+	n := max(days-1, 0)
+	t = t.AddDate(0, 0, -n/5*7)
+	for range n % 5 {
+		t = back(t.AddDate(0, 0, -1))
+	}
+	return t
 }
 
 // afterText lists the IDs of the packages an item waits for.
@@ -264,6 +340,10 @@ func scheduleAdvice(f *facts) string {
 	s := f.sched
 	var out string
 	switch {
+	case !s.ok && s.hasEnd && s.days > 0:
+		out = fmt.Sprintf("Set a start date to turn these working days into calendar dates and to check the milestones against them. To meet the committed end date of %s, the work must start by %s.", fmtDate(f.end), fmtDate(latestStart(f.end, s.days)))
+	case !s.ok:
+		out = fmt.Sprintf("Set a start date to turn these working days into calendar dates and to check the milestones against them; then agree a committed end date with the sponsor, at least %s after the start.", plural(s.days, "working day", "working days"))
 	case !s.hasEnd:
 		out = "No committed end date is set; agree one with the sponsor using the planned finish above."
 	case s.variance > 0:

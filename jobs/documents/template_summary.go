@@ -19,6 +19,9 @@ func writeExecutiveSummary(f *facts, d *doc) {
 		} else if len(s.milestones) > 0 {
 			t.row("Milestones at risk", "None")
 		}
+	} else if s.planned {
+		t.row("Planned finish", fmt.Sprintf("Not dated yet: no valid start date. The plan takes %s (%s); calendar dates follow once a start date is set", plural(s.days, "working day", "working days"), weeksOf(0, s.days)))
+		t.row("Critical path", s.criticalNames())
 	} else {
 		t.row("Planned finish", "Cannot be computed: "+noSchedule(f))
 	}
@@ -72,7 +75,7 @@ func writeExecutiveSummary(f *facts, d *doc) {
 		fmt.Sprintf("**Risk Register**: %s ranked by probability × impact.", plural(len(rf.ranked), "risk", "risks")),
 		"**Communication Plan**: cadence and channel for each stakeholder.",
 		fmt.Sprintf("**Work Breakdown Structure**: %s in %d parts, %s of effort.", plural(len(f.wbs), "work package", "work packages"), len(f.wbs)*3, personDays(b.effort)),
-		fmt.Sprintf("**Project Schedule**: planned finish %s; critical path %s.", finishDate(f), cmpOr(s.criticalNames(), "not computed")),
+		scheduleLine(f),
 		fmt.Sprintf("**Budget Estimate**: %s including contingency.", b.money(b.total)),
 		"**RACI Matrix**: one accountable person per deliverable.",
 		fmt.Sprintf("**Quality Plan**: acceptance checks and %s.", plural(nonEmpty(f.pack.ComplianceStandards), "compliance standard", "compliance standards")),
@@ -116,4 +119,17 @@ func decisions(f *facts) []string {
 		out = append(out, "Commission a risk assessment: none is recorded.")
 	}
 	return out
+}
+
+// scheduleLine is the Project Schedule's entry in the document set.
+func scheduleLine(f *facts) string {
+	s := f.sched
+	switch {
+	case s.ok:
+		return fmt.Sprintf("**Project Schedule**: planned finish %s; critical path %s.", fmtDate(s.finish), s.criticalNames())
+	case s.planned:
+		return fmt.Sprintf("**Project Schedule**: %s (%s), not yet dated; critical path %s.",
+			plural(s.days, "working day", "working days"), weeksOf(0, s.days), s.criticalNames())
+	}
+	return "**Project Schedule**: not computed yet: it " + noSchedule(f) + "."
 }
