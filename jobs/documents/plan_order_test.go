@@ -40,3 +40,42 @@ func TestBenefitStartInWords(t *testing.T) {
 	rows := tableRows(t, generate(t, req, "business_case"), "## Benefits")
 	assert.Equal(t, []string{"At go-live", "1 month after go-live", "6 months after go-live"}, []string{rows[0][2], rows[1][2], rows[2][2]})
 }
+
+// germanProject names everything in German; its first deliverable, which
+// every other one waits for, is required by no milestone.
+func germanProject() Request {
+	return Request{ProjectName: "Neues Kundenportal", Project: models.ProjectData{
+		Sponsor: "Jürgen Müller (Vorstand)", Manager: "Zoë Weiß", StartDate: "2027-03-01", EndDate: "2027-06-30",
+		Budget: &models.Budget{Amount: 200000, Currency: "EUR"},
+		Deliverables: []models.Deliverable{
+			{Name: "Abnahmetest", EffortDays: 10, People: 2, DependsOn: []string{"Schnittstellen", "Benutzeroberfläche"}},
+			{Name: "Schnittstellen", EffortDays: 40, People: 2, DependsOn: []string{"Anforderungsanalyse"}, Owner: "Łukasz Kowalski"},
+			{Name: "Benutzeroberfläche", EffortDays: 30, People: 2, DependsOn: []string{"Anforderungsanalyse"}, Owner: "Çağla Öztürk"},
+			{Name: "Anforderungsanalyse", EffortDays: 20, People: 2, Owner: "Zoë Weiß"},
+		},
+		Milestones: []models.Milestone{
+			{Name: "Freigabe", Date: "2027-05-28", Requires: []string{"Schnittstellen", "Benutzeroberfläche", "Abnahmetest"}},
+		},
+		Stakeholders: []models.Stakeholder{{Name: "Łukasz Kowalski", Role: "Leiter Schnittstellen", Interest: 4, Influence: 3}},
+		Risks:        []models.Risk{{Description: "Schnittstellen verzögert", Probability: 3, Impact: 4, Owner: "Łukasz Kowalski"}},
+		Benefits:     []models.Benefit{{Description: "Weniger Anrufe", AnnualValue: 100000}},
+	}}
+}
+
+// The RACI lists the deliverables in the plan's order, not by milestone:
+// the analysis everything waits for comes first although no milestone
+// requires it, and the sign-off follows the last deliverable of its phase.
+func TestRACIRowsFollowThePlan(t *testing.T) {
+	t.Parallel()
+	var ids []string
+	for _, r := range tableRows(t, generate(t, germanProject(), "raci_matrix"), "## Matrix") {
+		ids = append(ids, r[0]+" "+r[1])
+	}
+	assert.Equal(t, []string{
+		"4 Anforderungsanalyse (not tied to a milestone)", // days 1–10
+		"2 Schnittstellen",     // days 11–30, after 4
+		"3 Benutzeroberfläche", // days 11–25, after 4
+		"1 Abnahmetest",        // after 2 and 3
+		"M1 _Sign-off: Freigabe_",
+	}, ids)
+}

@@ -176,7 +176,7 @@ func (c raciColumn) signOffCode(consulted, anySponsor bool) string {
 // writeRACI assigns roles per deliverable and milestone and checks that
 // every row has exactly one Accountable and at least one Responsible.
 func writeRACI(f *facts, d *doc) {
-	rules := "Rules: rows are the deliverables, grouped by the phases of the Work Breakdown Structure, each phase ending with its milestone's sign-off; columns are the project manager, the sponsor, the stakeholders and any other risk owner. " +
+	rules := "Rules: rows are the deliverables in the order the Project Schedule starts them (by start, then after what they depend on), each milestone's sign-off following the last deliverable of its phase in the Work Breakdown Structure; columns are the project manager, the sponsor, the stakeholders and any other risk owner. " +
 		"On a deliverable, its owner is **R**esponsible and the sponsor **A**ccountable, as the sponsor signs each deliverable off (Scope Statement). A stakeholder is **C**onsulted where their name or role shares a key term with the deliverable's name or description, and anyone is Consulted where a risk they own does (a key term is a whole word of five letters or more, not a common one, with case and plurals aside; a hyphenated word such as “front-line” is one word, so “front” does not match it); otherwise stakeholders whose interest or influence is 4 or more are **I**nformed, and the rest have no role (–). " +
 		"On a milestone sign-off, the sponsor is Accountable and the project manager Responsible; whoever was consulted on the phase's deliverables is Consulted and everyone else Informed."
 	if slices.ContainsFunc(f.wbs, func(wp workPackage) bool { return wp.owner != "" }) {
@@ -219,6 +219,10 @@ func writeRACI(f *facts, d *doc) {
 		t.row(append([]string{id, name}, codes...)...)
 		rows++
 	}
+	// The codes of each deliverable and sign-off, phase by phase: a
+	// sign-off consults whoever was consulted on its phase's deliverables.
+	wpCodes := make([][]string, len(f.wbs))
+	signOff := make([][]string, len(f.phases))
 	for i, p := range f.phases {
 		consulted := make([]bool, len(cols))
 		for _, k := range p.packages {
@@ -233,11 +237,7 @@ func writeRACI(f *facts, d *doc) {
 				codes[j] = c.deliverableCode(wpTerms, j == owner, owner >= 0, anySponsor)
 				consulted[j] = consulted[j] || codes[j] == "C" || codes[j] == "R"
 			}
-			name := wp.Name
-			if p.milestone < 0 && len(f.phases) > 1 {
-				name += " (" + strings.ToLower(untiedPhase[:1]) + untiedPhase[1:] + ")"
-			}
-			check(wp.ID, name, codes)
+			wpCodes[k] = codes
 		}
 		if p.milestone < 0 {
 			continue
@@ -246,7 +246,41 @@ func writeRACI(f *facts, d *doc) {
 		for j, c := range cols {
 			codes[j] = c.signOffCode(consulted[j], anySponsor)
 		}
-		check(fmt.Sprintf("M%d", i+1), "_Sign-off: "+p.name+"_", codes)
+		signOff[i] = codes
+	}
+	// Rows in the plan's order: the deliverables as the schedule starts
+	// them, each sign-off after the last deliverable of its phase and after
+	// the sign-offs before it.
+	order := planOrder(f)
+	pos := make([]int, len(f.wbs))
+	for n, k := range order {
+		pos[k] = n
+	}
+	after := make([]int, len(f.phases)) // a sign-off follows the row at this position
+	last := -1
+	for i, p := range f.phases {
+		for _, k := range p.packages {
+			last = max(last, pos[k])
+		}
+		after[i] = last
+	}
+	emitted := 0
+	signOffs := func(upTo int) {
+		for ; emitted < len(f.phases) && (f.phases[emitted].milestone < 0 || after[emitted] <= upTo); emitted++ {
+			if p := f.phases[emitted]; p.milestone >= 0 {
+				check(fmt.Sprintf("M%d", emitted+1), "_Sign-off: "+p.name+"_", signOff[emitted])
+			}
+		}
+	}
+	signOffs(-1)
+	for n, k := range order {
+		wp := f.wbs[k]
+		name := wp.Name
+		if f.phases[f.phaseOf[k]].milestone < 0 && len(f.phases) > 1 {
+			name += " (" + strings.ToLower(untiedPhase[:1]) + untiedPhase[1:] + ")"
+		}
+		check(wp.ID, name, wpCodes[k])
+		signOffs(n)
 	}
 	t.write(d)
 	if note := ownerNote(f); note != "" {
@@ -272,4 +306,18 @@ func writeRACI(f *facts, d *doc) {
 	}
 	d.list(legend...)
 	notesSection(d, f.phaseNotes)
+}
+
+// planOrder is the work packages in the plan's order: as the schedule
+// starts them (by start, then after what they depend on, then by WBS
+// number), or in WBS order when there is no plan.
+func planOrder(f *facts) []int {
+	if f.sched.planned {
+		return f.sched.order
+	}
+	order := make([]int, len(f.wbs))
+	for i := range order {
+		order[i] = i
+	}
+	return order
 }
