@@ -103,7 +103,7 @@ func TestBudgetLabourTableAddsUp(t *testing.T) {
 		// 825 is 2,681.25; the rows add up to 2,682).
 		assert.Contains(t, generate(t, req, "project_charter"), c.effort+" person-days at EUR "+m[1]+" a day, priced per work package ("+c.labour+")", name)
 		assert.Contains(t, generate(t, req, "business_case"), "| Labour: "+c.effort+" person-days at EUR "+m[1]+" a day, priced per work package | "+c.labour+" |", name)
-		assert.Contains(t, generate(t, req, "executive_summary"), "| Cost estimate | "+c.labour+" labour + ", name)
+		assert.Contains(t, generate(t, req, "executive_summary"), "| Cost estimate | "+c.labour+" labour, with no contingency as no risks are recorded = ", name) // no risks: no contingency
 		wbs := generate(t, req, "work_breakdown_structure")
 		assert.Contains(t, wbs, "| **Total** | **"+c.effort+"** |", name)
 		ws := tableRows(t, wbs, "## Structure")

@@ -30,6 +30,7 @@ type schedule struct {
 	planned  bool
 	ok       bool // planned, and a start date exists
 	tooLong  int  // working days when the finish is beyond maxScheduleDays, else 0
+	noEffort bool // there are deliverables, but none has any effort to schedule
 	items    []scheduledPackage
 	start    time.Time
 	finish   time.Time
@@ -165,6 +166,11 @@ func plan(wbs []workPackage, ms []models.Milestone, start time.Time, hasStart bo
 	}
 	if s.items[last].to > maxScheduleDays {
 		s.tooLong = s.items[last].to
+		s.items = nil
+		return s
+	}
+	if s.items[last].to == 0 {
+		s.noEffort = true
 		s.items = nil
 		return s
 	}

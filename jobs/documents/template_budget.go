@@ -66,6 +66,8 @@ func writeBudget(f *facts, d *doc) {
 
 	d.h(2, "What the numbers mean")
 	switch {
+	case !b.hasBudget && b.effort == 0:
+		d.para("No valid budget is approved yet, and there is no estimate to base one on: estimate the deliverables' effort in person-days first.")
 	case !b.hasBudget:
 		d.para(fmt.Sprintf("No valid budget is approved yet. %s is the minimum to request for project labour.", b.money(b.total)))
 	case b.headroom < 0:

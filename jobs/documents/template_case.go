@@ -183,6 +183,10 @@ func costTiming(f *facts) string {
 // noSchedule says what keeps the schedule from being computed.
 func noSchedule(f *facts) string {
 	switch {
+	case f.sched.noEffort && !f.hasStart:
+		return "needs effort estimates for the deliverables and a valid start date"
+	case f.sched.noEffort:
+		return "needs effort estimates for the deliverables"
 	case !f.hasStart && len(f.wbs) == 0:
 		return "needs a valid start date and deliverables"
 	case !f.hasStart:
@@ -229,7 +233,11 @@ func appraisalSection(f *facts, d *doc) {
 func costTable(f *facts, d *doc) {
 	b := f.budget
 	t := newTable("Item", "Amount").right(1)
-	t.row(fmt.Sprintf("Labour: %s at %s a day, priced per work package", personDays(b.effort), b.rateText()), b.money(b.labour))
+	if b.effort > 0 {
+		t.row(fmt.Sprintf("Labour: %s at %s a day, priced per work package", personDays(b.effort), b.rateText()), b.money(b.labour))
+	} else {
+		t.row("Labour: no effort estimates yet", b.money(b.labour))
+	}
 	t.row(fmt.Sprintf("Risk contingency (%s)", fmtPct(b.contPct)), b.money(b.contingency))
 	t.row("**Total estimate**", "**"+b.money(b.total)+"**")
 	if b.hasBudget {
@@ -260,6 +268,9 @@ func finishOutcome(f *facts) string {
 // budget and the end date; otherwise it names the conditions.
 func recommendation(f *facts) string {
 	var conds []string
+	if f.budget.effort == 0 {
+		conds = append(conds, "estimate the deliverables' effort, without which there is no cost or date to approve")
+	}
 	if f.sched.ok && f.sched.hasEnd && f.sched.variance > 0 {
 		conds = append(conds, fmt.Sprintf("agree how to recover the %s by which the plan overruns the end date", plural(f.sched.variance, "working day", "working days")))
 	}

@@ -3,6 +3,7 @@ package documents
 import (
 	"fmt"
 	"strconv"
+	"strings"
 )
 
 // writeCharter authorises the project: it is the document a sponsor signs, so
@@ -15,8 +16,7 @@ func writeCharter(f *facts, d *doc) {
 	d.bullets(f.objectives, notProvided)
 
 	d.h(2, "Scope summary")
-	d.para(fmt.Sprintf("%s in scope and %s explicitly out of scope; the Scope Statement holds the detail.",
-		plural(nonEmpty(f.data.ScopeIn), "item", "items"), plural(nonEmpty(f.data.ScopeOut), "item", "items")))
+	d.para(scopeCount(f) + "; the Scope Statement holds the detail.")
 	d.para("**In scope**")
 	d.bullets(f.data.ScopeIn, notProvided)
 	d.para("**Out of scope**")
@@ -141,11 +141,38 @@ func milestoneTable(f *facts, d *doc) {
 	t.write(d)
 }
 
+// scopeCount counts the scope items in words, saying which list is empty:
+// "4 items in scope and 3 explicitly out of scope", "No scope items are
+// recorded yet".
+func scopeCount(f *facts) string {
+	in, out := nonEmpty(f.data.ScopeIn), nonEmpty(f.data.ScopeOut)
+	switch {
+	case in == 0 && out == 0:
+		return "No scope items are recorded yet"
+	case out == 0:
+		return plural(in, "item", "items") + " in scope; nothing is recorded as out of scope yet"
+	case in == 0:
+		return "No items are recorded in scope yet; " + plural(out, "item is", "items are") + " explicitly out of scope"
+	}
+	return fmt.Sprintf("%s in scope and %s explicitly out of scope", plural(in, "item", "items"), plural(out, "item", "items"))
+}
+
 // budgetLine summarises approved budget against the estimate.
 func budgetLine(f *facts) string {
 	b := f.budget
-	est := fmt.Sprintf("The estimate is %s: %s at %s a day, priced per work package (%s), plus %s risk contingency (see the Budget Estimate).",
-		b.money(b.total), personDays(b.effort), b.rateText(), b.money(b.labour), b.money(b.contingency))
+	if b.effort == 0 {
+		est := "No estimate yet: the deliverables have no effort estimates (see the Budget Estimate)."
+		if !b.hasBudget {
+			return "Approved budget: " + notProvided + " " + est
+		}
+		return fmt.Sprintf("Approved budget: %s. %s", b.money(b.budget), est)
+	}
+	cont := "plus " + b.money(b.contingency) + " risk contingency"
+	if b.contingency == 0 {
+		cont = "with no risk contingency, as " + noContingencyReason(f)
+	}
+	est := fmt.Sprintf("The estimate is %s: %s at %s a day, priced per work package (%s), %s (see the Budget Estimate).",
+		b.money(b.total), personDays(b.effort), b.rateText(), b.money(b.labour), cont)
 	if !b.hasBudget {
 		return "Approved budget: " + notProvided + " " + est
 	}
@@ -173,4 +200,20 @@ func riskBrief(f *facts, d *doc, n int) {
 	t.write(d)
 	d.para(fmt.Sprintf("%s in total: %d High, %d Medium, %d Low. The Risk Register has the full list and mitigations.",
 		plural(len(f.risks.ranked), "risk", "risks"), f.risks.high, f.risks.medium, f.risks.low))
+}
+
+// lowerFirst lower-cases the first letter of a sentence used mid-sentence.
+func lowerFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToLower(s[:1]) + s[1:]
+}
+
+// noContingencyReason says why the contingency is nothing.
+func noContingencyReason(f *facts) string {
+	if len(f.risks.ranked) == 0 {
+		return "no risks are recorded"
+	}
+	return "the risks' scores give none"
 }

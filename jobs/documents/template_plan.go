@@ -82,6 +82,9 @@ func writeWBS(f *facts, d *doc) {
 	cols := raciColumns(f) // whom an owner names: the matrix's people
 	for i, wp := range f.wbs {
 		when := "Not scheduled (plan too long)"
+		if f.sched.noEffort {
+			when = "Not scheduled (no effort)"
+		}
 		if f.sched.planned {
 			when = "Not scheduled (no effort)"
 			switch it := f.sched.items[i]; {
@@ -101,7 +104,11 @@ func writeWBS(f *facts, d *doc) {
 	if note := ownerNote(f); note != "" {
 		d.para(note)
 	}
-	d.para(fmt.Sprintf("Out-of-scope items (%d in the Scope Statement) have no work packages. Project management effort is included in each package's Plan and design part.", nonEmpty(f.data.ScopeOut)))
+	outOfScope := "The Scope Statement lists nothing out of scope yet."
+	if n := nonEmpty(f.data.ScopeOut); n > 0 {
+		outOfScope = fmt.Sprintf("Out-of-scope items (%d in the Scope Statement) have no work packages.", n)
+	}
+	d.para(outOfScope + " Project management effort is included in each package's Plan and design part.")
 	notesSection(d, f.phaseNotes, f.wbsNotes)
 }
 
@@ -167,6 +174,11 @@ func writeSchedule(f *facts, d *doc) {
 	case len(f.wbs) == 0:
 		d.para("Deliverables: " + notProvided + " The schedule needs the deliverables with their effort estimates.")
 		notesSection(d, f.dateNotes)
+		return
+	case s.noEffort:
+		d.para("Effort: no deliverable has an effort estimate, so there is nothing to schedule. Estimate the deliverables in person-days.")
+		deliverablesTable(f, d)
+		notesSection(d, f.dateNotes, f.wbsNotes, s.notes)
 		return
 	case s.tooLong > 0:
 		d.para(fmt.Sprintf("The critical path adds up to more than %s working days, too long to schedule. Check the effort estimates or split the programme into projects.", fmtNum(maxScheduleDays, 0)))

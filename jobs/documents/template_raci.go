@@ -290,7 +290,7 @@ func writeRACI(f *facts, d *doc) {
 	d.h(2, "Checks")
 	if len(problems) == 0 {
 		d.list(fmt.Sprintf("Every one of the %s has exactly one Accountable and at least one Responsible.", plural(rows, "row", "rows")),
-			fmt.Sprintf("Consulted: %s. Informed: %s.", plural(counts["C"], "assignment", "assignments"), plural(counts["I"], "assignment", "assignments")))
+			fmt.Sprintf("Consulted: %s. Informed: %s.", countOrNone(counts["C"], "assignment", "assignments"), countOrNone(counts["I"], "assignment", "assignments")))
 	} else {
 		d.list(problems...)
 	}
@@ -320,4 +320,12 @@ func planOrder(f *facts) []int {
 		order[i] = i
 	}
 	return order
+}
+
+// countOrNone is plural, or "none" for a count of nothing.
+func countOrNone(n int, one, many string) string {
+	if n == 0 {
+		return "none"
+	}
+	return plural(n, one, many)
 }

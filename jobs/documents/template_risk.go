@@ -69,8 +69,7 @@ func writeRisks(f *facts, d *doc) {
 	o.write(d)
 
 	d.h(2, "Scope context")
-	d.para(fmt.Sprintf("Risks are assessed against the Scope Statement: %s in scope and %s out of scope. Out-of-scope items are not assessed here; a change that brings one into scope needs a fresh assessment.",
-		plural(nonEmpty(f.data.ScopeIn), "item", "items"), plural(nonEmpty(f.data.ScopeOut), "item", "items")))
+	d.para("Risks are assessed against the Scope Statement: " + lowerFirst(scopeCount(f)) + ". Out-of-scope items are not assessed here; a change that brings one into scope needs a fresh assessment.")
 
 	d.h(2, "Review")
 	d.para(fmt.Sprintf("The project manager (%s) reviews this register weekly with the owners. High risks are reported to the sponsor within two working days of being raised or re-scored.", cmpOr(f.manager, "not named")))

@@ -37,7 +37,11 @@ func writeStakeholders(f *facts, d *doc) {
 	d.h(2, "Summary")
 	var lines []string
 	for _, q := range quadrants {
-		lines = append(lines, fmt.Sprintf("**%s** (%s): %s", q, q.rule(), plural(countIn(f, q), "stakeholder", "stakeholders")))
+		n := "none"
+		if c := countIn(f, q); c > 0 {
+			n = plural(c, "stakeholder", "stakeholders")
+		}
+		lines = append(lines, fmt.Sprintf("**%s** (%s): %s", q, q.rule(), n))
 	}
 	d.list(lines...)
 	notesSection(d, f.stakeNotes)

@@ -1,6 +1,9 @@
 package documents
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // writeExecutiveSummary is the one page a sponsor reads: every figure comes
 // from the same computations as the detailed documents it summarises.
@@ -27,9 +30,20 @@ func writeExecutiveSummary(f *facts, d *doc) {
 	}
 	t.row("Committed end date", dateOr(f.data.EndDate))
 	t.row("Go-live", goLiveText(f))
-	t.row("Total effort", fmt.Sprintf("%s across %s", personDays(b.effort), plural(len(f.wbs), "deliverable", "deliverables")))
+	switch {
+	case len(f.wbs) == 0:
+		t.row("Total effort", "No deliverables recorded yet")
+	case b.effort == 0:
+		t.row("Total effort", fmt.Sprintf("No effort estimates yet for the %s", plural(len(f.wbs), "deliverable", "deliverables")))
+	default:
+		t.row("Total effort", fmt.Sprintf("%s across %s", personDays(b.effort), plural(len(f.wbs), "deliverable", "deliverables")))
+	}
 	if b.effort > 0 {
-		t.row("Cost estimate", fmt.Sprintf("%s labour + %s contingency (%s) = %s", b.money(b.labour), b.money(b.contingency), fmtPct(b.contPct), b.money(b.total)))
+		if b.contingency == 0 {
+			t.row("Cost estimate", fmt.Sprintf("%s labour, with no contingency as %s = %s", b.money(b.labour), noContingencyReason(f), b.money(b.total)))
+		} else {
+			t.row("Cost estimate", fmt.Sprintf("%s labour + %s contingency (%s) = %s", b.money(b.labour), b.money(b.contingency), fmtPct(b.contPct), b.money(b.total)))
+		}
 	} else {
 		t.row("Cost estimate", "Not computed: no effort estimates")
 	}
@@ -54,7 +68,14 @@ func writeExecutiveSummary(f *facts, d *doc) {
 	} else {
 		t.row("Risks", notProvided)
 	}
-	t.row("Stakeholders", fmt.Sprintf("%d, of whom %d to manage closely", len(f.stakeholders), countIn(f, manageClosely)))
+	switch n, close := len(f.stakeholders), countIn(f, manageClosely); {
+	case n == 0:
+		t.row("Stakeholders", notProvided)
+	case close == 0:
+		t.row("Stakeholders", fmt.Sprintf("%d, none of them to manage closely", n))
+	default:
+		t.row("Stakeholders", fmt.Sprintf("%d, of whom %d to manage closely", n, close))
+	}
 	t.write(d)
 
 	d.h(2, "Objectives")
@@ -70,15 +91,30 @@ func writeExecutiveSummary(f *facts, d *doc) {
 	set := []string{
 		"**Project Charter**: purpose, roles, tolerances and approval.",
 		"**Business Case**: " + recommendation(f),
-		fmt.Sprintf("**Scope Statement**: %s in scope, %s out of scope.", plural(nonEmpty(f.data.ScopeIn), "item", "items"), plural(nonEmpty(f.data.ScopeOut), "item", "items")),
-		fmt.Sprintf("**Stakeholder Register**: %s on the power/interest grid.", plural(len(f.stakeholders), "stakeholder", "stakeholders")),
-		fmt.Sprintf("**Risk Register**: %s ranked by probability × impact.", plural(len(rf.ranked), "risk", "risks")),
+		"**Scope Statement**: " + lowerFirst(scopeCount(f)) + ".",
+		countedLine("**Stakeholder Register**: %s on the power/interest grid.", len(f.stakeholders), "stakeholder", "stakeholders"),
+		countedLine("**Risk Register**: %s ranked by probability × impact.", len(rf.ranked), "risk", "risks"),
 		"**Communication Plan**: cadence and channel for each stakeholder.",
-		fmt.Sprintf("**Work Breakdown Structure**: %s in %d parts, %s of effort.", plural(len(f.wbs), "work package", "work packages"), len(f.wbs)*3, personDays(b.effort)),
-		scheduleLine(f),
-		fmt.Sprintf("**Budget Estimate**: %s including contingency.", b.money(b.total)),
-		"**RACI Matrix**: one accountable person per deliverable.",
-		fmt.Sprintf("**Quality Plan**: acceptance checks and %s.", plural(nonEmpty(f.pack.ComplianceStandards), "compliance standard", "compliance standards")),
+	}
+	switch {
+	case len(f.wbs) == 0:
+		set = append(set, "**Work Breakdown Structure**: no deliverables recorded yet.")
+	case b.effort == 0:
+		set = append(set, fmt.Sprintf("**Work Breakdown Structure**: %s in %d parts, with no effort estimates yet.", plural(len(f.wbs), "work package", "work packages"), len(f.wbs)*3))
+	default:
+		set = append(set, fmt.Sprintf("**Work Breakdown Structure**: %s in %d parts, %s of effort.", plural(len(f.wbs), "work package", "work packages"), len(f.wbs)*3, personDays(b.effort)))
+	}
+	set = append(set, scheduleLine(f))
+	if b.effort > 0 {
+		set = append(set, fmt.Sprintf("**Budget Estimate**: %s including contingency.", b.money(b.total)))
+	} else {
+		set = append(set, "**Budget Estimate**: no estimate yet; it needs effort estimates for the deliverables.")
+	}
+	set = append(set, "**RACI Matrix**: one accountable person per deliverable.")
+	if n := nonEmpty(f.pack.ComplianceStandards); n > 0 {
+		set = append(set, fmt.Sprintf("**Quality Plan**: acceptance checks and %s.", plural(n, "compliance standard", "compliance standards")))
+	} else {
+		set = append(set, "**Quality Plan**: acceptance checks; no compliance standards recorded yet.")
 	}
 	d.list(set...)
 	if f.complianceList != "" {
@@ -132,4 +168,13 @@ func scheduleLine(f *facts) string {
 			plural(s.days, "working day", "working days"), weeksOf(0, s.days), s.criticalNames())
 	}
 	return "**Project Schedule**: not computed yet: it " + noSchedule(f) + "."
+}
+
+// countedLine fills format with the count, or says that none is recorded
+// yet: "no risks recorded yet".
+func countedLine(format string, n int, one, many string) string {
+	if n == 0 {
+		return fmt.Sprintf(format[:strings.Index(format, "%s")]+"no %s recorded yet.", many)
+	}
+	return fmt.Sprintf(format, plural(n, one, many))
 }

@@ -2,6 +2,7 @@ package documents
 
 import (
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -103,4 +104,35 @@ func TestMilestoneOutsideTheProjectIsNoted(t *testing.T) {
 	assert.Contains(t, sched, "- The milestone “Kick-off” (Fri 26 Feb 2027) is before the start date (Mon 1 Mar 2027).")
 	assert.Contains(t, sched, "- The milestone “Benefits review” (Fri 14 May 2027) is after the committed end date (Fri 30 Apr 2027).")
 	assert.NotContains(t, generate(t, planProject(), "schedule"), "## Data quality notes")
+}
+
+// zeroCount is a count of nothing before a noun ("0 items in scope", "0
+// risks", "0 person-days"): a document says what is missing in words
+// instead. Band breakdowns ("0 High, 1 Medium") are counts in a list and
+// stay.
+var zeroCount = regexp.MustCompile(`(^|[^0-9.,])0 [a-z]`)
+
+func TestNoZeroCountsForMissingData(t *testing.T) {
+	t.Parallel()
+	shapes := smallProjects()
+	shapes["name only"] = Request{ProjectName: "Bare"}
+	shapes["german"] = germanProject()
+	shapes["no efforts"] = Request{ProjectName: "Unestimated", Project: models.ProjectData{
+		Deliverables: []models.Deliverable{{Name: "Report"}}}}
+	for name, req := range shapes {
+		for _, k := range Keys() {
+			for _, line := range strings.Split(generate(t, req, k), "\n") {
+				if zeroCount.MatchString(line) {
+					assert.Fail(t, "a zero count", "%s, %s: %s", name, k, line)
+				}
+			}
+		}
+	}
+	bare := shapes["name only"]
+	summary := generate(t, bare, "executive_summary")
+	assert.Contains(t, summary, "| Total effort | No deliverables recorded yet |")
+	assert.Contains(t, summary, "- **Scope Statement**: no scope items are recorded yet.")
+	assert.Contains(t, summary, "- **Risk Register**: no risks recorded yet.")
+	assert.Contains(t, generate(t, bare, "project_charter"), "No scope items are recorded yet; the Scope Statement holds the detail.")
+	assert.Contains(t, generate(t, bare, "business_case"), "Proceed with option 2, on condition that we estimate the deliverables' effort")
 }
