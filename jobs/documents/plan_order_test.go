@@ -79,3 +79,29 @@ func TestRACIRowsFollowThePlan(t *testing.T) {
 		"M1 _Sign-off: Freigabe_",
 	}, ids)
 }
+
+// The quality plan names each deliverable's owner, as the WBS and the RACI
+// resolve them, with the packages they answer for; the project manager
+// answers for the packages without an owner, as an assumption.
+func TestQualityPlanNamesTheOwners(t *testing.T) {
+	t.Parallel()
+	roles := map[string]string{}
+	for _, r := range tableRows(t, generateExample(t, "quality_plan").Markdown, "## Roles") {
+		roles[r[1]] = r[0] + ": " + r[2]
+	}
+	assert.Equal(t, "Deliverable owner: Answers for the quality of 3 Claims API integration, 4 Secure messaging, 5 Data migration and 8 Hypercare: each meets its acceptance check above and passes peer review before it goes to the sponsor", roles["Tomasz Nowak"])
+	assert.Equal(t, "Deliverable owner: Answers for the quality of 6 Security and accessibility assurance: it meets its acceptance check above and passes peer review before it goes to the sponsor", roles["Priya Natarajan"])
+	assert.Contains(t, roles["Contact-centre team leads"], "7 Launch readiness")
+	assert.Contains(t, roles["Marco Rossi"], "answers for the quality of 1 Discovery and UX research and 2 Portal front end until owners are named")
+	assert.Len(t, roles, 5)
+
+	// An owner named as the project manager is, in the project manager's row.
+	g := map[string]string{}
+	for _, r := range tableRows(t, generate(t, germanProject(), "quality_plan"), "## Roles") {
+		g[r[1]] = r[2]
+	}
+	assert.Contains(t, g["Zoë Weiß"], "answers for the quality of 4 Anforderungsanalyse: it meets")
+	assert.Contains(t, g["Zoë Weiß"], "answers for the quality of 1 Abnahmetest until an owner is named")
+	assert.Contains(t, g["Łukasz Kowalski"], "2 Schnittstellen")
+	assert.Contains(t, g["Çağla Öztürk"], "3 Benutzeroberfläche")
+}

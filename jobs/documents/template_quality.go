@@ -55,9 +55,29 @@ func writeQuality(f *facts, d *doc) {
 	d.list(rev...)
 
 	d.h(2, "Roles")
+	owners, assumed := qualityOwners(f)
+	sponsorDuty, managerDuty := "Accepts deliverables; decides on waivers", "Owns this plan; runs reviews; tracks findings to closure"
+	var others [][3]string
+	for _, o := range owners {
+		duty := "answers for the quality of " + o.list() + ": " + isAre(len(o.ids), "it meets its", "each meets its") + " acceptance check above and passes peer review before it goes to the sponsor"
+		switch {
+		case f.manager != "" && o.name == f.manager:
+			managerDuty += "; " + duty
+		case f.sponsorShort != "" && o.name == f.sponsorShort:
+			sponsorDuty += "; " + duty
+		default:
+			others = append(others, [3]string{"Deliverable owner", o.name, capitalise(duty)})
+		}
+	}
+	if len(assumed.ids) > 0 {
+		managerDuty += "; answers for the quality of " + assumed.list() + " until " + isAre(len(assumed.ids), "an owner is", "owners are") + " named (assumed, as in the RACI Matrix)"
+	}
 	t := newTable("Role", "Who", "Quality responsibility")
-	t.row("Sponsor", cmpOr(f.sponsor, notProvided), "Accepts deliverables; decides on waivers")
-	t.row("Project manager", cmpOr(f.manager, notProvided), "Owns this plan; runs reviews; tracks findings to closure")
+	t.row("Sponsor", cmpOr(f.sponsor, notProvided), sponsorDuty)
+	t.row("Project manager", cmpOr(f.manager, notProvided), managerDuty)
+	for _, r := range others {
+		t.row(r[0], r[1], r[2])
+	}
 	t.write(d)
 
 }
@@ -94,4 +114,43 @@ func assurance(standard string) (activity, evidence string) {
 		return "Requirements of the standard listed at design; compliance review before launch",
 			"Sign-off by the compliance function"
 	}
+}
+
+// ownedPackages is one person's work packages.
+type ownedPackages struct {
+	name string   // escaped, as the RACI and WBS name them
+	ids  []string // "3 Claims API integration"
+}
+
+// list names the packages: "3 Claims API integration and 4 Secure messaging".
+func (o ownedPackages) list() string {
+	if len(o.ids) == 1 {
+		return o.ids[0]
+	}
+	return strings.Join(o.ids[:len(o.ids)-1], ", ") + " and " + o.ids[len(o.ids)-1]
+}
+
+// qualityOwners groups the work packages by the owner the WBS and the RACI
+// name (deliverableOwner, by the matrix's own rule), in order of their
+// first package; assumed holds the packages without an owner, which the
+// project manager answers for.
+func qualityOwners(f *facts) (owners []ownedPackages, assumed ownedPackages) {
+	cols := raciColumns(f)
+	at := map[string]int{}
+	for _, wp := range f.wbs {
+		id := wp.ID + " " + wp.Name
+		if wp.owner == "" {
+			assumed.ids = append(assumed.ids, id)
+			continue
+		}
+		name := deliverableOwner(f, cols, wp)
+		k, ok := at[name]
+		if !ok {
+			k = len(owners)
+			at[name] = k
+			owners = append(owners, ownedPackages{name: name})
+		}
+		owners[k].ids = append(owners[k].ids, id)
+	}
+	return owners, assumed
 }
