@@ -2,6 +2,7 @@ package documents
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -42,10 +43,34 @@ func writeCommunication(f *facts, d *doc) {
 	// Each audience's regular messages come at the frequency its row above
 	// gives (quadrant.cadence): the weekly report to those managed
 	// closely, a fortnightly update with a demo to those kept informed.
-	r.row("Status report: progress, next steps, risks, decisions needed", names[manageClosely], "Weekly", cmpOr(f.manager, "Project manager"))
-	r.row("Steering committee", join2(names[manageClosely], names[keepSatisfied]), "Monthly", cmpOr(f.sponsorShort, "Sponsor")+" (chair)")
-	r.row("Status update and demo of working software or drafts", names[keepInformed], "Fortnightly", cmpOr(f.manager, "Project manager"))
-	r.row("Project newsletter", "All stakeholders", "At milestones", cmpOr(f.manager, "Project manager"))
+	// The sponsor receives the status report whatever their grid position:
+	// bad news reaches the sponsor first. A communication nobody is placed
+	// to receive says so rather than naming "none".
+	report := names[manageClosely]
+	if !slices.ContainsFunc(f.stakeholders, func(s placedStakeholder) bool {
+		return s.Quadrant == manageClosely && isSponsor(s, f.data.Sponsor)
+	}) {
+		sp := "The sponsor (not named yet)"
+		if f.sponsorShort != "" {
+			sp = f.sponsorShort + " (sponsor)"
+		}
+		report = join2(sp, report)
+	}
+	r.row("Status report: progress, next steps, risks, decisions needed", report, "Weekly", cmpOr(f.manager, "Project manager"))
+	committee := join2(names[manageClosely], names[keepSatisfied])
+	switch {
+	case len(f.stakeholders) == 0:
+		committee = "The sponsor and the project manager until the Stakeholder Register names the members"
+	case committee == "none":
+		committee = "The sponsor and the project manager only: no stakeholder has high influence"
+	}
+	r.row("Steering committee", committee, "Monthly", cmpOr(f.sponsorShort, "Sponsor")+" (chair)")
+	if names[keepInformed] != "none" {
+		r.row("Status update and demo of working software or drafts", names[keepInformed], "Fortnightly", cmpOr(f.manager, "Project manager"))
+	}
+	if len(f.stakeholders) > 0 {
+		r.row("Project newsletter", "All stakeholders", "At milestones", cmpOr(f.manager, "Project manager"))
+	}
 	r.write(d)
 
 	d.h(2, "Milestone announcements")

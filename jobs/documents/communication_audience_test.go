@@ -1,0 +1,29 @@
+package documents
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+// No regular communication goes to "none": the sponsor receives the status
+// report wherever the grid places them, a steering committee without
+// high-influence stakeholders says who sits on it, and a message nobody is
+// placed to receive is left out.
+func TestCommunicationsHaveAnAudience(t *testing.T) {
+	t.Parallel()
+	for name, req := range map[string]Request{"german": germanProject(), "name only": {ProjectName: "Bare"}} {
+		for _, r := range tableRows(t, generate(t, req, "communication_plan"), "## Regular communications") {
+			assert.NotEqual(t, "none", r[1], "%s: %s", name, r[0])
+		}
+	}
+	rows := tableRows(t, generate(t, germanProject(), "communication_plan"), "## Regular communications")
+	assert.Equal(t, "Jürgen Müller (sponsor)", rows[0][1])
+	assert.Equal(t, "The sponsor and the project manager only: no stakeholder has high influence", rows[1][1])
+	bare := tableRows(t, generate(t, Request{ProjectName: "Bare"}, "communication_plan"), "## Regular communications")
+	assert.Len(t, bare, 2, "no demo and no newsletter without stakeholders")
+	assert.Equal(t, "The sponsor (not named yet)", bare[0][1])
+	// The example's sponsor is a stakeholder managed closely: named once.
+	ex := tableRows(t, generateExample(t, "communication_plan").Markdown, "## Regular communications")
+	assert.Equal(t, "Helena Brandt, Tomasz Nowak", ex[0][1])
+}
