@@ -27,3 +27,19 @@ func TestCommunicationsHaveAnAudience(t *testing.T) {
 	ex := tableRows(t, generateExample(t, "communication_plan").Markdown, "## Regular communications")
 	assert.Equal(t, "Helena Brandt, Tomasz Nowak", ex[0][1])
 }
+
+// The charter's steering committee members are the stakeholders the
+// Communication Plan invites to the steering committee.
+func TestSteeringCommitteeAgrees(t *testing.T) {
+	t.Parallel()
+	var members []string
+	for _, r := range tableRows(t, generateExample(t, "project_charter").Markdown, "## Roles and authority") {
+		if r[0] == "Steering committee member" {
+			members = append(members, r[1])
+		}
+	}
+	assert.Equal(t, []string{"Tomasz Nowak (Head of Claims Operations)", "Priya Natarajan (Chief Information Security Officer)", "Finance business partner (Budget control)"}, members)
+	comm := tableRows(t, generateExample(t, "communication_plan").Markdown, "## Regular communications")
+	assert.Equal(t, "Steering committee", comm[1][0])
+	assert.Equal(t, "Helena Brandt, Tomasz Nowak, Priya Natarajan, Finance business partner", comm[1][1], "the sponsor chairs; the members as in the charter")
+}

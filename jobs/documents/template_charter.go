@@ -36,8 +36,10 @@ func writeCharter(f *facts, d *doc) {
 	t := newTable("Role", "Name", "Authority")
 	t.row("Sponsor", cmpOr(f.sponsor, notProvided), "Owns the business case; approves scope, budget and changes beyond tolerance; chairs the steering committee")
 	t.row("Project manager", cmpOr(f.manager, notProvided), "Runs the project day to day within the agreed tolerances; reports weekly")
+	// The steering committee is whom the Communication Plan invites to it:
+	// the stakeholders of high influence, managed closely or kept satisfied.
 	for _, s := range f.stakeholders {
-		if s.Quadrant == manageClosely && !isSponsor(s, f.data.Sponsor) {
+		if (s.Quadrant == manageClosely || s.Quadrant == keepSatisfied) && !isSponsor(s, f.data.Sponsor) {
 			t.row("Steering committee member", s.Name+roleSuffix(s.Role), "Reviews progress monthly; decides on escalations in their area")
 		}
 	}
