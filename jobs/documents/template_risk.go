@@ -19,7 +19,7 @@ func writeRisks(f *facts, d *doc) {
 	d.h(2, "Summary")
 	d.list(
 		fmt.Sprintf("%s identified. Total exposure %d of a possible %d (%s); average score %s.",
-			plural(len(rf.ranked), "risk", "risks"), rf.total, rf.maxTotal, fmtPct(100*float64(rf.total)/float64(rf.maxTotal)), fmtNum(rf.average(), 1)),
+			plural(len(rf.ranked), "risk", "risks"), rf.total, rf.maxTotal, fmtPct(100*float64(rf.total)/float64(rf.maxTotal)), fmtNum(rf.average(), 2)),
 		fmt.Sprintf("Heat: %d High · %d Medium · %d Low.", rf.high, rf.medium, rf.low),
 		fmt.Sprintf("Top risk: %s (score %d, owner %s).", escOr(rf.ranked[0].Description, notProvided), rf.ranked[0].Score, escOr(rf.ranked[0].Owner, "unassigned")),
 	)
