@@ -292,6 +292,10 @@ func (s schedule) atRisk() []milestoneCheck {
 // status says how a milestone stands against its required work.
 func (m milestoneCheck) status() string {
 	switch {
+	case !m.dateOK && len(m.requires) > 0 && m.dated:
+		return "Date missing or invalid: the required work finishes on " + fmtDate(m.ready)
+	case !m.dateOK && len(m.requires) > 0:
+		return "Date missing or invalid: the required work is done by the end of " + weekOf(m.readyTo)
 	case !m.dateOK:
 		return "Date missing or invalid"
 	case len(m.requires) == 0:

@@ -127,6 +127,8 @@ func milestoneTable(f *facts, d *doc) {
 		md, ok := parseDate(m.Date)
 		var check string
 		switch {
+		case !ok && f.sched.planned && i < len(f.sched.milestones):
+			check = f.sched.milestones[i].status()
 		case !ok:
 			check = "Date missing or invalid"
 		case f.hasStart && md.Before(f.start):

@@ -47,7 +47,11 @@ func writeQuality(f *facts, d *doc) {
 	var rev []string
 	for _, m := range f.data.Milestones {
 		if n := esc(m.Name); n != "" {
-			rev = append(rev, fmt.Sprintf("Stage review at “%s” (%s): deliverables due by then are checked against this plan.", n, dateOr(m.Date)))
+			when := dateOr(m.Date)
+			if strings.TrimSpace(m.Date) == "" {
+				when = "date not set yet"
+			}
+			rev = append(rev, fmt.Sprintf("Stage review at “%s” (%s): deliverables due by then are checked against this plan.", n, when))
 		}
 	}
 	rev = append(rev, "Peer review of every deliverable before it goes to the sponsor.",

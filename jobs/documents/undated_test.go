@@ -89,3 +89,19 @@ func TestRelativeWeeks(t *testing.T) {
 	assert.Equal(t, "Mon 26 Apr 2027", fmtDate(latestStart(sat, 5)))
 	assert.Equal(t, "Fri 23 Apr 2027", fmtDate(latestStart(sat, 6)))
 }
+
+// A milestone without a date still says when the work it requires is
+// done, in weeks or on a date; the quality plan's stage review says the
+// date is not set rather than "(_Not provided._)".
+func TestUndatedMilestoneSaysWhenItsWorkIsDone(t *testing.T) {
+	t.Parallel()
+	req := undatedProject()
+	req.Project.Milestones[0].Date = ""
+	ms := tableRows(t, generate(t, req, "schedule"), "## Milestones against the plan")
+	assert.Equal(t, "Date missing or invalid: the required work is done by the end of week 5", ms[0][4])
+	assert.Contains(t, generate(t, req, "project_charter"), "| Ready | _Not provided._ | Date missing or invalid: the required work is done by the end of week 5 |")
+	assert.Contains(t, generate(t, req, "quality_plan"), "Stage review at “Ready” (date not set yet):")
+	req.Project.StartDate = "2027-03-01" // Test ends on working day 25, Fri 2 Apr
+	ms = tableRows(t, generate(t, req, "schedule"), "## Milestones against the plan")
+	assert.Equal(t, "Date missing or invalid: the required work finishes on Fri 2 Apr 2027", ms[0][4])
+}
