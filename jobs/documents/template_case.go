@@ -255,19 +255,26 @@ func costTable(f *facts, d *doc) {
 }
 
 func finishOutcome(f *facts) string {
+	met := "Objectives met"
+	if len(f.objectives) == 0 {
+		met = "Scope delivered (no objectives are stated yet)"
+	}
 	switch {
 	case f.sched.planned && !f.sched.ok:
-		return fmt.Sprintf("Objectives met; the plan takes %s from the start (no start date yet)", plural(f.sched.days, "working day", "working days"))
+		return fmt.Sprintf("%s; the plan takes %s from the start (no start date yet)", met, plural(f.sched.days, "working day", "working days"))
 	case !f.sched.ok:
-		return "Objectives met; the finish date cannot be computed: " + noSchedule(f)
+		return met + "; the finish date cannot be computed: " + noSchedule(f)
 	}
-	return fmt.Sprintf("Objectives met; planned finish %s (%s)", fmtDate(f.sched.finish), varianceText(f.sched))
+	return fmt.Sprintf("%s; planned finish %s (%s)", met, fmtDate(f.sched.finish), varianceText(f.sched))
 }
 
 // recommendation proceeds unconditionally only when the plan fits both the
 // budget and the end date; otherwise it names the conditions.
 func recommendation(f *facts) string {
 	var conds []string
+	if len(f.objectives) == 0 {
+		conds = append(conds, "state the objectives the project commits to, against which it is judged")
+	}
 	if f.budget.effort == 0 {
 		conds = append(conds, "estimate the deliverables' effort, without which there is no cost or date to approve")
 	}

@@ -13,8 +13,9 @@ import (
 // and a dated milestone, but no start date.
 func undatedProject() Request {
 	return Request{ProjectName: "Undated", Project: models.ProjectData{
-		Manager: "Ann Lee",
-		EndDate: "2027-04-30", // a Friday
+		Manager:    "Ann Lee",
+		EndDate:    "2027-04-30", // a Friday
+		Objectives: []models.Objective{{Text: "Test the new design with users"}},
 		Deliverables: []models.Deliverable{
 			{Name: "Design", EffortDays: 10},
 			{Name: "Build", EffortDays: 30, People: 3, DependsOn: []string{"Design"}},

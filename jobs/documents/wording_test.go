@@ -86,7 +86,7 @@ func TestPlannedFinishCountsItsDaysRight(t *testing.T) {
 
 	noDates := smallProjects()["no dates"] // deliverables, no start date
 	// Without a start date the plan still has a length (TestScheduleWithoutAStartDate).
-	assert.Contains(t, generate(t, noDates, "business_case"), "Objectives met; the plan takes 5 working days from the start (no start date yet); NPV")
+	assert.Contains(t, generate(t, noDates, "business_case"), "Scope delivered (no objectives are stated yet); the plan takes 5 working days from the start (no start date yet); NPV")
 	assert.Contains(t, generate(t, noDates, "executive_summary"), "| Planned finish | Not dated yet: no valid start date. The plan takes 5 working days (week 1);")
 	noDates.Project.StartDate, noDates.Project.Deliverables = "2027-03-01", nil
 	assert.Contains(t, generate(t, noDates, "executive_summary"), "| Planned finish | Cannot be computed: needs deliverables |")
@@ -134,5 +134,17 @@ func TestNoZeroCountsForMissingData(t *testing.T) {
 	assert.Contains(t, summary, "- **Scope Statement**: no scope items are recorded yet.")
 	assert.Contains(t, summary, "- **Risk Register**: no risks recorded yet.")
 	assert.Contains(t, generate(t, bare, "project_charter"), "No scope items are recorded yet; the Scope Statement holds the detail.")
-	assert.Contains(t, generate(t, bare, "business_case"), "Proceed with option 2, on condition that we estimate the deliverables' effort")
+	assert.Contains(t, generate(t, bare, "business_case"), "Proceed with option 2, on condition that we state the objectives the project commits to, against which it is judged; estimate the deliverables' effort")
+}
+
+// A business case without objectives does not promise "Objectives met"
+// nor recommend proceeding as scoped: stating them is its first condition.
+func TestBusinessCaseWithoutObjectives(t *testing.T) {
+	t.Parallel()
+	req := germanProject() // no objectives, otherwise fit to proceed
+	bc := generate(t, req, "business_case")
+	assert.NotContains(t, bc, "Objectives met")
+	assert.Contains(t, bc, "| 2. Deliver as scoped (recommended) | EUR 87,680 | Scope delivered (no objectives are stated yet); planned finish")
+	assert.Contains(t, bc, "Proceed with option 2, on condition that we state the objectives the project commits to, against which it is judged.")
+	assert.Contains(t, generateExample(t, "business_case").Markdown, "Objectives met; planned finish")
 }
