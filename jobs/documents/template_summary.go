@@ -130,6 +130,14 @@ func decisions(f *facts) []string {
 		out = append(out, fmt.Sprintf("Choose how to recover %s: add people on the critical path (%s) or move the end date from %s to %s.",
 			plural(s.variance, "working day", "working days"), s.criticalNames(), fmtDate(f.end), fmtDate(s.finish)))
 	}
+	switch {
+	case s.planned && !s.ok && s.hasEnd && s.days > 0:
+		out = append(out, fmt.Sprintf("Set the start date: to finish by the committed end date of %s, the work must start by %s.", fmtDate(f.end), fmtDate(latestStart(f.end, s.days))))
+	case s.planned && !s.ok:
+		out = append(out, fmt.Sprintf("Set a start date and a committed end date: the plan takes %s (%s).", plural(s.days, "working day", "working days"), weeksOf(0, s.days)))
+	case s.ok && !s.hasEnd:
+		out = append(out, fmt.Sprintf("Agree a committed end date: the plan finishes on %s.", fmtDate(s.finish)))
+	}
 	for _, m := range s.atRisk() {
 		out = append(out, fmt.Sprintf("Move the milestone “%s” from %s to %s or later, or bring its required work forward by %s.",
 			m.name, fmtDate(m.date), fmtDate(m.ready), plural(m.gap, "working day", "working days")))

@@ -106,3 +106,15 @@ func TestUndatedMilestoneSaysWhenItsWorkIsDone(t *testing.T) {
 	ms = tableRows(t, generate(t, req, "schedule"), "## Milestones against the plan")
 	assert.Equal(t, "Date missing or invalid: the required work finishes on Fri 2 Apr 2027", ms[0][4])
 }
+
+// The executive summary asks the sponsor for the dates the plan lacks.
+func TestSummaryAsksForMissingDates(t *testing.T) {
+	t.Parallel()
+	req := undatedProject()
+	assert.Contains(t, generate(t, req, "executive_summary"), "- Set the start date: to finish by the committed end date of Fri 30 Apr 2027, the work must start by Mon 29 Mar 2027.")
+	req.Project.EndDate = ""
+	assert.Contains(t, generate(t, req, "executive_summary"), "- Set a start date and a committed end date: the plan takes 25 working days (weeks 1–5).")
+	req.Project.StartDate = "2027-03-01" // 25 working days: to Fri 2 Apr
+	assert.Contains(t, generate(t, req, "executive_summary"), "- Agree a committed end date: the plan finishes on Fri 2 Apr 2027.")
+	assert.NotContains(t, generateExample(t, "executive_summary").Markdown, "start date:")
+}
