@@ -146,6 +146,8 @@ func decisions(f *facts) []string {
 		out = append(out, fmt.Sprintf("Decide whether to proceed with a negative net present value of %s.", b.money(a.npv)))
 	}
 	switch {
+	case len(f.wbs) == 0:
+		out = append(out, "Have the deliverables listed and estimated in person-days: without them there is no cost or date to approve.")
 	case b.effort == 0:
 		out = append(out, "Have the deliverables estimated in person-days: without effort there is no cost or date to approve.")
 	case !b.hasBudget:

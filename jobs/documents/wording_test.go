@@ -133,6 +133,7 @@ func TestNoZeroCountsForMissingData(t *testing.T) {
 	assert.Contains(t, summary, "| Total effort | No deliverables recorded yet |")
 	assert.Contains(t, summary, "- **Scope Statement**: no scope items are recorded yet.")
 	assert.Contains(t, summary, "- **Risk Register**: no risks recorded yet.")
+	assert.Contains(t, summary, "- Have the deliverables listed and estimated in person-days: without them there is no cost or date to approve.")
 	assert.Contains(t, generate(t, bare, "project_charter"), "No scope items are recorded yet; the Scope Statement holds the detail.")
 	assert.Contains(t, generate(t, bare, "business_case"), "Proceed with option 2, on condition that we state the objectives the project commits to, against which it is judged; estimate the deliverables' effort")
 }
