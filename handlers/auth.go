@@ -38,7 +38,6 @@ var dummyHash = sync.OnceValue(func() string {
 // AuthRoutes registers sign-up, log-in and log-out. They sit before
 // requireUser; everything else needs a user.
 func (s *Server) AuthRoutes(r fiber.Router) {
-	s.watchAccessEnds() // a logout or a revocation on any instance ends streams here
 	r.Get("/signup", s.signupPage)
 	r.Post("/signup", s.signup)
 	r.Get("/login", s.loginPage)

@@ -150,6 +150,8 @@ func NewServer(cfg Config, db *models.DB, jobs Jobs, broker *events.Broker, gen 
 		}
 		return s.clientIP(c)
 	})
+	// A logout or a revocation on any instance ends streams here.
+	s.watchAccessEnds()
 	return s
 }
 

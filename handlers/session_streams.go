@@ -29,8 +29,6 @@ type sessionStreams struct {
 	// handler was loading the first state meanwhile) is then ended at
 	// once. Ids are random and never reused, so remembering is safe.
 	ended map[string]time.Time
-	// watching makes the broker's ends reach the registry, once.
-	watching sync.Once
 }
 
 // endedMemory is how long an ended sign-in is remembered: far longer than
@@ -101,21 +99,17 @@ func (r *sessionStreams) accesses() []string {
 
 // watchAccessEnds makes the ends of sign-ins announced by any instance end
 // the streams here, and the bridge's reconnects check the open ones again.
-// AuthRoutes calls it as the app is built; runStream and endAccess too, for
-// a server used without App.
+// NewServer calls it, once.
 func (s *Server) watchAccessEnds() {
-	s.sessionStreams.watching.Do(func() {
-		if s.broker == nil {
-			return
-		}
-		s.broker.OnAccessEnded(s.sessionStreams.end)
-		s.broker.OnResync(func() { go s.recheckAccess() })
-	})
+	if s.broker == nil {
+		return
+	}
+	s.broker.OnAccessEnded(s.sessionStreams.end)
+	s.broker.OnResync(func() { go s.recheckAccess() })
 }
 
 // endAccess ends a sign-in's streams here and on every other instance.
 func (s *Server) endAccess(access string) {
-	s.watchAccessEnds()
 	s.sessionStreams.end(access)
 	if s.broker != nil {
 		s.broker.EndAccess(access) // the others' (and, again, ours: harmless)

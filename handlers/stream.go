@@ -145,8 +145,8 @@ func (s *Server) runStream(c *fiber.Ctx, st stream) error {
 
 	heartbeat, shutdown, conn := s.cfg.Heartbeat, s.done, c.Context().Conn()
 	// The stream ends with the sign-in that authorised it: a logout or an
-	// expiry of its session, a revocation of its token, on any instance.
-	s.watchAccessEnds()
+	// expiry of its session, a revocation of its token, on any instance
+	// (NewServer's watchAccessEnds).
 	var signedOut <-chan struct{}
 	forget := func() {}
 	switch access, ok := s.streamAccess(c); {
