@@ -98,6 +98,9 @@ func main() {
 	if base := firstNonEmpty(os.Getenv("BENCH_DATABASE_URL"), os.Getenv("TEST_DATABASE_URL")); base != "" && os.Getenv("BENCH_ONLY") == "cpu" {
 		benchCPU(base) // profile.go
 	}
+	if base := firstNonEmpty(os.Getenv("BENCH_DATABASE_URL"), os.Getenv("TEST_DATABASE_URL")); base != "" && os.Getenv("BENCH_ONLY") == "ab" {
+		benchAB(base) // profile.go
+	}
 
 	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(w, "\nDossier benchmark, %s, %s/%s, %d CPUs, %s\n\n", time.Now().Format("2006-01-02"), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version())

@@ -20,6 +20,7 @@ import (
 // dossierRun (after the jobs are queued, before the processor stops);
 // riverBefore and riverAfter around riverRun's, with its database's URL.
 var (
+	beforeQueue             func(*models.DB)
 	beforeRun, afterRun     func(*models.DB)
 	riverBefore, riverAfter func(url string)
 )
@@ -203,4 +204,48 @@ func pgssReport(base, dbURL string, jobs int) {
 	}
 	check(rows.Err())
 	progress("top statements: %.1f µs/job of execution", total*1000/float64(jobs))
+}
+
+// benchAB is BENCH_ONLY=ab: Dossier alone, interleaved rounds on fresh
+// databases, A as migrated and B with BENCH_AB_SQL run on it after the
+// jobs are queued (say, an index dropped), for a schema change's effect on
+// jobs per second and CPU per job before writing its migration.
+// BENCH_ROUNDS rounds (default 4) of BENCH_JOBS jobs (default 3000).
+func benchAB(base string) {
+	ctx := context.Background()
+	n, rounds := envInt("BENCH_JOBS", 3000), envInt("BENCH_ROUNDS", 4)
+	sql, pre := os.Getenv("BENCH_AB_SQL"), os.Getenv("BENCH_AB_PRESQL")
+	type result struct{ jps, client, server []float64 }
+	var res [2]result
+	for round := range rounds {
+		for v := range 2 {
+			var s0 cpuSample
+			beforeQueue = func(db *models.DB) {
+				if v == 1 && pre != "" {
+					check(db.ForTests().Exec(pre).Error)
+				}
+			}
+			beforeRun = func(db *models.DB) {
+				if v == 1 && sql != "" {
+					check(db.ForTests().Exec(sql).Error)
+				}
+				s0 = sampleCPU(base, db.URL)
+			}
+			var s1 cpuSample
+			afterRun = func(db *models.DB) { s1 = sampleCPU(base, db.URL) }
+			du, drop := newPostgresDB(base)
+			jps, _ := dossierRun(ctx, du, n, envInt("BENCH_MAX_PER_USER", 0))
+			drop()
+			r := &res[v]
+			r.jps = append(r.jps, jps)
+			r.client = append(r.client, float64((s1.client-s0.client).Microseconds())/float64(n))
+			r.server = append(r.server, float64((s1.server-s0.server).Microseconds())/float64(n))
+			progress("round %d %c: %.0f jobs/s, client %.0f µs, server %.0f µs per job", round+1, 'A'+v, jps, r.client[len(r.client)-1], r.server[len(r.server)-1])
+		}
+	}
+	for v, name := range []string{"A (as migrated)", "B (" + pre + " " + sql + ")"} {
+		add("postgres", "ab "+name+" jobs/s", spread(res[v].jps, "%.0f"), "")
+		add("postgres", "ab "+name+" client µs/job", spread(res[v].client, "%.0f"), "")
+		add("postgres", "ab "+name+" server µs/job", spread(res[v].server, "%.0f"), "")
+	}
 }

@@ -117,6 +117,9 @@ func dossierRun(ctx context.Context, url string, n, maxPerUser int) (jobsPerSec,
 	db, err := models.Open(ctx, url, models.Options{MaxConns: dossierConcurrency + 8})
 	check(err)
 	defer db.Close()
+	if beforeQueue != nil {
+		beforeQueue(db)
+	}
 	f := newServeFixture(db, 8)
 	defer f.stop()
 	ids := f.jobs(n, []string{"project_charter"})
