@@ -10,13 +10,13 @@ import (
 	"dossier/models"
 )
 
-// Review: the ETag middleware answers every JSON GET of the API with a
-// content ETag and a 304 to a matching If-None-Match, but openapi.json
-// documents a 304 (and an ETag) for GET /api/projects/{id} only. A client
-// that caches (a browser fetch, an HTTP cache in front of a script) gets a
-// status the contract says it never sends. The request goes through the
-// suite's contract check (setup_test.go, checkContract).
-func TestReviewConditionalGetsAreInTheContract(t *testing.T) {
+// Every GET of the API but the stream sends an ETag and answers 304 to a
+// matching If-None-Match (the ETag middleware), and openapi.json says so:
+// a client that caches (a browser fetch, an HTTP cache in front of a
+// script) must not meet a status the contract says is never sent. The
+// requests go through the suite's contract check (setup_test.go,
+// checkContract).
+func TestConditionalGetsAreInTheContract(t *testing.T) {
 	b := pagesSetup(t, models.SQLite, nil)
 	c := b.apiClient(t)
 	p := c.project(t, "Contract")
