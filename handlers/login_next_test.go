@@ -56,3 +56,35 @@ func TestAnHTMXRequestLogsInBackToItsPage(t *testing.T) {
 	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
 	assert.Equal(t, "/login?next="+url.QueryEscape(edit+"?x=1"), resp.Header.Get("Location"))
 }
+
+// A plain form POST (no htmx) whose session has ended is sent to log in
+// and come back to the page the form was on (its Referer, when on this
+// site), never to the POST's own URL, which a log-in would land on as a
+// 405. A Referer of another site, or none, sends the log-in to its default
+// (the home page).
+func TestAPlainFormPostLogsInBackToItsPage(t *testing.T) {
+	b := setup(t, models.SQLite)
+	for _, tc := range []struct {
+		name, path, referer, want string
+	}{
+		{"a job's Cancel, from the jobs list with a query", "/jobs/j1/cancel",
+			"http://example.com/jobs?status=active", "/login?next=" + url.QueryEscape("/jobs?status=active")},
+		{"a document's Regenerate", "/projects/p1/documents/project_charter/regenerate",
+			"http://example.com/projects/p1/documents/project_charter", "/login?next=" + url.QueryEscape("/projects/p1/documents/project_charter")},
+		{"a page of another site", "/jobs/j1/cancel", "https://evil.example/jobs", "/login"},
+		{"a protocol-relative path", "/jobs/j1/cancel", "http://example.com//evil.example/x", "/login"},
+		{"a page of another scheme", "/jobs/j1/cancel", "ftp://example.com/jobs", "/login"},
+		{"no Referer", "/jobs/j1/cancel", "", "/login"},
+		{"not a URL", "/jobs/j1/cancel", "::", "/login"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var headers []string
+			if tc.referer != "" {
+				headers = append(headers, "Referer", tc.referer)
+			}
+			resp := b.anon().postForm(t, tc.path, url.Values{"documents": {"project_charter"}}, headers...)
+			require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+			assert.Equal(t, tc.want, resp.Header.Get("Location"))
+		})
+	}
+}

@@ -147,7 +147,10 @@ func crossOrigin(c *fiber.Ctx) bool {
 // request came from (HX-Current-URL), not the request's own URL: that is a
 // fragment or a POST-only action (the editor's /preview, a job's /cancel),
 // which the log-in would land on as a 405 or a bare fragment. app.js keeps
-// a page with unsaved edits in place instead of following it.
+// a page with unsaved edits in place instead of following it. A plain form
+// POST (no htmx) is redirected the same way, to the page it was sent from
+// (its Referer, on this site; else the home page): a POST URL is no page to
+// come back to.
 func (s *Server) requireUser(c *fiber.Ctx) error {
 	if currentUser(c) != nil {
 		return c.Next()
@@ -161,6 +164,9 @@ func (s *Server) requireUser(c *fiber.Ctx) error {
 	if c.Get("HX-Request") == "true" {
 		c.Set("HX-Redirect", loginURL(htmxPage(c)))
 		return c.SendStatus(fiber.StatusUnauthorized)
+	}
+	if m := c.Method(); m != fiber.MethodGet && m != fiber.MethodHead {
+		return c.Redirect(loginURL(sitePage(c, c.Get(fiber.HeaderReferer))), fiber.StatusSeeOther)
 	}
 	return c.Redirect(loginURL(c.OriginalURL()), fiber.StatusSeeOther)
 }
@@ -176,8 +182,12 @@ func loginURL(next string) string {
 
 // htmxPage is the path and query of the page an htmx request was sent
 // from (its HX-Current-URL), when that page is on this site; else "".
-func htmxPage(c *fiber.Ctx) string {
-	u, err := url.Parse(c.Get("HX-Current-URL"))
+func htmxPage(c *fiber.Ctx) string { return sitePage(c, c.Get("HX-Current-URL")) }
+
+// sitePage is the path and query of the absolute URL raw (a page a request
+// says it came from), when that page is on this site; else "".
+func sitePage(c *fiber.Ctx, raw string) string {
+	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" || !strings.EqualFold(u.Host, c.Hostname()) ||
 		(u.Scheme != "http" && u.Scheme != "https") {
 		return ""
