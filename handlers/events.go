@@ -323,7 +323,7 @@ func (ls *liveStream) behind(up *events.SyncUpdate) bool {
 // send writes the events that bring the tab to up's position: the badge
 // and the bell, the lists of the view (when they may have changed), each
 // changed job's fragments, the announcements (on a resync, with the list
-// of every one still unshown), and last a sync event carrying the
+// of those still unshown and the count of older ones), and last a sync event carrying the
 // position. Every fragment is a whole state, so sending one twice is
 // harmless. It sends nothing, and reports so, for an update the stream is
 // ahead of (behind).
@@ -434,9 +434,16 @@ func (ls *liveStream) send(e *sse, up *events.SyncUpdate) (sent bool, err error)
 			return true, err
 		}
 	}
-	if st.Reset && st.AllUnshown {
+	if st.Reset {
 		if err := e.event("unshown", unshownIDs(st.Notifications)); err != nil {
 			return true, err
+		}
+		if st.UnshownOlder > 0 {
+			// More than a resync lists: the tab knows they exist (the
+			// notifications page has them all).
+			if err := e.event("unshown-older", []byte(strconv.Itoa(st.UnshownOlder))); err != nil {
+				return true, err
+			}
 		}
 	}
 	ls.pos = max(ls.pos, st.To)
@@ -448,10 +455,11 @@ func (ls *liveStream) send(e *sse, up *events.SyncUpdate) (sent bool, err error)
 }
 
 // unshownIDs is the data of the unshown event: the JSON array of the ids
-// of the notifications no tab has shown. A resync carries no shown event
-// for what another tab acknowledged while this one was away; the tab drops
-// every announcement it holds that is not in this list. (Never empty data:
-// an event without data is not dispatched.)
+// of the notifications no tab has shown (the newest SyncReplayLimit; the
+// unshown-older event that follows counts the others, if any). A resync
+// carries no shown event for what another tab acknowledged while this one
+// was away; the tab drops every announcement it holds that is not in this
+// list. (Never empty data: an event without data is not dispatched.)
 func unshownIDs(ns []models.Notification) []byte {
 	ids := []string{}
 	for _, n := range ns {

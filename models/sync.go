@@ -43,12 +43,14 @@ type SyncState struct {
 	Jobs []JobSnapshot
 	// Notifications changed after From, in position order.
 	Notifications []Notification
-	// AllUnshown says, on a reset, that Notifications holds every
-	// notification no tab had shown at To (there were no more than
-	// SyncReplayLimit). A tab may then drop the announcements it shows
-	// that are not among them: another tab acknowledged them while this
-	// one could not hear it.
-	AllUnshown bool
+	// UnshownOlder is, on a reset, how many notifications no tab had shown
+	// at To are older than those in Notifications: a reset carries the
+	// newest SyncReplayLimit unshown ones (in position order) and counts
+	// the rest. A tab drops the announcements it holds that a reset does
+	// not list (another tab acknowledged them while this one could not hear
+	// it, or they are among the older ones), and may say the older ones
+	// exist.
+	UnshownOlder int
 	// Libraries are the projects whose library gained a version after
 	// From that no job wrote (a user's edit), in position order. A job's
 	// versions come with the job's own change, in Jobs.
@@ -137,12 +139,23 @@ func (db *DB) SyncSince(ctx context.Context, userID string, since int64) (*SyncS
 			Order("sync_position").Limit(syncBoardLimit).Find(&jobs).Error; err != nil {
 			return nil, fmt.Errorf("sync active jobs: %w", err)
 		}
-		if err := q.Where("user_id = ? AND shown_at IS NULL", userID).Order("sync_position").
+		// The newest unshown ones: a tab toasts the latest news first, and
+		// is told how many older ones there are.
+		if err := q.Where("user_id = ? AND shown_at IS NULL", userID).Order("sync_position DESC").
 			Limit(SyncReplayLimit + 1).Find(&notes).Error; err != nil {
 			return nil, fmt.Errorf("sync unshown notifications: %w", err)
 		}
-		st.AllUnshown = len(notes) <= SyncReplayLimit
-		notes = notes[:min(len(notes), SyncReplayLimit)]
+		if len(notes) > SyncReplayLimit {
+			notes = notes[:SyncReplayLimit]
+			var all int64
+			if err := q.Model(&Notification{}).Where("user_id = ? AND shown_at IS NULL", userID).Count(&all).Error; err != nil {
+				return nil, fmt.Errorf("sync unshown count: %w", err)
+			}
+			// Counted after the list was read: one shown meanwhile may
+			// make the count fall short of the list, never below none.
+			st.UnshownOlder = max(int(all)-SyncReplayLimit, 0)
+		}
+		slices.Reverse(notes) // position order
 		// The names of the projects a page may list (the most recently
 		// changed), so that a list shows renames it could not follow.
 		if err := q.Select("id", "name", "sync_position").Where("user_id = ?", userID).

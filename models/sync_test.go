@@ -394,11 +394,11 @@ func TestGroupCommitStampsPastWhatATabHasSeen(t *testing.T) {
 	require.Len(t, st.Notifications, 1, "and its notification")
 }
 
-// A resync carries the notifications no tab has shown, and says whether
-// they are all of them: a tab drops an announcement it holds that a
-// complete list leaves out (another tab showed it), never one past the
-// replay limit.
-func TestAResyncSaysWhetherItListsEveryUnshownNotification(t *testing.T) {
+// A resync carries the notifications no tab has shown: the newest
+// SyncReplayLimit of them, in position order, and the count of the older
+// ones, so that a user with more unshown than the limit still gets the
+// latest toasted and the tab knows the rest exist.
+func TestAResyncListsTheNewestUnshownNotificationsAndCountsTheRest(t *testing.T) {
 	for _, d := range modelstest.Dialects(t) {
 		t.Run(string(d), func(t *testing.T) {
 			ctx := context.Background()
@@ -421,23 +421,32 @@ func TestAResyncSaysWhetherItListsEveryUnshownNotification(t *testing.T) {
 			st, err := db.SyncSince(ctx, u.ID, 0)
 			require.NoError(t, err)
 			require.True(t, st.Reset)
-			assert.True(t, st.AllUnshown)
+			assert.Zero(t, st.UnshownOlder)
 			require.Len(t, st.Notifications, 1)
 			assert.Equal(t, second, st.Notifications[0].ID, "the shown one is not listed")
 
-			for range models.SyncReplayLimit {
-				notify()
+			var later []string
+			for range models.SyncReplayLimit + 2 {
+				later = append(later, notify())
 			}
+			// 203 unshown: second, then later's 202.
 			st, err = db.SyncSince(ctx, u.ID, 0)
 			require.NoError(t, err)
-			assert.False(t, st.AllUnshown, "one more than the limit")
-			assert.Len(t, st.Notifications, models.SyncReplayLimit)
-			assert.Equal(t, second, st.Notifications[0].ID, "the oldest first")
+			var got []string
+			for i, n := range st.Notifications {
+				got = append(got, n.ID)
+				if i > 0 {
+					assert.Greater(t, n.SyncPosition, st.Notifications[i-1].SyncPosition, "in position order")
+				}
+			}
+			assert.Equal(t, later[2:], got, "the newest, oldest of them first")
+			assert.Equal(t, 3, st.UnshownOlder, "the older ones counted")
 
 			st, err = db.SyncSince(ctx, u.ID, 1)
 			require.NoError(t, err)
 			require.True(t, st.Reset, "too far behind")
-			assert.False(t, st.AllUnshown)
+			assert.Len(t, st.Notifications, models.SyncReplayLimit)
+			assert.Equal(t, 3, st.UnshownOlder)
 		})
 	}
 }

@@ -11,9 +11,9 @@ import (
 )
 
 // Two updates a stream has not taken yet merge into one. A reset lists
-// every notification still unshown (AllUnshown), which a tab trusts to drop
-// the announcements it holds that are not listed: the merge must keep that
-// list true. An earlier update's unshown notification that a later reset
+// the notifications still unshown (the newest, and a count of the older
+// ones, UnshownOlder), which a tab trusts to drop the announcements it
+// holds that are not listed: the merge must keep that list true. An earlier update's unshown notification that a later reset
 // no longer carries was shown meanwhile, and goes; an acknowledged one
 // stays (shown is final). A catch-up after a reset keeps the list true, each
 // row at its latest stamp.
@@ -33,43 +33,51 @@ func TestMergeKeepsTheListOfUnshownTrue(t *testing.T) {
 	for _, tc := range []struct {
 		name       string
 		old, later models.SyncState
-		reset, all bool
+		reset      bool
+		older      int
 		want       []note
 	}{
 		{
 			name:  "a catch-up, then a reset",
 			old:   models.SyncState{From: 2, To: 4, Notifications: []models.Notification{unshown("x", 3), shown("y", 4)}},
-			later: models.SyncState{From: 4, To: 6, Reset: true, AllUnshown: true, Notifications: []models.Notification{unshown("z", 6)}},
-			reset: true, all: true,
-			want: []note{{"y", true}, {"z", false}},
+			later: models.SyncState{From: 4, To: 6, Reset: true, Notifications: []models.Notification{unshown("z", 6)}},
+			reset: true,
+			want:  []note{{"y", true}, {"z", false}},
 		},
 		{
 			name:  "a reset, then a catch-up",
-			old:   models.SyncState{From: 0, To: 4, Reset: true, AllUnshown: true, Notifications: []models.Notification{unshown("x", 3)}},
+			old:   models.SyncState{From: 0, To: 4, Reset: true, Notifications: []models.Notification{unshown("x", 3)}},
 			later: models.SyncState{From: 4, To: 6, Notifications: []models.Notification{shown("x", 5), unshown("w", 6)}},
-			reset: true, all: true,
-			want: []note{{"x", true}, {"w", false}},
+			reset: true,
+			want:  []note{{"x", true}, {"w", false}},
 		},
 		{
-			name:  "a reset cut at the limit, then a catch-up",
-			old:   models.SyncState{From: 0, To: 4, Reset: true, Notifications: []models.Notification{unshown("x", 3)}},
+			name:  "a reset past the limit, then a catch-up: the count of older ones stays",
+			old:   models.SyncState{From: 0, To: 4, Reset: true, UnshownOlder: 7, Notifications: []models.Notification{unshown("x", 3)}},
 			later: models.SyncState{From: 4, To: 6, Notifications: []models.Notification{unshown("w", 6)}},
-			reset: true, all: false,
+			reset: true, older: 7,
 			want: []note{{"x", false}, {"w", false}},
+		},
+		{
+			name:  "a reset past the limit, then one within it: the later count",
+			old:   models.SyncState{From: 0, To: 4, Reset: true, UnshownOlder: 7, Notifications: []models.Notification{unshown("x", 3)}},
+			later: models.SyncState{From: 0, To: 6, Reset: true, Notifications: []models.Notification{unshown("w", 6)}},
+			reset: true,
+			want:  []note{{"w", false}},
 		},
 		{
 			name:  "two catch-ups",
 			old:   models.SyncState{From: 2, To: 4, Notifications: []models.Notification{unshown("x", 3)}},
 			later: models.SyncState{From: 4, To: 6, Notifications: []models.Notification{shown("x", 5)}},
-			reset: false, all: false,
-			want: []note{{"x", true}},
+			reset: false,
+			want:  []note{{"x", true}},
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			before := slices.Clone(tc.old.Notifications)
 			m := mergeSync(&SyncUpdate{State: &tc.old}, &SyncUpdate{State: &tc.later}).State
 			assert.Equal(t, tc.reset, m.Reset, "reset")
-			assert.Equal(t, tc.all, m.AllUnshown, "every unshown one listed")
+			assert.Equal(t, tc.older, m.UnshownOlder, "the older unshown ones counted")
 			var got []note
 			for _, n := range m.Notifications {
 				got = append(got, note{n.ID, n.ShownAt != nil})

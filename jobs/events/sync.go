@@ -147,11 +147,11 @@ func latestByID[T any](key func(T) (id string, pos int64), lists ...[]T) []T {
 // mergeSync folds a later update into an earlier one that was not taken:
 // the range spans both, each row keeps its latest stamp, and the counts and
 // lists are the later ones (the earlier lists when the later has none).
-// A later reset carries every notification still unshown: the earlier
-// update's unshown ones that it does not carry were shown since (or lie
-// past the replay limit, and the next page announces them), and are
-// dropped, so that the merged update neither announces them again nor
-// counts them among the unshown (SyncState.AllUnshown).
+// A later reset carries the notifications still unshown (the newest, with
+// a count of the older ones): the earlier update's unshown ones that it
+// does not carry were shown since (or are among the older ones it counts),
+// and are dropped, so that the merged update neither announces them again
+// nor lists them among the unshown.
 func mergeSync(old, u *SyncUpdate) *SyncUpdate {
 	if old == nil {
 		return u
@@ -159,8 +159,13 @@ func mergeSync(old, u *SyncUpdate) *SyncUpdate {
 	a, n := old.State, u.State
 	st := &models.SyncState{
 		UserID: n.UserID, From: min(a.From, n.From), To: max(a.To, n.To), Reset: a.Reset || n.Reset,
-		AllUnshown: (n.Reset && n.AllUnshown) || (!n.Reset && a.Reset && a.AllUnshown),
 		ActiveJobs: n.ActiveJobs, Unread: n.Unread,
+	}
+	switch {
+	case n.Reset:
+		st.UnshownOlder = n.UnshownOlder
+	case a.Reset:
+		st.UnshownOlder = a.UnshownOlder
 	}
 	st.Jobs = latestByID(func(j models.JobSnapshot) (string, int64) { return j.Job.ID, j.Job.SyncPosition }, a.Jobs, n.Jobs)
 	earlier := a.Notifications
