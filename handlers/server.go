@@ -34,6 +34,12 @@ type Config struct {
 	SessionTTL time.Duration
 	// Heartbeat is the SSE keep-alive interval (15 s in production).
 	Heartbeat time.Duration
+	// AccessRecheck is how often the instance checks again, in one read,
+	// that the sign-ins of its open streams (sessions, API tokens) are
+	// live, and ends the streams of those that ended: the bound on how
+	// long a stream outlives an end whose announcement was lost. Default:
+	// Heartbeat.
+	AccessRecheck time.Duration
 	// ForegroundHeartbeat is how often the foreground page's stream writes
 	// a beat, and checks that the client is still there. A server killed
 	// mid-run ends neither the page's load nor its stream in Chromium, so
@@ -113,6 +119,9 @@ func NewServer(cfg Config, db *models.DB, jobs Jobs, broker *events.Broker, gen 
 	if cfg.Heartbeat == 0 {
 		cfg.Heartbeat = 15 * time.Second
 	}
+	if cfg.AccessRecheck == 0 {
+		cfg.AccessRecheck = cfg.Heartbeat
+	}
 	if cfg.ForegroundHeartbeat == 0 {
 		cfg.ForegroundHeartbeat = 2 * time.Second
 	}
@@ -152,7 +161,28 @@ func NewServer(cfg Config, db *models.DB, jobs Jobs, broker *events.Broker, gen 
 	})
 	// A logout or a revocation on any instance ends streams here.
 	s.watchAccessEnds()
+	go s.recheckAccessEvery(cfg.AccessRecheck)
 	return s
+}
+
+// recheckAccessEvery checks the open streams' sign-ins every interval
+// until shutdown (recheckAccess: one read per instance, none without open
+// streams). The end of a sign-in reaches the other instances as a NOTIFY
+// that the ending instance sends after its commit (the bridge's sender);
+// an instance that stops in between loses it, and so do the notifications
+// of a LISTEN connection that was down. Whatever the cause, a stream of a
+// sign-in that ended ends within one interval.
+func (s *Server) recheckAccessEvery(interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.done:
+			return
+		case <-t.C:
+			s.recheckAccess()
+		}
+	}
 }
 
 // CloseStreams ends every open SSE stream; call it before shutting the app
