@@ -230,8 +230,8 @@ func (h *eventHub) UserEvents(c *fiber.Ctx) error {
 	ls := &liveStream{h: h, view: view, seen: map[string]int64{}, active: -1, unread: -1, projectAt: -1}
 	var admin <-chan []byte
 	leaveAdmin := func() {}
-	if u.IsAdmin {
-		admin, leaveAdmin = h.s.admin.subscribe()
+	if u.IsAdmin { // as the request read the user: a reconnect checks again
+		admin, leaveAdmin = h.s.admin.subscribe(userID)
 	}
 	// apply sends an update and its drafts; an update the stream is ahead
 	// of sends nothing, nor its drafts' reset.

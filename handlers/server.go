@@ -152,7 +152,8 @@ func NewServer(cfg Config, db *models.DB, jobs Jobs, broker *events.Broker, gen 
 		loginByAccount: newWindowLimiter(cfg.LoginAccountRate, cfg.LoginAccountWindow),
 		signupByAddr:   newWindowLimiter(cfg.LoginRate, time.Minute),
 	}
-	s.admin = newAdminFeed(s.adminLiveHTML, cfg.AdminRefresh, s.done)
+	s.admin = newAdminFeed(s.adminLiveHTML, func(ctx context.Context, ids []string) ([]string, error) { return s.db.AdminIDs(ctx, ids) },
+		cfg.AdminRefresh, s.done)
 	s.jobCreateLimit = rateLimit(cfg.JobCreateRate, time.Minute, func(c *fiber.Ctx) string {
 		if u := currentUser(c); u != nil {
 			return "user:" + u.ID

@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -75,4 +76,19 @@ func (db *DB) SetAdmin(ctx context.Context, email string, admin bool) (*User, er
 		return nil, ErrNotFound
 	}
 	return db.UserByEmail(ctx, email)
+}
+
+// AdminIDs keeps of ids (users' ids) those of administrators: what the
+// console's live feed checks before each push, so that a user whose role
+// was withdrawn, by any means, gets no more of it.
+func (db *DB) AdminIDs(ctx context.Context, ids []string) ([]string, error) {
+	admins := []string{}
+	for chunk := range slices.Chunk(ids, 500) { // within SQLite's bound on parameters
+		var part []string
+		if err := db.g.WithContext(ctx).Model(&User{}).Where("id IN ? AND is_admin", chunk).Pluck("id", &part).Error; err != nil {
+			return nil, fmt.Errorf("admin ids: %w", err)
+		}
+		admins = append(admins, part...)
+	}
+	return admins, nil
 }
