@@ -5,6 +5,7 @@
 //	dossier migrate                                              apply migrations and exit
 //	dossier user create --email E --password P [--name N] [--admin]
 //	dossier user promote --email E                               make an administrator
+//	dossier user demote --email E                                withdraw the administrator role
 //	dossier token create --email E [--name N]
 package main
 
@@ -47,6 +48,7 @@ const usage = `usage:
   dossier migrate
   dossier user create --email E --password P [--name N] [--admin]
   dossier user promote --email E
+  dossier user demote --email E
   dossier token create --email E [--name N]`
 
 func run(args []string, out io.Writer, getenv func(string) string) error {
@@ -160,10 +162,10 @@ func migrate(out io.Writer, getenv func(string) string) error {
 func isHelp(arg string) bool { return arg == "-h" || arg == "--help" || arg == "help" }
 
 func userCommand(args []string, out io.Writer, getenv func(string) string) error {
-	if len(args) > 0 && args[0] == "promote" {
-		return promoteCommand(args[1:], out, getenv)
+	if len(args) > 0 && (args[0] == "promote" || args[0] == "demote") {
+		return roleCommand(args[0], args[1:], out, getenv)
 	}
-	const userUsage = "usage: dossier user create --email E --password P [--name N] [--admin]\n       dossier user promote --email E"
+	const userUsage = "usage: dossier user create --email E --password P [--name N] [--admin]\n       dossier user promote --email E\n       dossier user demote --email E"
 	if len(args) > 0 && isHelp(args[0]) {
 		fmt.Fprintln(out, userUsage)
 		return nil
@@ -213,29 +215,36 @@ func userCommand(args []string, out io.Writer, getenv func(string) string) error
 	return nil
 }
 
-// promoteCommand makes an existing user an administrator.
-func promoteCommand(args []string, out io.Writer, getenv func(string) string) error {
-	fs := flag.NewFlagSet("user promote", flag.ContinueOnError)
+// roleCommand makes an existing user an administrator (promote) or
+// withdraws the role (demote). A demoted user's open tabs get no more of
+// the console's live feed from its next refresh, on every instance (the
+// feed checks its subscribers' role before each push).
+func roleCommand(verb string, args []string, out io.Writer, getenv func(string) string) error {
+	fs := flag.NewFlagSet("user "+verb, flag.ContinueOnError)
 	email := fs.String("email", "", "the user's email address")
 	if help, err := parseFlags(fs, args, out); help || err != nil {
 		return err
 	}
 	if *email == "" {
-		return fmt.Errorf("usage: dossier user promote --email E")
+		return fmt.Errorf("usage: dossier user %s --email E", verb)
 	}
 	db, _, err := openDB(getenv)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	u, err := db.SetAdmin(context.Background(), *email, true)
+	u, err := db.SetAdmin(context.Background(), *email, verb == "promote")
 	if errors.Is(err, models.ErrNotFound) {
 		return fmt.Errorf("no user with email %q", *email)
 	}
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "administrator: %s <%s>\n", u.Name, u.Email)
+	if verb == "promote" {
+		fmt.Fprintf(out, "administrator: %s <%s>\n", u.Name, u.Email)
+	} else {
+		fmt.Fprintf(out, "no longer an administrator: %s <%s>\n", u.Name, u.Email)
+	}
 	return nil
 }
 

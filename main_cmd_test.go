@@ -56,8 +56,10 @@ func TestSubcommandHelp(t *testing.T) {
 		{[]string{"user", "create", "--help"}, "-password"},
 		{[]string{"user", "create", "--email", "a@example.com", "-h"}, "-admin"},
 		{[]string{"user", "promote", "--help"}, "-email"},
+		{[]string{"user", "demote", "--help"}, "-email"},
 		{[]string{"token", "create", "--help"}, "-name"},
 		{[]string{"user", "--help"}, "user promote"},
+		{[]string{"user", "-h"}, "user demote"},
 		{[]string{"token", "-h"}, "token create"},
 	} {
 		var out bytes.Buffer
@@ -87,6 +89,7 @@ func TestCommandsRefuseAnInMemoryDatabase(t *testing.T) {
 		for _, args := range [][]string{
 			{"user", "create", "--email", "a@example.com", "--password", "correct horse"},
 			{"user", "promote", "--email", "a@example.com"},
+			{"user", "demote", "--email", "a@example.com"},
 			{"token", "create", "--email", "a@example.com"},
 		} {
 			var out bytes.Buffer

@@ -24,7 +24,7 @@ import (
 // Operating Dossier with the real binary: administrators, the instances
 // list, and who may read /metrics.
 
-func TestUserCreateAdminAndPromote(t *testing.T) {
+func TestUserCreateAdminPromoteAndDemote(t *testing.T) {
 	dbURL := "sqlite:" + t.TempDir() + "/a.db"
 	env := []string{"DATABASE_URL=" + dbURL}
 	out := command(t, env, "user", "create", "--email", "root@example.com", "--password", "correct horse", "--admin")
@@ -47,11 +47,18 @@ func TestUserCreateAdminAndPromote(t *testing.T) {
 	assert.Contains(t, out, "administrator: ann <ann@example.com>")
 	assert.True(t, isAdmin("ann@example.com"))
 
-	cmd := exec.Command(binary, "user", "promote", "--email", "nobody@example.com")
-	cmd.Env = append(os.Environ(), env...)
-	msg, err := cmd.CombinedOutput()
-	require.Error(t, err)
-	assert.Contains(t, string(msg), `no user with email "nobody@example.com"`)
+	out = command(t, env, "user", "demote", "--email", "ann@example.com")
+	assert.Contains(t, out, "no longer an administrator: ann <ann@example.com>")
+	assert.False(t, isAdmin("ann@example.com"))
+	assert.True(t, isAdmin("root@example.com"), "only the named user is demoted")
+
+	for _, verb := range []string{"promote", "demote"} {
+		cmd := exec.Command(binary, "user", verb, "--email", "nobody@example.com")
+		cmd.Env = append(os.Environ(), env...)
+		msg, err := cmd.CombinedOutput()
+		require.Error(t, err, verb)
+		assert.Contains(t, string(msg), `no user with email "nobody@example.com"`, verb)
+	}
 }
 
 var noRedirects = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
