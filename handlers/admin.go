@@ -14,6 +14,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"dossier/jobs/documents"
 	"dossier/models"
 	"dossier/views/pages"
 )
@@ -287,11 +288,30 @@ func (s *Server) adminFailingVM(ctx context.Context, flash string) (pages.AdminF
 			index[msg] = i
 			vm.Groups = append(vm.Groups, pages.FailGroupVM{Key: strconv.Itoa(i), Error: msg})
 		}
-		vm.Groups[i].Jobs = append(vm.Groups[i].Jobs, adminJobVM(j, now))
+		g := &vm.Groups[i]
+		g.Jobs = append(g.Jobs, adminJobVM(j, now))
+		for _, h := range operatorHints(&j.Job) {
+			if !slices.Contains(g.Hints, h) {
+				g.Hints = append(g.Hints, h)
+			}
+		}
 	}
 	// The largest groups first: the error that hurts most.
 	sort.SliceStable(vm.Groups, func(a, b int) bool { return len(vm.Groups[a].Jobs) > len(vm.Groups[b].Jobs) })
 	return vm, nil
+}
+
+// operatorHints are what an operator should check for a job's failures
+// (documents.Explanation.Hint: the settings the users' pages never name),
+// in catalog order, found by each failed document's stored sentence.
+func operatorHints(j *models.Job) []string {
+	var hints []string
+	for _, f := range jobFailures(j) {
+		if h := documents.OperatorHint(f.Summary); h != "" && !slices.Contains(hints, h) {
+			hints = append(hints, h)
+		}
+	}
+	return hints
 }
 
 func adminJobVM(j models.AdminJob, now time.Time) pages.AdminJobVM {

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"dossier/jobs"
+	"dossier/jobs/documents"
 	"dossier/models"
 )
 
@@ -176,7 +177,8 @@ func TestAdminBulkRetrySkipsWhatNoRetryCanFix(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, d models.Dialect) {
 		b := pagesSetup(t, d, nil)
 		admin, alice, bob := b.admin(t), b.user(t), b.user(t)
-		const why = "The model provider rejected the API key. Check OPENAI_API_KEY."
+		badKeyErr := &documents.ProviderError{Status: http.StatusUnauthorized, Code: "invalid_api_key", Message: "Incorrect API key provided"}
+		why := documents.Explain(badKeyErr).Summary
 		badKey := func(c *client) *models.Job {
 			return c.failJobWith(t, models.DocumentFailure{Type: "scope_statement", Attempts: 1, Permanent: true, Summary: why,
 				Error: `openai: the provider answered 401 Unauthorized: Incorrect API key provided (code "invalid_api_key")`}, nil)
@@ -347,4 +349,37 @@ func TestAdminConsoleIsPushedOverTheUserStream(t *testing.T) {
 	doc := sseEvent{Data: pushes[len(pushes)-1]}.doc(t)
 	assert.Equal(t, 1, testID(doc, "admin-live-body").Length())
 	assert.Equal(t, 1, testID(doc, "admin-instances").Length())
+}
+
+// A failure only an administrator can fix (a rejected key) tells the job's
+// owner so, in plain words, naming no setting; the console tells the
+// administrator which setting to check. The owner's pages named
+// OPENAI_API_KEY.
+func TestOperatorHintOnlyOnTheConsole(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d models.Dialect) {
+		b := pagesSetup(t, d, nil)
+		admin, alice := b.admin(t), b.user(t)
+		err := &documents.ProviderError{Status: http.StatusUnauthorized, Code: "invalid_api_key", Message: "Incorrect API key provided: sk-te***st."}
+		ex := documents.Explain(err)
+		require.NotEmpty(t, ex.Hint)
+		job := alice.failJobWith(t, models.DocumentFailure{Type: "scope_statement", Attempts: 1, Permanent: true,
+			Summary: ex.Summary, Error: err.Error()}, nil)
+
+		for _, path := range []string{"/jobs/" + job.ID, "/jobs", "/jobs?status=failed", "/"} {
+			resp := alice.get(t, path)
+			require.Equal(t, http.StatusOK, resp.StatusCode, path)
+			text := page(t, resp).Find("#main").Text()
+			assert.NotContains(t, text, "OPENAI_", "%s names a setting to its user", path)
+			assert.NotContains(t, text, ex.Hint, path)
+		}
+		doc := page(t, alice.get(t, "/jobs/"+job.ID))
+		assert.Contains(t, testID(doc, "job-error-summary").Text(), "An administrator needs to fix it.")
+		assert.Contains(t, testID(doc, "job-error-detail").Text(), "Incorrect API key provided", "the provider's own message stays behind the disclosure")
+
+		doc = page(t, admin.get(t, "/admin"))
+		hints := testID(doc, "fail-group-hint")
+		require.Equal(t, 1, hints.Length(), "the console says what to check")
+		assert.Equal(t, "To fix: "+ex.Hint, strings.TrimSpace(hints.Text()))
+		assert.Contains(t, hints.Text(), "OPENAI_API_KEY")
+	})
 }

@@ -42,12 +42,69 @@ func (e *ProviderError) ContextTooLong() bool {
 
 // Explanation is a failure as a person reads it.
 type Explanation struct {
-	// Summary is one plain sentence, without codes.
+	// Summary is one plain sentence for the person who started the job,
+	// without codes or configuration names: it says what they can do, or
+	// who can.
 	Summary string
+	// Hint is for the operator (the admin console, the server log): the
+	// setting to check. It may name configuration, so it never goes on a
+	// user's page. "" when there is nothing to configure.
+	Hint string
 	// CanRetry is false for failures that another attempt cannot fix (a
 	// bad key, a bad request, a prompt too long): the UI offers no Retry.
 	CanRetry bool
 }
+
+// The explanations of failures that another attempt cannot fix and that
+// only an administrator can: their Summary says so, their Hint says how.
+var (
+	explainBadKey = Explanation{
+		Summary: "Dossier's connection to the model provider is misconfigured: the provider did not accept its key. An administrator needs to fix it.",
+		Hint:    "The provider rejected the API key: check OPENAI_API_KEY.",
+	}
+	explainForbidden = Explanation{
+		Summary: "Dossier's account with the model provider is not allowed to use this model. An administrator needs to fix it.",
+		Hint:    "The API key (OPENAI_API_KEY) may not use this model or feature: check OPENAI_MODEL and the key's permissions.",
+	}
+	explainNoModel = Explanation{
+		Summary: "Dossier's connection to the model provider is misconfigured: the provider does not know the model it was asked for. An administrator needs to fix it.",
+		Hint:    "The provider does not know the model: check OPENAI_MODEL and OPENAI_BASE_URL.",
+	}
+	explainTooLong = Explanation{
+		Summary: "This project has too much data for the model to write this document in one go. Shorten the project's descriptions and lists, or ask an administrator for a model that takes longer input.",
+		Hint:    "The prompt is longer than the model's context window: choose a model with a larger one (OPENAI_MODEL).",
+	}
+	explainNoCredit = Explanation{
+		Summary: "Dossier's account with the model provider has run out of credit. An administrator needs to add credit.",
+		Hint:    "The provider account behind OPENAI_API_KEY has no quota left.",
+	}
+	explainRejected = Explanation{
+		Summary: "The model provider rejected the request.",
+		Hint:    "The provider's own message, in the job's error, says what it refused.",
+	}
+	explainUnknownType = Explanation{
+		Summary: "Dossier does not know this document type.",
+		Hint:    "The job names a document type this version's catalog does not have (an older or newer version queued it).",
+	}
+)
+
+// operatorHints are the hints by the sentence a failed document stores:
+// error_details keeps the Summary, not the error, so the admin console
+// finds the hint by it.
+var operatorHints = hintsBySummary(explainBadKey, explainForbidden, explainNoModel, explainTooLong,
+	explainNoCredit, explainRejected, explainUnknownType)
+
+func hintsBySummary(es ...Explanation) map[string]string {
+	m := make(map[string]string, len(es))
+	for _, e := range es {
+		m[e.Summary] = e.Hint
+	}
+	return m
+}
+
+// OperatorHint is the Hint of the explanation whose Summary a failed
+// document stored, for the admin console; "" for any other sentence.
+func OperatorHint(summary string) string { return operatorHints[summary] }
 
 // Explain turns a generation failure into a plain sentence. The technical
 // detail stays err.Error(), shown behind a disclosure.
@@ -56,15 +113,15 @@ func Explain(err error) Explanation {
 	if errors.As(err, &pe) {
 		switch {
 		case pe.Status == http.StatusUnauthorized:
-			return Explanation{Summary: "The model provider rejected the API key. Check OPENAI_API_KEY."}
+			return explainBadKey
 		case pe.Status == http.StatusForbidden:
-			return Explanation{Summary: "The model provider refused access: this API key may not use this model or feature."}
+			return explainForbidden
 		case pe.Status == http.StatusNotFound:
-			return Explanation{Summary: "The model provider could not find the model. Check OPENAI_MODEL and OPENAI_BASE_URL."}
+			return explainNoModel
 		case pe.ContextTooLong():
-			return Explanation{Summary: "The document's prompt is too long for the model. Shorten the project data or choose a model with a larger context window."}
+			return explainTooLong
 		case pe.Code == "insufficient_quota" || pe.Type == "insufficient_quota":
-			return Explanation{Summary: "The model provider's account has run out of credit."}
+			return explainNoCredit
 		case pe.Status == http.StatusTooManyRequests:
 			return Explanation{Summary: "The model provider is limiting how many requests Dossier may send. Try again in a few minutes.", CanRetry: true}
 		case pe.Status >= 500:
@@ -72,13 +129,13 @@ func Explain(err error) Explanation {
 		case pe.Status == http.StatusRequestTimeout, pe.Status == http.StatusConflict:
 			return Explanation{Summary: "The model provider could not finish the request. Try again.", CanRetry: true}
 		default:
-			return Explanation{Summary: "The model provider rejected the request."}
+			return explainRejected
 		}
 	}
 	var unknown *UnknownTypeError
 	switch {
 	case errors.As(err, &unknown):
-		return Explanation{Summary: "Dossier does not know this document type."}
+		return explainUnknownType
 	case errors.Is(err, context.DeadlineExceeded):
 		return Explanation{Summary: "The model provider did not answer in time. Try again.", CanRetry: true}
 	case errors.Is(err, ErrTruncatedStream), errors.Is(err, ErrEmptyOutput):

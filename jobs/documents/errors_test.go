@@ -2,6 +2,9 @@ package documents_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"regexp"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -34,19 +37,19 @@ func TestProviderErrorsExplained(t *testing.T) {
 		{"bad request", apiError("Invalid value for 'temperature': must be at most 2.", "invalid_request_error", "invalid_value"), 400,
 			"The model provider rejected the request.", false, "Invalid value for 'temperature': must be at most 2."},
 		{"bad key", apiError("Incorrect API key provided: sk-te***st.", "invalid_request_error", "invalid_api_key"), 401,
-			"The model provider rejected the API key. Check OPENAI_API_KEY.", false, "Incorrect API key provided"},
+			"Dossier's connection to the model provider is misconfigured: the provider did not accept its key. An administrator needs to fix it.", false, "Incorrect API key provided"},
 		{"forbidden", apiError("You are not allowed to sample from this model.", "invalid_request_error", ""), 403,
-			"The model provider refused access: this API key may not use this model or feature.", false, "not allowed to sample"},
+			"Dossier's account with the model provider is not allowed to use this model. An administrator needs to fix it.", false, "not allowed to sample"},
 		{"unknown model", apiError("The model `gpt-9` does not exist.", "invalid_request_error", "model_not_found"), 404,
-			"The model provider could not find the model. Check OPENAI_MODEL and OPENAI_BASE_URL.", false, "The model `gpt-9` does not exist."},
+			"Dossier's connection to the model provider is misconfigured: the provider does not know the model it was asked for. An administrator needs to fix it.", false, "The model `gpt-9` does not exist."},
 		{"payload too large", `request entity too large`, 413,
-			"The document's prompt is too long for the model. Shorten the project data or choose a model with a larger context window.", false, "413"},
+			"This project has too much data for the model to write this document in one go. Shorten the project's descriptions and lists, or ask an administrator for a model that takes longer input.", false, "413"},
 		{"context length", apiError("This model's maximum context length is 8192 tokens.", "invalid_request_error", "context_length_exceeded"), 400,
-			"The document's prompt is too long for the model. Shorten the project data or choose a model with a larger context window.", false, "maximum context length is 8192"},
+			"This project has too much data for the model to write this document in one go. Shorten the project's descriptions and lists, or ask an administrator for a model that takes longer input.", false, "maximum context length is 8192"},
 		{"rate limited", apiError("Rate limit reached for requests.", "requests", "rate_limit_exceeded"), 429,
 			"The model provider is limiting how many requests Dossier may send. Try again in a few minutes.", true, "Rate limit reached"},
 		{"quota", apiError("You exceeded your current quota.", "insufficient_quota", "insufficient_quota"), 429,
-			"The model provider's account has run out of credit.", false, "exceeded your current quota"},
+			"Dossier's account with the model provider has run out of credit. An administrator needs to add credit.", false, "exceeded your current quota"},
 		{"server error", apiError("The server had an error while processing your request.", "server_error", ""), 500,
 			"The model provider had a temporary problem. Try again in a few minutes.", true, "The server had an error"},
 	}
@@ -62,4 +65,55 @@ func TestProviderErrorsExplained(t *testing.T) {
 			assert.Contains(t, err.Error(), tc.detail, "the provider's own message is kept in the detail")
 		})
 	}
+}
+
+// configName is an environment variable's name, as OPENAI_API_KEY.
+var configName = regexp.MustCompile(`\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b`)
+
+// The person who started a job reads its failure's Summary: it names no
+// setting (they cannot change one) and, where only an administrator can fix
+// the failure, says so. The setting to check is the operator's Hint, which
+// the admin console finds again by the stored Summary. The summaries of a
+// bad key and an unknown model named OPENAI_API_KEY, OPENAI_MODEL and
+// OPENAI_BASE_URL to every user.
+func TestFailureSummariesNameNoSettings(t *testing.T) {
+	t.Parallel()
+	pe := func(status int, code string) error {
+		return fmt.Errorf("generate: %w", &documents.ProviderError{Status: status, Code: code, Type: code, Message: "m"})
+	}
+	cases := []struct {
+		name     string
+		err      error
+		hint     string // a setting the operator's hint names; "" for none
+		forAdmin bool   // only an administrator can fix it: the summary says so
+	}{
+		{"bad key", pe(401, "invalid_api_key"), "OPENAI_API_KEY", true},
+		{"forbidden", pe(403, ""), "OPENAI_MODEL", true},
+		{"unknown model", pe(404, "model_not_found"), "OPENAI_MODEL", true},
+		{"context too long", pe(400, "context_length_exceeded"), "OPENAI_MODEL", false},
+		{"quota", pe(429, "insufficient_quota"), "OPENAI_API_KEY", true},
+		{"bad request", pe(400, "invalid_value"), "", false},
+		{"rate limited", pe(429, "rate_limit_exceeded"), "", false},
+		{"outage", pe(503, ""), "", false},
+		{"timeout", context.DeadlineExceeded, "", false},
+		{"unknown type", &documents.UnknownTypeError{Unknown: []string{"x"}}, "", false},
+		{"truncated", documents.ErrTruncatedStream, "", false},
+		{"other", errors.New("disk full"), "", false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			e := documents.Explain(tc.err)
+			require.NotEmpty(t, e.Summary)
+			assert.Empty(t, configName.FindAllString(e.Summary, -1), "the user's sentence names no setting: %q", e.Summary)
+			assert.NotContains(t, e.Summary, "API key", "nor the provider's credential")
+			if tc.forAdmin {
+				assert.Contains(t, e.Summary, "An administrator needs to", "says who can fix it")
+			}
+			if tc.hint != "" {
+				assert.Contains(t, e.Hint, tc.hint, "the operator is told what to check")
+			}
+			assert.Equal(t, e.Hint, documents.OperatorHint(e.Summary), "the console finds the hint by the stored sentence")
+		})
+	}
+	assert.Empty(t, documents.OperatorHint("Some other sentence."))
 }

@@ -74,6 +74,10 @@ type AdminFailingVM struct {
 type FailGroupVM struct {
 	Key   string
 	Error string
+	// Hints say what to check (a setting), for the failures only an
+	// operator can fix: the users' pages tell them to ask an
+	// administrator.
+	Hints []string
 	Jobs  []AdminJobVM
 }
 
