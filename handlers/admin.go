@@ -99,7 +99,7 @@ func (s *Server) adminBulk(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	res := s.bulk(ctx, action, ids)
 	slog.Info("admin bulk action", "admin", currentUser(c).Email, "action", action, "selected", len(ids),
-		"done", res.done, "refused", res.refused, "not_retryable", res.notRetryable(), "missing", res.missing)
+		"done", res.done, "refused", res.refused(), "not_retryable", res.notRetryable(), "missing", res.missing)
 	if c.Get("HX-Request") != "true" {
 		s.setFlash(c, "/admin", res.flash(action, len(ids)))
 		return c.Redirect("/admin", fiber.StatusSeeOther)
@@ -111,9 +111,15 @@ func (s *Server) adminBulk(c *fiber.Ctx) error {
 	return render(c, pages.AdminFailing(vm, csrfOf(c)))
 }
 
-// bulkResult counts what a bulk action did with the selected jobs.
+// bulkResult counts what a bulk action did with the selected jobs, and why
+// it left the others alone.
 type bulkResult struct {
-	done, refused, missing int
+	done, missing int
+	// running: a retry found the job queued or running already; ended: the
+	// job had already ended (a cancel), or completed (a retry); busy: the
+	// job's project has another active run (a retry); failed: an error
+	// the server logged.
+	running, ended, busy, failed int
 	// noRetry counts the failed jobs left alone because a retry cannot fix
 	// their failure, by the failure's plain sentence.
 	noRetry map[string]int
@@ -126,6 +132,9 @@ func (r bulkResult) notRetryable() int {
 	}
 	return n
 }
+
+// refused counts the jobs whose state did not allow the action.
+func (r bulkResult) refused() int { return r.running + r.ended + r.busy + r.failed }
 
 // bulk applies action to each job id as its owner would.
 func (s *Server) bulk(ctx context.Context, action string, ids []string) bulkResult {
@@ -153,13 +162,24 @@ func (s *Server) bulk(ctx context.Context, action string, ids []string) bulkResu
 		switch {
 		case err == nil:
 			res.done++
-		case errors.Is(err, models.ErrConflict), errors.As(err, &active):
-			res.refused++
+		case errors.As(err, &active):
+			res.busy++
+		case errors.Is(err, models.ErrConflict):
+			// Why, from the job as it is now: another tab or the
+			// worker may have moved it since it was read.
+			if now, nerr := s.db.JobByID(ctx, id); nerr == nil {
+				job = now
+			}
+			if action == "retry" && job.Active() {
+				res.running++
+			} else {
+				res.ended++
+			}
 		case errors.Is(err, models.ErrNotFound):
 			res.missing++
 		default:
 			slog.Warn("admin bulk action", "action", action, "job", id, "err", err)
-			res.refused++
+			res.failed++
 		}
 	}
 	return res
@@ -179,28 +199,106 @@ func (s *Server) noRetryReason(ctx context.Context, job *models.Job) (string, er
 	return summary, nil
 }
 
-// flash says what the bulk action did, for the console.
+// countedReason is why some of the selected jobs were left alone, said of
+// one job and of several: "1 had already finished", "2 no longer exist".
+type countedReason struct {
+	n         int
+	one, many string
+}
+
+func (c countedReason) String() string {
+	if c.n == 1 {
+		return c.one
+	}
+	return c.many
+}
+
+// flash says what the bulk action did, for the console, as a person would
+// say it: "Retried the selected job.", "Retried 2 of the 3 selected jobs;
+// 1 had already completed." Each job left alone is counted under why.
 func (r bulkResult) flash(action string, selected int) string {
-	verb := map[string]string{"retry": "Retried", "cancel": "Cancelled"}[action]
 	if selected == 0 {
 		return "No job was selected."
 	}
-	msg := fmt.Sprintf("%s %d of %d selected jobs.", verb, r.done, selected)
+	verb := map[string]string{"retry": "Retried", "cancel": "Cancelled"}[action]
+	undone := map[string]string{"retry": "retried", "cancel": "cancelled"}[action]
+	reasons := []countedReason{
+		{r.running, "was already queued or running", "were already queued or running"},
+		{r.ended, "had already finished", "had already finished"},
+		{r.busy, "could not be retried while another run of its project is active", "could not be retried while other runs of their projects are active"},
+		{r.failed, "could not be " + undone + " because of an error (the server log has it)", "could not be " + undone + " because of an error (the server log has them)"},
+		{r.missing, "no longer exists", "no longer exist"},
+	}
+	if action == "retry" {
+		reasons[1].one, reasons[1].many = "had already completed", "had already completed"
+	}
 	if n := r.notRetryable(); n > 0 {
-		reasons := make([]string, 0, len(r.noRetry))
-		for summary, c := range r.noRetry {
-			reasons = append(reasons, fmt.Sprintf("%s (%d)", summary, c))
+		reasons = append(reasons, countedReason{n,
+			"was not retried because a retry cannot fix its failure: " + r.noRetryList(),
+			"were not retried because a retry cannot fix their failure: " + r.noRetryList()})
+	}
+	if selected == 1 {
+		if r.done == 1 {
+			return verb + " the selected job."
 		}
-		sort.Strings(reasons)
-		msg += fmt.Sprintf(" Skipped %d that a retry cannot fix: %s.", n, strings.Join(reasons, "; "))
+		for _, c := range reasons {
+			if c.n > 0 {
+				return endSentence("The selected job " + c.one)
+			}
+		}
+		return "The selected job was not " + undone + "."
 	}
-	if r.refused > 0 {
-		msg += fmt.Sprintf(" %d could not be %s in their current state.", r.refused, map[string]string{"retry": "retried", "cancel": "cancelled"}[action])
+	if r.done == selected {
+		return fmt.Sprintf("%s the %d selected jobs.", verb, selected)
 	}
-	if r.missing > 0 {
-		msg += fmt.Sprintf(" %d no longer exist.", r.missing)
+	done := strconv.Itoa(r.done)
+	if r.done == 0 {
+		done = "none"
 	}
-	return msg
+	var why []string
+	for _, c := range reasons {
+		if c.n > 0 {
+			why = append(why, fmt.Sprintf("%d %s", c.n, c))
+		}
+	}
+	msg := fmt.Sprintf("%s %s of the %d selected jobs", verb, done, selected)
+	if len(why) > 0 {
+		msg += "; " + andList(why)
+	}
+	return endSentence(msg)
+}
+
+// noRetryList quotes the failures no retry can fix, the commonest first,
+// each with its count when there are several: “…” (2) and “…” (1).
+func (r bulkResult) noRetryList() string {
+	sentences := make([]string, 0, len(r.noRetry))
+	for s := range r.noRetry {
+		sentences = append(sentences, s)
+	}
+	sort.Slice(sentences, func(a, b int) bool {
+		if r.noRetry[sentences[a]] != r.noRetry[sentences[b]] {
+			return r.noRetry[sentences[a]] > r.noRetry[sentences[b]]
+		}
+		return sentences[a] < sentences[b]
+	})
+	for i, s := range sentences {
+		sentences[i] = "“" + s + "”"
+		if len(r.noRetry) > 1 {
+			sentences[i] += fmt.Sprintf(" (%d)", r.noRetry[s])
+		}
+	}
+	return andList(sentences)
+}
+
+// endSentence ends s with a full stop, unless a quoted sentence already
+// ends it.
+func endSentence(s string) string {
+	for _, end := range []string{".”", "!”", "?”", "."} {
+		if strings.HasSuffix(s, end) {
+			return s
+		}
+	}
+	return s + "."
 }
 
 // adminWindow is the span of the console's charts.

@@ -133,8 +133,7 @@ func TestAdminBulkRetryAndCancelChangeExactlyTheSelectedJobs(t *testing.T) {
 			"Content-Type", "application/x-www-form-urlencoded", hx, "true")
 		require.Equal(t, http.StatusOK, resp.StatusCode)
 		result := testID(page(t, resp), "bulk-result").Text()
-		assert.Contains(t, result, "Retried 2 of 3 selected jobs.")
-		assert.Contains(t, result, "1 could not be retried")
+		assert.Equal(t, "Retried 2 of the 3 selected jobs; 1 was already queued or running.", result)
 		assert.Equal(t, models.StatusQueued, status(f1))
 		assert.Equal(t, models.StatusQueued, status(f3))
 		for _, j := range []*models.Job{f2, f4, r1, r2, q1} {
@@ -146,7 +145,7 @@ func TestAdminBulkRetryAndCancelChangeExactlyTheSelectedJobs(t *testing.T) {
 		resp = admin.postForm(t, "/admin/jobs/bulk", url.Values{"action": {"cancel"}, "ids": {r2.ID}})
 		require.Equal(t, http.StatusSeeOther, resp.StatusCode)
 		assert.Equal(t, "/admin", resp.Header.Get("Location"))
-		assert.Contains(t, testID(admin.followFlash(t, resp), "bulk-result").Text(), "Cancelled 1 of 1 selected jobs.")
+		assert.Equal(t, "Cancelled the selected job.", testID(admin.followFlash(t, resp), "bulk-result").Text())
 		assert.Equal(t, models.StatusCancelled, status(r2))
 		for _, j := range []*models.Job{f1, f3, r1, q1} {
 			assert.Equal(t, models.StatusQueued, status(j), "job %s must stay queued", j.ID)
@@ -195,9 +194,8 @@ func TestAdminBulkRetrySkipsWhatNoRetryCanFix(t *testing.T) {
 		resp = admin.postForm(t, "/admin/jobs/bulk", url.Values{"action": {"retry"}, "ids": {k1.ID, k2.ID, outage.ID, queued.ID}}, hx, "true")
 		require.Equal(t, http.StatusOK, resp.StatusCode)
 		result := testID(page(t, resp), "bulk-result").Text()
-		assert.Contains(t, result, "Retried 1 of 4 selected jobs.")
-		assert.Contains(t, result, "Skipped 2 that a retry cannot fix: Scope Statement: "+why+" (2).")
-		assert.Contains(t, result, "1 could not be retried in their current state.", "the queued one")
+		assert.Equal(t, "Retried 1 of the 4 selected jobs; 1 was already queued or running"+
+			" and 2 were not retried because a retry cannot fix their failure: “Scope Statement: "+why+"”", result)
 
 		for j, want := range map[*models.Job]string{k1: models.StatusFailed, k2: models.StatusFailed, outage: models.StatusQueued, queued: models.StatusQueued} {
 			got, err := b.db.JobByID(context.Background(), j.ID)
@@ -349,6 +347,42 @@ func TestAdminConsoleIsPushedOverTheUserStream(t *testing.T) {
 	doc := sseEvent{Data: pushes[len(pushes)-1]}.doc(t)
 	assert.Equal(t, 1, testID(doc, "admin-live-body").Length())
 	assert.Equal(t, 1, testID(doc, "admin-instances").Length())
+}
+
+// The bulk actions' result reads as a sentence for one job and for many,
+// and says why the jobs left alone were left: "Retried 2 of 3 selected
+// jobs." said neither, and "1 of 1 selected jobs" is not English.
+func TestAdminBulkFlashReadsNaturally(t *testing.T) {
+	t.Parallel()
+	why := map[string]int{"Scope Statement: The model provider rejected the request.": 1}
+	for _, tc := range []struct {
+		action   string
+		selected int
+		res      bulkResult
+		want     string
+	}{
+		{"retry", 0, bulkResult{}, "No job was selected."},
+		{"retry", 1, bulkResult{done: 1}, "Retried the selected job."},
+		{"cancel", 1, bulkResult{done: 1}, "Cancelled the selected job."},
+		{"cancel", 1, bulkResult{ended: 1}, "The selected job had already finished."},
+		{"retry", 1, bulkResult{running: 1}, "The selected job was already queued or running."},
+		{"retry", 1, bulkResult{missing: 1}, "The selected job no longer exists."},
+		{"retry", 1, bulkResult{noRetry: why},
+			"The selected job was not retried because a retry cannot fix its failure: “Scope Statement: The model provider rejected the request.”"},
+		{"retry", 3, bulkResult{done: 3}, "Retried the 3 selected jobs."},
+		{"cancel", 3, bulkResult{done: 2, ended: 1}, "Cancelled 2 of the 3 selected jobs; 1 had already finished."},
+		{"retry", 3, bulkResult{done: 2, ended: 1}, "Retried 2 of the 3 selected jobs; 1 had already completed."},
+		{"retry", 4, bulkResult{done: 1, busy: 1, missing: 2},
+			"Retried 1 of the 4 selected jobs; 1 could not be retried while another run of its project is active and 2 no longer exist."},
+		{"cancel", 2, bulkResult{ended: 2}, "Cancelled none of the 2 selected jobs; 2 had already finished."},
+		{"retry", 5, bulkResult{done: 1, running: 2, noRetry: map[string]int{"A.": 1, "B.": 1}},
+			"Retried 1 of the 5 selected jobs; 2 were already queued or running and 2 were not retried because a retry cannot fix their failure: “A.” (1) and “B.” (1)."},
+		{"cancel", 2, bulkResult{done: 1, failed: 1}, "Cancelled 1 of the 2 selected jobs; 1 could not be cancelled because of an error (the server log has it)."},
+	} {
+		got := tc.res.flash(tc.action, tc.selected)
+		assert.Equal(t, tc.want, got, "%s of %d: %+v", tc.action, tc.selected, tc.res)
+		assert.NotContains(t, got, "1 of 1", "%s of %d", tc.action, tc.selected)
+	}
 }
 
 // A failure only an administrator can fix (a rejected key) tells the job's
