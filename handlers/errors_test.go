@@ -96,3 +96,28 @@ func TestRequestsTheServerCannotReadGetTheJSONErrorShape(t *testing.T) {
 		})
 	}
 }
+
+// A browser sent a method the server does not know (a 501) is told plainly
+// what happened and where to go, as the 405 page does, not the API's
+// "This server does not implement that method."
+func TestNotImplementedPageIsPlain(t *testing.T) {
+	t.Parallel()
+	b := setup(t, models.SQLite)
+	for _, path := range []string{"/", "/projects"} {
+		resp := b.anon().do(t, "PROPFIND", path, nil, "Accept", "text/html")
+		require.Equal(t, http.StatusNotImplemented, resp.StatusCode, path)
+		doc := page(t, resp)
+		assert.Equal(t, "Not supported", testID(doc, "error-heading").Text(), path)
+		assert.Equal(t, "Dossier can't handle this kind of request. Go back to the previous page, or start again from the dashboard.",
+			testID(doc, "error-message").Text(), path)
+		text := testID(doc, "error-page").Text()
+		for _, word := range []string{"method", "implement", "PROPFIND"} {
+			assert.NotContains(t, text, word, "%s: a person is not told about HTTP methods", path)
+		}
+		assert.Equal(t, "/", testID(doc, "error-page").Find("a.btn").AttrOr("href", ""), "a way home")
+	}
+	// The API keeps its message.
+	resp := b.apiClient(t).do(t, "PROPFIND", "/api/projects", nil)
+	require.Equal(t, http.StatusNotImplemented, resp.StatusCode)
+	assert.Equal(t, "this server does not implement that method", errorOf(t, resp).Error.Message)
+}

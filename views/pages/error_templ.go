@@ -54,9 +54,10 @@ func errorHeading(status int) string {
 }
 
 // errorSentence says what happened in a sentence that adds to the heading:
-// a bare "not found" under "Page not found" would say it twice. A 405's
-// message is for API clients (it points at the Allow header); a person is
-// told plainly instead.
+// a bare "not found" under "Page not found" would say it twice. The
+// messages of a 405 and a 501 are for API clients (the Allow header, an
+// HTTP method the server does not implement); a person is told plainly
+// instead.
 func errorSentence(vm ErrorVM) string {
 	msg := strings.TrimSpace(vm.Message)
 	switch {
@@ -64,6 +65,8 @@ func errorSentence(vm ErrorVM) string {
 		return "There is nothing at this address. The link may be mistyped, or what it pointed to was removed or belongs to another account."
 	case vm.Status == 405:
 		return "This address can't be used that way. Go back to the previous page, or start again from the dashboard."
+	case vm.Status == 501:
+		return "Dossier can't handle this kind of request. Go back to the previous page, or start again from the dashboard."
 	}
 	return components.Sentence(msg)
 }
@@ -92,7 +95,7 @@ func Error(vm ErrorVM) templ.Component {
 		var templ_7745c5c3_Var2 string
 		templ_7745c5c3_Var2, templ_7745c5c3_Err = templ.JoinStringErrs(strconv.Itoa(vm.Status))
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/error.templ`, Line: 65, Col: 82}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/error.templ`, Line: 68, Col: 82}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var2))
 		if templ_7745c5c3_Err != nil {
@@ -105,7 +108,7 @@ func Error(vm ErrorVM) templ.Component {
 		var templ_7745c5c3_Var3 string
 		templ_7745c5c3_Var3, templ_7745c5c3_Err = templ.JoinStringErrs(errorHeading(vm.Status))
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/error.templ`, Line: 66, Col: 109}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/error.templ`, Line: 69, Col: 109}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var3))
 		if templ_7745c5c3_Err != nil {
@@ -118,7 +121,7 @@ func Error(vm ErrorVM) templ.Component {
 		var templ_7745c5c3_Var4 string
 		templ_7745c5c3_Var4, templ_7745c5c3_Err = templ.JoinStringErrs(errorSentence(vm))
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/error.templ`, Line: 67, Col: 79}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/error.templ`, Line: 70, Col: 79}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var4))
 		if templ_7745c5c3_Err != nil {
