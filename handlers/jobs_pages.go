@@ -386,8 +386,8 @@ func runTitle(project string, number int) string {
 }
 
 // runAsked lists the documents a run was asked for when it was not all of
-// them, as the Runs panel lists them ("Risk Register, Project Charter");
-// "" for a full run.
+// them, as people list them ("Project Charter, Scope Statement and Risk
+// Register", andList); "" for a full run.
 func runAsked(j *models.Job) string {
 	if len(j.DocumentsToGenerate) == 0 || len(j.DocumentsToGenerate) >= len(documents.Keys()) {
 		return ""
@@ -396,7 +396,7 @@ func runAsked(j *models.Job) string {
 	for i, t := range j.DocumentsToGenerate {
 		titles[i] = docTitle(t)
 	}
-	return strings.Join(titles, ", ")
+	return andList(titles)
 }
 
 // jobHistory tells a retried job's story: each earlier end and the retry
