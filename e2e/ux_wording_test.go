@@ -1,0 +1,71 @@
+package e2e
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+)
+
+// badgeCheck is where a job row puts its status badge, against the first
+// line of its title.
+type badgeCheck struct {
+	Rows   int      `json:"rows"`
+	Wrong  []string `json:"wrong"`
+	Status []string `json:"status"`
+}
+
+// measureBadges: for every job row of the list, the status badge sits
+// beside the title (its box meets the title's first line, to its right,
+// inside the row), not under the row's meta line.
+const measureBadges = `(() => {
+	const out = {rows: 0, wrong: [], status: []};
+	for (const row of document.querySelectorAll(%s + ' [data-testid="job-row"]')) {
+		out.rows++;
+		const title = row.querySelector('[data-testid="job-row-title"]'), badge = row.querySelector('.badge');
+		const range = document.createRange(); range.selectNodeContents(title);
+		const line = range.getClientRects()[0], b = badge.getBoundingClientRect(), r = row.getBoundingClientRect();
+		out.status.push(badge.textContent.trim());
+		const beside = b.top < line.bottom && b.bottom > line.top && b.left >= line.right - 1 && b.right <= r.right + 1 && b.width > 0;
+		if (!beside) out.wrong.push(title.textContent.trim() + ': badge ' + Math.round(b.left) + ',' + Math.round(b.top) + '-' + Math.round(b.bottom) +
+			'; title line ' + Math.round(line.left) + '..' + Math.round(line.right) + ',' + Math.round(line.top) + '-' + Math.round(line.bottom) + '; row right ' + Math.round(r.right));
+	}
+	return out;
+})()`
+
+// On a phone (390 px) a job row's status badge sat under the meta line,
+// out of sight of the title it qualifies; it stays beside the title, at
+// 390 px and at 1280 px, in the jobs list and in the dashboard's "Recent",
+// for a short title and for one that wraps.
+func TestLayoutJobRowStatusBesideTitle(t *testing.T) {
+	srv := startServer(t, map[string]string{"TEMPLATE_DELAY": "20ms"})
+	ctx := newBrowser(t)
+	email := signUp(t, ctx, srv)
+	token := tokenFor(t, srv, email)
+	for _, name := range []string{"Budget", "Customer Portal Relaunch 2027 with a longer name"} {
+		projectID := apiProject(t, srv, token, name)
+		waitAPI(t, srv, token, apiJobCreate(t, srv, token, projectID, "project_charter"), "completed")
+	}
+	for _, at := range []struct {
+		what, path, list string
+		px               int64
+	}{
+		{"jobs", "/jobs", `[data-testid="jobs-live"]`, 390},
+		{"dashboard", "/", `[data-testid="dash-recent"]`, 390},
+		{"jobs", "/jobs", `[data-testid="jobs-live"]`, 1280},
+		{"dashboard", "/", `[data-testid="dash-recent"]`, 1280},
+	} {
+		act(t, ctx, fmt.Sprintf("%s at %d px", at.what, at.px), chromedp.EmulateViewport(at.px, 844),
+			chromedp.Navigate(srv.URL+at.path), chromedp.WaitVisible(testid("job-row-title")))
+		m := value(t, ctx, "measure the badges", chromedp.Evaluate[badgeCheck](fmt.Sprintf(measureBadges, jsString(at.list))))
+		if m.Rows != 2 || strings.Join(m.Status, ",") != "Completed,Completed" {
+			t.Fatalf("%s at %d px: %d rows, statuses %q", at.what, at.px, m.Rows, m.Status)
+		}
+		if len(m.Wrong) > 0 {
+			t.Errorf("%s at %d px: the status is not beside the title: %v", at.what, at.px, m.Wrong)
+			screenshot(t, ctx, fmt.Sprintf("status-%s-%d", at.what, at.px))
+		}
+	}
+	act(t, ctx, "desktop viewport", chromedp.EmulateViewport(1280, 900))
+}
