@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -68,4 +69,74 @@ func TestLayoutJobRowStatusBesideTitle(t *testing.T) {
 		}
 	}
 	act(t, ctx, "desktop viewport", chromedp.EmulateViewport(1280, 900))
+}
+
+// "Start from an example project" replaced a half-typed new-project form
+// without a word. It asks first when the form holds what the user typed
+// (declined, nothing is sent and the typing stays; accepted, the example
+// comes in), as the form asks before the page is left; a blank form, or
+// one holding the example untouched, is replaced without a question.
+func TestUIExampleProjectAsksBeforeReplacingTyping(t *testing.T) {
+	srv := startServer(t, map[string]string{"TEMPLATE_DELAY": "20ms"})
+	ctx := newBrowser(t)
+	dialogs := watchDialogs(t, ctx)
+	signUp(t, ctx, srv)
+
+	const example = "Customer Portal Relaunch"
+	name := func(step string) string {
+		return value(t, ctx, step, chromedp.Evaluate[string](`document.querySelector('#f-name').value`))
+	}
+	useExample := func(step string, accept bool) (asked []string) {
+		t.Helper()
+		before := dialogs.count()
+		dialogs.setAccept(accept)
+		act(t, ctx, step,
+			chromedp.Evaluate[chromedp.Void](`window.__exampleRequests = 0; window.__countExample || document.addEventListener('htmx:beforeRequest', e => {
+				if (e.detail.elt.dataset.testid === 'use-example') window.__exampleRequests++;
+			}); window.__countExample = true`),
+			chromedp.Click(testid("use-example")))
+		return dialogs.all()[before:]
+	}
+	waitExample := func(step string) {
+		t.Helper()
+		waitFor(t, ctx, step, `document.querySelector('#f-name')?.value === 'Customer Portal Relaunch' && !!document.querySelector('#f-name').form.__savedState`, 10*time.Second)
+	}
+
+	// Blank: no question, the example comes in.
+	act(t, ctx, "the new-project form", chromedp.Navigate(srv.URL+"/projects/new"), chromedp.WaitVisible(testid("project-form")))
+	if asked := useExample("example on a blank form", false); len(asked) > 0 {
+		t.Fatalf("a blank form asked %q", asked)
+	}
+	waitExample("the example fills the blank form")
+	// The example untouched: replacing it asks nothing either.
+	if asked := useExample("example over the untouched example", false); len(asked) > 0 {
+		t.Fatalf("the untouched example asked %q", asked)
+	}
+	waitFor(t, ctx, "the example is fetched again", `window.__exampleRequests === 1`, 10*time.Second)
+	waitExample("the example again")
+
+	// Typed: asked; declined, nothing is sent and the typing stays.
+	act(t, ctx, "the new-project form again", chromedp.Navigate(srv.URL+"/projects/new"), chromedp.WaitVisible(testid("project-form")))
+	act(t, ctx, "type a name", chromedp.SendKeys(chromedp.CSS(`#f-name`), "My own project"))
+	asked := useExample("example over typing, declined", false)
+	if len(asked) != 1 || !strings.HasPrefix(asked[0], "confirm: ") || !strings.Contains(asked[0], "example project") {
+		t.Fatalf("typing then the example asked %q; want one confirm about the example", asked)
+	}
+	if n := value(t, ctx, "requests", chromedp.Evaluate[int](`window.__exampleRequests`)); n != 0 {
+		t.Fatalf("declined, the example was still fetched (%d requests)", n)
+	}
+	if got := name("the name after declining"); got != "My own project" {
+		t.Fatalf("after declining the name is %q", got)
+	}
+
+	// Accepted: the example replaces it, and the page can be left freely.
+	if asked := useExample("example over typing, accepted", true); len(asked) != 1 {
+		t.Fatalf("typing then the example asked %q; want one confirm", asked)
+	}
+	waitExample("the example replaces the typing")
+	if got := name("the name after accepting"); got != example {
+		t.Fatalf("after accepting the name is %q", got)
+	}
+	leaveFreely(t, ctx, dialogs, "leave the example untouched", chromedp.Click(chromedp.CSS(`nav[aria-label="Main"] a[href="/jobs"]`)), chromedp.WaitVisible(testid("jobs-live")))
+	dialogs.setAccept(true)
 }

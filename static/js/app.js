@@ -265,15 +265,30 @@
     if (el.tagName === "TEXTAREA" || (el.tagName === "INPUT" && el.type !== "hidden" && el.type !== "file")) return el.value !== el.defaultValue;
     return false;
   }
-  function guardedChanged() {
-    var forms = document.querySelectorAll("form[data-unsaved-guard]");
-    for (var i = 0; i < forms.length; i++) {
-      var f = forms[i];
-      if (f.hasAttribute("data-dirty") || (f.__savedState !== undefined && formState(f) !== f.__savedState)) return true;
-      for (var j = 0; j < f.elements.length; j++) if (fieldChanged(f.elements[j])) return true;
-    }
+  function formChanged(f) {
+    if (f.hasAttribute("data-dirty") || (f.__savedState !== undefined && formState(f) !== f.__savedState)) return true;
+    for (var j = 0; j < f.elements.length; j++) if (fieldChanged(f.elements[j])) return true;
     return false;
   }
+  function guardedChanged() {
+    var forms = document.querySelectorAll("form[data-unsaved-guard]");
+    for (var i = 0; i < forms.length; i++) if (formChanged(forms[i])) return true;
+    return false;
+  }
+  // An htmx request marked data-confirm-replace (the new-project form's
+  // "Start from an example project") swaps a guarded form for another:
+  // what the user typed there would be gone as surely as by leaving the
+  // page, so it asks the same way first, and only then. A form holding
+  // nothing typed is replaced without a question.
+  document.addEventListener("htmx:confirm", function (e) {
+    var d = e.detail, elt = d && d.elt;
+    var question = elt && elt.getAttribute && elt.getAttribute("data-confirm-replace");
+    if (!question) return;
+    var form = d.target && d.target.matches && d.target.matches("form[data-unsaved-guard]") ? d.target : null;
+    if (!form || !formChanged(form)) return;
+    e.preventDefault();
+    if (window.confirm(question)) d.issueRequest(true);
+  });
   var submitting = false;
   document.addEventListener("submit", function (e) {
     if (e.target.matches && e.target.matches("form[data-unsaved-guard]")) submitting = true;
