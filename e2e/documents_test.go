@@ -392,7 +392,7 @@ func TestUIPermanentFailureOffersNoRetry(t *testing.T) {
 	waitFor(t, ctx, "the job fails", cardIs(jobID, "failed"), 30*time.Second)
 	act(t, ctx, "the job page", chromedp.Navigate(srv.URL+"/jobs/"+jobID), chromedp.WaitVisible(chromedp.CSS(`#job-`+jobID+` [data-testid="job-error-summary"]`)))
 	summary := value(t, ctx, "summary", chromedp.Text(chromedp.CSS(`#job-`+jobID+` [data-testid="job-error-summary"]`)))
-	if summary != "Project Charter: The model provider rejected the API key. Check OPENAI_API_KEY." {
+	if summary != "Project Charter: Dossier's connection to the model provider is misconfigured: the provider did not accept its key. An administrator needs to fix it." {
 		t.Errorf("the card says %q", summary)
 	}
 	detail := value(t, ctx, "detail", chromedp.Evaluate[string](`document.querySelector('#job-`+jobID+` [data-testid="job-error-detail"]').textContent`))
@@ -423,7 +423,7 @@ func TestUIPermanentFailureOffersNoRetry(t *testing.T) {
 		const body = await r.json();
 		return {status: r.status, error: body.error};
 	})()`, jobID), chromedp.EvalAwaitPromise))
-	if got.Status != 409 || got.Error.Code != "not_retryable" || !strings.Contains(got.Error.Message, "rejected the API key") {
+	if got.Status != 409 || got.Error.Code != "not_retryable" || !strings.Contains(got.Error.Message, "did not accept its key") {
 		t.Fatalf("the API answered %+v", got)
 	}
 	if job := fetchJob(t, ctx, jobID); job.Status != "failed" {

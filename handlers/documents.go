@@ -635,7 +635,8 @@ func (s *Server) runsVM(c *fiber.Ctx, projectID string) (partials.RunsVM, error)
 	return runsOf(projectID, js, time.Now()), nil
 }
 
-// runsOf shapes the runs for the project page; the page and its live
+// runsOf shapes the runs for the project page (a run of some documents
+// lists them as people do, andList); the page and its live
 // updates (events.go) both render it.
 func runsOf(projectID string, js []models.Job, now time.Time) partials.RunsVM {
 	vm := partials.RunsVM{ProjectID: projectID}
@@ -655,7 +656,7 @@ func runsOf(projectID string, js []models.Job, now time.Time) partials.RunsVM {
 			for i, t := range j.DocumentsToGenerate {
 				titles[i] = docTitle(t)
 			}
-			r.What = strings.Join(titles, ", ")
+			r.What = andList(titles)
 		}
 		if j.Status == models.StatusCompleted && j.CompletedDocuments < j.TotalDocuments {
 			r.What += fmt.Sprintf(" (%d of %d written)", j.CompletedDocuments, j.TotalDocuments)
