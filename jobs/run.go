@@ -223,7 +223,11 @@ func (r *run) execute() {
 					// waits.
 					sched.Stop()
 				}
-				r.log.Warn("document failed", "type", res.typ, "attempts", res.attempts, "err", res.err)
+				attrs := []any{"type", res.typ, "attempts", res.attempts, "err", res.err}
+				if hint := documents.Explain(res.err).Hint; hint != "" {
+					attrs = append(attrs, "hint", hint) // what the operator can do (OPENAI_API_KEY…)
+				}
+				r.log.Warn("document failed", attrs...)
 				w.Failed = append(w.Failed, f)
 			default:
 				// Model output is stored as text: no NUL bytes, valid UTF-8.
