@@ -98,3 +98,22 @@ func TestReviewStaleFormSavedUnchanged(t *testing.T) {
 		assert.Equal(t, other.ID, list[0]["id"], "the project saved without a change jumped to the top")
 	})
 }
+
+// Review: an objective's link to a strategic goal is matched without regard
+// to case (the validator), and the form shows it as the goal's number; an
+// unchanged form then stores the goal's own spelling, which is a change: the
+// save is "updated", and every document is marked out of date.
+func TestReviewFormKeepsAGoalLinkSpelledInAnotherCase(t *testing.T) {
+	b := setup(t, models.SQLite)
+	c := b.user(t)
+	resp := c.postJSON(t, "/api/projects", `{"name":"Links",
+		"data":{"objectives":[{"text":"Lower cost to serve","strategicGoals":["cut costs"]}]},
+		"companyIntelligencePack":{"strategicGoals":["Cut costs"]}}`)
+	require.Equal(t, http.StatusCreated, resp.StatusCode)
+	var created struct{ ID string }
+	decodeBody(t, resp, &created)
+	form := formValues(page(t, c.get(t, "/projects/"+created.ID+"/edit")), `[data-testid="project-form"]`)
+	resp = c.submit(t, "/projects/"+created.ID, form)
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	assert.Equal(t, "/projects/"+created.ID+"?saved=unchanged", resp.Header.Get("Location"), "nothing was changed on the form")
+}
