@@ -132,9 +132,9 @@ func (s *Server) projectRow(c *fiber.Ctx) error {
 }
 
 func (s *Server) createProject(c *fiber.Ctx) error {
-	form := readProjectForm(c)
+	form, keys := readProjectForm(c)
 	var fields models.FieldErrors
-	in := formInput(form, &fields)
+	in := formInput(form, keys, nil, &fields)
 	in.Validate(&fields)
 	if !fields.Empty() {
 		c.Status(fiber.StatusUnprocessableEntity)
@@ -273,10 +273,17 @@ func (s *Server) updateProject(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	form := readProjectForm(c)
+	form, keys := readProjectForm(c)
 	base := c.FormValue("baseFingerprint")
+	// The lists the form shows as it was filled keep their items as
+	// stored (formInput): the project it was filled from, else the
+	// stored one.
+	from := formBase(c, base)
+	if from == nil {
+		from = p
+	}
 	var fields models.FieldErrors
-	in := formInput(form, &fields)
+	in := formInput(form, keys, from, &fields)
 	in.Validate(&fields)
 	vm := pages.ProjectFormVM{ProjectID: p.ID, Form: form, Errors: fields.Map(), CSRF: csrfToken(c), Base: base,
 		BaseProject: c.FormValue("baseProject")}

@@ -19,15 +19,22 @@ import (
 // rowInput matches a row field: data.risks[KEY].impact.
 var rowInput = regexp.MustCompile(`^data\.(deliverables|milestones|stakeholders|risks|objectives|benefits)\[([A-Za-z0-9_-]{1,40})\]\.([A-Za-z]+)$`)
 
+// rowKeys are the keys the kept rows of a posted form had on the page, per
+// list ("objectives"), in the order of the renumbered rows. The edit page
+// keys a stored row by its position (projectForm), so a key tells which
+// stored row a posted one was filled from; a row added on the page has a
+// random key ("n…"), which names none.
+type rowKeys map[string][]string
+
 // readProjectForm reads the posted form as typed. Rows keep the order of the
 // page; rows whose fields are all blank (added, then left empty) are dropped,
 // and the rest are renumbered 0, 1, 2… so that their names match the JSON
-// paths of validation errors.
-func readProjectForm(c *fiber.Ctx) pages.ProjectForm {
+// paths of validation errors; keys are the keys they had on the page.
+func readProjectForm(c *fiber.Ctx) (f pages.ProjectForm, keys rowKeys) {
 	// A browser sends a textarea's line breaks as CRLF: stored as typed,
 	// they are LF (a project saved unchanged stays unchanged).
 	v := func(k string) string { return normalizeNewlines(strings.Clone(c.FormValue(k))) }
-	f := pages.ProjectForm{
+	f = pages.ProjectForm{
 		Name: v("name"), Description: v("description"),
 		Sponsor: v("data.sponsor"), Manager: v("data.manager"),
 		StartDate: v("data.startDate"), EndDate: v("data.endDate"),
@@ -68,6 +75,7 @@ func readProjectForm(c *fiber.Ctx) pages.ProjectForm {
 		}
 		return true
 	}
+	keys = rowKeys{}
 	next := func(list string) func(yield func(string, map[string]string) bool) {
 		return func(yield func(string, map[string]string) bool) {
 			i := 0
@@ -75,6 +83,7 @@ func readProjectForm(c *fiber.Ctx) pages.ProjectForm {
 				if blank(r) {
 					continue
 				}
+				keys[list] = append(keys[list], r.key)
 				if !yield(strconv.Itoa(i), r.values) {
 					return
 				}
@@ -101,12 +110,14 @@ func readProjectForm(c *fiber.Ctx) pages.ProjectForm {
 	for k, r := range next("risks") {
 		f.Risks = append(f.Risks, pages.RiskRow{Key: k, Description: r["description"], Probability: r["probability"], Impact: r["impact"], Owner: r["owner"], Mitigation: r["mitigation"]})
 	}
-	return f
+	return f, keys
 }
 
 // formInput turns the form into projectInput; numbers that don't parse are
-// reported under their field's path.
-func formInput(f pages.ProjectForm, fields *models.FieldErrors) models.ProjectInput {
+// reported under their field's path. base is the project the form was
+// filled from (nil for a new project): a list the form shows as base has it
+// is base's list, as stored (readList).
+func formInput(f pages.ProjectForm, keys rowKeys, base *models.Project, fields *models.FieldErrors) models.ProjectInput {
 	num := func(path, s string) *float64 {
 		s = strings.ReplaceAll(strings.TrimSpace(s), " ", "")
 		if s == "" {
@@ -132,19 +143,25 @@ func formInput(f pages.ProjectForm, fields *models.FieldErrors) models.ProjectIn
 		return &n
 	}
 	score := func(path, s string) *int { return whole(path, s, "must be a whole number from 1 to 5") }
-	goals := lines(f.StrategicGoals)
+	var d models.ProjectData
+	var cp models.CompanyPack
+	if base != nil {
+		d, cp = base.Data, base.CompanyIntelligencePack
+	}
+	goals := readList(f.StrategicGoals, cp.StrategicGoals)
 	in := models.ProjectInput{
 		Name: f.Name, Description: f.Description,
 		Data: models.DataInput{
 			Sponsor: f.Sponsor, Manager: f.Manager, StartDate: f.StartDate, EndDate: f.EndDate,
-			ScopeIn: lines(f.ScopeIn), ScopeOut: lines(f.ScopeOut),
+			ScopeIn: readList(f.ScopeIn, d.ScopeIn), ScopeOut: readList(f.ScopeOut, d.ScopeOut),
 			DiscountRatePercent: num("data.discountRatePercent", f.DiscountRate),
-			Constraints:         lines(f.Constraints), Assumptions: lines(f.Assumptions), SuccessCriteria: lines(f.SuccessCriteria),
+			Constraints:         readList(f.Constraints, d.Constraints), Assumptions: readList(f.Assumptions, d.Assumptions),
+			SuccessCriteria: readList(f.SuccessCriteria, d.SuccessCriteria),
 		},
 		CompanyIntelligencePack: models.CompanyPack{
 			CompanyName: f.CompanyName, Industry: f.Industry, Mission: f.Mission, ToneOfVoice: f.ToneOfVoice,
-			Values: lines(f.Values), StrategicGoals: lines(f.StrategicGoals),
-			Competitors: lines(f.Competitors), ComplianceStandards: lines(f.ComplianceStds),
+			Values: readList(f.Values, cp.Values), StrategicGoals: goals,
+			Competitors: readList(f.Competitors, cp.Competitors), ComplianceStandards: readList(f.ComplianceStds, cp.ComplianceStandards),
 		},
 	}
 	// A currency without an amount is no budget (the form suggests EUR).
@@ -171,14 +188,16 @@ func formInput(f pages.ProjectForm, fields *models.FieldErrors) models.ProjectIn
 		}
 		in.Data.Objectives = append(in.Data.Objectives, o)
 	}
-	for _, r := range f.Deliverables {
+	for i, r := range f.Deliverables {
+		stored, _ := storedRow(d.Deliverables, keys["deliverables"], i)
 		in.Data.Deliverables = append(in.Data.Deliverables, models.DeliverableInput{Name: r.Name, Description: r.Description,
 			EffortDays: num(pages.RowField("deliverables", r.Key, "effortDays"), r.EffortDays),
 			People:     whole(pages.RowField("deliverables", r.Key, "people"), r.People, "must be a whole number of people"),
-			DependsOn:  lines(r.DependsOn), Owner: r.Owner})
+			DependsOn:  readList(r.DependsOn, stored.DependsOn), Owner: r.Owner})
 	}
-	for _, r := range f.Milestones {
-		in.Data.Milestones = append(in.Data.Milestones, models.Milestone{Name: r.Name, Date: r.Date, Requires: lines(r.Requires)})
+	for i, r := range f.Milestones {
+		stored, _ := storedRow(d.Milestones, keys["milestones"], i)
+		in.Data.Milestones = append(in.Data.Milestones, models.Milestone{Name: r.Name, Date: r.Date, Requires: readList(r.Requires, stored.Requires)})
 	}
 	for _, r := range f.Benefits {
 		in.Data.Benefits = append(in.Data.Benefits, models.BenefitInput{Description: r.Description,
@@ -198,9 +217,77 @@ func formInput(f pages.ProjectForm, fields *models.FieldErrors) models.ProjectIn
 	return in
 }
 
+// listText is a list as the form's "one per line" textareas show it: each
+// item on a line of its own. An item with a line break (the API and the
+// JSON import take any text) is shown on one line, its line breaks as
+// spaces, so that each line is one item, as the form reads it back: the
+// strategic goals are numbered by their lines, and objectives link to them
+// by these numbers. A text sent back as shown keeps the items as stored
+// (readList).
+func listText(items []string) string {
+	shown := make([]string, len(items))
+	for i, s := range items {
+		shown[i] = itemOnOneLine(s)
+	}
+	return strings.Join(shown, "\n")
+}
+
+// itemOnOneLine is s with its line breaks, and the spaces around them, as
+// one space.
+func itemOnOneLine(s string) string {
+	if !strings.ContainsFunc(s, isLineBreak) {
+		return s
+	}
+	var parts []string
+	for _, l := range strings.FieldsFunc(s, isLineBreak) {
+		if l = strings.TrimSpace(l); l != "" {
+			parts = append(parts, l)
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+// isLineBreak reports whether r ends a line in a textarea.
+func isLineBreak(r rune) bool {
+	switch r {
+	case '\n', '\r', '\v', '\f', '\u0085', '\u2028', '\u2029':
+		return true
+	}
+	return false
+}
+
+// readList reads a "one per line" textarea: its non-blank lines, trimmed.
+// A text that shows the stored list (listText, blank lines and spaces
+// around lines aside) is the stored list, as it is: an item with a line
+// break, which the form shows on one line, keeps it, so that a form saved
+// unchanged leaves the project unchanged. A list changed on the form is
+// read as shown, one item per line.
+func readList(text string, stored []string) []string {
+	l := lines(text)
+	if len(stored) > 0 && slices.Equal(l, lines(listText(stored))) {
+		return slices.Clone(stored)
+	}
+	return l
+}
+
+// storedRow is the stored row that the i-th posted row of a list was
+// filled from (keys are the posted rows' keys on the page: a stored row's
+// is its position), if any.
+func storedRow[T any](stored []T, keys []string, i int) (T, bool) {
+	var zero T
+	if i >= len(keys) {
+		return zero, false
+	}
+	n, err := strconv.Atoi(keys[i])
+	if err != nil || n < 0 || n >= len(stored) || strconv.Itoa(n) != keys[i] {
+		return zero, false
+	}
+	return stored[n], true
+}
+
 // projectForm fills the form from a stored project (edit, example).
 func projectForm(name, description string, d models.ProjectData, cp models.CompanyPack) pages.ProjectForm {
-	j := func(l []string) string { return strings.Join(l, "\n") }
+	j := listText
 	f := pages.ProjectForm{
 		Name: name, Description: description,
 		Sponsor: d.Sponsor, Manager: d.Manager, StartDate: d.StartDate, EndDate: d.EndDate,

@@ -1,0 +1,99 @@
+package handlers
+
+import (
+	"context"
+	"net/http"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"dossier/models"
+)
+
+// A list item with a line break (the API and the JSON import take any
+// text) is shown on one line of its "one per line" textarea, so that each
+// line is one item: the strategic goals' numbers, which objectives link by,
+// are the lines the user sees. A list the user changes is read as shown.
+func TestFormShowsAMultiLineListItemOnOneLine(t *testing.T) {
+	b := setup(t, models.SQLite)
+	c := b.user(t)
+	resp := c.postJSON(t, "/api/projects", `{"name":"Multi-line goals",
+		"data":{"scopeIn":["Portal redesign:\nall customer pages","Search"],
+		        "objectives":[{"text":"Lower cost to serve","strategicGoals":["Cut costs"]}]},
+		"companyIntelligencePack":{"strategicGoals":["Grow revenue\n  in new markets","Cut costs"]}}`)
+	require.Equal(t, http.StatusCreated, resp.StatusCode)
+	var created struct{ ID string }
+	decodeBody(t, resp, &created)
+	path := "/projects/" + created.ID
+
+	form := formValues(page(t, c.get(t, path+"/edit")), `[data-testid="project-form"]`)
+	assert.Equal(t, "Grow revenue in new markets\nCut costs", form.get("companyIntelligencePack.strategicGoals"), "one line per goal")
+	assert.Equal(t, "2", form.get("data.objectives[0].goals"), "the number of the line the goal is on")
+	assert.Equal(t, "Portal redesign: all customer pages\nSearch", form.get("data.scopeIn"))
+
+	// A goal added at the end: the goals are read as shown, and the
+	// objective still serves "Cut costs", not a half of the first goal.
+	resp = c.submit(t, path, form.set("companyIntelligencePack.strategicGoals", form.get("companyIntelligencePack.strategicGoals")+"\nKeep customers"))
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	got, err := b.db.ProjectForUser(context.Background(), c.user.ID, created.ID)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"Grow revenue in new markets", "Cut costs", "Keep customers"}, got.CompanyIntelligencePack.StrategicGoals)
+	assert.Equal(t, []models.Objective{{Text: "Lower cost to serve", StrategicGoals: []string{"Cut costs"}}}, got.Data.Objectives)
+	assert.Equal(t, []string{"Portal redesign:\nall customer pages", "Search"}, got.Data.ScopeIn, "a list the user left alone keeps its items as stored")
+}
+
+// A deliverable's name may hold a line break (the API); the deliverables
+// that wait for it, and the milestones that require it, name it in "one per
+// line" textareas. A form saved unchanged leaves them as they are (before,
+// the name was split into two names that no deliverable has, and the save
+// was refused).
+func TestFormKeepsReferencesToAMultiLineDeliverableName(t *testing.T) {
+	b := setup(t, models.SQLite)
+	c := b.user(t)
+	resp := c.postJSON(t, "/api/projects", `{"name":"Multi-line name",
+		"data":{"deliverables":[{"name":"Portal\nredesign"},{"name":"Launch","dependsOn":["portal\nredesign"]}],
+		        "milestones":[{"name":"Go live","date":"2027-03-01","requires":["Portal\nredesign","Launch"]}]}}`)
+	require.Equal(t, http.StatusCreated, resp.StatusCode)
+	var created struct{ ID string }
+	decodeBody(t, resp, &created)
+	before, err := b.db.ProjectForUser(context.Background(), c.user.ID, created.ID)
+	require.NoError(t, err)
+
+	form := formValues(page(t, c.get(t, "/projects/"+created.ID+"/edit")), `[data-testid="project-form"]`)
+	resp = c.submit(t, "/projects/"+created.ID, form)
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	assert.Equal(t, "/projects/"+created.ID+"?saved=unchanged", resp.Header.Get("Location"))
+	after, err := b.db.ProjectForUser(context.Background(), c.user.ID, created.ID)
+	require.NoError(t, err)
+	assert.Equal(t, before.Data, after.Data)
+}
+
+// A tab left open on a project with a multi-line list item is saved with
+// another change after another tab changed that list: the list is the
+// other save's (the form's is the one it was filled with, unchanged), and
+// the form's change is merged in.
+func TestStaleFormKeepsTheOtherSavesMultiLineList(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d models.Dialect) {
+		b := setup(t, d)
+		c := b.user(t)
+		resp := c.postJSON(t, "/api/projects", `{"name":"Shared","data":{"scopeIn":["Portal redesign:\nall customer pages"]}}`)
+		require.Equal(t, http.StatusCreated, resp.StatusCode)
+		var created struct{ ID string }
+		decodeBody(t, resp, &created)
+		path := "/projects/" + created.ID
+		tabA := formValues(page(t, c.get(t, path+"/edit")), `[data-testid="project-form"]`)
+		tabB := formValues(page(t, c.get(t, path+"/edit")), `[data-testid="project-form"]`)
+
+		resp = c.submit(t, path, tabA.set("data.scopeIn", tabA.get("data.scopeIn")+"\nSearch"))
+		require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+		resp = c.submit(t, path, tabB.set("data.sponsor", "Ada"))
+		require.Equal(t, http.StatusSeeOther, resp.StatusCode, "no field changed by both")
+		landing := c.get(t, resp.Header.Get("Location"), "Cookie", sessionCookie+"="+c.cookie+"; "+flashCookieOf(resp))
+		assert.Contains(t, testID(page(t, landing), "flash").Text(), "its changes to In scope were kept")
+		got, err := b.db.ProjectForUser(context.Background(), c.user.ID, created.ID)
+		require.NoError(t, err)
+		assert.Equal(t, []string{"Portal redesign: all customer pages", "Search"}, got.Data.ScopeIn)
+		assert.Equal(t, "Ada", got.Data.Sponsor)
+	})
+}
