@@ -69,6 +69,35 @@ func TestFormKeepsReferencesToAMultiLineDeliverableName(t *testing.T) {
 	assert.Equal(t, before.Data, after.Data)
 }
 
+// A link to a goal in another case keeps its spelling while neither the
+// link nor the goals change; once the goals are changed, the links take
+// the goals' spelling, as the user sees them.
+func TestFormGoalLinkFollowsChangedGoals(t *testing.T) {
+	b := setup(t, models.SQLite)
+	c := b.user(t)
+	resp := c.postJSON(t, "/api/projects", `{"name":"Links",
+		"data":{"objectives":[{"text":"Lower cost to serve","strategicGoals":["cut costs"]}]},
+		"companyIntelligencePack":{"strategicGoals":["Cut costs"]}}`)
+	require.Equal(t, http.StatusCreated, resp.StatusCode)
+	var created struct{ ID string }
+	decodeBody(t, resp, &created)
+	path := "/projects/" + created.ID
+
+	form := formValues(page(t, c.get(t, path+"/edit")), `[data-testid="project-form"]`)
+	resp = c.submit(t, path, form.set("data.sponsor", "Ada"))
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	got, err := b.db.ProjectForUser(context.Background(), c.user.ID, created.ID)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"cut costs"}, got.Data.Objectives[0].StrategicGoals, "another field's change leaves the link alone")
+
+	form = formValues(page(t, c.get(t, path+"/edit")), `[data-testid="project-form"]`)
+	resp = c.submit(t, path, form.set("companyIntelligencePack.strategicGoals", "Cut Costs"))
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	got, err = b.db.ProjectForUser(context.Background(), c.user.ID, created.ID)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"Cut Costs"}, got.Data.Objectives[0].StrategicGoals)
+}
+
 // A tab left open on a project with a multi-line list item is saved with
 // another change after another tab changed that list: the list is the
 // other save's (the form's is the one it was filled with, unchanged), and

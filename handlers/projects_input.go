@@ -116,7 +116,8 @@ func readProjectForm(c *fiber.Ctx) (f pages.ProjectForm, keys rowKeys) {
 // formInput turns the form into projectInput; numbers that don't parse are
 // reported under their field's path. base is the project the form was
 // filled from (nil for a new project): a list the form shows as base has it
-// is base's list, as stored (readList).
+// is base's list, as stored (readList), and so are an objective's links to
+// strategic goals when neither they nor the goals were changed.
 func formInput(f pages.ProjectForm, keys rowKeys, base *models.Project, fields *models.FieldErrors) models.ProjectInput {
 	num := func(path, s string) *float64 {
 		s = strings.ReplaceAll(strings.TrimSpace(s), " ", "")
@@ -149,6 +150,7 @@ func formInput(f pages.ProjectForm, keys rowKeys, base *models.Project, fields *
 		d, cp = base.Data, base.CompanyIntelligencePack
 	}
 	goals := readList(f.StrategicGoals, cp.StrategicGoals)
+	sameGoals := base != nil && slices.Equal(goals, cp.StrategicGoals)
 	in := models.ProjectInput{
 		Name: f.Name, Description: f.Description,
 		Data: models.DataInput{
@@ -171,7 +173,7 @@ func formInput(f pages.ProjectForm, keys rowKeys, base *models.Project, fields *
 	if amount := num("data.dayRate.amount", f.DayRateAmount); amount != nil {
 		in.Data.DayRate = &models.MoneyInput{Amount: amount, Currency: f.DayRateCurrency}
 	}
-	for _, r := range f.Objectives {
+	for i, r := range f.Objectives {
 		o := models.Objective{Text: r.Text}
 		path := pages.RowField("objectives", r.Key, "goals")
 		for _, g := range strings.FieldsFunc(r.Goals, func(c rune) bool { return c == ',' || c == ';' || c == ' ' }) {
@@ -185,6 +187,12 @@ func formInput(f pages.ProjectForm, keys rowKeys, base *models.Project, fields *
 				break
 			}
 			o.StrategicGoals = append(o.StrategicGoals, goals[n-1])
+		}
+		// The validator matches a link to its goal whatever the case
+		// ("cut costs" links "Cut costs"), and the form shows it as the
+		// goal's number: the row it was filled from keeps its spelling.
+		if stored, ok := storedRow(d.Objectives, keys["objectives"], i); ok && sameGoals && sameLinks(o.StrategicGoals, stored.StrategicGoals) {
+			o.StrategicGoals = slices.Clone(stored.StrategicGoals)
 		}
 		in.Data.Objectives = append(in.Data.Objectives, o)
 	}
@@ -283,6 +291,12 @@ func storedRow[T any](stored []T, keys []string, i int) (T, bool) {
 		return zero, false
 	}
 	return stored[n], true
+}
+
+// sameLinks reports whether two lists of links name the same goals in the
+// same order, whatever the case (as the validator matches them).
+func sameLinks(a, b []string) bool {
+	return slices.EqualFunc(a, b, strings.EqualFold)
 }
 
 // projectForm fills the form from a stored project (edit, example).
