@@ -389,8 +389,7 @@ func (s *Server) saveOverAnotherSave(c *fiber.Ctx, up *models.Project, vm pages.
 			if err != nil {
 				return err
 			}
-			s.setFlash(c, "/projects/"+cur.ID, "Changes saved. The project had been saved somewhere else meanwhile; "+
-				"its changes to "+fieldList(mg.Theirs)+" were kept.")
+			s.setFlash(c, "/projects/"+cur.ID, mergedMessage(mg))
 			return c.Redirect("/projects/"+cur.ID+"?saved=merged", fiber.StatusSeeOther)
 		}
 		vm.Base, vm.BaseProject = cur.Fingerprint(), contentJSON(cur)
@@ -415,6 +414,33 @@ func (s *Server) saveOverAnotherSave(c *fiber.Ctx, up *models.Project, vm pages.
 		return s.editPage(c, cur, vm)
 	}
 	return Errorf(fiber.StatusConflict, "project_changed", "the project keeps being saved elsewhere; open it again")
+}
+
+// mergedMessage tells the user that their save was merged with another
+// save made meanwhile, naming the fields that other save changed: those only
+// it changed (kept), and those both changed alike.
+func mergedMessage(mg *projectMerge) string {
+	msg := "Changes saved. The project had been saved somewhere else meanwhile (another tab, or an API client)"
+	switch {
+	case len(mg.Theirs) > 0 && len(mg.Same) > 0:
+		msg += "; its changes to " + fieldList(mg.Theirs) + " were kept, and it had made " + sameChanges(mg.Same) + " as yours"
+	case len(mg.Theirs) > 0:
+		msg += "; its changes to " + fieldList(mg.Theirs) + " were kept"
+	case len(mg.Same) > 0:
+		msg += ", with " + sameChanges(mg.Same) + " as yours"
+	default:
+		msg += "; nothing of it was lost"
+	}
+	return msg + "."
+}
+
+// sameChanges is "the same change to Sponsor", or "the same changes to
+// Sponsor, Risks".
+func sameChanges(fields []string) string {
+	if len(fields) == 1 {
+		return "the same change to " + fieldList(fields)
+	}
+	return "the same changes to " + fieldList(fields)
 }
 
 // formBase is the project the edit form was filled from (baseProject),

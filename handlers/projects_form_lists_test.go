@@ -126,3 +126,42 @@ func TestStaleFormKeepsTheOtherSavesMultiLineList(t *testing.T) {
 		assert.Equal(t, "Ada", got.Data.Sponsor)
 	})
 }
+
+// What the user reads after a save merged with another save: the fields
+// the other save changed alone (kept) and those both changed alike.
+func TestMergeMessageNamesTheSameChanges(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d models.Dialect) {
+		b := setup(t, d)
+		c := b.user(t)
+		p := createProject(t, c, "Shared")
+		path := "/projects/" + p.ID
+		flash := func(resp *http.Response) string {
+			t.Helper()
+			landing := c.get(t, resp.Header.Get("Location"), "Cookie", sessionCookie+"="+c.cookie+"; "+flashCookieOf(resp))
+			return testID(page(t, landing), "flash").Text()
+		}
+		tabA := formValues(page(t, c.get(t, path+"/edit")), `[data-testid="project-form"]`)
+		tabB := formValues(page(t, c.get(t, path+"/edit")), `[data-testid="project-form"]`)
+		tabC := formValues(page(t, c.get(t, path+"/edit")), `[data-testid="project-form"]`)
+
+		resp := c.submit(t, path, tabA.set("name", "Typo fixed").set("data.manager", "Grace"))
+		require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+
+		resp = c.submit(t, path, tabB.set("name", "Typo fixed").set("data.sponsor", "Ada"))
+		require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+		assert.Equal(t, path+"?saved=merged", resp.Header.Get("Location"))
+		assert.Contains(t, flash(resp), "Changes saved. The project had been saved somewhere else meanwhile (another tab, or an API client); "+
+			"its changes to Project manager were kept, and it had made the same change to Project name as yours.")
+
+		resp = c.submit(t, path, tabC.set("name", "Typo fixed").set("data.manager", "Grace").set("description", "Changed in tab C"))
+		require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+		assert.Contains(t, flash(resp), "Changes saved. The project had been saved somewhere else meanwhile (another tab, or an API client); "+
+			"its changes to Sponsor were kept, and it had made the same changes to Project manager, Project name as yours.")
+		got, err := b.db.ProjectForUser(context.Background(), c.user.ID, p.ID)
+		require.NoError(t, err)
+		assert.Equal(t, "Typo fixed", got.Name)
+		assert.Equal(t, "Grace", got.Data.Manager)
+		assert.Equal(t, "Ada", got.Data.Sponsor)
+		assert.Equal(t, "Changed in tab C", got.Description)
+	})
+}

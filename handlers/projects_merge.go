@@ -79,8 +79,9 @@ type projectMerge struct {
 	Merged *models.Project
 	// Conflicts are the fields both saves changed, to different values
 	// (Merged holds the form's); Theirs are the fields only the other save
-	// changed (Merged holds its values).
-	Conflicts, Theirs []string
+	// changed (Merged holds its values); Same are the fields both saves
+	// changed to the same value.
+	Conflicts, Theirs, Same []string
 }
 
 // mergeProject merges mine (the form) and theirs (the stored project), both
@@ -113,8 +114,11 @@ func mergeProject(base, mine, theirs *models.Project) (*projectMerge, error) {
 			if !sameField(t[k], b[k]) {
 				out.Theirs = append(out.Theirs, k)
 			}
-		case sameField(t[k], b[k]), sameField(m[k], t[k]):
+		case sameField(t[k], b[k]):
 			merged[k] = m[k]
+		case sameField(m[k], t[k]):
+			merged[k] = m[k]
+			out.Same = append(out.Same, k)
 		default:
 			merged[k] = m[k]
 			out.Conflicts = append(out.Conflicts, k)
