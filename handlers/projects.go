@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"io"
@@ -235,7 +236,8 @@ func (s *Server) projectPage(c *fiber.Ctx) error {
 	case "updated":
 		vm.Flash = "Changes saved."
 	case "unchanged":
-		vm.Flash = "No changes to save."
+		// A form saved after another save may say more (the flash).
+		vm.Flash = cmp.Or(s.takeFlash(c, "/projects/"+p.ID), "No changes to save.")
 	case "merged":
 		vm.Flash = s.takeFlash(c, "/projects/"+p.ID)
 	}
@@ -381,6 +383,14 @@ func (s *Server) saveOverAnotherSave(c *fiber.Ctx, up *models.Project, vm pages.
 			}
 		}
 		if mg != nil && len(mg.Conflicts) == 0 {
+			if mg.Merged.Fingerprint() == cur.Fingerprint() {
+				// The other save already has every change of the form
+				// (or the form has none): nothing to store, so the
+				// project keeps its time of last change (the lists'
+				// order) and no tab needs to hear of it.
+				s.setFlash(c, "/projects/"+cur.ID, nothingToMergeMessage(mg))
+				return c.Redirect("/projects/"+cur.ID+"?saved=unchanged", fiber.StatusSeeOther)
+			}
 			err := s.db.UpdateProjectIf(ctx, mg.Merged, cur.Fingerprint())
 			if errors.Is(err, models.ErrProjectChanged) {
 				continue
@@ -432,6 +442,17 @@ func mergedMessage(mg *projectMerge) string {
 		msg += "; nothing of it was lost"
 	}
 	return msg + "."
+}
+
+// nothingToMergeMessage tells the user that their form, saved after
+// another save, had nothing that save does not already have.
+func nothingToMergeMessage(mg *projectMerge) string {
+	if len(mg.Same) > 0 {
+		return "No changes to save: the project had been saved somewhere else meanwhile (another tab, or an API client), with " +
+			sameChanges(mg.Same) + " as yours. It is shown as that save left it."
+	}
+	return "No changes to save. The project had been saved somewhere else meanwhile (another tab, or an API client), " +
+		"and is shown as that save left it."
 }
 
 // sameChanges is "the same change to Sponsor", or "the same changes to

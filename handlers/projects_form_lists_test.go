@@ -165,3 +165,56 @@ func TestMergeMessageNamesTheSameChanges(t *testing.T) {
 		assert.Equal(t, "Changed in tab C", got.Description)
 	})
 }
+
+// A form saved after another save, with nothing that save does not
+// already have, stores nothing and says so, without "Changes saved": the
+// project keeps its time of last change.
+func TestStaleFormWithNothingNewStoresNothing(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d models.Dialect) {
+		b := setup(t, d)
+		c := b.user(t)
+		p := createProject(t, c, "Shared")
+		path := "/projects/" + p.ID
+		flash := func(resp *http.Response) string {
+			t.Helper()
+			landing := c.get(t, resp.Header.Get("Location"), "Cookie", sessionCookie+"="+c.cookie+"; "+flashCookieOf(resp))
+			return testID(page(t, landing), "flash").Text()
+		}
+		tabA := formValues(page(t, c.get(t, path+"/edit")), `[data-testid="project-form"]`)
+		tabB := formValues(page(t, c.get(t, path+"/edit")), `[data-testid="project-form"]`)
+		tabC := formValues(page(t, c.get(t, path+"/edit")), `[data-testid="project-form"]`)
+
+		resp := c.submit(t, path, tabA.set("name", "Typo fixed").set("data.sponsor", "Ada").set("data.manager", "Grace"))
+		require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+		saved, err := b.db.ProjectForUser(context.Background(), c.user.ID, p.ID)
+		require.NoError(t, err)
+
+		// B made only changes the project already has (and not all of
+		// them: the form is not the project).
+		resp = c.submit(t, path, tabB.set("name", "Typo fixed").set("data.sponsor", "Ada"))
+		require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+		assert.Equal(t, path+"?saved=unchanged", resp.Header.Get("Location"))
+		msg := flash(resp)
+		assert.Contains(t, msg, "No changes to save: the project had been saved somewhere else meanwhile (another tab, or an API client), "+
+			"with the same changes to Sponsor, Project name as yours.")
+		assert.NotContains(t, msg, "Changes saved")
+		after, err := b.db.ProjectForUser(context.Background(), c.user.ID, p.ID)
+		require.NoError(t, err)
+		assert.True(t, saved.UpdatedAt.Equal(after.UpdatedAt), "nothing stored")
+
+		// C changed nothing.
+		resp = c.submit(t, path, tabC)
+		require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+		assert.Equal(t, path+"?saved=unchanged", resp.Header.Get("Location"))
+		assert.Contains(t, flash(resp), "No changes to save. The project had been saved somewhere else meanwhile (another tab, or an API client), "+
+			"and is shown as that save left it.")
+		after, err = b.db.ProjectForUser(context.Background(), c.user.ID, p.ID)
+		require.NoError(t, err)
+		assert.Equal(t, "Typo fixed", after.Name)
+		assert.Equal(t, "Ada", after.Data.Sponsor)
+		assert.True(t, saved.UpdatedAt.Equal(after.UpdatedAt), "nothing stored")
+
+		// The page reloaded later says only that.
+		assert.Contains(t, testID(page(t, c.get(t, path+"?saved=unchanged")), "flash").Text(), "No changes to save.")
+	})
+}
