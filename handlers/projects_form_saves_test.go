@@ -11,13 +11,13 @@ import (
 	"dossier/models"
 )
 
-// Review: a list item the API (or the JSON import) stored with a line break
+// A list item the API (or the JSON import) stored with a line break
 // is split into two items when the project is saved unchanged from the edit
 // form (the list textareas are "one per line"). The save changes the data
 // the user never touched, marks every document out of date, and re-points
 // objective links: an objective linked to the second strategic goal is
 // linked to another goal after the split.
-func TestReviewFormKeepsMultiLineListItems(t *testing.T) {
+func TestFormKeepsMultiLineListItems(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, d models.Dialect) {
 		b := setup(t, d)
 		c := b.user(t)
@@ -43,11 +43,11 @@ func TestReviewFormKeepsMultiLineListItems(t *testing.T) {
 	})
 }
 
-// Review: two tabs make the same change, and the second also changes
+// Two tabs make the same change, and the second also changes
 // another field. The second save is merged with the first, and the flash
 // names the other save's changes: there are none, so it reads "its changes
 // to  were kept."
-func TestReviewMergeOfTheSameChange(t *testing.T) {
+func TestMergeOfTheSameChange(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, d models.Dialect) {
 		b := setup(t, d)
 		c := b.user(t)
@@ -67,12 +67,12 @@ func TestReviewMergeOfTheSameChange(t *testing.T) {
 	})
 }
 
-// Review: a tab left open on the edit form is saved without a change after
+// A tab left open on the edit form is saved without a change after
 // another tab saved the project. Nothing is the user's to store, yet the
 // merge (which equals the stored project) is written: the flash says
 // "Changes saved", and the project's time of last change moves, so it
 // jumps to the top of the lists (a form saved unchanged keeps its place).
-func TestReviewStaleFormSavedUnchanged(t *testing.T) {
+func TestStaleFormSavedUnchanged(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, d models.Dialect) {
 		b := setup(t, d)
 		c := b.user(t)
@@ -99,11 +99,11 @@ func TestReviewStaleFormSavedUnchanged(t *testing.T) {
 	})
 }
 
-// Review: an objective's link to a strategic goal is matched without regard
+// An objective's link to a strategic goal is matched without regard
 // to case (the validator), and the form shows it as the goal's number; an
 // unchanged form then stores the goal's own spelling, which is a change: the
 // save is "updated", and every document is marked out of date.
-func TestReviewFormKeepsAGoalLinkSpelledInAnotherCase(t *testing.T) {
+func TestFormKeepsAGoalLinkSpelledInAnotherCase(t *testing.T) {
 	b := setup(t, models.SQLite)
 	c := b.user(t)
 	resp := c.postJSON(t, "/api/projects", `{"name":"Links",
