@@ -12,11 +12,10 @@ import (
 )
 
 // A list item the API (or the JSON import) stored with a line break
-// is split into two items when the project is saved unchanged from the edit
-// form (the list textareas are "one per line"). The save changes the data
-// the user never touched, marks every document out of date, and re-points
-// objective links: an objective linked to the second strategic goal is
-// linked to another goal after the split.
+// stays one item when the project is saved unchanged from the edit form
+// (the list textareas are "one per line"). Split, it changed data the user
+// never touched, marked every document out of date, and re-pointed
+// objective links to another strategic goal.
 func TestFormKeepsMultiLineListItems(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, d models.Dialect) {
 		b := setup(t, d)
@@ -45,8 +44,8 @@ func TestFormKeepsMultiLineListItems(t *testing.T) {
 
 // Two tabs make the same change, and the second also changes
 // another field. The second save is merged with the first, and the flash
-// names the other save's changes: there are none, so it reads "its changes
-// to  were kept."
+// names the other save's changes only when there are some (it read "its
+// changes to  were kept.").
 func TestMergeOfTheSameChange(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, d models.Dialect) {
 		b := setup(t, d)
@@ -68,10 +67,10 @@ func TestMergeOfTheSameChange(t *testing.T) {
 }
 
 // A tab left open on the edit form is saved without a change after
-// another tab saved the project. Nothing is the user's to store, yet the
-// merge (which equals the stored project) is written: the flash says
-// "Changes saved", and the project's time of last change moves, so it
-// jumps to the top of the lists (a form saved unchanged keeps its place).
+// another tab saved the project. Nothing is the user's to store, so the
+// merge (which equals the stored project) is not written: no "Changes
+// saved", and the project's time of last change stays, so it keeps its
+// place in the lists.
 func TestStaleFormSavedUnchanged(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, d models.Dialect) {
 		b := setup(t, d)
@@ -101,8 +100,8 @@ func TestStaleFormSavedUnchanged(t *testing.T) {
 
 // An objective's link to a strategic goal is matched without regard
 // to case (the validator), and the form shows it as the goal's number; an
-// unchanged form then stores the goal's own spelling, which is a change: the
-// save is "updated", and every document is marked out of date.
+// unchanged form keeps the link's stored spelling (storing the goal's own
+// was a change: "updated", and every document marked out of date).
 func TestFormKeepsAGoalLinkSpelledInAnotherCase(t *testing.T) {
 	b := setup(t, models.SQLite)
 	c := b.user(t)
