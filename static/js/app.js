@@ -427,8 +427,32 @@
     var remove = e.target.closest("[data-remove-row]");
     if (remove) {
       var row = remove.closest("[data-row]");
-      if (row) row.remove();
+      if (!row) return;
+      // The focus goes on to the next row's first field, else to the
+      // section's Add button: removed with its row, it fell to the top of
+      // the page, and a keyboard user lost their place.
+      var next = row.nextElementSibling;
+      while (next && !next.matches("[data-row]")) next = next.nextElementSibling;
+      var section = row.parentElement && row.parentElement.closest("section");
+      row.remove();
+      var to = next ? firstField(next) : section && section.querySelector("[data-add-row]");
+      if (to) to.focus();
     }
+  });
+  function firstField(row) {
+    return row.querySelector("input:not([type=hidden]), select, textarea, button");
+  }
+  // An Add button's new row (swapped in at the end of its list) takes the
+  // focus in its first field: the user types on in it, and a screen reader
+  // announces the field. Left on the button, the row appeared above it
+  // unannounced.
+  document.addEventListener("htmx:afterSwap", function (e) {
+    var d = e.detail || {};
+    var elt = d.requestConfig && d.requestConfig.elt, list = d.target;
+    if (!elt || !elt.matches || !elt.matches("[data-add-row]") || !list || !list.querySelectorAll) return;
+    var rows = list.querySelectorAll("[data-row]");
+    var field = rows.length ? firstField(rows[rows.length - 1]) : null;
+    if (field) field.focus();
   });
 
   // ---- Menus and forms (docs) -----------------------------------------------------

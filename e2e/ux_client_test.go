@@ -1,0 +1,114 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+)
+
+// Browser tests of the page's script and styles found by a keyboard and
+// phone review: where the focus goes, what a sticky bar hides, the times'
+// zone, a session ended in another tab, wide tables.
+
+// focusCovered tabs through the project form from its first field to its
+// save button and returns the fields the sticky bar of actions covered
+// when they took the focus (the element at the centre of a focused field
+// is neither it nor inside it).
+func focusCovered(t *testing.T, ctx context.Context) []string {
+	t.Helper()
+	act(t, ctx, "focus the first field", chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, 0); document.getElementById('f-name').focus()`))
+	var covered []string
+	for i := 0; i < 600; i++ {
+		got := value(t, ctx, "the focused field", chromedp.Evaluate[string](`(() => {
+			const e = document.activeElement;
+			if (!e || !e.closest('#project-form')) return 'left';
+			if (e.matches('[data-testid="project-save"]')) return 'done';
+			const r = e.getBoundingClientRect();
+			const at = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+			if (at && (at === e || e.contains(at))) return 'ok';
+			return (e.name || e.id || e.textContent.trim() || e.tagName) + ' under ' + (at ? at.tagName + '.' + String(at.className).slice(0, 40) : 'nothing');
+		})()`))
+		switch got {
+		case "done":
+			return covered
+		case "left":
+			t.Fatalf("the focus left the form before its save button (%d presses of Tab)", i)
+		case "ok":
+		default:
+			covered = append(covered, got)
+		}
+		act(t, ctx, "Tab", chromedp.KeyEvent(kb.Tab))
+	}
+	t.Fatal("600 presses of Tab did not reach the save button")
+	return nil
+}
+
+// Tabbing through the project form never puts the focused field behind the
+// sticky Cancel / Create project bar, on a laptop or a phone: End date's
+// Tab put Budget under it, and on a phone Discount rate, Scope, the
+// deliverables' fields and Add deliverable were hidden.
+func TestUXFocusedFieldIsNotUnderTheStickyBar(t *testing.T) {
+	srv := startServer(t, nil)
+	ctx := newBrowser(t)
+	watchDialogs(t, ctx).setAccept(true)
+	signUp(t, ctx, srv)
+	act(t, ctx, "the example project's form",
+		chromedp.Navigate(srv.URL+"/projects/new?example=1"),
+		chromedp.WaitVisible(testid("project-form")),
+	)
+	if c := focusCovered(t, ctx); len(c) > 0 {
+		t.Errorf("at 1280 px the sticky bar covered %d focused fields: %v", len(c), c)
+	}
+	act(t, ctx, "phone viewport", chromedp.EmulateViewport(390, 844))
+	defer act(t, ctx, "desktop viewport", chromedp.EmulateViewport(1280, 900))
+	if c := focusCovered(t, ctx); len(c) > 0 {
+		t.Errorf("at 390 px the sticky bar covered %d focused fields: %v", len(c), c)
+	}
+}
+
+// Removing a row of the project form puts the focus on the next row's
+// first field, or on the section's Add button after the last row; adding
+// one puts it in the new row's first field. Removed, the focus fell to the
+// page's top; added, the row appeared above the button, unannounced.
+func TestUXRowsKeepTheKeyboardsPlace(t *testing.T) {
+	srv := startServer(t, nil)
+	ctx := newBrowser(t)
+	watchDialogs(t, ctx).setAccept(true)
+	signUp(t, ctx, srv)
+	act(t, ctx, "the example project's form",
+		chromedp.Navigate(srv.URL+"/projects/new?example=1"),
+		chromedp.WaitVisible(testid("project-form")),
+	)
+	n := value(t, ctx, "deliverables", chromedp.Evaluate[int](`document.querySelectorAll('#deliverables [data-row]').length`))
+	if n < 2 {
+		t.Fatalf("the example has %d deliverables; want at least 2", n)
+	}
+	focused := `(() => { const e = document.activeElement; return e ? (e.name || e.getAttribute('data-testid') || e.tagName) : ''; })()`
+	wantNext := value(t, ctx, "the second row's first field", chromedp.Evaluate[string](`document.querySelectorAll('#deliverables [data-row]')[1].querySelector('input').name`))
+	act(t, ctx, "remove the first deliverable from the keyboard",
+		chromedp.Focus(chromedp.CSS(`#deliverables [data-row] [data-remove-row]`)),
+		chromedp.KeyEvent("\r"),
+	)
+	if got := value(t, ctx, "focus after Remove", chromedp.Evaluate[string](focused)); got != wantNext {
+		t.Errorf("after Remove the focus is on %q; want the next row's first field %q", got, wantNext)
+	}
+	act(t, ctx, "remove the last deliverable from the keyboard", chromedp.Evaluate[chromedp.Void](`(() => {
+		const rows = document.querySelectorAll('#deliverables [data-row]');
+		rows[rows.length - 1].querySelector('[data-remove-row]').focus();
+	})()`), chromedp.KeyEvent("\r"))
+	if got := value(t, ctx, "focus after removing the last row", chromedp.Evaluate[string](focused)); got != "add-deliverable" {
+		t.Errorf("after removing the last row the focus is on %q; want the section's Add button", got)
+	}
+
+	rows := value(t, ctx, "deliverables", chromedp.Evaluate[int](`document.querySelectorAll('#deliverables [data-row]').length`))
+	act(t, ctx, "add a deliverable from the keyboard", chromedp.Focus(testid("add-deliverable")), chromedp.KeyEvent("\r"))
+	waitFor(t, ctx, "the new row", fmt.Sprintf(`document.querySelectorAll('#deliverables [data-row]').length === %d`, rows+1), 5*time.Second)
+	waitFor(t, ctx, "the focus in the new row's first field", `(() => {
+		const rows = document.querySelectorAll('#deliverables [data-row]');
+		return document.activeElement === rows[rows.length - 1].querySelector('input');
+	})()`, 5*time.Second)
+}
