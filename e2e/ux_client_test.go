@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -70,6 +71,32 @@ func TestUXFocusedFieldIsNotUnderTheStickyBar(t *testing.T) {
 	}
 }
 
+// The user menu closes when the keyboard's focus leaves it: left open, it
+// covered the element the focus went to.
+func TestUXUserMenuClosesWhenTabbedOutOf(t *testing.T) {
+	srv := startServer(t, nil)
+	ctx := newBrowser(t)
+	signUp(t, ctx, srv)
+	act(t, ctx, "open the menu from the keyboard",
+		chromedp.Focus(chromedp.CSS(`[data-testid="user-menu"] summary`)),
+		chromedp.KeyEvent("\r"),
+	)
+	waitFor(t, ctx, "the menu is open", `document.querySelector('[data-testid="user-menu"]').open`, 5*time.Second)
+	for i := 0; ; i++ {
+		if i == 20 {
+			t.Fatal("20 presses of Tab did not leave the menu")
+		}
+		act(t, ctx, "Tab", chromedp.KeyEvent(kb.Tab))
+		out := value(t, ctx, "where the focus is", chromedp.Evaluate[bool](`!document.querySelector('[data-testid="user-menu"]').contains(document.activeElement)`))
+		if out {
+			break
+		}
+	}
+	if open := value(t, ctx, "the menu", chromedp.Evaluate[bool](`document.querySelector('[data-testid="user-menu"]').open`)); open {
+		t.Fatal("the user menu stayed open after the focus left it")
+	}
+}
+
 // Removing a row of the project form puts the focus on the next row's
 // first field, or on the section's Add button after the last row; adding
 // one puts it in the new row's first field. Removed, the focus fell to the
@@ -111,4 +138,46 @@ func TestUXRowsKeepTheKeyboardsPlace(t *testing.T) {
 		const rows = document.querySelectorAll('#deliverables [data-row]');
 		return document.activeElement === rows[rows.length - 1].querySelector('input');
 	})()`, 5*time.Second)
+}
+
+// A document edit saved right after the session ended in another tab
+// (before the page's stream noticed) keeps the page and its text, and says
+// so: the POST went to the log-in page, and the text was gone after it.
+func TestUXSaveAfterLogoutElsewhereKeepsTheText(t *testing.T) {
+	srv := startServer(t, map[string]string{"TEMPLATE_DELAY": "20ms"})
+	ctx := newBrowser(t)
+	email := signUp(t, ctx, srv)
+	token := tokenFor(t, srv, email)
+	projectID := apiProject(t, srv, token, "Logged out")
+	waitAPI(t, srv, token, apiJobCreate(t, srv, token, projectID, "project_charter"), "completed")
+
+	editPath := "/projects/" + projectID + "/documents/project_charter/edit"
+	act(t, ctx, "the editor", chromedp.Navigate(srv.URL+editPath), chromedp.WaitVisible(testid("edit-markdown")))
+	waitFor(t, ctx, "the stream is live", `window.__dossierSynced === true`, 5*time.Second)
+	// The page does not hear of the session's end before the save (the
+	// stream notices only some seconds later).
+	act(t, ctx, "keep the stream's refusal from the page, and type",
+		chromedp.Evaluate[chromedp.Void](`(() => {
+			document.addEventListener('htmx:sseError', e => e.stopImmediatePropagation(), true);
+			window.__samePage = true;
+			const e = document.getElementById('edit-markdown'); e.focus(); e.setSelectionRange(e.value.length, e.value.length);
+		})()`),
+		chromedp.SendKeys(testid("edit-markdown"), "\n\nTyped before the save."),
+	)
+	other := newTab(t, ctx)
+	logOutIn(t, other, srv)
+
+	act(t, ctx, "save", chromedp.Click(testid("edit-save")))
+	pollThroughNavigations(t, ctx, "the editor says the session ended",
+		`window.__samePage !== true || Array.from(document.querySelectorAll('[data-testid="error-toast"]')).some(t => t.textContent.includes('session has ended'))`, 10*time.Second)
+	got := value(t, ctx, "the editor after the save", chromedp.Evaluate[string](`window.__samePage === true ? document.getElementById('edit-markdown').value : 'left for ' + location.href`))
+	if !strings.Contains(got, "Typed before the save.") {
+		t.Fatalf("after the save the tab holds %q", got)
+	}
+
+	// Logged in again in the other tab, as the message says: Save stores it.
+	logIn(t, other, srv, email)
+	act(t, ctx, "save again", chromedp.Click(testid("edit-save")))
+	docPath := "/projects/" + projectID + "/documents/project_charter"
+	pollThroughNavigations(t, ctx, "the document page after the save", `location.pathname === `+jsString(docPath)+` && document.body.textContent.includes('Typed before the save.')`, 10*time.Second)
 }

@@ -160,7 +160,9 @@
   // refused as a forged request, and the text the page kept for it lost.
   // The page asks for the new session's token (GET /session/csrf) when its
   // stream comes back, and again before a form posts if it has not got it
-  // yet. Without a session the form stays and says so.
+  // yet. Without a session the form stays and says so. It answers true (a
+  // session, its token taken), false (no session: the ask was sent to the
+  // log-in page) or null (no answer: the server is unreachable).
   var sessionLost = false, refreshing = null;
   function refreshCSRF() {
     if (refreshing) return refreshing;
@@ -182,18 +184,32 @@
           return true;
         });
       })
-      .catch(function () { return false; })
+      .catch(function () { return null; })
       .then(function (ok) { refreshing = null; return ok; });
     return refreshing;
   }
+  //
+  // A guarded form (the document editor, the project form) asks before
+  // every save, session lost or not: a session ended in another tab a
+  // moment ago (before the stream noticed) would send the POST to the
+  // log-in page, and the text typed here would be gone after it. Without a
+  // session the page stays, with its text, and says so.
   document.addEventListener("submit", function (e) {
     var form = e.target;
-    if (!sessionLost || !form || (form.getAttribute("method") || "").toLowerCase() !== "post" || form.__csrfRetry) return;
+    if (!form || (form.getAttribute("method") || "").toLowerCase() !== "post" || form.__csrfRetry) return;
+    var guarded = form.matches && form.matches("form[data-unsaved-guard]");
+    if (!sessionLost && !guarded) return;
     e.preventDefault();
     e.stopImmediatePropagation();
+    if (form.__checkingSession) return; // a second press while asking
+    form.__checkingSession = true;
     var submitter = e.submitter || null;
+    var lost = sessionLost;
     refreshCSRF().then(function (ok) {
-      if (!ok) {
+      form.__checkingSession = false;
+      // No answer: the server is unreachable. A page that knew its session
+      // lost says so; otherwise the save goes ahead as it would have.
+      if (ok === false || (ok === null && lost)) {
         toldSessionEnded = false;
         tellSessionEnded();
         return;
@@ -470,6 +486,14 @@
     document.querySelectorAll("details[data-menu][open]").forEach(function (menu) {
       if (!menu.contains(e.target)) menu.open = false;
     });
+  });
+  // ...and when the keyboard's focus leaves it (Tab past its last item):
+  // left open, it covered what the focus went to. Focus going nowhere (the
+  // window losing it, a click on no control) leaves it to the click rule.
+  document.addEventListener("focusout", function (e) {
+    var menu = e.target.closest && e.target.closest("details[data-menu][open]");
+    var to = e.relatedTarget;
+    if (menu && to && !menu.contains(to)) menu.open = false;
   });
 
   // After a failed submit the page comes back with the form's errors: put
