@@ -6,7 +6,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+	_ "time/tzdata" // America/New_York, whatever the machine's zone files
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 )
@@ -68,6 +70,64 @@ func TestUXFocusedFieldIsNotUnderTheStickyBar(t *testing.T) {
 	defer act(t, ctx, "desktop viewport", chromedp.EmulateViewport(1280, 900))
 	if c := focusCovered(t, ctx); len(c) > 0 {
 		t.Errorf("at 390 px the sticky bar covered %d focused fields: %v", len(c), c)
+	}
+}
+
+// Times are shown in the browser's time zone, in the server's shape
+// without "UTC" (which the page shows without script), and so are the
+// times the stream swaps in later.
+func TestUXTimesAreShownInTheBrowsersZone(t *testing.T) {
+	srv := startServer(t, map[string]string{"TEMPLATE_DELAY": "20ms"})
+	ctx := newBrowser(t)
+	if _, err := chromedp.Call(ctx, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: "America/New_York"}); err != nil {
+		t.Fatalf("emulate New York's time zone: %v", err)
+	}
+	ny, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Fatal(err)
+	}
+	email := signUp(t, ctx, srv)
+	token := tokenFor(t, srv, email)
+	projectID := apiProject(t, srv, token, "Zones")
+	waitAPI(t, srv, token, apiJobCreate(t, srv, token, projectID, "project_charter"), "completed")
+
+	act(t, ctx, "the document page",
+		chromedp.Navigate(srv.URL+"/projects/"+projectID+"/documents/project_charter"),
+		chromedp.WaitVisible(testid("artifact-created")),
+	)
+	type shown struct{ ISO, Text, Title string }
+	check := func(where string, s shown) {
+		t.Helper()
+		at, err := time.Parse(time.RFC3339, s.ISO)
+		if err != nil {
+			t.Fatalf("%s: datetime %q: %v", where, s.ISO, err)
+		}
+		want := at.In(ny).Format("2 Jan 2006, 15:04")
+		if s.Text != want {
+			t.Errorf("%s shows %q; want New York's time %q", where, s.Text, want)
+		}
+		if !strings.HasSuffix(s.Title, "UTC") {
+			t.Errorf("%s's title is %q; want the server's UTC time", where, s.Title)
+		}
+	}
+	read := func(sel string) shown {
+		return value(t, ctx, "read "+sel, chromedp.Evaluate[shown](`(() => { const e = document.querySelector(`+jsString(sel)+`);
+			return e ? {iso: e.getAttribute('datetime'), text: e.textContent.trim(), title: e.getAttribute('title') || ''} : {iso: '', text: '', title: ''}; })()`))
+	}
+	check("the document's date", read(`[data-testid="artifact-created"]`))
+
+	// A version made while the page is open arrives over the stream, in the
+	// newer-version banner: its time is local too.
+	waitFor(t, ctx, "the stream is live", `window.__dossierSynced === true`, 5*time.Second)
+	waitAPI(t, srv, token, apiJobCreate(t, srv, token, projectID, "project_charter"), "completed")
+	waitFor(t, ctx, "the newer version's banner", `document.querySelector('#newer-version time[datetime]') !== null`, 10*time.Second)
+	banner := read(`#newer-version time[datetime]`)
+	at, err := time.Parse(time.RFC3339, banner.ISO)
+	if err != nil {
+		t.Fatalf("the banner's datetime %q: %v", banner.ISO, err)
+	}
+	if want := at.In(ny).Format("15:04"); !strings.HasPrefix(banner.Text, want) || strings.Contains(banner.Text, "UTC") {
+		t.Errorf("the banner shows %q; want New York's time %q, without UTC", banner.Text, want)
 	}
 }
 
@@ -180,4 +240,62 @@ func TestUXSaveAfterLogoutElsewhereKeepsTheText(t *testing.T) {
 	act(t, ctx, "save again", chromedp.Click(testid("edit-save")))
 	docPath := "/projects/" + projectID + "/documents/project_charter"
 	pollThroughNavigations(t, ctx, "the document page after the save", `location.pathname === `+jsString(docPath)+` && document.body.textContent.includes('Typed before the save.')`, 10*time.Second)
+}
+
+// On a phone, a document's tables wider than the screen scroll in their
+// own box and say so (a note, a faded edge), and amounts stay on one line:
+// the Budget Estimate's "EUR 40,800" wrapped to two.
+func TestUXWideDocumentTablesOnAPhone(t *testing.T) {
+	srv := startServer(t, map[string]string{"TEMPLATE_DELAY": "20ms"})
+	ctx := newBrowser(t)
+	email := signUp(t, ctx, srv)
+	projectID := exampleProject(t, ctx, srv)
+	token := tokenFor(t, srv, email)
+	waitAPI(t, srv, token, apiJobCreate(t, srv, token, projectID, "work_breakdown_structure", "risk_register", "budget_estimate"), "completed")
+
+	act(t, ctx, "the budget estimate",
+		chromedp.Navigate(srv.URL+"/projects/"+projectID+"/documents/budget_estimate"),
+		chromedp.WaitVisible(chromedp.CSS(`.prose-doc table`)),
+	)
+	narrow(t, ctx, func() {
+		type report struct {
+			Amounts, Wrapped []string
+			Wide, Cued       int
+		}
+		// Resizing the window marks the tables a moment later.
+		waitFor(t, ctx, "a table marked as scrolling", `document.querySelector('.prose-doc table[data-scroll]') !== null`, 5*time.Second)
+		r := value(t, ctx, "the tables", chromedp.Evaluate[report](`(() => {
+			const out = {amounts: [], wrapped: [], wide: 0, cued: 0};
+			document.querySelectorAll('.prose-doc td[align="right"]').forEach(td => {
+				const text = td.textContent.trim();
+				if (!/\d/.test(text)) return;
+				out.amounts.push(text);
+				const range = document.createRange();
+				range.selectNodeContents(td);
+				const lines = new Set(Array.from(range.getClientRects()).map(r => Math.round(r.bottom)));
+				if (lines.size > 1) out.wrapped.push(text);
+			});
+			document.querySelectorAll('.prose-doc table').forEach(table => {
+				if (table.scrollWidth <= table.clientWidth + 1) return;
+				out.wide++;
+				const note = table.previousElementSibling;
+				const noted = note && note.hasAttribute('data-scroll-note') && note.getBoundingClientRect().height > 0;
+				const masked = getComputedStyle(table).webkitMaskImage !== 'none' || getComputedStyle(table).maskImage !== 'none';
+				if (noted && masked) out.cued++;
+			});
+			return out;
+		})()`))
+		if len(r.Amounts) == 0 {
+			t.Fatal("the budget estimate has no right-aligned amounts")
+		}
+		if len(r.Wrapped) > 0 {
+			t.Errorf("amounts wrap on a phone: %q", r.Wrapped)
+		}
+		if r.Wide == 0 {
+			t.Fatal("no table of the budget estimate is wider than a phone: the test shows nothing")
+		}
+		if r.Cued != r.Wide {
+			t.Errorf("%d of %d tables wider than the phone say that they scroll", r.Cued, r.Wide)
+		}
+	})
 }

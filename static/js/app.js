@@ -579,6 +579,7 @@
   // Toasts auto-dismiss; announcements once a visible tab has shown them.
   function armAll(root) {
     (root || document).querySelectorAll("[data-toast]:not([data-announce])").forEach(arm);
+    localiseTimes();
     announceAll();
   }
 
@@ -1118,9 +1119,97 @@
     refreshForm(form);
   });
 
+  // ---- Local times ----------------------------------------------------------------
+  // The server writes times in UTC ("1 Dec 2026, 06:33:18 UTC"), which
+  // stays as the text without script. Here every <time datetime> whose
+  // text says UTC is written again in the browser's time zone, in the same
+  // shape (day month year, 24-hour clock, seconds when the server gave
+  // them), without "UTC"; its title keeps the server's text. Text that
+  // does not say UTC ("5 minutes ago", a date) is left as it is.
+  var MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+  var localFormat = null;
+  function localParts(date) {
+    try {
+      if (!localFormat) {
+        localFormat = new Intl.DateTimeFormat("en-GB", {
+          year: "numeric", month: "numeric", day: "numeric",
+          hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23",
+        });
+      }
+      var p = {};
+      localFormat.formatToParts(date).forEach(function (part) { p[part.type] = part.value; });
+      return { y: p.year, m: parseInt(p.month, 10), d: parseInt(p.day, 10), H: p.hour, M: p.minute, S: p.second };
+    } catch (e) {
+      return null;
+    }
+  }
+  function two(n) { return (n < 10 ? "0" : "") + n; }
+  function localText(text, date) {
+    if (!/\bUTC\b/.test(text) || isNaN(date.getTime())) return null;
+    var p = localParts(date);
+    if (!p || !p.m || !p.d) return null;
+    return text
+      .replace(/\b(\d{1,2}):(\d{2})(:\d{2})?\b/, function (_, h, m, sec) { return p.H + ":" + p.M + (sec ? ":" + p.S : ""); })
+      .replace(/\b\d{1,2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)( \d{4})?\b/, function (_, mon, year) { return p.d + " " + MONTHS[p.m - 1] + (year ? " " + p.y : ""); })
+      .replace(/\b\d{4}-\d{2}-\d{2}\b/, p.y + "-" + two(p.m) + "-" + two(p.d))
+      .replace(/ ?\bUTC\b/, "");
+  }
+  function localiseTimes() {
+    document.querySelectorAll("time[datetime]").forEach(function (el) {
+      var text = el.textContent;
+      if (el.__localText === text) return; // written here already
+      var local = localText(text, new Date(el.getAttribute("datetime")));
+      if (local === null) return;
+      if (!el.hasAttribute("title")) el.setAttribute("title", text.trim());
+      el.textContent = local;
+      el.__localText = local;
+    });
+  }
+
+  // ---- Wide tables ----------------------------------------------------------------
+  // A document's table wider than its column (a phone) scrolls sideways in
+  // its own box. It says so: a note above it, and its edges fade where
+  // there is more to scroll to (data-scroll="left right").
+  function markWideTables() {
+    document.querySelectorAll(".prose-doc table").forEach(function (table) {
+      var more = [];
+      if (table.scrollWidth > table.clientWidth + 1) {
+        if (table.scrollLeft > 1) more.push("left");
+        if (table.scrollLeft + table.clientWidth < table.scrollWidth - 1) more.push("right");
+      }
+      var value = more.join(" ");
+      if ((table.getAttribute("data-scroll") || "") !== value) {
+        if (value) table.setAttribute("data-scroll", value); else table.removeAttribute("data-scroll");
+      }
+      var note = table.previousElementSibling;
+      var hasNote = note && note.hasAttribute("data-scroll-note");
+      var wide = table.scrollWidth > table.clientWidth + 1;
+      if (wide && !hasNote) {
+        note = document.createElement("p");
+        note.setAttribute("data-scroll-note", "");
+        note.setAttribute("aria-hidden", "true"); // a hint for the eyes: a screen reader reads the cells
+        note.textContent = "Wide table: scroll sideways to see every column.";
+        table.parentNode.insertBefore(note, table);
+      } else if (!wide && hasNote) {
+        note.remove();
+      }
+      if (!table.__scrollWatched) {
+        table.__scrollWatched = true;
+        table.addEventListener("scroll", markWideTables, { passive: true });
+      }
+    });
+  }
+  var resizeTimer = null;
+  window.addEventListener("resize", function () {
+    clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(markWideTables, 100);
+  });
+
   // ---- Wiring ---------------------------------------------------------------------
   function init(root) {
     snapshotGuarded();
+    localiseTimes();
+    markWideTables();
     armAll(root);
     renderNotificationButtons(); // swapped-in blocks may carry one (generate page)
     document.querySelectorAll("[data-generate-form]").forEach(refreshForm);
