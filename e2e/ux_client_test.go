@@ -299,3 +299,34 @@ func TestUXWideDocumentTablesOnAPhone(t *testing.T) {
 		}
 	})
 }
+
+// On a wide screen the editor stays in view beside its preview: scrolled
+// down to read the end of the preview, the textarea was off screen.
+func TestUXEditorStaysBesideItsPreview(t *testing.T) {
+	srv := startServer(t, map[string]string{"TEMPLATE_DELAY": "20ms"})
+	ctx := newBrowser(t)
+	email := signUp(t, ctx, srv)
+	projectID := exampleProject(t, ctx, srv)
+	token := tokenFor(t, srv, email)
+	waitAPI(t, srv, token, apiJobCreate(t, srv, token, projectID, "project_charter"), "completed")
+	act(t, ctx, "the editor",
+		chromedp.Navigate(srv.URL+"/projects/"+projectID+"/documents/project_charter/edit"),
+		chromedp.WaitVisible(testid("edit-markdown")),
+	)
+	type view struct {
+		Scrolled         bool
+		Top, Bottom, Win float64
+	}
+	v := value(t, ctx, "scroll to the preview's end", chromedp.Evaluate[view](`(() => {
+		const p = document.getElementById('edit-preview');
+		p.scrollIntoView({block: 'end'});
+		const r = document.getElementById('edit-markdown').getBoundingClientRect();
+		return {scrolled: window.scrollY > 200, top: r.top, bottom: r.bottom, win: window.innerHeight};
+	})()`))
+	if !v.Scrolled {
+		t.Fatal("the preview fits the window: the test shows nothing")
+	}
+	if v.Top < 0 || v.Bottom > v.Win {
+		t.Errorf("scrolled to the preview's end, the editor spans %.0f–%.0f px of a %.0f px window", v.Top, v.Bottom, v.Win)
+	}
+}
