@@ -386,10 +386,12 @@ func (s *Server) relatedArtifacts(c *fiber.Ctx, d *artifactDetails) (_ []models.
 	return nil, false, nil
 }
 
-// opensWithTitle reports whether the Markdown starts with a level-one
-// heading, which then serves as the printed title.
+// opensWithTitle reports whether the Markdown has a level-one heading of
+// its own, which then serves as the printed title. It need not be the
+// first line: an edit can add a note above it, and the page's title on
+// top of the document's gave the title twice, in two fonts.
 func opensWithTitle(md string) bool {
-	return strings.HasPrefix(strings.TrimLeft(md, " \t\r\n"), "# ")
+	return documents.TitleOf(md, "") != ""
 }
 
 // fileName is a download's name: ascii, which every client takes, and
