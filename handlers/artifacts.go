@@ -100,12 +100,25 @@ func (s *Server) artifactDOCX(c *fiber.Ctx) error {
 }
 
 // artifactFileName is a download's name without its extension, the same
-// for a single download and inside the zip.
-func artifactFileName(a *models.Artifact) string { return slugify(a.Title, a.DocumentType) }
+// for a single download and inside the zip. It ends with the version
+// ("…-v2"): versions of a document share its title, and two of them
+// downloaded under one name became "name (1).docx".
+func artifactFileName(a *models.Artifact) string {
+	return slugify(a.Title, a.DocumentType) + versionSuffix(a)
+}
 
 // artifactDownload is a document's download name with ext.
 func artifactDownload(a *models.Artifact, ext string) fileName {
-	return downloadName(a.Title, a.DocumentType, ext)
+	return downloadName(a.Title, a.DocumentType, versionSuffix(a)+ext)
+}
+
+// versionSuffix is "-v2" for version 2; nothing for an artifact without
+// a version.
+func versionSuffix(a *models.Artifact) string {
+	if a.Version < 1 {
+		return ""
+	}
+	return fmt.Sprintf("-v%d", a.Version)
 }
 
 // artifactPage shows the document inside the app, with its provenance and
@@ -308,11 +321,12 @@ func writeArtifactsZip(ctx context.Context, buf *bytes.Buffer, docs []artifactDe
 
 // zipBaseNames names each artifact's files in the zip: its single-download
 // name, or for a second document with that name the name with the first
-// free suffix, -2, -3…. A suffixed name can be another document's own
-// ("Plan", "Plan", "Plan 2"), and counting each base's uses gave "plan-2"
-// twice; so every document's own name is reserved first and a suffix skips
-// whatever is taken, which keeps the names distinct and leaves each
-// document with a unique title under its single download's name.
+// free suffix, -2, -3…, before the version ("plan-2-v1"). A suffixed name
+// can be another document's own ("Plan", "Plan", "Plan 2"), and counting
+// each base's uses gave "plan-2" twice; so every document's own name is
+// reserved first and a suffix skips whatever is taken, which keeps the
+// names distinct and leaves each document with a unique title under its
+// single download's name.
 func zipBaseNames(arts []models.Artifact) []string {
 	taken := map[string]bool{}
 	for i := range arts {
@@ -321,11 +335,12 @@ func zipBaseNames(arts []models.Artifact) []string {
 	given := map[string]bool{}
 	names := make([]string, len(arts))
 	for i := range arts {
-		base := artifactFileName(&arts[i])
-		name := base
+		a := &arts[i]
+		name := artifactFileName(a)
 		if given[name] {
+			base, version := slugify(a.Title, a.DocumentType), versionSuffix(a)
 			for n := 2; taken[name]; n++ {
-				name = fmt.Sprintf("%s-%d", base, n)
+				name = fmt.Sprintf("%s-%d%s", base, n, version)
 			}
 		}
 		given[name], taken[name] = true, true

@@ -51,3 +51,51 @@ func TestPrintViewShowsTheTitleOnceWhenTheHeadingIsNotFirst(t *testing.T) {
 		}
 	})
 }
+
+// Every version of a document downloads under its own name, in every
+// format and inside the zip: versions 1 and 2 had the same name, and the
+// second download became "name (1).docx".
+func TestVersionsDownloadUnderTheirOwnNames(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d models.Dialect) {
+		b := setup(t, d)
+		c := b.apiClient(t)
+		g := generateDocuments(t, b.db, c.user)
+		charter := g.artifact(t, "project_charter")
+		require.Equal(t, 1, charter.Version)
+		resp := c.postJSON(t, "/api/projects/"+g.project.ID+"/documents/project_charter/versions",
+			map[string]any{"markdown": charter.Markdown + "\nEdited.\n", "baseArtifactId": charter.ID})
+		require.Equal(t, http.StatusCreated, resp.StatusCode)
+		var edit map[string]any
+		decodeBody(t, resp, &edit)
+		v2 := edit["artifactId"].(string)
+
+		const base = "project-charter-customer-portal-relaunch"
+		for _, ext := range []string{".md", ".html", ".docx"} {
+			names := map[string]string{}
+			for version, id := range map[string]string{"v1": charter.ID, "v2": v2} {
+				path := "/artifacts/" + id + ext
+				if ext == ".html" {
+					path += "?download=1"
+				}
+				resp := c.get(t, path)
+				require.Equal(t, http.StatusOK, resp.StatusCode, path)
+				_, names[version] = dispositionOf(t, resp)
+			}
+			assert.Equal(t, base+"-v1"+ext, names["v1"])
+			assert.Equal(t, base+"-v2"+ext, names["v2"])
+		}
+
+		// The zips hold each document under its single downloads' names.
+		resp = c.get(t, "/api/projects/"+g.project.ID+"/documents.zip")
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		_, files := zipEntries(t, body(t, resp))
+		assert.Contains(t, files, base+"-v2.docx", "the project's zip holds the latest version")
+		assert.NotContains(t, files, base+"-v1.docx")
+		resp = c.get(t, "/api/generation/jobs/"+g.job.ID+"/artifacts.zip")
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		_, files = zipEntries(t, body(t, resp))
+		for _, ext := range []string{".md", ".html", ".docx"} {
+			assert.Contains(t, files, base+"-v1"+ext, "the run's zip holds the version it wrote")
+		}
+	})
+}

@@ -249,7 +249,7 @@ func TestArtifactMarkdownDownload(t *testing.T) {
 		assert.Equal(t, "text/markdown; charset=utf-8", resp.Header.Get("Content-Type"))
 		kind, name := dispositionOf(t, resp)
 		assert.Equal(t, "attachment", kind)
-		assert.Equal(t, "risk-register-customer-portal-relaunch.md", name)
+		assert.Equal(t, "risk-register-customer-portal-relaunch-v1.md", name)
 		assert.Equal(t, a.Markdown, string(body(t, resp)), "the download is the Markdown exactly as generated")
 	})
 }
@@ -274,7 +274,7 @@ func TestArtifactStandaloneHTML(t *testing.T) {
 		assert.Contains(t, resp.Header.Get("Content-Type"), "text/html")
 		kind, name := dispositionOf(t, resp)
 		assert.Equal(t, "inline", kind)
-		assert.Equal(t, "risk-register-customer-portal-relaunch.html", name)
+		assert.Equal(t, "risk-register-customer-portal-relaunch-v1.html", name)
 		raw := body(t, resp)
 		doc := parseHTML(t, raw)
 
@@ -315,7 +315,7 @@ func TestArtifactStandaloneHTML(t *testing.T) {
 		require.Equal(t, http.StatusOK, resp.StatusCode)
 		kind, name = dispositionOf(t, resp)
 		assert.Equal(t, "attachment", kind)
-		assert.Equal(t, "risk-register-customer-portal-relaunch.html", name)
+		assert.Equal(t, "risk-register-customer-portal-relaunch-v1.html", name)
 	})
 }
 
@@ -341,7 +341,7 @@ func TestArtifactsZip(t *testing.T) {
 		// generation order.
 		var want []string
 		for _, a := range g.artifacts {
-			base := slugify(a.Title, a.DocumentType)
+			base := slugify(a.Title, a.DocumentType) + "-v1"
 			want = append(want, base+".md", base+".html", base+".docx")
 		}
 		var names []string
@@ -407,6 +407,7 @@ func TestArtifactsZipNamesAreDistinct(t *testing.T) {
 				names = append(names, f.Name)
 			}
 			for _, base := range tc.want {
+				base += "-v1"
 				want = append(want, base+".md", base+".html", base+".docx")
 			}
 			assert.Equal(t, want, names)

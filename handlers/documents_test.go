@@ -217,7 +217,7 @@ func TestDocumentPagesEditPreviewDiffAndDownloads(t *testing.T) {
 		// .docx download with the single-download name; the zip is tested with a job.
 		resp = c.get(t, "/artifacts/"+versions[0].ID+".docx")
 		require.Equal(t, http.StatusOK, resp.StatusCode)
-		assert.Contains(t, resp.Header.Get("Content-Disposition"), "risk-register-documents.docx")
+		assert.Contains(t, resp.Header.Get("Content-Disposition"), "risk-register-documents-v3.docx")
 		raw, _ := io.ReadAll(resp.Body)
 		_, err = zip.NewReader(bytes.NewReader(raw), int64(len(raw)))
 		require.NoError(t, err, "a .docx is a zip package")
@@ -248,9 +248,9 @@ func TestJobZipHoldsEveryFormatUnderSingleDownloadNames(t *testing.T) {
 		for _, f := range zr.File {
 			names = append(names, f.Name)
 		}
-		assert.Equal(t, []string{"scope-statement-zip.md", "scope-statement-zip.html", "scope-statement-zip.docx"}, names)
+		assert.Equal(t, []string{"scope-statement-zip-v1.md", "scope-statement-zip-v1.html", "scope-statement-zip-v1.docx"}, names)
 		single := c.get(t, "/artifacts/"+a.ID+".md").Header.Get("Content-Disposition")
-		assert.True(t, strings.Contains(single, "scope-statement-zip.md"), single)
+		assert.True(t, strings.Contains(single, "scope-statement-zip-v1.md"), single)
 	})
 }
 

@@ -127,7 +127,7 @@ func TestProjectDocumentsZipIsTheCurrentSet(t *testing.T) {
 		for _, old := range set.replaced {
 			assert.NotContains(t, all.String(), old, "a replaced version")
 		}
-		risk := slugify("Risk Register: Customer Portal Relaunch", "risk_register")
+		risk := "risk-register-customer-portal-relaunch-v2"
 		assert.Equal(t, set.edited, string(files[risk+".md"]))
 		assert.Contains(t, string(files[risk+".html"]), "the vendor is three weeks late")
 		assert.Contains(t, docxText(t, files[risk+".docx"]), "the vendor is three weeks late", "the edit's .docx")
@@ -337,8 +337,8 @@ func TestDownloadNamesInTheirOwnScript(t *testing.T) {
 		for _, tc := range []struct{ path, ascii, native string }{
 			{"/api/projects/" + p.ID + "/documents.zip", "dossier-latest-documents.zip", "проект-альфа-latest-documents.zip"},
 			{"/api/generation/jobs/" + g.job.ID + "/artifacts.zip", "dossier-run-1-documents.zip", "проект-альфа-run-1-documents.zip"},
-			{"/artifacts/" + edit["artifactId"].(string) + ".md", "project-charter.md", "устав-проекта-проект-альфа.md"},
-			{"/artifacts/" + edit["artifactId"].(string) + ".docx", "project-charter.docx", "устав-проекта-проект-альфа.docx"},
+			{"/artifacts/" + edit["artifactId"].(string) + ".md", "project-charter-v2.md", "устав-проекта-проект-альфа-v2.md"},
+			{"/artifacts/" + edit["artifactId"].(string) + ".docx", "project-charter-v2.docx", "устав-проекта-проект-альфа-v2.docx"},
 		} {
 			resp := c.get(t, tc.path)
 			require.Equal(t, http.StatusOK, resp.StatusCode, tc.path)
