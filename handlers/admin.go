@@ -500,8 +500,8 @@ func throughputChart(counts []models.MinuteCount, since time.Time) pages.ChartVM
 		c.Bars = append(c.Bars, b)
 	}
 	c.Max = niceMax(c.Max)
-	c.Summary = fmt.Sprintf("%d completed, %d failed, %d cancelled jobs; %d documents",
-		totals[models.StatusCompleted], totals[models.StatusFailed], totals[models.StatusCancelled], totals["documents"])
+	c.Summary = fmt.Sprintf("%d completed, %d failed, %d cancelled jobs; %s",
+		totals[models.StatusCompleted], totals[models.StatusFailed], totals[models.StatusCancelled], pages.Plural(totals["documents"], "document", "documents"))
 	return c
 }
 
@@ -540,7 +540,7 @@ func waitChart(waits []models.QueueWait, since time.Time) pages.ChartVM {
 		return c
 	}
 	slices.Sort(all)
-	c.Summary = fmt.Sprintf("%d starts; p50 %s, p95 %s, max %s", len(all),
+	c.Summary = fmt.Sprintf("%s; p50 %s, p95 %s, max %s", pages.Plural(len(all), "start", "starts"),
 		seconds(quantile(all, 0.5)), seconds(quantile(all, 0.95)), seconds(all[len(all)-1]))
 	return c
 }
