@@ -42,6 +42,7 @@ func (s *Server) AuthRoutes(r fiber.Router) {
 	r.Post("/signup", s.signup)
 	r.Get("/login", s.loginPage)
 	r.Post("/login", s.login)
+	r.Get("/logout", s.logoutPage)
 	r.Post("/logout", s.logout)
 }
 
@@ -225,6 +226,22 @@ func (s *Server) startSession(c *fiber.Ctx, u *models.User, next string, status 
 		})
 	}
 	return c.Redirect(localPath(next), fiber.StatusSeeOther)
+}
+
+// logoutPage answers a GET /logout, typed in the address bar or followed
+// from a bookmark, with a page whose button logs out (a POST with the CSRF
+// token: a link or an image must not end a session); someone not logged
+// in goes to the log-in page. API clients are told to POST.
+func (s *Server) logoutPage(c *fiber.Ctx) error {
+	if isJSONRequest(c) || wantsJSON(c) {
+		c.Set(fiber.HeaderAllow, "POST")
+		return errMethodNotAllowed
+	}
+	u, sess := currentUser(c), currentSession(c)
+	if u == nil || sess == nil {
+		return c.Redirect("/login", fiber.StatusSeeOther)
+	}
+	return s.page(c, "Log out", "", pages.Logout(pages.LogoutVM{Email: u.Email, CSRF: sess.CSRFToken}))
 }
 
 // logout deletes the session server-side, so the cookie is dead even if it
