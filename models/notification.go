@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
@@ -57,16 +58,23 @@ func (db *DB) CountUnread(ctx context.Context, userID string) (int, error) {
 	return int(n), err
 }
 
-// Unshown lists the notifications no tab has shown yet, oldest first: the
-// next page announces them, and they stay unshown until a tab acknowledges
-// one (AckShown), so that a page left before it could show them loses
-// nothing.
+// UnshownLimit is how many unshown notifications a page announces.
+const UnshownLimit = 20
+
+// Unshown lists the newest UnshownLimit notifications no tab has shown yet,
+// oldest of them first: the next page announces them, and they stay
+// unshown until a tab acknowledges one (AckShown), so that a page left
+// before it could show them loses nothing. The newest, as a resync takes
+// them (SyncSince): the oldest twenty announced stale news and left out
+// the latest.
 func (db *DB) Unshown(ctx context.Context, userID string) ([]Notification, error) {
 	var ns []Notification
-	err := db.g.WithContext(ctx).Where("user_id = ? AND shown_at IS NULL", userID).Order("created_at").Limit(20).Find(&ns).Error
+	err := db.g.WithContext(ctx).Where("user_id = ? AND shown_at IS NULL", userID).
+		Order("sync_position DESC").Limit(UnshownLimit).Find(&ns).Error
 	if err != nil {
 		return nil, fmt.Errorf("unshown notifications: %w", err)
 	}
+	slices.Reverse(ns) // position order, as a resync lists them
 	if err := db.withProjectNames(ctx, ns); err != nil {
 		return nil, err
 	}
