@@ -48,5 +48,11 @@ func TestLogoutAddressShowsALogOutButton(t *testing.T) {
 			assert.Equal(t, http.StatusSeeOther, resp.StatusCode)
 			assert.Equal(t, "/login", resp.Header.Get("Location"))
 		}
+
+		// An API client is told to POST, as before.
+		resp = b.apiClient(t).get(t, "/logout", "Accept", "application/json")
+		assert.Equal(t, http.StatusMethodNotAllowed, resp.StatusCode)
+		assert.Equal(t, "POST", resp.Header.Get("Allow"))
+		assert.Equal(t, "method_not_allowed", errorOf(t, resp).Error.Code)
 	})
 }
