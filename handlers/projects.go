@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"slices"
 	"strings"
@@ -189,9 +190,26 @@ func (s *Server) importProject(c *fiber.Ctx) error {
 	return c.Redirect("/projects/"+p.ID+"?saved=imported", fiber.StatusSeeOther)
 }
 
+// importProblem says in a person's words why pasted or uploaded text is not
+// a project's JSON: malformed's messages, written for API clients, say
+// "malformed JSON at byte N: …".
+func importProblem(msg string) string {
+	const at, colon = "malformed JSON at byte ", "malformed JSON: "
+	switch {
+	case msg == colon+"the body ends too early":
+		return "The text ends too early: a closing } or ], or a closing quotation mark, may be missing."
+	case strings.HasPrefix(msg, at):
+		pos, why, _ := strings.Cut(strings.TrimPrefix(msg, at), ": ")
+		return fmt.Sprintf("This is not valid JSON near character %s (%s).", pos, why)
+	case strings.HasPrefix(msg, colon):
+		return "This is not valid JSON (" + strings.TrimPrefix(msg, colon) + ")."
+	}
+	return "That can't be imported: " + msg
+}
+
 func importMessage(e *Error) string {
 	if e.Status == fiber.StatusBadRequest {
-		return "That is not valid JSON: " + e.Message
+		return importProblem(e.Message)
 	}
 	if len(e.Fields) > 0 {
 		return "The JSON was read, but some values need fixing:"

@@ -297,7 +297,7 @@ func TestProjectFormErrorSummaryLinksItems(t *testing.T) {
 		for label, href := range want {
 			found := false
 			for text, h := range links {
-				if strings.HasPrefix(text, label+":") {
+				if strings.HasPrefix(text, label+":") || strings.HasPrefix(text, label+" must ") || strings.HasPrefix(text, label+" is ") {
 					found = true
 					assert.Equal(t, href, h, text)
 				}
@@ -364,11 +364,13 @@ func TestProjectImport(t *testing.T) {
 			name, body string
 			status     int
 			fields     []string
+			says       string
 		}{
-			{"malformed", `{"name": "x"`, 400, nil},
-			{"wrong types", `{"name": "x", "data": {"risks": [{"description": "r", "probability": "high"}]}}`, 422, []string{"data.risks[0].probability"}},
-			{"out of range", `{"name": "x", "data": {"stakeholders": [{"name": "s", "interest": 9}]}}`, 422, []string{"data.stakeholders[0].interest"}},
-			{"empty", ``, 400, nil},
+			{"malformed", `{"name": "x"`, 400, nil, "The text ends too early: a closing } or ], or a closing quotation mark, may be missing."},
+			{"syntax", `{"name": x}`, 400, nil, "This is not valid JSON near character 10 (invalid character 'x' looking for beginning of value)."},
+			{"wrong types", `{"name": "x", "data": {"risks": [{"description": "r", "probability": "high"}]}}`, 422, []string{"data.risks[0].probability"}, ""},
+			{"out of range", `{"name": "x", "data": {"stakeholders": [{"name": "s", "interest": 9}]}}`, 422, []string{"data.stakeholders[0].interest"}, ""},
+			{"empty", ``, 400, nil, ""},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				resp := post(t, "json", tc.body)
@@ -378,6 +380,9 @@ func TestProjectImport(t *testing.T) {
 				_, open := panel.Attr("open")
 				assert.True(t, open, "the import panel stays open")
 				assert.NotEmpty(t, testID(doc, "flash").Text())
+				if tc.says != "" {
+					assert.Contains(t, testID(doc, "flash").Text(), tc.says)
+				}
 				assert.Equal(t, tc.body, testID(doc, "import-form").Find("textarea").Text())
 				for _, f := range tc.fields {
 					assert.Contains(t, testID(doc, "import-errors").Text(), f)

@@ -268,7 +268,7 @@ var listLabels = map[string]string{
 }
 
 var fieldLabels = map[string]string{
-	"name": "Name", "description": "Description", "data.sponsor": "Sponsor", "data.manager": "Project manager",
+	"name": "Project name", "description": "Description", "data.sponsor": "Sponsor", "data.manager": "Project manager",
 	"data.startDate": "Start date", "data.endDate": "End date", "data.budget": "Budget",
 	"data.budget.amount": "Budget", "data.budget.currency": "Currency",
 	"data.objectives": "Objectives", "data.scopeIn": "In scope", "data.scopeOut": "Out of scope",
@@ -336,9 +336,20 @@ func ErrorItems(errs map[string]string) []components.ErrorItem {
 	})
 	items := make([]components.ErrorItem, 0, len(keys))
 	for _, k := range keys {
-		items = append(items, components.ErrorItem{Field: k, Control: errorControl(k), Message: FieldLabel(k) + ": " + errs[k]})
+		items = append(items, components.ErrorItem{Field: k, Control: errorControl(k), Message: labelled(FieldLabel(k), errs[k])})
 	}
 	return items
+}
+
+// labelled puts a field's label before its message as a sentence reads: a
+// message that goes on from the field ("is required", "must be a date…")
+// follows the label ("Project name is required"); any other is told after
+// a colon ("Deliverable 2, depends on: no deliverable is named …").
+func labelled(label, msg string) string {
+	if strings.HasPrefix(msg, "is ") || strings.HasPrefix(msg, "must ") {
+		return label + " " + msg
+	}
+	return label + ": " + msg
 }
 
 var (
