@@ -2,11 +2,15 @@ package documents
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
+	"syscall"
 )
 
 // ProviderError is a model provider's error answer, with the provider's own
@@ -18,9 +22,13 @@ type ProviderError struct {
 	Message string
 }
 
+// providerAnswered starts the part of a ProviderError's text that reports
+// the provider's answer; ProviderSaid finds it again in a stored error.
+const providerAnswered = "the provider answered "
+
 func (e *ProviderError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "openai: the provider answered %d", e.Status)
+	fmt.Fprintf(&b, "openai: "+providerAnswered+"%d", e.Status)
 	if t := http.StatusText(e.Status); t != "" {
 		b.WriteString(" " + t)
 	}
@@ -31,6 +39,21 @@ func (e *ProviderError) Error() string {
 		b.WriteString(" (code " + strconv.Quote(e.Code) + ")")
 	}
 	return b.String()
+}
+
+// ProviderSaid is what the model provider answered, read from a failed
+// document's stored error text ("The provider answered 400 Bad Request:
+// Invalid value for 'temperature'…"), for the person who started the job.
+// It is "" when the failure is not the provider's answer (a refused
+// connection, a DNS or TLS failure, a timeout): that text is the server's
+// own, with its internal addresses and Go error chain, and belongs to the
+// admin console and the log.
+func ProviderSaid(stored string) string {
+	i := strings.Index(stored, providerAnswered)
+	if i < 0 {
+		return ""
+	}
+	return "The p" + stored[i+len("the p"):]
 }
 
 // ContextTooLong reports whether the prompt did not fit the model's context
@@ -82,6 +105,15 @@ var (
 		Summary: "The model provider rejected the request.",
 		Hint:    "The provider's own message, in the job's error, says what it refused.",
 	}
+	// explainUnreachable is a failure to reach the provider at all: a
+	// refused connection, an unknown host, a TLS failure. It is retryable (a
+	// provider restarting is transient), but if it persists only the
+	// operator can act.
+	explainUnreachable = Explanation{
+		Summary:  "Dossier could not reach the model provider. Try again in a few minutes; if it keeps happening, an administrator needs to check Dossier's connection to the provider.",
+		Hint:     "The model provider could not be reached (connection refused, unknown host or TLS failure): check OPENAI_BASE_URL and the server's network.",
+		CanRetry: true,
+	}
 	explainUnknownType = Explanation{
 		Summary: "Dossier does not know this document type.",
 		Hint:    "The job names a document type this version's catalog does not have (an older or newer version queued it).",
@@ -92,7 +124,7 @@ var (
 // error_details keeps the Summary, not the error, so the admin console
 // finds the hint by it.
 var operatorHints = hintsBySummary(explainBadKey, explainForbidden, explainNoModel, explainTooLong,
-	explainNoCredit, explainRejected, explainUnknownType)
+	explainNoCredit, explainRejected, explainUnreachable, explainUnknownType)
 
 func hintsBySummary(es ...Explanation) map[string]string {
 	m := make(map[string]string, len(es))
@@ -140,9 +172,29 @@ func Explain(err error) Explanation {
 		return Explanation{Summary: "The model provider did not answer in time. Try again.", CanRetry: true}
 	case errors.Is(err, ErrTruncatedStream), errors.Is(err, ErrEmptyOutput):
 		return Explanation{Summary: "The model stopped before the document was complete. Try again.", CanRetry: true}
+	case unreachable(err):
+		return explainUnreachable
 	}
 	if IsRetryable(err) {
 		return Explanation{Summary: "The document could not be written this time. Try again.", CanRetry: true}
 	}
 	return Explanation{Summary: "The document could not be written."}
+}
+
+// unreachable reports whether err is a failure to reach the provider at the
+// network level: a dial or connection error, DNS, TLS.
+func unreachable(err error) bool {
+	var (
+		opErr    *net.OpError
+		dnsErr   *net.DNSError
+		recErr   tls.RecordHeaderError
+		certErr  *tls.CertificateVerificationError
+		authErr  x509.UnknownAuthorityError
+		hostErr  x509.HostnameError
+		invalErr x509.CertificateInvalidError
+	)
+	return errors.As(err, &opErr) || errors.As(err, &dnsErr) || errors.As(err, &recErr) ||
+		errors.As(err, &certErr) || errors.As(err, &authErr) || errors.As(err, &hostErr) || errors.As(err, &invalErr) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, syscall.EHOSTUNREACH) || errors.Is(err, syscall.ENETUNREACH)
 }

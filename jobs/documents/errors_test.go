@@ -2,9 +2,14 @@ package documents_test
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
+	"net"
 	"regexp"
+	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -116,4 +121,46 @@ func TestFailureSummariesNameNoSettings(t *testing.T) {
 		})
 	}
 	assert.Empty(t, documents.OperatorHint("Some other sentence."))
+}
+
+// A model server that cannot be reached (connection refused, an unknown
+// host, a TLS failure) is not "could not be written this time": the user
+// reads that Dossier could not reach the provider and who acts if it
+// persists; the operator's hint names the setting and the network. It stays
+// retryable: a provider restarting is a passing state. The user's page
+// shows none of the server's own error text, only what a provider answered.
+func TestUnreachableProviderExplained(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := ln.Addr().String()
+	require.NoError(t, ln.Close()) // nothing listens there now
+	gen, err := documents.NewOpenAIGenerator(documents.OpenAIConfig{BaseURL: "http://" + addr + "/v1", APIKey: "k", Model: "m"})
+	require.NoError(t, err)
+	_, refused := gen.Generate(context.Background(), documents.Request{Type: "risk_register", ProjectName: "P"})
+	require.Error(t, refused)
+	require.Contains(t, refused.Error(), "connection refused", "the case the review saw")
+
+	wrap := func(err error) error { return documents.Retryable(fmt.Errorf("openai: %w", err), 0) }
+	cases := map[string]error{
+		"connection refused": refused,
+		"unknown host":       wrap(&net.DNSError{Err: "no such host", Name: "models.internal", IsNotFound: true}),
+		"refused (errno)":    wrap(syscall.ECONNREFUSED),
+		"bad certificate":    wrap(&tls.CertificateVerificationError{Err: x509.UnknownAuthorityError{}}),
+	}
+	for name, err := range cases {
+		e := documents.Explain(err)
+		assert.True(t, strings.HasPrefix(e.Summary, "Dossier could not reach the model provider."), "%s: %q", name, e.Summary)
+		assert.Contains(t, e.Summary, "an administrator", "%s: says who can act if it persists", name)
+		assert.Empty(t, configName.FindAllString(e.Summary, -1), "%s: the user's sentence names no setting", name)
+		assert.Contains(t, e.Hint, "OPENAI_BASE_URL", name)
+		assert.Contains(t, e.Hint, "network", name)
+		assert.True(t, e.CanRetry, "%s: a provider restarting is transient", name)
+		assert.True(t, documents.IsRetryable(err), "%s: the retry policy agrees", name)
+		assert.Equal(t, e.Hint, documents.OperatorHint(e.Summary), "%s: the console finds the hint", name)
+		assert.Empty(t, documents.ProviderSaid(err.Error()), "%s: nothing the provider said", name)
+	}
+
+	said := documents.ProviderSaid(`attempt 3: ` + (&documents.ProviderError{Status: 400, Message: "Invalid value for 'temperature'."}).Error())
+	assert.Equal(t, "The provider answered 400 Bad Request: Invalid value for 'temperature'.", said)
 }
