@@ -735,10 +735,12 @@ func jobCardVM(snap *models.JobSnapshot, now time.Time) partials.JobCardVM {
 		Title: runTitle(cmpOr(snap.ProjectName, "Untitled project"), j.RunNumber), Asked: runAsked(j), Instruction: j.Instruction,
 	}
 	vm.ErrorSummary, vm.NoRetry = failureSummary(snap)
-	if detail := failureDetail(snap); vm.ErrorSummary != "" && detail != "" {
-		// Every failed document's provider message, named, rather than the
-		// job's message, which quotes the first one only.
-		vm.Error = detail
+	if vm.ErrorSummary != "" {
+		// Every failed document's provider answer, named, rather than the
+		// job's message, which quotes the server's error for the first
+		// one: "" when the provider answered nothing (a refused
+		// connection), and the card then shows the sentence alone.
+		vm.Error = failureDetail(snap)
 	}
 	if j.Status == models.StatusQueued && j.RetryCount > 0 && j.RunAt.After(now) {
 		at := j.RunAt.UTC()

@@ -94,14 +94,40 @@ func failureSummary(snap *models.JobSnapshot) (summary string, noRetry bool) {
 	return strings.Join(parts, " "), j.RetryCannotHelp()
 }
 
-// failureDetail is the technical detail behind failureSummary: each failed
-// document's provider message, one a line, named. "" when there is none to
-// show (the job's error message then stands).
+// failureLine is failureSummary for a list row, which may be cut short
+// (the dashboard truncates, a narrow screen wraps): the causes first, then
+// the documents they stopped ("Dossier could not reach the model provider.
+// … Failed: Project Charter, Business Case and Scope Statement."), so that
+// what a truncation keeps is why. The job's page names which document
+// failed of what. "" as failureSummary.
+func failureLine(snap *models.JobSnapshot) string {
+	if summary, _ := failureSummary(snap); summary == "" {
+		return ""
+	}
+	var sentences, failed []string
+	seen := map[string]bool{}
+	for _, f := range jobFailures(&snap.Job) {
+		s := cmpOr(f.Summary, docFailedSentence)
+		if !seen[s] {
+			seen[s] = true
+			sentences = append(sentences, s)
+		}
+		failed = append(failed, f.Title)
+	}
+	return strings.Join(sentences, " ") + " Failed: " + andList(failed) + "."
+}
+
+// failureDetail is the technical detail behind failureSummary on a user's
+// page: what the provider answered for each failed document, one a line,
+// named. A failure that is not the provider's answer (a refused connection,
+// a timeout) has no line: its text is the server's own, with internal
+// addresses and a Go error chain, for the admin console and the log. ""
+// when no document has a provider's answer.
 func failureDetail(snap *models.JobSnapshot) string {
 	var lines []string
 	for _, f := range jobFailures(&snap.Job) {
-		if f.Error != "" {
-			lines = append(lines, f.Title+": "+f.Error)
+		if said := documents.ProviderSaid(f.Error); said != "" {
+			lines = append(lines, f.Title+": "+said)
 		}
 	}
 	return strings.Join(lines, "\n")

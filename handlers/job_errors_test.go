@@ -2,13 +2,19 @@ package handlers
 
 import (
 	"context"
+	"fmt"
+	"net"
 	"net/http"
+	"net/url"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"dossier/jobs/documents"
 	"dossier/models"
 )
 
@@ -132,6 +138,8 @@ func TestFailedJobNamesEveryFailedDocumentInPlainWords(t *testing.T) {
 			outage   = "The model provider had a temporary problem. Try again in a few minutes."
 			raw400   = `openai: the provider answered 400 Bad Request: Invalid value for 'temperature'. (code "test_failure")`
 			raw500   = `openai: the provider answered 500 Internal Server Error: The server had an error.`
+			said400  = `The provider answered 400 Bad Request: Invalid value for 'temperature'. (code "test_failure")`
+			said500  = `The provider answered 500 Internal Server Error: The server had an error.`
 		)
 		_, err = b.db.FinishJob(ctx, lease, models.Outcome{Status: models.StatusFailed, Notify: models.NotifyFailed, Now: time.Now(),
 			Failures: []models.DocumentFailure{
@@ -144,9 +152,9 @@ func TestFailedJobNamesEveryFailedDocumentInPlainWords(t *testing.T) {
 		assert.Equal(t, "2 documents failed. Risk Register: "+rejected+" Communication Plan: "+outage,
 			testID(doc, "job-error-summary").Text(), "the card names every failed document")
 		detail := testID(doc, "job-error-detail").Find("pre").Text()
-		assert.Equal(t, "Risk Register: "+raw400+"\nCommunication Plan: "+raw500, detail, "every provider message, named")
+		assert.Equal(t, "Risk Register: "+said400+"\nCommunication Plan: "+said500, detail, "every provider message, named")
 
-		for typ, want := range map[string][2]string{"risk_register": {rejected, raw400}, "communication_plan": {outage, raw500}} {
+		for typ, want := range map[string][2]string{"risk_register": {rejected, said400}, "communication_plan": {outage, said500}} {
 			row := testID(doc, "timeline-doc-"+typ)
 			assert.Equal(t, want[0], row.Find(`[data-testid="timeline-doc-error-summary"]`).Text(), "%s: the sentence first", typ)
 			disclosure := row.Find(`details[data-testid="timeline-doc-error-detail"]`)
@@ -162,7 +170,8 @@ func TestFailedJobNamesEveryFailedDocumentInPlainWords(t *testing.T) {
 
 		rows := page(t, c.get(t, "/jobs?status=failed")).Find(`[data-testid="job-row"]`)
 		require.Equal(t, 1, rows.Length())
-		assert.Contains(t, rows.Text(), "2 documents failed. Risk Register: "+rejected)
+		assert.Equal(t, rejected+" "+outage+" Failed: Risk Register and Communication Plan.", rows.Find(`[data-testid="job-row-error"]`).Text(),
+			"the causes first, then the documents")
 		assert.NotContains(t, rows.Text(), "test_failure", "the list shows the sentence, not the provider's message")
 	})
 }
@@ -181,4 +190,59 @@ func TestFailureSummaryGroupsAlikeFailures(t *testing.T) {
 	assert.Equal(t, "3 documents failed. Risk Register and Communication Plan: The model provider rejected the API key. Project Schedule: This document could not be written.", got)
 	assert.Equal(t, "A", andList([]string{"A"}))
 	assert.Equal(t, "A, B and C", andList([]string{"A", "B", "C"}))
+}
+
+// A run whose model server could not be reached, as a worker ends it: the
+// user's pages say so in plain words and show none of the server's own
+// error text (the internal URL, the dial error, the Go error chain), which
+// is the admin console's; a document the provider did answer keeps what it
+// said behind "Technical details". The jobs list puts the cause first, so
+// that a cut-short row still says why.
+func TestFailedJobHidesServerErrorsFromUsers(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d models.Dialect) {
+		b := pagesSetup(t, d, nil)
+		c := b.user(t)
+		ctx := context.Background()
+		j := c.job(t, c.project(t, "Relaunch"), "executive_summary")
+		b.run(t, j, nil, "")
+		js, err := b.db.JobByID(ctx, j.ID)
+		require.NoError(t, err)
+		refusedErr := documents.Retryable(fmt.Errorf("openai: %w", &url.Error{Op: "Post", URL: "http://127.0.0.1:9/v1/chat/completions",
+			Err: &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}}), 0)
+		refused := refusedErr.Error()
+		require.Contains(t, refused, "127.0.0.1:9")
+		unreachable := documents.Explain(refusedErr).Summary
+		rejectedErr := &documents.ProviderError{Status: 400, Message: "Invalid value for 'temperature'."}
+		rejected := documents.Explain(rejectedErr).Summary
+		_, err = b.db.FinishJob(ctx, js.Lease(), models.Outcome{Status: models.StatusFailed, Notify: models.NotifyFailed, Now: time.Now(),
+			Failures: []models.DocumentFailure{
+				{Type: "project_charter", Error: refused, Summary: unreachable, Attempts: 3},
+				{Type: "business_case", Error: refused, Summary: unreachable, Attempts: 3},
+				{Type: "scope_statement", Error: refused, Summary: unreachable, Attempts: 3},
+				{Type: "risk_register", Error: rejectedErr.Error(), Summary: rejected, Attempts: 1, Permanent: true},
+			}})
+		require.NoError(t, err)
+
+		body := c.get(t, "/jobs/"+j.ID)
+		doc := page(t, body)
+		html, err := doc.Html()
+		require.NoError(t, err)
+		for _, internal := range []string{"127.0.0.1:9", "dial tcp", "chat/completions", "openai:"} {
+			assert.False(t, strings.Contains(html, internal), "the job page shows no server error text: %q", internal)
+		}
+		assert.Contains(t, testID(doc, "job-error-summary").Text(), "Project Charter, Business Case and Scope Statement: "+unreachable)
+		assert.Equal(t, "Risk Register: The provider answered 400 Bad Request: Invalid value for 'temperature'.",
+			testID(doc, "job-error-detail").Find("pre").Text(), "what the provider said, and only that")
+		charter := testID(doc, "timeline-doc-project_charter")
+		assert.Equal(t, unreachable, charter.Find(`[data-testid="timeline-doc-error-summary"]`).Text(), "the sentence stays")
+		assert.Equal(t, 0, charter.Find(`[data-testid="timeline-doc-error-detail"]`).Length(), "no detail the provider did not give")
+		assert.Equal(t, "The provider answered 400 Bad Request: Invalid value for 'temperature'.",
+			testID(doc, "timeline-doc-risk_register").Find(`[data-testid="timeline-doc-error-detail"] pre`).Text())
+
+		rows := page(t, c.get(t, "/jobs?status=failed")).Find(`[data-testid="job-row"]`)
+		require.Equal(t, 1, rows.Length())
+		assert.Equal(t, unreachable+" "+rejected+" Failed: Project Charter, Business Case, Scope Statement and Risk Register.",
+			rows.Find(`[data-testid="job-row-error"]`).Text(), "the cause first, so that a truncation keeps it")
+		assert.NotContains(t, rows.Text(), "127.0.0.1")
+	})
 }

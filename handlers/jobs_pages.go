@@ -314,10 +314,10 @@ func jobRow(snap *models.JobSnapshot, now time.Time) pages.JobRow {
 		QueuedISO: j.QueuedAt.UTC().Format(time.RFC3339),
 		Error:     orZero(j.ErrorMessage),
 	}
-	if summary, _ := failureSummary(snap); summary != "" {
-		// The plain sentence, naming every failed document; the job's
-		// page has the provider's messages.
-		r.Error = summary
+	if line := failureLine(snap); line != "" {
+		// The plain sentences, cause first, naming every failed
+		// document; the job's page has the provider's messages.
+		r.Error = line
 	}
 	if r.ProjectName == "" {
 		r.ProjectName = "Untitled project"
@@ -432,9 +432,13 @@ func timelineVM(snap *models.JobSnapshot) pages.TimelineVM {
 	}
 	for _, d := range snap.Documents {
 		td := pages.TimelineDoc{Type: d.DocumentType, Title: docTitle(d.DocumentType), Status: d.Status,
-			Attempts: d.Attempts, Error: orZero(d.Error)}
+			Attempts: d.Attempts}
+		// The technical detail is what the provider answered, never the
+		// server's own error text (internal addresses, a Go error chain):
+		// that is the admin console's.
+		td.Error = documents.ProviderSaid(orZero(d.Error))
 		switch {
-		case td.Error == "":
+		case orZero(d.Error) == "":
 		case d.Status == models.DocFailed:
 			td.ErrorSummary = cmpOr(docFailureSummary(&snap.Job, d.DocumentType), docFailedSentence)
 		default:
