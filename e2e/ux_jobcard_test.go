@@ -93,8 +93,8 @@ func TestUICancelAsksAndRetryDoesNotFocusCancel(t *testing.T) {
 	if j := fetchJob(t, ctx, jobID); j.Status != "processing" && j.Status != "queued" {
 		t.Fatalf("after declining, the job is %q", j.Status)
 	}
-	if c := card(t, ctx, jobID); c.Cancel != "Cancel" {
-		t.Fatalf("after declining, the card's Cancel says %q", c.Cancel)
+	if c := card(t, ctx, jobID); c.Cancel != "Stop" {
+		t.Fatalf("after declining, the card's Stop says %q", c.Cancel)
 	}
 
 	dialogs.setAccept(true)
