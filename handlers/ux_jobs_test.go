@@ -1,13 +1,16 @@
 package handlers
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"dossier/jobs/documents"
 	"dossier/models"
 )
 
@@ -29,5 +32,56 @@ func TestStopAsksAboutStoppingNotCancelling(t *testing.T) {
 		assert.True(t, strings.HasPrefix(question, "Stop generating “Customer Portal Relaunch · Run #1”?"), "the question: %q", question)
 		assert.Contains(t, question, "The documents it has finished are kept")
 		assert.NotContains(t, question, "Cancel", "no answer of the dialog repeats the question's verb")
+	})
+}
+
+// The generate page's note under an ended run depends on how it ended and
+// on whether it wrote anything: a failure that wrote nothing says so and
+// links to what went wrong, not to "documents"; a failure no retry can fix
+// offers no "Generate again", which would fail alike.
+func TestGenerateFollowUpFollowsTheOutcome(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d models.Dialect) {
+		b := pagesSetup(t, d, nil)
+		c := b.user(t)
+		ctx := context.Background()
+		end := func(name string, commit []string, fail documents.Explanation) string {
+			p := c.project(t, name)
+			j := c.job(t, p, "schedule")
+			js := b.run(t, j, commit, "")
+			_, err := b.db.FinishJob(ctx, js.Lease(), models.Outcome{Status: models.StatusFailed, Notify: models.NotifyFailed, Now: time.Now(),
+				Failures: []models.DocumentFailure{{Type: "schedule", Error: "x", Summary: fail.Summary, Attempts: 1, Permanent: !fail.CanRetry}}})
+			require.NoError(t, err)
+			return "/projects/" + p.ID + "/generate?job=" + j.ID
+		}
+		badKey := documents.Explain(&documents.ProviderError{Status: 401})
+		outage := documents.Explain(&documents.ProviderError{Status: 503})
+		require.False(t, badKey.CanRetry)
+		require.True(t, outage.CanRetry)
+
+		cases := []struct {
+			name, url, sentence, link string
+			again                     bool
+		}{
+			{"nothing written, no retry helps", end("A", nil, badKey),
+				"This generation failed before it wrote any document.", "See what went wrong", false},
+			{"nothing written, a retry may help", end("B", nil, outage),
+				"This generation failed before it wrote any document.", "See what went wrong", true},
+			{"some written", end("C", []string{"scope_statement"}, outage),
+				"This generation failed partway: 1 of N documents written.", "View documents", true},
+		}
+		for _, tc := range cases {
+			resp := c.get(t, tc.url)
+			require.Equal(t, http.StatusOK, resp.StatusCode, tc.name)
+			note := testID(page(t, resp), "ended-note")
+			require.Equal(t, 1, note.Length(), tc.name)
+			assert.NotContains(t, note.Text(), "Its documents are on the job page", tc.name)
+			if !strings.Contains(tc.sentence, "partway") {
+				assert.Equal(t, tc.sentence, strings.TrimSpace(note.Find("p").Text()), tc.name)
+			} else {
+				assert.Contains(t, note.Find("p").Text(), "This generation failed partway: 1 of ", tc.name)
+			}
+			assert.Equal(t, tc.link, strings.TrimSpace(note.Find(`[data-testid="open-job"]`).Text()), tc.name)
+			assert.Equal(t, tc.again, note.Find(`[data-testid="generate-again"]`).Length() == 1, "%s: Generate again offered", tc.name)
+		}
 	})
 }
