@@ -85,3 +85,28 @@ func TestGenerateFollowUpFollowsTheOutcome(t *testing.T) {
 		}
 	})
 }
+
+// The Jobs page's ended tabs, like the dashboard's Recent generations,
+// list runs by when they ended: a run retried by hand, which keeps its old
+// queue time, comes first when it has just ended.
+func TestJobsTabsListTheLatestEndedFirst(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d models.Dialect) {
+		b := pagesSetup(t, d, nil)
+		c := b.user(t)
+		ctx := context.Background()
+		old := c.job(t, c.project(t, "Yesterday's run"), "scope_statement")
+		_, err := b.db.RequestCancel(ctx, c.user.ID, old.ID, time.Now())
+		require.NoError(t, err)
+		newer := c.job(t, c.project(t, "Quick"), "scope_statement")
+		b.run(t, newer, []string{"scope_statement"}, models.StatusCompleted)
+		_, err = b.db.RetryJob(ctx, c.user.ID, old.ID, time.Now())
+		require.NoError(t, err)
+		b.run(t, old, []string{"scope_statement"}, models.StatusCompleted)
+
+		for _, path := range []string{"/jobs", "/jobs?status=completed"} {
+			rows := page(t, c.get(t, path)).Find(`[data-testid="job-row"]`)
+			require.Equal(t, 2, rows.Length(), path)
+			assert.Equal(t, old.ID, rows.First().AttrOr("data-id", ""), "%s: the run that ended last comes first", path)
+		}
+	})
+}

@@ -207,7 +207,7 @@ type JobBoard struct {
 	// newest first.
 	Active []JobSnapshot
 	// Ended are the latest ended jobs of each ended status (completed,
-	// failed, cancelled: up to syncBoardLimit each), newest first, without
+	// failed, cancelled: up to syncBoardLimit each), the latest ended first (endedOrder), without
 	// documents: a filter by status shows that status's latest, not those
 	// among the latest of all (a failure followed by 100 completions
 	// vanished from the Failed tab). EndedWith picks a list's rows.
@@ -229,6 +229,12 @@ func (b *JobBoard) EndedWith(status string) []JobSnapshot {
 	return out
 }
 
+// endedOrder orders ended jobs by when they ended, latest first: a run
+// retried by hand keeps the time it was first queued, and when it ends it
+// is the one that just ended. completed_at is set on every end; the queue
+// time stands in should a row lack it.
+const endedOrder = "COALESCE(completed_at, queued_at) DESC, id"
+
 // JobBoard loads the user's board.
 func (db *DB) JobBoard(ctx context.Context, userID string) (*JobBoard, error) {
 	q := db.g.WithContext(ctx)
@@ -238,15 +244,16 @@ func (db *DB) JobBoard(ctx context.Context, userID string) (*JobBoard, error) {
 		return nil, fmt.Errorf("board active jobs: %w", err)
 	}
 	// Each ended status's latest, in one statement (each arm in a
-	// sub-query of its own: SQLite takes no LIMIT in a compound's arms).
+	// sub-query of its own: SQLite takes no LIMIT in a compound's arms,
+	// and orders a compound by its columns only, not an expression).
 	var arms []string
 	var args []any
 	for _, st := range []string{StatusCompleted, StatusFailed, StatusCancelled} {
 		arms = append(arms, `SELECT * FROM (SELECT * FROM document_generation_jobs WHERE user_id = ? AND status = ?
-			ORDER BY queued_at DESC, id LIMIT ?) AS `+st)
+			ORDER BY `+endedOrder+` LIMIT ?) AS `+st)
 		args = append(args, userID, st, syncBoardLimit)
 	}
-	if err := q.Raw(strings.Join(arms, " UNION ALL ")+" ORDER BY queued_at DESC, id", args...).Find(&ended).Error; err != nil {
+	if err := q.Raw("SELECT * FROM ("+strings.Join(arms, " UNION ALL ")+") AS ended ORDER BY "+endedOrder, args...).Find(&ended).Error; err != nil {
 		return nil, fmt.Errorf("board ended jobs: %w", err)
 	}
 	b := &JobBoard{UserID: userID}
