@@ -80,7 +80,7 @@ func (b *bundle) run(t *testing.T, j *models.Job, commit []string, status string
 	}
 	o := models.Outcome{Status: status, Now: time.Now()}
 	for _, f := range failing {
-		o.Failures = append(o.Failures, models.DocumentFailure{Type: f, Error: "the provider said 400: bad request", Attempts: 1, Permanent: true})
+		o.Failures = append(o.Failures, models.DocumentFailure{Type: f, Error: `openai: the provider answered 400 Bad Request: bad request`, Attempts: 1, Permanent: true})
 	}
 	if status == models.StatusCompleted || status == models.StatusFailed {
 		o.Notify = "job_" + status
@@ -397,7 +397,7 @@ func TestJobPageTimelineLinksFinishedDocumentsOfAFailedJob(t *testing.T) {
 		risk := testID(doc, "timeline-doc-risk_register")
 		assert.Equal(t, "failed", risk.AttrOr("data-status", ""))
 		assert.Equal(t, 0, risk.Find("a").Length())
-		assert.Contains(t, risk.Find(`[data-testid="timeline-doc-error"]`).Text(), "400: bad request")
+		assert.Contains(t, risk.Find(`[data-testid="timeline-doc-error"]`).Text(), "The provider answered 400 Bad Request: bad request", "what the provider said")
 		assert.Equal(t, "Not generated: it needs Risk Register, which failed.",
 			testID(doc, "timeline-doc-budget_estimate").Find(`[data-testid="timeline-doc-note"]`).Text())
 

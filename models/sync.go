@@ -232,8 +232,8 @@ func (b *JobBoard) EndedWith(status string) []JobSnapshot {
 // endedOrder orders ended jobs by when they ended, latest first: a run
 // retried by hand keeps the time it was first queued, and when it ends it
 // is the one that just ended. completed_at is set on every end; the queue
-// time stands in should a row lack it.
-const endedOrder = "COALESCE(completed_at, queued_at) DESC, id"
+// time stands in should a row lack it, and orders runs that ended at once.
+const endedOrder = "COALESCE(completed_at, queued_at) DESC, queued_at DESC, id"
 
 // JobBoard loads the user's board.
 func (db *DB) JobBoard(ctx context.Context, userID string) (*JobBoard, error) {
