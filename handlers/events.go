@@ -527,6 +527,25 @@ func (ls *liveStream) sendJob(e *sse, snap *models.JobSnapshot) error {
 			return err
 		}
 		return e.event("timeline-"+snap.Job.ID, renderBytes(pages.JobTimeline(vm.Timeline)))
+	case ls.view.Kind == "project" && ls.view.Arg == snap.Job.ProjectID:
+		// The project's generate page, showing the form, learns of a run
+		// started in another tab: its card takes the form's place (the
+		// form would only be refused). Then, as the generate view does,
+		// its follow-up when it ends.
+		ended, known := ls.ended[snap.Job.ID]
+		switch {
+		case !known && snap.Job.Active():
+			if ls.ended == nil {
+				ls.ended = map[string]bool{}
+			}
+			ls.ended[snap.Job.ID] = false
+			return e.event(pages.GenerateStartedEvent(snap.Job.ProjectID),
+				renderBytes(pages.CurrentJob(snap.Job.ProjectID, jobCardVM(snap, time.Now()))))
+		case known && ended != snap.Job.Terminal():
+			ls.ended[snap.Job.ID] = snap.Job.Terminal()
+			return e.event("followup-"+snap.Job.ID, renderBytes(pages.JobFollowUp(snap.Job.ProjectID, jobCardVM(snap, time.Now()))))
+		}
+		return nil
 	case ls.view.Kind == "generate" && ls.view.Arg == snap.Job.ID:
 		ended, known := ls.ended[snap.Job.ID]
 		if ls.ended == nil {

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -12,6 +13,7 @@ import (
 
 	"dossier/jobs/documents"
 	"dossier/models"
+	"dossier/views/pages"
 )
 
 // A running job's card stops it with "Stop", and asks "Stop generating
@@ -109,4 +111,54 @@ func TestJobsTabsListTheLatestEndedFirst(t *testing.T) {
 			assert.Equal(t, old.ID, rows.First().AttrOr("data-id", ""), "%s: the run that ended last comes first", path)
 		}
 	})
+}
+
+// A generate page showing the form (the project's view) learns of a run
+// started for its project in another tab: the stream sends the run's card
+// to take the form's place, under the name the form's wrapper listens
+// for, once; and its follow-up when the run ends.
+func TestGeneratePageFormGivesWayToARunStartedElsewhere(t *testing.T) {
+	e := newLiveEnv(t, liveSQLite(t), liveOptions{heartbeat: time.Second})
+	token, p, _ := e.seedCurrentRiskRegister(uniqueEmail("second-tab"), "Relaunch")
+	ctx := context.Background()
+
+	form := e.getPage(token, "/projects/"+p.ID+"/generate")
+	wrapper := form.Find(`[data-testid="generate-start"]`)
+	require.Equal(t, 1, wrapper.Length(), "the form's wrapper")
+	assert.Equal(t, pages.GenerateStartedEvent(p.ID), wrapper.AttrOr("sse-swap", ""))
+	assert.Equal(t, "outerHTML", wrapper.AttrOr("hx-swap", ""))
+	assert.Equal(t, 1, wrapper.Find("form").Length(), "holds the form")
+
+	pos, err := e.db.SyncPosition(ctx, p.UserID)
+	require.NoError(t, err)
+	tab := dialSSE(t, e.addr, fmt.Sprintf("/events?view=project:%s&since=%d", p.ID, pos), token)
+	defer tab.close()
+	tab.batch(streamWait)
+
+	// Another tab starts a run.
+	j, _, err := e.db.CreateJob(ctx, models.NewJob{UserID: p.UserID, ProjectID: p.ID, Documents: []string{"risk_register"}})
+	require.NoError(t, err)
+	d := e.drive(j)
+	d.publish(j)
+	named := func(name string) sseEvent {
+		deadline := time.Now().Add(streamWait)
+		for time.Now().Before(deadline) {
+			if ev := tab.event(time.Until(deadline)); ev.Name == name {
+				return ev
+			}
+		}
+		t.Fatalf("no %s event", name)
+		return sseEvent{}
+	}
+	started := named(pages.GenerateStartedEvent(p.ID)).doc(t)
+	card := started.Find(`[data-testid="current-job"] [data-testid="job-card"]`)
+	require.Equal(t, 1, card.Length(), "the run's card")
+	assert.Equal(t, "job-"+j.ID, card.AttrOr("sse-swap", ""), "which follows the run")
+	assert.Equal(t, 1, started.Find(`[data-testid="background-note"]`).Length())
+
+	d.claim()
+	d.commit("risk_register", "")
+	d.finish(models.StatusCompleted)
+	followUp := named("followup-" + j.ID).doc(t)
+	assert.Equal(t, 1, followUp.Find(`[data-testid="ended-note"]`).Length(), "the follow-up says the run ended")
 }
