@@ -14,13 +14,13 @@ import (
 	"dossier/views/partials"
 )
 
-// Review: README (Live sync) promises a saved project's name "wherever a
-// page shows it in a heading, a list or a job card". The Jobs page's rows
-// and the dashboard's Recent rows title an ended run "<project> · Run #N"
-// as plain text, and a rename sends no list: a tab on the Jobs page keeps
-// the old name on every ended run of the project (while the active cards
-// follow), until some job changes status.
-func TestReviewEndedRunsFollowARename(t *testing.T) {
+// README (Live sync) promises a saved project's name "wherever a page
+// shows it in a heading, a list or a job card": the Jobs page's rows and
+// the dashboard's Recent rows title an ended run "<project> · Run #N" with
+// the live project name, so a rename reaches every ended run of the
+// project in an open tab (it kept the old name until some job changed
+// status).
+func TestEndedRunsFollowARename(t *testing.T) {
 	e := newLiveEnv(t, liveSQLite(t), liveOptions{heartbeat: time.Second})
 	token, p, _ := e.seedCurrentRiskRegister(uniqueEmail("rename-rows"), "Relaunch")
 	ctx := context.Background()
