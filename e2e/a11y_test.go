@@ -36,7 +36,7 @@ const focusLog = `(() => {
 
 // A keyboard user on a job card's Cancel button stays on it while the
 // stream replaces the card (a document finished), after pressing it
-// ("Cancelling…" comes back from the server and the stream), and is not
+// ("Stopping…" comes back from the server and the stream), and is not
 // thrown to the top of the page.
 func TestUIFocusStaysOnTheCardAcrossSwaps(t *testing.T) {
 	srv, model := gatedServer(t, serverOpts{})
@@ -68,7 +68,7 @@ func TestUIFocusStaysOnTheCardAcrossSwaps(t *testing.T) {
 		t.Fatalf("the card's document links: %q", links)
 	}
 
-	// Press it from the keyboard: the button says "Cancelling…" and keeps
+	// Press it from the keyboard: the button says "Stopping…" and keeps
 	// the focus, through the response's swap and the stream's.
 	if _, err := model.WaitForCalls(1, gateWait); err != nil {
 		t.Fatal(err)
@@ -84,20 +84,20 @@ func TestUIFocusStaysOnTheCardAcrossSwaps(t *testing.T) {
 	if err := json.Unmarshal([]byte(raw), &log); err != nil {
 		t.Fatal(err)
 	}
-	sawCancelling := false
+	sawStopping := false
 	for _, e := range log {
 		if e.Status != "processing" || e.Cancel == "" {
 			continue
 		}
-		if e.Cancel == "Cancelling…" {
-			sawCancelling = true
+		if e.Cancel == "Stopping…" {
+			sawStopping = true
 		}
 		if !e.OnCancel {
 			t.Fatalf("after a %s swap the card shows %q and the focus is on %q, not on it; log %s", e.Why, e.Cancel, e.Active, raw)
 		}
 	}
-	if !sawCancelling {
-		t.Fatalf("no swap showed Cancelling…; log %s", raw)
+	if !sawStopping {
+		t.Fatalf("no swap showed Stopping…; log %s", raw)
 	}
 	// The job ended and took Cancel away: the focus is on what the card
 	// offers now, Retry.

@@ -262,7 +262,7 @@ func TestUITwoTabsOneJobOneStreamEach(t *testing.T) {
 	}
 }
 
-// Must show 4: cancel from the UI mid-job: "Cancelling…", then Cancelled,
+// Must show 4: cancel from the UI mid-job: "Stopping…", then Cancelled,
 // and no further document appears.
 // The model is gated: the third document is being written when the cancel
 // comes, and nothing depends on how fast documents are.
@@ -301,10 +301,10 @@ func TestUICancelMidJob(t *testing.T) {
 	if perr != nil {
 		t.Fatalf("the card never showed Cancelled (%v); it went %q; API: %+v", perr, states, fetchJob(t, ctx, jobID))
 	}
-	cancelling := slices.Index(states, "processing|Cancelling…")
+	cancelling := slices.Index(states, "processing|Stopping…")
 	cancelled := slices.IndexFunc(states, func(s string) bool { return strings.HasPrefix(s, "cancelled|") })
 	if cancelling < 0 || cancelled < cancelling {
-		t.Fatalf("want Cancelling… then Cancelled; the card went %q", states)
+		t.Fatalf("want Stopping… then Cancelled; the card went %q", states)
 	}
 	status := value(t, ctx, "status label", chromedp.Text(chromedp.CSS(`#job-`+jobID+` [data-testid="job-status"]`)))
 	if status != "Cancelled" {

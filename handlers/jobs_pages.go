@@ -501,7 +501,7 @@ func failedVerb(n int) string {
 // ---- Card actions ---------------------------------------------------------------
 
 // cancelFromCard is the card's Cancel button: it answers with the card as
-// it is now ("Cancelling…" until the worker stops, or Cancelled at once for
+// it is now ("Stopping…" until the worker stops, or Cancelled at once for
 // a queued job).
 func (s *Server) cancelFromCard(c *fiber.Ctx) error {
 	return s.cardAction(c, s.jobs.Cancel, "This job can no longer be cancelled: it has already ended.")

@@ -251,20 +251,20 @@ func TestCardCancelAndRetry(t *testing.T) {
 		require.Equal(t, http.StatusOK, resp.StatusCode)
 		assert.Equal(t, "queued", page(t, resp).Find("#job-"+j.ID).AttrOr("data-status", ""))
 
-		// A running job shows "Cancelling…" until its worker stops.
+		// A running job shows "Stopping…" until its worker stops.
 		b.run(t, j, []string{"scope_statement"}, "")
 		resp = c.do(t, http.MethodPost, "/jobs/"+j.ID+"/cancel", nil, hx, "true", "X-CSRF-Token", c.csrf)
 		require.Equal(t, http.StatusOK, resp.StatusCode)
 		doc = page(t, resp)
 		assert.Equal(t, "processing", doc.Find("#job-"+j.ID).AttrOr("data-status", ""))
-		assert.Equal(t, "Cancelling…", strings.TrimSpace(testID(doc, "job-cancel").Text()))
+		assert.Equal(t, "Stopping…", strings.TrimSpace(testID(doc, "job-cancel").Text()))
 		// Cancel's id, and focusable: it takes the focus over from Cancel.
 		assert.Equal(t, "job-"+j.ID+"-cancel", testID(doc, "job-cancel").AttrOr("id", ""))
 		assert.Equal(t, "true", testID(doc, "job-cancel").AttrOr("aria-disabled", ""))
 		_, disabled := testID(doc, "job-cancel").Attr("disabled")
 		assert.False(t, disabled, "a disabled button cannot keep the focus")
 		_, hxPost := testID(doc, "job-cancel").Attr("hx-post")
-		assert.False(t, hxPost, "Cancelling… does nothing")
+		assert.False(t, hxPost, "Stopping… does nothing")
 
 		// Without CSRF, or as someone else: refused.
 		assert.Equal(t, http.StatusForbidden, c.do(t, http.MethodPost, "/jobs/"+j.ID+"/retry", nil, hx, "true").StatusCode)

@@ -34,7 +34,7 @@
   // content when it settles (20 ms later by default); an event arriving in
   // between finds only the old, detached element, and is lost. A card
   // replaced by the Cancel response just before the stream's "Cancelled"
-  // would then stay "Cancelling…" for good.
+  // would then stay "Stopping…" for good.
   htmx.config.defaultSettleDelay = 0;
 
   // ---- Test hooks -----------------------------------------------------------------
@@ -858,7 +858,7 @@
     if (el.matches('[data-testid="job-cancel"]')) {
       el.setAttribute("data-label", el.textContent);
       el.setAttribute("aria-disabled", "true");
-      el.textContent = "Cancelling…";
+      el.textContent = "Stopping…";
     } else if (el.matches('[data-testid="job-retry"]')) {
       el.setAttribute("data-label", el.textContent);
       el.setAttribute("aria-disabled", "true");

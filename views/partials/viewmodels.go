@@ -31,7 +31,7 @@ type JobCardVM struct {
 	Current string
 	// ETA is the human estimate, as "about 2 min left", or "".
 	ETA string
-	// CancelRequested shows "Cancelling…" until the worker stops.
+	// CancelRequested shows "Stopping…" until the worker stops.
 	CancelRequested bool
 	// Error is the job's error message, for failed jobs: the technical
 	// detail, shown behind a disclosure when ErrorSummary is set.
