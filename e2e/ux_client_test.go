@@ -89,7 +89,8 @@ func TestUXTimesAreShownInTheBrowsersZone(t *testing.T) {
 	email := signUp(t, ctx, srv)
 	token := tokenFor(t, srv, email)
 	projectID := apiProject(t, srv, token, "Zones")
-	waitAPI(t, srv, token, apiJobCreate(t, srv, token, projectID, "project_charter"), "completed")
+	firstJob := apiJobCreate(t, srv, token, projectID, "project_charter")
+	waitAPI(t, srv, token, firstJob, "completed")
 
 	act(t, ctx, "the document page",
 		chromedp.Navigate(srv.URL+"/projects/"+projectID+"/documents/project_charter"),
@@ -128,6 +129,25 @@ func TestUXTimesAreShownInTheBrowsersZone(t *testing.T) {
 	}
 	if want := at.In(ny).Format("15:04"); !strings.HasPrefix(banner.Text, want) || strings.Contains(banner.Text, "UTC") {
 		t.Errorf("the banner shows %q; want New York's time %q, without UTC", banner.Text, want)
+	}
+
+	// The job page's exact times (queued, started, finished, each
+	// document's start, the history's steps) are local too, with seconds.
+	act(t, ctx, "the job page", chromedp.Navigate(srv.URL+"/jobs/"+firstJob), chromedp.WaitVisible(testid("job-page")))
+	times := value(t, ctx, "read the job page's times", chromedp.Evaluate[[]shown](`[...document.querySelectorAll('[data-testid="job-page"] time[datetime]')]
+		.filter(e => /\d{2}:\d{2}:\d{2}/.test(e.textContent) || /UTC/.test(e.textContent))
+		.map(e => ({iso: e.getAttribute('datetime'), text: e.textContent.trim(), title: e.getAttribute('title') || ''}))`))
+	if len(times) < 4 {
+		t.Fatalf("the job page has %d exact times in <time datetime>; want queued, started, finished and the document's start at least: %+v", len(times), times)
+	}
+	for i, s := range times {
+		at, err := time.Parse(time.RFC3339, s.ISO)
+		if err != nil {
+			t.Fatalf("job page time %d: datetime %q: %v", i, s.ISO, err)
+		}
+		if want := at.In(ny).Format("2 Jan 2006, 15:04:05"); s.Text != want || !strings.HasSuffix(s.Title, "UTC") {
+			t.Errorf("job page time %d shows %q (title %q); want New York's %q, the UTC text in the title", i, s.Text, s.Title, want)
+		}
 	}
 }
 

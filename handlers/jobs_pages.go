@@ -446,7 +446,7 @@ func timelineVM(snap *models.JobSnapshot) pages.TimelineVM {
 			td.ErrorSummary = "The last attempt failed."
 		}
 		if d.StartedAt != nil {
-			td.Started = d.StartedAt.UTC().Format("15:04:05 UTC")
+			td.Started = exactTime(*d.StartedAt)
 		}
 		if d.DurationMS != nil {
 			td.Duration = fmt.Sprintf("%.1f s", float64(*d.DurationMS)/1000)
@@ -575,7 +575,7 @@ func relTime(t, now time.Time) string {
 	return t.UTC().Format("2 Jan 2006")
 }
 
-func exactTime(t time.Time) string { return t.UTC().Format("2 Jan 2006, 15:04:05 UTC") }
+func exactTime(t time.Time) string { return t.UTC().Format(pages.ExactLayout) }
 
 // span is a duration as people say it: "48 s", "3 min 12 s", "1 h 5 min".
 func span(d time.Duration) string {
