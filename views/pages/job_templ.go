@@ -184,7 +184,7 @@ func jobMeta(label, value string) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = exactTimeOf(value).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = serverTime(value).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -197,10 +197,10 @@ func jobMeta(label, value string) templ.Component {
 	})
 }
 
-// exactTimeOf shows a time the handlers wrote as "2 Jan 2006, 15:04:05
-// UTC" in a <time datetime>, which the page shows in the browser's zone
-// (app.js); any other text as it is.
-func exactTimeOf(value string) templ.Component {
+// serverTime shows a time the server wrote in UTC (ExactLayout, or one of
+// serverLayouts) in a <time datetime>, which the page shows in the
+// browser's time zone (app.js); any other text ("never") as it is.
+func serverTime(value string) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -217,7 +217,7 @@ func exactTimeOf(value string) templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		if t, err := time.Parse(ExactLayout, value); err == nil {
+		if t, ok := parseServerTime(value); ok {
 			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 15, "<time datetime=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
@@ -897,7 +897,7 @@ func JobHead(vm JobVM) templ.Component {
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
-					templ_7745c5c3_Err = exactTimeOf(h.When).Render(ctx, templ_7745c5c3_Buffer)
+					templ_7745c5c3_Err = serverTime(h.When).Render(ctx, templ_7745c5c3_Buffer)
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
