@@ -111,7 +111,7 @@ func main() {
 	}
 	w.Flush()
 	fmt.Println()
-	for _, l := range []string{ratioLine, graphLine} {
+	for _, l := range []string{ratioLine, equalLine, graphLine} {
 		if l != "" {
 			fmt.Println(l)
 		}

@@ -114,7 +114,13 @@ func riverRun(ctx context.Context, url string, n int) float64 {
 // (with an instant generator, the group commit and the NOTIFY of `serve`)
 // completes them. maxPerUser is MAX_JOBS_PER_USER (0: no cap).
 func dossierRun(ctx context.Context, url string, n, maxPerUser int) (jobsPerSec, commitsPerDoc float64) {
-	db, err := models.Open(ctx, url, models.Options{MaxConns: dossierConcurrency + 8})
+	return dossierRunAt(ctx, url, n, maxPerUser, dossierConcurrency)
+}
+
+// dossierRunAt is dossierRun with concurrency jobs at once
+// (WORKER_CONCURRENCY).
+func dossierRunAt(ctx context.Context, url string, n, maxPerUser, concurrency int) (jobsPerSec, commitsPerDoc float64) {
+	db, err := models.Open(ctx, url, models.Options{MaxConns: concurrency + 8})
 	check(err)
 	defer db.Close()
 	if beforeQueue != nil {
@@ -123,7 +129,7 @@ func dossierRun(ctx context.Context, url string, n, maxPerUser int) (jobsPerSec,
 	f := newServeFixture(db, 8)
 	defer f.stop()
 	ids := f.jobs(n, []string{"project_charter"})
-	p := f.processorCapped("ratio", dossierConcurrency, instant{}, 4, maxPerUser)
+	p := f.processorCapped("ratio", concurrency, instant{}, 4, maxPerUser)
 	c0 := nextXID(db)
 	if beforeRun != nil {
 		beforeRun(db)
@@ -183,11 +189,14 @@ func registeredFinished() *prometheus.CounterVec {
 func benchRiverRatio(base string) {
 	ctx := context.Background()
 	const n = 3000
-	var ratios, fairRatios []float64
-	var dossierRates, fairRates, riverRates, commits []float64
+	var ratios, fairRatios, equalRatios []float64
+	var dossierRates, fairRates, equalRates, riverRates, commits []float64
 	for round := range 3 {
 		du, drop := newPostgresDB(base)
 		d, c := dossierRun(ctx, du, n, 0)
+		drop()
+		eu, drop := newPostgresDB(base)
+		ed, _ := dossierRunAt(ctx, eu, n, 0, riverWorkers)
 		drop()
 		fu, drop := newPostgresDB(base)
 		fd, _ := dossierRun(ctx, fu, n, 1)
@@ -195,21 +204,24 @@ func benchRiverRatio(base string) {
 		ru, drop := newPostgresDB(base)
 		r := riverRun(ctx, ru, n)
 		drop()
-		dossierRates, fairRates, riverRates, commits = append(dossierRates, d), append(fairRates, fd), append(riverRates, r), append(commits, c)
-		ratios, fairRatios = append(ratios, d/r), append(fairRatios, fd/r)
-		progress("round %d: dossier %.0f jobs/s (fair claim %.0f), river %.0f jobs/s", round+1, d, fd, r)
+		dossierRates, fairRates, equalRates, riverRates, commits = append(dossierRates, d), append(fairRates, fd), append(equalRates, ed), append(riverRates, r), append(commits, c)
+		ratios, fairRatios, equalRatios = append(ratios, d/r), append(fairRatios, fd/r), append(equalRatios, ed/r)
+		progress("round %d: dossier %.0f jobs/s (fair claim %.0f, %d at once %.0f), river %.0f jobs/s", round+1, d, fd, riverWorkers, ed, r)
 	}
 	add("postgres", fmt.Sprintf("dossier throughput, %d jobs × 1 docs", n), spread(dossierRates, "%.0f"), fmt.Sprintf("jobs/s; instant generator, WORKER_CONCURRENCY=%d, LLM_CONCURRENCY=4, MAX_JOBS_PER_USER=0, group commit, NOTIFY in the transaction", dossierConcurrency))
 	add("postgres", fmt.Sprintf("dossier throughput, fair claim, %d jobs × 1 docs", n), spread(fairRates, "%.0f"), fmt.Sprintf("jobs/s; as above with MAX_JOBS_PER_USER=1 (the default), 8 users; ratio to river %s", spread(fairRatios, "%.3f")))
+	add("postgres", fmt.Sprintf("dossier throughput, %d at once, %d jobs × 1 docs", riverWorkers, n), spread(equalRates, "%.0f"), fmt.Sprintf("jobs/s; as the first row with WORKER_CONCURRENCY=%d, River's worker count; ratio to river %s", riverWorkers, spread(equalRatios, "%.3f")))
 	add("postgres", fmt.Sprintf("river throughput, %d jobs", n), spread(riverRates, "%.0f"), fmt.Sprintf("jobs/s; River v0.51.2 as a library, no-op worker, %d workers, FetchCooldown = FetchPollInterval = 1ms", riverWorkers))
 	add("postgres", fmt.Sprintf("write commits per document, %d jobs × 1 docs", n), spread(commits, "%.2f"), fmt.Sprintf("transaction ids taken (NOTIFY included: it is sent inside the state change), concurrency %d", dossierConcurrency))
 	ratioLine = "dossier/river jobs-per-second ratio: " + spread(ratios, "%.3f")
+	equalLine = fmt.Sprintf("dossier/river jobs-per-second ratio, both %d jobs at once: %s", riverWorkers, spread(equalRatios, "%.3f"))
 	ratioConfig = fmt.Sprintf("  Dossier: 1-document jobs, instant generator, WORKER_CONCURRENCY=%d, LLM_CONCURRENCY=4, MAX_JOBS_PER_USER=0, NOTIFY bridge attached as in serve.\n"+
 		"  River v0.51.2 (library, riverpgxv5): no-op jobs, %d workers, FetchCooldown and FetchPollInterval 1 ms.\n"+
-		"  Same PostgreSQL server, fresh database each, interleaved, 3 rounds of %d jobs.", dossierConcurrency, riverWorkers, n)
+		"  Same PostgreSQL server, fresh database each, interleaved, 3 rounds of %d jobs.\n"+
+		"  The second line runs Dossier with WORKER_CONCURRENCY=%d, River's worker count, in the same rounds.", dossierConcurrency, riverWorkers, n, riverWorkers)
 }
 
-var ratioLine, ratioConfig, graphLine string
+var ratioLine, equalLine, ratioConfig, graphLine string
 
 // benchDeepQueue runs both queues once more with four times the ratio's
 // jobs queued before they start, interleaved: a queue's cost must not grow
