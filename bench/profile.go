@@ -146,6 +146,15 @@ func benchDossierOnce(base string) {
 			check(err)
 			check(pprof.StartCPUProfile(prof))
 		}
+		if path := os.Getenv("BENCH_MEMPROFILE"); path != "" {
+			// The allocations before the run (job creation), for
+			// `go tool pprof -base FILE.before FILE`.
+			runtime.GC()
+			f, err := os.Create(path + ".before")
+			check(err)
+			check(pprof.Lookup("allocs").WriteTo(f, 0))
+			check(f.Close())
+		}
 	}
 	afterRun = func(db *models.DB) {
 		if prof != nil {
@@ -153,6 +162,7 @@ func benchDossierOnce(base string) {
 			prof.Close()
 		}
 		if path := os.Getenv("BENCH_MEMPROFILE"); path != "" {
+			runtime.GC()
 			f, err := os.Create(path)
 			check(err)
 			check(pprof.Lookup("allocs").WriteTo(f, 0))
