@@ -24,7 +24,10 @@ import (
 // of its subscribers are still administrators (one query per instance and
 // interval), drops the others' subscriptions, and pushes to the rest only.
 // A demoted user's open tab gets nothing rendered after the demotion, on
-// every instance, and no announcement between instances is needed.
+// every instance, and no announcement between instances is needed: its
+// last push instead is pages.AdminRevoked, which replaces the console's
+// live part with a notice that the role was withdrawn (else the page
+// would go on showing its last state as if live).
 type adminFeed struct {
 	render func(ctx context.Context) ([]byte, error)
 	// admins keeps of the users' ids those of administrators.
@@ -45,8 +48,9 @@ func newAdminFeed(render func(ctx context.Context) ([]byte, error), admins func(
 
 // subscribe returns a channel of rendered live parts (only the latest is
 // kept) for the administrator userID, and the func that ends the
-// subscription. The channel is never closed; it stops receiving when the
-// user is no longer an administrator.
+// subscription. The channel is never closed; when the user is no longer
+// an administrator it receives the revoked notice (adminRevokedHTML), and
+// nothing after it.
 func (f *adminFeed) subscribe(userID string) (<-chan []byte, func()) {
 	ch := make(chan []byte, 1)
 	f.mu.Lock()
@@ -124,8 +128,10 @@ func (f *adminFeed) loop() {
 }
 
 // keepAdmins drops the subscriptions of users who are no longer
-// administrators, with the part they have not taken yet. A stream that
-// subscribes meanwhile was checked by its own request.
+// administrators, with the part they have not taken yet, and leaves in
+// their place the notice that the role was withdrawn: the stream writes
+// it as its last admin event. A stream that subscribes meanwhile was
+// checked by its own request.
 func (f *adminFeed) keepAdmins(ctx context.Context) error {
 	f.mu.Lock()
 	var users []string
@@ -153,9 +159,17 @@ func (f *adminFeed) keepAdmins(ctx context.Context) error {
 		case <-ch:
 		default:
 		}
+		select {
+		case ch <- adminRevokedHTML():
+		default: // (never: emptied above, and only this feed sends, under f.mu)
+		}
 	}
 	return nil
 }
+
+// adminRevokedHTML is the admin event's data that tells a console the
+// role was withdrawn.
+var adminRevokedHTML = sync.OnceValue(func() []byte { return renderBytes(pages.AdminRevoked()) })
 
 // adminLiveHTML renders the console's live part.
 func (s *Server) adminLiveHTML(ctx context.Context) ([]byte, error) {
