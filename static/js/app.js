@@ -1125,7 +1125,9 @@
   // text says UTC is written again in the browser's time zone, in the same
   // shape (day month year, 24-hour clock, seconds when the server gave
   // them), without "UTC"; its title keeps the server's text. Text that
-  // does not say UTC ("5 minutes ago", a date) is left as it is.
+  // does not say UTC ("5 minutes ago", a date) is left as it is. An
+  // <option> cannot hold a <time>: one with data-datetime (the document
+  // page's version pickers) has the time in its text, written again alike.
   var MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
   var localFormat = null;
   function localParts(date) {
@@ -1155,10 +1157,10 @@
       .replace(/ ?\bUTC\b/, "");
   }
   function localiseTimes() {
-    document.querySelectorAll("time[datetime]").forEach(function (el) {
+    document.querySelectorAll("time[datetime], option[data-datetime]").forEach(function (el) {
       var text = el.textContent;
       if (el.__localText === text) return; // written here already
-      var local = localText(text, new Date(el.getAttribute("datetime")));
+      var local = localText(text, new Date(el.getAttribute(el.tagName === "OPTION" ? "data-datetime" : "datetime")));
       if (local === null) return;
       if (!el.hasAttribute("title")) el.setAttribute("title", text.trim());
       el.textContent = local;

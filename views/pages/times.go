@@ -21,3 +21,13 @@ func parseServerTime(s string) (time.Time, bool) {
 	}
 	return time.Time{}, false
 }
+
+// serverDatetime is the datetime attribute of a time the server wrote in
+// one of serverLayouts (RFC 3339, in UTC), or "" for other text: for an
+// element that cannot hold a <time> (an <option>'s data-datetime).
+func serverDatetime(value string) string {
+	if t, ok := parseServerTime(value); ok {
+		return t.UTC().Format(time.RFC3339)
+	}
+	return ""
+}
