@@ -9,8 +9,9 @@
 // script never opens another. It wraps htmx.createEventSource to count the
 // connections (a test hook) and to hear the events that have no element to
 // swap: "sync" (the position the tab has reached), "shown" (another tab
-// has shown an announcement) and "unshown" (after a resync, every
-// announcement still unshown). Everything the page shows of a job arrives
+// has shown an announcement), "unshown" (after a resync, every
+// announcement still unshown) and "unshown-older" (how many more there are
+// than a resync lists). Everything the page shows of a job arrives
 // from the server as whole fragments; this script keeps no state timers.
 (function () {
   "use strict";
@@ -58,6 +59,7 @@
     source.addEventListener("sync", onSync);
     source.addEventListener("shown", onShown);
     source.addEventListener("unshown", onUnshown);
+    source.addEventListener("unshown-older", onUnshownOlder);
     var mark = titleMark();
     if (mark) source.addEventListener("projectname-" + mark.getAttribute("data-title-project"), onTitleName);
     var elsewhere = document.querySelector("[data-saved-elsewhere]");
@@ -557,6 +559,7 @@
 
   function dismiss(toast) {
     if (!toast || !toast.parentNode) return;
+    toast.__dismissing = true;
     toast.style.transition = "opacity 150ms ease-out";
     toast.style.opacity = "0";
     setTimeout(function () { toast.remove(); }, 160);
@@ -576,9 +579,10 @@
     start();
   }
 
-  // Toasts auto-dismiss; announcements once a visible tab has shown them.
+  // Toasts auto-dismiss; announcements once a visible tab has shown them,
+  // and so does the count of older ones (data-arm-when-shown).
   function armAll(root) {
-    (root || document).querySelectorAll("[data-toast]:not([data-announce])").forEach(arm);
+    (root || document).querySelectorAll("[data-toast]:not([data-announce]):not([data-arm-when-shown])").forEach(arm);
     localiseTimes();
     announceAll();
   }
@@ -712,6 +716,21 @@
     document.querySelectorAll("[data-announce]").forEach(function (toast) {
       if (toast.__pending) whenPainted(toast);
     });
+    document.querySelectorAll("[data-arm-when-shown]").forEach(armWhenShown);
+  }
+
+  // A toast that is no announcement but must not go before it was seen
+  // (the count of older ones): armed two frames after it was painted in a
+  // visible page.
+  function armWhenShown(toast) {
+    if (toast.__armed || toast.__painting || !canShow()) return;
+    toast.__painting = true;
+    requestAnimationFrame(function () {
+      requestAnimationFrame(function () {
+        toast.__painting = false;
+        if (toast.parentNode && canShow()) arm(toast);
+      });
+    });
   }
 
   function announceAll() {
@@ -736,6 +755,60 @@
     document.querySelectorAll("[data-announce]").forEach(function (toast) {
       if (!toast.__acked && !unshown[toast.getAttribute("data-announce")]) toast.remove();
     });
+  }
+
+  // A resync lists the newest 200 announcements no tab has shown; the
+  // "unshown-older" event after it counts the others, which this tab will
+  // not announce. One toast says they exist and links to the notifications
+  // page, which has them all; it sits in the toasts' live region, so it is
+  // read out like them. A later resync (a connection that keeps dropping
+  // resyncs again and again) updates the toast in place rather than adding
+  // another, and one the user dismissed comes back only with a new count.
+  var olderCount = 0;
+  function olderText(n) {
+    return n + (n === 1 ? " older notification" : " older notifications") + " not shown here";
+  }
+  function onUnshownOlder(event) {
+    var n = parseInt(event.data, 10);
+    var region = document.getElementById("toasts");
+    if (!(n > 0) || !region) return;
+    var toast = document.getElementById("toast-unshown-older");
+    if (toast && toast.parentNode && !toast.__dismissing) {
+      if (n !== olderCount) toast.querySelector("[data-older-count]").textContent = olderText(n);
+      olderCount = n;
+      return;
+    }
+    if (n === olderCount) return; // told already, and dismissed
+    olderCount = n;
+    toast = document.createElement("div");
+    toast.id = "toast-unshown-older";
+    toast.setAttribute("data-toast", "");
+    toast.setAttribute("data-arm-when-shown", "");
+    toast.setAttribute("data-testid", "older-toast");
+    toast.className = "pointer-events-auto card flex items-start gap-3 p-4 shadow-lg";
+    var body = document.createElement("div");
+    body.className = "min-w-0 flex-1";
+    var p = document.createElement("p");
+    p.className = "text-sm font-semibold text-ink-900";
+    p.setAttribute("data-older-count", "");
+    p.textContent = olderText(n);
+    var link = document.createElement("a");
+    link.href = "/notifications";
+    link.className = "link mt-1 inline-block text-sm";
+    link.setAttribute("data-testid", "older-toast-link");
+    link.textContent = "See all notifications";
+    body.appendChild(p);
+    body.appendChild(link);
+    var close = document.createElement("button");
+    close.type = "button";
+    close.className = "btn btn-ghost btn-sm";
+    close.setAttribute("data-dismiss-toast", "");
+    close.setAttribute("aria-label", "Dismiss");
+    close.textContent = "×";
+    toast.appendChild(body);
+    toast.appendChild(close);
+    region.appendChild(toast);
+    armWhenShown(toast);
   }
 
   // Shows an error of the page itself (not of a job) as a toast.
