@@ -156,7 +156,7 @@ func TestMergeMessageNamesTheSameChanges(t *testing.T) {
 		resp = c.submit(t, path, tabC.set("name", "Typo fixed").set("data.manager", "Grace").set("description", "Changed in tab C"))
 		require.Equal(t, http.StatusSeeOther, resp.StatusCode)
 		assert.Contains(t, flash(resp), "Changes saved. The project had been saved somewhere else meanwhile (another tab, or an API client); "+
-			"its changes to Sponsor were kept, and it had made the same changes to Project manager, Project name as yours.")
+			"its changes to Sponsor were kept, and it had made the same changes to Project name, Project manager as yours.")
 		got, err := b.db.ProjectForUser(context.Background(), c.user.ID, p.ID)
 		require.NoError(t, err)
 		assert.Equal(t, "Typo fixed", got.Name)
@@ -196,7 +196,7 @@ func TestStaleFormWithNothingNewStoresNothing(t *testing.T) {
 		assert.Equal(t, path+"?saved=unchanged", resp.Header.Get("Location"))
 		msg := flash(resp)
 		assert.Contains(t, msg, "No changes to save: the project had been saved somewhere else meanwhile (another tab, or an API client), "+
-			"with the same changes to Sponsor, Project name as yours.")
+			"with the same changes to Project name, Sponsor as yours.")
 		assert.NotContains(t, msg, "Changes saved")
 		after, err := b.db.ProjectForUser(context.Background(), c.user.ID, p.ID)
 		require.NoError(t, err)

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"slices"
 	"strings"
@@ -80,7 +81,8 @@ type projectMerge struct {
 	// Conflicts are the fields both saves changed, to different values
 	// (Merged holds the form's); Theirs are the fields only the other save
 	// changed (Merged holds its values); Same are the fields both saves
-	// changed to the same value.
+	// changed to the same value. Each is in the form's order (formFields),
+	// as the messages name them.
 	Conflicts, Theirs, Same []string
 }
 
@@ -107,7 +109,7 @@ func mergeProject(base, mine, theirs *models.Project) (*projectMerge, error) {
 	}
 	out := &projectMerge{}
 	merged := map[string]json.RawMessage{}
-	for _, k := range sortedKeys(keys) {
+	for _, k := range formOrdered(keys) { // as the messages name them
 		switch {
 		case sameField(m[k], b[k]):
 			merged[k] = t[k]
@@ -155,28 +157,49 @@ func mergeProject(base, mine, theirs *models.Project) (*projectMerge, error) {
 	return out, nil
 }
 
-func sortedKeys(m map[string]bool) []string {
+// formOrdered is m's keys in the order the form shows their fields
+// (formFields); a key the form does not show (none today) comes after
+// them, in name order.
+func formOrdered(m map[string]bool) []string {
 	out := make([]string, 0, len(m))
 	for k := range m {
 		out = append(out, k)
 	}
-	slices.Sort(out)
+	pos := func(k string) int {
+		if i := formFieldIndex(k); i >= 0 {
+			return i
+		}
+		return len(formFields)
+	}
+	slices.SortFunc(out, func(a, b string) int { return cmp.Or(cmp.Compare(pos(a), pos(b)), strings.Compare(a, b)) })
 	return out
 }
 
-// fieldLabels name the mergeable fields as the form does.
-var fieldLabels = map[string]string{
-	"name": "Project name", "description": "Description",
-	"data.sponsor": "Sponsor", "data.manager": "Project manager", "data.startDate": "Start date",
-	"data.endDate": "End date", "data.budget": "Budget", "data.dayRate": "Day rate",
-	"data.discountRatePercent": "Discount rate", "data.objectives": "Objectives", "data.scopeIn": "In scope",
-	"data.scopeOut": "Out of scope", "data.deliverables": "Deliverables", "data.milestones": "Milestones",
-	"data.stakeholders": "Stakeholders", "data.risks": "Risks", "data.benefits": "Benefits",
-	"data.constraints": "Constraints", "data.assumptions": "Assumptions", "data.successCriteria": "Success criteria",
-	"companyIntelligencePack.companyName": "Company name", "companyIntelligencePack.industry": "Industry",
-	"companyIntelligencePack.mission": "Mission", "companyIntelligencePack.values": "Values",
-	"companyIntelligencePack.strategicGoals": "Strategic goals", "companyIntelligencePack.competitors": "Competitors",
-	"companyIntelligencePack.complianceStandards": "Compliance standards", "companyIntelligencePack.toneOfVoice": "Tone of voice",
+// formField is a mergeable field and its label on the form.
+type formField struct{ key, label string }
+
+// formFields are the mergeable fields in the order the edit form shows
+// them (views/pages/projects_form.templ), named as the form does: the
+// messages about a merge list the fields in this order.
+var formFields = []formField{
+	{"name", "Project name"}, {"description", "Description"},
+	{"data.sponsor", "Sponsor"}, {"data.manager", "Project manager"},
+	{"data.startDate", "Start date"}, {"data.endDate", "End date"},
+	{"data.budget", "Budget"}, {"data.dayRate", "Day rate"}, {"data.discountRatePercent", "Discount rate"},
+	{"data.objectives", "Objectives"},
+	{"data.scopeIn", "In scope"}, {"data.scopeOut", "Out of scope"},
+	{"data.deliverables", "Deliverables"}, {"data.milestones", "Milestones"},
+	{"data.stakeholders", "Stakeholders"}, {"data.risks", "Risks"}, {"data.benefits", "Benefits"},
+	{"data.constraints", "Constraints"}, {"data.assumptions", "Assumptions"}, {"data.successCriteria", "Success criteria"},
+	{"companyIntelligencePack.companyName", "Company name"}, {"companyIntelligencePack.industry", "Industry"},
+	{"companyIntelligencePack.mission", "Mission"}, {"companyIntelligencePack.values", "Values"},
+	{"companyIntelligencePack.strategicGoals", "Strategic goals"}, {"companyIntelligencePack.competitors", "Competitors"},
+	{"companyIntelligencePack.complianceStandards", "Compliance standards"}, {"companyIntelligencePack.toneOfVoice", "Tone of voice"},
+}
+
+// formFieldIndex is the position of the field k in formFields, or -1.
+func formFieldIndex(k string) int {
+	return slices.IndexFunc(formFields, func(f formField) bool { return f.key == k })
 }
 
 // fieldList names fields for a sentence: "Project name, Risks".
@@ -184,8 +207,8 @@ func fieldList(keys []string) string {
 	names := make([]string, len(keys))
 	for i, k := range keys {
 		names[i] = k
-		if l, ok := fieldLabels[k]; ok {
-			names[i] = l
+		if n := formFieldIndex(k); n >= 0 {
+			names[i] = formFields[n].label
 		}
 	}
 	return strings.Join(names, ", ")
