@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -254,7 +255,7 @@ func (d *DataInput) validateObjectives(fe *FieldErrors, prefix string, pack *Com
 func (d *DataInput) validateDeliverables(fe *FieldErrors, prefix string) {
 	path := prefix + "deliverables"
 	t := strings.TrimSpace
-	index := map[string]int{} // lower-cased name → position
+	index := map[string]int{} // NameKey → position
 	for i := range d.Deliverables {
 		x := &d.Deliverables[i]
 		p := item(path, i)
@@ -276,17 +277,24 @@ func (d *DataInput) validateDeliverables(fe *FieldErrors, prefix string) {
 		if x.Name == "" {
 			continue
 		}
-		if _, dup := index[strings.ToLower(x.Name)]; dup {
-			fe.Add(p+"name", "another deliverable has this name; names must be unique, as dependencies and milestones refer to them")
+		if k, dup := index[NameKey(x.Name)]; dup {
+			msg := "another deliverable has this name; names must be unique, as dependencies and milestones refer to them"
+			if other := d.Deliverables[k].Name; !strings.EqualFold(other, x.Name) {
+				// "Portal\nredesign" and "Portal redesign": one name
+				// to a reference, and on the form.
+				msg = fmt.Sprintf("another deliverable is named %q, which differs only in spaces or line breaks; "+
+					"names must be unique, as dependencies and milestones refer to them", other)
+			}
+			fe.Add(p+"name", msg)
 			continue
 		}
-		index[strings.ToLower(x.Name)] = i
+		index[NameKey(x.Name)] = i
 	}
 	// References must name another deliverable.
 	deps := make([][]int, len(d.Deliverables))
 	for i, x := range d.Deliverables {
 		for j, name := range x.DependsOn {
-			k, ok := index[strings.ToLower(name)]
+			k, ok := index[NameKey(name)]
 			switch {
 			case !ok:
 				fe.Add(item(item(path, i)+"dependsOn", j), fmt.Sprintf("no deliverable is named %q", name))
@@ -304,6 +312,34 @@ func (d *DataInput) validateDeliverables(fe *FieldErrors, prefix string) {
 		}
 		fe.Add(item(path, cycle[0])+"dependsOn", "dependency cycle: "+strings.Join(names, " → ")+"; a deliverable cannot wait for itself")
 	}
+}
+
+// NameKey is what a reference to a deliverable (dependsOn, requires)
+// matches its name by: letter case aside, and each run of spaces and line
+// breaks counting as one space, control and format characters as none. It
+// is the documents' reading (strings.ToLower(clean(name)) in
+// jobs/documents), so that the validator accepts exactly the references the
+// schedule resolves, and the edit form, which shows a name's line breaks as
+// spaces, can refer to it as shown.
+func NameKey(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	space := false
+	for _, r := range s {
+		switch {
+		case unicode.IsSpace(r) || r == 0:
+			space = true
+			continue
+		case unicode.IsControl(r) || r == '\uFEFF' || unicode.Is(unicode.Cf, r) && r != '\u200d':
+			continue
+		}
+		if space && b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		space = false
+		b.WriteRune(r)
+	}
+	return strings.ToLower(b.String())
 }
 
 // findCycle returns one dependency cycle as positions, first repeated at
@@ -351,7 +387,7 @@ func findCycle(deps [][]int) []int {
 func (d *DataInput) validateMilestones(fe *FieldErrors, prefix string) {
 	names := map[string]bool{}
 	for _, x := range d.Deliverables {
-		names[strings.ToLower(strings.TrimSpace(x.Name))] = true
+		names[NameKey(x.Name)] = true
 	}
 	for i := range d.Milestones {
 		x := &d.Milestones[i]
@@ -361,7 +397,7 @@ func (d *DataInput) validateMilestones(fe *FieldErrors, prefix string) {
 		checkDate(fe, p+"date", x.Date)
 		checkList(fe, p+"requires", &x.Requires)
 		for j, r := range x.Requires {
-			if !names[strings.ToLower(r)] {
+			if !names[NameKey(r)] {
 				fe.Add(item(p+"requires", j), fmt.Sprintf("no deliverable is named %q", r))
 			}
 		}
