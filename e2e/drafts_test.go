@@ -3,9 +3,13 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
 	"dossier/jobs/documents/providertest"
@@ -21,7 +25,7 @@ import (
 // parts marked ALPHA, BRAVO and CHARLIE, then the rest.
 var hostileDraft = strings.Join([]string{
 	"# Project Charter\n\nALPHA The charter says *why* the project exists. <script>window.__pwned = 'script'</script>\n\n",
-	"<img src=x onerror=\"window.__pwned = 'onerror'\">\n\n<div hx-get=\"/logout\" hx-trigger=\"load\">hx</div>\n\n",
+	"<img src=x onerror=\"window.__pwned = 'onerror'\">\n\n<div hx-get=\"/draft-probe?from=model\" hx-trigger=\"load\">hx</div>\n\n",
 	"- BRAVO first item <a href=\"javascript:window.__pwned='href'\" onclick=\"window.__pwned='click'\">x</a>\n",
 	"- second item [a link](javascript:window.__pwned='md-link') and `<script>as code</script>`\n\n",
 	"| CHARLIE risk | score |\n|---|---|\n| <b onmouseover=\"window.__pwned='row'\">late</b> | 12 |\n\n",
@@ -100,6 +104,15 @@ func watchDraftGrow(t *testing.T, ctx context.Context, srv *Server, gate *provid
 		t.Fatalf("the inspection found %v in planted markup, want onclick and hx-get", bad)
 	}
 	value(t, ctx, "remove it", chromedp.Evaluate[bool](`(document.getElementById('planted').remove(), true)`))
+	// Control: an hx-get that htmx processes on this page does reach the
+	// server, and the probe counter sees it (the model's draft holds one,
+	// which must not).
+	probes := countProbes(t, ctx)
+	value(t, ctx, "plant an hx-get", chromedp.Evaluate[bool](`(() => { const d = document.createElement('div'); d.id = 'planted-hx';
+		d.setAttribute('hx-get', '/draft-probe?from=control'); d.setAttribute('hx-trigger', 'load'); d.setAttribute('hx-swap', 'none');
+		document.body.append(d); htmx.process(d); return true; })()`))
+	probes.wait(t, "control")
+	value(t, ctx, "remove it", chromedp.Evaluate[bool](`(document.getElementById('planted-hx').remove(), true)`))
 	var seen []string
 	for _, marker := range []string{"ALPHA", "BRAVO", "CHARLIE"} {
 		// Release chunks until the marker has been written, then wait for
@@ -159,7 +172,57 @@ func watchDraftGrow(t *testing.T, ctx context.Context, srv *Server, gate *provid
 	if bad := hostileInDraft(t, ctx); len(bad) > 0 {
 		t.Fatalf("hostile markup ran: %v", bad)
 	}
-	act(t, ctx, "still signed in (the model's hx-get to /logout did nothing)", chromedp.WaitVisible(testid("user-menu")))
+	// The model's hx-get never left the page. A request sent now is logged
+	// after any that the draft's markup caused, so once it is seen, the
+	// count of the model's is final.
+	value(t, ctx, "send a sentinel", chromedp.Evaluate[bool](`(fetch('/draft-probe?from=sentinel'), true)`))
+	probes.wait(t, "sentinel")
+	if n := probes.count("model"); n != 0 {
+		t.Fatalf("the model's hx-get reached the server (%d requests): the attribute survived and htmx acted on it", n)
+	}
+}
+
+// probeCounter counts the requests the tab sends to /draft-probe, by their
+// from= parameter, as the browser's network log shows them.
+type probeCounter struct {
+	mu   sync.Mutex
+	from map[string]int
+}
+
+func countProbes(t *testing.T, ctx context.Context) *probeCounter {
+	t.Helper()
+	p := &probeCounter{from: map[string]int{}}
+	err := chromedp.Listen(ctx, func(ev any) {
+		e, ok := ev.(*network.EventRequestWillBeSent)
+		if !ok {
+			return
+		}
+		u, err := url.Parse(e.Request.URL)
+		if err != nil || u.Path != "/draft-probe" {
+			return
+		}
+		p.mu.Lock()
+		p.from[u.Query().Get("from")]++
+		p.mu.Unlock()
+	})
+	if err != nil {
+		t.Fatalf("listen to the network: %v", err)
+	}
+	return p
+}
+
+func (p *probeCounter) count(from string) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.from[from]
+}
+
+// wait waits until a request from= from has been sent.
+func (p *probeCounter) wait(t *testing.T, from string) {
+	t.Helper()
+	eventually(t, gateWait, 20*time.Millisecond, func() (bool, string) {
+		return p.count(from) > 0, fmt.Sprintf("no request to /draft-probe?from=%s was sent", from)
+	})
 }
 
 func markersUpTo(marker string) []string {
