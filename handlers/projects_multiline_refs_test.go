@@ -70,4 +70,11 @@ func TestAPIDeliverableReferencesIgnoreSpacing(t *testing.T) {
 	require.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode)
 	assert.Equal(t, map[string]string{"data.deliverables[1].name": `another deliverable is named "Portal\nredesign", which differs only in spaces or line breaks; ` +
 		"names must be unique, as dependencies and milestones refer to them"}, errorOf(t, resp).Error.Fields)
+
+	// A name of invisible characters only is one that the schedule cannot
+	// resolve: no reference names it.
+	resp = c.postJSON(t, "/api/projects", `{"name":"Invisible",
+		"data":{"deliverables":[{"name":"\u200b"},{"name":"Launch","dependsOn":["\u200b\u200b"]}]}}`)
+	require.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode)
+	assert.Equal(t, map[string]string{"data.deliverables[1].dependsOn[0]": `no deliverable is named "\u200b\u200b"`}, errorOf(t, resp).Error.Fields)
 }

@@ -274,8 +274,8 @@ func (d *DataInput) validateDeliverables(fe *FieldErrors, prefix string) {
 			fe.Add(p+"people", fmt.Sprintf("must be a whole number from 1 to %d", MaxPeople))
 		}
 		checkList(fe, p+"dependsOn", &x.DependsOn)
-		if x.Name == "" {
-			continue
+		if NameKey(x.Name) == "" {
+			continue // blank, or only invisible characters: no reference can name it (nor does the schedule)
 		}
 		if k, dup := index[NameKey(x.Name)]; dup {
 			msg := "another deliverable has this name; names must be unique, as dependencies and milestones refer to them"
@@ -387,7 +387,9 @@ func findCycle(deps [][]int) []int {
 func (d *DataInput) validateMilestones(fe *FieldErrors, prefix string) {
 	names := map[string]bool{}
 	for _, x := range d.Deliverables {
-		names[NameKey(x.Name)] = true
+		if k := NameKey(x.Name); k != "" {
+			names[k] = true
+		}
 	}
 	for i := range d.Milestones {
 		x := &d.Milestones[i]
