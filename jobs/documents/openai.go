@@ -1,12 +1,16 @@
 package documents
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"html"
+	"io"
 	"log/slog"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -151,22 +155,41 @@ func (g *OpenAIGenerator) Generate(ctx context.Context, req Request) (Document, 
 	return Document{Type: dt.Key, Title: titleOf(md, dt.Title), Markdown: withFigure(md+"\n", req), Usage: usage}, nil
 }
 
-// response remembers the HTTP status and headers of the attempt, so that a
-// failure is classified by status even when the body is not the JSON error
-// object the SDK expects (some compatible servers answer in plain text).
+// response remembers the HTTP status, headers and, for an error answer,
+// the start of the body of the attempt, so that a failure is classified by
+// status and reported by what the provider said even when the body is not
+// the JSON error object the SDK expects (some compatible servers answer in
+// plain text, a proxy in front of them with an HTML page).
 type response struct {
 	mu     sync.Mutex
 	status int
 	header http.Header
+	body   []byte
 }
+
+// maxErrorBody bounds the part of an error answer's body that is kept.
+const maxErrorBody = 64 << 10
 
 func (r *response) record(req *http.Request, next option.MiddlewareNext) (*http.Response, error) {
 	resp, err := next(req)
-	if resp != nil {
-		r.mu.Lock()
-		r.status, r.header = resp.StatusCode, resp.Header.Clone()
-		r.mu.Unlock()
+	if resp == nil {
+		return resp, err
 	}
+	var body []byte
+	if resp.StatusCode >= 400 && resp.Body != nil {
+		// Read the start of it here; the SDK reads the same bytes, then
+		// the rest, and meets any read error where it would have.
+		var rerr error
+		body, rerr = io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+		rest := io.Reader(resp.Body)
+		if rerr != nil {
+			rest = failingReader{rerr}
+		}
+		resp.Body = replayedBody{io.MultiReader(bytes.NewReader(body), rest), resp.Body}
+	}
+	r.mu.Lock()
+	r.status, r.header, r.body = resp.StatusCode, resp.Header.Clone(), body
+	r.mu.Unlock()
 	return resp, err
 }
 
@@ -175,6 +198,43 @@ func (r *response) get() (int, http.Header) {
 	defer r.mu.Unlock()
 	return r.status, r.header
 }
+
+// said is what the provider's error answer said in its body, as text: the
+// body trimmed, an HTML page's text without its markup, "" for an empty
+// body. It is only the provider's words: the SDK's own error text may name
+// the request's URL, the provider's base URL, which can be an internal
+// address and is no business of the job's owner.
+func (r *response) said() string {
+	r.mu.Lock()
+	body, ctype := string(r.body), r.header.Get("Content-Type")
+	r.mu.Unlock()
+	body = strings.TrimSpace(body)
+	if strings.Contains(ctype, "html") || strings.HasPrefix(body, "<") {
+		body = markup.ReplaceAllString(hiddenHTML.ReplaceAllString(body, " "), " ")
+		body = strings.Join(strings.Fields(html.UnescapeString(body)), " ")
+	}
+	return truncate(body, maxProviderMessage)
+}
+
+var (
+	// hiddenHTML is the parts of an HTML page a browser does not show.
+	hiddenHTML = regexp.MustCompile(`(?is)<head\b.*?</head\s*>|<script\b.*?</script\s*>|<style\b.*?</style\s*>|<!--.*?-->`)
+	// markup is an HTML tag or declaration.
+	markup = regexp.MustCompile(`(?s)<[^>]*>`)
+)
+
+// replayedBody reads the bytes record read first, then the rest of the
+// original body, which it closes.
+type replayedBody struct {
+	io.Reader
+	io.Closer
+}
+
+// failingReader fails every read with the error the original body failed
+// with.
+type failingReader struct{ err error }
+
+func (f failingReader) Read([]byte) (int, error) { return 0, f.err }
 
 // classify turns a failed attempt into the typed error RetryPolicy and the
 // processor act on. It never looks at error strings.
@@ -189,13 +249,16 @@ func (g *OpenAIGenerator) classify(parent, attempt context.Context, seen *respon
 			h = apiErr.Response.Header
 		}
 		return g.byStatus(&ProviderError{Status: apiErr.StatusCode, Code: apiErr.Code, Type: apiErr.Type,
-			Message: providerMessage(apiErr)}, h)
+			Message: cmp.Or(providerMessage(apiErr), seen.said())}, h)
 	}
 	if attempt.Err() != nil {
 		return Retryable(fmt.Errorf("openai: attempt timed out after %s: %w", g.timeout, err), 0)
 	}
 	if status, h := seen.get(); status >= 400 {
-		return g.byStatus(&ProviderError{Status: status, Message: err.Error()}, h)
+		// The SDK could not read the answer as its error object (a JSON
+		// body of another shape, a body cut short): its error is about
+		// the reading, not the provider's words, and may name the URL.
+		return g.byStatus(&ProviderError{Status: status, Message: seen.said()}, h)
 	}
 	// Network errors, a broken or malformed stream, an error event mid-stream.
 	return Retryable(fmt.Errorf("openai: %w", err), 0)
