@@ -354,7 +354,7 @@ func TestAdminConsoleIsPushedOverTheUserStream(t *testing.T) {
 // jobs." said neither, and "1 of 1 selected jobs" is not English.
 func TestAdminBulkFlashReadsNaturally(t *testing.T) {
 	t.Parallel()
-	why := map[string]int{"Scope Statement: The model provider rejected the request.": 1}
+	why := map[string]int{"Scope Statement: The model provider refused Dossier's request for this document, and trying again will not help. An administrator needs to look into it.": 1}
 	for _, tc := range []struct {
 		action   string
 		selected int
@@ -368,7 +368,7 @@ func TestAdminBulkFlashReadsNaturally(t *testing.T) {
 		{"retry", 1, bulkResult{running: 1}, "The selected job was already queued or running."},
 		{"retry", 1, bulkResult{missing: 1}, "The selected job no longer exists."},
 		{"retry", 1, bulkResult{noRetry: why},
-			"The selected job was not retried because a retry cannot fix its failure: “Scope Statement: The model provider rejected the request.”"},
+			"The selected job was not retried because a retry cannot fix its failure: “Scope Statement: The model provider refused Dossier's request for this document, and trying again will not help. An administrator needs to look into it.”"},
 		{"retry", 3, bulkResult{done: 3}, "Retried the 3 selected jobs."},
 		{"cancel", 3, bulkResult{done: 2, ended: 1}, "Cancelled 2 of the 3 selected jobs; 1 had already finished."},
 		{"retry", 3, bulkResult{done: 2, ended: 1}, "Retried 2 of the 3 selected jobs; 1 had already completed."},

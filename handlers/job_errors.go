@@ -37,7 +37,7 @@ func jobFailures(j *models.Job) []docFailure {
 			continue
 		}
 		f := docFailure{Type: typ, Title: docTitle(typ)}
-		f.Summary, _ = detail["summary"].(string)
+		f.Summary = storedSummary(detail)
 		f.Error, _ = detail["error"].(string)
 		out = append(out, f)
 	}
@@ -45,16 +45,25 @@ func jobFailures(j *models.Job) []docFailure {
 }
 
 // docFailureSummary is the plain sentence stored for one failed document of
-// a job, or "".
+// a job, as storedSummary reads it, or "".
 func docFailureSummary(j *models.Job, typ string) string {
 	detail, _ := j.ErrorDetails[typ].(map[string]any)
+	return storedSummary(detail)
+}
+
+// storedSummary is the plain sentence a failed document's error_details
+// entry stored, as today's version says it: a job failed under an older
+// version keeps that version's sentence until retention removes it, and
+// some of those named a setting (OPENAI_API_KEY…) that users must not read
+// (documents.CurrentSummary). "" when none was stored.
+func storedSummary(detail map[string]any) string {
 	s, _ := detail["summary"].(string)
-	return s
+	return documents.CurrentSummary(s)
 }
 
 // failureSummary reads a failed job's per-document failures (error_details)
 // as people read them: every failed document, named, with its plain
-// sentence ("Risk Register: The model provider rejected the request.";
+// sentence ("Risk Register: The model provider had a temporary problem. …";
 // with more than one, "2 documents failed. Risk Register: …
 // Communication Plan: …", documents that failed alike sharing one
 // sentence), and whether a retry cannot fix them (models' rule,

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -18,9 +19,13 @@ import (
 	"dossier/models"
 )
 
+// badKeyToday is the sentence of a key the provider refuses.
+var badKeyToday = documents.Explain(&documents.ProviderError{Status: http.StatusUnauthorized, Code: "invalid_api_key"}).Summary
+
 // A failed job's card says what went wrong in a plain sentence, keeps the
 // technical detail (the provider's own message) behind a disclosure, and
-// offers Retry only when a retry can help.
+// offers Retry only when a retry can help. The job failed under an older
+// version, whose sentence named OPENAI_API_KEY: the card says today's.
 func TestFailedJobCardExplainsAndOffersRetryOnlyWhenItHelps(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, d models.Dialect) {
 		b := setup(t, d)
@@ -49,8 +54,8 @@ func TestFailedJobCardExplainsAndOffersRetryOnlyWhenItHelps(t *testing.T) {
 			resp := c.get(t, "/jobs/"+job.ID)
 			require.Equal(t, http.StatusOK, resp.StatusCode)
 			doc := page(t, resp)
-			assert.Equal(t, "Risk Register: The model provider rejected the API key. Check OPENAI_API_KEY.",
-				testID(doc, "job-error-summary").Text(), tc.name)
+			assert.Equal(t, "Risk Register: "+badKeyToday, testID(doc, "job-error-summary").Text(),
+				"%s: an older version's sentence reads as today's, naming no setting", tc.name)
 			detail := testID(doc, "job-error-detail")
 			assert.Equal(t, 1, detail.Length())
 			assert.Contains(t, detail.Find("pre").Text(), "Incorrect API key provided", "the provider's message is in the detail")
@@ -67,17 +72,24 @@ func TestRetryRefusedWhenNoRetryCanHelp(t *testing.T) {
 		b := pagesSetup(t, d, nil)
 		c := b.user(t)
 		ctx := context.Background()
+		explain := func(status int, code string) string {
+			return documents.Explain(&documents.ProviderError{Status: status, Code: code}).Summary
+		}
+		// The sentences older versions stored; the message says today's
+		// (shown).
 		cases := []struct {
-			name, summary, provider string
-			permanent               bool
+			name, summary, shown, provider string
+			permanent                      bool
 		}{
-			{"bad key", "The model provider rejected the API key. Check OPENAI_API_KEY.",
+			{"bad key", "The model provider rejected the API key. Check OPENAI_API_KEY.", badKeyToday,
 				`401 Unauthorized: Incorrect API key provided: sk-***. (code "invalid_api_key")`, true},
-			{"bad request", "The model provider rejected the request.",
+			{"bad request", "The model provider rejected the request.", explain(400, "invalid_value"),
 				`400 Bad Request: Invalid value for 'temperature': must be at most 2.`, true},
 			{"context too long", "The document's prompt is too long for the model. Shorten the project data or choose a model with a larger context window.",
+				explain(400, "context_length_exceeded"),
 				`400 Bad Request: This model's maximum context length is 8192 tokens. (code "context_length_exceeded")`, true},
 			{"provider outage", "The model provider had a temporary problem. Try again in a few minutes.",
+				"The model provider had a temporary problem. Try again in a few minutes.",
 				`500 Internal Server Error: The server had an error while processing your request.`, false},
 		}
 		for _, tc := range cases {
@@ -109,7 +121,8 @@ func TestRetryRefusedWhenNoRetryCanHelp(t *testing.T) {
 			e := errorOf(t, resp)
 			assert.Equal(t, "not_retryable", e.Error.Code, tc.name)
 			assert.Contains(t, e.Error.Message, "a retry cannot fix this failure", tc.name)
-			assert.Contains(t, e.Error.Message, "Risk Register: "+tc.summary, "%s: the plain sentence", tc.name)
+			assert.Contains(t, e.Error.Message, "Risk Register: "+tc.shown, "%s: the plain sentence", tc.name)
+			assert.NotContains(t, e.Error.Message, "OPENAI_", "%s: names no setting", tc.name)
 			j, err := b.db.JobForUser(ctx, c.user.ID, job.ID)
 			require.NoError(t, err)
 			assert.Equal(t, models.StatusFailed, j.Status, "%s: not requeued", tc.name)
@@ -134,7 +147,7 @@ func TestFailedJobNamesEveryFailedDocumentInPlainWords(t *testing.T) {
 		require.NoError(t, err)
 		lease := js.Lease()
 		const (
-			rejected = "The model provider rejected the request."
+			rejected = "The model provider refused Dossier's request for this document, and trying again will not help. An administrator needs to look into it."
 			outage   = "The model provider had a temporary problem. Try again in a few minutes."
 			raw400   = `openai: the provider answered 400 Bad Request: Invalid value for 'temperature'. (code "test_failure")`
 			raw500   = `openai: the provider answered 500 Internal Server Error: The server had an error.`
@@ -244,5 +257,56 @@ func TestFailedJobHidesServerErrorsFromUsers(t *testing.T) {
 		assert.Equal(t, unreachable+" "+rejected+" Failed: Project Charter, Business Case, Scope Statement and Risk Register.",
 			rows.Find(`[data-testid="job-row-error"]`).Text(), "the cause first, so that a truncation keeps it")
 		assert.NotContains(t, rows.Text(), "127.0.0.1")
+	})
+}
+
+// Jobs failed under older versions keep those versions' sentences until
+// retention removes them, and some named a setting (OPENAI_API_KEY…) to
+// every user. The owner's pages (the card, the timeline, the jobs list)
+// say today's sentence of the same failure instead; none of them, nor the
+// dashboard, names a setting; the console still finds the operator's hint
+// by the sentence.
+func TestOlderVersionsSentencesNameNoSettingToUsers(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d models.Dialect) {
+		b := pagesSetup(t, d, nil)
+		admin, alice := b.admin(t), b.user(t)
+		badKey := &documents.ProviderError{Status: http.StatusUnauthorized, Code: "invalid_api_key", Message: "Incorrect API key provided."}
+		noModel := &documents.ProviderError{Status: http.StatusNotFound, Code: "model_not_found", Message: "The model `gpt-9` does not exist."}
+		cases := []struct {
+			stored string
+			err    error
+			today  string
+		}{
+			{"The model provider rejected the API key. Check OPENAI_API_KEY.", badKey, documents.Explain(badKey).Summary},
+			{"The model provider could not find the model. Check OPENAI_MODEL and OPENAI_BASE_URL.", noModel, documents.Explain(noModel).Summary},
+			{"The provider refused the request. Check SOME_FUTURE_SETTING.", errors.New("x"),
+				"Dossier is not set up correctly to write this document. An administrator needs to fix it."},
+		}
+		for _, tc := range cases {
+			job := alice.failJobWith(t, models.DocumentFailure{Type: "scope_statement", Attempts: 1, Permanent: true,
+				Summary: tc.stored, Error: tc.err.Error()}, nil)
+			doc := page(t, alice.get(t, "/jobs/"+job.ID))
+			assert.Equal(t, "Scope Statement: "+tc.today, testID(doc, "job-error-summary").Text(), tc.stored)
+			assert.Equal(t, tc.today, testID(doc, "timeline-doc-scope_statement").Find(`[data-testid="timeline-doc-error-summary"]`).Text(), tc.stored)
+		}
+		for _, path := range []string{"/jobs", "/jobs?status=failed"} {
+			resp := alice.get(t, path)
+			require.Equal(t, http.StatusOK, resp.StatusCode, path)
+			text := page(t, resp).Find("#main").Text()
+			for _, tc := range cases {
+				assert.Contains(t, text, tc.today, path)
+			}
+		}
+		for _, path := range []string{"/jobs", "/jobs?status=failed", "/"} {
+			html, err := page(t, alice.get(t, path)).Html()
+			require.NoError(t, err)
+			for _, setting := range []string{"OPENAI_", "SOME_FUTURE_SETTING"} {
+				assert.NotContains(t, html, setting, "%s names a setting to its user", path)
+			}
+		}
+
+		hints := testID(page(t, admin.get(t, "/admin")), "fail-group-hint").Text()
+		assert.Contains(t, hints, documents.Explain(badKey).Hint, "the console finds the hint of an older row")
+		assert.Contains(t, hints, documents.Explain(noModel).Hint)
 	})
 }

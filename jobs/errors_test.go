@@ -36,7 +36,7 @@ func TestProviderRejectionKeepsItsMessage(t *testing.T) {
 		assert.Contains(t, *failed.ErrorMessage, "Invalid value for 'temperature': must be at most 2.")
 		detail, ok := failed.ErrorDetails["scope_statement"].(map[string]any)
 		require.True(t, ok)
-		assert.Equal(t, "The model provider rejected the request.", detail["summary"])
+		assert.Equal(t, "The model provider refused Dossier's request for this document, and trying again will not help. An administrator needs to look into it.", detail["summary"])
 		assert.Equal(t, true, detail["permanent"])
 	})
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -102,7 +103,7 @@ var (
 		Hint:    "The provider account behind OPENAI_API_KEY has no quota left.",
 	}
 	explainRejected = Explanation{
-		Summary: "The model provider rejected the request.",
+		Summary: "The model provider refused Dossier's request for this document, and trying again will not help. An administrator needs to look into it.",
 		Hint:    "The provider's own message, in the job's error, says what it refused.",
 	}
 	// explainUnreachable is a failure to reach the provider at all: a
@@ -137,6 +138,45 @@ func hintsBySummary(es ...Explanation) map[string]string {
 // OperatorHint is the Hint of the explanation whose Summary a failed
 // document stored, for the admin console; "" for any other sentence.
 func OperatorHint(summary string) string { return operatorHints[summary] }
+
+// storedBefore are the sentences older versions stored for a failed
+// document (error_details' summary), by today's explanation of the same
+// failure. A failed job keeps them until retention removes it, and some
+// name a setting (OPENAI_API_KEY…) that a user must never read. When a
+// Summary is reworded, its old text goes here.
+var storedBefore = map[string]Explanation{
+	"The model provider rejected the API key. Check OPENAI_API_KEY.":                                                            explainBadKey,
+	"The model provider refused access: this API key may not use this model or feature.":                                        explainForbidden,
+	"The model provider could not find the model. Check OPENAI_MODEL and OPENAI_BASE_URL.":                                      explainNoModel,
+	"The document's prompt is too long for the model. Shorten the project data or choose a model with a larger context window.": explainTooLong,
+	"The model provider's account has run out of credit.":                                                                       explainNoCredit,
+	"The model provider rejected the request.":                                                                                  explainRejected,
+}
+
+// explainSetting stands in for a stored sentence that names a setting and
+// that no version of this catalog wrote (storedBefore has the ones that
+// did): the setting is the operator's to change.
+var explainSetting = Explanation{
+	Summary: "Dossier is not set up correctly to write this document. An administrator needs to fix it.",
+}
+
+// settingName is a configuration name as the environment spells it, such as
+// OPENAI_API_KEY or LLM_CONCURRENCY.
+var settingName = regexp.MustCompile(`\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b`)
+
+// CurrentSummary is the sentence to show for the one a failed document
+// stored: today's for a sentence an older version stored (storedBefore), a
+// plain one naming no setting for any other that names one, else the stored
+// sentence itself ("" stays "").
+func CurrentSummary(stored string) string {
+	if e, ok := storedBefore[stored]; ok {
+		return e.Summary
+	}
+	if settingName.MatchString(stored) {
+		return explainSetting.Summary
+	}
+	return stored
+}
 
 // Explain turns a generation failure into a plain sentence. The technical
 // detail stays err.Error(), shown behind a disclosure.

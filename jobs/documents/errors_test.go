@@ -40,7 +40,7 @@ func TestProviderErrorsExplained(t *testing.T) {
 		detail     string
 	}{
 		{"bad request", apiError("Invalid value for 'temperature': must be at most 2.", "invalid_request_error", "invalid_value"), 400,
-			"The model provider rejected the request.", false, "Invalid value for 'temperature': must be at most 2."},
+			"The model provider refused Dossier's request for this document, and trying again will not help. An administrator needs to look into it.", false, "Invalid value for 'temperature': must be at most 2."},
 		{"bad key", apiError("Incorrect API key provided: sk-te***st.", "invalid_request_error", "invalid_api_key"), 401,
 			"Dossier's connection to the model provider is misconfigured: the provider did not accept its key. An administrator needs to fix it.", false, "Incorrect API key provided"},
 		{"forbidden", apiError("You are not allowed to sample from this model.", "invalid_request_error", ""), 403,
@@ -97,7 +97,7 @@ func TestFailureSummariesNameNoSettings(t *testing.T) {
 		{"unknown model", pe(404, "model_not_found"), "OPENAI_MODEL", true},
 		{"context too long", pe(400, "context_length_exceeded"), "OPENAI_MODEL", false},
 		{"quota", pe(429, "insufficient_quota"), "OPENAI_API_KEY", true},
-		{"bad request", pe(400, "invalid_value"), "", false},
+		{"bad request", pe(400, "invalid_value"), "", true},
 		{"rate limited", pe(429, "rate_limit_exceeded"), "", false},
 		{"outage", pe(503, ""), "", false},
 		{"timeout", context.DeadlineExceeded, "", false},
@@ -163,4 +163,47 @@ func TestUnreachableProviderExplained(t *testing.T) {
 
 	said := documents.ProviderSaid(`attempt 3: ` + (&documents.ProviderError{Status: 400, Message: "Invalid value for 'temperature'."}).Error())
 	assert.Equal(t, "The provider answered 400 Bad Request: Invalid value for 'temperature'.", said)
+}
+
+// A failed job keeps the sentence its version stored until retention
+// removes it. Older versions' sentences named settings (OPENAI_API_KEY…)
+// or did not say who can act: each reads as today's sentence of the same
+// failure, which names none, and the console finds its hint. Today's
+// sentences and unknown ones that name no setting stay as stored.
+func TestSentencesStoredByOlderVersionsReadAsToday(t *testing.T) {
+	t.Parallel()
+	pe := func(status int, code string) error {
+		return &documents.ProviderError{Status: status, Code: code, Type: code, Message: "m"}
+	}
+	older := map[string]error{
+		"The model provider rejected the API key. Check OPENAI_API_KEY.":                                                            pe(401, "invalid_api_key"),
+		"The model provider refused access: this API key may not use this model or feature.":                                        pe(403, ""),
+		"The model provider could not find the model. Check OPENAI_MODEL and OPENAI_BASE_URL.":                                      pe(404, "model_not_found"),
+		"The document's prompt is too long for the model. Shorten the project data or choose a model with a larger context window.": pe(400, "context_length_exceeded"),
+		"The model provider's account has run out of credit.":                                                                       pe(429, "insufficient_quota"),
+		"The model provider rejected the request.":                                                                                  pe(400, "invalid_value"),
+	}
+	for stored, err := range older {
+		today := documents.Explain(err)
+		got := documents.CurrentSummary(stored)
+		assert.Equal(t, today.Summary, got, "%q reads as today's sentence", stored)
+		assert.Empty(t, configName.FindAllString(got, -1), "%q: names no setting", stored)
+		assert.NotContains(t, got, "API key", stored)
+		assert.Equal(t, today.Hint, documents.OperatorHint(got), "%q: the console finds the hint", stored)
+	}
+
+	// A sentence no catalog wrote that names a setting: a plain one, who acts.
+	got := documents.CurrentSummary("The model provider refused the key. Check SOME_PROVIDER_KEY.")
+	assert.Empty(t, configName.FindAllString(got, -1), got)
+	assert.Contains(t, got, "An administrator needs to", got)
+
+	for _, stored := range []string{
+		"",
+		"This document could not be written.",
+		"The model provider had a temporary problem. Try again in a few minutes.",
+		documents.Explain(pe(401, "invalid_api_key")).Summary,
+		documents.Explain(pe(400, "invalid_value")).Summary,
+	} {
+		assert.Equal(t, stored, documents.CurrentSummary(stored), "kept as stored")
+	}
 }
