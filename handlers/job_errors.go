@@ -8,6 +8,7 @@ import (
 
 	"dossier/jobs/documents"
 	"dossier/models"
+	"dossier/views/partials"
 )
 
 // docFailedSentence stands in for a failed document's plain sentence when
@@ -142,22 +143,9 @@ func failureDetail(snap *models.JobSnapshot) string {
 	return strings.Join(lines, "\n")
 }
 
-// andList joins names as people list them: "A", "A and B", "A, B and C".
-func andList(names []string) string {
-	var b strings.Builder
-	last := len(names) - 1
-	for i, n := range names {
-		switch {
-		case i == 0:
-		case i == last:
-			b.WriteString(" and ")
-		default:
-			b.WriteString(", ")
-		}
-		b.WriteString(n)
-	}
-	return b.String()
-}
+// andList joins names as people list them: "A", "A and B", "A, B and C"
+// (partials.AndList, which the pages' view models use too).
+var andList = partials.AndList
 
 // notRetryable is the 409 of a retry the job's failure refuses
 // (models.ErrNotRetryable), with the failure's plain sentence.

@@ -68,13 +68,25 @@ func (vm JobCardVM) Generating() string {
 	if len(names) == 0 && vm.Current != "" {
 		names = append(names, title(vm.DocTitle, vm.Current))
 	}
-	switch len(names) {
-	case 0:
-		return ""
-	case 1:
-		return names[0]
+	return AndList(names)
+}
+
+// AndList joins names as people list them: "A", "A and B", "A, B and C";
+// "" for none. The job pages, the console and the cards all list this way.
+func AndList(names []string) string {
+	var b strings.Builder
+	last := len(names) - 1
+	for i, n := range names {
+		switch {
+		case i == 0:
+		case i == last:
+			b.WriteString(" and ")
+		default:
+			b.WriteString(", ")
+		}
+		b.WriteString(n)
 	}
-	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+	return b.String()
 }
 
 // DocRowVM is one document of a job.
