@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"hash/fnv"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -36,19 +38,46 @@ type textArray []string
 // Value writes the array literal, for GORM's path.
 func (a textArray) Value() (driver.Value, error) { return arrayLiteral(a), nil }
 
-func arrayLiteral(a []string) string {
-	var sb strings.Builder
-	sb.WriteByte('{')
+func arrayLiteral(a []string) string { return string(appendArray(nil, a)) }
+
+// appendArray appends the array literal of a to dst: the pipeline's
+// parameters are bytes, written once.
+func appendArray(dst []byte, a []string) []byte {
+	dst = slices.Grow(dst, literalSize(a))
+	dst = append(dst, '{')
 	for i, s := range a {
 		if i > 0 {
-			sb.WriteByte(',')
+			dst = append(dst, ',')
 		}
-		sb.WriteByte('"')
-		sb.WriteString(arrayEscaper.Replace(s))
-		sb.WriteByte('"')
+		dst = appendElement(dst, s)
 	}
-	sb.WriteByte('}')
-	return sb.String()
+	return append(dst, '}')
+}
+
+// appendElement appends one quoted array element, with its backslashes and
+// quotes escaped.
+func appendElement(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	for {
+		i := strings.IndexAny(s, `\"`)
+		if i < 0 {
+			break
+		}
+		dst = append(dst, s[:i]...)
+		dst = append(dst, '\\', s[i])
+		s = s[i+1:]
+	}
+	dst = append(dst, s...)
+	return append(dst, '"')
+}
+
+// literalSize is the length of the array literal of a without escapes.
+func literalSize(a []string) int {
+	n := 2
+	for _, s := range a {
+		n += len(s) + 3
+	}
+	return n
 }
 
 // nullableArray is one column of a batch as a PostgreSQL array of text
@@ -56,28 +85,30 @@ func arrayLiteral(a []string) string {
 type nullableArray []*string
 
 // Value writes the array literal, for GORM's path.
-func (a nullableArray) Value() (driver.Value, error) { return a.literal(), nil }
+func (a nullableArray) Value() (driver.Value, error) { return string(a.appendTo(nil)), nil }
 
-func (a nullableArray) literal() string {
-	var sb strings.Builder
-	sb.WriteByte('{')
+// appendTo appends the array literal of a to dst.
+func (a nullableArray) appendTo(dst []byte) []byte {
+	n := 2
+	for _, s := range a {
+		if n += 5; s != nil {
+			n += len(*s)
+		}
+	}
+	dst = slices.Grow(dst, n)
+	dst = append(dst, '{')
 	for i, s := range a {
 		if i > 0 {
-			sb.WriteByte(',')
+			dst = append(dst, ',')
 		}
 		if s == nil {
-			sb.WriteString("NULL")
+			dst = append(dst, "NULL"...)
 			continue
 		}
-		sb.WriteByte('"')
-		sb.WriteString(arrayEscaper.Replace(*s))
-		sb.WriteByte('"')
+		dst = appendElement(dst, *s)
 	}
-	sb.WriteByte('}')
-	return sb.String()
+	return append(dst, '}')
 }
-
-var arrayEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`)
 
 // pipeline is one connection's pipelined statements.
 type pipeline struct {
@@ -231,11 +262,28 @@ func (p *pipeline) scan(r *pgconn.Result, row, col int, dst any) error {
 }
 
 // numbered turns GORM's `?` placeholders into `$n`. The statements of this
-// package that are pipelined have no `?` anywhere else.
+// package that are pipelined have no `?` anywhere else. Their texts are a
+// fixed set, so each is rewritten once (up to a bound).
 func numbered(q string) string {
 	if !strings.Contains(q, "?") {
 		return q
 	}
+	if n, ok := numberedTexts.Load(q); ok {
+		return n.(string)
+	}
+	n := renumber(q)
+	if numberedCount.Add(1) <= 4*maxPrepared {
+		numberedTexts.Store(q, n)
+	}
+	return n
+}
+
+var (
+	numberedTexts sync.Map // GORM text → numbered text
+	numberedCount atomic.Int64
+)
+
+func renumber(q string) string {
 	var sb strings.Builder
 	n := 0
 	for _, r := range q {
@@ -278,11 +326,11 @@ func pgText(a any) ([]byte, error) {
 		}
 		return pgText(*v)
 	case textArray:
-		return []byte(arrayLiteral(v)), nil
+		return appendArray(nil, v), nil
 	case nullableArray:
-		return []byte(v.literal()), nil
+		return v.appendTo(nil), nil
 	case []string:
-		return []byte(arrayLiteral(v)), nil
+		return appendArray(nil, v), nil
 	case driver.Valuer:
 		x, err := v.Value()
 		if err != nil {
