@@ -27,7 +27,8 @@ func (vm DashboardVM) isNew() bool {
 // DashProject is one project on the dashboard.
 type DashProject struct {
 	ID, Name, Company string
-	// Updated is when the project last changed, as "3 Jan 2027".
+	// Updated is when the project last changed, as "3 Jan 2027, 14:02 UTC"
+	// (MinuteLayout).
 	Updated string
 	// ActiveJobID is the project's queued or processing job, or "".
 	ActiveJobID string
