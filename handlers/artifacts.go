@@ -186,6 +186,7 @@ func (s *Server) renderArtifact(c *fiber.Ctx, id string, refused *pages.Regenera
 			vm.Versions = append(vm.Versions, pages.VersionLink{ID: v.ID, Version: v.Version, Label: label,
 				Date: v.CreatedAt.UTC().Format("2 Jan 2006, 15:04"), Current: v.ID == a.ID})
 		}
+		vm.EditedLatest = editedLatest(versions, currentUser(c).ID)
 	}
 	if d.project != nil {
 		vm.ProjectChanged = a.ProjectChanged(d.project.Fingerprint())

@@ -51,7 +51,7 @@ func dashProjects(projects []models.Project, board *models.JobBoard) []pages.Das
 	for _, p := range projects {
 		out = append(out, pages.DashProject{
 			ID: p.ID, Name: p.Name, Company: p.CompanyIntelligencePack.CompanyName,
-			Updated: p.UpdatedAt.UTC().Format("2 Jan 2006"), ActiveJobID: running[p.ID],
+			Updated: p.UpdatedAt.UTC().Format(pages.MinuteLayout), ActiveJobID: running[p.ID],
 		})
 	}
 	return out

@@ -560,6 +560,11 @@ func (s *Server) regenerateFormError(c *fiber.Ctx, form pages.RegenerateFormVM, 
 	}
 	c.Status(e.Status)
 	if isPartial(c) {
+		vs, err := s.db.DocumentVersions(c.UserContext(), currentUser(c).ID, form.ProjectID, form.DocType)
+		if err != nil {
+			return err
+		}
+		form.Edited = editedLatest(vs, currentUser(c).ID)
 		return render(c, pages.RegenerateForm(form))
 	}
 	_, _, vs, err := s.latestVersion(c)

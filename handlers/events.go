@@ -308,6 +308,10 @@ type liveStream struct {
 	// goneSent is whether the page was told that what it shows was
 	// deleted (sendGone).
 	goneSent bool
+	// projectSent is the content of the project (fingerprint and time of
+	// its last change) whose data the project view last sent, "" before
+	// the first (sendProjectParts).
+	projectSent string
 }
 
 // behind reports whether up was read at a position before the state this
@@ -374,6 +378,9 @@ func (ls *liveStream) send(e *sse, up *events.SyncUpdate) (sent bool, err error)
 			if err := e.event(ev.name, ev.data); err != nil {
 				return true, err
 			}
+		}
+		if err := ls.sendProjectParts(e, up, a); err != nil { // events_project_parts.go
+			return true, err
 		}
 		if a.Fingerprint != "" {
 			// The project's content as of now: an edit form filled from

@@ -425,7 +425,7 @@ func jobHistory(j *models.Job) []pages.HistoryStep {
 }
 
 func timelineVM(snap *models.JobSnapshot) pages.TimelineVM {
-	vm := pages.TimelineVM{JobID: snap.Job.ID, Active: snap.Job.Active()}
+	vm := pages.TimelineVM{JobID: snap.Job.ID, RunNumber: snap.Job.RunNumber, Active: snap.Job.Active()}
 	status := make(map[string]string, len(snap.Documents))
 	for _, d := range snap.Documents {
 		status[d.DocumentType] = d.Status

@@ -23,7 +23,7 @@ func projectView(p *models.Project) pages.ProjectView {
 		Constraints: d.Constraints, Assumptions: d.Assumptions, SuccessCriteria: d.SuccessCriteria,
 		Company: pages.CompanyView{Name: cp.CompanyName, Industry: cp.Industry, Mission: cp.Mission, ToneOfVoice: cp.ToneOfVoice,
 			Values: cp.Values, StrategicGoals: cp.StrategicGoals, Competitors: cp.Competitors, ComplianceStandards: cp.ComplianceStandards},
-		Updated: p.UpdatedAt.UTC().Format("2 Jan 2006, 15:04 UTC"),
+		Updated: p.UpdatedAt.UTC().Format(pages.MinuteLayout),
 	}
 	if d.Budget != nil {
 		v.Budget = strings.TrimSpace(d.Budget.Currency + " " + formatAmount(d.Budget.Amount))
@@ -63,7 +63,7 @@ func projectListItem(p *models.Project) pages.ProjectListItem {
 		ID: p.ID, Name: p.Name, Description: p.Description,
 		Company:      p.CompanyIntelligencePack.CompanyName,
 		Deliverables: len(p.Data.Deliverables), Risks: len(p.Data.Risks),
-		Updated: p.UpdatedAt.UTC().Format("2 Jan 2006"),
+		Updated: p.UpdatedAt.UTC().Format(pages.MinuteLayout),
 	}
 	start, end := displayDate(p.Data.StartDate), displayDate(p.Data.EndDate)
 	switch {

@@ -321,6 +321,9 @@ type ProjectActivity struct {
 	Fingerprint string
 	// Gone says the project no longer exists (deleted).
 	Gone bool
+	// Project is the project as read with the activity (nil when gone):
+	// its page shows its data, which a save elsewhere changes.
+	Project *Project
 }
 
 // ProjectActivity reads the user's project's runs and library.
@@ -336,7 +339,7 @@ func (db *DB) ProjectActivity(ctx context.Context, userID, projectID string) (*P
 	p, err := db.ProjectForUser(ctx, userID, projectID)
 	switch {
 	case err == nil:
-		a.Name, a.Fingerprint = p.Name, p.Fingerprint()
+		a.Name, a.Fingerprint, a.Project = p.Name, p.Fingerprint(), p
 	case errors.Is(err, ErrNotFound):
 		a.Gone = true
 	default:

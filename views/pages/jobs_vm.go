@@ -27,7 +27,8 @@ func (vm DashboardVM) isNew() bool {
 // DashProject is one project on the dashboard.
 type DashProject struct {
 	ID, Name, Company string
-	// Updated is when the project last changed, as "3 Jan 2027".
+	// Updated is when the project last changed, as "3 Jan 2027, 14:02 UTC"
+	// (MinuteLayout).
 	Updated string
 	// ActiveJobID is the project's queued or processing job, or "".
 	ActiveJobID string
@@ -202,7 +203,10 @@ type HistoryStep struct {
 // TimelineVM is the per-document record of a job.
 type TimelineVM struct {
 	JobID string
-	Docs  []TimelineDoc
+	// RunNumber is the job's per-project number ("Run #4"), which names
+	// its zip download; 0 when not known.
+	RunNumber int
+	Docs      []TimelineDoc
 	// Artifacts is the number of finished documents; the zip needs one.
 	Artifacts int
 	// Active keeps the timeline refreshing while the job runs.
@@ -212,6 +216,20 @@ type TimelineVM struct {
 // ZipURL is the job's documents as one download.
 func (vm TimelineVM) ZipURL() string {
 	return "/api/generation/jobs/" + vm.JobID + "/artifacts.zip"
+}
+
+// ZipLabel names the job's zip download by its run, as users see the run
+// everywhere else: "Run #4 documents (.zip)".
+func (vm TimelineVM) ZipLabel() string { return RunZipLabel(vm.RunNumber) }
+
+// RunZipLabel is the label of a run's zip download, "Run #4 documents
+// (.zip)", or "This run's documents (.zip)" when its number is not known:
+// not "All documents", which is the project's current set.
+func RunZipLabel(runNumber int) string {
+	if runNumber < 1 {
+		return "This run's documents (.zip)"
+	}
+	return "Run #" + jobsItoa(runNumber) + " documents (.zip)"
 }
 
 // DomID is the timeline's root id.

@@ -413,3 +413,9 @@ func plural(n int, one, many string) string {
 	}
 	return strconv.Itoa(n) + " " + many
 }
+
+// ProjectPartEvent is the live stream's event that carries a part of a
+// project's page again after the project is saved elsewhere: "company"
+// (the line under the heading), "summary" (description and key facts) or
+// "details" (objectives to company pack).
+func ProjectPartEvent(part, projectID string) string { return "project" + part + "-" + projectID }

@@ -7,10 +7,15 @@ import "time"
 // <time datetime>, which the page shows in the browser's time zone.
 const ExactLayout = "2 Jan 2006, 15:04:05 UTC"
 
+// MinuteLayout is the app's time to the minute, in UTC, said so: when a
+// project last changed (its page, the Projects list, the dashboard), a
+// version's date, a token's last use.
+const MinuteLayout = "2 Jan 2006, 15:04 UTC"
+
 // serverLayouts are the forms in which the pages write a time in UTC: the
 // job pages' exact times, the minute of a project's or a token's last
 // change, the console's instants.
-var serverLayouts = []string{ExactLayout, "2 Jan 2006, 15:04 UTC", "2006-01-02 15:04 UTC"}
+var serverLayouts = []string{ExactLayout, MinuteLayout, "2006-01-02 15:04 UTC"}
 
 // parseServerTime reads a time written in one of serverLayouts.
 func parseServerTime(s string) (time.Time, bool) {
