@@ -661,6 +661,10 @@ func runsOf(projectID string, js []models.Job, now time.Time) partials.RunsVM {
 		if j.Status == models.StatusCompleted && j.CompletedDocuments < j.TotalDocuments {
 			r.What += fmt.Sprintf(" (%d of %d written)", j.CompletedDocuments, j.TotalDocuments)
 		}
+		if at, ok := waitingToRetry(&j, now); ok {
+			r.RetryAt, r.RetryAtISO = resumesAt(at)
+			r.RetryReason = retryReason(&j)
+		}
 		vm.Runs = append(vm.Runs, r)
 	}
 	return vm
