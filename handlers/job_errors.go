@@ -129,6 +129,19 @@ func failureLine(snap *models.JobSnapshot) string {
 	return strings.Join(sentences, " ") + " Failed: " + andList(failed) + "."
 }
 
+// failureReason is a failure in short, for a notification: the plain
+// sentences its documents stored (error_details), each once, in catalog
+// order, without the documents' names; "" when none was stored.
+func failureReason(details models.JSONMap) string {
+	var out []string
+	for _, f := range jobFailures(&models.Job{ErrorDetails: details}) {
+		if f.Summary != "" && !slices.Contains(out, f.Summary) {
+			out = append(out, f.Summary)
+		}
+	}
+	return strings.Join(out, " ")
+}
+
 // failureDetail is the technical detail behind failureSummary on a user's
 // page: what the provider answered for each failed document, one a line,
 // named. A failure that is not the provider's answer (a refused connection,
