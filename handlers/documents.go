@@ -643,9 +643,7 @@ func runsOf(projectID string, js []models.Job, now time.Time) partials.RunsVM {
 	for _, j := range js {
 		r := partials.RunRow{JobID: j.ID, Number: j.RunNumber, Status: j.Status,
 			Queued: relTime(j.QueuedAt, now), QueuedISO: j.QueuedAt.UTC().Format(time.RFC3339), Instruction: j.Instruction}
-		if j.StartedAt != nil && j.CompletedAt != nil {
-			r.Duration = span(j.CompletedAt.Sub(*j.StartedAt))
-		}
+		r.Duration = ranPhrase(&j)
 		switch {
 		case len(j.DocumentsToGenerate) == len(documents.Keys()):
 			r.What = "All 12 documents"
