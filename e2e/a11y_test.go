@@ -241,3 +241,20 @@ func TestUIGenerateFormAnnouncesOnceAndNamesTheGroup(t *testing.T) {
 		t.Fatalf("the documents' fieldset is named %q, want \"Documents\"", name)
 	}
 }
+
+// The header's user menu button has a name a screen reader announces
+// (it said "button"): the account menu, with the user's name, on a phone
+// (which hides the name) and on a laptop.
+func TestUIUserMenuButtonHasAName(t *testing.T) {
+	srv := startServer(t, nil)
+	ctx := newBrowser(t)
+	signUp(t, ctx, srv)
+	for _, px := range []int64{390, 1280} {
+		act(t, ctx, fmt.Sprintf("dashboard at %d px", px), chromedp.EmulateViewport(px, 844),
+			chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(testid("user-menu")))
+		if name := accessibleName(t, ctx, `[data-testid="user-menu"] summary`); name != "Account menu (Uma Interface)" {
+			t.Errorf("at %d px the user menu's button is announced as %q", px, name)
+		}
+	}
+	act(t, ctx, "desktop viewport", chromedp.EmulateViewport(1280, 900))
+}

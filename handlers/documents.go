@@ -648,9 +648,7 @@ func runsOf(projectID string, js []models.Job, now time.Time) partials.RunsVM {
 	for _, j := range js {
 		r := partials.RunRow{JobID: j.ID, Number: j.RunNumber, Status: j.Status,
 			Queued: relTime(j.QueuedAt, now), QueuedISO: j.QueuedAt.UTC().Format(time.RFC3339), Instruction: j.Instruction}
-		if j.StartedAt != nil && j.CompletedAt != nil {
-			r.Duration = span(j.CompletedAt.Sub(*j.StartedAt))
-		}
+		r.Duration = ranPhrase(&j)
 		switch {
 		case len(j.DocumentsToGenerate) == len(documents.Keys()):
 			r.What = "All 12 documents"
@@ -665,6 +663,10 @@ func runsOf(projectID string, js []models.Job, now time.Time) partials.RunsVM {
 		}
 		if j.Status == models.StatusCompleted && j.CompletedDocuments < j.TotalDocuments {
 			r.What += fmt.Sprintf(" (%d of %d written)", j.CompletedDocuments, j.TotalDocuments)
+		}
+		if at, ok := waitingToRetry(&j, now); ok {
+			r.RetryAt, r.RetryAtISO = resumesAt(at)
+			r.RetryReason = retryReason(&j)
 		}
 		vm.Runs = append(vm.Runs, r)
 	}

@@ -768,9 +768,9 @@ func jobCardVM(snap *models.JobSnapshot, now time.Time) partials.JobCardVM {
 		// connection), and the card then shows the sentence alone.
 		vm.Error = failureDetail(snap)
 	}
-	if j.Status == models.StatusQueued && j.RetryCount > 0 && j.RunAt.After(now) {
-		at := j.RunAt.UTC()
-		vm.ResumesAt, vm.ResumesAtISO = at.Format("15:04:05 UTC, 2 Jan"), at.Format(time.RFC3339)
+	if at, ok := waitingToRetry(j, now); ok {
+		vm.ResumesAt, vm.ResumesAtISO = resumesAt(at)
+		vm.RetryReason = retryReason(j)
 	}
 	if j.Active() && j.EstimatedCompletion != nil {
 		vm.ETA = etaText(j.EstimatedCompletion.Sub(now))

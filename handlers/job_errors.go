@@ -2,7 +2,9 @@ package handlers
 
 import (
 	"fmt"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -127,6 +129,19 @@ func failureLine(snap *models.JobSnapshot) string {
 	return strings.Join(sentences, " ") + " Failed: " + andList(failed) + "."
 }
 
+// failureReason is a failure in short, for a notification: the plain
+// sentences its documents stored (error_details), each once, in catalog
+// order, without the documents' names; "" when none was stored.
+func failureReason(details models.JSONMap) string {
+	var out []string
+	for _, f := range jobFailures(&models.Job{ErrorDetails: details}) {
+		if f.Summary != "" && !slices.Contains(out, f.Summary) {
+			out = append(out, f.Summary)
+		}
+	}
+	return strings.Join(out, " ")
+}
+
 // failureDetail is the technical detail behind failureSummary on a user's
 // page: what the provider answered for each failed document, one a line,
 // named. A failure that is not the provider's answer (a refused connection,
@@ -161,4 +176,47 @@ func (s *Server) notRetryable(c *fiber.Ctx) error {
 	return &Error{Status: fiber.StatusConflict, Code: "not_retryable",
 		Message: "a retry cannot fix this failure. " + summary + "Fix the cause, then start a new generation.",
 		Extra:   map[string]any{"status": snap.Job.Status}}
+}
+
+// waitingToRetry reports whether the job is waiting for its automatic
+// retry (a retryable failure handed it back with a later run_at, no
+// earlier than a provider's Retry-After), and when it runs again.
+func waitingToRetry(j *models.Job, now time.Time) (time.Time, bool) {
+	if j.Status != models.StatusQueued || j.RetryCount == 0 || !j.RunAt.After(now) {
+		return time.Time{}, false
+	}
+	return j.RunAt, true
+}
+
+// resumesAt is when a waiting job runs again, as the card and the runs
+// show it ("14:05:00 UTC, 2 Jan", localised by the page) and as RFC 3339.
+func resumesAt(at time.Time) (text, iso string) {
+	at = at.UTC()
+	return at.Format("15:04:05 UTC, 2 Jan"), at.Format(time.RFC3339)
+}
+
+// retryReason says why a job waits for its automatic retry: the plain
+// sentence each failure of its last run stored (error_details keeps them
+// until the job ends), its first sentence only ("The model provider is
+// limiting how many requests Dossier may send."): the advice to try again
+// that follows it is what the automatic retry is doing. Failures alike
+// share one sentence; "" when the run stored none (a storage failure, a
+// lost lease).
+func retryReason(j *models.Job) string {
+	var out []string
+	for _, f := range jobFailures(j) {
+		s := firstSentence(f.Summary)
+		if s != "" && !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return strings.Join(out, " ")
+}
+
+// firstSentence is s up to the end of its first sentence.
+func firstSentence(s string) string {
+	if i := strings.Index(s, ". "); i >= 0 {
+		return s[:i+1]
+	}
+	return s
 }

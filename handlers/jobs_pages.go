@@ -324,9 +324,7 @@ func jobRow(snap *models.JobSnapshot, now time.Time) pages.JobRow {
 	}
 	r.Title = runTitle(r.ProjectName, j.RunNumber)
 	r.Asked, r.Instruction = runAsked(j), j.Instruction
-	if j.StartedAt != nil && j.CompletedAt != nil {
-		r.Duration = span(j.CompletedAt.Sub(*j.StartedAt))
-	}
+	r.Duration = ranPhrase(j)
 	var earlier []string
 	for _, e := range j.History {
 		earlier = append(earlier, strings.ToLower(partials.StatusLabel(e.Status)), "retried")
@@ -365,8 +363,11 @@ func jobVM(snap *models.JobSnapshot, now time.Time) pages.JobVM {
 	}
 	if j.CompletedAt != nil && j.Terminal() {
 		vm.Finished = exactTime(*j.CompletedAt)
-		if j.StartedAt != nil {
-			vm.Duration = span(j.CompletedAt.Sub(*j.StartedAt))
+		if t, ok := ranFor(j); ok {
+			vm.DurationLabel, vm.Duration = "Took", span(t.ran)
+			if t.waited > 0 {
+				vm.DurationLabel, vm.Waited = "Ran", span(t.waited)+" "+t.waitedFor()
+			}
 		}
 	}
 	vm.History = jobHistory(j)
@@ -595,4 +596,63 @@ func thousands(n int) string {
 		s = s[:i] + "," + s[i:]
 	}
 	return s
+}
+
+// runTimes is how an ended job spent the time from its first start to its
+// end.
+type runTimes struct {
+	// ran is the time it was running; waited the time it was queued
+	// between its runs (automatic retries' waits, a worker's after a
+	// retry) or stayed ended before a manual retry.
+	ran, waited time.Duration
+	retried     bool
+}
+
+// waitedFor says what the waits were for: a retry, or only a worker (a
+// run handed back at a shutdown).
+func (t runTimes) waitedFor() string {
+	if t.retried {
+		return "to retry"
+	}
+	return "for a worker"
+}
+
+// ranFor splits an ended job's time from its first start to its end into
+// the time it ran and the time it waited, from what its row stores: the
+// waits each claim that resumed it added up (waited_ms), and the time it
+// stayed ended before each manual retry (its history). A job whose waits
+// were not recorded (before migration 00021) counts its elapsed time as
+// run, as it always was. ok is false for a job that has not ended or never
+// started.
+func ranFor(j *models.Job) (runTimes, bool) {
+	if j.StartedAt == nil || j.CompletedAt == nil || !j.Terminal() {
+		return runTimes{}, false
+	}
+	t := runTimes{ran: j.CompletedAt.Sub(*j.StartedAt), retried: j.RetryCount > 0 || len(j.History) > 0}
+	if j.WaitedMS == nil {
+		return t, true
+	}
+	t.waited = time.Duration(*j.WaitedMS) * time.Millisecond
+	for _, e := range j.History {
+		if e.EndedAt != nil && e.RetriedAt.After(*e.EndedAt) {
+			t.waited += e.RetriedAt.Sub(*e.EndedAt)
+		}
+	}
+	t.waited = min(t.waited, t.ran)
+	t.ran -= t.waited
+	return t, true
+}
+
+// ranPhrase is an ended job's time in a list: "took 4 s", or, when it
+// waited between runs, "ran 2 min 10 s; waited 40 s to retry"; "" for a job
+// that has not ended.
+func ranPhrase(j *models.Job) string {
+	t, ok := ranFor(j)
+	switch {
+	case !ok:
+		return ""
+	case t.waited.Round(time.Second) > 0:
+		return "ran " + span(t.ran) + "; waited " + span(t.waited) + " " + t.waitedFor()
+	}
+	return "took " + span(t.ran)
 }

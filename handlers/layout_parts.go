@@ -47,7 +47,13 @@ func notificationWords(n models.Notification) (title, body, link string) {
 		}
 		return "Documents ready: " + name, fmt.Sprintf("%d documents generated.", n.DocumentsDone), link
 	case models.NotifyFailed:
-		return "Generation failed: " + name, partials.DocumentsOf(n.DocumentsDone, n.DocumentsTotal) + " generated.", link
+		body = partials.DocumentsOf(n.DocumentsDone, n.DocumentsTotal) + " generated."
+		// Why, first (a browser notification may show one line): the
+		// plain sentences the job page shows, never the provider's text.
+		if why := failureReason(n.JobErrorDetails); why != "" {
+			body = why + " " + body
+		}
+		return "Generation failed: " + name, body, link
 	}
 	return n.Kind, "", link
 }

@@ -98,6 +98,11 @@ type Job struct {
 	// writes copy it (migration 00017). Nil for jobs created before, and
 	// for jobs sent with data of their own.
 	SourceHash *string
+	// WaitedMS is the time, in milliseconds, the job spent queued between
+	// its runs (its automatic retries' waits, and a worker's after a manual
+	// retry or a hand-back), added at each claim that resumes it (migration
+	// 00021); nil for jobs from before, whose waits were not recorded.
+	WaitedMS *int64 `gorm:"column:waited_ms"`
 	// Version increases with every write, so that subscribers can drop
 	// stale snapshots.
 	Version int64
@@ -192,7 +197,7 @@ func (db *DB) CreateJob(ctx context.Context, in NewJob) (job *Job, replay bool, 
 		ID: uuid.NewString(), ProjectID: in.ProjectID, UserID: in.UserID, Status: StatusQueued,
 		Priority: in.Priority, ProjectData: in.ProjectData, CompanyIntelligencePack: in.Company,
 		DocumentsToGenerate: in.Documents, TotalDocuments: len(in.Documents),
-		GeneratedArtifacts: StringList{}, QueuedAt: now, RunAt: now, MaxRetries: in.MaxRetries,
+		GeneratedArtifacts: StringList{}, QueuedAt: now, RunAt: now, MaxRetries: in.MaxRetries, WaitedMS: new(int64),
 		Version: 1, CreatedAt: now, UpdatedAt: now,
 		Instruction: in.Instruction, IncludeDependents: in.IncludeDependents, RequestedDocuments: StringList(in.Requested),
 	}

@@ -246,6 +246,14 @@ func (r claimRow) claimed() ClaimedJob {
 	return c
 }
 
+// resumedWaitSQL is the claim's new waited_ms (PostgreSQL): a job claimed
+// again (it has started before) waited since its last change, which ended
+// its previous run (a retry's hand-back, a manual retry, a rescue); a job
+// whose waits were not recorded (NULL, from before migration 00021) stays
+// so.
+const resumedWaitSQL = `CASE WHEN j.started_at IS NULL THEN j.waited_ms
+		ELSE j.waited_ms + GREATEST(0, (EXTRACT(EPOCH FROM ((SELECT now FROM t) - j.updated_at)) * 1000)::bigint) END`
+
 // claimPostgresSQL claims, starts the first documents and reads what the
 // runs need, in one statement. A zero Now is the server's clock.
 //
@@ -304,6 +312,7 @@ func claimPostgresSQL(p ClaimParams) (string, []any) {
 		    lease_expires_at = (SELECT now FROM t) + ?::bigint * interval '1 microsecond',
 		    fencing_token = j.fencing_token + 1, version = j.version + 1,
 		    started_at = COALESCE(j.started_at, (SELECT now FROM t)), updated_at = (SELECT now FROM t),
+		    waited_ms = ` + resumedWaitSQL + `,
 		    current_document = (SELECT s.document_type FROM start s WHERE s.job_id = j.id AND s.rn = 1),
 		    sync_position = (SELECT p.pos FROM positions p WHERE p.id = j.user_id)
 		FROM picked WHERE j.id = picked.id
@@ -616,6 +625,24 @@ func (db *DB) claimSQLite(tx *gorm.DB, p ClaimParams, ids []string) ([]ClaimedJo
 	}
 	if len(ids) == 0 {
 		return nil, nil
+	}
+	// A job claimed again waited since its last change (resumedWaitSQL).
+	var before []struct {
+		ID        string
+		StartedAt *time.Time
+		UpdatedAt time.Time
+	}
+	if err := tx.Raw(`SELECT id, started_at, updated_at FROM document_generation_jobs WHERE id IN ? AND status = 'queued'`, ids).Scan(&before).Error; err != nil {
+		return nil, err
+	}
+	for _, b := range before {
+		if b.StartedAt == nil {
+			continue
+		}
+		if err := tx.Exec(`UPDATE document_generation_jobs SET waited_ms = waited_ms + ? WHERE id = ?`,
+			max(0, p.Now.Sub(b.UpdatedAt).Milliseconds()), b.ID).Error; err != nil {
+			return nil, err
+		}
 	}
 	var rows []claimRow
 	if err := tx.Raw(`UPDATE document_generation_jobs AS j

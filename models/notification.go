@@ -25,6 +25,10 @@ type Notification struct {
 	// RunNumber is the job's per-project number, read with it ("Run #2"):
 	// a project's runs are otherwise worded alike.
 	RunNumber int `gorm:"->"`
+	// JobErrorDetails is the job's error_details, read with it: a failed
+	// job's notification says why it failed, in the plain sentences the
+	// job page shows.
+	JobErrorDetails JSONMap `gorm:"->"`
 	// Title, Body and Link are the words of notifications stored before
 	// the engine stored facts only; new rows leave them empty.
 	Title     string
@@ -41,7 +45,8 @@ type Notification struct {
 // Notifications lists the user's notifications, newest first.
 func (db *DB) Notifications(ctx context.Context, userID string, limit int) ([]Notification, error) {
 	var ns []Notification
-	err := db.g.WithContext(ctx).Raw(`SELECT n.*, COALESCE(p.name, '') AS project_name, COALESCE(j.run_number, 0) AS run_number FROM notifications n
+	err := db.g.WithContext(ctx).Raw(`SELECT n.*, COALESCE(p.name, '') AS project_name, COALESCE(j.run_number, 0) AS run_number,
+		j.error_details AS job_error_details FROM notifications n
 		LEFT JOIN document_generation_jobs j ON j.id = n.job_id
 		LEFT JOIN projects p ON p.id = j.project_id
 		WHERE n.user_id = ? ORDER BY n.created_at DESC LIMIT ?`, userID, limit).Scan(&ns).Error
@@ -120,8 +125,8 @@ func (db *DB) MarkAllRead(ctx context.Context, userID string, now time.Time) err
 	})
 }
 
-// withProjectNames fills in each notification's project name and run
-// number, which its
+// withProjectNames fills in each notification's project name, run number
+// and job's failures, which its
 // words are written with: every path that shows a notification (a page's
 // toasts, the stream's announcements) must read it, or the same event is
 // worded two ways ("Documents ready: Relaunch" on load, "Documents ready:"
@@ -132,14 +137,15 @@ func (db *DB) withProjectNames(ctx context.Context, ns []Notification) error {
 			continue
 		}
 		var row struct {
-			Name      string
-			RunNumber int
+			Name         string
+			RunNumber    int
+			ErrorDetails JSONMap
 		}
-		if err := db.g.WithContext(ctx).Raw(`SELECT p.name, j.run_number FROM document_generation_jobs j JOIN projects p ON p.id = j.project_id
+		if err := db.g.WithContext(ctx).Raw(`SELECT p.name, j.run_number, j.error_details FROM document_generation_jobs j JOIN projects p ON p.id = j.project_id
 			WHERE j.id = ?`, *ns[i].JobID).Scan(&row).Error; err != nil {
 			return fmt.Errorf("notification project name: %w", err)
 		}
-		ns[i].ProjectName, ns[i].RunNumber = row.Name, row.RunNumber
+		ns[i].ProjectName, ns[i].RunNumber, ns[i].JobErrorDetails = row.Name, row.RunNumber, row.ErrorDetails
 	}
 	return nil
 }

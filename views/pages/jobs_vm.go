@@ -49,7 +49,8 @@ type JobRow struct {
 	// the exact time people read in a tooltip; QueuedISO the same as RFC
 	// 3339, the machine-readable value <time datetime> takes.
 	Queued, QueuedAt, QueuedISO string
-	// Duration is how long the job ran, as "1 min 12 s", or "".
+	// Duration is how long the job ran, as "took 1 min 12 s", or "ran 2
+	// min 10 s; waited 40 s to retry" when it waited between runs; "".
 	Duration string
 	Error    string
 	// Earlier is a retried job's earlier ends, as "cancelled, retried".
@@ -174,9 +175,12 @@ type JobVM struct {
 	Priority           string
 	// Queued, Started and Finished are exact times, or "".
 	Queued, Started, Finished string
-	Duration                  string
-	RetryCount, MaxRetries    int
-	Timeline                  TimelineVM
+	// Duration is the time the job ran, labelled DurationLabel: "Took",
+	// or "Ran" when it also waited between runs, which Waited says ("40 s
+	// to retry"); "" while it runs.
+	Duration, DurationLabel, Waited string
+	RetryCount, MaxRetries          int
+	Timeline                        TimelineVM
 	// History is what a retried job went through, in order, ending with
 	// where it is now; empty for a job never retried by hand.
 	History []HistoryStep

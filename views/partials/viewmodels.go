@@ -46,7 +46,11 @@ type JobCardVM struct {
 	ResumesAt string
 	// ResumesAtISO is ResumesAt as RFC 3339, for the time element.
 	ResumesAtISO string
-	Docs         []DocRowVM
+	// RetryReason says why it waits, in the plain sentence its last run's
+	// failure stored ("The model provider is limiting how many requests
+	// Dossier may send."), or "".
+	RetryReason string
+	Docs        []DocRowVM
 	// Version is the job's version; the page drops an older card that
 	// arrives after a newer one.
 	Version int64
@@ -155,6 +159,19 @@ func title(fn func(string) string, key string) string {
 
 // StatusLabel is a status as the user reads it.
 func StatusLabel(status string) string { return Humanize(status) }
+
+// WaitingLabel is the status of a queued job waiting for its automatic
+// retry: "Queued" alone reads as if nothing had happened yet.
+const WaitingLabel = "Waiting to retry"
+
+// StatusText is the card's status: WaitingLabel while it waits for its
+// automatic retry, else StatusLabel.
+func (vm JobCardVM) StatusText() string {
+	if vm.ResumesAt != "" {
+		return WaitingLabel
+	}
+	return StatusLabel(vm.Status)
+}
 
 // Active reports whether the card's job is queued or processing.
 func (vm JobCardVM) Active() bool { return vm.Status == "queued" || vm.Status == "processing" }
