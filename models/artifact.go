@@ -165,6 +165,19 @@ func (e *StaleBaseError) Error() string {
 	return fmt.Sprintf("the document has a newer version (%d) than the one edited", e.LatestVersion)
 }
 
+// UnchangedError: an edit of the latest version leaves its text as it is,
+// word for word. Nothing is stored: an identical version would only
+// lengthen the history.
+type UnchangedError struct {
+	// LatestID is the version the text already is.
+	LatestID      string
+	LatestVersion int
+}
+
+func (e *UnchangedError) Error() string {
+	return fmt.Sprintf("the text is version %d's: nothing to save", e.LatestVersion)
+}
+
 // NewEdit is a user's edit of a document.
 type NewEdit struct {
 	UserID       string
@@ -198,6 +211,9 @@ var ErrBaseNotVersion = errors.New("the base is not a version of this document")
 // turns any race that slips past it into *StaleBaseError, never into a
 // silent overwrite. The insert moves the user's sync position (migration
 // 00009): tell the user's streams once it returns.
+//
+// An edit of the latest version that leaves its text as it is stores
+// nothing (*UnchangedError).
 func (db *DB) SaveEdit(ctx context.Context, in NewEdit) (*Artifact, error) {
 	var art *Artifact
 	err := db.g.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -226,6 +242,9 @@ func (db *DB) SaveEdit(ctx context.Context, in NewEdit) (*Artifact, error) {
 				return ErrBaseNotVersion
 			}
 			return &StaleBaseError{LatestID: latest.ID, LatestVersion: latest.Version}
+		}
+		if in.Markdown == latest.Markdown {
+			return &UnchangedError{LatestID: latest.ID, LatestVersion: latest.Version}
 		}
 		hash := latest.SourceHash
 		if in.SourceArtifactID != "" && in.SourceArtifactID != latest.ID {
@@ -264,8 +283,12 @@ func (db *DB) SaveEdit(ctx context.Context, in NewEdit) (*Artifact, error) {
 		}
 		return nil
 	})
-	var stale *StaleBaseError
-	if errors.As(err, &stale) || errors.Is(err, ErrNotFound) || errors.Is(err, ErrSourceNotVersion) || errors.Is(err, ErrBaseNotVersion) {
+	var (
+		stale     *StaleBaseError
+		unchanged *UnchangedError
+	)
+	if errors.As(err, &stale) || errors.As(err, &unchanged) ||
+		errors.Is(err, ErrNotFound) || errors.Is(err, ErrSourceNotVersion) || errors.Is(err, ErrBaseNotVersion) {
 		return nil, err
 	}
 	if err != nil {
