@@ -275,6 +275,7 @@ func (s *Server) saveEdit(c *fiber.Ctx, req newVersionRequest) (art *models.Arti
 	var (
 		stale     *models.StaleBaseError
 		unchanged *models.UnchangedError
+		active    *models.ActiveJobError
 	)
 	if errors.As(err, &stale) {
 		if latest, ok := s.sameSave(c, req, stale.LatestID); ok {
@@ -294,6 +295,10 @@ func (s *Server) saveEdit(c *fiber.Ctx, req newVersionRequest) (art *models.Arti
 		return nil, editSaved, &Error{Status: fiber.StatusConflict, Code: "stale_base",
 			Message: fmt.Sprintf("version %d was saved after the version you edited; reload it and apply your changes again", stale.LatestVersion),
 			Extra:   map[string]any{"latestArtifactId": stale.LatestID, "latestVersion": stale.LatestVersion}}
+	case errors.As(err, &active):
+		return nil, editSaved, &Error{Status: fiber.StatusConflict, Code: "active_job",
+			Message: fmt.Sprintf("run #%d is generating this document, and its version would replace your edit: wait for it to finish, or cancel it, then save your edit again", active.RunNumber),
+			Extra:   map[string]any{"jobId": active.JobID, "runNumber": active.RunNumber}}
 	case errors.Is(err, models.ErrNotFound):
 		return nil, editSaved, Errorf(fiber.StatusNotFound, "not_found", "the project has no %s yet", dt.Title)
 	case err != nil:
@@ -398,7 +403,13 @@ func (s *Server) saveDocument(c *fiber.Ctx) error {
 	vm := pages.DocumentEditVM{ProjectID: p.ID, ProjectName: p.Name, DocType: dt.Key, TypeTitle: dt.Title,
 		BaseID: req.BaseArtifactID, SourceID: req.SourceArtifactID, BaseVersion: vs[0].Version, Markdown: req.Markdown, CSRF: csrfToken(c),
 		Preview: documents.RenderHTML(req.Markdown)}
-	if e.Status == fiber.StatusConflict {
+	switch {
+	case e.Code == "active_job":
+		// Nothing is lost: the text comes back, on the base it had.
+		run, _ := e.Extra["runNumber"].(int)
+		vm.Error = fmt.Sprintf("Your edit was not saved: Run #%d is generating this document, and its version would replace your edit. "+
+			"Your text is kept below: save it again once the run has finished, or cancel the run first.", run)
+	case e.Status == fiber.StatusConflict:
 		// The form comes back on top of the version that refused it: the
 		// person has seen it is there (the notice links it), and saving
 		// now makes the next version from their text, the newer one
@@ -420,7 +431,7 @@ func (s *Server) saveDocument(c *fiber.Ctx) error {
 			vm.SourceID = req.BaseArtifactID
 		}
 		vm.BaseID, vm.BaseVersion = vs[0].ID, vs[0].Version
-	} else {
+	default:
 		var msgs []string
 		for k, m := range e.Fields {
 			msgs = append(msgs, k+" "+m)
