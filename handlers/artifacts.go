@@ -147,6 +147,10 @@ func (s *Server) renderArtifact(c *fiber.Ctx, id string, refused *pages.Regenera
 		Body: documents.RenderHTML(a.Markdown), RelatedFromJob: fromJob,
 		BuiltInGenerator: !s.followsInstructions(),
 	}
+	if c.Query("saved") == "unchanged" {
+		// An edit saved with the text unchanged (saveDocument).
+		vm.Flash = "No changes to save: the text is the same as the latest version's, so no new version was made."
+	}
 	if d.project != nil {
 		vm.ProjectID, vm.ProjectName = d.project.ID, d.project.Name
 	}

@@ -201,7 +201,7 @@ func (s *Server) createVersionAPI(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	art, replayed, err := s.saveEdit(c, req)
+	art, outcome, err := s.saveEdit(c, req)
 	if err != nil {
 		return err
 	}
@@ -217,8 +217,10 @@ func (s *Server) createVersionAPI(c *fiber.Ctx) error {
 		if v.ID == art.ID {
 			c.Location("/api/artifacts/" + art.ID)
 			status := fiber.StatusCreated
-			if replayed {
-				status = fiber.StatusOK // the same save again: the version it made
+			if outcome != editSaved {
+				// The same save again (the version it made), or text that
+				// is the latest version's: nothing was stored.
+				status = fiber.StatusOK
 			}
 			return c.Status(status).JSON(newVersionJSON(v, p.Fingerprint()))
 		}
@@ -226,19 +228,28 @@ func (s *Server) createVersionAPI(c *fiber.Ctx) error {
 	return fmt.Errorf("new version %s not found", art.ID)
 }
 
+// editOutcome is what a save did.
+type editOutcome int
+
+const (
+	editSaved     editOutcome = iota // a new version
+	editReplayed                     // the same save again: the version it made
+	editUnchanged                    // the text is the latest version's: nothing stored
+)
+
 // saveEdit validates and stores an edit; a stale base is a 409 naming the
-// latest version. The same save sent again (a double click on Save, a
-// client retrying after a lost answer) is not refused as stale: when the
-// latest version is this user's edit with the same text, that version is
-// the save's, and replayed says so.
-func (s *Server) saveEdit(c *fiber.Ctx, req newVersionRequest) (art *models.Artifact, replayed bool, err error) {
+// latest version. An edit of the latest version that leaves its text as
+// it is stores nothing: that version is the answer. So is the same save
+// sent again (a double click on Save, a client retrying after a lost
+// answer), which is not refused as stale; outcome tells the two apart.
+func (s *Server) saveEdit(c *fiber.Ctx, req newVersionRequest) (art *models.Artifact, outcome editOutcome, err error) {
 	p, err := s.project(c)
 	if err != nil {
-		return nil, false, err
+		return nil, editSaved, err
 	}
 	dt, err := docTypeParam(c)
 	if err != nil {
-		return nil, false, err
+		return nil, editSaved, err
 	}
 	fields := map[string]string{}
 	switch {
@@ -253,7 +264,7 @@ func (s *Server) saveEdit(c *fiber.Ctx, req newVersionRequest) (art *models.Arti
 		fields["baseArtifactId"] = "is required: the id of the version you edited"
 	}
 	if len(fields) > 0 {
-		return nil, false, ValidationError(fields)
+		return nil, editSaved, ValidationError(fields)
 	}
 	user := currentUser(c).ID
 	art, err = s.db.SaveEdit(c.UserContext(), models.NewEdit{
@@ -261,35 +272,47 @@ func (s *Server) saveEdit(c *fiber.Ctx, req newVersionRequest) (art *models.Arti
 		Title: documents.TitleOf(req.Markdown, ""), Markdown: req.Markdown, BaseArtifactID: req.BaseArtifactID,
 		SourceArtifactID: req.SourceArtifactID,
 	})
-	var stale *models.StaleBaseError
+	var (
+		stale     *models.StaleBaseError
+		unchanged *models.UnchangedError
+		active    *models.ActiveJobError
+	)
 	if errors.As(err, &stale) {
 		if latest, ok := s.sameSave(c, req, stale.LatestID); ok {
-			return latest, true, nil
+			return latest, editReplayed, nil
 		}
+	}
+	if errors.As(err, &unchanged) {
+		latest, err := s.db.ArtifactForUser(c.UserContext(), user, unchanged.LatestID)
+		return latest, editUnchanged, err
 	}
 	switch {
 	case errors.Is(err, models.ErrSourceNotVersion):
-		return nil, false, ValidationError(map[string]string{"sourceArtifactId": "is not a version of this document"})
+		return nil, editSaved, ValidationError(map[string]string{"sourceArtifactId": "is not a version of this document"})
 	case errors.Is(err, models.ErrBaseNotVersion):
-		return nil, false, ValidationError(map[string]string{"baseArtifactId": "is not a version of this document"})
+		return nil, editSaved, ValidationError(map[string]string{"baseArtifactId": "is not a version of this document"})
 	case errors.As(err, &stale):
-		return nil, false, &Error{Status: fiber.StatusConflict, Code: "stale_base",
+		return nil, editSaved, &Error{Status: fiber.StatusConflict, Code: "stale_base",
 			Message: fmt.Sprintf("version %d was saved after the version you edited; reload it and apply your changes again", stale.LatestVersion),
 			Extra:   map[string]any{"latestArtifactId": stale.LatestID, "latestVersion": stale.LatestVersion}}
+	case errors.As(err, &active):
+		return nil, editSaved, &Error{Status: fiber.StatusConflict, Code: "active_job",
+			Message: fmt.Sprintf("run #%d is generating this document, and its version would replace your edit: wait for it to finish, or cancel it, then save your edit again", active.RunNumber),
+			Extra:   map[string]any{"jobId": active.JobID, "runNumber": active.RunNumber}}
 	case errors.Is(err, models.ErrNotFound):
-		return nil, false, Errorf(fiber.StatusNotFound, "not_found", "the project has no %s yet", dt.Title)
+		return nil, editSaved, Errorf(fiber.StatusNotFound, "not_found", "the project has no %s yet", dt.Title)
 	case err != nil:
 		// The save may have committed all the same (its COMMIT's answer
 		// lost): the tabs catch up on whatever the position says, which
 		// costs nothing if it did not move.
 		s.publishUser(currentUser(c).ID)
-		return nil, false, err
+		return nil, editSaved, err
 	}
 	// The new version moved the user's position: every open tab of the
 	// user, here and on the other instances, catches up (the project
 	// page's library).
 	s.publishUser(art.UserID)
-	return art, false, nil
+	return art, editSaved, nil
 }
 
 // sameSave reports whether req is the save that made the latest version
@@ -361,9 +384,13 @@ func (s *Server) editDocumentPage(c *fiber.Ctx) error {
 func (s *Server) saveDocument(c *fiber.Ctx) error {
 	req := newVersionRequest{Markdown: normalizeNewlines(c.FormValue("markdown")), BaseArtifactID: c.FormValue("baseArtifactId"),
 		SourceArtifactID: c.FormValue("sourceArtifactId")}
-	_, _, err := s.saveEdit(c, req)
+	_, outcome, err := s.saveEdit(c, req)
 	if err == nil {
-		return c.Redirect("/projects/"+c.Params("id")+"/documents/"+c.Params("type"), fiber.StatusSeeOther)
+		doc := "/projects/" + c.Params("id") + "/documents/" + c.Params("type")
+		if outcome == editUnchanged {
+			doc += "?saved=unchanged"
+		}
+		return c.Redirect(doc, fiber.StatusSeeOther)
 	}
 	var e *Error
 	if !errors.As(err, &e) || (e.Status != fiber.StatusConflict && e.Status != fiber.StatusUnprocessableEntity) {
@@ -376,7 +403,13 @@ func (s *Server) saveDocument(c *fiber.Ctx) error {
 	vm := pages.DocumentEditVM{ProjectID: p.ID, ProjectName: p.Name, DocType: dt.Key, TypeTitle: dt.Title,
 		BaseID: req.BaseArtifactID, SourceID: req.SourceArtifactID, BaseVersion: vs[0].Version, Markdown: req.Markdown, CSRF: csrfToken(c),
 		Preview: documents.RenderHTML(req.Markdown)}
-	if e.Status == fiber.StatusConflict {
+	switch {
+	case e.Code == "active_job":
+		// Nothing is lost: the text comes back, on the base it had.
+		run, _ := e.Extra["runNumber"].(int)
+		vm.Error = fmt.Sprintf("Your edit was not saved: Run #%d is generating this document, and its version would replace your edit. "+
+			"Your text is kept below: save it again once the run has finished, or cancel the run first.", run)
+	case e.Status == fiber.StatusConflict:
 		// The form comes back on top of the version that refused it: the
 		// person has seen it is there (the notice links it), and saving
 		// now makes the next version from their text, the newer one
@@ -398,7 +431,7 @@ func (s *Server) saveDocument(c *fiber.Ctx) error {
 			vm.SourceID = req.BaseArtifactID
 		}
 		vm.BaseID, vm.BaseVersion = vs[0].ID, vs[0].Version
-	} else {
+	default:
 		var msgs []string
 		for k, m := range e.Fields {
 			msgs = append(msgs, k+" "+m)

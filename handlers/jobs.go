@@ -38,7 +38,7 @@ type createJobRequest struct {
 	Documents               []string            `json:"documents"`
 	// Priority is nil when the body leaves it out (or sends null): then
 	// the job is normal. An empty string is a value, and not a valid one.
-	Priority *string `json:"priority"`
+	Priority *string `json:"priority" null:"ok"`
 	// Instruction and IncludeDependents make a regeneration: the chosen
 	// documents are rewritten with the instruction, optionally with the
 	// documents that depend on them; the others keep their versions.

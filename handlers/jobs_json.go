@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"maps"
 	"time"
 
 	"dossier/jobs/documents"
@@ -86,7 +87,7 @@ func NewJobJSON(s *models.JobSnapshot) JobJSON {
 		TotalDocuments: j.TotalDocuments, GeneratedArtifacts: j.GeneratedArtifacts,
 		QueuedAt: j.QueuedAt, StartedAt: j.StartedAt, CompletedAt: j.CompletedAt,
 		EstimatedCompletion: j.EstimatedCompletion, RetryCount: j.RetryCount, MaxRetries: j.MaxRetries,
-		CancelRequested: j.CancelRequestedAt != nil, Error: j.ErrorMessage, ErrorDetails: j.ErrorDetails,
+		CancelRequested: j.CancelRequestedAt != nil, Error: j.ErrorMessage, ErrorDetails: currentDetails(j.ErrorDetails),
 		Version: j.Version, RunNumber: j.RunNumber, Instruction: j.Instruction, IncludeDependents: j.IncludeDependents,
 		Documents: make([]JobDocumentJSON, 0, len(s.Documents)),
 		History:   make([]JobEpisodeJSON, 0, len(j.History)),
@@ -112,6 +113,30 @@ func NewJobJSON(s *models.JobSnapshot) JobJSON {
 			ArtifactID: d.ArtifactID, Error: d.Error, StartedAt: d.StartedAt, CompletedAt: d.CompletedAt,
 			DurationMS: d.DurationMS, PromptTokens: d.PromptTokens, CompletionTokens: d.CompletionTokens,
 		})
+	}
+	return out
+}
+
+// currentDetails is a failed job's error_details as the API shows them:
+// each document's summary, the sentence for a person, as today's version
+// says it (storedSummary, as the pages show it), since a job failed under
+// an older version keeps that version's sentence, and some named a
+// setting (OPENAI_API_KEY…) that users must not read. The error beside it
+// is the technical detail, as recorded. A copy: the snapshot is shared.
+func currentDetails(details map[string]any) map[string]any {
+	if len(details) == 0 {
+		return details
+	}
+	out := make(map[string]any, len(details))
+	for typ, v := range details {
+		if d, ok := v.(map[string]any); ok {
+			if _, has := d["summary"].(string); has {
+				d = maps.Clone(d)
+				d["summary"] = storedSummary(d)
+				v = d
+			}
+		}
+		out[typ] = v
 	}
 	return out
 }

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"bytes"
 	"cmp"
 	"encoding/json"
 	"errors"
@@ -165,6 +166,9 @@ func (s *Server) importProject(c *fiber.Ctx) error {
 			return err
 		}
 	}
+	// Windows editors may save a file with a UTF-8 byte order mark in
+	// front, which is no part of the JSON (RFC 8259 lets a reader ignore it).
+	body = bytes.TrimPrefix(body, []byte("\ufeff"))
 	var in models.ProjectInput
 	err := decodeJSONBytes(body, &in)
 	if err == nil {

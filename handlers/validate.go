@@ -416,19 +416,23 @@ func validationFailed(fe *models.FieldErrors) error {
 var stringForm = reflect.TypeFor[interface{ AcceptsString() }]()
 
 // checkTypes walks a decoded JSON value alongside the Go type it will be
-// decoded into, and records every mismatch under its path. null is accepted
-// everywhere: encoding/json leaves the zero value. A string with a NUL
-// character is refused everywhere: PostgreSQL cannot store it.
+// decoded into, and records every mismatch under its path. null is refused
+// (encoding/json would leave the zero value: "objectives": null read as no
+// objectives, "name": null as a missing name, a null in a list as a blank
+// item) except for a struct field tagged `null:"ok"`, whose contract gives
+// null a meaning. A string with a NUL character is refused everywhere:
+// PostgreSQL cannot store it.
 func checkTypes(v any, t reflect.Type, path string, fields *models.FieldErrors) {
-	if v == nil {
-		return
-	}
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
 	name := path
 	if name == "" {
 		name = "body"
+	}
+	if v == nil {
+		fields.Add(name, "must be "+jsonKind(t)+", not null")
+		return
 	}
 	switch t.Kind() {
 	case reflect.Struct:
@@ -452,6 +456,9 @@ func checkTypes(v any, t reflect.Type, path string, fields *models.FieldErrors) 
 						named = make(map[string][]string, len(m))
 					}
 					named[f.name] = append(named[f.name], key)
+				}
+				if val == nil && f.nullable {
+					continue
 				}
 				checkTypes(val, f.typ, joinPath(path, f.name), fields)
 			}
@@ -569,8 +576,34 @@ func quoteList(items []string) string {
 }
 
 type fieldInfo struct {
-	name string
-	typ  reflect.Type
+	name     string
+	typ      reflect.Type
+	nullable bool // tagged `null:"ok"`: null is a value of its own (priority: null is normal)
+}
+
+// jsonKind names what a JSON value for t must be, for a message.
+func jsonKind(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Struct:
+		if t.Implements(stringForm) {
+			return "a string or an object"
+		}
+		return "an object"
+	case reflect.Map:
+		return "an object"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "an integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	}
+	return "a value"
 }
 
 // jsonField finds the struct field encoding/json would decode key into: an
@@ -592,11 +625,12 @@ func jsonField(t reflect.Type, key string) (fieldInfo, bool) {
 				name = tagName
 			}
 		}
+		nullable := f.Tag.Get("null") == "ok"
 		if name == key {
-			return fieldInfo{name: name, typ: f.Type}, true
+			return fieldInfo{name: name, typ: f.Type, nullable: nullable}, true
 		}
 		if folded == nil && strings.EqualFold(name, key) {
-			folded = &fieldInfo{name: name, typ: f.Type}
+			folded = &fieldInfo{name: name, typ: f.Type, nullable: nullable}
 		}
 	}
 	if folded != nil {

@@ -165,6 +165,19 @@ func (e *StaleBaseError) Error() string {
 	return fmt.Sprintf("the document has a newer version (%d) than the one edited", e.LatestVersion)
 }
 
+// UnchangedError: an edit of the latest version leaves its text as it is,
+// word for word. Nothing is stored: an identical version would only
+// lengthen the history.
+type UnchangedError struct {
+	// LatestID is the version the text already is.
+	LatestID      string
+	LatestVersion int
+}
+
+func (e *UnchangedError) Error() string {
+	return fmt.Sprintf("the text is version %d's: nothing to save", e.LatestVersion)
+}
+
 // NewEdit is a user's edit of a document.
 type NewEdit struct {
 	UserID       string
@@ -198,6 +211,11 @@ var ErrBaseNotVersion = errors.New("the base is not a version of this document")
 // turns any race that slips past it into *StaleBaseError, never into a
 // silent overwrite. The insert moves the user's sync position (migration
 // 00009): tell the user's streams once it returns.
+//
+// An edit of the latest version that leaves its text as it is stores
+// nothing (*UnchangedError). A queued or processing run that has yet to
+// write the document refuses the edit (*ActiveJobError): the run's version
+// would bury it the moment it was written.
 func (db *DB) SaveEdit(ctx context.Context, in NewEdit) (*Artifact, error) {
 	var art *Artifact
 	err := db.g.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -226,6 +244,16 @@ func (db *DB) SaveEdit(ctx context.Context, in NewEdit) (*Artifact, error) {
 				return ErrBaseNotVersion
 			}
 			return &StaleBaseError{LatestID: latest.ID, LatestVersion: latest.Version}
+		}
+		if in.Markdown == latest.Markdown {
+			return &UnchangedError{LatestID: latest.ID, LatestVersion: latest.Version}
+		}
+		active, err := runWriting(tx, in.ProjectID, in.DocumentType)
+		if err != nil {
+			return err
+		}
+		if active != nil {
+			return active
 		}
 		hash := latest.SourceHash
 		if in.SourceArtifactID != "" && in.SourceArtifactID != latest.ID {
@@ -264,14 +292,42 @@ func (db *DB) SaveEdit(ctx context.Context, in NewEdit) (*Artifact, error) {
 		}
 		return nil
 	})
-	var stale *StaleBaseError
-	if errors.As(err, &stale) || errors.Is(err, ErrNotFound) || errors.Is(err, ErrSourceNotVersion) || errors.Is(err, ErrBaseNotVersion) {
+	var (
+		stale     *StaleBaseError
+		unchanged *UnchangedError
+		active    *ActiveJobError
+	)
+	if errors.As(err, &stale) || errors.As(err, &unchanged) || errors.As(err, &active) ||
+		errors.Is(err, ErrNotFound) || errors.Is(err, ErrSourceNotVersion) || errors.Is(err, ErrBaseNotVersion) {
 		return nil, err
 	}
 	if err != nil {
 		return nil, fmt.Errorf("save edit: %w", err)
 	}
 	return art, nil
+}
+
+// runWriting is the project's queued or processing run that has yet to
+// write docType (its document pending or being generated), as an
+// *ActiveJobError, or nil. Call it under lockProjectVersions: a run's
+// version is numbered under the same lock.
+func runWriting(tx *gorm.DB, projectID, docType string) (*ActiveJobError, error) {
+	var rows []struct {
+		ID        string
+		RunNumber int
+	}
+	err := tx.Raw(`SELECT j.id, j.run_number FROM document_generation_jobs j
+		JOIN job_documents d ON d.job_id = j.id
+		WHERE j.project_id = ? AND j.status IN ? AND d.document_type = ? AND d.status IN ?
+		LIMIT 1`, projectID, []string{StatusQueued, StatusProcessing}, docType,
+		[]string{DocPending, DocGenerating}).Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("active run: %w", err)
+	}
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	return &ActiveJobError{JobID: rows[0].ID, RunNumber: rows[0].RunNumber}, nil
 }
 
 // lockProjectVersions serialises the writers that number a project's

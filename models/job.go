@@ -151,7 +151,11 @@ var (
 )
 
 // ActiveJobError says the project already has a queued or processing job.
-type ActiveJobError struct{ JobID string }
+// RunNumber is its per-project number, 0 where it was not read.
+type ActiveJobError struct {
+	JobID     string
+	RunNumber int
+}
 
 func (e *ActiveJobError) Error() string { return "project already has an active job " + e.JobID }
 
@@ -250,7 +254,7 @@ func (db *DB) CreateJob(ctx context.Context, in NewJob) (job *Job, replay bool, 
 		}
 	}
 	if active, err := db.ActiveJobForProject(ctx, in.ProjectID); err == nil {
-		return nil, false, &ActiveJobError{JobID: active.ID}
+		return nil, false, &ActiveJobError{JobID: active.ID, RunNumber: active.RunNumber}
 	}
 	return nil, false, fmt.Errorf("create job: %w", err)
 }

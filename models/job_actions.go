@@ -138,7 +138,7 @@ func (db *DB) RetryJob(ctx context.Context, userID, id string, now time.Time) (*
 		}
 		if IsUniqueViolation(err) {
 			if active, aerr := db.ActiveJobForProject(ctx, job.ProjectID); aerr == nil {
-				return nil, &ActiveJobError{JobID: active.ID}
+				return nil, &ActiveJobError{JobID: active.ID, RunNumber: active.RunNumber}
 			}
 		}
 		return nil, fmt.Errorf("retry job: %w", err)

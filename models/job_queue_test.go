@@ -120,7 +120,9 @@ func TestSaveAndCommitLockInOneOrder(t *testing.T) {
 	u, err := db.CreateUser(ctx, "ada@example.com", "Ada", "x")
 	require.NoError(t, err)
 	p := newProject(t, db, u.ID)
-	j, _, err := db.CreateJob(ctx, models.NewJob{UserID: u.ID, ProjectID: p.ID, Documents: []string{"risk_register"}})
+	// The job writes another document: a run yet to write the edited one
+	// refuses the edit (SaveEdit).
+	j, _, err := db.CreateJob(ctx, models.NewJob{UserID: u.ID, ProjectID: p.ID, Documents: []string{"scope_statement"}})
 	require.NoError(t, err)
 	v1 := &models.Artifact{ID: uuid.NewString(), JobID: &j.ID, ProjectID: p.ID, UserID: u.ID, DocumentType: "risk_register",
 		Title: "Risks", Markdown: "# Risks\n", Version: 1, CreatedAt: time.Now().UTC()}

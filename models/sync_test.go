@@ -222,7 +222,9 @@ func TestSyncPositionsOfDocumentEdits(t *testing.T) {
 			require.NoError(t, db.CreateProject(ctx, p))
 			quiet := &models.Project{UserID: u.ID, Name: "Quiet"}
 			require.NoError(t, db.CreateProject(ctx, quiet))
-			j, _, err := db.CreateJob(ctx, models.NewJob{UserID: u.ID, ProjectID: p.ID, Documents: []string{"risk_register"}})
+			// The job writes another document: a run yet to write the
+			// edited one refuses the edit (SaveEdit).
+			j, _, err := db.CreateJob(ctx, models.NewJob{UserID: u.ID, ProjectID: p.ID, Documents: []string{"scope_statement"}})
 			require.NoError(t, err)
 			require.Equal(t, int64(3), pos(u.ID))
 

@@ -247,14 +247,20 @@ func scoreChoices(v string) []components.Option {
 	return append(slices.Clone(scoreOptions), components.Option{Value: v, Label: v})
 }
 
+// fieldOrder is the order the form shows its fields in
+// (projects_form.templ), the error summary's order: benefits after risks,
+// and the company pack field by field.
 var fieldOrder = []string{
 	"name", "description", "data.sponsor", "data.manager", "data.startDate", "data.endDate",
 	"data.budget", "data.budget.amount", "data.budget.currency",
 	"data.dayRate", "data.dayRate.amount", "data.dayRate.currency", "data.discountRatePercent",
 	"data.objectives", "data.scopeIn", "data.scopeOut",
-	"data.deliverables", "data.milestones", "data.stakeholders", "data.risks",
-	"data.constraints", "data.assumptions", "data.successCriteria", "data.benefits",
+	"data.deliverables", "data.milestones", "data.stakeholders", "data.risks", "data.benefits",
+	"data.constraints", "data.assumptions", "data.successCriteria",
 	"companyIntelligencePack",
+	"companyIntelligencePack.companyName", "companyIntelligencePack.industry", "companyIntelligencePack.mission",
+	"companyIntelligencePack.values", "companyIntelligencePack.strategicGoals", "companyIntelligencePack.competitors",
+	"companyIntelligencePack.complianceStandards", "companyIntelligencePack.toneOfVoice",
 }
 
 var rowFieldOrder = []string{"text", "goals", "strategicGoals", "name", "description", "role", "date", "requires", "effortDays", "people", "dependsOn", "interest", "influence", "probability", "impact", "owner", "mitigation", "annualValue", "startsAfterMonths"}
@@ -273,9 +279,13 @@ var fieldLabels = map[string]string{
 	"data.budget.amount": "Budget", "data.budget.currency": "Currency",
 	"data.objectives": "Objectives", "data.scopeIn": "In scope", "data.scopeOut": "Out of scope",
 	"data.constraints": "Constraints", "data.assumptions": "Assumptions", "data.successCriteria": "Success criteria",
-	"companyIntelligencePack": "Company pack",
-	"effortDays":              "effort",
-	"data.dayRate.amount":     "Day rate", "data.dayRate.currency": "Day rate currency",
+	"companyIntelligencePack":             "Company pack",
+	"companyIntelligencePack.companyName": "Company name", "companyIntelligencePack.industry": "Industry",
+	"companyIntelligencePack.mission": "Mission", "companyIntelligencePack.values": "Values",
+	"companyIntelligencePack.strategicGoals": "Strategic goals", "companyIntelligencePack.competitors": "Competitors",
+	"companyIntelligencePack.complianceStandards": "Compliance standards", "companyIntelligencePack.toneOfVoice": "Tone of voice",
+	"effortDays":          "effort",
+	"data.dayRate.amount": "Day rate", "data.dayRate.currency": "Day rate currency",
 	"data.discountRatePercent": "Discount rate",
 	"dependsOn":                "depends on", "requires": "requires", "people": "people", "strategicGoals": "strategic goals",
 	"goals": "strategic goals", "annualValue": "annual value", "startsAfterMonths": "start", "text": "text",
@@ -311,6 +321,11 @@ func rank(path string) (int, int, int) {
 		base = m[1]
 		idx, _ = strconv.Atoi(m[2])
 		field = m[3]
+	}
+	if m := lineItem.FindStringSubmatch(base); m != nil && !strings.HasPrefix(base, "data.") {
+		// A line of a company pack list: companyIntelligencePack.values[1].
+		base = m[1]
+		idx, _ = strconv.Atoi(m[2])
 	}
 	r := slices.Index(fieldOrder, base)
 	if r < 0 {
