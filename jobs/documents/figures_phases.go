@@ -34,7 +34,7 @@ const untiedPhase = "Not tied to a milestone"
 func phasesOf(wbs []workPackage, ms []models.Milestone) (phases []phase, phaseOf []int, notes []string) {
 	byName := map[string]int{}
 	for i, wp := range wbs {
-		if k := strings.ToLower(clean(wp.raw)); k != "" {
+		if k := models.NameKey(wp.raw); k != "" {
 			if _, dup := byName[k]; !dup {
 				byName[k] = i
 			}
@@ -63,7 +63,7 @@ func phasesOf(wbs []workPackage, ms []models.Milestone) (phases []phase, phaseOf
 	for pi, p := range phases {
 		m := ms[p.milestone]
 		for _, r := range m.Requires {
-			k, ok := byName[strings.ToLower(clean(r))]
+			k, ok := byName[models.NameKey(r)]
 			switch {
 			case !ok:
 				notes = append(notes, fmt.Sprintf("Milestone %s requires “%s”, which is not a deliverable; that requirement is ignored.", p.name, esc(r)))

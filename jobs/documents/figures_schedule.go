@@ -81,7 +81,7 @@ func plan(wbs []workPackage, ms []models.Milestone, start time.Time, hasStart bo
 	byName := map[string]int{}
 	for i := range wbs {
 		s.items[i] = scheduledPackage{wp: &wbs[i], days: int(math.Ceil(wbs[i].Effort / float64(wbs[i].People)))}
-		if k := strings.ToLower(clean(wbs[i].raw)); k != "" {
+		if k := models.NameKey(wbs[i].raw); k != "" {
 			if _, dup := byName[k]; !dup {
 				byName[k] = i
 			}
@@ -89,7 +89,7 @@ func plan(wbs []workPackage, ms []models.Milestone, start time.Time, hasStart bo
 	}
 	for i := range wbs {
 		for _, name := range wbs[i].DependsOn {
-			k, ok := byName[strings.ToLower(clean(name))]
+			k, ok := byName[models.NameKey(name)]
 			switch {
 			case !ok:
 				s.notes = append(s.notes, fmt.Sprintf("%s depends on “%s”, which is not a deliverable; that dependency is ignored.", wbs[i].Name, esc(name)))
@@ -247,7 +247,7 @@ func checkMilestones(s schedule, ms []models.Milestone, byName map[string]int) [
 		c := milestoneCheck{name: escOr(m.Name, fmt.Sprintf("Milestone %d", i+1)), raw: m.Date}
 		c.date, c.dateOK = parseDate(m.Date)
 		for _, r := range m.Requires {
-			if k, ok := byName[strings.ToLower(clean(r))]; ok {
+			if k, ok := byName[models.NameKey(r)]; ok {
 				c.requires = append(c.requires, k)
 				if f := s.items[k].finish; f.After(c.ready) {
 					c.ready = f
