@@ -40,22 +40,12 @@ func phasesOf(wbs []workPackage, ms []models.Milestone) (phases []phase, phaseOf
 			}
 		}
 	}
-	for i, m := range ms {
+	for _, i := range milestoneOrder(ms) {
+		m := ms[i]
 		p := phase{milestone: i, name: escOr(m.Name, fmt.Sprintf("Milestone %d", i+1)), rawDate: m.Date}
 		p.date, p.dateOK = parseDate(m.Date)
 		phases = append(phases, p)
 	}
-	slices.SortStableFunc(phases, func(a, b phase) int {
-		switch {
-		case a.dateOK && b.dateOK:
-			return a.date.Compare(b.date)
-		case a.dateOK:
-			return -1
-		case b.dateOK:
-			return 1
-		}
-		return 0
-	})
 	phaseOf = make([]int, len(wbs))
 	for i := range phaseOf {
 		phaseOf[i] = -1
@@ -99,6 +89,32 @@ func phasesOf(wbs []workPackage, ms []models.Milestone) (phases []phase, phaseOf
 		phases[phaseOf[i]].packages = append(phases[phaseOf[i]].packages, i)
 	}
 	return phases, phaseOf, notes
+}
+
+// milestoneOrder is the order every document lists milestones in: by date,
+// those without a valid date last, in the order given (which also breaks
+// ties). It returns indexes into ms; a milestone keeps its position in the
+// project data as its number ("Milestone 3" when it has no name).
+func milestoneOrder(ms []models.Milestone) []int {
+	order := make([]int, len(ms))
+	dates := make([]time.Time, len(ms))
+	ok := make([]bool, len(ms))
+	for i, m := range ms {
+		order[i] = i
+		dates[i], ok[i] = parseDate(m.Date)
+	}
+	slices.SortStableFunc(order, func(a, b int) int {
+		switch {
+		case ok[a] && ok[b]:
+			return dates[a].Compare(dates[b])
+		case ok[a]:
+			return -1
+		case ok[b]:
+			return 1
+		}
+		return 0
+	})
+	return order
 }
 
 func isAre(n int, one, many string) string {

@@ -42,7 +42,8 @@ type schedule struct {
 	// order is the plan's order of the items: by start, then in dependency
 	// order (a package after those it waits for), then by WBS number.
 	order []int
-	// milestones are checked against the finish of the work they require.
+	// milestones are checked against the finish of the work they require,
+	// in date order (milestoneOrder).
 	milestones []milestoneCheck
 	notes      []string // escaped: ignored dependencies
 }
@@ -60,6 +61,7 @@ type scheduledPackage struct {
 // milestoneCheck compares a milestone's date with the finish of the work
 // packages it requires.
 type milestoneCheck struct {
+	index    int    // position in the project data's milestones
 	name     string // escaped
 	raw      string // date as given
 	date     time.Time
@@ -243,8 +245,9 @@ func all(b []bool) bool {
 // finishes after its date; the gap is the working days in between.
 func checkMilestones(s schedule, ms []models.Milestone, byName map[string]int) []milestoneCheck {
 	var out []milestoneCheck
-	for i, m := range ms {
-		c := milestoneCheck{name: escOr(m.Name, fmt.Sprintf("Milestone %d", i+1)), raw: m.Date}
+	for _, i := range milestoneOrder(ms) {
+		m := ms[i]
+		c := milestoneCheck{index: i, name: escOr(m.Name, fmt.Sprintf("Milestone %d", i+1)), raw: m.Date}
 		c.date, c.dateOK = parseDate(m.Date)
 		for _, r := range m.Requires {
 			if k, ok := byName[models.NameKey(r)]; ok {
@@ -276,6 +279,16 @@ func (s schedule) criticalNames() string {
 		names = append(names, s.items[i].wp.Name)
 	}
 	return strings.Join(names, " → ")
+}
+
+// milestone returns the check of the project data's milestone i.
+func (s schedule) milestone(i int) (milestoneCheck, bool) {
+	for _, m := range s.milestones {
+		if m.index == i {
+			return m, true
+		}
+	}
+	return milestoneCheck{}, false
 }
 
 // atRisk lists the milestones at risk.

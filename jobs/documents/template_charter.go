@@ -123,20 +123,22 @@ func milestoneTable(f *facts, d *doc) {
 		return
 	}
 	t := newTable("Milestone", "Date", "Check")
-	for i, m := range f.data.Milestones {
+	for _, i := range milestoneOrder(f.data.Milestones) {
+		m := f.data.Milestones[i]
 		md, ok := parseDate(m.Date)
+		sm, checked := f.sched.milestone(i)
 		var check string
 		switch {
-		case !ok && f.sched.planned && i < len(f.sched.milestones):
-			check = f.sched.milestones[i].status()
+		case !ok && checked:
+			check = sm.status()
 		case !ok:
 			check = "Date missing or invalid"
 		case f.hasStart && md.Before(f.start):
 			check = "Before the start date"
 		case f.hasEnd && md.After(f.end):
 			check = "After the end date"
-		case f.sched.planned && i < len(f.sched.milestones):
-			check = f.sched.milestones[i].status()
+		case checked:
+			check = sm.status()
 		default:
 			check = "Not checked: the schedule cannot be computed"
 		}

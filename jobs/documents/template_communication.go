@@ -78,7 +78,8 @@ func writeCommunication(f *facts, d *doc) {
 		d.para("Milestones: " + notProvided)
 	} else {
 		m := newTable("Date", "Milestone", "Announce to")
-		for i, ms := range f.data.Milestones {
+		for _, i := range milestoneOrder(f.data.Milestones) {
+			ms := f.data.Milestones[i]
 			m.row(dateOr(ms.Date), escOr(ms.Name, "Milestone "+strconv.Itoa(i+1)), "All stakeholders; steering committee briefed a week before")
 		}
 		m.write(d)

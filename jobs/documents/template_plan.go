@@ -33,8 +33,8 @@ func writeWBS(f *facts, d *doc) {
 		date, status := "—", "—"
 		if p.milestone >= 0 {
 			date = dateOr(p.rawDate)
-			if f.sched.planned {
-				status = f.sched.milestones[p.milestone].status()
+			if m, ok := f.sched.milestone(p.milestone); ok {
+				status = m.status()
 			}
 		}
 		e := p.effort(f.wbs)

@@ -45,7 +45,8 @@ func writeQuality(f *facts, d *doc) {
 
 	d.h(2, "Reviews")
 	var rev []string
-	for _, m := range f.data.Milestones {
+	for _, i := range milestoneOrder(f.data.Milestones) {
+		m := f.data.Milestones[i]
 		if n := esc(m.Name); n != "" {
 			when := dateOr(m.Date)
 			if strings.TrimSpace(m.Date) == "" {
