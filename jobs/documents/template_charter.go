@@ -37,9 +37,10 @@ func writeCharter(f *facts, d *doc) {
 	t.row("Sponsor", cmpOr(f.sponsor, notProvided), "Owns the business case; approves scope, budget and changes beyond tolerance; chairs the steering committee")
 	t.row("Project manager", cmpOr(f.manager, notProvided), "Runs the project day to day within the agreed tolerances; reports weekly")
 	// The steering committee is whom the Communication Plan invites to it:
-	// the stakeholders of high influence, managed closely or kept satisfied.
+	// the stakeholders of high influence, managed closely or kept satisfied,
+	// but the sponsor (its chair) and the project manager (who reports to it).
 	for _, s := range f.stakeholders {
-		if (s.Quadrant == manageClosely || s.Quadrant == keepSatisfied) && !isSponsor(s, f.data.Sponsor) {
+		if (s.Quadrant == manageClosely || s.Quadrant == keepSatisfied) && !isSponsor(s, f.data.Sponsor) && !isManager(s, f.data.Manager) {
 			t.row("Steering committee member", s.Name+roleSuffix(s.Role), "Reviews progress monthly; decides on escalations in their area")
 		}
 	}
