@@ -90,7 +90,7 @@ func deliverablesTable(f *facts, d *doc) {
 
 // timelineLine states the committed window and the computed finish.
 func timelineLine(f *facts) string {
-	s := "Start: " + sentence(dateOr(f.data.StartDate)) + " Committed end: " + sentence(dateOr(f.data.EndDate))
+	s := startLine(f) + " Committed end: " + sentence(dateOr(f.data.EndDate))
 	switch sc := f.sched; {
 	case sc.ok:
 		s += fmt.Sprintf(" Planned finish from the effort estimates and dependencies: %s (%s). Critical path: %s.",
@@ -100,6 +100,16 @@ func timelineLine(f *facts) string {
 			plural(sc.days, "working day", "working days"), weeksOf(0, sc.days), sc.criticalNames())
 	}
 	return s
+}
+
+// startLine states the start date as given and, when it falls on a
+// weekend, the Monday the schedule starts the work on, so that the charter
+// and the scope statement agree with the schedule's start.
+func startLine(f *facts) string {
+	if f.hasStart && !isWorkday(f.start) {
+		return fmt.Sprintf("Start: %s (a weekend day; work starts on %s).", fmtDate(f.start), fmtDate(nextWorkday(f.start)))
+	}
+	return "Start: " + sentence(dateOr(f.data.StartDate))
 }
 
 // varianceText says how the planned finish compares with the end date.

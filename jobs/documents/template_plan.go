@@ -193,7 +193,11 @@ func writeSchedule(f *facts, d *doc) {
 	d.h(2, "Summary")
 	var lines []string
 	if s.ok {
-		lines = append(lines, "Start: "+fmtDate(s.start)+".",
+		start := "Start: " + fmtDate(s.start) + "."
+		if !s.start.Equal(f.start) {
+			start = fmt.Sprintf("Start: %s (the start date, %s, is a weekend day).", fmtDate(s.start), fmtDate(f.start))
+		}
+		lines = append(lines, start,
 			// The start and finish days both count: a plan of 25 working
 			// days from Mon 1 Mar finishes on Fri 2 Apr, 24 working days
 			// after it.
