@@ -3,7 +3,6 @@ package documents
 import (
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"dossier/models"
@@ -82,7 +81,7 @@ func phasesOf(wbs []workPackage, ms []models.Milestone) (phases []phase, phaseOf
 			notes = append(notes, "No milestones are given, so the work packages are not grouped into phases. Add milestones, each naming the deliverables it requires.")
 		} else {
 			notes = append(notes, fmt.Sprintf("No milestone requires %s, so %s signed off at no milestone and %s listed under “%s”. Name the milestone that needs %s.",
-				strings.Join(untied, ", "), isAre(len(untied), "it is", "they are"), isAre(len(untied), "is", "are"), untiedPhase, isAre(len(untied), "it", "them")))
+				andList(untied), isAre(len(untied), "it is", "they are"), isAre(len(untied), "is", "are"), untiedPhase, isAre(len(untied), "it", "them")))
 		}
 	}
 	for i := range wbs {

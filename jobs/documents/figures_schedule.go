@@ -139,8 +139,8 @@ func plan(wbs []workPackage, ms []models.Milestone, start time.Time, hasStart bo
 							cyc = append(cyc, s.items[d].wp.Name)
 						}
 					}
-					s.notes = append(s.notes, fmt.Sprintf("%s and %s depend on each other (a cycle); %s starts without waiting for them.",
-						s.items[i].wp.Name, strings.Join(cyc, ", "), s.items[i].wp.Name))
+					s.notes = append(s.notes, fmt.Sprintf("%s depend on each other (a cycle); %s starts without waiting for %s.",
+						andList(append([]string{s.items[i].wp.Name}, cyc...)), s.items[i].wp.Name, isAre(len(cyc), "it", "them")))
 					queue = append(queue, i)
 					waiting[i] = 0
 					break

@@ -171,3 +171,24 @@ func plural(n int, one, many string) string {
 	}
 	return strconv.Itoa(n) + " " + many
 }
+
+// theCount names a counted set after "the": "the High risk" for one (a
+// count of one reads as a number where none is needed), "the 3 High risks"
+// otherwise.
+func theCount(n int, one, many string) string {
+	if n == 1 {
+		return "the " + one
+	}
+	return "the " + plural(n, one, many)
+}
+
+// andList joins names as a sentence does: "A", "A and B", "A, B and C".
+func andList(names []string) string {
+	switch len(names) {
+	case 0:
+		return ""
+	case 1:
+		return names[0]
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+}

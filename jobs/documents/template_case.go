@@ -52,8 +52,14 @@ func writeBusinessCase(f *facts, d *doc) {
 		}
 		defer_ += fmt.Sprintf(": NPV %s %s (today's NPV ÷ %s)", verb, b.money(a.deferNPV), fmtNum(1+a.rate/100, 4))
 	}
-	if names := joinEsc(f.pack.Competitors); names != "" {
-		defer_ += "; " + names + " keep any lead in service for another year"
+	var rivals []string
+	for _, c := range f.pack.Competitors {
+		if e := esc(c); e != "" {
+			rivals = append(rivals, e)
+		}
+	}
+	if len(rivals) > 0 {
+		defer_ += "; " + andList(rivals) + " " + isAre(len(rivals), "keeps", "keep") + " any lead in service for another year"
 	}
 	t.row("2. Deliver as scoped (recommended)", b.money(b.total), rec)
 	t.row("3. Defer by a year", "Similar cost, a year later", defer_)
@@ -282,7 +288,7 @@ func recommendation(f *facts) string {
 		conds = append(conds, fmt.Sprintf("agree how to recover the %s by which the plan overruns the end date", plural(f.sched.variance, "working day", "working days")))
 	}
 	if r := f.sched.atRisk(); len(r) > 0 {
-		conds = append(conds, "re-plan the "+plural(len(r), "milestone", "milestones")+" at risk: "+milestoneRiskList(r))
+		conds = append(conds, "re-plan "+theCount(len(r), "milestone", "milestones")+" at risk: "+milestoneRiskList(r))
 	}
 	if f.case_.ok && f.case_.npv < 0 {
 		conds = append(conds, "accept a negative net present value of "+f.budget.money(f.case_.npv)+" for reasons other than money, or raise the benefits")
@@ -294,7 +300,7 @@ func recommendation(f *facts) string {
 		conds = append(conds, "set an approved budget")
 	}
 	if f.risks.high > 0 {
-		conds = append(conds, fmt.Sprintf("confirm the mitigation of the %s", plural(f.risks.high, "High risk", "High risks")))
+		conds = append(conds, "confirm the mitigation of "+theCount(f.risks.high, "High risk", "High risks"))
 	}
 	if len(conds) == 0 {
 		return "Proceed with option 2 as scoped."

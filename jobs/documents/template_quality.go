@@ -129,10 +129,7 @@ type ownedPackages struct {
 
 // list names the packages: "3 Claims API integration and 4 Secure messaging".
 func (o ownedPackages) list() string {
-	if len(o.ids) == 1 {
-		return o.ids[0]
-	}
-	return strings.Join(o.ids[:len(o.ids)-1], ", ") + " and " + o.ids[len(o.ids)-1]
+	return andList(o.ids)
 }
 
 // qualityOwners groups the work packages by the owner the WBS and the RACI

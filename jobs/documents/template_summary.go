@@ -158,8 +158,12 @@ func decisions(f *facts) []string {
 		out = append(out, fmt.Sprintf("Confirm what the %s of headroom must cover beyond labour (licences, infrastructure, running costs).", b.money(b.headroom)))
 	}
 	if f.risks.high > 0 {
-		out = append(out, fmt.Sprintf("Endorse the mitigation of the %s, starting with: %s.",
-			plural(f.risks.high, "High risk", "High risks"), escOr(f.risks.ranked[0].Description, "the top risk")))
+		top := escOr(f.risks.ranked[0].Description, "the top risk")
+		if f.risks.high == 1 {
+			out = append(out, fmt.Sprintf("Endorse the mitigation of the High risk: %s.", top))
+		} else {
+			out = append(out, fmt.Sprintf("Endorse the mitigation of the %s, starting with: %s.", plural(f.risks.high, "High risk", "High risks"), top))
+		}
 	}
 	if len(f.risks.ranked) == 0 {
 		out = append(out, "Commission a risk assessment: none is recorded.")
