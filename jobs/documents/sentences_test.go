@@ -45,3 +45,22 @@ func TestListsAndCountsReadAsSentences(t *testing.T) {
 	}}}
 	assert.Contains(t, generate(t, cycle, "schedule"), "A, B and C depend on each other (a cycle); A starts without waiting for them.")
 }
+
+// The executive summary's document set says what each document holds for
+// this project: a project without stakeholders or deliverables was told
+// its communication plan had "cadence and channel for each stakeholder",
+// its RACI "one accountable person per deliverable" and its quality plan
+// "acceptance checks", none of which those documents contain.
+func TestDocumentSetDescribesWhatIsThere(t *testing.T) {
+	t.Parallel()
+	bare := generate(t, Request{ProjectName: "Idea"}, "executive_summary")
+	assert.Contains(t, bare, "- **Communication Plan**: the status report and the steering committee only; its audiences follow once stakeholders are recorded.\n")
+	assert.Contains(t, bare, "- **RACI Matrix**: not drawn up yet: it needs the deliverables.\n")
+	assert.Contains(t, bare, "- **Quality Plan**: no acceptance checks yet (no deliverables); no compliance standards recorded yet.\n")
+	assert.NotContains(t, generate(t, Request{ProjectName: "Idea"}, "raci_matrix"), "| ID |", "the matrix is indeed empty")
+
+	full := generateExample(t, "executive_summary").Markdown
+	assert.Contains(t, full, "- **Communication Plan**: cadence and channel for each stakeholder.\n")
+	assert.Contains(t, full, "- **RACI Matrix**: one accountable person per deliverable.\n")
+	assert.Contains(t, full, "- **Quality Plan**: acceptance checks and 4 compliance standards.\n")
+}

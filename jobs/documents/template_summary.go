@@ -94,7 +94,14 @@ func writeExecutiveSummary(f *facts, d *doc) {
 		"**Scope Statement**: " + lowerFirst(scopeCount(f)) + ".",
 		countedLine("**Stakeholder Register**: %s on the power/interest grid.", len(f.stakeholders), "stakeholder", "stakeholders"),
 		countedLine("**Risk Register**: %s ranked by probability × impact.", len(rf.ranked), "risk", "risks"),
-		"**Communication Plan**: cadence and channel for each stakeholder.",
+	}
+	// Each line says what its document holds for this project, not what
+	// such a document holds in general: a plan without stakeholders has no
+	// cadence for each of them, a matrix without deliverables no rows.
+	if len(f.stakeholders) > 0 {
+		set = append(set, "**Communication Plan**: cadence and channel for each stakeholder.")
+	} else {
+		set = append(set, "**Communication Plan**: the status report and the steering committee only; its audiences follow once stakeholders are recorded.")
 	}
 	switch {
 	case len(f.wbs) == 0:
@@ -110,11 +117,17 @@ func writeExecutiveSummary(f *facts, d *doc) {
 	} else {
 		set = append(set, "**Budget Estimate**: no estimate yet; it needs effort estimates for the deliverables.")
 	}
-	set = append(set, "**RACI Matrix**: one accountable person per deliverable.")
-	if n := nonEmpty(f.pack.ComplianceStandards); n > 0 {
-		set = append(set, fmt.Sprintf("**Quality Plan**: acceptance checks and %s.", plural(n, "compliance standard", "compliance standards")))
+	checks := "acceptance checks"
+	if len(f.wbs) > 0 {
+		set = append(set, "**RACI Matrix**: one accountable person per deliverable.")
 	} else {
-		set = append(set, "**Quality Plan**: acceptance checks; no compliance standards recorded yet.")
+		set = append(set, "**RACI Matrix**: not drawn up yet: it needs the deliverables.")
+		checks = "no acceptance checks yet (no deliverables)"
+	}
+	if n := nonEmpty(f.pack.ComplianceStandards); n > 0 {
+		set = append(set, fmt.Sprintf("**Quality Plan**: %s and %s.", checks, plural(n, "compliance standard", "compliance standards")))
+	} else {
+		set = append(set, fmt.Sprintf("**Quality Plan**: %s; no compliance standards recorded yet.", checks))
 	}
 	d.list(set...)
 	if f.complianceList != "" {
