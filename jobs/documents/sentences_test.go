@@ -1,6 +1,7 @@
 package documents
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -63,4 +64,26 @@ func TestDocumentSetDescribesWhatIsThere(t *testing.T) {
 	assert.Contains(t, full, "- **Communication Plan**: cadence and channel for each stakeholder.\n")
 	assert.Contains(t, full, "- **RACI Matrix**: one accountable person per deliverable.\n")
 	assert.Contains(t, full, "- **Quality Plan**: acceptance checks and 4 compliance standards.\n")
+}
+
+// A project without a sponsor or a project manager cannot have its charter
+// signed: the executive summary's decisions say so, as they say what else
+// is missing.
+func TestDecisionsNameTheMissingPeople(t *testing.T) {
+	t.Parallel()
+	decisions := func(req Request) []string {
+		md := generate(t, req, "executive_summary")
+		_, rest, _ := strings.Cut(md, "## Decisions needed\n\n")
+		rest, _, _ = strings.Cut(rest, "\n\n")
+		return strings.Split(rest, "\n")
+	}
+	assert.Contains(t, decisions(Request{ProjectName: "Idea"}), "- Name the sponsor and the project manager: the charter has no one to approve it and the plans no one to run them.")
+	assert.Contains(t, decisions(Request{ProjectName: "Idea", Project: models.ProjectData{Manager: "Ann Lee"}}),
+		"- Name the sponsor, who approves the charter, signs the deliverables off and chairs the steering committee.")
+	assert.Contains(t, decisions(Request{ProjectName: "Idea", Project: models.ProjectData{Sponsor: "Bo Park"}}),
+		"- Appoint the project manager, who runs the project day to day and owns the plans.")
+	for _, d := range decisions(exampleRequest("")) {
+		assert.NotContains(t, d, "sponsor", "the example names both")
+		assert.NotContains(t, d, "project manager")
+	}
 }

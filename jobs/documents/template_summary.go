@@ -181,6 +181,16 @@ func decisions(f *facts) []string {
 	if len(f.risks.ranked) == 0 {
 		out = append(out, "Commission a risk assessment: none is recorded.")
 	}
+	// The charter's approval table and every "the sponsor decides" in the
+	// set need people; the sponsor is the one who must appoint them.
+	switch {
+	case f.sponsor == "" && f.manager == "":
+		out = append(out, "Name the sponsor and the project manager: the charter has no one to approve it and the plans no one to run them.")
+	case f.sponsor == "":
+		out = append(out, "Name the sponsor, who approves the charter, signs the deliverables off and chairs the steering committee.")
+	case f.manager == "":
+		out = append(out, "Appoint the project manager, who runs the project day to day and owns the plans.")
+	}
 	return out
 }
 
