@@ -89,6 +89,8 @@ func writeWBS(f *facts, d *doc) {
 			when = "Not scheduled (no effort)"
 			switch it := f.sched.items[i]; {
 			case it.days == 0:
+			case f.sched.ok && it.start.Equal(it.finish):
+				when = fmtDate(it.start) // one day, as dayRange gives it without dates
 			case f.sched.ok:
 				when = fmtDate(it.start) + " to " + fmtDate(it.finish)
 			default:

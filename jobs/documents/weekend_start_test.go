@@ -35,3 +35,17 @@ func TestWeekendStartDateAgreesWithTheSchedule(t *testing.T) {
 	assert.Contains(t, generate(t, req, "project_charter"), "Start: Mon 10 May 2027. Committed end:")
 	assert.Contains(t, generate(t, req, "schedule"), "- Start: Mon 10 May 2027.\n")
 }
+
+// A one-day work package is scheduled on one date in the WBS ("Thu 13 May
+// 2027", not "Thu 13 May 2027 to Thu 13 May 2027"), as the undated plan
+// gives it one working day ("4", not "4–4").
+func TestOneDayPackageHasOneDate(t *testing.T) {
+	t.Parallel()
+	req := Request{ProjectName: "Office move", Project: models.ProjectData{
+		StartDate:    "2027-05-10",
+		Deliverables: []models.Deliverable{{Name: "Floor plan", EffortDays: 3}, {Name: "Move day", EffortDays: 2, People: 4, DependsOn: []string{"Floor plan"}}},
+	}}
+	rows := tableRows(t, generate(t, req, "work_breakdown_structure"), "## Work package descriptions")
+	assert.Equal(t, "Mon 10 May 2027 to Wed 12 May 2027", rows[0][4])
+	assert.Equal(t, "Thu 13 May 2027", rows[1][4])
+}
