@@ -87,3 +87,16 @@ func TestDecisionsNameTheMissingPeople(t *testing.T) {
 		assert.NotContains(t, d, "project manager")
 	}
 }
+
+// The quality plan's verification effort is the WBS's Verify and accept
+// part, rounded to half days: its rule says so, as 48 days give 9.5, not
+// the 9.6 that "20% of its effort" would make.
+func TestVerificationEffortStatesItsRounding(t *testing.T) {
+	t.Parallel()
+	qp := generateExample(t, "quality_plan").Markdown
+	rows := tableRows(t, qp, "## Acceptance checks per deliverable")
+	assert.Equal(t, []string{"1", "Discovery and UX research", "9.5"}, rows[0][:3], "48 days: 20% is 9.6, 9.5 to the half day")
+	assert.Contains(t, qp, "Verification effort is the Verify and accept part of each work package in the Work Breakdown Structure: 20% of its effort, rounded to the nearest half day.")
+	wbs := tableRows(t, generateExample(t, "work_breakdown_structure").Markdown, "## Structure")
+	assert.Equal(t, []string{"1.3", "Verify and accept", "9.5"}, wbs[4][:3])
+}

@@ -40,7 +40,7 @@ func writeQuality(f *facts, d *doc) {
 			t.row(wp.ID, wp.Name, fmtDays(wp.Parts[2].Effort), check+"; peer review passed; sponsor sign-off")
 		}
 		t.write(d)
-		d.para(fmt.Sprintf("Verification effort is the Verify and accept part of each work package (%.0f%% of its effort).", verifyShare*100))
+		d.para(fmt.Sprintf("Verification effort is the Verify and accept part of each work package in the Work Breakdown Structure: %.0f%% of its effort, rounded to the nearest half day.", verifyShare*100))
 	}
 
 	d.h(2, "Reviews")
