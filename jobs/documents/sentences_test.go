@@ -100,3 +100,26 @@ func TestVerificationEffortStatesItsRounding(t *testing.T) {
 	wbs := tableRows(t, generateExample(t, "work_breakdown_structure").Markdown, "## Structure")
 	assert.Equal(t, []string{"1.3", "Verify and accept", "9.5"}, wbs[4][:3])
 }
+
+// The charter's tolerances (5 working days of slip, 5% of the estimate)
+// say when the plan as estimated is already beyond them: granting 5 days
+// of slip to a plan that overruns its end date by 10 was left unremarked.
+func TestCharterSaysWhenThePlanIsBeyondTolerance(t *testing.T) {
+	t.Parallel()
+	req := Request{ProjectName: "CRM", Project: models.ProjectData{
+		StartDate: "2027-09-06", EndDate: "2027-10-15", // 30 working days
+		Budget:       &models.Budget{Amount: 40000, Currency: "GBP"},
+		Deliverables: []models.Deliverable{{Name: "Mapping", EffortDays: 20, People: 2}, {Name: "Migration", EffortDays: 40, People: 2, DependsOn: []string{"Mapping"}}, {Name: "Training", EffortDays: 10, DependsOn: []string{"Migration"}}},
+	}}
+	// 10 + 20 + 10 = 40 working days: 10 after the end date. 70 days × 800
+	// = GBP 56,000, GBP 16,000 over the budget.
+	assert.Contains(t, generate(t, req, "project_charter"), "Anything beyond goes to the sponsor. The plan as estimated is already beyond them: it finishes 10 working days after the committed end date, and its estimate exceeds the approved budget by GBP 16,000. The sponsor decides on this before approving the charter.")
+
+	// Within tolerance: 5 days late and 5% over budget are not beyond it.
+	req.Project.EndDate = "2027-10-22"                                  // 35 working days: 5 late
+	req.Project.Budget = &models.Budget{Amount: 53200, Currency: "GBP"} // 56,000 − 5%
+	ch := generate(t, req, "project_charter")
+	assert.Contains(t, ch, "(5 working days after the end date)")
+	assert.NotContains(t, ch, "already beyond them")
+	assert.NotContains(t, generateExample(t, "project_charter").Markdown, "already beyond them")
+}

@@ -45,7 +45,7 @@ func writeCharter(f *facts, d *doc) {
 		}
 	}
 	t.write(d)
-	d.para("Proposed tolerances: the project manager may absorb up to 5 working days of schedule slip and 5% of the cost estimate without escalation. Anything beyond goes to the sponsor.")
+	d.para("Proposed tolerances: the project manager may absorb up to 5 working days of schedule slip and 5% of the cost estimate without escalation. Anything beyond goes to the sponsor." + beyondTolerance(f))
 
 	d.h(2, "Top risks")
 	riskBrief(f, d, 3)
@@ -110,6 +110,24 @@ func startLine(f *facts) string {
 		return fmt.Sprintf("Start: %s (a weekend day; work starts on %s).", fmtDate(f.start), fmtDate(nextWorkday(f.start)))
 	}
 	return "Start: " + sentence(dateOr(f.data.StartDate))
+}
+
+// beyondTolerance says when the plan, as estimated, is already past the
+// tolerances the charter proposes (5 working days, 5% of the estimate): a
+// charter that grants 5 days of slip to a plan that overruns its end date
+// by 10 has an escalation before it starts.
+func beyondTolerance(f *facts) string {
+	var over []string
+	if s := f.sched; s.ok && s.hasEnd && s.variance > 5 {
+		over = append(over, "finishes "+plural(s.variance, "working day", "working days")+" after the committed end date")
+	}
+	if b := f.budget; b.hasBudget && b.effort > 0 && -b.headroom > 0.05*b.total {
+		over = append(over, "its estimate exceeds the approved budget by "+b.money(-b.headroom))
+	}
+	if len(over) == 0 {
+		return ""
+	}
+	return " The plan as estimated is already beyond them: it " + strings.Join(over, ", and ") + ". The sponsor decides on this before approving the charter."
 }
 
 // varianceText says how the planned finish compares with the end date.
