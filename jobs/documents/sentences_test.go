@@ -123,3 +123,14 @@ func TestCharterSaysWhenThePlanIsBeyondTolerance(t *testing.T) {
 	assert.NotContains(t, ch, "already beyond them")
 	assert.NotContains(t, generateExample(t, "project_charter").Markdown, "already beyond them")
 }
+
+// Option 1 names a single objective as one: "the objective “…” is not
+// met", not "the objectives, such as “…”, are not met" as if of several.
+func TestDoNothingNamesASingleObjective(t *testing.T) {
+	t.Parallel()
+	req := Request{ProjectName: "CRM", Project: models.ProjectData{Objectives: []models.Objective{{Text: "All sales reps on the new CRM by October"}}}}
+	rows := tableRows(t, generate(t, req, "business_case"), "## Options considered")
+	assert.Equal(t, "Current problems persist and the objective “All sales reps on the new CRM by October” is not met", rows[0][2])
+	rows = tableRows(t, generateExample(t, "business_case").Markdown, "## Options considered")
+	assert.Equal(t, "Current problems persist and the objectives, such as “Cut contact-centre call volume for claim status by 40% within three months of launch”, are not met", rows[0][2])
+}

@@ -37,11 +37,15 @@ func writeBusinessCase(f *facts, d *doc) {
 	d.h(2, "Options considered")
 	b, a := f.budget, f.case_
 	t := newTable("Option", "Cost", "Outcome")
-	first := "the objectives"
-	if len(f.objectives) > 0 {
-		first = "the objectives, such as “" + escOr(f.objectives[0], "") + "”,"
+	unmet := "the objectives are not met"
+	switch len(f.objectives) {
+	case 0:
+	case 1:
+		unmet = "the objective “" + escOr(f.objectives[0], "") + "” is not met"
+	default:
+		unmet = "the objectives, such as “" + escOr(f.objectives[0], "") + "”, are not met"
 	}
-	t.row("1. Do nothing", "No project cost", "Current problems persist and "+first+" are not met")
+	t.row("1. Do nothing", "No project cost", "Current problems persist and "+unmet)
 	rec, defer_ := finishOutcome(f), "Benefits arrive a year later"
 	if a.ok {
 		rec += fmt.Sprintf("; NPV %s", b.money(a.npv))
