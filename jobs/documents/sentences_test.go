@@ -134,3 +134,14 @@ func TestDoNothingNamesASingleObjective(t *testing.T) {
 	rows = tableRows(t, generateExample(t, "business_case").Markdown, "## Options considered")
 	assert.Equal(t, "Current problems persist and the objectives, such as “Cut contact-centre call volume for claim status by 40% within three months of launch”, are not met", rows[0][2])
 }
+
+// A quality plan without milestones has no stage reviews, so it does not
+// capture lessons "at each stage review".
+func TestLessonsLearnedWithoutStageReviews(t *testing.T) {
+	t.Parallel()
+	qp := generate(t, Request{ProjectName: "Idea"}, "quality_plan")
+	assert.NotContains(t, qp, "Stage review at")
+	assert.NotContains(t, qp, "at each stage review")
+	assert.Contains(t, qp, "- Lessons learned captured at close; stage reviews follow once milestones are set.\n")
+	assert.Contains(t, generateExample(t, "quality_plan").Markdown, "- Lessons learned captured at each stage review and at close.\n")
+}

@@ -55,8 +55,12 @@ func writeQuality(f *facts, d *doc) {
 			rev = append(rev, fmt.Sprintf("Stage review at “%s” (%s): deliverables due by then are checked against this plan.", n, when))
 		}
 	}
-	rev = append(rev, "Peer review of every deliverable before it goes to the sponsor.",
-		"Lessons learned captured at each stage review and at close.")
+	lessons := "Lessons learned captured at each stage review and at close."
+	if len(rev) == 0 {
+		// No milestone, no stage review to capture them at.
+		lessons = "Lessons learned captured at close; stage reviews follow once milestones are set."
+	}
+	rev = append(rev, "Peer review of every deliverable before it goes to the sponsor.", lessons)
 	d.list(rev...)
 
 	d.h(2, "Roles")
