@@ -145,3 +145,15 @@ func TestLessonsLearnedWithoutStageReviews(t *testing.T) {
 	assert.Contains(t, qp, "- Lessons learned captured at close; stage reviews follow once milestones are set.\n")
 	assert.Contains(t, generateExample(t, "quality_plan").Markdown, "- Lessons learned captured at each stage review and at close.\n")
 }
+
+// A milestone without a name still closes a phase ("Phase 1: Milestone 2"
+// in the WBS, a row in the schedule), so it still has its stage review.
+func TestUnnamedMilestoneHasItsStageReview(t *testing.T) {
+	t.Parallel()
+	req := Request{ProjectName: "P", Project: models.ProjectData{
+		Deliverables: []models.Deliverable{{Name: "Build", EffortDays: 5}},
+		Milestones:   []models.Milestone{{Name: "Kick-off", Date: "2027-03-01"}, {Date: "2027-04-01", Requires: []string{"Build"}}},
+	}}
+	assert.Contains(t, generate(t, req, "work_breakdown_structure"), "Phase 2: Milestone 2")
+	assert.Contains(t, generate(t, req, "quality_plan"), "- Stage review at “Milestone 2” (Thu 1 Apr 2027): deliverables due by then are checked against this plan.\n")
+}

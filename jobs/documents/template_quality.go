@@ -46,14 +46,14 @@ func writeQuality(f *facts, d *doc) {
 	d.h(2, "Reviews")
 	var rev []string
 	for _, i := range milestoneOrder(f.data.Milestones) {
+		// An unnamed milestone is "Milestone 3" here as in the schedule
+		// and the WBS, whose phase it closes.
 		m := f.data.Milestones[i]
-		if n := esc(m.Name); n != "" {
-			when := dateOr(m.Date)
-			if strings.TrimSpace(m.Date) == "" {
-				when = "date not set yet"
-			}
-			rev = append(rev, fmt.Sprintf("Stage review at “%s” (%s): deliverables due by then are checked against this plan.", n, when))
+		when := dateOr(m.Date)
+		if strings.TrimSpace(m.Date) == "" {
+			when = "date not set yet"
 		}
+		rev = append(rev, fmt.Sprintf("Stage review at “%s” (%s): deliverables due by then are checked against this plan.", escOr(m.Name, fmt.Sprintf("Milestone %d", i+1)), when))
 	}
 	lessons := "Lessons learned captured at each stage review and at close."
 	if len(rev) == 0 {
