@@ -302,15 +302,25 @@ func (s schedule) atRisk() []milestoneCheck {
 	return out
 }
 
+// dateProblem says which of the two a milestone's unusable date is: none
+// set yet, or one that is not a date, so that the reader knows whether to
+// add it or correct it.
+func dateProblem(raw string) string {
+	if strings.TrimSpace(raw) == "" {
+		return "No date set yet"
+	}
+	return "Not a valid date"
+}
+
 // status says how a milestone stands against its required work.
 func (m milestoneCheck) status() string {
 	switch {
 	case !m.dateOK && len(m.requires) > 0 && m.dated:
-		return "Date missing or invalid: the required work finishes on " + fmtDate(m.ready)
+		return dateProblem(m.raw) + ": the required work finishes on " + fmtDate(m.ready)
 	case !m.dateOK && len(m.requires) > 0:
-		return "Date missing or invalid: the required work is done by the end of " + weekOf(m.readyTo)
+		return dateProblem(m.raw) + ": the required work is done by the end of " + weekOf(m.readyTo)
 	case !m.dateOK:
-		return "Date missing or invalid"
+		return dateProblem(m.raw)
 	case len(m.requires) == 0:
 		return "No required work stated"
 	case !m.dated:

@@ -157,3 +157,27 @@ func TestUnnamedMilestoneHasItsStageReview(t *testing.T) {
 	assert.Contains(t, generate(t, req, "work_breakdown_structure"), "Phase 2: Milestone 2")
 	assert.Contains(t, generate(t, req, "quality_plan"), "- Stage review at “Milestone 2” (Thu 1 Apr 2027): deliverables due by then are checked against this plan.\n")
 }
+
+// A milestone's unusable date says which it is: none set yet (add one) or
+// not a date (correct it), no longer "Date missing or invalid" for both.
+func TestMilestoneDateProblemIsNamed(t *testing.T) {
+	t.Parallel()
+	req := Request{ProjectName: "P", Project: models.ProjectData{
+		StartDate:    "2027-03-01",
+		Deliverables: []models.Deliverable{{Name: "Build", EffortDays: 5}},
+		Milestones: []models.Milestone{
+			{Name: "Ready", Requires: []string{"Build"}},
+			{Name: "Done", Date: "next spring", Requires: []string{"Build"}},
+			{Name: "Party", Date: "31/12/2027"},
+		},
+	}}
+	ms := tableRows(t, generate(t, req, "schedule"), "## Milestones against the plan")
+	assert.Equal(t, "No date set yet: the required work finishes on Fri 5 Mar 2027", ms[0][4])
+	assert.Equal(t, "Not a valid date: the required work finishes on Fri 5 Mar 2027", ms[1][4])
+	assert.Equal(t, "Not a valid date", ms[2][4])
+	charter := tableRows(t, generate(t, req, "project_charter"), "## Timeline and milestones")
+	assert.Equal(t, "Not a valid date", charter[2][2])
+	req.Project.Deliverables = nil // nothing scheduled: the charter checks the date alone
+	charter = tableRows(t, generate(t, req, "project_charter"), "## Timeline and milestones")
+	assert.Equal(t, []string{"No date set yet", "Not a valid date", "Not a valid date"}, []string{charter[0][2], charter[1][2], charter[2][2]})
+}

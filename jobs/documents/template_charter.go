@@ -161,7 +161,7 @@ func milestoneTable(f *facts, d *doc) {
 		case !ok && checked:
 			check = sm.status()
 		case !ok:
-			check = "Date missing or invalid"
+			check = dateProblem(m.Date)
 		case f.hasStart && md.Before(f.start):
 			check = "Before the start date"
 		case f.hasEnd && md.After(f.end):
