@@ -181,3 +181,18 @@ func TestMilestoneDateProblemIsNamed(t *testing.T) {
 	charter = tableRows(t, generate(t, req, "project_charter"), "## Timeline and milestones")
 	assert.Equal(t, []string{"No date set yet", "Not a valid date", "Not a valid date"}, []string{charter[0][2], charter[1][2], charter[2][2]})
 }
+
+// A loss is said once: "a net present value of −GBP 4,173, a loss", not
+// "a negative net present value of −GBP 4,173", whose sign and adjective
+// say the same thing twice (and read as a double negative).
+func TestNegativeNPVSaidOnce(t *testing.T) {
+	t.Parallel()
+	req := smallProjects()["no dates"] // NPV −7.29 (TestBusinessCaseWordsALossAndItsTiming)
+	bc := generate(t, req, "business_case")
+	assert.Contains(t, bc, "accept a net present value of −7, a loss in money terms, for reasons other than money, or raise the benefits")
+	assert.NotContains(t, bc, "negative net present value of −")
+	req.Project.StartDate = "2027-03-01"
+	es := generate(t, req, "executive_summary")
+	assert.Contains(t, es, "- Decide whether to proceed with a net present value of −7, a loss in money terms.\n")
+	assert.NotContains(t, es, "negative net present value of −")
+}

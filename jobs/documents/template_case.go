@@ -295,7 +295,7 @@ func recommendation(f *facts) string {
 		conds = append(conds, "re-plan "+theCount(len(r), "milestone", "milestones")+" at risk: "+milestoneRiskList(r))
 	}
 	if f.case_.ok && f.case_.npv < 0 {
-		conds = append(conds, "accept a negative net present value of "+f.budget.money(f.case_.npv)+" for reasons other than money, or raise the benefits")
+		conds = append(conds, "accept a net present value of "+f.budget.money(f.case_.npv)+", a loss in money terms, for reasons other than money, or raise the benefits")
 	}
 	if f.budget.hasBudget && f.budget.headroom < 0 {
 		conds = append(conds, "close the funding gap of "+f.budget.money(-f.budget.headroom))

@@ -156,7 +156,7 @@ func decisions(f *facts) []string {
 			m.name, fmtDate(m.date), fmtDate(m.ready), plural(m.gap, "working day", "working days")))
 	}
 	if a := f.case_; a.ok && a.npv < 0 {
-		out = append(out, fmt.Sprintf("Decide whether to proceed with a negative net present value of %s.", b.money(a.npv)))
+		out = append(out, fmt.Sprintf("Decide whether to proceed with a net present value of %s, a loss in money terms.", b.money(a.npv)))
 	}
 	switch {
 	case len(f.wbs) == 0:
