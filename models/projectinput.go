@@ -316,11 +316,11 @@ func (d *DataInput) validateDeliverables(fe *FieldErrors, prefix string) {
 
 // NameKey is what a reference to a deliverable (dependsOn, requires)
 // matches its name by: letter case aside, and each run of spaces and line
-// breaks counting as one space, control and format characters as none. It
-// is the documents' reading (strings.ToLower(clean(name)) in
-// jobs/documents), so that the validator accepts exactly the references the
-// schedule resolves, and the edit form, which shows a name's line breaks as
-// spaces, can refer to it as shown.
+// breaks counting as one space, control and format characters as none. The
+// documents' schedule and phases (jobs/documents) resolve references with
+// it too, so that the validator accepts exactly the references the schedule
+// resolves, and the edit form, which shows a name's line breaks as spaces,
+// can refer to it as shown.
 func NameKey(s string) string {
 	var b strings.Builder
 	b.Grow(len(s))

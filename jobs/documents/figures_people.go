@@ -108,6 +108,13 @@ func isSponsor(s placedStakeholder, sponsor string) bool {
 	return samePerson(s.Stakeholder.Name, sponsor)
 }
 
+// isManager: the stakeholder is the project manager named in the project
+// data. The manager sends the project's communications and answers to its
+// steering committee, so no document makes them an audience or a member.
+func isManager(s placedStakeholder, manager string) bool {
+	return samePerson(s.Stakeholder.Name, manager)
+}
+
 // samePerson matches "Helena Brandt" with "Helena Brandt (CCO)".
 func samePerson(name, field string) bool {
 	name, field = strings.ToLower(clean(name)), strings.ToLower(clean(field))

@@ -3,7 +3,6 @@ package documents
 import (
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"dossier/models"
@@ -34,28 +33,18 @@ const untiedPhase = "Not tied to a milestone"
 func phasesOf(wbs []workPackage, ms []models.Milestone) (phases []phase, phaseOf []int, notes []string) {
 	byName := map[string]int{}
 	for i, wp := range wbs {
-		if k := strings.ToLower(clean(wp.raw)); k != "" {
+		if k := models.NameKey(wp.raw); k != "" {
 			if _, dup := byName[k]; !dup {
 				byName[k] = i
 			}
 		}
 	}
-	for i, m := range ms {
+	for _, i := range milestoneOrder(ms) {
+		m := ms[i]
 		p := phase{milestone: i, name: escOr(m.Name, fmt.Sprintf("Milestone %d", i+1)), rawDate: m.Date}
 		p.date, p.dateOK = parseDate(m.Date)
 		phases = append(phases, p)
 	}
-	slices.SortStableFunc(phases, func(a, b phase) int {
-		switch {
-		case a.dateOK && b.dateOK:
-			return a.date.Compare(b.date)
-		case a.dateOK:
-			return -1
-		case b.dateOK:
-			return 1
-		}
-		return 0
-	})
 	phaseOf = make([]int, len(wbs))
 	for i := range phaseOf {
 		phaseOf[i] = -1
@@ -63,7 +52,7 @@ func phasesOf(wbs []workPackage, ms []models.Milestone) (phases []phase, phaseOf
 	for pi, p := range phases {
 		m := ms[p.milestone]
 		for _, r := range m.Requires {
-			k, ok := byName[strings.ToLower(clean(r))]
+			k, ok := byName[models.NameKey(r)]
 			switch {
 			case !ok:
 				notes = append(notes, fmt.Sprintf("Milestone %s requires “%s”, which is not a deliverable; that requirement is ignored.", p.name, esc(r)))
@@ -92,13 +81,39 @@ func phasesOf(wbs []workPackage, ms []models.Milestone) (phases []phase, phaseOf
 			notes = append(notes, "No milestones are given, so the work packages are not grouped into phases. Add milestones, each naming the deliverables it requires.")
 		} else {
 			notes = append(notes, fmt.Sprintf("No milestone requires %s, so %s signed off at no milestone and %s listed under “%s”. Name the milestone that needs %s.",
-				strings.Join(untied, ", "), isAre(len(untied), "it is", "they are"), isAre(len(untied), "is", "are"), untiedPhase, isAre(len(untied), "it", "them")))
+				andList(untied), isAre(len(untied), "it is", "they are"), isAre(len(untied), "is", "are"), untiedPhase, isAre(len(untied), "it", "them")))
 		}
 	}
 	for i := range wbs {
 		phases[phaseOf[i]].packages = append(phases[phaseOf[i]].packages, i)
 	}
 	return phases, phaseOf, notes
+}
+
+// milestoneOrder is the order every document lists milestones in: by date,
+// those without a valid date last, in the order given (which also breaks
+// ties). It returns indexes into ms; a milestone keeps its position in the
+// project data as its number ("Milestone 3" when it has no name).
+func milestoneOrder(ms []models.Milestone) []int {
+	order := make([]int, len(ms))
+	dates := make([]time.Time, len(ms))
+	ok := make([]bool, len(ms))
+	for i, m := range ms {
+		order[i] = i
+		dates[i], ok[i] = parseDate(m.Date)
+	}
+	slices.SortStableFunc(order, func(a, b int) int {
+		switch {
+		case ok[a] && ok[b]:
+			return dates[a].Compare(dates[b])
+		case ok[a]:
+			return -1
+		case ok[b]:
+			return 1
+		}
+		return 0
+	})
+	return order
 }
 
 func isAre(n int, one, many string) string {

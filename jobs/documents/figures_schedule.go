@@ -42,7 +42,8 @@ type schedule struct {
 	// order is the plan's order of the items: by start, then in dependency
 	// order (a package after those it waits for), then by WBS number.
 	order []int
-	// milestones are checked against the finish of the work they require.
+	// milestones are checked against the finish of the work they require,
+	// in date order (milestoneOrder).
 	milestones []milestoneCheck
 	notes      []string // escaped: ignored dependencies
 }
@@ -60,6 +61,7 @@ type scheduledPackage struct {
 // milestoneCheck compares a milestone's date with the finish of the work
 // packages it requires.
 type milestoneCheck struct {
+	index    int    // position in the project data's milestones
 	name     string // escaped
 	raw      string // date as given
 	date     time.Time
@@ -81,7 +83,7 @@ func plan(wbs []workPackage, ms []models.Milestone, start time.Time, hasStart bo
 	byName := map[string]int{}
 	for i := range wbs {
 		s.items[i] = scheduledPackage{wp: &wbs[i], days: int(math.Ceil(wbs[i].Effort / float64(wbs[i].People)))}
-		if k := strings.ToLower(clean(wbs[i].raw)); k != "" {
+		if k := models.NameKey(wbs[i].raw); k != "" {
 			if _, dup := byName[k]; !dup {
 				byName[k] = i
 			}
@@ -89,7 +91,7 @@ func plan(wbs []workPackage, ms []models.Milestone, start time.Time, hasStart bo
 	}
 	for i := range wbs {
 		for _, name := range wbs[i].DependsOn {
-			k, ok := byName[strings.ToLower(clean(name))]
+			k, ok := byName[models.NameKey(name)]
 			switch {
 			case !ok:
 				s.notes = append(s.notes, fmt.Sprintf("%s depends on “%s”, which is not a deliverable; that dependency is ignored.", wbs[i].Name, esc(name)))
@@ -137,8 +139,8 @@ func plan(wbs []workPackage, ms []models.Milestone, start time.Time, hasStart bo
 							cyc = append(cyc, s.items[d].wp.Name)
 						}
 					}
-					s.notes = append(s.notes, fmt.Sprintf("%s and %s depend on each other (a cycle); %s starts without waiting for them.",
-						s.items[i].wp.Name, strings.Join(cyc, ", "), s.items[i].wp.Name))
+					s.notes = append(s.notes, fmt.Sprintf("%s depend on each other (a cycle); %s starts without waiting for %s.",
+						andList(append([]string{s.items[i].wp.Name}, cyc...)), s.items[i].wp.Name, isAre(len(cyc), "it", "them")))
 					queue = append(queue, i)
 					waiting[i] = 0
 					break
@@ -243,11 +245,12 @@ func all(b []bool) bool {
 // finishes after its date; the gap is the working days in between.
 func checkMilestones(s schedule, ms []models.Milestone, byName map[string]int) []milestoneCheck {
 	var out []milestoneCheck
-	for i, m := range ms {
-		c := milestoneCheck{name: escOr(m.Name, fmt.Sprintf("Milestone %d", i+1)), raw: m.Date}
+	for _, i := range milestoneOrder(ms) {
+		m := ms[i]
+		c := milestoneCheck{index: i, name: escOr(m.Name, fmt.Sprintf("Milestone %d", i+1)), raw: m.Date}
 		c.date, c.dateOK = parseDate(m.Date)
 		for _, r := range m.Requires {
-			if k, ok := byName[strings.ToLower(clean(r))]; ok {
+			if k, ok := byName[models.NameKey(r)]; ok {
 				c.requires = append(c.requires, k)
 				if f := s.items[k].finish; f.After(c.ready) {
 					c.ready = f
@@ -278,6 +281,16 @@ func (s schedule) criticalNames() string {
 	return strings.Join(names, " → ")
 }
 
+// milestone returns the check of the project data's milestone i.
+func (s schedule) milestone(i int) (milestoneCheck, bool) {
+	for _, m := range s.milestones {
+		if m.index == i {
+			return m, true
+		}
+	}
+	return milestoneCheck{}, false
+}
+
 // atRisk lists the milestones at risk.
 func (s schedule) atRisk() []milestoneCheck {
 	var out []milestoneCheck
@@ -289,15 +302,25 @@ func (s schedule) atRisk() []milestoneCheck {
 	return out
 }
 
+// dateProblem says which of the two a milestone's unusable date is: none
+// set yet, or one that is not a date, so that the reader knows whether to
+// add it or correct it.
+func dateProblem(raw string) string {
+	if strings.TrimSpace(raw) == "" {
+		return "No date set yet"
+	}
+	return "Not a valid date"
+}
+
 // status says how a milestone stands against its required work.
 func (m milestoneCheck) status() string {
 	switch {
 	case !m.dateOK && len(m.requires) > 0 && m.dated:
-		return "Date missing or invalid: the required work finishes on " + fmtDate(m.ready)
+		return dateProblem(m.raw) + ": the required work finishes on " + fmtDate(m.ready)
 	case !m.dateOK && len(m.requires) > 0:
-		return "Date missing or invalid: the required work is done by the end of " + weekOf(m.readyTo)
+		return dateProblem(m.raw) + ": the required work is done by the end of " + weekOf(m.readyTo)
 	case !m.dateOK:
-		return "Date missing or invalid"
+		return dateProblem(m.raw)
 	case len(m.requires) == 0:
 		return "No required work stated"
 	case !m.dated:

@@ -1,7 +1,9 @@
 package documents
 
 import (
+	"cmp"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -170,4 +172,61 @@ func plural(n int, one, many string) string {
 		return "1 " + one
 	}
 	return strconv.Itoa(n) + " " + many
+}
+
+// theCount names a counted set after "the": "the High risk" for one (a
+// count of one reads as a number where none is needed), "the 3 High risks"
+// otherwise.
+func theCount(n int, one, many string) string {
+	if n == 1 {
+		return "the " + one
+	}
+	return "the " + plural(n, one, many)
+}
+
+// andList joins names as a sentence does: "A", "A and B", "A, B and C".
+func andList(names []string) string {
+	switch len(names) {
+	case 0:
+		return ""
+	case 1:
+		return names[0]
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+}
+
+// sharesOf gives each part's percentage of their sum to a tenth, rounded so
+// that the shown shares add up to the 100% a table's total row shows
+// (largest remainder: the tenths lost to rounding go to the parts that lost
+// most, ties to the earlier part). All zeros for a zero sum.
+func sharesOf(parts []float64) []float64 {
+	out := make([]float64, len(parts))
+	var sum float64
+	for _, p := range parts {
+		sum += p
+	}
+	if sum <= 0 {
+		return out
+	}
+	tenths := make([]int, len(parts))
+	rest := make([]float64, len(parts))
+	left := 1000
+	for i, p := range parts {
+		exact := 1000 * p / sum
+		tenths[i] = int(math.Floor(exact))
+		rest[i] = exact - float64(tenths[i])
+		left -= tenths[i]
+	}
+	order := make([]int, len(parts))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(rest[b], rest[a]) })
+	for _, i := range order[:min(max(left, 0), len(order))] {
+		tenths[i]++
+	}
+	for i, t := range tenths {
+		out[i] = float64(t) / 10
+	}
+	return out
 }

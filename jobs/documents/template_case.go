@@ -37,11 +37,15 @@ func writeBusinessCase(f *facts, d *doc) {
 	d.h(2, "Options considered")
 	b, a := f.budget, f.case_
 	t := newTable("Option", "Cost", "Outcome")
-	first := "the objectives"
-	if len(f.objectives) > 0 {
-		first = "the objectives, such as “" + escOr(f.objectives[0], "") + "”,"
+	unmet := "the objectives are not met"
+	switch len(f.objectives) {
+	case 0:
+	case 1:
+		unmet = "the objective “" + escOr(f.objectives[0], "") + "” is not met"
+	default:
+		unmet = "the objectives, such as “" + escOr(f.objectives[0], "") + "”, are not met"
 	}
-	t.row("1. Do nothing", "No project cost", "Current problems persist and "+first+" are not met")
+	t.row("1. Do nothing", "No project cost", "Current problems persist and "+unmet)
 	rec, defer_ := finishOutcome(f), "Benefits arrive a year later"
 	if a.ok {
 		rec += fmt.Sprintf("; NPV %s", b.money(a.npv))
@@ -52,8 +56,14 @@ func writeBusinessCase(f *facts, d *doc) {
 		}
 		defer_ += fmt.Sprintf(": NPV %s %s (today's NPV ÷ %s)", verb, b.money(a.deferNPV), fmtNum(1+a.rate/100, 4))
 	}
-	if names := joinEsc(f.pack.Competitors); names != "" {
-		defer_ += "; " + names + " keep any lead in service for another year"
+	var rivals []string
+	for _, c := range f.pack.Competitors {
+		if e := esc(c); e != "" {
+			rivals = append(rivals, e)
+		}
+	}
+	if len(rivals) > 0 {
+		defer_ += "; " + andList(rivals) + " " + isAre(len(rivals), "keeps", "keep") + " any lead in service for another year"
 	}
 	t.row("2. Deliver as scoped (recommended)", b.money(b.total), rec)
 	t.row("3. Defer by a year", "Similar cost, a year later", defer_)
@@ -282,10 +292,10 @@ func recommendation(f *facts) string {
 		conds = append(conds, fmt.Sprintf("agree how to recover the %s by which the plan overruns the end date", plural(f.sched.variance, "working day", "working days")))
 	}
 	if r := f.sched.atRisk(); len(r) > 0 {
-		conds = append(conds, "re-plan the "+plural(len(r), "milestone", "milestones")+" at risk: "+milestoneRiskList(r))
+		conds = append(conds, "re-plan "+theCount(len(r), "milestone", "milestones")+" at risk: "+milestoneRiskList(r))
 	}
 	if f.case_.ok && f.case_.npv < 0 {
-		conds = append(conds, "accept a negative net present value of "+f.budget.money(f.case_.npv)+" for reasons other than money, or raise the benefits")
+		conds = append(conds, "accept a net present value of "+f.budget.money(f.case_.npv)+", a loss in money terms, for reasons other than money, or raise the benefits")
 	}
 	if f.budget.hasBudget && f.budget.headroom < 0 {
 		conds = append(conds, "close the funding gap of "+f.budget.money(-f.budget.headroom))
@@ -294,7 +304,7 @@ func recommendation(f *facts) string {
 		conds = append(conds, "set an approved budget")
 	}
 	if f.risks.high > 0 {
-		conds = append(conds, fmt.Sprintf("confirm the mitigation of the %s", plural(f.risks.high, "High risk", "High risks")))
+		conds = append(conds, "confirm the mitigation of "+theCount(f.risks.high, "High risk", "High risks"))
 	}
 	if len(conds) == 0 {
 		return "Proceed with option 2 as scoped."

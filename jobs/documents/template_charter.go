@@ -37,14 +37,15 @@ func writeCharter(f *facts, d *doc) {
 	t.row("Sponsor", cmpOr(f.sponsor, notProvided), "Owns the business case; approves scope, budget and changes beyond tolerance; chairs the steering committee")
 	t.row("Project manager", cmpOr(f.manager, notProvided), "Runs the project day to day within the agreed tolerances; reports weekly")
 	// The steering committee is whom the Communication Plan invites to it:
-	// the stakeholders of high influence, managed closely or kept satisfied.
+	// the stakeholders of high influence, managed closely or kept satisfied,
+	// but the sponsor (its chair) and the project manager (who reports to it).
 	for _, s := range f.stakeholders {
-		if (s.Quadrant == manageClosely || s.Quadrant == keepSatisfied) && !isSponsor(s, f.data.Sponsor) {
+		if (s.Quadrant == manageClosely || s.Quadrant == keepSatisfied) && !isSponsor(s, f.data.Sponsor) && !isManager(s, f.data.Manager) {
 			t.row("Steering committee member", s.Name+roleSuffix(s.Role), "Reviews progress monthly; decides on escalations in their area")
 		}
 	}
 	t.write(d)
-	d.para("Proposed tolerances: the project manager may absorb up to 5 working days of schedule slip and 5% of the cost estimate without escalation. Anything beyond goes to the sponsor.")
+	d.para("Proposed tolerances: the project manager may absorb up to 5 working days of schedule slip and 5% of the cost estimate without escalation. Anything beyond goes to the sponsor." + beyondTolerance(f))
 
 	d.h(2, "Top risks")
 	riskBrief(f, d, 3)
@@ -89,7 +90,7 @@ func deliverablesTable(f *facts, d *doc) {
 
 // timelineLine states the committed window and the computed finish.
 func timelineLine(f *facts) string {
-	s := "Start: " + sentence(dateOr(f.data.StartDate)) + " Committed end: " + sentence(dateOr(f.data.EndDate))
+	s := startLine(f) + " Committed end: " + sentence(dateOr(f.data.EndDate))
 	switch sc := f.sched; {
 	case sc.ok:
 		s += fmt.Sprintf(" Planned finish from the effort estimates and dependencies: %s (%s). Critical path: %s.",
@@ -99,6 +100,34 @@ func timelineLine(f *facts) string {
 			plural(sc.days, "working day", "working days"), weeksOf(0, sc.days), sc.criticalNames())
 	}
 	return s
+}
+
+// startLine states the start date as given and, when it falls on a
+// weekend, the Monday the schedule starts the work on, so that the charter
+// and the scope statement agree with the schedule's start.
+func startLine(f *facts) string {
+	if f.hasStart && !isWorkday(f.start) {
+		return fmt.Sprintf("Start: %s (a weekend day; work starts on %s).", fmtDate(f.start), fmtDate(nextWorkday(f.start)))
+	}
+	return "Start: " + sentence(dateOr(f.data.StartDate))
+}
+
+// beyondTolerance says when the plan, as estimated, is already past the
+// tolerances the charter proposes (5 working days, 5% of the estimate): a
+// charter that grants 5 days of slip to a plan that overruns its end date
+// by 10 has an escalation before it starts.
+func beyondTolerance(f *facts) string {
+	var over []string
+	if s := f.sched; s.ok && s.hasEnd && s.variance > 5 {
+		over = append(over, "finishes "+plural(s.variance, "working day", "working days")+" after the committed end date")
+	}
+	if b := f.budget; b.hasBudget && b.effort > 0 && -b.headroom > 0.05*b.total {
+		over = append(over, "its estimate exceeds the approved budget by "+b.money(-b.headroom))
+	}
+	if len(over) == 0 {
+		return ""
+	}
+	return " The plan as estimated is already beyond them: it " + strings.Join(over, ", and ") + ". The sponsor decides on this before approving the charter."
 }
 
 // varianceText says how the planned finish compares with the end date.
@@ -123,20 +152,22 @@ func milestoneTable(f *facts, d *doc) {
 		return
 	}
 	t := newTable("Milestone", "Date", "Check")
-	for i, m := range f.data.Milestones {
+	for _, i := range milestoneOrder(f.data.Milestones) {
+		m := f.data.Milestones[i]
 		md, ok := parseDate(m.Date)
+		sm, checked := f.sched.milestone(i)
 		var check string
 		switch {
-		case !ok && f.sched.planned && i < len(f.sched.milestones):
-			check = f.sched.milestones[i].status()
+		case !ok && checked:
+			check = sm.status()
 		case !ok:
-			check = "Date missing or invalid"
+			check = dateProblem(m.Date)
 		case f.hasStart && md.Before(f.start):
 			check = "Before the start date"
 		case f.hasEnd && md.After(f.end):
 			check = "After the end date"
-		case f.sched.planned && i < len(f.sched.milestones):
-			check = f.sched.milestones[i].status()
+		case checked:
+			check = sm.status()
 		default:
 			check = "Not checked: the schedule cannot be computed"
 		}

@@ -27,18 +27,30 @@ func writeCommunication(f *facts, d *doc) {
 	} else {
 		owner := cmpOr(f.manager, "Project manager")
 		t := newTable("Audience", "Grid position", "What they need", "Channel", "Frequency", "Owner")
+		manager := ""
 		for _, s := range f.stakeholders {
+			if isManager(s, f.data.Manager) {
+				manager = s.Name
+				continue
+			}
 			o := owner
 			if s.Quadrant == manageClosely && !isSponsor(s, f.data.Sponsor) && f.sponsor != "" {
 				o = owner + ", with the sponsor"
 			}
 			t.row(s.Name+roleSuffix(s.Role), s.Quadrant.String(), s.Quadrant.need(), s.Quadrant.channel(), s.Quadrant.cadence(), o)
 		}
-		t.write(d)
+		if manager != "" && len(t.rows) == 0 {
+			d.para(fmt.Sprintf("The Stakeholder Register lists only %s, the project manager, who sends these messages. Add the people who must hear about the project.", manager))
+		} else {
+			t.write(d)
+		}
+		if manager != "" && len(t.rows) > 0 {
+			d.para(fmt.Sprintf("%s, listed in the Stakeholder Register, is the project manager: they send these messages and are not an audience of them.", manager))
+		}
 	}
 
 	d.h(2, "Regular communications")
-	names := groupByQuadrant(f)
+	names := audiences(f)
 	r := newTable("Communication", "Audience", "Frequency", "Owner")
 	// Each audience's regular messages come at the frequency its row above
 	// gives (quadrant.cadence): the weekly report to those managed
@@ -61,6 +73,10 @@ func writeCommunication(f *facts, d *doc) {
 	switch {
 	case len(f.stakeholders) == 0:
 		committee = "The sponsor and the project manager until the Stakeholder Register names the members"
+	case committee == "none" && slices.ContainsFunc(f.stakeholders, func(s placedStakeholder) bool {
+		return s.Quadrant <= keepSatisfied && isManager(s, f.data.Manager)
+	}):
+		committee = "The sponsor and the project manager only: no other stakeholder has high influence"
 	case committee == "none":
 		committee = "The sponsor and the project manager only: no stakeholder has high influence"
 	}
@@ -78,7 +94,8 @@ func writeCommunication(f *facts, d *doc) {
 		d.para("Milestones: " + notProvided)
 	} else {
 		m := newTable("Date", "Milestone", "Announce to")
-		for i, ms := range f.data.Milestones {
+		for _, i := range milestoneOrder(f.data.Milestones) {
+			ms := f.data.Milestones[i]
 			m.row(dateOr(ms.Date), escOr(ms.Name, "Milestone "+strconv.Itoa(i+1)), "All stakeholders; steering committee briefed a week before")
 		}
 		m.write(d)
@@ -86,6 +103,23 @@ func writeCommunication(f *facts, d *doc) {
 
 	d.h(2, "Escalation")
 	d.para(fmt.Sprintf("Issues the project manager cannot resolve within five working days go to the sponsor (%s). Decisions are recorded in the status report of the following week.", cmpOr(f.sponsorShort, "not named")))
+}
+
+// audiences lists the stakeholders in each quadrant who receive the
+// project's messages (groupByQuadrant without the project manager, who
+// sends them).
+func audiences(f *facts) map[quadrant]string {
+	lists := map[quadrant][]string{}
+	for _, s := range f.stakeholders {
+		if !isManager(s, f.data.Manager) {
+			lists[s.Quadrant] = append(lists[s.Quadrant], s.Name)
+		}
+	}
+	out := map[quadrant]string{}
+	for _, q := range quadrants {
+		out[q] = cmpOr(strings.Join(lists[q], ", "), "none")
+	}
+	return out
 }
 
 // join2 joins two comma-separated name lists, skipping "none".

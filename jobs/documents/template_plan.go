@@ -24,6 +24,11 @@ func writeWBS(f *facts, d *doc) {
 
 	d.h(2, "Phases")
 	ph := newTable("Phase", "Milestone date", "Work packages", "Effort (days)", "Share", "Labour cost", "Milestone status").right(3, 4, 5)
+	phaseEffort := make([]float64, len(f.phases))
+	for i, p := range f.phases {
+		phaseEffort[i] = p.effort(f.wbs)
+	}
+	phaseShare := sharesOf(phaseEffort)
 	for i, p := range f.phases {
 		ids, cost := []string{}, 0.0
 		for _, k := range p.packages {
@@ -33,12 +38,11 @@ func writeWBS(f *facts, d *doc) {
 		date, status := "—", "—"
 		if p.milestone >= 0 {
 			date = dateOr(p.rawDate)
-			if f.sched.planned {
-				status = f.sched.milestones[p.milestone].status()
+			if m, ok := f.sched.milestone(p.milestone); ok {
+				status = m.status()
 			}
 		}
-		e := p.effort(f.wbs)
-		ph.row(p.label(i), date, cmpOr(strings.Join(ids, ", "), "None"), fmtDays(e), fmtPct(share(e, total)), b.money(cost), status)
+		ph.row(p.label(i), date, cmpOr(strings.Join(ids, ", "), "None"), fmtDays(phaseEffort[i]), fmtPct(phaseShare[i]), b.money(cost), status)
 	}
 	ph.row("**Total**", " ", " ", "**"+fmtDays(total)+"**", fmtPct(share(total, total)), "**"+b.money(b.labour)+"**", " ")
 	ph.write(d)
@@ -46,6 +50,11 @@ func writeWBS(f *facts, d *doc) {
 
 	d.h(2, "Structure")
 	t := newTable("WBS ID", "Work package", "Effort (days)", "Share of total").right(2, 3)
+	efforts := make([]float64, len(f.wbs))
+	for k, wp := range f.wbs {
+		efforts[k] = wp.Effort
+	}
+	wpShare := sharesOf(efforts)
 	for i, p := range f.phases {
 		if len(p.packages) == 0 {
 			continue
@@ -53,7 +62,7 @@ func writeWBS(f *facts, d *doc) {
 		t.row(" ", "_"+p.label(i)+"_", " ", " ")
 		for _, k := range p.packages {
 			wp := f.wbs[k]
-			t.row("**"+wp.ID+"**", "**"+wp.Name+"**", "**"+fmtDays(wp.Effort)+"**", fmtPct(share(wp.Effort, total)))
+			t.row("**"+wp.ID+"**", "**"+wp.Name+"**", "**"+fmtDays(wp.Effort)+"**", fmtPct(wpShare[k]))
 			for _, p := range wp.Parts {
 				t.row(p.ID, p.Name, fmtDays(p.Effort), " ")
 			}
@@ -71,8 +80,9 @@ func writeWBS(f *facts, d *doc) {
 		}
 	}
 	pt := newTable("Part", "Effort (days)", "Share").right(1, 2)
+	partShare := sharesOf(part[:])
 	for i, name := range []string{"Plan and design", "Build", "Verify and accept"} {
-		pt.row(name, fmtDays(part[i]), fmtPct(share(part[i], total)))
+		pt.row(name, fmtDays(part[i]), fmtPct(partShare[i]))
 	}
 	pt.row("**Total**", "**"+fmtDays(total)+"**", fmtPct(share(total, total)))
 	pt.write(d)
@@ -89,6 +99,8 @@ func writeWBS(f *facts, d *doc) {
 			when = "Not scheduled (no effort)"
 			switch it := f.sched.items[i]; {
 			case it.days == 0:
+			case f.sched.ok && it.start.Equal(it.finish):
+				when = fmtDate(it.start) // one day, as dayRange gives it without dates
 			case f.sched.ok:
 				when = fmtDate(it.start) + " to " + fmtDate(it.finish)
 			default:
@@ -193,7 +205,11 @@ func writeSchedule(f *facts, d *doc) {
 	d.h(2, "Summary")
 	var lines []string
 	if s.ok {
-		lines = append(lines, "Start: "+fmtDate(s.start)+".",
+		start := "Start: " + fmtDate(s.start) + "."
+		if !s.start.Equal(f.start) {
+			start = fmt.Sprintf("Start: %s (the start date, %s, is a weekend day).", fmtDate(s.start), fmtDate(f.start))
+		}
+		lines = append(lines, start,
 			// The start and finish days both count: a plan of 25 working
 			// days from Mon 1 Mar finishes on Fri 2 Apr, 24 working days
 			// after it.

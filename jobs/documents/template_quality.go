@@ -40,22 +40,27 @@ func writeQuality(f *facts, d *doc) {
 			t.row(wp.ID, wp.Name, fmtDays(wp.Parts[2].Effort), check+"; peer review passed; sponsor sign-off")
 		}
 		t.write(d)
-		d.para(fmt.Sprintf("Verification effort is the Verify and accept part of each work package (%.0f%% of its effort).", verifyShare*100))
+		d.para(fmt.Sprintf("Verification effort is the Verify and accept part of each work package in the Work Breakdown Structure: %.0f%% of its effort, rounded to the nearest half day.", verifyShare*100))
 	}
 
 	d.h(2, "Reviews")
 	var rev []string
-	for _, m := range f.data.Milestones {
-		if n := esc(m.Name); n != "" {
-			when := dateOr(m.Date)
-			if strings.TrimSpace(m.Date) == "" {
-				when = "date not set yet"
-			}
-			rev = append(rev, fmt.Sprintf("Stage review at “%s” (%s): deliverables due by then are checked against this plan.", n, when))
+	for _, i := range milestoneOrder(f.data.Milestones) {
+		// An unnamed milestone is "Milestone 3" here as in the schedule
+		// and the WBS, whose phase it closes.
+		m := f.data.Milestones[i]
+		when := dateOr(m.Date)
+		if strings.TrimSpace(m.Date) == "" {
+			when = "date not set yet"
 		}
+		rev = append(rev, fmt.Sprintf("Stage review at “%s” (%s): deliverables due by then are checked against this plan.", escOr(m.Name, fmt.Sprintf("Milestone %d", i+1)), when))
 	}
-	rev = append(rev, "Peer review of every deliverable before it goes to the sponsor.",
-		"Lessons learned captured at each stage review and at close.")
+	lessons := "Lessons learned captured at each stage review and at close."
+	if len(rev) == 0 {
+		// No milestone, no stage review to capture them at.
+		lessons = "Lessons learned captured at close; stage reviews follow once milestones are set."
+	}
+	rev = append(rev, "Peer review of every deliverable before it goes to the sponsor.", lessons)
 	d.list(rev...)
 
 	d.h(2, "Roles")
@@ -128,10 +133,7 @@ type ownedPackages struct {
 
 // list names the packages: "3 Claims API integration and 4 Secure messaging".
 func (o ownedPackages) list() string {
-	if len(o.ids) == 1 {
-		return o.ids[0]
-	}
-	return strings.Join(o.ids[:len(o.ids)-1], ", ") + " and " + o.ids[len(o.ids)-1]
+	return andList(o.ids)
 }
 
 // qualityOwners groups the work packages by the owner the WBS and the RACI

@@ -47,7 +47,7 @@ func raciColumns(f *facts) []raciColumn {
 		if !sponsorFound && isSponsor(s, f.data.Sponsor) {
 			c.sponsor, sponsorFound = true, true
 		}
-		if !managerFound && samePerson(s.Stakeholder.Name, f.data.Manager) {
+		if !managerFound && isManager(s, f.data.Manager) {
 			c.manager, managerFound = true, true
 		}
 		cols = append(cols, c)

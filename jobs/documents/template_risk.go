@@ -59,12 +59,13 @@ func writeRisks(f *facts, d *doc) {
 
 	d.h(2, "Exposure by owner")
 	o := newTable("Owner", "Risks", "Total score", "Share of exposure").right(1, 2, 3)
-	for _, ow := range rf.owners {
-		share := 0.0
-		if rf.total > 0 {
-			share = 100 * float64(ow.total) / float64(rf.total)
-		}
-		o.row(ow.owner, strconv.Itoa(ow.count), strconv.Itoa(ow.total), fmtPct(share))
+	exposure := make([]float64, len(rf.owners))
+	for i, ow := range rf.owners {
+		exposure[i] = float64(ow.total)
+	}
+	ownerShare := sharesOf(exposure)
+	for i, ow := range rf.owners {
+		o.row(ow.owner, strconv.Itoa(ow.count), strconv.Itoa(ow.total), fmtPct(ownerShare[i]))
 	}
 	o.write(d)
 

@@ -29,7 +29,7 @@ func writeScope(f *facts, d *doc) {
 	}
 
 	d.h(2, "Timeline")
-	d.para("Start: " + sentence(dateOr(f.data.StartDate)) + " Committed end: " + sentence(dateOr(f.data.EndDate)))
+	d.para(startLine(f) + " Committed end: " + sentence(dateOr(f.data.EndDate)))
 
 	d.h(2, "Constraints")
 	d.bullets(f.data.Constraints, notProvided)

@@ -18,11 +18,15 @@ func writeStakeholders(f *facts, d *doc) {
 	t := newTable("#", "Stakeholder", "Role", "Interest", "Influence", "Grid position", "Engagement strategy").right(3, 4)
 	for _, s := range f.stakeholders {
 		strategy := s.Quadrant.strategy()
-		if isSponsor(s, f.data.Sponsor) {
+		contact := " Contact: " + strings.ToLower(s.Quadrant.cadence()) + "."
+		switch {
+		case isSponsor(s, f.data.Sponsor):
 			strategy = "Sponsor: accountable for the outcome. " + strategy
+		case isManager(s, f.data.Manager):
+			strategy, contact = "Project manager: runs the project day to day and sends the messages of the Communication Plan; reports to the sponsor weekly.", ""
 		}
 		t.row(strconv.Itoa(s.Order), s.Name, cmpOr(s.Role, notProvided), strconv.Itoa(s.Interest), strconv.Itoa(s.Influence),
-			s.Quadrant.String(), strategy+" Contact: "+strings.ToLower(s.Quadrant.cadence())+".")
+			s.Quadrant.String(), strategy+contact)
 	}
 	t.write(d)
 

@@ -94,7 +94,14 @@ func writeExecutiveSummary(f *facts, d *doc) {
 		"**Scope Statement**: " + lowerFirst(scopeCount(f)) + ".",
 		countedLine("**Stakeholder Register**: %s on the power/interest grid.", len(f.stakeholders), "stakeholder", "stakeholders"),
 		countedLine("**Risk Register**: %s ranked by probability × impact.", len(rf.ranked), "risk", "risks"),
-		"**Communication Plan**: cadence and channel for each stakeholder.",
+	}
+	// Each line says what its document holds for this project, not what
+	// such a document holds in general: a plan without stakeholders has no
+	// cadence for each of them, a matrix without deliverables no rows.
+	if len(f.stakeholders) > 0 {
+		set = append(set, "**Communication Plan**: cadence and channel for each stakeholder.")
+	} else {
+		set = append(set, "**Communication Plan**: the status report and the steering committee only; its audiences follow once stakeholders are recorded.")
 	}
 	switch {
 	case len(f.wbs) == 0:
@@ -110,11 +117,17 @@ func writeExecutiveSummary(f *facts, d *doc) {
 	} else {
 		set = append(set, "**Budget Estimate**: no estimate yet; it needs effort estimates for the deliverables.")
 	}
-	set = append(set, "**RACI Matrix**: one accountable person per deliverable.")
-	if n := nonEmpty(f.pack.ComplianceStandards); n > 0 {
-		set = append(set, fmt.Sprintf("**Quality Plan**: acceptance checks and %s.", plural(n, "compliance standard", "compliance standards")))
+	checks := "acceptance checks"
+	if len(f.wbs) > 0 {
+		set = append(set, "**RACI Matrix**: one accountable person per deliverable.")
 	} else {
-		set = append(set, "**Quality Plan**: acceptance checks; no compliance standards recorded yet.")
+		set = append(set, "**RACI Matrix**: not drawn up yet: it needs the deliverables.")
+		checks = "no acceptance checks yet (no deliverables)"
+	}
+	if n := nonEmpty(f.pack.ComplianceStandards); n > 0 {
+		set = append(set, fmt.Sprintf("**Quality Plan**: %s and %s.", checks, plural(n, "compliance standard", "compliance standards")))
+	} else {
+		set = append(set, fmt.Sprintf("**Quality Plan**: %s; no compliance standards recorded yet.", checks))
 	}
 	d.list(set...)
 	if f.complianceList != "" {
@@ -143,7 +156,7 @@ func decisions(f *facts) []string {
 			m.name, fmtDate(m.date), fmtDate(m.ready), plural(m.gap, "working day", "working days")))
 	}
 	if a := f.case_; a.ok && a.npv < 0 {
-		out = append(out, fmt.Sprintf("Decide whether to proceed with a negative net present value of %s.", b.money(a.npv)))
+		out = append(out, fmt.Sprintf("Decide whether to proceed with a net present value of %s, a loss in money terms.", b.money(a.npv)))
 	}
 	switch {
 	case len(f.wbs) == 0:
@@ -158,11 +171,25 @@ func decisions(f *facts) []string {
 		out = append(out, fmt.Sprintf("Confirm what the %s of headroom must cover beyond labour (licences, infrastructure, running costs).", b.money(b.headroom)))
 	}
 	if f.risks.high > 0 {
-		out = append(out, fmt.Sprintf("Endorse the mitigation of the %s, starting with: %s.",
-			plural(f.risks.high, "High risk", "High risks"), escOr(f.risks.ranked[0].Description, "the top risk")))
+		top := escOr(f.risks.ranked[0].Description, "the top risk")
+		if f.risks.high == 1 {
+			out = append(out, fmt.Sprintf("Endorse the mitigation of the High risk: %s.", top))
+		} else {
+			out = append(out, fmt.Sprintf("Endorse the mitigation of the %s, starting with: %s.", plural(f.risks.high, "High risk", "High risks"), top))
+		}
 	}
 	if len(f.risks.ranked) == 0 {
 		out = append(out, "Commission a risk assessment: none is recorded.")
+	}
+	// The charter's approval table and every "the sponsor decides" in the
+	// set need people; the sponsor is the one who must appoint them.
+	switch {
+	case f.sponsor == "" && f.manager == "":
+		out = append(out, "Name the sponsor and the project manager: the charter has no one to approve it and the plans no one to run them.")
+	case f.sponsor == "":
+		out = append(out, "Name the sponsor, who approves the charter, signs the deliverables off and chairs the steering committee.")
+	case f.manager == "":
+		out = append(out, "Appoint the project manager, who runs the project day to day and owns the plans.")
 	}
 	return out
 }

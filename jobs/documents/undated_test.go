@@ -99,12 +99,12 @@ func TestUndatedMilestoneSaysWhenItsWorkIsDone(t *testing.T) {
 	req := undatedProject()
 	req.Project.Milestones[0].Date = ""
 	ms := tableRows(t, generate(t, req, "schedule"), "## Milestones against the plan")
-	assert.Equal(t, "Date missing or invalid: the required work is done by the end of week 5", ms[0][4])
-	assert.Contains(t, generate(t, req, "project_charter"), "| Ready | _Not provided._ | Date missing or invalid: the required work is done by the end of week 5 |")
+	assert.Equal(t, "No date set yet: the required work is done by the end of week 5", ms[0][4])
+	assert.Contains(t, generate(t, req, "project_charter"), "| Ready | _Not provided._ | No date set yet: the required work is done by the end of week 5 |")
 	assert.Contains(t, generate(t, req, "quality_plan"), "Stage review at “Ready” (date not set yet):")
 	req.Project.StartDate = "2027-03-01" // Test ends on working day 25, Fri 2 Apr
 	ms = tableRows(t, generate(t, req, "schedule"), "## Milestones against the plan")
-	assert.Equal(t, "Date missing or invalid: the required work finishes on Fri 2 Apr 2027", ms[0][4])
+	assert.Equal(t, "No date set yet: the required work finishes on Fri 2 Apr 2027", ms[0][4])
 }
 
 // The executive summary asks the sponsor for the dates the plan lacks.
