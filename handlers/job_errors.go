@@ -133,10 +133,16 @@ func failureLine(snap *models.JobSnapshot) string {
 // sentences its documents stored (error_details), each once, in catalog
 // order, without the documents' names; "" when none was stored.
 func failureReason(details models.JSONMap) string {
+	return distinctSummaries(&models.Job{ErrorDetails: details}, func(s string) string { return s })
+}
+
+// distinctSummaries joins the plain sentences the job's failures stored,
+// each through shorten, each once, in catalog order.
+func distinctSummaries(j *models.Job, shorten func(string) string) string {
 	var out []string
-	for _, f := range jobFailures(&models.Job{ErrorDetails: details}) {
-		if f.Summary != "" && !slices.Contains(out, f.Summary) {
-			out = append(out, f.Summary)
+	for _, f := range jobFailures(j) {
+		if s := shorten(f.Summary); s != "" && !slices.Contains(out, s) {
+			out = append(out, s)
 		}
 	}
 	return strings.Join(out, " ")
@@ -202,16 +208,7 @@ func resumesAt(at time.Time) (text, iso string) {
 // that follows it is what the automatic retry is doing. Failures alike
 // share one sentence; "" when the run stored none (a storage failure, a
 // lost lease).
-func retryReason(j *models.Job) string {
-	var out []string
-	for _, f := range jobFailures(j) {
-		s := firstSentence(f.Summary)
-		if s != "" && !slices.Contains(out, s) {
-			out = append(out, s)
-		}
-	}
-	return strings.Join(out, " ")
-}
+func retryReason(j *models.Job) string { return distinctSummaries(j, firstSentence) }
 
 // firstSentence is s up to the end of its first sentence.
 func firstSentence(s string) string {
